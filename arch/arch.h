@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The seam between the machine (vmm/) and an architecture (arch/<arch>/).
+ * Each arch folder implements these hooks in files of the same names
+ * (vm.c, vcpu.c, boot.c, ...); the build picks the folder. Nothing in vmm/
+ * or devices/ tests the architecture with #ifdef.
+ */
+#ifndef RV_ARCH_H
+#define RV_ARCH_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct rv_vm;
+struct rv_vcpu;
+struct rv_mem_region;
+struct rv_device_cfg;
+
+/* "x86_64", "arm64": for --version, caps and messages. */
+extern const char rv_arch_name[];
+
+/* Limits the CLI checks before anything is created. */
+#define RV_ARCH_MIN_MEM (16ULL << 20)
+unsigned int rv_arch_max_vcpus(void);
+
+/*
+ * Right after KVM_CREATE_VM: create the in-kernel irqchip, timers and
+ * whatever the arch needs before memory and vCPUs exist.
+ */
+int rv_arch_vm_init(struct rv_vm *vm);
+/* Release what rv_arch_vm_init() and later hooks allocated (vm->arch). */
+void rv_arch_vm_destroy(struct rv_vm *vm);
+
+/*
+ * Split @ram_size bytes of guest RAM into regions around the arch's holes.
+ * Fills up to @max entries of @out (gpa, size, name) and returns how many,
+ * or -errno.
+ */
+int rv_arch_ram_layout(uint64_t ram_size, struct rv_mem_region *out,
+		       unsigned int max);
+
+/* The devices every machine of this arch has (console UART, power, ...). */
+const struct rv_device_cfg *rv_arch_platform_devices(unsigned int *nr);
+
+/*
+ * After memory and devices exist: load the kernel (or the built-in guest),
+ * and build firmware tables (ACPI / device tree) that describe @vm.
+ */
+int rv_arch_load(struct rv_vm *vm);
+
+/* Before a vCPU first runs: CPUID/MSRs/registers, or KVM_ARM_VCPU_INIT. */
+int rv_arch_vcpu_init(struct rv_vcpu *vcpu);
+
+/* After a guest death: registers and the bytes at the instruction pointer. */
+void rv_arch_vcpu_dump(struct rv_vcpu *vcpu, FILE *out);
+
+/* The capabilities this arch relies on, for `ringvmm caps`. */
+struct rv_cap_desc {
+	const char *name;
+	long cap;
+	const char *needed_for;
+	int required; /* 1: ringvmm cannot run without it */
+};
+const struct rv_cap_desc *rv_arch_caps(unsigned int *nr);
+
+#endif

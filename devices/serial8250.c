@@ -1,0 +1,556 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A 16550A UART, after the TI/National PC16550D datasheet ("PC16550D UART
+ * with FIFOs"); comments cite its register descriptions and tables by name.
+ *
+ * Eight one-byte registers from the base (DLAB = LCR bit 7):
+ *
+ *   +0  read: RBR (DLAB=0) / DLL (DLAB=1)   write: THR / DLL
+ *   +1  IER / DLM
+ *   +2  read: IIR                            write: FCR
+ *   +3  LCR    +4 MCR    +5 LSR    +6 MSR    +7 SCR
+ *
+ * What is modelled and what is not:
+ * - Transmission is instantaneous: a THR write goes to the console and THR
+ *   and the shift register are empty again at once (LSR THRE|TEMT always 1).
+ *   The TX FIFO therefore never holds anything; FCR bit 2 is a no-op.
+ * - A 16-byte RX FIFO (1 byte, the RBR, with the FIFO off). Console input
+ *   is flow-controlled: the device takes what fits and asks the console for
+ *   more (rv_console_rx_ready) when the guest makes room, so input is never
+ *   overrun. Only loopback, whose data the guest itself sends, can overrun.
+ * - The character timeout is not timed: data below the trigger level is
+ *   reported as a timeout (IIR 0x0C) at once, which is where a real chip
+ *   ends up four character times later.
+ * - No line errors except overrun (no parity, framing or break). The divisor
+ *   and LCR are stored and read back, but do not change anything.
+ * - The interrupt pin is (interrupt pending && MCR.OUT2): on a PC, OUT2
+ *   gates the UART's INTR onto the ISA IRQ line, and Linux's 8250 driver sets
+ *   OUT2 before it expects interrupts ("Most PC uarts need OUT2 raised to
+ *   enable interrupts", serial8250_do_startup()). Loopback does not change
+ *   that (a real PC would be silent there, its OUT2 pin forced inactive;
+ *   QEMU is not, and no driver we know relies on either).
+ * - The pin only moves when the answer changes. A THR write while THRE is
+ *   pending leaves it high (cleared and set again in the same access), with
+ *   no low pulse: that saves two KVM_IRQ_LINE calls per byte, and an
+ *   edge-triggered ISA IRQ is not lost because Linux's serial8250_interrupt()
+ *   loops until IIR reads "no interrupt", and its IIR read drops the line.
+ * - Clearing the RX FIFO (FCR) discards what the console already handed
+ *   over, as the guest asked; the console keeps everything else.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../vmm/bus.h"
+#include "../vmm/console.h"
+#include "../vmm/device.h"
+#include "../vmm/util.h"
+
+#define UART_LEN 8
+#define UART_FIFO_SIZE 16
+
+/* Register offsets. */
+#define UART_RBR 0 /* THR on write, DLL with DLAB */
+#define UART_IER 1 /* DLM with DLAB */
+#define UART_IIR 2 /* FCR on write */
+#define UART_LCR 3
+#define UART_MCR 4
+#define UART_LSR 5
+#define UART_MSR 6
+#define UART_SCR 7
+
+#define UART_IER_ERBFI 0x01 /* received data available */
+#define UART_IER_ETBEI 0x02 /* THR empty */
+#define UART_IER_ELSI 0x04 /* receiver line status */
+#define UART_IER_EDSSI 0x08 /* modem status */
+#define UART_IER_MASK 0x0f /* bits 7:4 are always 0 (IER) */
+
+/* IIR bits 3:0, highest priority first ("Interrupt Control Functions"). */
+#define UART_IIR_NO_INT 0x01
+#define UART_IIR_RLS 0x06
+#define UART_IIR_RDA 0x04
+#define UART_IIR_CTI 0x0c
+#define UART_IIR_THRE 0x02
+#define UART_IIR_MS 0x00
+#define UART_IIR_FIFO 0xc0 /* bits 7:6 set while FCR0 = 1 */
+
+#define UART_FCR_ENABLE 0x01
+#define UART_FCR_CLEAR_RX 0x02
+#define UART_FCR_CLEAR_TX 0x04
+#define UART_FCR_STORED 0xc9 /* trigger level, DMA mode, enable */
+
+#define UART_LCR_DLAB 0x80
+
+#define UART_MCR_DTR 0x01
+#define UART_MCR_RTS 0x02
+#define UART_MCR_OUT1 0x04
+#define UART_MCR_OUT2 0x08
+#define UART_MCR_LOOP 0x10
+#define UART_MCR_MASK 0x1f /* bits 7:5 are always 0 (MCR) */
+
+#define UART_LSR_DR 0x01
+#define UART_LSR_OE 0x02
+#define UART_LSR_THRE 0x20
+#define UART_LSR_TEMT 0x40
+
+#define UART_MSR_DCTS 0x01
+#define UART_MSR_DDSR 0x02
+#define UART_MSR_TERI 0x04
+#define UART_MSR_DDCD 0x08
+#define UART_MSR_DELTAS 0x0f
+#define UART_MSR_CTS 0x10
+#define UART_MSR_DSR 0x20
+#define UART_MSR_RI 0x40
+#define UART_MSR_DCD 0x80
+
+struct rv_serial {
+	struct rv_device dev;
+	struct rv_device_env *env;
+	struct rv_console *con; /* NULL: output is dropped, no input */
+	unsigned int irq; /* 0: not wired */
+
+	/*
+	 * Taken by vCPU threads (register accesses) and the loop thread
+	 * (console input). Held across rv_console_write() too: two vCPUs
+	 * writing THR are then written out in the order the device saw them,
+	 * which is the order the guest serialised them in (Linux holds the
+	 * port lock). The cost is that a blocked stdout stalls a vCPU that
+	 * writes THR, which is also what a real UART does to a polling guest.
+	 */
+	pthread_mutex_t lock;
+
+	uint8_t ier, lcr, mcr, scr, fcr;
+	uint8_t lsr_err; /* sticky LSR error bits (OE), cleared by reading LSR */
+	uint8_t msr; /* modem status: inputs 7:4, deltas 3:0 */
+	uint8_t rbr; /* last byte read, returned again from an empty RBR */
+	uint16_t dl; /* divisor latch */
+	/*
+	 * The THRE interrupt is an event, not the THRE level (IIR,
+	 * "Interrupt Control Functions"): it is set
+	 * when THR becomes empty, cleared by reading IIR while it is the
+	 * reported source or by writing THR. Linux also relies on a 16550
+	 * re-asserting it when IER.ETBEI goes 0 -> 1 with THR empty (its
+	 * UART_BUG_THRE test in serial8250_do_startup()).
+	 */
+	bool thre_pending;
+	bool irq_level; /* what we last drove onto the irq line */
+	bool rx_throttled; /* we refused input: call rx_ready on room */
+
+	uint8_t rx_fifo[UART_FIFO_SIZE];
+	unsigned int rx_head, rx_count;
+
+	uint64_t tx_bytes, rx_bytes, irqs, overruns, tx_errors;
+};
+
+static bool rv_serial_fifo_on(const struct rv_serial *s)
+{
+	return s->fcr & UART_FCR_ENABLE;
+}
+
+static unsigned int rv_serial_rx_cap(const struct rv_serial *s)
+{
+	return rv_serial_fifo_on(s) ? UART_FIFO_SIZE : 1;
+}
+
+/* FCR bits 7:6 select 1, 4, 8 or 14 bytes (FCR, "RCVR trigger"). */
+static unsigned int rv_serial_rx_trigger(const struct rv_serial *s)
+{
+	static const unsigned int levels[4] = { 1, 4, 8, 14 };
+
+	return levels[s->fcr >> 6];
+}
+
+static uint8_t rv_serial_lsr(const struct rv_serial *s)
+{
+	return (s->rx_count ? UART_LSR_DR : 0) | s->lsr_err | UART_LSR_THRE |
+	       UART_LSR_TEMT;
+}
+
+/* The pending interrupt with the highest priority (IIR table). */
+static uint8_t rv_serial_iir_id(const struct rv_serial *s)
+{
+	if ((s->ier & UART_IER_ELSI) && s->lsr_err)
+		return UART_IIR_RLS;
+	if ((s->ier & UART_IER_ERBFI) && s->rx_count) {
+		if (rv_serial_fifo_on(s) && s->rx_count < rv_serial_rx_trigger(s))
+			return UART_IIR_CTI;
+		return UART_IIR_RDA;
+	}
+	if ((s->ier & UART_IER_ETBEI) && s->thre_pending)
+		return UART_IIR_THRE;
+	if ((s->ier & UART_IER_EDSSI) && (s->msr & UART_MSR_DELTAS))
+		return UART_IIR_MS;
+	return UART_IIR_NO_INT;
+}
+
+/* Recompute the interrupt pin; tell the irqchip only when it changes. */
+static void rv_serial_update_irq(struct rv_serial *s)
+{
+	bool level = rv_serial_iir_id(s) != UART_IIR_NO_INT &&
+		     (s->mcr & UART_MCR_OUT2);
+
+	if (level == s->irq_level)
+		return;
+	s->irq_level = level;
+	if (level)
+		s->irqs++;
+	if (s->irq)
+		rv_device_set_irq(s->env, s->irq, level);
+}
+
+/*
+ * Modem inputs. In loopback the outputs are wired back (MCR bit 4): RTS->CTS,
+ * DTR->DSR, OUT1->RI, OUT2->DCD; Linux's autoconfig checks exactly this
+ * (MCR = LOOP|OUT2|RTS must read MSR 7:4 = DCD|CTS). Otherwise a modem that
+ * is always ready: CTS, DSR and DCD asserted, no ring.
+ */
+static void rv_serial_update_msr(struct rv_serial *s)
+{
+	uint8_t old = s->msr, in;
+
+	if (s->mcr & UART_MCR_LOOP)
+		in = (s->mcr & UART_MCR_RTS ? UART_MSR_CTS : 0) |
+		     (s->mcr & UART_MCR_DTR ? UART_MSR_DSR : 0) |
+		     (s->mcr & UART_MCR_OUT1 ? UART_MSR_RI : 0) |
+		     (s->mcr & UART_MCR_OUT2 ? UART_MSR_DCD : 0);
+	else
+		in = UART_MSR_CTS | UART_MSR_DSR | UART_MSR_DCD;
+
+	s->msr = in | (old & UART_MSR_DELTAS);
+	if ((old ^ in) & UART_MSR_CTS)
+		s->msr |= UART_MSR_DCTS;
+	if ((old ^ in) & UART_MSR_DSR)
+		s->msr |= UART_MSR_DDSR;
+	if ((old ^ in) & UART_MSR_DCD)
+		s->msr |= UART_MSR_DDCD;
+	/* TERI: trailing edge of RI only. */
+	if ((old & UART_MSR_RI) && !(in & UART_MSR_RI))
+		s->msr |= UART_MSR_TERI;
+}
+
+static void rv_serial_rx_clear(struct rv_serial *s)
+{
+	s->rx_head = s->rx_count = 0;
+}
+
+static void rv_serial_rx_push(struct rv_serial *s, uint8_t c)
+{
+	s->rx_fifo[(s->rx_head + s->rx_count) % UART_FIFO_SIZE] = c;
+	s->rx_count++;
+}
+
+/* The FIFO has room again: if the console holds bytes for us, ask for them. */
+static void rv_serial_rx_room(struct rv_serial *s)
+{
+	if (!s->rx_throttled || !s->con || (s->mcr & UART_MCR_LOOP) ||
+	    s->rx_count >= rv_serial_rx_cap(s))
+		return;
+	s->rx_throttled = false;
+	rv_console_rx_ready(s->con);
+}
+
+/* A byte the guest sent, in loopback (MCR bit 4): TSR -> RSR. */
+static void rv_serial_loopback(struct rv_serial *s, uint8_t c)
+{
+	if (s->rx_count < rv_serial_rx_cap(s)) {
+		rv_serial_rx_push(s, c);
+		return;
+	}
+	/*
+	 * Overrun (LSR bit 1): with the FIFO on, the FIFO is kept and the new
+	 * character is lost; without it, the RBR is overwritten.
+	 */
+	s->lsr_err |= UART_LSR_OE;
+	s->overruns++;
+	if (!rv_serial_fifo_on(s))
+		s->rx_fifo[s->rx_head] = c;
+}
+
+static void rv_serial_write_thr(struct rv_serial *s, uint8_t c)
+{
+	if (s->mcr & UART_MCR_LOOP) {
+		/* The serial output is held marking: nothing leaves. */
+		rv_serial_loopback(s, c);
+	} else if (s->con) {
+		if (rv_console_write(s->con, &c, 1))
+			s->tx_errors++;
+		else
+			s->tx_bytes++;
+	}
+	/* Written (clears THRE) and sent at once: THR is empty again. */
+	s->thre_pending = true;
+}
+
+static void rv_serial_write_fcr(struct rv_serial *s, uint8_t v)
+{
+	bool was_on = rv_serial_fifo_on(s);
+
+	/*
+	 * FCR bit 0: 0 clears both FIFOs and the other bits are not
+	 * programmed; switching between FIFO and 16450 mode clears the FIFOs.
+	 */
+	if (!(v & UART_FCR_ENABLE)) {
+		if (was_on)
+			rv_serial_rx_clear(s);
+		s->fcr = 0;
+		rv_serial_rx_room(s);
+		return;
+	}
+	if (!was_on || (v & UART_FCR_CLEAR_RX))
+		rv_serial_rx_clear(s);
+	/* UART_FCR_CLEAR_TX: the TX FIFO is always empty. */
+	s->fcr = v & UART_FCR_STORED;
+	rv_serial_rx_room(s);
+}
+
+static void rv_serial_write_ier(struct rv_serial *s, uint8_t v)
+{
+	uint8_t changed = (s->ier ^ v) & UART_IER_ETBEI;
+
+	s->ier = v & UART_IER_MASK;
+	/*
+	 * Re-sample THRE when ETBEI changes: enabling it with THR empty (it
+	 * always is) raises the interrupt even if an IIR read cleared it
+	 * before. Linux's THRE test toggles IER 0 -> THRI and expects this;
+	 * QEMU and Bochs behave the same.
+	 */
+	if (changed)
+		s->thre_pending = s->ier & UART_IER_ETBEI;
+}
+
+static void rv_serial_write_mcr(struct rv_serial *s, uint8_t v)
+{
+	bool was_loop = s->mcr & UART_MCR_LOOP;
+
+	s->mcr = v & UART_MCR_MASK;
+	rv_serial_update_msr(s);
+	/* Leaving loopback reconnects the serial input. */
+	if (was_loop && !(s->mcr & UART_MCR_LOOP))
+		rv_serial_rx_room(s);
+}
+
+static uint8_t rv_serial_read_rbr(struct rv_serial *s)
+{
+	if (s->rx_count) {
+		s->rbr = s->rx_fifo[s->rx_head];
+		s->rx_head = (s->rx_head + 1) % UART_FIFO_SIZE;
+		s->rx_count--;
+		rv_serial_rx_room(s);
+	}
+	return s->rbr;
+}
+
+static uint8_t rv_serial_read_iir(struct rv_serial *s)
+{
+	uint8_t id = rv_serial_iir_id(s);
+
+	/* Reading IIR clears a THRE interrupt it reports (IIR table). */
+	if (id == UART_IIR_THRE)
+		s->thre_pending = false;
+	return id | (rv_serial_fifo_on(s) ? UART_IIR_FIFO : 0);
+}
+
+static void rv_serial_read(void *opaque, uint64_t off, void *data,
+			   unsigned int len)
+{
+	struct rv_serial *s = opaque;
+	bool dlab;
+	uint8_t v;
+
+	(void)len; /* the bus only passes 1 (RV_BUS_SIZE_1) */
+	pthread_mutex_lock(&s->lock);
+	dlab = s->lcr & UART_LCR_DLAB;
+	switch (off & (UART_LEN - 1)) {
+	case UART_RBR:
+		v = dlab ? s->dl & 0xff : rv_serial_read_rbr(s);
+		break;
+	case UART_IER:
+		v = dlab ? s->dl >> 8 : s->ier;
+		break;
+	case UART_IIR:
+		v = rv_serial_read_iir(s);
+		break;
+	case UART_LCR:
+		v = s->lcr;
+		break;
+	case UART_MCR:
+		v = s->mcr;
+		break;
+	case UART_LSR:
+		v = rv_serial_lsr(s);
+		s->lsr_err = 0; /* LSR: error bits reset when read */
+		break;
+	case UART_MSR:
+		v = s->msr;
+		s->msr &= ~UART_MSR_DELTAS; /* MSR: deltas reset on read */
+		break;
+	default:
+		v = s->scr;
+		break;
+	}
+	rv_serial_update_irq(s);
+	pthread_mutex_unlock(&s->lock);
+	*(uint8_t *)data = v;
+}
+
+static void rv_serial_write(void *opaque, uint64_t off, const void *data,
+			    unsigned int len)
+{
+	struct rv_serial *s = opaque;
+	uint8_t v = *(const uint8_t *)data;
+	bool dlab;
+
+	(void)len;
+	pthread_mutex_lock(&s->lock);
+	dlab = s->lcr & UART_LCR_DLAB;
+	switch (off & (UART_LEN - 1)) {
+	case UART_RBR:
+		if (dlab)
+			s->dl = (s->dl & 0xff00) | v;
+		else
+			rv_serial_write_thr(s, v);
+		break;
+	case UART_IER:
+		if (dlab)
+			s->dl = (s->dl & 0x00ff) | (uint16_t)v << 8;
+		else
+			rv_serial_write_ier(s, v);
+		break;
+	case UART_IIR:
+		rv_serial_write_fcr(s, v);
+		break;
+	case UART_LCR:
+		s->lcr = v; /* all 8 bits are read back */
+		break;
+	case UART_MCR:
+		rv_serial_write_mcr(s, v);
+		break;
+	case UART_LSR:
+	case UART_MSR:
+		/* Writing LSR is for factory test only; MSR is inputs. */
+		break;
+	default:
+		s->scr = v;
+		break;
+	}
+	rv_serial_update_irq(s);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static const struct rv_bus_ops rv_serial_bus_ops = {
+	.access_sizes = RV_BUS_SIZE_1,
+	.read = rv_serial_read,
+	.write = rv_serial_write,
+};
+
+/* Console input, on the loop thread: take what fits in the FIFO. */
+static size_t rv_serial_rx(void *opaque, const uint8_t *buf, size_t len)
+{
+	struct rv_serial *s = opaque;
+	size_t n = 0;
+
+	pthread_mutex_lock(&s->lock);
+	/* Loopback disconnects the serial input (MCR bit 4): take none. */
+	if (!(s->mcr & UART_MCR_LOOP)) {
+		while (n < len && s->rx_count < rv_serial_rx_cap(s))
+			rv_serial_rx_push(s, buf[n++]);
+	}
+	if (n < len)
+		s->rx_throttled = true;
+	s->rx_bytes += n;
+	rv_serial_update_irq(s);
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
+static void rv_serial_stats(struct rv_device *dev, FILE *out)
+{
+	struct rv_serial *s = dev->priv;
+
+	pthread_mutex_lock(&s->lock);
+	fprintf(out, "\"tx_bytes\": %" PRIu64 ", \"rx_bytes\": %" PRIu64
+		", \"irqs\": %" PRIu64 ", \"overruns\": %" PRIu64
+		", \"tx_errors\": %" PRIu64,
+		s->tx_bytes, s->rx_bytes, s->irqs, s->overruns, s->tx_errors);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* With the loop and the vCPUs stopped: nobody calls in any more. */
+static void rv_serial_destroy(struct rv_device *dev)
+{
+	struct rv_serial *s = dev->priv;
+
+	if (s->con)
+		rv_console_detach(s->con);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+static const struct rv_device_ops rv_serial_ops = {
+	.stats_json = rv_serial_stats,
+	.destroy = rv_serial_destroy,
+};
+
+static int rv_serial_create(struct rv_device_env *env,
+			    const struct rv_device_cfg *cfg)
+{
+	struct rv_bus *bus = cfg->space == RV_SPACE_PIO ? env->pio : env->mmio;
+	struct rv_serial *s;
+	int ret;
+
+	if (!bus)
+		return rv_err(-EINVAL, "no %s bus",
+			      cfg->space == RV_SPACE_PIO ? "pio" : "mmio");
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->env = env;
+	s->irq = cfg->irq;
+	ret = pthread_mutex_init(&s->lock, NULL);
+	if (ret) {
+		free(s);
+		return -ret;
+	}
+	/* Reset state (datasheet "Reset Functions"): zero but LSR, MSR. */
+	rv_serial_update_msr(s);
+	s->msr &= ~UART_MSR_DELTAS;
+
+	/* Attach first: the bus cannot unregister, the console can detach. */
+	if (cfg->console && env->console) {
+		ret = rv_console_attach(env->console, rv_serial_rx, s);
+		if (ret) {
+			ret = rv_err(ret, "console already taken");
+			goto out_free;
+		}
+		s->con = env->console;
+	}
+	ret = rv_bus_register(bus, cfg->base, UART_LEN, &rv_serial_bus_ops, s,
+			      &s->dev);
+	if (ret) {
+		ret = rv_err(ret, "%s range 0x%" PRIx64 "+%u: %s", bus->name,
+			     cfg->base, UART_LEN, strerror(-ret));
+		goto out_detach;
+	}
+	snprintf(s->dev.name, sizeof(s->dev.name), "%s",
+		 cfg->name ? cfg->name : "serial8250");
+	s->dev.ops = &rv_serial_ops;
+	s->dev.priv = s;
+	rv_device_add(env, &s->dev);
+	return 0;
+
+out_detach:
+	if (s->con)
+		rv_console_detach(s->con);
+out_free:
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+	return ret;
+}
+
+static struct rv_device_type rv_serial_type = {
+	.name = "serial8250",
+	.create = rv_serial_create,
+};
+RV_DEVICE_TYPE(rv_serial_type)

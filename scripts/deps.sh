@@ -1,0 +1,30 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Install the Debian 12 packages ringvmm needs to build and test, if missing.
+# Sourced or run; idempotent; needs root (apt-get).
+set -euo pipefail
+
+RINGVMM_PACKAGES=(
+	# build
+	gcc libc6-dev meson ninja-build pkg-config
+	liburing-dev libfdt-dev libcmocka-dev
+	# tests: scripts, the nested test host (QEMU TCG with SVM), guest images
+	python3 qemu-system-x86 busybox-static cpio lz4 xz-utils gzip
+	ca-certificates
+)
+
+missing=()
+for p in "${RINGVMM_PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps.sh: missing packages: ${missing[*]}; run as root to install them" >&2
+		exit 1
+	fi
+	echo "deps.sh: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The ringvmm command line end to end: the built-in guest, caps, exit
+# statuses for bad input (2, one line on stderr), a guest that dies (1), and
+# SIGTERM stopping a guest that would run forever (0).
+# Usage: cli_test.sh path/to/ringvmm
+set -u
+RINGVMM=${1:?usage: cli_test.sh path/to/ringvmm}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+not_ok() { fail=$((fail + 1)); echo "not ok - $1"; [ -f "$TMP/err" ] && sed 's/^/#   /' "$TMP/err"; }
+
+# expect_status NAME STATUS CMD...: run CMD with stdin from /dev/null.
+expect_status() {
+	local name=$1 want=$2
+	shift 2
+	timeout 60 "$@" </dev/null >"$TMP/out" 2>"$TMP/err"
+	local got=$?
+	if [ "$got" -eq "$want" ]; then ok "$name (exit $got)"; else not_ok "$name: exit $got, wanted $want"; fi
+}
+
+# A usage/config error: exit 2 and exactly one line on stderr.
+expect_config_error() {
+	local name=$1
+	shift
+	expect_status "$name" 2 "$@"
+	if [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q '^ringvmm: ' "$TMP/err"; then
+		ok "$name: one line: $(cat "$TMP/err")"
+	else
+		not_ok "$name: stderr is not one 'ringvmm: ...' line"
+	fi
+}
+
+# mk_elf FILE HEXCODE: a minimal ELF64 x86-64 "vmlinux" whose one PT_LOAD
+# puts HEXCODE at physical 16 MiB, the entry point.
+mk_elf() {
+	python3 - "$1" "$2" <<'PY'
+import struct, sys
+code = bytes.fromhex(sys.argv[2])
+paddr = 0x1000000
+ehdr = struct.pack('<16sHHIQQQIHHHHHH', b'\x7fELF\x02\x01\x01' + b'\0' * 9,
+                   2, 62, 1, paddr, 64, 0, 0, 64, 56, 1, 64, 0, 0)
+phdr = struct.pack('<IIQQQQQQ', 1, 5, 0x1000, paddr, paddr, len(code), len(code), 0x1000)
+img = ehdr + phdr
+img += b'\0' * (0x1000 - len(img)) + code
+open(sys.argv[1], 'wb').write(img)
+PY
+}
+
+expect_status "--version" 0 "$RINGVMM" --version
+grep -q '^ringvmm ' "$TMP/out" && ok "--version prints a version" || not_ok "--version output"
+expect_status "--help" 0 "$RINGVMM" --help
+grep -q 'ringvmm run' "$TMP/out" && ok "--help shows usage" || not_ok "--help output"
+
+expect_config_error "no command" "$RINGVMM"
+expect_config_error "unknown command" "$RINGVMM" frobnicate
+expect_config_error "unknown option" "$RINGVMM" run --frob
+expect_config_error "missing kernel file" "$RINGVMM" run --kernel "$TMP/nope"
+expect_config_error "--mem 0" "$RINGVMM" run --mem 0
+expect_config_error "--mem larger than the host" "$RINGVMM" run --mem 64T
+expect_config_error "--mem garbage" "$RINGVMM" run --mem lots
+expect_config_error "--cpus 0" "$RINGVMM" run --cpus 0
+expect_config_error "--cpus 100000" "$RINGVMM" run --cpus 100000
+expect_config_error "--initrd without --kernel" "$RINGVMM" run --initrd /dev/null
+
+head -c 3000 /dev/urandom >"$TMP/garbage"
+expect_config_error "kernel of random bytes" "$RINGVMM" run --kernel "$TMP/garbage"
+mk_elf "$TMP/spin.elf" "f4ebfd"
+head -c 100 "$TMP/spin.elf" >"$TMP/truncated.elf"
+expect_config_error "truncated ELF kernel" "$RINGVMM" run --kernel "$TMP/truncated.elf"
+head -c $((40 << 20)) /dev/zero >"$TMP/big.initrd"
+expect_config_error "initrd larger than RAM" "$RINGVMM" run --kernel "$TMP/spin.elf" --initrd "$TMP/big.initrd" --mem 32M
+expect_config_error "cmdline too long" "$RINGVMM" run --kernel "$TMP/spin.elf" --cmdline "$(head -c 70000 /dev/zero | tr '\0' x)"
+
+if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
+	echo "# SKIP the guest runs: /dev/kvm is not usable here"
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ] || exit 1
+	exit 0
+fi
+
+expect_status "caps" 0 "$RINGVMM" caps
+grep -q 'KVM_CAP_IRQCHIP' "$TMP/out" && ok "caps lists KVM_CAP_IRQCHIP" || not_ok "caps output"
+expect_status "caps --json" 0 "$RINGVMM" caps --json
+python3 -m json.tool "$TMP/out" >/dev/null && ok "caps --json is JSON" || not_ok "caps --json is not JSON"
+
+expect_status "built-in guest" 0 "$RINGVMM" run
+grep -q 'ringvmm built-in guest' "$TMP/out" && ok "built-in guest banner on stdout" || not_ok "banner missing: $(head -c 200 "$TMP/out")"
+expect_status "built-in guest, 2 vCPUs, --stats=json" 0 "$RINGVMM" run --cpus 2 --stats=json
+tail -n 1 "$TMP/err" | python3 -m json.tool >/dev/null && ok "--stats=json prints JSON" || not_ok "--stats=json output"
+
+# ud2 at CPL0 with no IDT: the guest dies, ringvmm says why and exits 1.
+mk_elf "$TMP/die.elf" "0f0b"
+expect_status "dying guest" 1 "$RINGVMM" run --kernel "$TMP/die.elf"
+grep -q 'guest died' "$TMP/err" && grep -q 'RIP' "$TMP/err" && ok "death report names RIP" || not_ok "death report"
+
+# A guest that halts forever: SIGTERM must end ringvmm with 0, promptly.
+"$RINGVMM" run --kernel "$TMP/spin.elf" </dev/null >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+sleep 1
+kill -TERM "$pid"
+for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$pid" 2>/dev/null; then
+	kill -KILL "$pid"
+	not_ok "SIGTERM did not stop ringvmm within 10 s"
+else
+	wait "$pid"
+	st=$?
+	[ "$st" -eq 0 ] && ok "SIGTERM stops a running guest (exit 0)" || not_ok "SIGTERM: exit $st"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Description: the console on the real io_uring loop, with pipes for input
+ * and output and a fake receiver with a settable amount of room: input order,
+ * buffering and backpressure (no polling while the receiver is full), Ctrl-A
+ * escapes, EOF, EAGAIN-safe output, and raw mode on a pseudo-terminal.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "vmm/console.h"
+#include "vmm/loop.h"
+#include "vmm/util.h"
+
+struct fx {
+	struct rv_loop loop;
+	struct rv_console con;
+	struct rv_loop_watch tick;
+	int in[2], out[2];
+	uint8_t got[8192];
+	size_t got_len;
+	size_t room; /* what the fake receiver takes, like a device FIFO */
+	unsigned int rx_calls;
+	unsigned int quits;
+	bool (*cond)(struct fx *f);
+	uint64_t deadline;
+};
+
+static size_t fake_rx(void *opaque, const uint8_t *buf, size_t len)
+{
+	struct fx *f = opaque;
+	size_t n = len < f->room ? len : f->room;
+
+	f->rx_calls++;
+	assert_true(f->got_len + n <= sizeof(f->got));
+	memcpy(f->got + f->got_len, buf, n);
+	f->got_len += n;
+	f->room -= n;
+	return n;
+}
+
+static void fake_quit(void *opaque)
+{
+	((struct fx *)opaque)->quits++;
+}
+
+/* Every millisecond: stop the loop when the condition holds or time is up. */
+static void on_tick(void *opaque, int res)
+{
+	struct fx *f = opaque;
+
+	(void)res;
+	if (f->cond(f) || rv_now_ns() > f->deadline)
+		rv_loop_stop(&f->loop);
+}
+
+static bool never(struct fx *f)
+{
+	(void)f;
+	return false;
+}
+
+/* Run the loop until @cond holds (true) or @ms pass (false). */
+static bool run_until(struct fx *f, bool (*cond)(struct fx *), unsigned int ms)
+{
+	f->cond = cond;
+	f->deadline = rv_now_ns() + ms * 1000000ULL;
+	/* rv_loop_run() returns once stopped; let it run again. */
+	f->loop.stopping = false;
+	assert_int_equal(rv_loop_run(&f->loop), 0);
+	return cond(f);
+}
+
+static void put(int fd, const void *buf, size_t len)
+{
+	assert_int_equal(rv_write_all(fd, buf, len), 0);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	assert_int_equal(pipe2(f->in, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(f->out, O_CLOEXEC), 0);
+	assert_int_equal(rv_loop_init(&f->loop, 16), 0);
+	assert_int_equal(rv_loop_add_timer(&f->loop, &f->tick, 1000000, on_tick,
+					   f, "test tick"), 0);
+	assert_int_equal(rv_console_init(&f->con, &f->loop, f->in[0], f->out[1]), 0);
+	f->room = sizeof(f->got);
+	*state = f;
+	return 0;
+}
+
+/* For tests that set up their own console on the fixture's loop. */
+static int setup_bare(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	assert_int_equal(pipe2(f->in, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(f->out, O_CLOEXEC), 0);
+	assert_int_equal(rv_loop_init(&f->loop, 16), 0);
+	assert_int_equal(rv_loop_add_timer(&f->loop, &f->tick, 1000000, on_tick,
+					   f, "test tick"), 0);
+	f->con.ready_fd = -1; /* nothing to close in teardown */
+	f->room = sizeof(f->got);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	rv_console_destroy(&f->con);
+	rv_loop_destroy(&f->loop);
+	for (int i = 0; i < 2; i++) {
+		if (f->in[i] >= 0)
+			close(f->in[i]);
+		if (f->out[i] >= 0)
+			close(f->out[i]);
+	}
+	free(f);
+	return 0;
+}
+
+static bool got_5(struct fx *f) { return f->got_len == 5; }
+static bool got_6(struct fx *f) { return f->got_len == 6; }
+static bool got_14(struct fx *f) { return f->got_len == 14; }
+static bool got_3(struct fx *f) { return f->got_len == 3; }
+static bool got_1(struct fx *f) { return f->got_len == 1; }
+static bool got_2(struct fx *f) { return f->got_len == 2; }
+
+static bool throttled_7(struct fx *f)
+{
+	return f->con.pending_len == 7 && !f->con.in_watching;
+}
+
+static void test_input_in_order(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(rv_console_attach(&f->con, fake_rx, f), 0);
+	put(f->in[1], "hello", 5);
+	assert_true(run_until(f, got_5, 2000));
+	assert_memory_equal(f->got, "hello", 5);
+	assert_true(f->con.in_watching);
+}
+
+static void test_backpressure(void **state)
+{
+	struct fx *f = *state;
+	unsigned int calls;
+	int avail = 0;
+
+	assert_int_equal(rv_console_attach(&f->con, fake_rx, f), 0);
+	f->room = 4;
+	put(f->in[1], "hello world", 11);
+	assert_true(run_until(f, throttled_7, 2000));
+	assert_int_equal(f->got_len, 4);
+	assert_memory_equal(f->got, "hell", 4);
+
+	/* Full receiver: newer input stays in the pipe, nobody spins on it. */
+	put(f->in[1], "XYZ", 3);
+	calls = f->rx_calls;
+	assert_false(run_until(f, never, 30));
+	assert_int_equal(f->rx_calls, calls);
+	assert_int_equal(f->got_len, 4);
+	assert_false(f->con.in_watch.armed);
+	assert_int_equal(ioctl(f->in[0], FIONREAD, &avail), 0);
+	assert_int_equal(avail, 3);
+
+	/* Room for two: the buffered bytes come first. */
+	f->room = 2;
+	rv_console_rx_ready(&f->con);
+	assert_true(run_until(f, got_6, 2000));
+	assert_memory_equal(f->got, "hello ", 6);
+	assert_false(f->con.in_watching);
+
+	/* Room for all: pending drains, then polling resumes for the pipe. */
+	f->room = 100;
+	rv_console_rx_ready(&f->con);
+	assert_true(run_until(f, got_14, 2000));
+	assert_memory_equal(f->got, "hello worldXYZ", 14);
+	assert_true(f->con.in_watching);
+	assert_int_equal(f->con.pending_len, 0);
+}
+
+static bool pending_3(struct fx *f)
+{
+	return f->con.pending_len == 3 && !f->con.in_watching;
+}
+
+static void test_attach_delivers_early_input(void **state)
+{
+	struct fx *f = *state;
+
+	put(f->in[1], "abc", 3);
+	assert_true(run_until(f, pending_3, 2000));
+	assert_int_equal(rv_console_attach(&f->con, fake_rx, f), 0);
+	assert_true(run_until(f, got_3, 2000));
+	assert_memory_equal(f->got, "abc", 3);
+}
+
+static bool escape_seen(struct fx *f) { return f->con.got_escape; }
+static bool quit_seen(struct fx *f) { return f->quits == 1; }
+
+static void test_escape(void **state)
+{
+	struct fx *f = *state;
+
+	f->con.on_quit = fake_quit;
+	f->con.quit_opaque = f;
+	assert_int_equal(rv_console_attach(&f->con, fake_rx, f), 0);
+
+	/* ^A^A is one ^A; ^A then another byte sends both. */
+	put(f->in[1], "a\x01\x01" "b\x01" "cd", 7);
+	assert_true(run_until(f, got_6, 2000));
+	assert_memory_equal(f->got, "a\x01" "b\x01" "cd", 6);
+
+	/* The escape may straddle two reads. */
+	put(f->in[1], "\x01", 1);
+	assert_true(run_until(f, escape_seen, 2000));
+	put(f->in[1], "xzz", 3);
+	assert_true(run_until(f, quit_seen, 2000));
+	assert_int_equal(f->got_len, 6);
+	assert_true(f->con.in_eof);
+	assert_false(f->con.in_watching);
+}
+
+static void test_escape_off_without_hook(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(rv_console_attach(&f->con, fake_rx, f), 0);
+	put(f->in[1], "\x01x", 2);
+	assert_true(run_until(f, got_2, 2000));
+	assert_memory_equal(f->got, "\x01x", 2);
+	assert_int_equal(f->quits, 0);
+}
+
+static bool eof_and_3(struct fx *f) { return f->con.in_eof && f->got_len == 3; }
+
+static void test_eof(void **state)
+{
+	struct fx *f = *state;
+	unsigned int calls;
+
+	assert_int_equal(rv_console_attach(&f->con, fake_rx, f), 0);
+	f->room = 1;
+	put(f->in[1], "abc", 3);
+	close(f->in[1]);
+	f->in[1] = -1;
+	assert_true(run_until(f, got_1, 2000));
+	f->room = 1;
+	rv_console_rx_ready(&f->con);
+	assert_true(run_until(f, got_2, 2000));
+	/* Bytes read before EOF are still delivered, then input stops. */
+	f->room = 10;
+	rv_console_rx_ready(&f->con);
+	assert_true(run_until(f, eof_and_3, 2000));
+	assert_memory_equal(f->got, "abc", 3);
+	assert_false(f->con.in_watching);
+
+	/* No busy loop on the dead fd, and rx_ready does not revive it. */
+	calls = f->rx_calls;
+	rv_console_rx_ready(&f->con);
+	assert_false(run_until(f, never, 30));
+	assert_false(f->con.in_watch.armed);
+	assert_false(f->con.in_watching);
+	assert_int_equal(f->rx_calls, calls);
+}
+
+static bool eof_seen(struct fx *f) { return f->con.in_eof; }
+
+static void test_dev_null_input(void **state)
+{
+	struct fx *f = *state;
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(rv_console_init(&f->con, &f->loop, fd, f->out[1]), 0);
+	assert_false(f->con.raw);
+	assert_int_equal(rv_console_attach(&f->con, fake_rx, f), 0);
+	assert_true(run_until(f, eof_seen, 2000));
+	assert_false(f->con.in_watching);
+	assert_int_equal(f->got_len, 0);
+	rv_console_destroy(&f->con);
+	close(fd);
+	/* teardown destroys it again: that must be harmless. */
+}
+
+struct drain {
+	int fd;
+	uint8_t *buf;
+	size_t len;
+};
+
+static void *drain_thread(void *arg)
+{
+	struct drain *d = arg;
+	ssize_t n;
+
+	usleep(50000); /* let the writer hit EAGAIN first */
+	while ((n = read(d->fd, d->buf + d->len, 65536)) > 0)
+		d->len += n;
+	return NULL;
+}
+
+static void test_output_nonblocking(void **state)
+{
+	struct fx *f = *state;
+	const size_t total = 512 * 1024;
+	uint8_t *src = malloc(total);
+	struct drain d = { .fd = f->out[0], .buf = malloc(total + 65536) };
+	pthread_t t;
+	size_t off = 0, chunk = 1;
+
+	assert_non_null(src);
+	assert_non_null(d.buf);
+	for (size_t i = 0; i < total; i++)
+		src[i] = (uint8_t)(i * 7 + (i >> 9));
+	/* A small non-blocking pipe: the writes must hit EAGAIN. */
+	fcntl(f->out[1], F_SETPIPE_SZ, 4096);
+	assert_int_equal(fcntl(f->out[1], F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(pthread_create(&t, NULL, drain_thread, &d), 0);
+	while (off < total) {
+		size_t n = total - off < chunk ? total - off : chunk;
+
+		assert_int_equal(rv_console_write(&f->con, src + off, n), 0);
+		off += n;
+		chunk = chunk * 3 % 7919 + 1; /* 1 byte to ~8 KiB */
+	}
+	close(f->out[1]);
+	f->out[1] = -1;
+	f->con.out_fd = -1;
+	pthread_join(t, NULL);
+	assert_int_equal(d.len, total);
+	assert_memory_equal(d.buf, src, total);
+	free(src);
+	free(d.buf);
+}
+
+static void test_no_loop(void **state)
+{
+	struct fx *f = *state;
+	struct rv_console con;
+	char buf[8];
+
+	(void)state;
+	assert_int_equal(rv_console_init(&con, NULL, f->in[0], f->out[1]), 0);
+	assert_int_equal(con.ready_fd, -1);
+	assert_false(con.in_watching);
+	assert_int_equal(rv_console_attach(&con, fake_rx, f), 0);
+	assert_int_equal(rv_console_attach(&con, fake_rx, f), -EBUSY);
+	rv_console_detach(&con);
+	assert_int_equal(rv_console_attach(&con, fake_rx, f), 0);
+	assert_int_equal(rv_console_attach(&con, NULL, f), -EINVAL);
+	rv_console_rx_ready(&con); /* a no-op without a loop */
+	assert_int_equal(rv_console_write(&con, "ok", 2), 0);
+	assert_int_equal(read(f->out[0], buf, sizeof(buf)), 2);
+	assert_memory_equal(buf, "ok", 2);
+	rv_console_destroy(&con);
+
+	/* No output fd: output is dropped, not an error. */
+	assert_int_equal(rv_console_init(&con, NULL, -1, -1), 0);
+	assert_int_equal(rv_console_write(&con, "x", 1), 0);
+	rv_console_destroy(&con);
+}
+
+static bool got_4(struct fx *f) { return f->got_len == 4; }
+
+static void test_raw_tty(void **state)
+{
+	struct fx *f = *state;
+	struct termios orig, now;
+	int master, slave;
+
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0 || grantpt(master) || unlockpt(master)) {
+		skip(); /* no /dev/ptmx in this sandbox */
+		return;
+	}
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_true(slave >= 0);
+	assert_int_equal(tcgetattr(slave, &orig), 0);
+	assert_true(orig.c_lflag & ISIG);
+
+	assert_int_equal(rv_console_init(&f->con, &f->loop, slave, f->out[1]), 0);
+	assert_true(f->con.raw);
+	assert_int_equal(tcgetattr(slave, &now), 0);
+	assert_int_equal(now.c_lflag & (ICANON | ECHO | ISIG | IEXTEN), 0);
+	assert_int_equal(now.c_iflag & (ICRNL | IXON), 0);
+	assert_int_equal(now.c_oflag, orig.c_oflag);
+
+	/* Ctrl-C and CR arrive as bytes: no signal, no translation. */
+	assert_int_equal(rv_console_attach(&f->con, fake_rx, f), 0);
+	put(master, "q\x03\r\x1a", 4);
+	assert_true(run_until(f, got_4, 2000));
+	assert_memory_equal(f->got, "q\x03\r\x1a", 4);
+
+	/* The async-signal-safe path restores it... */
+	rv_console_restore_all();
+	assert_int_equal(tcgetattr(slave, &now), 0);
+	assert_int_equal(now.c_lflag, orig.c_lflag);
+	assert_int_equal(now.c_iflag, orig.c_iflag);
+
+	/* ...and so does destroy, which also forgets the terminal. */
+	assert_int_equal(tcsetattr(slave, TCSANOW, &f->con.saved), 0);
+	rv_console_destroy(&f->con);
+	assert_false(f->con.raw);
+	assert_int_equal(tcgetattr(slave, &now), 0);
+	assert_int_equal(now.c_lflag, orig.c_lflag);
+	now.c_lflag &= ~ECHO;
+	assert_int_equal(tcsetattr(slave, TCSANOW, &now), 0);
+	rv_console_restore_all(); /* must not touch a destroyed console's tty */
+	assert_int_equal(tcgetattr(slave, &now), 0);
+	assert_int_equal(now.c_lflag & ECHO, 0);
+	close(slave);
+	close(master);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_input_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backpressure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attach_delivers_early_input,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_escape, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_escape_off_without_hook,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_eof, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dev_null_input, setup_bare,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_output_nonblocking, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_no_loop, setup_bare, teardown),
+		cmocka_unit_test_setup_teardown(test_raw_tty, setup_bare, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

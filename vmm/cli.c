@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "util.h"
+
+const char rv_cli_usage[] =
+	"usage: ringvmm run [options]      boot a guest (the built-in one without --kernel)\n"
+	"       ringvmm caps [--json]      the KVM capabilities ringvmm uses\n"
+	"       ringvmm --help | --version\n"
+	"\n"
+	"run options:\n"
+	"  --kernel FILE      bzImage (boot protocol 2.06+) or ELF64 vmlinux\n"
+	"  --initrd FILE      initial ramdisk\n"
+	"  --cmdline STR      kernel command line (default \"" RV_CLI_DEFAULT_CMDLINE "\")\n"
+	"  --mem SIZE         guest RAM, with K/M/G suffix (default 256M)\n"
+	"  --cpus N           vCPUs (default 1)\n"
+	"  --stats[=json]     per-device statistics on stderr at exit\n"
+	"  --verbose          say what is being set up\n"
+	"\n"
+	"The console is the first UART (ttyS0) on stdin/stdout; a terminal is put\n"
+	"in raw mode, and Ctrl-A x quits. Exit status: 0 when the guest powers off\n"
+	"or reboots (or a signal stops it), 1 when the guest dies, 2 for errors.\n";
+
+/*
+ * Option value: "--opt=value" or "--opt value". Returns the value or NULL
+ * (with a message) when it is missing.
+ */
+static const char *rv_cli_value(int argc, char *const argv[], int *i,
+				const char *arg, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (arg[n] == '=')
+		return arg + n + 1;
+	if (*i + 1 >= argc) {
+		rv_err(-EINVAL, "%s needs a value", name);
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+/* Does @arg name option @name, alone or as "@name=..."? */
+static bool rv_cli_is(const char *arg, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncmp(arg, name, n) && (arg[n] == '\0' || arg[n] == '=');
+}
+
+static int rv_cli_parse_run(int argc, char *const argv[], int i, struct rv_cli *cli)
+{
+	struct rv_vm_config *vm = &cli->vm;
+	bool cmdline_given = false;
+	const char *v;
+	uint64_t n;
+	int ret;
+
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (rv_cli_is(a, "--kernel")) {
+			if (!(v = rv_cli_value(argc, argv, &i, a, "--kernel")))
+				return -EINVAL;
+			vm->kernel = v;
+		} else if (rv_cli_is(a, "--initrd")) {
+			if (!(v = rv_cli_value(argc, argv, &i, a, "--initrd")))
+				return -EINVAL;
+			vm->initrd = v;
+		} else if (rv_cli_is(a, "--cmdline")) {
+			if (!(v = rv_cli_value(argc, argv, &i, a, "--cmdline")))
+				return -EINVAL;
+			vm->cmdline = v;
+			cmdline_given = true;
+		} else if (rv_cli_is(a, "--mem")) {
+			if (!(v = rv_cli_value(argc, argv, &i, a, "--mem")))
+				return -EINVAL;
+			ret = rv_parse_size(v, &vm->mem_size);
+			if (ret)
+				return rv_err(-EINVAL, "--mem %s: not a size (use e.g. 512M or 2G)%s",
+					      v, ret == -ERANGE ? ": too large" : "");
+			if (vm->mem_size < RV_CLI_MIN_MEM)
+				return rv_err(-EINVAL, "--mem %s: at least %llu MiB are needed", v,
+					      RV_CLI_MIN_MEM >> 20);
+			if (!RV_IS_ALIGNED(vm->mem_size, 4096))
+				return rv_err(-EINVAL, "--mem %s: not a multiple of 4 KiB", v);
+		} else if (rv_cli_is(a, "--cpus")) {
+			if (!(v = rv_cli_value(argc, argv, &i, a, "--cpus")))
+				return -EINVAL;
+			if (rv_parse_u64(v, &n) || n == 0 || n > RV_CLI_MAX_CPUS)
+				return rv_err(-EINVAL, "--cpus %s: not a number from 1 to %d", v,
+					      RV_CLI_MAX_CPUS);
+			vm->nr_cpus = n;
+		} else if (!strcmp(a, "--stats") || !strcmp(a, "--stats=text")) {
+			cli->stats = RV_STATS_TEXT;
+		} else if (!strcmp(a, "--stats=json")) {
+			cli->stats = RV_STATS_JSON;
+		} else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
+			cli->verbose = true;
+		} else {
+			return rv_err(-EINVAL, "run: unknown option \"%s\"", a);
+		}
+	}
+	if (!vm->kernel && vm->initrd)
+		return rv_err(-EINVAL, "--initrd needs --kernel");
+	if (!vm->kernel && cmdline_given)
+		return rv_err(-EINVAL, "--cmdline needs --kernel");
+	if (vm->kernel && !cmdline_given)
+		vm->cmdline = RV_CLI_DEFAULT_CMDLINE;
+	return 0;
+}
+
+int rv_cli_parse(int argc, char *const argv[], struct rv_cli *cli)
+{
+	memset(cli, 0, sizeof(*cli));
+	cli->vm.mem_size = RV_CLI_DEFAULT_MEM;
+	cli->vm.nr_cpus = 1;
+	cli->vm.console_in_fd = 0;
+	cli->vm.console_out_fd = 1;
+
+	if (argc < 2)
+		return rv_err(-EINVAL, "no command given (try ringvmm --help)");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		cli->cmd = RV_CMD_HELP;
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		cli->cmd = RV_CMD_VERSION;
+		return 0;
+	}
+	if (!strcmp(argv[1], "caps")) {
+		cli->cmd = RV_CMD_CAPS;
+		for (int i = 2; i < argc; i++) {
+			if (!strcmp(argv[i], "--json"))
+				cli->json = true;
+			else
+				return rv_err(-EINVAL, "caps: unknown option \"%s\"", argv[i]);
+		}
+		return 0;
+	}
+	if (!strcmp(argv[1], "run")) {
+		cli->cmd = RV_CMD_RUN;
+		return rv_cli_parse_run(argc, argv, 2, cli);
+	}
+	return rv_err(-EINVAL, "unknown command \"%s\" (try ringvmm --help)", argv[1]);
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Command-line parsing: a pure function from argv to a struct, so that every
+ * bad input is unit-tested. Host-dependent checks (memory the host has, vCPUs
+ * KVM allows) happen later, in main.
+ */
+#ifndef RV_CLI_H
+#define RV_CLI_H
+
+#include <stdbool.h>
+
+#include "vm.h"
+
+enum rv_cli_cmd {
+	RV_CMD_RUN,
+	RV_CMD_CAPS,
+	RV_CMD_HELP,
+	RV_CMD_VERSION,
+};
+
+enum rv_stats_mode { RV_STATS_OFF, RV_STATS_TEXT, RV_STATS_JSON };
+
+struct rv_cli {
+	enum rv_cli_cmd cmd;
+	struct rv_vm_config vm;
+	enum rv_stats_mode stats;
+	bool json; /* caps --json */
+	bool verbose;
+};
+
+#define RV_CLI_DEFAULT_MEM (256ULL << 20)
+#define RV_CLI_DEFAULT_CMDLINE "console=ttyS0"
+/* Below this no kernel boots; the arch may ask for more (RV_ARCH_MIN_MEM). */
+#define RV_CLI_MIN_MEM (16ULL << 20)
+/* The largest --cpus accepted before asking KVM; KVM_CAP_MAX_VCPUS decides next. */
+#define RV_CLI_MAX_CPUS 254
+
+/* 0, or -EINVAL with a one-line message in rv_err_msg(). */
+int rv_cli_parse(int argc, char *const argv[], struct rv_cli *cli);
+
+extern const char rv_cli_usage[];
+
+#endif

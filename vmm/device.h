@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Devices: a registry of device *types* filled by the devices themselves, and
+ * the environment a device instance is created in.
+ *
+ * vmm/ never names a device. The platform (arch code, later the CLI) describes
+ * which device types sit where as a list of struct rv_device_cfg; the VM looks
+ * each type up by name and calls its create(). A device registers its bus
+ * ranges, irq and console use through the struct rv_device_env it is given,
+ * which is all it knows of the machine, so unit tests build a fake one.
+ */
+#ifndef RV_DEVICE_H
+#define RV_DEVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct rv_bus;
+struct rv_console;
+struct rv_loop;
+struct rv_device;
+
+enum rv_bus_space { RV_SPACE_PIO, RV_SPACE_MMIO };
+
+/* Where a platform puts one device instance. */
+struct rv_device_cfg {
+	const char *type; /* rv_device_type.name */
+	const char *name; /* instance name, e.g. "ttyS0" */
+	enum rv_bus_space space;
+	uint64_t base;
+	unsigned int irq; /* GSI (x86) or SPI number, 0 = none */
+	bool console; /* wire to the VMM's console (stdin/stdout) */
+};
+
+/* What a device may use of the machine it is plugged into. */
+struct rv_device_env {
+	struct rv_bus *pio;
+	struct rv_bus *mmio;
+	struct rv_loop *loop; /* event loop, NULL in unit tests */
+	struct rv_console *console; /* NULL when the VM has none */
+	/*
+	 * Drive interrupt line @gsi to @level (0 or 1). The in-kernel irqchip
+	 * decides edge or level from its own routing, so a device models its
+	 * output pin and calls this whenever the pin changes.
+	 */
+	int (*set_irq)(void *opaque, unsigned int gsi, int level);
+	void *irq_opaque;
+	/* Ask the VM to stop: a device-initiated poweroff or reset. */
+	void (*request_exit)(void *opaque, int reason);
+	void *exit_opaque;
+	/* Devices created so far, in creation order (for stats and teardown). */
+	struct rv_device *devices;
+};
+
+/* Reasons passed to request_exit. */
+enum rv_exit_reason {
+	RV_EXIT_NONE = 0,
+	RV_EXIT_POWEROFF, /* guest powered off */
+	RV_EXIT_RESET, /* guest asked for a reset: ringvmm ends, status 0 */
+	RV_EXIT_GUEST_DIED, /* triple fault, internal error: status 1 */
+	RV_EXIT_SIGNAL, /* SIGINT/SIGTERM */
+	RV_EXIT_ERROR, /* a VMM-side failure while running */
+};
+
+struct rv_device_ops {
+	/* Print the device's statistics as the members of a JSON object. */
+	void (*stats_json)(struct rv_device *dev, FILE *out);
+	/* Release everything create() took. */
+	void (*destroy)(struct rv_device *dev);
+};
+
+struct rv_device {
+	char name[32];
+	const struct rv_device_ops *ops;
+	void *priv;
+	struct rv_device *next;
+};
+
+struct rv_device_type {
+	const char *name;
+	int (*create)(struct rv_device_env *env, const struct rv_device_cfg *cfg);
+	struct rv_device_type *next;
+};
+
+void rv_device_type_register(struct rv_device_type *type);
+const struct rv_device_type *rv_device_type_find(const char *name);
+
+/*
+ * Each devices/<x>.c ends with RV_DEVICE_TYPE(x_type): a constructor puts the
+ * type in the registry before main() runs, so adding a device touches only
+ * its own file and the build.
+ */
+#define RV_DEVICE_TYPE(t)                                            \
+	static void __attribute__((constructor)) rv_register_##t(void) \
+	{                                                            \
+		rv_device_type_register(&(t));                       \
+	}
+
+/* Instantiate @cfg in @env (type lookup + create). */
+int rv_device_create(struct rv_device_env *env, const struct rv_device_cfg *cfg);
+/* Append @dev to env->devices. */
+void rv_device_add(struct rv_device_env *env, struct rv_device *dev);
+/* Destroy every device in env->devices, last created first. */
+void rv_device_destroy_all(struct rv_device_env *env);
+
+/* Helper for devices: drive an irq line through the env. */
+static inline int rv_device_set_irq(struct rv_device_env *env, unsigned int gsi,
+				    int level)
+{
+	return env->set_irq ? env->set_irq(env->irq_opaque, gsi, level) : 0;
+}
+
+#endif

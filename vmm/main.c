@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ringvmm: the command line. The only place that turns an error into a
+ * message and an exit status:
+ *   0  the guest powered off or reset, or a signal stopped it
+ *   1  the guest died (triple fault, internal error), or the VMM failed
+ *      while the guest ran
+ *   2  usage or configuration error: nothing ran
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../arch/arch.h"
+#include "caps.h"
+#include "cli.h"
+#include "console.h"
+#include "kvm.h"
+#include "util.h"
+#include "vm.h"
+
+#ifndef RV_VERSION
+#define RV_VERSION "unknown"
+#endif
+
+enum { RV_STATUS_OK = 0, RV_STATUS_GUEST_DIED = 1, RV_STATUS_CONFIG = 2 };
+
+static int rv_fail(const char *what, int err)
+{
+	const char *msg = rv_err_msg();
+
+	if (*msg)
+		fprintf(stderr, "ringvmm: %s\n", msg);
+	else
+		fprintf(stderr, "ringvmm: %s: %s\n", what, strerror(-err));
+	return RV_STATUS_CONFIG;
+}
+
+/* Checks that need the host: its memory and KVM's vCPU limit. */
+static int rv_check_host_limits(const struct rv_vm_config *cfg)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	uint64_t host = pages > 0 && psize > 0 ? (uint64_t)pages * psize : 0;
+
+	if (host && cfg->mem_size > host)
+		return rv_err(-EINVAL, "--mem: %" PRIu64 " MiB is more than the host's %" PRIu64 " MiB",
+			      cfg->mem_size >> 20, host >> 20);
+	if (cfg->nr_cpus > rv_arch_max_vcpus())
+		return rv_err(-EINVAL, "--cpus %u: %s supports at most %u", cfg->nr_cpus,
+			      rv_arch_name, rv_arch_max_vcpus());
+	return 0;
+}
+
+static int rv_max_vcpus(const struct rv_vm *vm)
+{
+	int max = rv_kvm_cap(vm->vm_fd, KVM_CAP_MAX_VCPUS);
+
+	/* api.rst 4.4: without KVM_CAP_MAX_VCPUS, KVM_CAP_NR_VCPUS is the limit. */
+	return max ? max : rv_kvm_cap(vm->vm_fd, KVM_CAP_NR_VCPUS);
+}
+
+static int rv_cmd_run(struct rv_cli *cli)
+{
+	struct rv_vm vm;
+	int ret, status;
+
+	ret = rv_check_host_limits(&cli->vm);
+	if (ret)
+		return rv_fail("run", ret);
+	ret = rv_vm_create(&vm, &cli->vm);
+	if (!ret && vm.vm_fd >= 0 && (int)cli->vm.nr_cpus > rv_max_vcpus(&vm) &&
+	    rv_max_vcpus(&vm) > 0)
+		ret = rv_err(-EINVAL, "--cpus %u: KVM allows at most %d", cli->vm.nr_cpus,
+			     rv_max_vcpus(&vm));
+	if (ret) {
+		status = rv_fail("setting up the VM", ret);
+		rv_vm_destroy(&vm);
+		return status;
+	}
+
+	ret = rv_vm_run(&vm);
+	if (ret < 0) {
+		fprintf(stderr, "ringvmm: %s\n", *rv_err_msg() ? rv_err_msg() : strerror(-ret));
+		status = RV_STATUS_GUEST_DIED;
+	} else {
+		switch (ret) {
+		case RV_EXIT_POWEROFF:
+		case RV_EXIT_RESET:
+			status = RV_STATUS_OK;
+			break;
+		case RV_EXIT_SIGNAL:
+			rv_debug("stopped by a signal");
+			status = RV_STATUS_OK;
+			break;
+		default:
+			status = RV_STATUS_GUEST_DIED;
+			break;
+		}
+	}
+	/* Put the terminal back before anything else is printed. */
+	rv_console_restore_all();
+	if (cli->stats != RV_STATS_OFF)
+		rv_vm_print_stats(&vm, stderr, cli->stats == RV_STATS_JSON);
+	rv_vm_destroy(&vm);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct rv_cli cli;
+	int ret;
+
+	/* A closed terminal or pipe must be an EPIPE, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+	atexit(rv_console_restore_all);
+
+	ret = rv_cli_parse(argc, argv, &cli);
+	if (ret) {
+		fprintf(stderr, "ringvmm: %s\n", rv_err_msg());
+		return RV_STATUS_CONFIG;
+	}
+	rv_verbose = cli.verbose;
+	switch (cli.cmd) {
+	case RV_CMD_HELP:
+		fputs(rv_cli_usage, stdout);
+		return 0;
+	case RV_CMD_VERSION:
+		printf("ringvmm %s (%s)\n", RV_VERSION, rv_arch_name);
+		return 0;
+	case RV_CMD_CAPS:
+		ret = rv_caps_print(stdout, cli.json);
+		return ret ? rv_fail("caps", ret) : 0;
+	case RV_CMD_RUN:
+		return rv_cmd_run(&cli);
+	}
+	return RV_STATUS_CONFIG;
+}

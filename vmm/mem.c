@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "mem.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "util.h"
+
+int rv_mem_add(struct rv_mem *mem, const struct rv_mem_region *r,
+	       uint64_t align)
+{
+	uint64_t last;
+
+	if (!r->size || __builtin_add_overflow(r->gpa, r->size - 1, &last))
+		return -EINVAL;
+	if (align && (!RV_IS_ALIGNED(r->gpa, align) || !RV_IS_ALIGNED(r->size, align)))
+		return -EINVAL;
+	for (unsigned int i = 0; i < mem->nr; i++) {
+		const struct rv_mem_region *o = &mem->regions[i];
+
+		if (r->gpa <= o->gpa + (o->size - 1) && o->gpa <= last)
+			return -EEXIST;
+	}
+	if (mem->nr == RV_MEM_MAX_REGIONS)
+		return -ENOSPC;
+	mem->regions[mem->nr++] = *r;
+	return 0;
+}
+
+void *rv_mem_gpa_to_hva(const struct rv_mem *mem, uint64_t gpa, uint64_t len)
+{
+	uint64_t end;
+
+	if (__builtin_add_overflow(gpa, len, &end))
+		return NULL;
+	for (unsigned int i = 0; i < mem->nr; i++) {
+		const struct rv_mem_region *r = &mem->regions[i];
+
+		/* gpa - r->gpa cannot underflow once gpa >= r->gpa. */
+		if (gpa >= r->gpa && gpa - r->gpa <= r->size &&
+		    end - r->gpa <= r->size)
+			return r->host + (gpa - r->gpa);
+	}
+	return NULL;
+}
+
+int rv_mem_write(const struct rv_mem *mem, uint64_t gpa, const void *src,
+		 uint64_t len)
+{
+	void *dst = rv_mem_gpa_to_hva(mem, gpa, len);
+
+	if (!dst)
+		return -EFAULT;
+	memcpy(dst, src, len);
+	return 0;
+}
+
+int rv_mem_read(const struct rv_mem *mem, uint64_t gpa, void *dst,
+		uint64_t len)
+{
+	const void *src = rv_mem_gpa_to_hva(mem, gpa, len);
+
+	if (!src)
+		return -EFAULT;
+	memcpy(dst, src, len);
+	return 0;
+}
+
+uint64_t rv_mem_ram_size(const struct rv_mem *mem)
+{
+	uint64_t total = 0;
+
+	for (unsigned int i = 0; i < mem->nr; i++)
+		if (!mem->regions[i].readonly)
+			total += mem->regions[i].size;
+	return total;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The guest physical memory map: a small set of regions, each a memslot with
+ * a host mapping. Everything the VMM reads or writes in guest memory goes
+ * through rv_mem_gpa_to_hva(), the one overflow-checked translation: a guest
+ * (or a bad image) controls the address and length, so both are checked as a
+ * whole range against one region.
+ */
+#ifndef RV_MEM_H
+#define RV_MEM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define RV_MEM_MAX_REGIONS 16
+
+struct rv_mem_region {
+	uint64_t gpa;
+	uint64_t size;
+	uint8_t *host;
+	uint32_t slot;
+	bool readonly;
+	const char *backend; /* "anon", ... for --memmap and messages */
+	const char *name; /* "ram-low", "ram-high", ... */
+};
+
+struct rv_mem {
+	struct rv_mem_region regions[RV_MEM_MAX_REGIONS];
+	unsigned int nr;
+};
+
+/*
+ * Add a region to the map (no KVM call). Rejects empty or wrapping ranges,
+ * ranges not aligned to @align, and overlaps, with -EINVAL / -EEXIST.
+ */
+int rv_mem_add(struct rv_mem *mem, const struct rv_mem_region *r,
+	       uint64_t align);
+
+/*
+ * Host address of guest [gpa, gpa + len), or NULL unless the whole range
+ * lies inside one region. len == 0 is allowed (returns the address of gpa).
+ */
+void *rv_mem_gpa_to_hva(const struct rv_mem *mem, uint64_t gpa, uint64_t len);
+
+/* Copy into / out of guest memory; -EFAULT when not wholly inside a region. */
+int rv_mem_write(const struct rv_mem *mem, uint64_t gpa, const void *src,
+		 uint64_t len);
+int rv_mem_read(const struct rv_mem *mem, uint64_t gpa, void *dst,
+		uint64_t len);
+
+/* Total bytes of RAM (non-readonly regions). */
+uint64_t rv_mem_ram_size(const struct rv_mem *mem);
+
+#endif

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+bool rv_verbose;
+
+/* Per thread: a vCPU thread's failure must not overwrite main's context. */
+static __thread char rv_err_buf[512];
+
+int rv_err(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (rv_err_buf[0])
+		return err;
+	va_start(ap, fmt);
+	vsnprintf(rv_err_buf, sizeof(rv_err_buf), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+int rv_err_wrap(int err, const char *fmt, ...)
+{
+	char msg[sizeof(rv_err_buf)];
+	size_t n, room, inner;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	n = strlen(msg);
+	/* "prefix: inner message", keeping as much of the inner one as fits. */
+	if (rv_err_buf[0] && n + 3 < sizeof(msg)) {
+		memcpy(msg + n, ": ", 2);
+		room = sizeof(msg) - n - 3;
+		inner = strnlen(rv_err_buf, room);
+		memcpy(msg + n + 2, rv_err_buf, inner);
+		msg[n + 2 + inner] = '\0';
+	}
+	memcpy(rv_err_buf, msg, sizeof(msg));
+	return err;
+}
+
+const char *rv_err_msg(void)
+{
+	return rv_err_buf;
+}
+
+void rv_err_clear(void)
+{
+	rv_err_buf[0] = '\0';
+}
+
+void rv_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ringvmm: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void rv_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!rv_verbose)
+		return;
+	fputs("ringvmm: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int rv_parse_number(const char *s, uint64_t *out, const char **end)
+{
+	unsigned long long v;
+	char *e;
+
+	/* strtoull accepts leading spaces and '-': a size never has either. */
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &e, 0);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (e == s)
+		return -EINVAL;
+	*out = v;
+	*end = e;
+	return 0;
+}
+
+int rv_parse_u64(const char *s, uint64_t *out)
+{
+	const char *end;
+	int ret = rv_parse_number(s, out, &end);
+
+	if (ret)
+		return ret;
+	return *end ? -EINVAL : 0;
+}
+
+int rv_parse_size(const char *s, uint64_t *out)
+{
+	const char *end;
+	uint64_t v, mult = 1;
+	int ret = rv_parse_number(s, &v, &end);
+
+	if (ret)
+		return ret;
+	switch (*end) {
+	case '\0':
+		break;
+	case 'k': case 'K': mult = RV_KiB; end++; break;
+	case 'm': case 'M': mult = RV_MiB; end++; break;
+	case 'g': case 'G': mult = RV_GiB; end++; break;
+	case 't': case 'T': mult = 1024 * RV_GiB; end++; break;
+	default:
+		return -EINVAL;
+	}
+	/* Accept "512M" and "512MiB"/"512MB" alike, nothing else. */
+	if (mult != 1 && (!strcmp(end, "iB") || !strcmp(end, "B")))
+		end += strlen(end);
+	if (*end)
+		return -EINVAL;
+	if (v > UINT64_MAX / mult)
+		return -ERANGE;
+	*out = v * mult;
+	return 0;
+}
+
+int rv_read_file(const char *path, uint64_t max, uint8_t **buf, size_t *len)
+{
+	struct stat st;
+	uint8_t *p = NULL;
+	size_t done = 0;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return rv_err(-errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		ret = rv_err(-errno, "%s: %s", path, strerror(errno));
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = rv_err(-EINVAL, "%s: not a regular file", path);
+		goto out_close;
+	}
+	if ((uint64_t)st.st_size > max) {
+		ret = rv_err(-EFBIG, "%s: %" PRIu64 " bytes, more than the %" PRIu64 " allowed",
+			     path, (uint64_t)st.st_size, max);
+		goto out_close;
+	}
+	p = malloc(st.st_size ? st.st_size : 1);
+	if (!p) {
+		ret = rv_err(-ENOMEM, "%s: out of memory", path);
+		goto out_close;
+	}
+	while (done < (size_t)st.st_size) {
+		ssize_t n = read(fd, p + done, st.st_size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = rv_err(n < 0 ? -errno : -EIO, "%s: short read", path);
+			goto out_free;
+		}
+		done += n;
+	}
+	*buf = p;
+	*len = done;
+	close(fd);
+	return 0;
+
+out_free:
+	free(p);
+out_close:
+	close(fd);
+	return ret;
+}
+
+int rv_write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+uint64_t rv_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Small helpers shared by every part of ringvmm.
+ *
+ * Errors: functions return 0 or a negative errno. The place that knows *why*
+ * something failed records a human-readable context with rv_err(), which
+ * returns the errno so that "return rv_err(-EINVAL, "...")" reads as one
+ * statement. Only main() prints the recorded message (one line, at the CLI).
+ */
+#ifndef RV_UTIL_H
+#define RV_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RV_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define rv_container_of(ptr, type, member) \
+	((type *)((char *)(ptr)-offsetof(type, member)))
+#define RV_ALIGN_UP(x, a) (((x) + ((a)-1)) & ~((__typeof__(x))(a)-1))
+#define RV_IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a)-1)) == 0)
+
+#define RV_KiB (1024ULL)
+#define RV_MiB (1024ULL * RV_KiB)
+#define RV_GiB (1024ULL * RV_MiB)
+
+/*
+ * Record a context message for the current thread and return @err (a
+ * negative errno). The first message recorded wins until rv_err_clear(): the
+ * innermost failure knows the most, outer layers may prefix with rv_err_wrap.
+ */
+int rv_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prefix the recorded message with "@fmt: " (e.g. the file being loaded). */
+int rv_err_wrap(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+const char *rv_err_msg(void);
+void rv_err_clear(void);
+
+/* Diagnostics to stderr; rv_debug only with --verbose. */
+extern bool rv_verbose;
+void rv_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void rv_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Parse "512M", "1G", "4096", "64K" into bytes. Rejects empty strings,
+ * negative numbers, trailing garbage and overflow. Returns 0 or -EINVAL /
+ * -ERANGE.
+ */
+int rv_parse_size(const char *s, uint64_t *out);
+/* Parse a plain unsigned decimal/hex number with the same strictness. */
+int rv_parse_u64(const char *s, uint64_t *out);
+
+/* Read a whole file into a malloc'ed buffer (size capped at @max). */
+int rv_read_file(const char *path, uint64_t max, uint8_t **buf, size_t *len);
+
+/* write() all of @len bytes, retrying on EINTR and partial writes. */
+int rv_write_all(int fd, const void *buf, size_t len);
+
+/* Monotonic clock in nanoseconds. */
+uint64_t rv_now_ns(void);
+
+#endif

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A virtual machine: the KVM fds, guest memory, the two buses, the devices,
+ * the event loop and the vCPUs.
+ *
+ * Life cycle: rv_vm_create() builds everything (nothing runs yet);
+ * rv_vm_run() starts the vCPU threads, runs the event loop on the calling
+ * thread until the guest powers off, resets, dies, or a signal arrives, then
+ * stops and joins the vCPUs; rv_vm_destroy() releases everything.
+ */
+#ifndef RV_VM_H
+#define RV_VM_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bus.h"
+#include "console.h"
+#include "device.h"
+#include "loop.h"
+#include "mem.h"
+
+struct kvm_run;
+
+struct rv_vm_config {
+	const char *kernel; /* NULL: the built-in guest */
+	const char *initrd;
+	const char *cmdline;
+	uint64_t mem_size;
+	unsigned int nr_cpus;
+	int console_in_fd; /* -1: no console input */
+	int console_out_fd;
+	/* Raw guest code instead of a kernel (tests/kvm, benchmarks). */
+	const uint8_t *guest_code;
+	size_t guest_code_len;
+	/* Devices besides the platform's (tests, --bench-sink, ...). */
+	const struct rv_device_cfg *extra_devices;
+	unsigned int nr_extra_devices;
+};
+
+struct rv_vcpu {
+	struct rv_vm *vm;
+	unsigned int id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool started;
+	uint64_t exits;
+	uint64_t io_exits, mmio_exits;
+};
+
+struct rv_vm {
+	const struct rv_vm_config *cfg;
+	int kvm_fd;
+	int vm_fd;
+	size_t run_size; /* KVM_GET_VCPU_MMAP_SIZE */
+
+	struct rv_mem mem;
+	struct rv_bus pio;
+	struct rv_bus mmio;
+	struct rv_loop loop;
+	bool loop_ready;
+	int signal_fd; /* SIGINT, SIGTERM, SIGHUP, read by the loop */
+	struct rv_loop_watch signal_watch;
+	struct rv_console console;
+	bool console_ready;
+	struct rv_device_env env;
+
+	struct rv_vcpu *vcpus;
+	unsigned int nr_vcpus;
+
+	/* First reason recorded wins; read by rv_vm_run() after the loop stops. */
+	int exit_reason; /* enum rv_exit_reason */
+	bool dump_done;
+
+	void *arch; /* arch-private state */
+};
+
+int rv_vm_create(struct rv_vm *vm, const struct rv_vm_config *cfg);
+/* Returns the reason the VM stopped (enum rv_exit_reason) or -errno. */
+int rv_vm_run(struct rv_vm *vm);
+void rv_vm_destroy(struct rv_vm *vm);
+
+/* Any thread, async-signal-safe: record @reason and wake everything up. */
+void rv_vm_request_exit(struct rv_vm *vm, int reason);
+
+/* Print statistics for every device as one JSON object (or text). */
+void rv_vm_print_stats(struct rv_vm *vm, FILE *out, bool json);
+
+#endif
