@@ -19,6 +19,12 @@
 
 /* The signal that kicks a vCPU thread out of KVM_RUN. */
 #define RV_VCPU_KICK_SIGNAL SIGUSR1
+/*
+ * A vCPU thread runs the exit handler and device code: shallow call chains.
+ * The default 8 MiB stack would be backed by a 2 MiB huge page on hosts
+ * with transparent huge pages, for nothing.
+ */
+#define RV_VCPU_STACK_SIZE (256 * 1024)
 
 static enum rv_exit_action rv_vcpu_handle_io(struct kvm_run *run,
 					     const struct rv_exit_ctx *ctx)
@@ -223,6 +229,7 @@ int rv_vcpus_create(struct rv_vm *vm)
 int rv_vcpus_start(struct rv_vm *vm)
 {
 	sigset_t set, old;
+	pthread_attr_t attr;
 	int ret = 0;
 
 	/*
@@ -232,8 +239,10 @@ int rv_vcpus_start(struct rv_vm *vm)
 	sigemptyset(&set);
 	sigaddset(&set, RV_VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, RV_VCPU_STACK_SIZE);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
-		ret = -pthread_create(&vm->vcpus[i].thread, NULL, rv_vcpu_thread,
+		ret = -pthread_create(&vm->vcpus[i].thread, &attr, rv_vcpu_thread,
 				      &vm->vcpus[i]);
 		if (ret) {
 			ret = rv_err(ret, "starting vCPU %u: %s", i, strerror(-ret));
@@ -241,6 +250,7 @@ int rv_vcpus_start(struct rv_vm *vm)
 		}
 		vm->vcpus[i].started = true;
 	}
+	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return ret;
 }

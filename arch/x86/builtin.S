@@ -43,4 +43,22 @@ power_off:
 banner:
 	.asciz	"ringvmm built-in guest: hello from x86_64 long mode, powering off\r\n"
 rv_x86_builtin_guest_end:
+
+/*
+ * The reset vector (F000:FFF0, real mode): what a PC's firmware would do on
+ * a jump there, reduced to the one thing ringvmm's firmware does: reset.
+ */
+#define ACPI_RESET 0x3c4
+	.globl rv_x86_reset_stub_start
+	.globl rv_x86_reset_stub_end
+	.code16
+rv_x86_reset_stub_start:
+	mov	$ACPI_RESET, %dx
+	mov	$1, %al
+	out	%al, %dx
+1:	hlt
+	jmp	1b
+rv_x86_reset_stub_end:
+	.code64
+
 	.section .note.GNU-stack, "", @progbits

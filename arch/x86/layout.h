@@ -14,6 +14,7 @@
  *  0x0009_fc00 +---------------------------+
  *              | EBDA, VGA hole, BIOS area |  e820: reserved
  *  0x000e_0000 |  ACPI: RSDP + tables      |  (scanned by Linux: RSDP here)
+ *  0x000f_fff0 |  reset vector stub        |  (F000:FFF0, see RV_X86_RESET_VECTOR)
  *  0x0010_0000 +---------------------------+
  *              | kernel (protected-mode    |  RAM (e820: usable)
  *              |  part of bzImage / ELF)   |
@@ -42,7 +43,14 @@
 #define RV_X86_BUILTIN_ADDR 0x30000ULL
 #define RV_X86_EBDA_ADDR 0x9fc00ULL
 #define RV_X86_ACPI_ADDR 0xe0000ULL
-#define RV_X86_ACPI_SIZE 0x20000ULL /* up to the 1 MiB line */
+#define RV_X86_ACPI_SIZE 0x1f000ULL /* up to the reset vector's page */
+/*
+ * Linux reboots through the BIOS when the FADT is hardware-reduced and there
+ * is no EFI (reboot_init() picks BOOT_EFI, which falls back to BOOT_BIOS):
+ * machine_real_restart() jumps to F000:FFF0 in real mode. A few bytes there
+ * write the ACPI reset register, so every reboot method ends in a reset.
+ */
+#define RV_X86_RESET_VECTOR 0xffff0ULL
 #define RV_X86_HIMEM_ADDR 0x100000ULL
 #define RV_X86_KERNEL_ADDR 0x100000ULL
 

@@ -136,6 +136,7 @@ static int rv_x86_build_acpi(struct rv_vm *vm, uint64_t *rsdp)
 }
 
 extern const uint8_t rv_x86_builtin_guest_start[], rv_x86_builtin_guest_end[];
+extern const uint8_t rv_x86_reset_stub_start[], rv_x86_reset_stub_end[];
 
 static int rv_x86_load_raw(struct rv_vm *vm, const uint8_t *code, size_t len)
 {
@@ -201,6 +202,9 @@ int rv_arch_load(struct rv_vm *vm)
 	ret = rv_x86_setup_boot_tables(vm);
 	if (ret)
 		return ret;
+	if (rv_mem_write(&vm->mem, RV_X86_RESET_VECTOR, rv_x86_reset_stub_start,
+			 rv_x86_reset_stub_end - rv_x86_reset_stub_start))
+		return rv_err(-ENOSPC, "no RAM for the reset vector");
 	if (cfg->kernel)
 		return rv_x86_load_kernel(vm, rsdp);
 	if (cfg->guest_code) {

@@ -1,0 +1,85 @@
+#!/bin/sh
+# /init of the L2 guest (the Linux that ringvmm boots inside the nested test
+# host). Busybox sh, no `set -e`: this is PID 1, and if it exits the kernel
+# panics, which would look like a VMM failure.
+#
+# Protocol with the checker in L1 (tests/boot/scenarios.sh):
+#   RINGVMM-L2-INIT               printed as early as possible, twice: through
+#                                 the tty (proves the UART's interrupt-driven
+#                                 output path) and through /dev/kmsg (proves
+#                                 the polled printk console even if the tty
+#                                 path is broken)
+#   rv.test=<action> on the kernel command line selects what to do next.
+
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+
+echo "RINGVMM-L2-INIT" > /dev/console
+# With `quiet`, only high-priority messages reach the console.
+echo "<2>RINGVMM-L2-INIT" > /dev/kmsg
+
+# Block until everything written to the console has left the UART. busybox
+# stty applies settings with tcsetattr(TCSADRAIN), so re-applying the current
+# settings is a tcdrain(). Without this, `poweroff -f` can cut off the last
+# lines still sitting in the tty buffer.
+drain() {
+    # Bounded, so a UART that never drains shows up as a message, not a hang.
+    timeout 10 stty -F /dev/console "$(stty -F /dev/console -g)" 2>/dev/null ||
+        echo "<2>RINGVMM-L2-ERROR console did not drain" > /dev/kmsg
+}
+
+off() {
+    drain
+    poweroff -f
+    # Only reached if the power-off request did not stop the VM.
+    echo "RINGVMM-L2-ERROR poweroff -f returned"
+    sleep 1000000
+}
+
+action=poweroff
+# The command line is one line of blank-separated words.
+# shellcheck disable=SC2013
+for arg in $(cat /proc/cmdline); do
+    case "$arg" in
+        rv.test=*) action=${arg#rv.test=} ;;
+    esac
+done
+
+case "$action" in
+    poweroff)
+        off
+        ;;
+    reboot)
+        drain
+        reboot -f
+        echo "RINGVMM-L2-ERROR reboot -f returned"
+        sleep 1000000
+        ;;
+    cpus)
+        echo "RINGVMM-CPUS $(grep -c '^processor' /proc/cpuinfo)"
+        off
+        ;;
+    console)
+        # Keep kernel messages from interleaving with the known text.
+        echo 1 > /proc/sys/kernel/printk
+        # Without -opost the tty would turn every \n into \r\n; the checker
+        # compares byte for byte.
+        stty -F /dev/console -opost
+        echo "RINGVMM-CONSOLE-BEGIN"
+        cat /known.txt
+        echo "RINGVMM-CONSOLE-END"
+        off
+        ;;
+    uptime)
+        read -r up _ < /proc/uptime
+        echo "RINGVMM-UPTIME $up"
+        off
+        ;;
+    *)
+        echo "RINGVMM-L2-ERROR unknown rv.test=$action"
+        off
+        ;;
+esac

@@ -1,0 +1,447 @@
+# shellcheck shell=bash
+# Nested test host for ringvmm's Linux boot tests (sourced, bash).
+#
+# /dev/kvm on the development machines is a paravirtual flavour that cannot
+# boot stock Linux (docs: /work/shared/docs/PLATFORM.md, "the nested test
+# host"). So: QEMU TCG emulates an AMD CPU with SVM, a Debian bookworm cloud
+# kernel (L1) loads kvm-amd inside it, and the statically linked ringvmm runs
+# in L1 and boots an L2 Linux (the same cloud kernel) with a busybox initramfs.
+#
+# What is built where:
+#   $RV_CACHE/pkgs/<pkg>_<ver>/   dpkg -x of the kernel and busybox-static
+#   $RV_CACHE/build/<kernel>/     vmlinux, l2.cpio.gz, known.txt, l1-base.cpio
+#   $RV_CACHE/runs/<name>/        per run: L1 initrd, scenario, QEMU log
+# Everything derived is rebuilt when its inputs change (stamp files), and a
+# second call with nothing changed does no work beyond a local apt-cache query.
+#
+# Skips (exit 77) happen only for reasons outside the project: no qemu and no
+# way to install it, no way to fetch the kernel, no static ringvmm built yet.
+#
+# Environment:
+#   RINGVMM_CACHE          cache dir (default ~/.cache/ringvmm)
+#   RINGVMM_STATIC         static ringvmm binary (default <repo>/build-static/ringvmm)
+#   RINGVMM_QEMU_TIMEOUT   host-side limit for one QEMU session, s (default 600)
+#   RINGVMM_RUN_TIMEOUT    limit for one ringvmm run inside L1, s (default 45:
+#                          about 10x an L2 boot, so a hang costs 45 s, not more)
+
+RV_BOOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+RV_REPO=$(cd "$RV_BOOT_DIR/../.." && pwd)
+RV_CACHE=${RINGVMM_CACHE:-$HOME/.cache/ringvmm}
+RV_STATIC=${RINGVMM_STATIC:-$RV_REPO/build-static/ringvmm}
+RV_QEMU_TIMEOUT=${RINGVMM_QEMU_TIMEOUT:-600}
+RV_RUN_TIMEOUT=${RINGVMM_RUN_TIMEOUT:-45}
+
+# The boot tests, in the order run_all.sh runs them. Each has an L1-side
+# function rv_sc_<name> in scenarios.sh.
+# shellcheck disable=SC2034 # used by run_all.sh
+RV_BOOT_TESTS=(boot_bzimage boot_vmlinux smp console reboot)
+
+rv_boot_log() { echo "[boot] $*" >&2; }
+
+rv_boot_skip() {
+    echo "SKIP: $*" >&2
+    exit 77
+}
+
+rv_boot_fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+rv_boot__now() { date +%s.%N; }
+
+# Seconds since a rv_boot__now timestamp, two decimals.
+rv_boot__since() { awk -v a="$1" -v b="$(rv_boot__now)" 'BEGIN { printf "%.2f", b - a }'; }
+
+# --- host tools -------------------------------------------------------------
+
+rv_boot_need_host_tools() {
+    local missing=() c
+    for c in qemu-system-x86_64 cpio lz4 xz gzip dpkg-deb apt-get apt-cache timeout od awk flock; do
+        command -v "$c" > /dev/null || missing+=("$c")
+    done
+    ((${#missing[@]} == 0)) && return 0
+    if ((EUID != 0)); then
+        rv_boot_skip "missing host tools (${missing[*]}) and not root to install them (tests/boot/deps.sh)"
+    fi
+    rv_boot_log "missing host tools (${missing[*]}): running deps.sh"
+    bash "$RV_BOOT_DIR/deps.sh" >&2 || rv_boot_skip "could not install host packages (tests/boot/deps.sh failed)"
+    for c in "${missing[@]}"; do
+        command -v "$c" > /dev/null || rv_boot_skip "$c still missing after deps.sh"
+    done
+}
+
+# --- fetching ---------------------------------------------------------------
+
+# Resolve, from the local package lists in one apt-cache call (each call
+# costs about a second), the kernel package the bookworm metapackage points
+# at and its version (e.g. linux-image-6.1.0-56-cloud-amd64 6.1.192-2), and
+# busybox-static's candidate version. Printed as "pkg ver" lines. Resolved at
+# run time: point releases and security updates move the kernel.
+rv_boot__resolve() {
+    apt-cache show --no-all-versions linux-image-cloud-amd64 busybox-static 2> /dev/null |
+        awk '
+            /^Package:/ { pkg = $2 }
+            pkg == "busybox-static" && /^Version:/ { bb = $2 }
+            pkg == "linux-image-cloud-amd64" && /^Depends:/ {
+                n = split(substr($0, 10), dep, ",")
+                for (i = 1; i <= n; i++)
+                    if (match(dep[i], /linux-image-[^ ]*-cloud-amd64 \(= [^)]*\)/)) {
+                        split(substr(dep[i], RSTART, RLENGTH), w, /[ ()=]+/)
+                        k = w[1]; kv = w[2]; break
+                    }
+            }
+            END {
+                if (k == "" || bb == "") exit 1
+                print k, kv; print "busybox-static", bb
+            }'
+}
+
+# Download and extract version $2 of package $1 unless already in the cache;
+# the extracted root is left in REPLY. Returns 1 on any failure (the caller
+# decides whether an apt-get update may help).
+rv_boot__get_pkg() {
+    local pkg=$1 ver=$2 dir tmp debs
+    dir=$RV_CACHE/pkgs/${pkg}_${ver//:/%3a}
+    if [[ ! -e $dir/.extracted ]]; then
+        rv_boot_log "fetching $pkg $ver"
+        mkdir -p "$RV_CACHE/pkgs" || return 1
+        tmp=$(mktemp -d "$RV_CACHE/pkgs/.dl.XXXXXX") || return 1
+        local sandbox=()
+        # apt drops to user _apt for downloads, which cannot write into a
+        # private cache dir; as root, download as root instead of warning.
+        ((EUID == 0)) && sandbox=(-o APT::Sandbox::User=root)
+        if ! (cd "$tmp" && apt-get download -q "${sandbox[@]}" "$pkg=$ver") >&2; then
+            rm -rf "$tmp"
+            return 1
+        fi
+        debs=("$tmp"/*.deb)
+        rm -rf "$dir"
+        if ! dpkg-deb -x "${debs[0]}" "$tmp/root"; then
+            rm -rf "$tmp"
+            return 1
+        fi
+        touch "$tmp/root/.extracted"
+        mv "$tmp/root" "$dir"
+        # The .deb itself is not needed again: the extracted tree is the cache.
+        rm -rf "$tmp"
+    fi
+    REPLY=$dir
+}
+
+rv_boot__try_fetch() {
+    local res kpkg kver bbver
+    res=$(rv_boot__resolve) || return 1
+    { read -r kpkg kver; read -r _ bbver; } <<< "$res"
+    rv_boot__get_pkg "$kpkg" "$kver" || return 1
+    RV_KROOT=$REPLY
+    RV_KVER=${kpkg#linux-image-}
+    rv_boot__get_pkg busybox-static "$bbver" || return 1
+    RV_BBROOT=$REPLY
+}
+
+# Without any usable package list (offline), fall back to what an earlier run
+# left in the cache.
+rv_boot__cached_fetch() {
+    local k b
+    k=$(find "$RV_CACHE/pkgs" -maxdepth 1 -name 'linux-image-*-cloud-amd64_*' 2> /dev/null | sort -V | tail -n 1)
+    b=$(find "$RV_CACHE/pkgs" -maxdepth 1 -name 'busybox-static_*' 2> /dev/null | sort -V | tail -n 1)
+    [[ -n $k && -e $k/.extracted && -n $b && -e $b/.extracted ]] || return 1
+    RV_KROOT=$k
+    RV_KVER=$(basename "$k")
+    RV_KVER=${RV_KVER%%_*}
+    RV_KVER=${RV_KVER#linux-image-}
+    RV_BBROOT=$b
+}
+
+# Sets RV_KROOT (extracted kernel package), RV_KVER (e.g. 6.1.0-56-cloud-amd64),
+# RV_BBROOT (extracted busybox-static).
+rv_boot_fetch() {
+    local t0
+    t0=$(rv_boot__now)
+    if rv_boot__try_fetch; then
+        :
+    elif rv_boot_log "fetch failed with the current package lists: apt-get update" &&
+        apt-get update -q >&2 && rv_boot__try_fetch; then
+        :
+    elif rv_boot__cached_fetch; then
+        rv_boot_log "WARNING: cannot resolve/fetch packages, using cached $(basename "$RV_KROOT")"
+    else
+        rv_boot_skip "cannot fetch the bookworm cloud kernel / busybox-static with apt-get download"
+    fi
+    rv_boot_log "fetch: $(rv_boot__since "$t0") s ($(basename "$RV_KROOT"), $(basename "$RV_BBROOT"))"
+}
+
+# --- kernel files -----------------------------------------------------------
+
+# Print the path of file $2 (a glob) under $1, or fail.
+rv_boot__find1() {
+    local f
+    f=$(find "$1" -name "$2" -type f -print 2> /dev/null | sort | head -n 1)
+    [[ -n $f ]] || return 1
+    echo "$f"
+}
+
+# Read an unsigned little-endian integer of $2 bytes at offset $3 of file $1.
+rv_boot__uint() { od -An -t "u$2" -j "$3" -N "$2" "$1" | tr -d ' \n'; }
+
+# Is $1 a complete ELF64 file? Checks the magic and class, then that every
+# program header's file range lies inside the file, which catches a truncated
+# decompression (lz4 exits non-zero on the bzImage's trailer either way).
+rv_boot__elf64_ok() {
+    local f=$1 phoff phentsize phnum size i base off filesz
+    [[ $(od -An -t x1 -N 5 "$f" | tr -d ' \n') == 7f454c4602 ]] || return 1
+    phoff=$(rv_boot__uint "$f" 8 32)
+    phentsize=$(rv_boot__uint "$f" 2 54)
+    phnum=$(rv_boot__uint "$f" 2 56)
+    size=$(stat -c %s "$f")
+    ((phnum > 0 && phentsize >= 56)) || return 1
+    for ((i = 0; i < phnum; i++)); do
+        base=$((phoff + i * phentsize))
+        off=$(rv_boot__uint "$f" 8 $((base + 8)))
+        filesz=$(rv_boot__uint "$f" 8 $((base + 32)))
+        ((off + filesz <= size)) || return 1
+    done
+}
+
+# Extract the ELF vmlinux from an LZ4-compressed bzImage: try every offset of
+# the LZ4 legacy frame magic (02 21 4c 18) until one decompresses to a
+# complete ELF64 (what scripts/extract-vmlinux does).
+rv_boot_extract_vmlinux() {
+    local bz=$1 out=$2 off
+    while IFS=: read -r off _; do
+        tail -c +$((off + 1)) "$bz" | lz4 -dc > "$out.tmp" 2> /dev/null || true
+        if rv_boot__elf64_ok "$out.tmp"; then
+            mv "$out.tmp" "$out"
+            return 0
+        fi
+    done < <(LC_ALL=C grep -obUaP '\x02\x21\x4c\x18' "$bz" || true)
+    rm -f "$out.tmp"
+    return 1
+}
+
+# --- images -----------------------------------------------------------------
+
+# The known console text: 128 lines of 64 bytes (8 KiB), each rotated
+# differently so that a lost, doubled or reordered chunk cannot go unnoticed.
+rv_boot__gen_known() {
+    local chars=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ i r s
+    for ((i = 1; i <= 128; i++)); do
+        r=$((i % ${#chars}))
+        s=${chars:r}${chars:0:r}
+        printf 'line %04d %s\n' "$i" "${s:0:53}"
+    done
+}
+
+# Populate $1 with busybox and its applet links (made here rather than by
+# `busybox --install` at boot: saves emulated work in every boot).
+rv_boot__stage_busybox() {
+    local stage=$1 bb=$RV_BBROOT/bin/busybox a
+    mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp}
+    cp "$bb" "$stage/bin/busybox"
+    while read -r a; do
+        [[ $a == bin/busybox ]] && continue
+        ln -sf /bin/busybox "$stage/$a"
+    done < <("$bb" --list-full)
+}
+
+# newc cpio of directory $1 on stdout; uid/gid 0 whoever builds it.
+rv_boot__cpio() {
+    (cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet)
+}
+
+# Is the stamp file $1 equal to the text $2? Used to rebuild derived files
+# only when their inputs changed.
+rv_boot__fresh() { [[ -e $1 && "$(cat "$1")" == "$2" ]]; }
+
+# Sets RV_VMLINUZ, RV_VMLINUX, RV_L2_INITRD, RV_KNOWN, RV_L1_BASE and builds
+# them if needed.
+rv_boot_build_images() {
+    local t0 build stamp stage m mod
+    t0=$(rv_boot__now)
+    RV_VMLINUZ=$(rv_boot__find1 "$RV_KROOT" 'vmlinuz*') || rv_boot_fail "no vmlinuz in $RV_KROOT"
+    build=$RV_CACHE/build/$(basename "$RV_KROOT")
+    mkdir -p "$build"
+
+    RV_VMLINUX=$build/vmlinux
+    if [[ ! -e $RV_VMLINUX ]]; then
+        rv_boot_extract_vmlinux "$RV_VMLINUZ" "$RV_VMLINUX" ||
+            rv_boot_fail "could not extract an ELF64 vmlinux from $RV_VMLINUZ"
+        if command -v file > /dev/null; then rv_boot_log "vmlinux: $(file -b "$RV_VMLINUX")"; fi
+    fi
+
+    RV_KNOWN=$build/known.txt
+    RV_L2_INITRD=$build/l2.cpio.gz
+    stamp="$(cat "$RV_BOOT_DIR/l2-init.sh")|$RV_BBROOT|$(declare -f rv_boot__gen_known rv_boot__stage_busybox)"
+    if ! rv_boot__fresh "$build/l2.stamp" "$stamp" || [[ ! -e $RV_L2_INITRD ]]; then
+        rv_boot_log "building L2 initramfs"
+        rv_boot__gen_known > "$RV_KNOWN"
+        stage=$(mktemp -d "$build/.l2.XXXXXX")
+        rv_boot__stage_busybox "$stage"
+        install -m 755 "$RV_BOOT_DIR/l2-init.sh" "$stage/init"
+        cp "$RV_KNOWN" "$stage/known.txt"
+        rv_boot__cpio "$stage" | gzip -9n > "$RV_L2_INITRD.tmp"
+        mv "$RV_L2_INITRD.tmp" "$RV_L2_INITRD"
+        rm -rf "$stage"
+        printf '%s' "$stamp" > "$build/l2.stamp"
+    fi
+
+    # The L1 initrd is this base archive plus a small per-run archive
+    # (ringvmm, scenario) appended: the kernel unpacks concatenated cpio
+    # archives in turn. The base is left uncompressed: decompressing ~70 MB
+    # of gzip in emulated L1 costs seconds, and QEMU loads it from memory.
+    RV_L1_BASE=$build/l1-base.cpio
+    stamp="$(cat "$RV_BOOT_DIR/l1-init.sh")|$(cat "$build/l2.stamp")|$(declare -f rv_boot__stage_busybox)"
+    if ! rv_boot__fresh "$build/l1.stamp" "$stamp" || [[ ! -e $RV_L1_BASE ]]; then
+        rv_boot_log "building L1 base initramfs"
+        stage=$(mktemp -d "$build/.l1.XXXXXX")
+        rv_boot__stage_busybox "$stage"
+        install -m 755 "$RV_BOOT_DIR/l1-init.sh" "$stage/init"
+        mkdir -p "$stage/modules" "$stage/l2"
+        for m in irqbypass kvm kvm-amd; do
+            mod=$(rv_boot__find1 "$RV_KROOT" "$m.ko*") || rv_boot_fail "no $m.ko in $RV_KROOT"
+            # Newer kernel packages ship .ko.xz; busybox insmod wants plain .ko.
+            case $mod in
+                *.xz) xz -dc "$mod" > "$stage/modules/$m.ko" ;;
+                *) cp "$mod" "$stage/modules/$m.ko" ;;
+            esac
+        done
+        cp "$RV_VMLINUZ" "$stage/l2/bzImage"
+        cp "$RV_VMLINUX" "$stage/l2/vmlinux"
+        cp "$RV_L2_INITRD" "$stage/l2/initrd.cpio.gz"
+        cp "$RV_KNOWN" "$stage/known.txt"
+        rv_boot__cpio "$stage" > "$RV_L1_BASE.tmp"
+        mv "$RV_L1_BASE.tmp" "$RV_L1_BASE"
+        rm -rf "$stage"
+        printf '%s' "$stamp" > "$build/l1.stamp"
+    fi
+    rv_boot_log "images: $(rv_boot__since "$t0") s (kernel $RV_KVER)"
+}
+
+# --- ringvmm ----------------------------------------------------------------
+
+# Check the static ringvmm: absent is a skip (not built yet), dynamically
+# linked is a failure (it could not run in L1, which has no libc).
+rv_boot_need_ringvmm() {
+    [[ -x $RV_STATIC ]] ||
+        rv_boot_skip "no static ringvmm at $RV_STATIC (build: meson setup build-static -Dstatic=true && ninja -C build-static, or set RINGVMM_STATIC)"
+    if command -v file > /dev/null; then
+        if file -b "$RV_STATIC" | grep -q 'dynamically linked'; then
+            rv_boot_fail "$RV_STATIC is dynamically linked; L1 has no libc (build with -Dstatic=true)"
+        fi
+    elif grep -q 'ld-linux' "$RV_STATIC"; then
+        rv_boot_fail "$RV_STATIC looks dynamically linked; L1 has no libc (build with -Dstatic=true)"
+    fi
+}
+
+# --- running ----------------------------------------------------------------
+
+# Everything up to a runnable L1: tools, packages, images.
+# Test scripts may run in parallel (meson test does): one at a time fetches
+# and builds, the others wait and then find everything in place.
+rv_boot_prepare() {
+    local lock
+    rv_boot_need_host_tools
+    mkdir -p "$RV_CACHE"
+    exec {lock}> "$RV_CACHE/.lock"
+    flock "$lock"
+    rv_boot_fetch
+    rv_boot_build_images
+    exec {lock}>&-
+}
+
+# rv_boot_scenario FILE TEST...: write an L1 scenario running the named
+# tests from scenarios.sh, in order.
+rv_boot_scenario() {
+    local out=$1 t
+    shift
+    {
+        echo "RV_RUN_TIMEOUT=$RV_RUN_TIMEOUT"
+        cat "$RV_BOOT_DIR/scenarios.sh"
+        for t in "$@"; do echo "rv_sc_$t"; done
+    } > "$out"
+}
+
+# rv_boot_run NAME SCENARIO [RINGVMM]: boot L1 in QEMU with SCENARIO as
+# /scenario.sh (and RINGVMM as /ringvmm if given). Returns the log path in
+# RV_BOOT_LOG, QEMU's exit code in RV_BOOT_QEMU_RC (124: the host-side
+# timeout hit) and its wall time in RV_BOOT_QEMU_SECS. Not to be called in
+# $(...): the results are variables.
+rv_boot_run() {
+    local - name=$1 scenario=$2 vmm=${3:-} dir stage t0 initrd
+    dir=$RV_CACHE/runs/$name
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    stage=$dir/overlay
+    mkdir -p "$stage"
+    install -m 755 "$scenario" "$stage/scenario.sh"
+    [[ -n $vmm ]] && install -m 755 "$vmm" "$stage/ringvmm"
+    # Pad the base to a 4-byte multiple (GNU cpio already pads to 512) so the
+    # kernel finds the appended archive's header aligned.
+    initrd=$dir/l1.cpio
+    cp "$RV_L1_BASE" "$initrd"
+    truncate -s %512 "$initrd"
+    rv_boot__cpio "$stage" >> "$initrd"
+
+    RV_BOOT_LOG=$dir/qemu.log
+    rv_boot_log "QEMU session '$name' (log: $RV_BOOT_LOG)"
+    t0=$(rv_boot__now)
+    # TCG with an emulated EPYC with SVM and NPT: L1's kvm-amd sees real-style
+    # hardware virtualization. -no-reboot + panic=-1: any L1 crash ends QEMU.
+    # The L1 tty turns \n into \r\n; drop the \r so the log greps cleanly.
+    # `local -` above keeps this set +e inside the function.
+    set +e
+    timeout -k 10 "$RV_QEMU_TIMEOUT" qemu-system-x86_64 \
+        -accel tcg,thread=multi -cpu EPYC,+svm,+npt -smp 1 -m 2048 \
+        -nodefaults -no-user-config -nographic -serial stdio -no-reboot \
+        -kernel "$RV_VMLINUZ" -initrd "$initrd" \
+        -append "console=ttyS0 panic=-1 quiet" \
+        < /dev/null 2>&1 | tr -d '\r' > "$RV_BOOT_LOG"
+    RV_BOOT_QEMU_RC=${PIPESTATUS[0]}
+    RV_BOOT_QEMU_SECS=$(rv_boot__since "$t0")
+    rm -f "$initrd"
+    rv_boot_log "QEMU: ${RV_BOOT_QEMU_SECS} s wall, rc=$RV_BOOT_QEMU_RC;" \
+        "$(sed -n 's/.*RINGVMM-L1-INIT uptime=/L1 at \/init after /p' "$RV_BOOT_LOG" | head -n 1) s"
+    ((RV_BOOT_QEMU_RC != 124)) || rv_boot_log "QEMU hit the ${RV_QEMU_TIMEOUT} s timeout"
+}
+
+# rv_boot_check LOG TEST: print the test's verdict; return 0 on PASS.
+# A missing result line is explained from the L1 markers.
+rv_boot_check() {
+    local log=$1 t=$2 line why
+    line=$(grep -a "^RVTEST $t " "$log" | tail -n 1 || true)
+    if [[ $line == *" PASS"* ]]; then
+        line=${line#RVTEST "$t" }
+        echo "PASS $t (${line/ PASS/})"
+        return 0
+    fi
+    if [[ -n $line ]]; then
+        why=${line#RVTEST "$t" }
+    elif ! grep -qa 'RINGVMM-L1-INIT' "$log"; then
+        why="L1 did not reach /init (see $log)"
+    elif grep -qa '^RINGVMM-L1-ERROR' "$log"; then
+        why=$(grep -a '^RINGVMM-L1-ERROR' "$log" | head -n 1)
+    elif ! grep -qa '^RINGVMM-L1-DONE' "$log"; then
+        why="L1 did not finish (QEMU rc=${RV_BOOT_QEMU_RC:-?}; see $log)"
+    else
+        why="no result line (see $log)"
+    fi
+    echo "FAIL $t ($why)"
+    # What ringvmm and the guest said (scenarios.sh prints it on failure).
+    grep -a "^RVLOG $t " "$log" || true
+    return 1
+}
+
+# Whole flow of one boot test script: one QEMU session, one scenario.
+rv_boot_single_test() {
+    local t=$1
+    rv_boot_need_ringvmm
+    rv_boot_prepare
+    mkdir -p "$RV_CACHE/runs"
+    rv_boot_scenario "$RV_CACHE/runs/$t.scenario.sh" "$t"
+    rv_boot_run "$t" "$RV_CACHE/runs/$t.scenario.sh" "$RV_STATIC"
+    if rv_boot_check "$RV_BOOT_LOG" "$t"; then
+        exit 0
+    fi
+    exit 1
+}
