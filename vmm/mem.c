@@ -29,16 +29,15 @@ int rv_mem_add(struct rv_mem *mem, const struct rv_mem_region *r,
 
 void *rv_mem_gpa_to_hva(const struct rv_mem *mem, uint64_t gpa, uint64_t len)
 {
-	uint64_t end;
-
-	if (__builtin_add_overflow(gpa, len, &end))
-		return NULL;
 	for (unsigned int i = 0; i < mem->nr; i++) {
 		const struct rv_mem_region *r = &mem->regions[i];
 
-		/* gpa - r->gpa cannot underflow once gpa >= r->gpa. */
+		/*
+		 * Written so nothing can overflow: once gpa >= r->gpa, the
+		 * offset is at most size and len must fit in what is left.
+		 */
 		if (gpa >= r->gpa && gpa - r->gpa <= r->size &&
-		    end - r->gpa <= r->size)
+		    len <= r->size - (gpa - r->gpa))
 			return r->host + (gpa - r->gpa);
 	}
 	return NULL;

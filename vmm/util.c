@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -88,13 +89,23 @@ void rv_debug(const char *fmt, ...)
 static int rv_parse_number(const char *s, uint64_t *out, const char **end)
 {
 	unsigned long long v;
+	int base = 10;
 	char *e;
 
-	/* strtoull accepts leading spaces and '-': a size never has either. */
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	/*
+	 * strtoull would skip leading whitespace, accept a sign and read a
+	 * leading 0 as octal ("010" = 8): a size or count starts with a digit
+	 * and is decimal, or hex with an explicit 0x.
+	 */
+	if (!s || !isdigit((unsigned char)*s))
 		return -EINVAL;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		if (!isxdigit((unsigned char)s[2]))
+			return -EINVAL;
+	}
 	errno = 0;
-	v = strtoull(s, &e, 0);
+	v = strtoull(s, &e, base);
 	if (errno == ERANGE)
 		return -ERANGE;
 	if (e == s)
@@ -107,11 +118,15 @@ static int rv_parse_number(const char *s, uint64_t *out, const char **end)
 int rv_parse_u64(const char *s, uint64_t *out)
 {
 	const char *end;
-	int ret = rv_parse_number(s, out, &end);
+	uint64_t v;
+	int ret = rv_parse_number(s, &v, &end);
 
 	if (ret)
 		return ret;
-	return *end ? -EINVAL : 0;
+	if (*end)
+		return -EINVAL;
+	*out = v;
+	return 0;
 }
 
 int rv_parse_size(const char *s, uint64_t *out)

@@ -46,9 +46,15 @@ static void test_add_rejects_empty_and_wrapping(void **state)
 	assert_int_equal(mem.nr, 0);
 
 	/* Ending exactly at 2^64 does not wrap. */
-	r = region(UINT64_MAX - PAGE + 1, PAGE, NULL);
+	r = region(UINT64_MAX - PAGE + 1, PAGE, (uint8_t *)0x10000);
 	assert_int_equal(rv_mem_add(&mem, &r, PAGE), 0);
 	assert_int_equal(mem.nr, 1);
+	/* ...and all of it translates, up to its last byte. */
+	assert_ptr_equal(rv_mem_gpa_to_hva(&mem, UINT64_MAX - PAGE + 1, PAGE),
+			 (uint8_t *)0x10000);
+	assert_ptr_equal(rv_mem_gpa_to_hva(&mem, UINT64_MAX, 1),
+			 (uint8_t *)0x10000 + PAGE - 1);
+	assert_null(rv_mem_gpa_to_hva(&mem, UINT64_MAX, 2));
 }
 
 static void test_add_alignment(void **state)

@@ -87,6 +87,9 @@ static void test_parse_size_bad(void **state)
 	expect_size_err("-1G", -EINVAL);
 	expect_size_err("+1", -EINVAL);
 	expect_size_err(" 5", -EINVAL);
+	expect_size_err("\t5", -EINVAL); /* strtoull would skip any whitespace */
+	expect_size_err("\n5", -EINVAL);
+	expect_size_err("0xG", -EINVAL);
 	expect_size_err("5 ", -EINVAL);
 	expect_size_err("12Q", -EINVAL);
 	expect_size_err("1.5G", -EINVAL);
@@ -116,6 +119,13 @@ static void test_parse_u64(void **state)
 	assert_int_equal(v, 42);
 	assert_int_equal(rv_parse_u64("0x10", &v), 0);
 	assert_int_equal(v, 16);
+	/* Decimal unless 0x: a leading zero is not octal. */
+	assert_int_equal(rv_parse_u64("010", &v), 0);
+	assert_int_equal(v, 10);
+	/* A failed parse leaves the output alone. */
+	v = 7;
+	assert_int_equal(rv_parse_u64("12abc", &v), -EINVAL);
+	assert_int_equal(v, 7);
 	assert_int_equal(rv_parse_u64("0XfF", &v), 0);
 	assert_int_equal(v, 255);
 	assert_int_equal(rv_parse_u64("18446744073709551615", &v), 0);
