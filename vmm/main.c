@@ -109,6 +109,25 @@ static int rv_cmd_run(struct rv_cli *cli)
 	return status;
 }
 
+/*
+ * A crash must not leave the user's terminal in raw mode: put it back, then
+ * die of the same signal with the default action (and a core, if enabled).
+ */
+static void rv_fatal_signal(int sig)
+{
+	rv_console_restore_all();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void rv_install_fatal_handlers(void)
+{
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+
+	for (unsigned int i = 0; i < RV_ARRAY_SIZE(fatal); i++)
+		signal(fatal[i], rv_fatal_signal);
+}
+
 int main(int argc, char **argv)
 {
 	struct rv_cli cli;
@@ -117,6 +136,7 @@ int main(int argc, char **argv)
 	/* A closed terminal or pipe must be an EPIPE, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
 	atexit(rv_console_restore_all);
+	rv_install_fatal_handlers();
 
 	ret = rv_cli_parse(argc, argv, &cli);
 	if (ret) {

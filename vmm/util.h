@@ -20,6 +20,11 @@
 #define RV_ALIGN_UP(x, a) (((x) + ((a)-1)) & ~((__typeof__(x))(a)-1))
 #define RV_IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a)-1)) == 0)
 
+static inline uint64_t rv_min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
 #define RV_KiB (1024ULL)
 #define RV_MiB (1024ULL * RV_KiB)
 #define RV_GiB (1024ULL * RV_MiB)

@@ -8,6 +8,11 @@
  * guest address goes through rv_mem_gpa_to_hva() with its whole length. The
  * image can only hurt the guest it boots, never the VMM.
  *
+ * Only headers are read into (bounded, on-stack) buffers: the bzImage setup
+ * header, or the ELF header and program header table. The kernel's code and
+ * the initrd are pread() from their files straight into guest RAM, so the
+ * VMM's own memory does not grow with the size of the image.
+ *
  * The guest starts in long mode (or flat 32-bit mode) with boot_params in
  * RSI/ESI; no real-mode setup code runs, so the setup header is copied into
  * a zeroed boot_params by us ("32-bit/64-bit Boot Protocol" in boot.rst).
@@ -17,7 +22,11 @@
 #include <asm/bootparam.h>
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../../vmm/mem.h"
 #include "../../vmm/util.h"
@@ -68,6 +77,18 @@ _Static_assert(sizeof(struct boot_e820_entry) == sizeof(struct rv_x86_e820_entry
 #define RV_BZ_HDR_END_210 0x264
 /* boot.rst "Sample Boot Configuration": heap to 0xe000 of the setup segment. */
 #define RV_BZ_HEAP_END 0xe000
+/*
+ * The first bytes of a kernel file, read before its format is known: the
+ * bzImage setup header ends there, and an ELF header is shorter.
+ */
+#define RV_HEAD_SIZE RV_BZ_HDR_MAX
+_Static_assert(sizeof(Elf64_Ehdr) <= RV_HEAD_SIZE, "ELF header in the head");
+/*
+ * Program headers we read. A vmlinux has five (vmlinux.lds.S PHDRS: text,
+ * data, percpu, init, note); 64 leaves room and bounds the table, whose
+ * e_phnum the image controls, to 3.5 KiB on the stack.
+ */
+#define RV_ELF_MAX_PHNUM 64
 #define RV_LOADER_UNDEFINED 0xff /* type_of_loader: "0xFF = undefined" */
 #define RV_VID_MODE_NORMAL 0xffff /* "vga=normal" */
 /*
@@ -80,11 +101,6 @@ _Static_assert(sizeof(struct boot_e820_entry) == sizeof(struct rv_x86_e820_entry
 #define RV_ELF_PROTOCOL 0x020f /* what we fill in: 2.15 fields are valid */
 #define RV_4GiB (4 * RV_GiB)
 #define RV_PAGE 4096ULL
-
-static uint64_t rv_min(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
 
 static uint64_t rv_max(uint64_t a, uint64_t b)
 {
@@ -156,11 +172,11 @@ int rv_x86_e820_build(const struct rv_mem *mem, struct rv_x86_e820_entry *tab,
 		 * EBDA, VGA hole and BIOS area up to 1 MiB are reserved: our
 		 * ACPI tables live at 0xe0000 and Linux scans there for the RSDP.
 		 */
-		ret = rv_x86_e820_add(tab, max, &n, a, rv_min(b, RV_X86_EBDA_ADDR),
+		ret = rv_x86_e820_add(tab, max, &n, a, rv_min_u64(b, RV_X86_EBDA_ADDR),
 				      RV_E820_RAM);
 		if (!ret)
 			ret = rv_x86_e820_add(tab, max, &n, rv_max(a, RV_X86_EBDA_ADDR),
-					      rv_min(b, RV_X86_HIMEM_ADDR),
+					      rv_min_u64(b, RV_X86_HIMEM_ADDR),
 					      RV_E820_RESERVED);
 		if (!ret)
 			ret = rv_x86_e820_add(tab, max, &n, rv_max(a, RV_X86_HIMEM_ADDR),
@@ -206,12 +222,15 @@ static int rv_x86_load_initrd(const struct rv_mem *mem,
 			      uint64_t kernel_end, struct boot_params *bp,
 			      struct rv_x86_boot_info *info)
 {
-	uint64_t limit, floor, addr, len = cfg->initrd_len;
+	const struct rv_image *img = cfg->initrd;
+	uint64_t limit, floor, addr, len;
 	void *dst;
+	int ret;
 
-	if (!cfg->initrd || !len)
+	if (!img || !img->size)
 		return 0;
-	limit = rv_min(rv_min(addr_max + 1, rv_x86_low_ram_end(mem)), RV_4GiB);
+	len = img->size;
+	limit = rv_min_u64(rv_min_u64(addr_max + 1, rv_x86_low_ram_end(mem)), RV_4GiB);
 	floor = kernel_start < limit ? kernel_end : 0;
 	floor = rv_max(floor, RV_X86_HIMEM_ADDR);
 	addr = len <= limit ? (limit - len) & ~(RV_PAGE - 1) : 0;
@@ -223,7 +242,9 @@ static int rv_x86_load_initrd(const struct rv_mem *mem,
 	if (!dst)
 		return rv_err(-ENOSPC, "initrd [0x%llx, +0x%llx) is not in guest RAM",
 			      (unsigned long long)addr, (unsigned long long)len);
-	memcpy(dst, cfg->initrd, len);
+	ret = rv_image_pread(img, 0, dst, len);
+	if (ret)
+		return ret;
 	bp->hdr.ramdisk_image = addr;
 	bp->hdr.ramdisk_size = len;
 	info->initrd_addr = addr;
@@ -255,12 +276,16 @@ static int rv_x86_finish_params(const struct rv_mem *mem,
 	return 0;
 }
 
+/*
+ * @k holds the first min(file size, RV_HEAD_SIZE) bytes, and the caller
+ * checked that reaches RV_BZ_MAGIC_END; the rest stays in the file.
+ */
 static int rv_x86_load_bzimage(const struct rv_mem *mem,
 			       const struct rv_x86_boot_cfg *cfg,
-			       struct rv_x86_boot_info *info)
+			       const uint8_t *k, struct rv_x86_boot_info *info)
 {
-	const uint8_t *k = cfg->kernel;
-	size_t klen = cfg->kernel_len, setup_size, hdr_end, need, pm_len;
+	uint64_t klen = cfg->kernel->size, pm_len;
+	size_t setup_size, hdr_end, need;
 	uint64_t load = RV_X86_KERNEL_ADDR, start, end, footprint, ram_end;
 	struct boot_params bp;
 	struct setup_header h;
@@ -275,11 +300,11 @@ static int rv_x86_load_bzimage(const struct rv_mem *mem,
 	sects = k[RV_BZ_HDR_START] ? k[RV_BZ_HDR_START] : 4;
 	setup_size = (sects + 1) * 512;
 	if (setup_size > klen)
-		return rv_err(-EINVAL, "bzImage: setup_sects %u extends past the end of the %zu-byte file",
-			      sects, klen);
+		return rv_err(-EINVAL, "bzImage: setup_sects %u extends past the end of the %llu-byte file",
+			      sects, (unsigned long long)klen);
 	/*
-	 * The setup area (>= 2560 bytes) holds the whole struct, so read it
-	 * all; only the bytes up to the header's own end mean anything.
+	 * The setup area (>= 2560 bytes) holds the whole struct, so the head
+	 * has it all; only the bytes up to the header's own end mean anything.
 	 */
 	_Static_assert(RV_BZ_HDR_MAX <= 5 * 512, "header inside the setup area");
 	memcpy(&h, k + RV_BZ_HDR_START, sizeof(h));
@@ -332,9 +357,9 @@ static int rv_x86_load_bzimage(const struct rv_mem *mem,
 	dst = rv_mem_gpa_to_hva(mem, load, end - load);
 	if (!dst) {
 		ram_end = rv_x86_low_ram_end(mem);
-		return rv_err(-ENOSPC, "bzImage: the kernel needs RAM [0x%llx, 0x%llx) (image 0x%zx bytes, init_size 0x%x from 0x%llx), but RAM from 1 MiB ends at 0x%llx",
+		return rv_err(-ENOSPC, "bzImage: the kernel needs RAM [0x%llx, 0x%llx) (image 0x%llx bytes, init_size 0x%x from 0x%llx), but RAM from 1 MiB ends at 0x%llx",
 			      (unsigned long long)load, (unsigned long long)end,
-			      pm_len, h.init_size, (unsigned long long)start,
+			      (unsigned long long)pm_len, h.init_size, (unsigned long long)start,
 			      (unsigned long long)ram_end);
 	}
 
@@ -345,8 +370,9 @@ static int rv_x86_load_bzimage(const struct rv_mem *mem,
 	} else {
 		/* code32_start defaults to the load address; honour a moved one. */
 		if (h.code32_start < load || h.code32_start - load >= pm_len)
-			return rv_err(-EINVAL, "bzImage: code32_start 0x%x is outside the %zu-byte kernel loaded at 0x%llx",
-				      h.code32_start, pm_len, (unsigned long long)load);
+			return rv_err(-EINVAL, "bzImage: code32_start 0x%x is outside the %llu-byte kernel loaded at 0x%llx",
+				      h.code32_start, (unsigned long long)pm_len,
+				      (unsigned long long)load);
 		info->entry = h.code32_start;
 		info->entry_64 = false;
 	}
@@ -354,11 +380,14 @@ static int rv_x86_load_bzimage(const struct rv_mem *mem,
 	/* "initialized to all zero", then the header up to its own end. */
 	memset(&bp, 0, sizeof(bp));
 	memcpy(&bp.hdr, k + RV_BZ_HDR_START,
-	       rv_min(hdr_end, RV_BZ_HDR_MAX) - RV_BZ_HDR_START);
+	       rv_min_u64(hdr_end, RV_BZ_HDR_MAX) - RV_BZ_HDR_START);
 	ret = rv_x86_load_cmdline(mem, cfg->cmdline, h.cmdline_size, &bp);
 	if (ret)
 		return ret;
-	memcpy(dst, k + setup_size, pm_len);
+	/* The protected-mode code, from the file into RAM checked above. */
+	ret = rv_image_pread(cfg->kernel, setup_size, dst, pm_len);
+	if (ret)
+		return ret;
 	ret = rv_x86_load_initrd(mem, cfg, h.initrd_addr_max, load, end, &bp, info);
 	if (ret)
 		return ret;
@@ -382,22 +411,26 @@ static int rv_x86_load_bzimage(const struct rv_mem *mem,
 	return 0;
 }
 
-/* Program header @i, copied out: phoff need not be aligned. */
-static void rv_x86_elf_phdr(const uint8_t *k, const Elf64_Ehdr *eh,
-			    unsigned int i, Elf64_Phdr *ph)
-{
-	memcpy(ph, k + eh->e_phoff + (uint64_t)i * sizeof(*ph), sizeof(*ph));
-}
+/* The headers of an ELF64 vmlinux: all of it the loader holds in memory. */
+struct rv_x86_elf {
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[RV_ELF_MAX_PHNUM];
+};
 
-static int rv_x86_elf_check(const struct rv_x86_boot_cfg *cfg, Elf64_Ehdr *eh)
+/*
+ * Check the ELF header in @head (the file's first min(size, RV_HEAD_SIZE)
+ * bytes) and read the program header table it points at into @el.
+ */
+static int rv_x86_elf_read_headers(const struct rv_image *img,
+				   const uint8_t *head, struct rv_x86_elf *el)
 {
-	size_t klen = cfg->kernel_len;
-	uint64_t end;
+	Elf64_Ehdr *eh = &el->eh;
+	uint64_t klen = img->size, tab, end;
 
 	if (klen < sizeof(*eh))
-		return rv_err(-EINVAL, "ELF: %zu bytes is shorter than the %zu-byte ELF header",
-			      klen, sizeof(*eh));
-	memcpy(eh, cfg->kernel, sizeof(*eh));
+		return rv_err(-EINVAL, "ELF: %llu bytes is shorter than the %zu-byte ELF header",
+			      (unsigned long long)klen, sizeof(*eh));
+	memcpy(eh, head, sizeof(*eh));
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
 		return rv_err(-EINVAL, "ELF: class %u is not ELFCLASS64", eh->e_ident[EI_CLASS]);
 	if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
@@ -413,13 +446,18 @@ static int rv_x86_elf_check(const struct rv_x86_boot_cfg *cfg, Elf64_Ehdr *eh)
 	if (!eh->e_phnum || eh->e_phnum == PN_XNUM)
 		return rv_err(-EINVAL, "ELF: e_phnum %u: no usable program header table",
 			      eh->e_phnum);
-	/* phnum * 56 fits easily; only phoff + that can overflow. */
-	if (__builtin_add_overflow(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr),
-				   &end) || end > klen)
-		return rv_err(-EINVAL, "ELF: program headers at 0x%llx (%u x %zu bytes) extend past the end of the %zu-byte file",
+	/* The image controls e_phnum: bound what we read before reading it. */
+	if (eh->e_phnum > RV_ELF_MAX_PHNUM)
+		return rv_err(-EINVAL, "ELF: e_phnum %u is more than the %u program headers ringvmm reads",
+			      eh->e_phnum, RV_ELF_MAX_PHNUM);
+	/* phnum * 56 is at most 3.5 KiB; only phoff + that can overflow. */
+	tab = (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr);
+	if (__builtin_add_overflow(eh->e_phoff, tab, &end) || end > klen)
+		return rv_err(-EINVAL, "ELF: program headers at 0x%llx (%u x %zu bytes) extend past the end of the %llu-byte file",
 			      (unsigned long long)eh->e_phoff, eh->e_phnum,
-			      sizeof(Elf64_Phdr), klen);
-	return 0;
+			      sizeof(Elf64_Phdr), (unsigned long long)klen);
+	/* phoff need not be aligned: pread() does not care, and el->ph is. */
+	return rv_image_pread(img, eh->e_phoff, el->ph, tab);
 }
 
 /*
@@ -427,44 +465,39 @@ static int rv_x86_elf_check(const struct rv_x86_boot_cfg *cfg, Elf64_Ehdr *eh)
  * e_entry is already physical; other links may give a virtual address in
  * __START_KERNEL_map, which a PT_LOAD's p_vaddr - p_paddr converts.
  */
-static int rv_x86_elf_entry(const uint8_t *k, const Elf64_Ehdr *eh,
-			    uint64_t *entry)
+static int rv_x86_elf_entry(const struct rv_x86_elf *el, uint64_t *entry)
 {
-	Elf64_Phdr ph;
+	uint64_t e = el->eh.e_entry;
 
 	for (int virt = 0; virt < 2; virt++) {
-		for (unsigned int i = 0; i < eh->e_phnum; i++) {
-			uint64_t base;
+		for (unsigned int i = 0; i < el->eh.e_phnum; i++) {
+			const Elf64_Phdr *ph = &el->ph[i];
+			uint64_t base = virt ? ph->p_vaddr : ph->p_paddr;
 
-			rv_x86_elf_phdr(k, eh, i, &ph);
-			base = virt ? ph.p_vaddr : ph.p_paddr;
-			if (ph.p_type != PT_LOAD || eh->e_entry < base ||
-			    eh->e_entry - base >= ph.p_memsz)
+			if (ph->p_type != PT_LOAD || e < base || e - base >= ph->p_memsz)
 				continue;
-			*entry = ph.p_paddr + (eh->e_entry - base);
+			*entry = ph->p_paddr + (e - base);
 			return 0;
 		}
 	}
 	return rv_err(-EINVAL, "ELF: e_entry 0x%llx is in no PT_LOAD segment",
-		      (unsigned long long)eh->e_entry);
+		      (unsigned long long)e);
 }
 
 static int rv_x86_load_elf(const struct rv_mem *mem,
-			   const struct rv_x86_boot_cfg *cfg,
+			   const struct rv_x86_boot_cfg *cfg, const uint8_t *head,
 			   struct rv_x86_boot_info *info)
 {
-	const uint8_t *k = cfg->kernel;
-	uint64_t lo = UINT64_MAX, hi = 0, entry = 0;
+	uint64_t lo = UINT64_MAX, hi = 0, entry = 0, klen = cfg->kernel->size;
 	unsigned int loads = 0;
 	struct boot_params bp;
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph;
+	struct rv_x86_elf el;
 	int ret;
 
-	ret = rv_x86_elf_check(cfg, &eh);
+	ret = rv_x86_elf_read_headers(cfg->kernel, head, &el);
 	if (ret)
 		return ret;
-	ret = rv_x86_elf_entry(k, &eh, &entry);
+	ret = rv_x86_elf_entry(&el, &entry);
 	if (ret)
 		return ret;
 	memset(&bp, 0, sizeof(bp));
@@ -472,34 +505,38 @@ static int rv_x86_load_elf(const struct rv_mem *mem,
 	if (ret)
 		return ret;
 
-	for (unsigned int i = 0; i < eh.e_phnum; i++) {
+	for (unsigned int i = 0; i < el.eh.e_phnum; i++) {
+		const Elf64_Phdr *ph = &el.ph[i];
 		uint64_t fend, mend;
 		uint8_t *dst;
 
-		rv_x86_elf_phdr(k, &eh, i, &ph);
-		if (ph.p_type != PT_LOAD || !ph.p_memsz)
+		if (ph->p_type != PT_LOAD || !ph->p_memsz)
 			continue;
-		if (ph.p_filesz > ph.p_memsz)
+		if (ph->p_filesz > ph->p_memsz)
 			return rv_err(-EINVAL, "ELF: PT_LOAD %u has p_filesz 0x%llx > p_memsz 0x%llx",
-				      i, (unsigned long long)ph.p_filesz,
-				      (unsigned long long)ph.p_memsz);
-		if (__builtin_add_overflow(ph.p_offset, ph.p_filesz, &fend) ||
-		    fend > cfg->kernel_len)
-			return rv_err(-EINVAL, "ELF: PT_LOAD %u file bytes [0x%llx, +0x%llx) extend past the end of the %zu-byte file",
-				      i, (unsigned long long)ph.p_offset,
-				      (unsigned long long)ph.p_filesz, cfg->kernel_len);
+				      i, (unsigned long long)ph->p_filesz,
+				      (unsigned long long)ph->p_memsz);
+		if (__builtin_add_overflow(ph->p_offset, ph->p_filesz, &fend) ||
+		    fend > klen)
+			return rv_err(-EINVAL, "ELF: PT_LOAD %u file bytes [0x%llx, +0x%llx) extend past the end of the %llu-byte file",
+				      i, (unsigned long long)ph->p_offset,
+				      (unsigned long long)ph->p_filesz,
+				      (unsigned long long)klen);
 		/* Below 1 MiB live boot_params, page tables, GDT and ACPI. */
-		if (ph.p_paddr < RV_X86_HIMEM_ADDR)
+		if (ph->p_paddr < RV_X86_HIMEM_ADDR)
 			return rv_err(-EINVAL, "ELF: PT_LOAD %u at 0x%llx is below 1 MiB, where the VMM's boot data lives",
-				      i, (unsigned long long)ph.p_paddr);
-		dst = rv_mem_gpa_to_hva(mem, ph.p_paddr, ph.p_memsz);
-		if (!dst || __builtin_add_overflow(ph.p_paddr, ph.p_memsz, &mend))
+				      i, (unsigned long long)ph->p_paddr);
+		dst = rv_mem_gpa_to_hva(mem, ph->p_paddr, ph->p_memsz);
+		if (!dst || __builtin_add_overflow(ph->p_paddr, ph->p_memsz, &mend))
 			return rv_err(-ENOSPC, "ELF: PT_LOAD %u [0x%llx, +0x%llx) is not inside guest RAM",
-				      i, (unsigned long long)ph.p_paddr,
-				      (unsigned long long)ph.p_memsz);
-		memcpy(dst, k + ph.p_offset, ph.p_filesz);
-		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
-		lo = rv_min(lo, ph.p_paddr);
+				      i, (unsigned long long)ph->p_paddr,
+				      (unsigned long long)ph->p_memsz);
+		/* File bytes straight into guest RAM, then the bss zeroed. */
+		ret = rv_image_pread(cfg->kernel, ph->p_offset, dst, ph->p_filesz);
+		if (ret)
+			return ret;
+		memset(dst + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
+		lo = rv_min_u64(lo, ph->p_paddr);
 		hi = rv_max(hi, mend);
 		loads++;
 	}
@@ -535,21 +572,30 @@ static int rv_x86_load_elf(const struct rv_mem *mem,
 int rv_x86_boot_load(const struct rv_mem *mem, const struct rv_x86_boot_cfg *cfg,
 		     struct rv_x86_boot_info *info)
 {
-	const uint8_t *k = cfg->kernel;
-	size_t klen = cfg->kernel_len;
+	const struct rv_image *img = cfg->kernel;
+	uint8_t k[RV_HEAD_SIZE];
+	uint64_t klen;
+	size_t hlen;
 	uint32_t magic = 0;
+	int ret;
 
 	memset(info, 0, sizeof(*info));
-	if (!k)
+	if (!img)
 		return rv_err(-EINVAL, "no kernel image");
-	if (klen >= SELFMAG && !memcmp(k, ELFMAG, SELFMAG))
-		return rv_x86_load_elf(mem, cfg, info);
-	if (klen >= RV_BZ_MAGIC_END)
+	/* The format is in the first bytes; the loaders check klen for more. */
+	klen = img->size;
+	hlen = rv_min_u64(klen, sizeof(k));
+	ret = rv_image_pread(img, 0, k, hlen);
+	if (ret)
+		return ret;
+	if (hlen >= SELFMAG && !memcmp(k, ELFMAG, SELFMAG))
+		return rv_x86_load_elf(mem, cfg, k, info);
+	if (hlen >= RV_BZ_MAGIC_END)
 		memcpy(&magic, k + RV_BP_OFF(hdr.header), sizeof(magic));
 	if (magic == RV_BZ_HDRS)
-		return rv_x86_load_bzimage(mem, cfg, info);
-	if (klen >= RV_BZ_MAGIC_END && k[0x1fe] == 0x55 && k[0x1ff] == 0xaa)
+		return rv_x86_load_bzimage(mem, cfg, k, info);
+	if (hlen >= RV_BZ_MAGIC_END && k[0x1fe] == 0x55 && k[0x1ff] == 0xaa)
 		return rv_err(-EINVAL, "bzImage: no \"HdrS\" magic at 0x202 (boot protocol older than 2.00)");
-	return rv_err(-EINVAL, "not a bzImage or ELF64 vmlinux: %zu bytes with neither \"HdrS\" at 0x202 nor an ELF magic",
-		      klen);
+	return rv_err(-EINVAL, "not a bzImage or ELF64 vmlinux: %llu bytes with neither \"HdrS\" at 0x202 nor an ELF magic",
+		      (unsigned long long)klen);
 }

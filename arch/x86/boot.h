@@ -15,13 +15,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../vmm/image.h"
+
 struct rv_mem;
 
 struct rv_x86_boot_cfg {
-	const uint8_t *kernel;
-	size_t kernel_len;
-	const uint8_t *initrd; /* NULL: none */
-	size_t initrd_len;
+	const struct rv_image *kernel;
+	const struct rv_image *initrd; /* NULL or 0 bytes: none */
 	const char *cmdline; /* NULL: empty */
 	uint64_t acpi_rsdp_addr; /* 0: none (the guest scans 0xe0000) */
 };
@@ -41,7 +41,9 @@ struct rv_x86_boot_info {
  * map derived from @mem and the layout in layout.h. On failure records a
  * message with rv_err() (e.g. "bzImage: boot protocol 2.04 is older than
  * 2.06") and returns -EINVAL (malformed), -E2BIG (cmdline too long),
- * -ENOSPC (does not fit in guest RAM).
+ * -ENOSPC (does not fit in guest RAM), -EIO or -errno (reading failed).
+ * Only the headers are read into buffers (at most a few KiB); the kernel's
+ * segments and the initrd are read from their files into guest RAM.
  */
 int rv_x86_boot_load(const struct rv_mem *mem, const struct rv_x86_boot_cfg *cfg,
 		     struct rv_x86_boot_info *info);

@@ -150,33 +150,52 @@ static int rv_x86_load_raw(struct rv_vm *vm, const uint8_t *code, size_t len)
 	return 0;
 }
 
+/*
+ * Open the kernel or initrd (@what) for rv_x86_boot_load(), which reads it
+ * piecewise into guest RAM. Nothing larger than guest RAM can be loaded into
+ * it: say so now, naming the file, rather than as a placement failure.
+ */
+static int rv_x86_open_image(struct rv_image *img, const char *what,
+			     const char *path, uint64_t ram)
+{
+	int ret;
+
+	ret = rv_image_open(img, path);
+	if (ret)
+		return rv_err_wrap(ret, "%s", what);
+	if (img->size > ram) {
+		rv_image_close(img);
+		return rv_err(-EFBIG, "%s: %s: %" PRIu64 " bytes, more than the %" PRIu64 " MiB of guest RAM",
+			      what, path, img->size, ram >> 20);
+	}
+	return 0;
+}
+
 static int rv_x86_load_kernel(struct rv_vm *vm, uint64_t rsdp)
 {
 	struct rv_x86_vm *x86 = rv_x86_vm(vm);
 	const struct rv_vm_config *cfg = vm->cfg;
-	struct rv_x86_boot_cfg boot = { .cmdline = cfg->cmdline, .acpi_rsdp_addr = rsdp };
+	struct rv_image kernel, initrd = { .fd = -1 };
+	struct rv_x86_boot_cfg boot = {
+		.kernel = &kernel, .cmdline = cfg->cmdline, .acpi_rsdp_addr = rsdp,
+	};
 	struct rv_x86_boot_info info;
-	uint8_t *kernel = NULL, *initrd = NULL;
 	uint64_t ram = rv_mem_ram_size(&vm->mem);
 	int ret;
 
-	/* Nothing larger than guest RAM can be loaded into it. */
-	ret = rv_read_file(cfg->kernel, ram, &kernel, &boot.kernel_len);
+	ret = rv_x86_open_image(&kernel, "kernel", cfg->kernel, ram);
 	if (ret)
-		return rv_err_wrap(ret, "kernel");
-	boot.kernel = kernel;
+		return ret;
 	if (cfg->initrd) {
-		ret = rv_read_file(cfg->initrd, ram, &initrd, &boot.initrd_len);
-		if (ret) {
-			rv_err_wrap(ret, "initrd");
-			goto out_free;
-		}
-		boot.initrd = initrd;
+		ret = rv_x86_open_image(&initrd, "initrd", cfg->initrd, ram);
+		if (ret)
+			goto out_close;
+		boot.initrd = &initrd;
 	}
 	ret = rv_x86_boot_load(&vm->mem, &boot, &info);
 	if (ret) {
 		rv_err_wrap(ret, "%s", cfg->kernel);
-		goto out_free;
+		goto out_close;
 	}
 	x86->entry = info.entry;
 	x86->entry_64 = info.entry_64;
@@ -184,9 +203,9 @@ static int rv_x86_load_kernel(struct rv_vm *vm, uint64_t rsdp)
 	rv_debug("kernel: entry 0x%" PRIx64 " (%s), boot protocol %x, initrd at 0x%" PRIx64,
 		 info.entry, info.entry_64 ? "64-bit" : "32-bit", info.protocol,
 		 info.initrd_addr);
-out_free:
-	free(initrd);
-	free(kernel);
+out_close:
+	rv_image_close(&initrd);
+	rv_image_close(&kernel);
 	return ret;
 }
 

@@ -7,14 +7,22 @@
  * -E2BIG / -ENOSPC and a message, never a crash (run under ASan/UBSan and
  * valgrind). Offsets below are spelled out from boot.rst / zero-page.rst,
  * not taken from <asm/bootparam.h>, so they check the loader's structs too.
+ * The loader reads files, so each image built in memory is handed to it as
+ * a memfd holding exactly its bytes; rv_image_open/pread are tested on
+ * real files, a FIFO, a directory and a file shorter than its recorded size.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -94,18 +102,38 @@ static uint8_t *make_bzimage(void)
 	return k;
 }
 
+/* The file the loader reads: a memfd holding exactly @len bytes of @buf. */
+static struct rv_image mkimg(const char *name, const uint8_t *buf, size_t len)
+{
+	struct rv_image img = { .fd = memfd_create(name, MFD_CLOEXEC), .size = len, .name = name };
+
+	assert_true(img.fd >= 0);
+	assert_int_equal(rv_write_all(img.fd, buf, len), 0);
+	return img;
+}
+
+/* Load the first @len bytes of @k (NULL: no kernel) and of @initrd, if any. */
 static int load(const uint8_t *k, size_t len, const char *cmdline,
 		const uint8_t *initrd, size_t initrd_len,
 		struct rv_x86_boot_info *info)
 {
-	struct rv_x86_boot_cfg cfg = {
-		.kernel = k, .kernel_len = len, .initrd = initrd,
-		.initrd_len = initrd_len, .cmdline = cmdline,
-		.acpi_rsdp_addr = 0xe0000,
-	};
+	struct rv_image kimg = { .fd = -1 }, iimg = { .fd = -1 };
+	struct rv_x86_boot_cfg cfg = { .cmdline = cmdline, .acpi_rsdp_addr = 0xe0000 };
+	int ret;
 
+	if (k) {
+		kimg = mkimg("kernel", k, len);
+		cfg.kernel = &kimg;
+	}
+	if (initrd) {
+		iimg = mkimg("initrd", initrd, initrd_len);
+		cfg.initrd = &iimg;
+	}
 	rv_err_clear();
-	return rv_x86_boot_load(&mem, &cfg, info);
+	ret = rv_x86_boot_load(&mem, &cfg, info);
+	rv_image_close(&iimg);
+	rv_image_close(&kimg);
+	return ret;
 }
 
 static void expect_err(int ret, int err, const char *needle)
@@ -347,18 +375,15 @@ static void test_bzimage_truncated(void **state)
 	struct rv_x86_boot_info info;
 
 	(void)state;
+	/* Each length is a file of exactly that size: a read past it fails. */
 	for (size_t len = 0; len <= BZ_SIZE; len++) {
-		uint8_t *copy = malloc(len ? len : 1); /* exact size: ASan sees overreads */
-		int ret;
+		int ret = load(k, len, "x", initrd, sizeof(initrd), &info);
 
-		memcpy(copy, k, len);
-		ret = load(copy, len, "x", initrd, sizeof(initrd), &info);
 		if (len <= SETUP_SIZE)
 			assert_int_equal(ret, -EINVAL);
 		else
 			assert_int_equal(ret, 0);
 		assert_true(ret == 0 || rv_err_msg()[0]);
-		free(copy);
 	}
 	free(k);
 }
@@ -481,6 +506,12 @@ static void test_elf_bad_headers(void **state)
 	expect_err(load(k, ELF_SIZE, "", NULL, 0, &info), -EINVAL, "e_phnum 0");
 	put16(k, 56, 0xffff);
 	expect_err(load(k, ELF_SIZE, "", NULL, 0, &info), -EINVAL, "e_phnum 65535");
+	/* The table we read is bounded, even when the file would hold it. */
+	put16(k, 56, 65);
+	expect_err(load(k, ELF_SIZE, "", NULL, 0, &info), -EINVAL,
+		   "e_phnum 65 is more than the 64 program headers");
+	put16(k, 56, 64); /* 64 x 56 bytes from 64: entries 3.. are zero, not PT_LOAD */
+	assert_int_equal(load(k, ELF_SIZE, "", NULL, 0, &info), 0);
 	put16(k, 56, 3);
 	put64(k, 32, ELF_SIZE - 100); /* table runs past EOF */
 	expect_err(load(k, ELF_SIZE, "", NULL, 0, &info), -EINVAL, "program headers");
@@ -523,14 +554,11 @@ static void test_elf_truncated(void **state)
 
 	(void)state;
 	for (size_t len = 0; len <= ELF_SIZE; len++) {
-		uint8_t *copy = malloc(len ? len : 1);
-		int ret;
+		int ret = load(k, len, "", NULL, 0, &info);
 
-		memcpy(copy, k, len);
-		ret = load(copy, len, "", NULL, 0, &info);
 		/* The last PT_LOAD's file bytes end exactly at ELF_SIZE. */
 		assert_int_equal(ret, len == ELF_SIZE ? 0 : -EINVAL);
-		free(copy);
+		assert_true(ret == 0 || rv_err_msg()[0]);
 	}
 	free(k);
 }
@@ -662,6 +690,107 @@ static void test_bzimage_high_ram(void **state)
 	free(k);
 }
 
+/* rv_image_open: regular files only, named in every message. */
+static void test_image_open(void **state)
+{
+	char dir[] = "/tmp/rv-x86-boot-XXXXXX", path[64];
+	struct rv_image img;
+	uint8_t buf[300];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/kernel", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite("0123456789", 1, 10, f), 10);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(rv_image_open(&img, path), 0);
+	assert_int_equal(img.size, 10);
+	assert_ptr_equal(img.name, path);
+	assert_int_equal(rv_image_pread(&img, 2, buf, 8), 0);
+	assert_memory_equal(buf, "23456789", 8);
+	rv_image_close(&img);
+	assert_int_equal(img.fd, -1);
+	rv_image_close(&img); /* twice is harmless */
+	assert_int_equal(unlink(path), 0);
+
+	rv_err_clear();
+	expect_err(rv_image_open(&img, path), -ENOENT, "/kernel: No such file");
+	assert_int_equal(img.fd, -1);
+	rv_err_clear();
+	expect_err(rv_image_open(&img, dir), -EINVAL, "not a regular file");
+	assert_int_equal(img.fd, -1);
+	/* A FIFO with no writer: refused at once, not a hang in open(). */
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	rv_err_clear();
+	expect_err(rv_image_open(&img, path), -EINVAL, "fifo: not a regular file");
+	assert_int_equal(img.fd, -1);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* rv_image_pread: whole-range bounds, short files and read errors. */
+static void test_image_pread(void **state)
+{
+	uint8_t src[5000], *dst = malloc(sizeof(src));
+	struct rv_image img, dir;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(i * 31 + 7);
+	img = mkimg("img", src, sizeof(src));
+	assert_int_equal(rv_image_pread(&img, 0, dst, sizeof(src)), 0);
+	assert_memory_equal(dst, src, sizeof(src));
+	assert_int_equal(rv_image_pread(&img, 4999, dst, 1), 0);
+	assert_int_equal(dst[0], src[4999]);
+	assert_int_equal(rv_image_pread(&img, 5000, dst, 0), 0);
+
+	rv_err_clear();
+	expect_err(rv_image_pread(&img, 4999, dst, 2), -EINVAL,
+		   "img: 0x2 bytes at 0x1387 extend past the end of the 5000-byte file");
+	rv_err_clear();
+	expect_err(rv_image_pread(&img, UINT64_MAX, dst, 2), -EINVAL, "past the end");
+	rv_err_clear();
+	expect_err(rv_image_pread(&img, 1, dst, UINT64_MAX), -EINVAL, "past the end");
+
+	/* The file shrank after its size was taken: -EIO, not garbage. */
+	assert_int_equal(ftruncate(img.fd, 4096), 0);
+	rv_err_clear();
+	expect_err(rv_image_pread(&img, 4000, dst, 1000), -EIO,
+		   "img: the file ends at 0x1000, short of the 5000 bytes");
+	assert_memory_equal(dst, src + 4000, 96); /* what there was got read */
+	rv_image_close(&img);
+
+	/* pread() itself failing (EISDIR) is reported with its errno. */
+	dir = (struct rv_image){ .fd = open("/", O_RDONLY | O_CLOEXEC), .size = 10, .name = "/" };
+	assert_true(dir.fd >= 0);
+	rv_err_clear();
+	expect_err(rv_image_pread(&dir, 0, dst, 10), -EISDIR, "/: reading 0xa bytes at 0x0: Is a directory");
+	rv_image_close(&dir);
+	free(dst);
+}
+
+/* A kernel or initrd that shrinks while loading fails cleanly. */
+static void test_image_shrinks(void **state)
+{
+	uint8_t *k = make_bzimage(), initrd[8192] = { 3 };
+	struct rv_image kimg = mkimg("kernel", k, BZ_SIZE), iimg = mkimg("initrd", initrd, sizeof(initrd));
+	struct rv_x86_boot_cfg cfg = { .kernel = &kimg, .initrd = &iimg };
+	struct rv_x86_boot_info info;
+
+	(void)state;
+	assert_int_equal(ftruncate(iimg.fd, 100), 0);
+	expect_err(rv_x86_boot_load(&mem, &cfg, &info), -EIO, "initrd: the file ends at 0x64");
+	assert_int_equal(ftruncate(kimg.fd, SETUP_SIZE + 10), 0);
+	rv_err_clear();
+	expect_err(rv_x86_boot_load(&mem, &cfg, &info), -EIO, "kernel: the file ends at 0xa0a");
+	rv_image_close(&iimg);
+	rv_image_close(&kimg);
+	free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -684,6 +813,9 @@ int main(void)
 		cmocka_unit_test_setup(test_fuzz_elf, test_setup),
 		cmocka_unit_test_setup(test_not_a_kernel, test_setup),
 		cmocka_unit_test_setup(test_e820_layouts, test_setup),
+		cmocka_unit_test_setup(test_image_open, test_setup),
+		cmocka_unit_test_setup(test_image_pread, test_setup),
+		cmocka_unit_test_setup(test_image_shrinks, test_setup),
 	};
 
 	return cmocka_run_group_tests_name("x86_boot", tests, group_setup, group_teardown);

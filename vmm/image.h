@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Files a guest is loaded from (kernel, initrd), read on demand by any arch's
+ * loader: headers into small buffers, payloads straight into guest RAM.
+ */
+#ifndef RV_IMAGE_H
+#define RV_IMAGE_H
+
+#include <stdint.h>
+
+/*
+ * A kernel or initrd file, read on demand: headers go into small buffers and
+ * the payload straight from the file into guest RAM with pread(), so the VMM
+ * never holds a heap copy of a 14 MB bzImage. @size is fixed when the file is
+ * opened; a file that shrinks while loading fails with -EIO, never a crash.
+ */
+struct rv_image {
+	int fd; /* read with pread() only: the file offset is not used */
+	uint64_t size;
+	const char *name; /* the path, for messages */
+};
+
+/*
+ * Open @path read-only as a regular file and take its size; on failure
+ * records "@path: <reason>", leaves @img->fd at -1 and returns -errno
+ * (-EINVAL for a directory, FIFO or device). rv_image_close() closes
+ * and sets fd to -1, so it may be called on any image open() was given.
+ */
+int rv_image_open(struct rv_image *img, const char *path);
+void rv_image_close(struct rv_image *img);
+
+/*
+ * Read @len bytes at @off of @img into @dst, retrying short reads and EINTR.
+ * [off, off + len) must lie inside the image (overflow checked; -EINVAL);
+ * callers check the bounds first with a message of their own, this is the
+ * backstop. -EIO if the file ended early, -errno if pread() failed.
+ */
+int rv_image_pread(const struct rv_image *img, uint64_t off, void *dst,
+		       uint64_t len);
+
+#endif
