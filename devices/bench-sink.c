@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The benchmark sink: an MMIO region that only counts and checks what the
+ * guest writes, so tests and benchmarks can tell whether coalesced writes
+ * arrive exactly once and in order, and how long they took.
+ *
+ * Layout, from the base (RV_BENCH_SINK_LEN = 0x1000 bytes, 8-byte accesses):
+ *
+ *   0x000 - 0x7ff  data zone, coalesced when the VM coalesces:
+ *   0x000 + 8k       DATA(k), k = 0..63: write the next sequence number of
+ *                    stream k (one stream per vCPU or writer thread). Each
+ *                    stream must carry 1, 2, 3, ... exactly once, in order.
+ *                    Read: the highest value handled on stream k.
+ *   0x200 - 0x7ff    reserved in the zone: writes count as "invalid"
+ *   0x800 + 8k     COUNT(k), read: writes handled so far for stream k. An
+ *                  ordinary exit, so the VMM flushes the device's earlier
+ *                  coalesced writes first: a guest reading it right after
+ *                  its writes sees all of them (flush-before-access).
+ *   0xa00          ERROR, write: the guest saw a mismatch (value kept)
+ *   0xa08          DOORBELL, write: flush the device's ring now
+ *   0xa10          RESET, write: zero the counters and the streams
+ *   elsewhere      reads 0, writes ignored
+ *
+ * A value below the next expected one (late or duplicate) counts as
+ * "reordered", one above it counts the skipped values as "lost"; either way
+ * it is a handled write, and the stream goes on from the highest value.
+ *
+ * The device brings a ring of rv_bench_sink_ring_entries() entries (set
+ * through devices/bench-sink.h before the VM is created). Without a
+ * coalescing engine (env->coalesce NULL) no zone is registered and every
+ * write is an ordinary exit, checked by the same code.
+ *
+ * Locking: s->lock guards the counters. The engine calls the ring
+ * handler with the device's flush lock held, so the order is flush lock,
+ * then s->lock; the DOORBELL flush is called without s->lock.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../vmm/bus.h"
+#include "../vmm/coalesce.h"
+#include "../vmm/device.h"
+#include "../vmm/util.h"
+#include "bench-sink.h"
+
+struct rv_bench_sink {
+	struct rv_device dev;
+	uint64_t base;
+	pthread_mutex_t lock;
+	/* Next value expected per stream, minus one (0: nothing seen yet). */
+	uint64_t last[RV_BENCH_SINK_STREAMS];
+	struct rv_bench_sink_counters c;
+	/* Coalescing: the device's side and the ring it brings. */
+	bool coalescing;
+	struct rv_coalesce_device cdev;
+	struct rv_coalesce_ring ring;
+	struct rv_coalesce_entry *entries;
+};
+
+static unsigned int rv_bench_sink_entries = RV_BENCH_SINK_DEFAULT_ENTRIES;
+static bool rv_bench_sink_doorbell;
+
+void rv_bench_sink_set_doorbell(bool on)
+{
+	__atomic_store_n(&rv_bench_sink_doorbell, on, __ATOMIC_RELAXED);
+}
+
+int rv_bench_sink_set_ring_entries(unsigned int nr_entries)
+{
+	/* Free-running 32-bit indices wrap cleanly only at a power of two. */
+	if (nr_entries == 0 || nr_entries > RV_BENCH_SINK_MAX_ENTRIES ||
+	    (nr_entries & (nr_entries - 1)))
+		return -EINVAL;
+	__atomic_store_n(&rv_bench_sink_entries, nr_entries, __ATOMIC_RELAXED);
+	return 0;
+}
+
+unsigned int rv_bench_sink_ring_entries(void)
+{
+	return __atomic_load_n(&rv_bench_sink_entries, __ATOMIC_RELAXED);
+}
+
+/*
+ * One data-zone write, from an ordinary exit or from the ring. @off and
+ * @len come from the guest (through the bus or through the kernel's ring
+ * entry): anything but an 8-byte write to a stream slot is counted and
+ * dropped.
+ */
+static void rv_bench_sink_data(struct rv_bench_sink *s, uint64_t off,
+			       uint64_t value, unsigned int len)
+{
+	uint64_t k = off / 8;
+
+	pthread_mutex_lock(&s->lock);
+	if (len != 8 || off % 8 || k >= RV_BENCH_SINK_STREAMS) {
+		s->c.invalid++;
+		goto out_unlock;
+	}
+	s->c.writes++;
+	s->c.stream_writes[k]++;
+	if (value <= s->last[k]) {
+		s->c.reordered++;
+		goto out_unlock;
+	}
+	s->c.lost += value - s->last[k] - 1;
+	s->last[k] = value;
+out_unlock:
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* The engine's ring handler: a deferred write, handled as if it had exited. */
+static void rv_bench_sink_handle(void *opaque, const struct rv_coalesce_entry *e)
+{
+	struct rv_bench_sink *s = opaque;
+
+	/* The engine routes by address; check it anyway, the guest chose it. */
+	if (e->pio || e->addr < s->base || e->addr - s->base >= RV_BENCH_SINK_ZONE_LEN) {
+		pthread_mutex_lock(&s->lock);
+		s->c.invalid++;
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	rv_bench_sink_data(s, e->addr - s->base, e->data, e->len);
+}
+
+static void rv_bench_sink_read(void *opaque, uint64_t off, void *data,
+			       unsigned int len)
+{
+	struct rv_bench_sink *s = opaque;
+	uint64_t v = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if (off < RV_BENCH_SINK_DATA(RV_BENCH_SINK_STREAMS))
+		v = s->last[off / 8];
+	else if (off >= RV_BENCH_SINK_COUNT(0) &&
+		 off < RV_BENCH_SINK_COUNT(RV_BENCH_SINK_STREAMS))
+		v = s->c.stream_writes[(off - RV_BENCH_SINK_COUNT(0)) / 8];
+	pthread_mutex_unlock(&s->lock);
+	/* Any alignment: the indices above stay in bounds regardless. */
+	memcpy(data, &v, len < sizeof(v) ? len : sizeof(v));
+}
+
+static void rv_bench_sink_write(void *opaque, uint64_t off, const void *data,
+				unsigned int len)
+{
+	struct rv_bench_sink *s = opaque;
+	uint64_t v = 0;
+
+	/* The bus passes 8-byte accesses only; never read past @len anyway. */
+	memcpy(&v, data, len < sizeof(v) ? len : sizeof(v));
+	if (off < RV_BENCH_SINK_ZONE_LEN) {
+		rv_bench_sink_data(s, off, v, len);
+		return;
+	}
+	switch (off) {
+	case RV_BENCH_SINK_DOORBELL:
+		/* Not under s->lock: the flush calls back into the handler. */
+		if (s->coalescing)
+			rv_coalesce_device_flush(&s->cdev);
+		pthread_mutex_lock(&s->lock);
+		s->c.doorbells++;
+		pthread_mutex_unlock(&s->lock);
+		return;
+	case RV_BENCH_SINK_ERROR:
+		pthread_mutex_lock(&s->lock);
+		s->c.read_mismatch++;
+		s->c.last_error = v;
+		pthread_mutex_unlock(&s->lock);
+		return;
+	case RV_BENCH_SINK_RESET:
+		pthread_mutex_lock(&s->lock);
+		v = s->c.resets + 1;
+		memset(s->last, 0, sizeof(s->last));
+		memset(&s->c, 0, sizeof(s->c));
+		s->c.resets = v;
+		pthread_mutex_unlock(&s->lock);
+		return;
+	default:
+		return;
+	}
+}
+
+static const struct rv_bus_ops rv_bench_sink_bus_ops = {
+	/* Ordinary exits: 8-byte only. Ring entries carry any size: checked. */
+	.access_sizes = RV_BUS_SIZE_8,
+	.read = rv_bench_sink_read,
+	.write = rv_bench_sink_write,
+};
+
+static void rv_bench_sink_stats(struct rv_device *dev, FILE *out);
+static void rv_bench_sink_destroy(struct rv_device *dev);
+
+static const struct rv_device_ops rv_bench_sink_ops = {
+	.stats_json = rv_bench_sink_stats,
+	.destroy = rv_bench_sink_destroy,
+};
+
+int rv_bench_sink_counters(const struct rv_device *dev,
+			   struct rv_bench_sink_counters *out)
+{
+	struct rv_bench_sink *s;
+
+	if (!dev || dev->ops != &rv_bench_sink_ops)
+		return -EINVAL;
+	s = dev->priv;
+	pthread_mutex_lock(&s->lock);
+	*out = s->c;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static void rv_bench_sink_stats(struct rv_device *dev, FILE *out)
+{
+	struct rv_bench_sink *s = dev->priv;
+	struct rv_bench_sink_counters c;
+
+	pthread_mutex_lock(&s->lock);
+	c = s->c;
+	pthread_mutex_unlock(&s->lock);
+	fprintf(out, "\"writes\": %" PRIu64 ", \"lost\": %" PRIu64
+		", \"reordered\": %" PRIu64 ", \"read_mismatch\": %" PRIu64
+		", \"invalid\": %" PRIu64, c.writes, c.lost, c.reordered,
+		c.read_mismatch, c.invalid);
+	if (s->coalescing) {
+		fputs(", ", out);
+		rv_coalesce_stats_json(&s->cdev, out);
+	}
+}
+
+static void rv_bench_sink_destroy(struct rv_device *dev)
+{
+	struct rv_bench_sink *s = dev->priv;
+
+	pthread_mutex_destroy(&s->lock);
+	free(s->entries);
+	free(s);
+}
+
+static int rv_bench_sink_coalesce(struct rv_bench_sink *s, struct rv_device_env *env)
+{
+	unsigned int n = rv_bench_sink_ring_entries();
+	int ret;
+
+	s->entries = calloc(n, sizeof(*s->entries));
+	if (!s->entries)
+		return rv_err(-ENOMEM, "%s: no memory for a %u-entry ring", s->dev.name, n);
+	ret = rv_coalesce_ring_init(&s->ring, s->entries, n);
+	if (ret)
+		return rv_err(ret, "%s: ring of %u entries: %s", s->dev.name, n,
+			      strerror(-ret));
+	s->cdev.name = s->dev.name;
+	s->cdev.ring = &s->ring;
+	s->cdev.handle = rv_bench_sink_handle;
+	s->cdev.opaque = s;
+	ret = rv_coalesce_device_add(env->coalesce, &s->cdev);
+	if (ret)
+		return rv_err_wrap(ret, "%s", s->dev.name);
+	/* From here on the engine holds &s->cdev: the device must stay alive. */
+	s->coalescing = true;
+	s->dev.coalesce = &s->cdev;
+	ret = rv_coalesce_zone_add(&s->cdev, s->base, RV_BENCH_SINK_ZONE_LEN, false);
+	if (ret)
+		return rv_err_wrap(ret, "%s: zone 0x%" PRIx64 "+0x%x", s->dev.name,
+				   s->base, RV_BENCH_SINK_ZONE_LEN);
+	/*
+	 * With a doorbell, DOORBELL writes never reach rv_bench_sink_write():
+	 * KVM signals the engine's eventfd instead, and the loop flushes us.
+	 */
+	if (__atomic_load_n(&rv_bench_sink_doorbell, __ATOMIC_RELAXED)) {
+		ret = rv_coalesce_doorbell_add(&s->cdev, s->base + RV_BENCH_SINK_DOORBELL,
+					       8, false);
+		if (ret)
+			return rv_err_wrap(ret, "%s", s->dev.name);
+	}
+	return 0;
+}
+
+static int rv_bench_sink_create(struct rv_device_env *env,
+				const struct rv_device_cfg *cfg)
+{
+	struct rv_bench_sink *s;
+	int ret;
+
+	if (cfg->space != RV_SPACE_MMIO)
+		return rv_err(-EINVAL, "%s: bench-sink is an MMIO device", cfg->name);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	pthread_mutex_init(&s->lock, NULL);
+	s->base = cfg->base;
+	snprintf(s->dev.name, sizeof(s->dev.name), "%s", cfg->name);
+	s->dev.ops = &rv_bench_sink_ops;
+	s->dev.priv = s;
+	ret = rv_bus_register(env->mmio, cfg->base, RV_BENCH_SINK_LEN,
+			      &rv_bench_sink_bus_ops, s, &s->dev);
+	if (ret) {
+		rv_bench_sink_destroy(&s->dev);
+		return rv_err(ret, "mmio range 0x%" PRIx64 "+0x%x: %s", cfg->base,
+			      RV_BENCH_SINK_LEN, strerror(-ret));
+	}
+	/*
+	 * Added to the device list before the engine learns of it, so a
+	 * failure below still leaves one owner (the list) to free it after
+	 * the engine is gone.
+	 */
+	rv_device_add(env, &s->dev);
+	if (env->coalesce)
+		return rv_bench_sink_coalesce(s, env);
+	return 0;
+}
+
+static struct rv_device_type rv_bench_sink_type = {
+	.name = "bench-sink",
+	.create = rv_bench_sink_create,
+};
+RV_DEVICE_TYPE(rv_bench_sink_type)

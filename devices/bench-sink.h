@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The benchmark sink ("bench-sink"): an MMIO region that only counts and
+ * checks what the guest writes to it, for tests/kvm and `ringvmm bench`.
+ * Register layout: see the comment at the top of devices/bench-sink.c; the
+ * offsets are here so guests' C and assembly twins can share them.
+ */
+#ifndef RV_BENCH_SINK_H
+#define RV_BENCH_SINK_H
+
+#define RV_BENCH_SINK_LEN 0x1000
+#define RV_BENCH_SINK_ZONE_LEN 0x800 /* coalesced data zone: [0, 0x800) */
+#define RV_BENCH_SINK_STREAMS 64
+#define RV_BENCH_SINK_DATA(k) (0x000 + 8 * (k)) /* write: next sequence number */
+#define RV_BENCH_SINK_COUNT(k) (0x800 + 8 * (k)) /* read: writes handled */
+#define RV_BENCH_SINK_ERROR 0xa00 /* write: the guest saw a mismatch */
+#define RV_BENCH_SINK_DOORBELL 0xa08 /* write: flush the device's ring */
+#define RV_BENCH_SINK_RESET 0xa10 /* write: zero the counters */
+
+#define RV_BENCH_SINK_DEFAULT_ENTRIES 256
+#define RV_BENCH_SINK_MAX_ENTRIES 65536
+
+#ifndef __ASSEMBLER__
+#include <stdbool.h>
+#include <stdint.h>
+
+struct rv_device;
+
+/*
+ * Entries of the ring each bench-sink created from now on brings (a power
+ * of two, 1 to RV_BENCH_SINK_MAX_ENTRIES). rv_device_cfg carries no device
+ * parameters, so this is process-wide: set it before rv_vm_create().
+ * Returns 0 or -EINVAL.
+ */
+int rv_bench_sink_set_ring_entries(unsigned int nr_entries);
+unsigned int rv_bench_sink_ring_entries(void);
+
+/*
+ * Bench-sinks created from now on register DOORBELL as a coalescing
+ * doorbell (KVM_IOEVENTFD: no exit, the event loop flushes the device) when
+ * they coalesce. Off by default: a DOORBELL write then exits and flushes.
+ */
+void rv_bench_sink_set_doorbell(bool on);
+
+struct rv_bench_sink_counters {
+	uint64_t writes; /* data writes handled, every stream */
+	uint64_t lost; /* sequence numbers skipped (gaps) */
+	uint64_t reordered; /* values below the next expected one (late, duplicate) */
+	uint64_t read_mismatch; /* ERROR register writes */
+	uint64_t last_error; /* the value of the last ERROR write */
+	uint64_t invalid; /* data-zone writes of a bad size or offset */
+	uint64_t doorbells;
+	uint64_t resets;
+	uint64_t stream_writes[RV_BENCH_SINK_STREAMS];
+};
+
+/*
+ * A snapshot of @dev's counters, safe while the VM runs; -EINVAL if @dev is
+ * not a bench-sink. The coalescing statistics are the engine's:
+ * dev->coalesce->stats (NULL dev->coalesce: the device does not coalesce),
+ * to be read once the VM has stopped.
+ */
+int rv_bench_sink_counters(const struct rv_device *dev,
+			   struct rv_bench_sink_counters *out);
+#endif
+
+#endif

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Description: per-device coalescing with threads and the event loop (run
+ * it under TSan too: meson setup -Db_sanitize=thread). One producer and one
+ * consumer thread pass millions of entries through a device ring, in order,
+ * none lost. The event loop is woken for devices left with entries and its
+ * timer drains when nothing exits. Two vCPU threads write to a kernel ring
+ * that fills up (so some writes exit), read their device now and then, and
+ * race a flusher thread that also reads statistics snapshots: every write
+ * is handled once, in order, before any later read of the same device.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "vmm/util.h"
+
+#include "coalesce_fx.h"
+
+#define SPSC_ENTRIES ((1u << 22) / SLOW)
+
+static void *spsc_producer(void *arg)
+{
+	struct rv_coalesce_ring *r = arg;
+
+	for (uint64_t i = 0; i < SPSC_ENTRIES;) {
+		struct rv_coalesce_entry e = { .addr = i, .data = ~i, .len = 8 };
+
+		if (rv_coalesce_ring_push(r, &e))
+			i++;
+		else
+			sched_yield();
+	}
+	return NULL;
+}
+
+static void test_ring_threads(void **state)
+{
+	static struct rv_coalesce_entry mem[256];
+	struct rv_coalesce_ring r;
+	struct rv_coalesce_entry e;
+	uint64_t next = 0, bad = 0;
+	pthread_t t;
+
+	assert_int_equal(rv_coalesce_ring_init(&r, mem, 256), 0);
+	r.head = r.tail = UINT32_MAX - 1000; /* and cross the wrap */
+	assert_int_equal(pthread_create(&t, NULL, spsc_producer, &r), 0);
+	while (next < SPSC_ENTRIES) {
+		if (!rv_coalesce_ring_pop(&r, &e)) {
+			sched_yield();
+			continue;
+		}
+		bad += e.addr != next || e.data != ~next || e.len != 8;
+		next++;
+	}
+	pthread_join(t, NULL);
+	assert_int_equal(bad, 0);
+	assert_false(rv_coalesce_ring_pop(&r, &e));
+}
+
+/* ---- the event loop: woken for other devices, and the timer ---- */
+
+struct waiter {
+	struct fx *f;
+	struct tdev *d;
+	unsigned int want;
+	uint64_t deadline;
+	struct rv_loop_watch tick;
+};
+
+static void on_tick(void *opaque, int res)
+{
+	struct waiter *w = opaque;
+
+	if (w->d->nr >= w->want || rv_now_ns() > w->deadline)
+		rv_loop_stop(&w->f->loop);
+}
+
+static void run_loop_until(struct waiter *w, struct tdev *d, unsigned int want)
+{
+	w->d = d;
+	w->want = want;
+	w->deadline = rv_now_ns() + 5000000000ULL;
+	w->f->loop.stopping = false;
+	assert_int_equal(rv_loop_run(&w->f->loop), 0);
+	assert_int_equal(d->nr, want);
+}
+
+static void test_loop(void **state)
+{
+	struct fx *f = fx_new(RV_COALESCE_PER_DEVICE, 16, true);
+	struct waiter w = { .f = f };
+
+	assert_int_equal(rv_loop_add_timer(&f->loop, &w.tick, 200000, on_tick, &w, "tick"), 0);
+	/* Only the accessed device has entries: nobody to wake. */
+	assert_true(kernel_write(f, true, A_PORT, 'a', 1));
+	assert_int_equal(exit_pio(f->run, &f->ctx, A_PORT + 5, false, 0), RV_EXIT_ACTION_CONTINUE);
+	assert_false(f->c->wake_sent);
+	/* B's write is left to the loop, woken by the exit on A. */
+	assert_true(kernel_write(f, false, B_BASE, 0xb, 8));
+	assert_int_equal(exit_pio(f->run, &f->ctx, A_PORT + 5, false, 0), RV_EXIT_ACTION_CONTINUE);
+	assert_true(f->c->wake_sent);
+	run_loop_until(&w, &f->b, 1);
+	expect_rec(&f->b, 0, true, true, B_BASE, 0xb);
+	assert_int_equal(f->c->wakeups, 1);
+	assert_false(f->c->wake_sent);
+	/* No exit at all: the drain timer (1 ms here) handles it. */
+	assert_true(kernel_write(f, false, B_BASE + 8, 0xc, 8));
+	run_loop_until(&w, &f->b, 2);
+	expect_rec(&f->b, 1, true, true, B_BASE + 8, 0xc);
+	assert_true(f->c->timer_flushes >= 1);
+	rv_loop_remove(&w.tick);
+	fx_free(f);
+}
+
+/* ---- vCPU threads, a kernel that can fill up, and a flusher ---- */
+
+#define CONC_WRITES (200000 / SLOW)
+
+struct vcpu_thread {
+	struct fx *f;
+	struct tdev *d;
+	pthread_mutex_t *kernel_lock; /* KVM's ring_lock */
+	struct kvm_run *run;
+	struct rv_exit_ctx ctx;
+	uint64_t bad_exits, ring_full_exits;
+};
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu_thread *t = arg;
+	bool pio = t->d == &t->f->a;
+
+	for (uint64_t seq = 1; seq <= CONC_WRITES; seq++) {
+		bool queued;
+
+		pthread_mutex_lock(t->kernel_lock);
+		queued = kernel_write(t->f, pio, t->d->base, seq, pio ? 1 : 8);
+		pthread_mutex_unlock(t->kernel_lock);
+		/* The write is done before this vCPU goes on: tell the device. */
+		__atomic_store_n(&t->d->written, seq, __ATOMIC_RELAXED);
+		if (!queued) {
+			/* KVM's ring is full: the write exits instead. */
+			t->ring_full_exits++;
+			if (pio)
+				t->bad_exits += exit_pio(t->run, &t->ctx, A_PORT, true, seq) != 0;
+			else
+				t->bad_exits += exit_mmio(t->run, &t->ctx, B_BASE, true, 8, seq) != 0;
+		}
+		if (seq % 7)
+			continue;
+		/* A read: it must see every write above handled. */
+		if (pio)
+			t->bad_exits += exit_pio(t->run, &t->ctx, A_PORT + 5, false, 0) != 0;
+		else
+			t->bad_exits += exit_mmio(t->run, &t->ctx, B_BASE + 0x800, false, 8, 0) != 0;
+	}
+	return NULL;
+}
+
+static bool flusher_stop;
+static uint64_t snapshot_errors;
+
+/* The drain timer's work, as often as it can, and statistics read meanwhile. */
+static void *flusher_thread(void *arg)
+{
+	struct fx *f = arg;
+	struct rv_coalesce_stats *s = malloc(sizeof(*s));
+	uint64_t prev = 0;
+
+	while (!__atomic_load_n(&flusher_stop, __ATOMIC_ACQUIRE)) {
+		rv_coalesce_flush_all(f->c);
+		rv_coalesce_stats_snapshot(&f->b.cdev, s);
+		/* Consistent: counters only grow, samples never outrun entries. */
+		if (s->coalesced_writes < prev ||
+		    s->latency.count > s->coalesced_writes + s->ring_full_fallbacks)
+			snapshot_errors++;
+		prev = s->coalesced_writes;
+		sched_yield();
+	}
+	free(s);
+	return NULL;
+}
+
+static void concurrent(enum rv_coalesce_mode mode)
+{
+	struct fx *f = fx_new(mode, 8, false);
+	pthread_mutex_t kernel_lock = PTHREAD_MUTEX_INITIALIZER;
+	struct vcpu_thread t[2] = {
+		{ .f = f, .d = &f->a, .kernel_lock = &kernel_lock },
+		{ .f = f, .d = &f->b, .kernel_lock = &kernel_lock },
+	};
+	pthread_t th[3];
+
+	f->a.checking = f->b.checking = true;
+	f->a.mask = 0xff; /* A's zone is one byte wide */
+	f->b.mask = UINT64_MAX;
+	flusher_stop = false;
+	snapshot_errors = 0;
+	for (int i = 0; i < 2; i++) {
+		t[i].run = calloc(1, RUN_SIZE);
+		assert_non_null(t[i].run);
+		t[i].ctx = f->ctx;
+		assert_int_equal(pthread_create(&th[i], NULL, vcpu_thread, &t[i]), 0);
+	}
+	assert_int_equal(pthread_create(&th[2], NULL, flusher_thread, f), 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	__atomic_store_n(&flusher_stop, true, __ATOMIC_RELEASE);
+	pthread_join(th[2], NULL);
+	rv_coalesce_flush_all(f->c);
+
+	for (int i = 0; i < 2; i++) {
+		struct tdev *d = t[i].d;
+		const struct rv_coalesce_stats *s = &d->cdev.stats;
+
+		assert_int_equal(t[i].bad_exits, 0);
+		assert_int_equal(d->handled, CONC_WRITES);
+		assert_int_equal(d->bad_order, 0);
+		assert_int_equal(d->stale_reads, 0);
+		assert_int_equal(s->coalesced_writes + s->ring_full_fallbacks + t[i].ring_full_exits,
+				 CONC_WRITES);
+		assert_true(s->coalesced_writes > 0);
+		assert_int_equal(s->latency.count, s->coalesced_writes + s->ring_full_fallbacks);
+		free(t[i].run);
+	}
+	assert_int_equal(f->c->unrouted, 0);
+	assert_int_equal(snapshot_errors, 0);
+	fx_free(f);
+}
+
+static void test_concurrent_per_device(void **state)
+{
+	concurrent(RV_COALESCE_PER_DEVICE);
+}
+
+static void test_concurrent_vm_ring(void **state)
+{
+	concurrent(RV_COALESCE_VM_RING);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ring_threads),
+		cmocka_unit_test(test_loop),
+		cmocka_unit_test(test_concurrent_per_device),
+		cmocka_unit_test(test_concurrent_vm_ring),
+	};
+
+	return cmocka_run_group_tests_name("coalesce_threads", tests, NULL, NULL);
+}
