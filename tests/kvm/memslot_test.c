@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Description: memslot backends on /dev/kvm (vmm/mem-*.c), each through the
+ * real VM code with a tiny guest (guests_x86.S).
+ *
+ * RAM from anon, memfd, hugetlb and guest_memfd: the guest echoes a value
+ * the VMM wrote through its own mapping before the run, then writes a
+ * pattern; after the run the VMM reads the pattern back through that same
+ * mapping (and, for memfd, through the file descriptor). guest_memfd needs
+ * KVM_CAP_USER_MEMORY2, KVM_CAP_GUEST_MEMFD and KVM_CAP_GUEST_MEMFD_FLAGS
+ * with MMAP|INIT_SHARED; hugetlb needs free huge pages (as root the test
+ * adds them to the pool for its run and gives them back). Each skips, and
+ * says why, when the host lacks what it needs.
+ *
+ * --passthrough of a file: a writable slot takes the guest's store with no
+ * exit (a device registered on the MMIO bus over the same range sees
+ * nothing) and the store is in the file afterwards; a read-only slot
+ * (KVM_MEM_READONLY) serves reads from the file and turns the store into
+ * one MMIO exit, which that device sees with the right offset, size and
+ * value, and the file is unchanged.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "lib/kvm_test.h"
+#include "vmm/bus.h"
+#include "vmm/kvm.h"
+#include "vmm/mem-backend.h"
+#include "vmm/util.h"
+
+RV_TEST_GUEST(rv_guest_mem_pattern);
+RV_TEST_GUEST(rv_guest_mem_passthrough);
+
+/* The numbers the guests are built with (guests_x86.S). */
+struct rv_guest_mem_params {
+	uint64_t seed_gpa;
+	uint64_t pattern_gpa;
+	uint64_t nr_words;
+	uint64_t magic;
+	uint64_t last_gpa;
+	uint64_t magic_end;
+	uint64_t pt_gpa;
+	uint64_t pt_mark;
+};
+extern const struct rv_guest_mem_params rv_guest_mem_params;
+#define P (&rv_guest_mem_params)
+
+#define RAM_SIZE (64ULL << 20)
+#define SEED 0x5eed5eed12345678ULL
+
+/* What a run left for the checks: copied out before the VM is destroyed. */
+struct result {
+	int exit;
+	uint64_t pattern[512];
+	uint64_t last;
+	uint64_t mmio_exits;
+	uint64_t unhandled_mmio;
+	int fd_pread_ok; /* memfd: the pattern read through the fd matches */
+	uint32_t ram_flags;
+	char ram_backend[16];
+	char err[512];
+};
+
+/*
+ * A device over the passthrough range on the MMIO bus: KVM only exits to
+ * it for accesses the memslot does not take (a store to a read-only slot).
+ */
+static struct {
+	unsigned int reads, writes;
+	uint64_t offset, value;
+	unsigned int len;
+} catcher;
+
+static void rv_catcher_read(void *o, uint64_t off, void *d, unsigned int len)
+{
+	catcher.reads++;
+	memset(d, 0xff, len);
+}
+
+static void rv_catcher_write(void *o, uint64_t off, const void *d, unsigned int len)
+{
+	catcher.writes++;
+	catcher.offset = off;
+	catcher.len = len;
+	catcher.value = 0;
+	memcpy(&catcher.value, d, len);
+}
+
+static const struct rv_bus_ops rv_catcher_ops = {
+	.access_sizes = RV_BUS_SIZE_ANY,
+	.read = rv_catcher_read,
+	.write = rv_catcher_write,
+};
+
+static struct rv_device rv_catcher_dev = { .name = "ro-catcher" };
+
+static int rv_catcher_create(struct rv_device_env *env, const struct rv_device_cfg *cfg)
+{
+	int ret = rv_bus_register(env->mmio, cfg->base, 4096, &rv_catcher_ops, NULL,
+				  &rv_catcher_dev);
+
+	if (!ret)
+		rv_device_add(env, &rv_catcher_dev);
+	return ret;
+}
+
+static struct rv_device_type rv_catcher_type = {
+	.name = "test-ro-catcher",
+	.create = rv_catcher_create,
+};
+RV_DEVICE_TYPE(rv_catcher_type)
+
+static const struct rv_device_cfg devices[] = {
+	{ .type = "test-recorder", .name = "recorder" },
+	{ .type = "test-ro-catcher", .name = "ro-catcher", .space = RV_SPACE_MMIO,
+	  .base = 0xe0000000 },
+};
+
+/* The recorder's MMIO write at @offset, or ~0 if there was none. */
+static uint64_t recorded(uint64_t offset)
+{
+	for (unsigned int i = 0; i < rv_test_rec.nr; i++) {
+		const struct rv_test_access *a = &rv_test_rec.log[i];
+
+		if (a->is_mmio && a->is_write && a->offset == offset)
+			return a->value;
+	}
+	return ~0ULL;
+}
+
+/*
+ * Run @start..@end in a VM made from @cfg (mem_backend, passthrough set by
+ * the caller): seed RAM through the VMM's mapping, run, copy out what the
+ * checks need, destroy. A setup failure leaves its message in res->err.
+ */
+static void run(struct rv_vm_config *cfg, const uint8_t *start, const uint8_t *end,
+		struct result *res)
+{
+	struct rv_vm vm;
+	uint64_t seed = SEED;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	memset(&catcher, 0, sizeof(catcher));
+	rv_test_rec.nr = 0;
+	cfg->mem_size = RAM_SIZE;
+	cfg->nr_cpus = 1;
+	cfg->console_in_fd = -1;
+	cfg->console_out_fd = 1;
+	cfg->guest_code = start;
+	cfg->guest_code_len = end - start;
+	cfg->extra_devices = devices;
+	cfg->nr_extra_devices = RV_ARRAY_SIZE(devices);
+	rv_err_clear();
+
+	ret = rv_vm_create(&vm, cfg);
+	if (!ret)
+		ret = rv_mem_write(&vm.mem, P->seed_gpa, &seed, sizeof(seed));
+	if (ret) {
+		snprintf(res->err, sizeof(res->err), "%s", *rv_err_msg() ? rv_err_msg() : strerror(-ret));
+		res->exit = ret;
+		rv_vm_destroy(&vm);
+		return;
+	}
+	res->exit = rv_vm_run(&vm);
+
+	/* Back through the VMM's own mapping of guest RAM. */
+	rv_mem_read(&vm.mem, P->pattern_gpa, res->pattern, sizeof(res->pattern));
+	rv_mem_read(&vm.mem, P->last_gpa, &res->last, sizeof(res->last));
+	res->mmio_exits = vm.vcpus[0].mmio_exits;
+	res->unhandled_mmio = vm.mmio.unhandled;
+	res->ram_flags = vm.mem.regions[0].kvm_flags;
+	snprintf(res->ram_backend, sizeof(res->ram_backend), "%s", vm.mem.regions[0].backend);
+	if (cfg->mem_backend == RV_MEM_BACKEND_MEMFD) {
+		const struct rv_mem_region *r = rv_mem_find(&vm.mem, P->pattern_gpa, 1);
+		uint64_t buf[512];
+
+		res->fd_pread_ok = r && r->fd >= 0 &&
+				   pread(r->fd, buf, sizeof(buf), r->fd_offset + P->pattern_gpa - r->gpa) ==
+					   sizeof(buf) &&
+				   !memcmp(buf, res->pattern, sizeof(buf));
+	}
+	rv_vm_destroy(&vm);
+}
+
+static void check_pattern(const struct result *res)
+{
+	if (res->exit < 0)
+		fail_msg("the VM did not run: %s", res->err);
+	assert_int_equal(res->exit, RV_EXIT_POWEROFF);
+	/* The VMM's write before the run reached the guest... */
+	assert_int_equal(recorded(0x10), SEED);
+	/* ...and the guest's writes reached the VMM's mapping. */
+	assert_int_equal(P->nr_words, RV_ARRAY_SIZE(res->pattern));
+	for (unsigned int i = 0; i < P->nr_words; i++)
+		if (res->pattern[i] != P->magic + i)
+			fail_msg("qword %u at 0x%llx: 0x%llx, want 0x%llx", i,
+				 (unsigned long long)(P->pattern_gpa + 8 * i),
+				 (unsigned long long)res->pattern[i],
+				 (unsigned long long)(P->magic + i));
+	assert_int_equal(res->last, P->magic_end);
+	/* One exit to userspace for MMIO: the echo. RAM writes exit nowhere. */
+	assert_int_equal(res->mmio_exits, 1);
+	assert_int_equal(res->unhandled_mmio, 0);
+}
+
+static void test_anon(void **state)
+{
+	struct rv_vm_config cfg = { .mem_backend = RV_MEM_BACKEND_ANON };
+	struct result res;
+
+	run(&cfg, rv_guest_mem_pattern_start, rv_guest_mem_pattern_end, &res);
+	check_pattern(&res);
+	assert_string_equal(res.ram_backend, "anon");
+	assert_int_equal(res.ram_flags, 0);
+}
+
+static void test_memfd(void **state)
+{
+	struct rv_vm_config cfg = { .mem_backend = RV_MEM_BACKEND_MEMFD };
+	struct result res;
+
+	run(&cfg, rv_guest_mem_pattern_start, rv_guest_mem_pattern_end, &res);
+	check_pattern(&res);
+	assert_string_equal(res.ram_backend, "memfd");
+	/* What another process mapping the memfd would see. */
+	assert_true(res.fd_pread_ok);
+}
+
+static long read_long(const char *path)
+{
+	long v = -1;
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static int write_long(const char *path, long v)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -errno;
+	ret = fprintf(f, "%ld\n", v) < 0 ? -EIO : 0;
+	if (fclose(f))
+		ret = -errno;
+	return ret;
+}
+
+#define NR_HUGEPAGES "/proc/sys/vm/nr_hugepages"
+#define FREE_HUGEPAGES "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
+
+static void test_hugetlb(void **state)
+{
+	struct rv_vm_config cfg = { .mem_backend = RV_MEM_BACKEND_HUGETLB };
+	long need = RAM_SIZE >> 21, nr = read_long(NR_HUGEPAGES), nr_free = read_long(FREE_HUGEPAGES);
+	bool grown = false;
+	struct result res;
+
+	if (nr_free < 0) {
+		printf("SKIP hugetlb: no 2 MiB huge page pool here (%s)\n", FREE_HUGEPAGES);
+		skip();
+	}
+	/* Borrow the pages for this run only, and give them back. */
+	if (nr_free < need && geteuid() == 0 && !write_long(NR_HUGEPAGES, nr + need - nr_free))
+		grown = true;
+	if (read_long(FREE_HUGEPAGES) < need) {
+		if (grown)
+			write_long(NR_HUGEPAGES, nr);
+		printf("SKIP hugetlb: %ld free 2 MiB huge pages, the test needs %ld (not root, or the host cannot spare them)\n",
+		       read_long(FREE_HUGEPAGES), need);
+		skip();
+	}
+	run(&cfg, rv_guest_mem_pattern_start, rv_guest_mem_pattern_end, &res);
+	if (grown)
+		write_long(NR_HUGEPAGES, nr);
+	check_pattern(&res);
+	assert_string_equal(res.ram_backend, "hugetlb");
+}
+
+static void test_guest_memfd(void **state)
+{
+	struct rv_vm_config cfg = { .mem_backend = RV_MEM_BACKEND_GUEST_MEMFD };
+	struct result res;
+
+	run(&cfg, rv_guest_mem_pattern_start, rv_guest_mem_pattern_end, &res);
+	if (res.exit == -ENOTSUP) {
+		/* The probe's message names the missing capability. */
+		printf("SKIP guest_memfd: %s\n", res.err);
+		assert_non_null(strstr(res.err, "KVM_CAP_"));
+		skip();
+	}
+	check_pattern(&res);
+	assert_string_equal(res.ram_backend, "guest_memfd");
+	assert_int_equal(res.ram_flags, KVM_MEM_GUEST_MEMFD);
+}
+
+/* A two-page file: page 0 filled with 0x11, page 1 with 0x22. */
+struct pt_file {
+	char path[64];
+};
+
+static int pt_setup(void **state)
+{
+	static struct pt_file f;
+	uint8_t page[4096];
+	int fd;
+
+	snprintf(f.path, sizeof(f.path), "/tmp/rv-memslot-test.XXXXXX");
+	fd = mkstemp(f.path);
+	if (fd < 0)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		memset(page, 0x11 * (i + 1), sizeof(page));
+		if (write(fd, page, sizeof(page)) != sizeof(page))
+			return -1;
+	}
+	close(fd);
+	*state = &f;
+	return 0;
+}
+
+static int pt_teardown(void **state)
+{
+	struct pt_file *f = *state;
+
+	unlink(f->path);
+	return 0;
+}
+
+static uint64_t file_qword(const char *path, off_t off)
+{
+	uint64_t v = 0;
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &v, sizeof(v), off), sizeof(v));
+	close(fd);
+	return v;
+}
+
+static void set_pt(struct rv_vm_config *cfg, const char *path, bool ro)
+{
+	char spec[128];
+
+	/* Page 1 of the file at PT_GPA: the offset is honoured. */
+	snprintf(spec, sizeof(spec), "path=%s,offset=4096,size=4096,gpa=0x%llx%s", path,
+		 (unsigned long long)P->pt_gpa, ro ? ",ro" : "");
+	assert_int_equal(rv_memmap_parse_passthrough(spec, 0, &cfg->passthrough[0]), 0);
+	cfg->nr_passthrough = 1;
+}
+
+static void test_passthrough_rw(void **state)
+{
+	struct pt_file *f = *state;
+	struct rv_vm_config cfg = { 0 };
+	struct result res;
+
+	set_pt(&cfg, f->path, false);
+	run(&cfg, rv_guest_mem_passthrough_start, rv_guest_mem_passthrough_end, &res);
+	if (res.exit < 0)
+		fail_msg("the VM did not run: %s", res.err);
+	assert_int_equal(res.exit, RV_EXIT_POWEROFF);
+	/* The guest read the file (page 1: 0x22s)... */
+	assert_int_equal(recorded(0x20), 0x2222222222222222ULL);
+	/* ...its store stayed in the slot, with no exit... */
+	assert_int_equal(recorded(0x28), P->pt_mark);
+	assert_int_equal(catcher.writes + catcher.reads, 0);
+	assert_int_equal(res.mmio_exits, 2); /* the two echoes */
+	assert_int_equal(res.unhandled_mmio, 0);
+	/* ...and is in the file. */
+	assert_int_equal(file_qword(f->path, 4096 + 8), P->pt_mark);
+	assert_int_equal(file_qword(f->path, 0), 0x1111111111111111ULL);
+}
+
+/* KVM_CHECK_EXTENSION on /dev/kvm: the value, 0 when absent. */
+static int kvm_cap(long cap)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return 0;
+	ret = rv_kvm_cap(fd, cap);
+	close(fd);
+	return ret;
+}
+
+static void test_passthrough_ro(void **state)
+{
+	struct pt_file *f = *state;
+	struct rv_vm_config cfg = { 0 };
+	struct result res;
+
+	if (!kvm_cap(KVM_CAP_READONLY_MEM)) {
+		printf("SKIP read-only slot: KVM lacks KVM_CAP_READONLY_MEM\n");
+		skip();
+	}
+	set_pt(&cfg, f->path, true);
+	run(&cfg, rv_guest_mem_passthrough_start, rv_guest_mem_passthrough_end, &res);
+	if (res.exit < 0)
+		fail_msg("the VM did not run: %s", res.err);
+	assert_int_equal(res.exit, RV_EXIT_POWEROFF);
+	assert_int_equal(recorded(0x20), 0x2222222222222222ULL);
+	/* The store became an MMIO exit: 8 bytes at +8, the guest's value... */
+	assert_int_equal(catcher.writes, 1);
+	assert_int_equal(catcher.offset, 8);
+	assert_int_equal(catcher.len, 8);
+	assert_int_equal(catcher.value, P->pt_mark);
+	/* ...while reads came from the slot, not from exits. */
+	assert_int_equal(catcher.reads, 0);
+	assert_int_equal(recorded(0x28), 0x2222222222222222ULL);
+	assert_int_equal(res.mmio_exits, 3);
+	assert_int_equal(file_qword(f->path, 4096 + 8), 0x2222222222222222ULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_anon),
+		cmocka_unit_test(test_memfd),
+		cmocka_unit_test(test_hugetlb),
+		cmocka_unit_test(test_guest_memfd),
+		cmocka_unit_test_setup_teardown(test_passthrough_rw, pt_setup, pt_teardown),
+		cmocka_unit_test_setup_teardown(test_passthrough_ro, pt_setup, pt_teardown),
+	};
+
+	rv_test_require_kvm();
+	return cmocka_run_group_tests_name("memslot", tests, NULL, NULL);
+}
