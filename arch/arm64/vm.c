@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * arm64 machine: capabilities, the vGIC, RAM, platform devices, loading the
+ * kernel (or the built-in guest) and the device tree that describes it all.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libfdt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "../../vmm/kvm.h"
+#include "../../vmm/util.h"
+#include "../../vmm/vm.h"
+#include "../arch.h"
+#include "arm64.h"
+#include "fdt.h"
+#include "layout.h"
+
+const char rv_arch_name[] = "arm64";
+
+/* The memory map's hooks (RAM, reserved ranges, platform devices) are in layout.c. */
+
+/* What ringvmm cannot run without on arm64 (also listed by `caps`). */
+static const struct rv_cap_desc rv_arm64_caps[] = {
+	{ "KVM_CAP_ARM_PSCI_0_2", KVM_CAP_ARM_PSCI_0_2, "PSCI 0.2: vCPU power on/off, system off/reset", 1 },
+	{ "KVM_CAP_DEVICE_CTRL", KVM_CAP_DEVICE_CTRL, "KVM_CREATE_DEVICE for the vGIC", 1 },
+	{ "KVM_CAP_ONE_REG", KVM_CAP_ONE_REG, "KVM_SET_ONE_REG: entry registers, MPIDR", 1 },
+	{ "KVM_CAP_IRQCHIP", KVM_CAP_IRQCHIP, "KVM_IRQ_LINE into the in-kernel vGIC", 1 },
+	{ "KVM_CAP_ARM_VM_IPA_SIZE", KVM_CAP_ARM_VM_IPA_SIZE, "largest IPA size (value: bits; ringvmm uses the default 40)", 0 },
+	{ "KVM_CAP_ARM_PMU_V3", KVM_CAP_ARM_PMU_V3, "guest PMU (not offered yet)", 0 },
+	{ "KVM_CAP_ARM_NISV_TO_USER", KVM_CAP_ARM_NISV_TO_USER, "MMIO without syndrome reported to userspace", 0 },
+};
+
+const struct rv_cap_desc *rv_arch_caps(unsigned int *nr)
+{
+	*nr = RV_ARRAY_SIZE(rv_arm64_caps);
+	return rv_arm64_caps;
+}
+
+static int rv_arm64_check_caps(int fd)
+{
+	for (unsigned int i = 0; i < RV_ARRAY_SIZE(rv_arm64_caps); i++) {
+		const struct rv_cap_desc *c = &rv_arm64_caps[i];
+
+		if (c->required && !rv_kvm_cap(fd, c->cap))
+			return rv_err(-ENOTSUP, "KVM lacks %s (%s)", c->name, c->needed_for);
+	}
+	return 0;
+}
+
+int rv_arch_vm_init(struct rv_vm *vm)
+{
+	struct rv_arm64_vm *a;
+	int ret;
+
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->gic.fd = -1;
+	vm->arch = a;
+	a->mpidr = calloc(vm->cfg->nr_cpus, sizeof(*a->mpidr));
+	if (!a->mpidr)
+		return -ENOMEM;
+
+	ret = rv_arm64_check_caps(vm->vm_fd);
+	if (ret)
+		return ret;
+	/*
+	 * api.rst 4.83 KVM_ARM_PREFERRED_TARGET: the target (CPU model) KVM
+	 * emulates best on this host, to pass back in KVM_ARM_VCPU_INIT.
+	 */
+	ret = rv_kvm_ioctl(vm->vm_fd, KVM_ARM_PREFERRED_TARGET, &a->vcpu_init);
+	if (ret)
+		return ret;
+	/* The vGIC before any vCPU: its redistributors are set up per vCPU. */
+	return rv_arm64_gic_create(vm->vm_fd, vm->cfg->nr_cpus, &a->gic);
+}
+
+void rv_arch_vm_destroy(struct rv_vm *vm)
+{
+	struct rv_arm64_vm *a = rv_arm64_vm(vm);
+
+	if (a) {
+		rv_arm64_gic_destroy(&a->gic);
+		free(a->mpidr);
+	}
+	free(a);
+	vm->arch = NULL;
+}
+
+static int rv_arm64_load_kernel(struct rv_vm *vm)
+{
+	struct rv_arm64_vm *a = rv_arm64_vm(vm);
+	const struct rv_vm_config *cfg = vm->cfg;
+	const struct rv_mem_region *ram = &vm->mem.regions[0];
+	uint8_t *kernel = NULL, *initrd = NULL;
+	size_t kernel_len, initrd_len = 0;
+	struct rv_arm64_image img;
+	int ret;
+
+	/* Nothing larger than guest RAM can be loaded into it. */
+	ret = rv_read_file(cfg->kernel, ram->size, &kernel, &kernel_len);
+	if (ret)
+		return rv_err_wrap(ret, "kernel");
+	if (cfg->initrd) {
+		ret = rv_read_file(cfg->initrd, ram->size, &initrd, &initrd_len);
+		if (ret) {
+			rv_err_wrap(ret, "initrd");
+			goto out_free;
+		}
+	}
+	ret = rv_arm64_image_parse(kernel, kernel_len, &img);
+	if (!ret)
+		ret = rv_arm64_boot_place(ram->gpa, ram->size, &img, kernel_len, initrd_len,
+					  &a->boot);
+	if (!ret)
+		ret = rv_arm64_boot_load(&vm->mem, &a->boot, kernel, kernel_len, initrd,
+					 initrd_len);
+	if (ret) {
+		rv_err_wrap(ret, "%s", cfg->kernel);
+		goto out_free;
+	}
+	a->entry = a->boot.kernel_addr;
+	a->linux_boot = true;
+	rv_debug("kernel: Image at 0x%" PRIx64 " (text_offset 0x%" PRIx64 ", %" PRIu64
+		 " KiB, %u KiB pages%s), initrd 0x%" PRIx64 "-0x%" PRIx64 ", dtb 0x%" PRIx64,
+		 a->boot.kernel_addr, img.text_offset, img.image_size >> 10, img.page_size_kib,
+		 img.legacy ? ", pre-3.17 header" : "", a->boot.initrd_addr, a->boot.initrd_end,
+		 a->boot.dtb_addr);
+out_free:
+	free(initrd);
+	free(kernel);
+	return ret;
+}
+
+/* Raw code: the built-in guest or a test's, entered at EL1 with the MMU off. */
+static int rv_arm64_load_raw(struct rv_vm *vm, const uint8_t *code, size_t len)
+{
+	struct rv_arm64_vm *a = rv_arm64_vm(vm);
+	const struct rv_mem_region *ram = &vm->mem.regions[0];
+	/* Placed like an Image with the historical text_offset and no initrd. */
+	struct rv_arm64_image img = {
+		.text_offset = RV_ARM64_BUILTIN_OFFSET, .image_size = len,
+	};
+	int ret;
+
+	ret = rv_arm64_boot_place(ram->gpa, ram->size, &img, len, 0, &a->boot);
+	if (!ret)
+		ret = rv_arm64_boot_load(&vm->mem, &a->boot, code, len, NULL, 0);
+	if (ret)
+		return rv_err_wrap(ret, "guest code of %zu bytes", len);
+	a->entry = a->boot.kernel_addr;
+	return 0;
+}
+
+extern const uint8_t rv_arm64_builtin_guest_start[], rv_arm64_builtin_guest_end[];
+
+int rv_arch_load(struct rv_vm *vm)
+{
+	const struct rv_vm_config *cfg = vm->cfg;
+
+	if (cfg->kernel)
+		return rv_arm64_load_kernel(vm);
+	if (cfg->guest_code) {
+		rv_arm64_vm(vm)->all_vcpus_enter = true;
+		return rv_arm64_load_raw(vm, cfg->guest_code, cfg->guest_code_len);
+	}
+	return rv_arm64_load_raw(vm, rv_arm64_builtin_guest_start,
+				 rv_arm64_builtin_guest_end - rv_arm64_builtin_guest_start);
+}
+
+/* Every device the VM has, platform and extra, for the device tree. */
+static struct rv_device_cfg *rv_arm64_all_devices(const struct rv_vm *vm, unsigned int *nr)
+{
+	const struct rv_device_cfg *plat;
+	struct rv_device_cfg *all;
+	unsigned int np;
+
+	plat = rv_arch_platform_devices(&np);
+	*nr = np + vm->cfg->nr_extra_devices;
+	all = calloc(*nr ? *nr : 1, sizeof(*all));
+	if (!all)
+		return NULL;
+	memcpy(all, plat, np * sizeof(*all));
+	if (vm->cfg->nr_extra_devices)
+		memcpy(all + np, vm->cfg->extra_devices,
+		       vm->cfg->nr_extra_devices * sizeof(*all));
+	return all;
+}
+
+static int rv_arm64_dump_dtb(const char *path, const void *fdt, size_t len)
+{
+	int fd, ret;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return rv_err(-errno, "--dump-dtb %s: %s", path, strerror(errno));
+	ret = rv_write_all(fd, fdt, len);
+	if (close(fd) && !ret)
+		ret = -errno;
+	if (ret)
+		return rv_err(ret, "--dump-dtb %s: %s", path, strerror(-ret));
+	return 0;
+}
+
+static int rv_arm64_write_fdt(struct rv_vm *vm)
+{
+	struct rv_arm64_vm *a = rv_arm64_vm(vm);
+	const struct rv_vm_config *cfg = vm->cfg;
+	const struct rv_mem_region *ram = &vm->mem.regions[0];
+	struct rv_arm64_fdt_cfg fc = {
+		.ram_addr = ram->gpa,
+		.ram_size = ram->size,
+		.nr_cpus = vm->nr_vcpus,
+		.mpidr = a->mpidr,
+		.gic = a->gic.layout,
+		.bootargs = a->linux_boot ? cfg->cmdline : NULL,
+		.initrd_addr = a->boot.initrd_addr,
+		.initrd_end = a->boot.initrd_end,
+	};
+	void *fdt;
+	int ret;
+
+	/* The 2 MiB region placed for the dtb is written in place. */
+	fdt = rv_mem_gpa_to_hva(&vm->mem, a->boot.dtb_addr, RV_ARM64_DTB_MAX);
+	if (!fdt)
+		return rv_err(-ENOSPC, "no RAM for the device tree at 0x%" PRIx64, a->boot.dtb_addr);
+	/* Without a seed the kernel runs without KASLR; a failure only costs that. */
+	if (getrandom(&fc.kaslr_seed, sizeof(fc.kaslr_seed), GRND_NONBLOCK) !=
+	    sizeof(fc.kaslr_seed))
+		fc.kaslr_seed = 0;
+	fc.devices = rv_arm64_all_devices(vm, &fc.nr_devices);
+	if (!fc.devices)
+		return -ENOMEM;
+	ret = rv_arm64_fdt_build(fdt, RV_ARM64_DTB_MAX, &fc);
+	free((void *)fc.devices);
+	if (ret)
+		return ret;
+	rv_debug("device tree: %u bytes at 0x%" PRIx64 ", GICv%u", fdt_totalsize(fdt),
+		 a->boot.dtb_addr, a->gic.layout.version);
+	if (cfg->dump_dtb)
+		return rv_arm64_dump_dtb(cfg->dump_dtb, fdt, fdt_totalsize(fdt));
+	return 0;
+}
+
+int rv_arch_vcpus_ready(struct rv_vm *vm)
+{
+	int ret;
+
+	ret = rv_arm64_gic_init(&rv_arm64_vm(vm)->gic);
+	if (ret)
+		return ret;
+	return rv_arm64_write_fdt(vm);
+}

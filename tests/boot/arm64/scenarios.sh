@@ -1,0 +1,152 @@
+# shellcheck shell=sh
+# L1-side arm64 boot test scenarios (busybox sh inside the arm64 nested test
+# host). lib.sh concatenates tests/boot/scenarios.sh (for its helpers:
+# rv_vmm, rv_rc_problem, rv_report, rv_check_boot, rv_cmdline; its x86
+# rv_sc_* functions are defined but never called), this file, and calls of
+# the wanted rv_sc_a64_<test> functions into L1's /scenario.sh.
+#
+# Result lines, as on x86:
+#   RVTEST <name> rc=<ringvmm exit code> time=<s> PASS|FAIL [why]
+# plus, for tests that dump a device tree, the blob for the host to check
+# with dtc (the host has dtc, L1 has not):
+#   RVDTB-BEGIN <name> / base64 lines / RVDTB-END <name>
+
+RV_A64_IMAGE=/l2/Image
+RV_A64_INITRD=/l2/initrd.cpio.gz
+
+rv_emit_dtb() {
+    [ -s "$2" ] || return 0
+    echo "RVDTB-BEGIN $1"
+    base64 "$2"
+    echo "RVDTB-END $1"
+}
+
+# The built-in guest on 2 vCPUs: banner over the MMIO UART, PSCI SYSTEM_OFF.
+# Its device tree (--dump-dtb) goes to the host for dtc.
+rv_sc_a64_builtin() {
+    rv_vmm a64_builtin run --cpus 2 --dump-dtb "$RV_OUT/a64_builtin.dtb" --stats=json
+    _p=$(rv_rc_problem)
+    grep -q 'ringvmm built-in guest: hello from arm64' "$RV_OUT/a64_builtin.out" ||
+        _p="$_p no banner;"
+    [ -s "$RV_OUT/a64_builtin.dtb" ] || _p="$_p no --dump-dtb file;"
+    rv_report a64_builtin "$_p" "$(tr -d '\r\n' < "$RV_OUT/a64_builtin.out" | head -c 70)"
+    rv_emit_dtb a64_builtin "$RV_OUT/a64_builtin.dtb"
+}
+
+rv_sc_a64_caps() {
+    rv_vmm a64_caps caps
+    _p=$(rv_rc_problem)
+    for _c in KVM_CAP_ARM_PSCI_0_2 KVM_CAP_DEVICE_CTRL KVM_CAP_ONE_REG KVM_CAP_COALESCED_MMIO; do
+        grep -q "^$_c  *yes" "$RV_OUT/a64_caps.out" || _p="$_p $_c not listed as present;"
+    done
+    rv_report a64_caps "$_p" "$(head -n 1 "$RV_OUT/a64_caps.out")"
+    sed 's/^/RVLOG a64_caps out | /' "$RV_OUT/a64_caps.out"
+}
+
+# rv_a64_config_error WHY ARGS...: ringvmm must exit 2 with one line on
+# stderr; appends to _errs what went wrong.
+rv_a64_config_error() {
+    _why=$1
+    shift
+    rv_vmm a64_err run "$@"
+    _n=$(wc -l < "$RV_OUT/a64_err.err")
+    if [ "$RV_RC" != 2 ] || [ "$_n" != 1 ]; then
+        _errs="$_errs $_why: rc=$RV_RC, $_n stderr lines;"
+        sed "s/^/RVLOG a64_errors err | $_why: /" "$RV_OUT/a64_err.err"
+    else
+        echo "RVLOG a64_errors ok | $_why: $(cat "$RV_OUT/a64_err.err")"
+    fi
+}
+
+# Bad Images, impossible sizes: one clear line and exit 2, nothing runs.
+rv_sc_a64_errors() {
+    _errs=
+    _d=$RV_OUT/err
+    mkdir -p "$_d"
+    head -c 4096 /dev/urandom > "$_d/garbage"
+    head -c 65536 "$RV_A64_IMAGE" | gzip -c > "$_d/Image.gz"
+    head -c 40 "$RV_A64_IMAGE" > "$_d/short"
+    # A header whose text_offset is absurd, and one saying big-endian.
+    head -c 1048576 "$RV_A64_IMAGE" > "$_d/text_offset"
+    printf '\377\377\377\377\377\377\377\177' |
+        dd of="$_d/text_offset" bs=1 seek=8 conv=notrunc 2> /dev/null
+    head -c 1048576 "$RV_A64_IMAGE" > "$_d/big_endian"
+    printf '\001' | dd of="$_d/big_endian" bs=1 seek=24 conv=notrunc 2> /dev/null
+    dd if=/dev/zero of="$_d/big.initrd" bs=1048576 count=40 2> /dev/null
+    _t0=$(rv_now)
+    rv_a64_config_error "random bytes" --kernel "$_d/garbage"
+    rv_a64_config_error "gzip Image" --kernel "$_d/Image.gz"
+    rv_a64_config_error "shorter than the header" --kernel "$_d/short"
+    rv_a64_config_error "text_offset" --kernel "$_d/text_offset"
+    rv_a64_config_error "big-endian" --kernel "$_d/big_endian"
+    rv_a64_config_error "initrd larger than RAM" --kernel "$RV_A64_IMAGE" \
+        --initrd "$_d/big.initrd" --mem 32M
+    rv_a64_config_error "kernel larger than RAM" --kernel "$RV_A64_IMAGE" --mem 16M
+    rv_a64_config_error "--cpus beyond the GIC" --cpus 200
+    rv_a64_config_error "--mem below the minimum" --mem 8M
+    rv_a64_config_error "--dump-dtb unwritable" --dump-dtb /proc/nope/x.dtb
+    RV_RC=0
+    RV_SECS=$(awk -v a="$_t0" -v b="$(rv_now)" 'BEGIN { printf "%.2f", b - a }')
+    rv_report a64_errors "$_errs" "10 cases"
+}
+
+# Linux on 2 vCPUs to /init, both CPUs up, power off, exit 0; its device
+# tree (bootargs, initrd range) goes to the host.
+rv_sc_a64_linux() {
+    rv_vmm a64_linux run --kernel "$RV_A64_IMAGE" --initrd "$RV_A64_INITRD" \
+        --cmdline "$(rv_cmdline cpus)" --mem 512M --cpus 2 \
+        --dump-dtb "$RV_OUT/a64_linux.dtb" --stats=json
+    _p=$(rv_rc_problem)
+    grep -q 'RINGVMM-L2-INIT' "$RV_OUT/a64_linux.out" || _p="$_p no RINGVMM-L2-INIT;"
+    _cpus=$(sed -n 's/.*RINGVMM-CPUS \([0-9]*\).*/\1/p' "$RV_OUT/a64_linux.out" | head -n 1)
+    [ "$_cpus" = 2 ] || _p="$_p guest saw ${_cpus:-no} CPUs, expected 2;"
+    rv_report a64_linux "$_p" "$(rv_marker_info a64_linux) cpus=${_cpus:-?}"
+    # A quiet boot says little: all of it, for the record.
+    [ -z "$_p" ] && tr -d '\r' < "$RV_OUT/a64_linux.out" | head -n 30 |
+        sed 's/^/RVLOG a64_linux out | /'
+    rv_emit_dtb a64_linux "$RV_OUT/a64_linux.dtb"
+}
+
+# The first console lines of a Linux boot, in full (no `quiet`): the kernel
+# found the machine the device tree describes. Bounded: CI's short boot.
+rv_sc_a64_linux_log() {
+    rv_vmm a64_linux_log run --kernel "$RV_A64_IMAGE" --initrd "$RV_A64_INITRD" \
+        --cmdline "console=ttyS0 rv.test=poweroff" --mem 512M --cpus 2
+    _p=$(rv_rc_problem)
+    _o=$RV_OUT/a64_linux_log.out
+    for _l in 'Booting Linux on physical CPU 0x0' 'Machine model: ringvmm' \
+        'psci: PSCIv' 'GICv3: ' 'arch_timer: cp15 timer' 'SMP: Total of 2 processors' \
+        'ttyS0 at MMIO 0x9000000' 'RINGVMM-L2-INIT'; do
+        grep -q "$_l" "$_o" || _p="$_p no \"$_l\";"
+    done
+    rv_report a64_linux_log "$_p" "$(grep -c '' "$_o") console lines"
+    # The opening lines, for the record.
+    grep -m 12 -E 'Booting Linux|Machine model|psci:|GICv3:|arch_timer|SMP:|ttyS0|Run /init|RINGVMM-L2' "$_o" |
+        tr -d '\r' | sed 's/^/RVLOG a64_linux_log out | /'
+}
+
+# Console output is byte-exact (8 KiB of known text, no \r added).
+rv_sc_a64_console() {
+    rv_vmm a64_console run --kernel "$RV_A64_IMAGE" --initrd "$RV_A64_INITRD" \
+        --cmdline "$(rv_cmdline console)" --mem 256M
+    _p=$(rv_rc_problem)
+    _o=$RV_OUT/a64_console.out
+    _s=$RV_OUT/a64_console.section
+    awk '/^RINGVMM-CONSOLE-END/ { f = 0 } f { print } /^RINGVMM-CONSOLE-BEGIN\r?$/ { f = 1 }' "$_o" > "$_s"
+    _info=
+    if ! grep -q '^RINGVMM-CONSOLE-BEGIN' "$_o" || ! grep -q '^RINGVMM-CONSOLE-END' "$_o"; then
+        _p="$_p console markers missing;"
+    elif ! cmp -s "$_s" /known.txt; then
+        _p="$_p text differs: $(cmp "$_s" /known.txt 2>&1 | head -n 1);"
+    else
+        _info="bytes=$(wc -c < "$_s")"
+    fi
+    rv_report a64_console "$_p" "$_info"
+}
+
+# A guest `reboot -f` (PSCI SYSTEM_RESET) ends ringvmm with 0.
+rv_sc_a64_reboot() {
+    rv_vmm a64_reboot run --kernel "$RV_A64_IMAGE" --initrd "$RV_A64_INITRD" \
+        --cmdline "$(rv_cmdline reboot)" --mem 256M
+    rv_check_boot a64_reboot
+}
