@@ -39,6 +39,14 @@ void rv_arch_vm_destroy(struct rv_vm *vm);
 int rv_arch_ram_layout(uint64_t ram_size, struct rv_mem_region *out,
 		       unsigned int max);
 
+/*
+ * Guest physical ranges that no --passthrough memslot may cover: the
+ * interrupt controllers, the device MMIO window, ranges KVM itself uses.
+ * A memslot there would shadow the device (vmm/memmap.c checks).
+ */
+struct rv_mem_range;
+const struct rv_mem_range *rv_arch_reserved_ranges(unsigned int *nr);
+
 /* The devices every machine of this arch has (console UART, power, ...). */
 const struct rv_device_cfg *rv_arch_platform_devices(unsigned int *nr);
 
@@ -50,6 +58,21 @@ int rv_arch_load(struct rv_vm *vm);
 
 /* Before a vCPU first runs: CPUID/MSRs/registers, or KVM_ARM_VCPU_INIT. */
 int rv_arch_vcpu_init(struct rv_vcpu *vcpu);
+
+/*
+ * After every vCPU exists (rv_arch_vcpu_init() ran for each), before any
+ * runs: what needs the whole set of vCPUs. arm64 initialises its vGIC here
+ * (KVM_DEV_ARM_VGIC_CTRL_INIT must follow vCPU creation) and writes the
+ * device tree, which lists each vCPU's MPIDR.
+ */
+int rv_arch_vcpus_ready(struct rv_vm *vm);
+
+/*
+ * The irq field of KVM_IRQ_LINE (api.rst 4.25) for a device's interrupt
+ * line, struct rv_device_cfg.irq: x86 passes the GSI through, arm64
+ * encodes an SPI's type and GIC interrupt ID.
+ */
+uint32_t rv_arch_irq_line(unsigned int irq);
 
 /* After a guest death: registers and the bytes at the instruction pointer. */
 void rv_arch_vcpu_dump(struct rv_vcpu *vcpu, FILE *out);

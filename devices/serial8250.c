@@ -36,6 +36,8 @@
  *   loops until IIR reads "no interrupt", and its IIR read drops the line.
  * - Clearing the RX FIFO (FCR) discards what the console already handed
  *   over, as the guest asked; the console keeps everything else.
+ * - With a coalescing engine (env->coalesce), writes to THR are coalesced:
+ *   see rv_serial_coalesce_setup() for why that is safe.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -44,12 +46,20 @@
 #include <string.h>
 
 #include "../vmm/bus.h"
+#include "../vmm/coalesce.h"
 #include "../vmm/console.h"
 #include "../vmm/device.h"
 #include "../vmm/util.h"
 
 #define UART_LEN 8
 #define UART_FIFO_SIZE 16
+/*
+ * Coalesced THR writes waiting for the UART: Linux writes at most 16 (the
+ * FIFO size) between two register reads, and the kernel's ring holds about
+ * 170 before KVM makes the guest exit anyway; 256 rarely fills, and a full
+ * ring only means the next write is handled at once (ring-full fallback).
+ */
+#define UART_COALESCE_ENTRIES 256
 
 /* Register offsets. */
 #define UART_RBR 0 /* THR on write, DLL with DLAB */
@@ -142,6 +152,12 @@ struct rv_serial {
 	unsigned int rx_head, rx_count;
 
 	uint64_t tx_bytes, rx_bytes, irqs, overruns, tx_errors;
+
+	/* Coalesced writes to THR: the ring is ours, in this structure. */
+	uint64_t base;
+	struct rv_coalesce_device cdev;
+	struct rv_coalesce_ring tx_ring;
+	struct rv_coalesce_entry tx_entries[UART_COALESCE_ENTRIES];
 };
 
 static bool rv_serial_fifo_on(const struct rv_serial *s)
@@ -445,6 +461,73 @@ static const struct rv_bus_ops rv_serial_bus_ops = {
 	.write = rv_serial_write,
 };
 
+/*
+ * A THR write the kernel coalesced: handled by the very function a write
+ * through the bus reaches, under the same lock. The engine only delivers
+ * entries that lie wholly inside the 1-byte zone, so this is a 1-byte
+ * write at offset 0, which with DLAB set is a DLL write, as on the bus.
+ */
+static void rv_serial_coalesced_write(void *opaque, const struct rv_coalesce_entry *e)
+{
+	struct rv_serial *s = opaque;
+	uint8_t data[sizeof(e->data)];
+
+	memcpy(data, &e->data, sizeof(data)); /* little-endian, as on the bus */
+	rv_serial_write(s, e->addr - s->base, data, e->len);
+}
+
+/*
+ * Coalesce writes to THR (offset 0), and nothing else.
+ *
+ * Why it is safe: the engine handles this UART's deferred writes, in order,
+ * before any of its registers is accessed through an exit
+ * (flush-before-access). Reads always exit, and so do writes to the other
+ * seven registers, so every access whose result or effect could depend on
+ * a THR write sees it done: LSR, IIR and RBR reads, and an LCR write that
+ * clears DLAB after a DLL write through offset 0 (handled first, with DLAB
+ * still set). Only the time at which a byte reaches the console, and at
+ * which the THRE interrupt is raised, moves later, by at most the drain
+ * timer's period, and never past the guest's next access to the UART.
+ *
+ * What it buys: Linux's console (serial8250_console_write()) reads LSR,
+ * then writes THR, per character: two exits become one. Its interrupt
+ * path (serial8250_tx_chars()) writes up to 16 bytes to THR per IIR read:
+ * seventeen exits become one.
+ *
+ * Failure is not fatal: the UART then works with ordinary exits.
+ */
+static void rv_serial_coalesce_setup(struct rv_serial *s, struct rv_device_env *env,
+				     const struct rv_device_cfg *cfg)
+{
+	int ret;
+
+	if (!env->coalesce)
+		return;
+	s->base = cfg->base;
+	s->cdev = (struct rv_coalesce_device){
+		.name = s->dev.name,
+		.ring = &s->tx_ring,
+		.handle = rv_serial_coalesced_write,
+		.opaque = s,
+	};
+	ret = rv_coalesce_ring_init(&s->tx_ring, s->tx_entries, UART_COALESCE_ENTRIES);
+	if (!ret)
+		ret = rv_coalesce_device_add(env->coalesce, &s->cdev);
+	if (ret) {
+		rv_warn("%s: THR writes are not coalesced: %s", s->dev.name, strerror(-ret));
+		return;
+	}
+	/* From here on its exits are counted, whether or not the zone works. */
+	s->dev.coalesce = &s->cdev;
+	ret = rv_coalesce_zone_add(&s->cdev, cfg->base + UART_RBR, 1,
+				   cfg->space == RV_SPACE_PIO);
+	if (ret) {
+		rv_warn("%s: THR writes are not coalesced: %s", s->dev.name,
+			*rv_err_msg() ? rv_err_msg() : strerror(-ret));
+		rv_err_clear(); /* handled: not the reason for a later failure */
+	}
+}
+
 /* Console input, on the loop thread: take what fits in the FIFO. */
 static size_t rv_serial_rx(void *opaque, const uint8_t *buf, size_t len)
 {
@@ -475,9 +558,17 @@ static void rv_serial_stats(struct rv_device *dev, FILE *out)
 		", \"tx_errors\": %" PRIu64,
 		s->tx_bytes, s->rx_bytes, s->irqs, s->overruns, s->tx_errors);
 	pthread_mutex_unlock(&s->lock);
+	if (s->dev.coalesce) {
+		fputs(", ", out);
+		rv_coalesce_stats_json(s->dev.coalesce, out);
+	}
 }
 
-/* With the loop and the vCPUs stopped: nobody calls in any more. */
+/*
+ * With the loop and the vCPUs stopped: nobody calls in any more. The
+ * coalescing engine is destroyed first (rv_vm_destroy): it handled what was
+ * left in tx_ring and no longer points into this structure.
+ */
 static void rv_serial_destroy(struct rv_device *dev)
 {
 	struct rv_serial *s = dev->priv;
@@ -526,6 +617,8 @@ static int rv_serial_create(struct rv_device_env *env,
 		}
 		s->con = env->console;
 	}
+	snprintf(s->dev.name, sizeof(s->dev.name), "%s",
+		 cfg->name ? cfg->name : "serial8250");
 	ret = rv_bus_register(bus, cfg->base, UART_LEN, &rv_serial_bus_ops, s,
 			      &s->dev);
 	if (ret) {
@@ -533,8 +626,8 @@ static int rv_serial_create(struct rv_device_env *env,
 			     cfg->base, UART_LEN, strerror(-ret));
 		goto out_detach;
 	}
-	snprintf(s->dev.name, sizeof(s->dev.name), "%s",
-		 cfg->name ? cfg->name : "serial8250");
+	/* After the bus range: it cannot fail the device any more. */
+	rv_serial_coalesce_setup(s, env, cfg);
 	s->dev.ops = &rv_serial_ops;
 	s->dev.priv = s;
 	rv_device_add(env, &s->dev);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../arch/arch.h"
+#include "coalesce.h"
 #include "kvm.h"
 #include "util.h"
 
@@ -52,6 +53,26 @@ static void rv_caps_print_list(FILE *out, int fd, const struct rv_cap_desc *caps
 	}
 }
 
+/* Which coalescing engine a VM gets here, and the kernel ring it drains. */
+static void rv_caps_print_coalesce(FILE *out, int fd, bool json)
+{
+	struct rv_coalesce_probe p;
+
+	rv_coalesce_probe(fd, sysconf(_SC_PAGESIZE), &p);
+	if (json) {
+		fprintf(out, "\n  ],\n  \"coalesce\": {\"engine\": \"%s\", \"ring_page_offset\": %d, "
+			"\"ring_entries\": %u, \"pio\": %s}\n}\n", p.engine,
+			p.ring_page_offset, p.ring_entries, p.pio ? "true" : "false");
+	} else if (p.ring_page_offset) {
+		fprintf(out, "\ncoalescing engine: %s (kernel ring at page offset %d, %u entries)%s\n",
+			p.engine, p.ring_page_offset, p.ring_entries,
+			p.pio ? "" : "; port zones not coalesced (no KVM_CAP_COALESCED_PIO)");
+	} else {
+		fprintf(out, "\ncoalescing engine: %s (no KVM_CAP_COALESCED_MMIO: only --coalesce off)\n",
+			p.engine);
+	}
+}
+
 int rv_caps_print(FILE *out, bool json)
 {
 	const struct rv_cap_desc *arch;
@@ -79,8 +100,7 @@ int rv_caps_print(FILE *out, bool json)
 	rv_caps_print_list(out, fd, rv_generic_caps, RV_ARRAY_SIZE(rv_generic_caps), json,
 			   &first);
 	rv_caps_print_list(out, fd, arch, nr_arch, json, &first);
-	if (json)
-		fprintf(out, "\n  ]\n}\n");
+	rv_caps_print_coalesce(out, fd, json);
 	if (vm >= 0)
 		close(vm);
 	close(kvm);

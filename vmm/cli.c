@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "memmap.h"
 #include "util.h"
 
 const char rv_cli_usage[] =
@@ -16,8 +17,20 @@ const char rv_cli_usage[] =
 	"  --kernel FILE      bzImage (boot protocol 2.06+) or ELF64 vmlinux\n"
 	"  --initrd FILE      initial ramdisk\n"
 	"  --cmdline STR      kernel command line (default \"" RV_CLI_DEFAULT_CMDLINE "\")\n"
+	"  --dump-dtb FILE    write the guest's device tree to FILE (arm64)\n"
 	"  --mem SIZE         guest RAM, with K/M/G suffix (default 256M)\n"
 	"  --cpus N           vCPUs (default 1)\n"
+	"  --mem-backend B    guest RAM from anon (default), memfd, hugetlb or\n"
+	"                     guest_memfd\n"
+	"  --passthrough path=FILE,size=N,gpa=ADDR[,offset=N][,ro]\n"
+	"                     map FILE (a PCI BAR's sysfs resource<N>, /dev/mem, ...)\n"
+	"                     into the guest at ADDR as a memslot of its own;\n"
+	"                     ro: guest writes become MMIO exits (repeatable, up to 8)\n"
+	"  --memmap           print the guest physical map (every memslot) and exit\n"
+	"  --coalesce MODE    coalesced MMIO/PIO writes: per-device (default: each\n"
+	"                     device handles its own, before its next access),\n"
+	"                     vm-ring (all devices at every exit), off (every write exits)\n"
+	"  --coalesce-flush-us N  handle coalesced writes at least every N us (default 1000)\n"
 	"  --stats[=json]     per-device statistics on stderr at exit\n"
 	"  --verbose          say what is being set up\n"
 	"\n"
@@ -70,6 +83,10 @@ static int rv_cli_parse_run(int argc, char *const argv[], int i, struct rv_cli *
 			if (!(v = rv_cli_value(argc, argv, &i, a, "--initrd")))
 				return -EINVAL;
 			vm->initrd = v;
+		} else if (rv_cli_is(a, "--dump-dtb")) {
+			if (!(v = rv_cli_value(argc, argv, &i, a, "--dump-dtb")))
+				return -EINVAL;
+			vm->dump_dtb = v;
 		} else if (rv_cli_is(a, "--cmdline")) {
 			if (!(v = rv_cli_value(argc, argv, &i, a, "--cmdline")))
 				return -EINVAL;
@@ -94,6 +111,38 @@ static int rv_cli_parse_run(int argc, char *const argv[], int i, struct rv_cli *
 				return rv_err(-EINVAL, "--cpus %s: not a number from 1 to %d", v,
 					      RV_CLI_MAX_CPUS);
 			vm->nr_cpus = n;
+		} else if (rv_cli_is(a, "--coalesce")) {
+			if (!(v = rv_cli_value(argc, argv, &i, a, "--coalesce")))
+				return -EINVAL;
+			if (rv_coalesce_mode_parse(v, &vm->coalesce_mode))
+				return rv_err(-EINVAL, "--coalesce %s: not one of off, vm-ring, per-device",
+					      v);
+		} else if (rv_cli_is(a, "--coalesce-flush-us")) {
+			if (!(v = rv_cli_value(argc, argv, &i, a, "--coalesce-flush-us")))
+				return -EINVAL;
+			if (rv_parse_u64(v, &n) || n == 0 || n > RV_CLI_MAX_FLUSH_US)
+				return rv_err(-EINVAL, "--coalesce-flush-us %s: not a number of microseconds from 1 to %llu",
+					      v, RV_CLI_MAX_FLUSH_US);
+			vm->coalesce_flush_ns = n * 1000;
+		} else if (rv_cli_is(a, "--mem-backend")) {
+			if (!(v = rv_cli_value(argc, argv, &i, a, "--mem-backend")))
+				return -EINVAL;
+			ret = rv_memmap_parse_backend(v, &vm->mem_backend);
+			if (ret)
+				return ret;
+		} else if (rv_cli_is(a, "--passthrough")) {
+			if (!(v = rv_cli_value(argc, argv, &i, a, "--passthrough")))
+				return -EINVAL;
+			if (vm->nr_passthrough == RV_MEM_MAX_PASSTHROUGH)
+				return rv_err(-EINVAL, "--passthrough: at most %d slots",
+					      RV_MEM_MAX_PASSTHROUGH);
+			ret = rv_memmap_parse_passthrough(v, vm->nr_passthrough,
+							  &vm->passthrough[vm->nr_passthrough]);
+			if (ret)
+				return ret;
+			vm->nr_passthrough++;
+		} else if (!strcmp(a, "--memmap")) {
+			cli->memmap = true;
 		} else if (!strcmp(a, "--stats") || !strcmp(a, "--stats=text")) {
 			cli->stats = RV_STATS_TEXT;
 		} else if (!strcmp(a, "--stats=json")) {
@@ -120,6 +169,8 @@ int rv_cli_parse(int argc, char *const argv[], struct rv_cli *cli)
 	cli->vm.nr_cpus = 1;
 	cli->vm.console_in_fd = 0;
 	cli->vm.console_out_fd = 1;
+	cli->vm.coalesce_mode = RV_COALESCE_PER_DEVICE;
+	cli->vm.coalesce_flush_ns = RV_COALESCE_DEFAULT_FLUSH_NS;
 
 	if (argc < 2)
 		return rv_err(-EINVAL, "no command given (try ringvmm --help)");

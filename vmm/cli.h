@@ -26,6 +26,7 @@ struct rv_cli {
 	enum rv_stats_mode stats;
 	bool json; /* caps --json */
 	bool verbose;
+	bool memmap; /* run --memmap: print the guest physical map, do not run */
 };
 
 #define RV_CLI_DEFAULT_MEM (256ULL << 20)
@@ -34,6 +35,11 @@ struct rv_cli {
 #define RV_CLI_MIN_MEM (16ULL << 20)
 /* The largest --cpus accepted before asking KVM; KVM_CAP_MAX_VCPUS decides next. */
 #define RV_CLI_MAX_CPUS 254
+/*
+ * --coalesce-flush-us: the drain timer's period. A minute is far past any
+ * useful bound and keeps N * 1000 far from overflowing.
+ */
+#define RV_CLI_MAX_FLUSH_US 60000000ULL
 
 /* 0, or -EINVAL with a one-line message in rv_err_msg(). */
 int rv_cli_parse(int argc, char *const argv[], struct rv_cli *cli);

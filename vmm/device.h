@@ -17,6 +17,8 @@
 #include <stdio.h>
 
 struct rv_bus;
+struct rv_coalesce;
+struct rv_coalesce_device;
 struct rv_console;
 struct rv_loop;
 struct rv_device;
@@ -39,6 +41,8 @@ struct rv_device_env {
 	struct rv_bus *mmio;
 	struct rv_loop *loop; /* event loop, NULL in unit tests */
 	struct rv_console *console; /* NULL when the VM has none */
+	/* Coalescing engine (vmm/coalesce.h); NULL: the device must not coalesce. */
+	struct rv_coalesce *coalesce;
 	/*
 	 * Drive interrupt line @gsi to @level (0 or 1). The in-kernel irqchip
 	 * decides edge or level from its own routing, so a device models its
@@ -74,6 +78,8 @@ struct rv_device {
 	char name[32];
 	const struct rv_device_ops *ops;
 	void *priv;
+	/* Set when the device registered coalesced zones (for flush-before-access). */
+	struct rv_coalesce_device *coalesce;
 	struct rv_device *next;
 };
 

@@ -81,6 +81,13 @@ static int rv_cmd_run(struct rv_cli *cli)
 		rv_vm_destroy(&vm);
 		return status;
 	}
+	if (cli->memmap) {
+		/* Set up and checked exactly as for a run; nothing runs. */
+		rv_console_restore_all();
+		rv_memmap_print(&vm.mem, stdout);
+		rv_vm_destroy(&vm);
+		return RV_STATUS_OK;
+	}
 
 	ret = rv_vm_run(&vm);
 	if (ret < 0) {

@@ -27,7 +27,8 @@ int rv_mem_add(struct rv_mem *mem, const struct rv_mem_region *r,
 	return 0;
 }
 
-void *rv_mem_gpa_to_hva(const struct rv_mem *mem, uint64_t gpa, uint64_t len)
+const struct rv_mem_region *rv_mem_find(const struct rv_mem *mem, uint64_t gpa,
+				       uint64_t len)
 {
 	for (unsigned int i = 0; i < mem->nr; i++) {
 		const struct rv_mem_region *r = &mem->regions[i];
@@ -38,19 +39,26 @@ void *rv_mem_gpa_to_hva(const struct rv_mem *mem, uint64_t gpa, uint64_t len)
 		 */
 		if (gpa >= r->gpa && gpa - r->gpa <= r->size &&
 		    len <= r->size - (gpa - r->gpa))
-			return r->host + (gpa - r->gpa);
+			return r;
 	}
 	return NULL;
+}
+
+void *rv_mem_gpa_to_hva(const struct rv_mem *mem, uint64_t gpa, uint64_t len)
+{
+	const struct rv_mem_region *r = rv_mem_find(mem, gpa, len);
+
+	return r ? r->host + (gpa - r->gpa) : NULL;
 }
 
 int rv_mem_write(const struct rv_mem *mem, uint64_t gpa, const void *src,
 		 uint64_t len)
 {
-	void *dst = rv_mem_gpa_to_hva(mem, gpa, len);
+	const struct rv_mem_region *r = rv_mem_find(mem, gpa, len);
 
-	if (!dst)
+	if (!r || r->readonly)
 		return -EFAULT;
-	memcpy(dst, src, len);
+	memcpy(r->host + (gpa - r->gpa), src, len);
 	return 0;
 }
 
@@ -70,7 +78,7 @@ uint64_t rv_mem_ram_size(const struct rv_mem *mem)
 	uint64_t total = 0;
 
 	for (unsigned int i = 0; i < mem->nr; i++)
-		if (!mem->regions[i].readonly)
+		if (!mem->regions[i].readonly && !mem->regions[i].device)
 			total += mem->regions[i].size;
 	return total;
 }

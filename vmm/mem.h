@@ -14,14 +14,35 @@
 
 #define RV_MEM_MAX_REGIONS 16
 
+struct rv_mem_backend;
+
 struct rv_mem_region {
 	uint64_t gpa;
 	uint64_t size;
 	uint8_t *host;
 	uint32_t slot;
-	bool readonly;
+	bool readonly; /* the guest cannot write it; never RAM in firmware maps */
 	const char *backend; /* "anon", ... for --memmap and messages */
-	const char *name; /* "ram-low", "ram-high", ... */
+	const char *name; /* "ram-low", "ram-high", "pt0", ... */
+
+	/*
+	 * Device memory (a --passthrough slot): not RAM, so firmware memory
+	 * maps (e820) leave it out, as real firmware leaves out a PCI BAR.
+	 */
+	bool device;
+
+	/*
+	 * Memslot backends (vmm/mem-backend.h) fill the rest; a region with
+	 * no @ops is not theirs (tests, ROM images) and is never released
+	 * by them.
+	 */
+	const struct rv_mem_backend *ops;
+	uint32_t kvm_flags; /* KVM_MEM_READONLY, KVM_MEM_GUEST_MEMFD */
+	bool registered; /* KVM has the memslot now */
+	int fd; /* backing fd kept open (memfd, guest_memfd), or -1 */
+	uint64_t fd_offset; /* of @gpa in @fd, or in @path's file */
+	const char *path; /* passthrough: the file mapped */
+	char note[48]; /* what the host mapping is, for --memmap */
 };
 
 struct rv_mem {
@@ -37,18 +58,30 @@ int rv_mem_add(struct rv_mem *mem, const struct rv_mem_region *r,
 	       uint64_t align);
 
 /*
+ * The region holding all of guest [gpa, gpa + len), or NULL. len == 0 is
+ * allowed. The one overflow-checked lookup everything else goes through.
+ */
+const struct rv_mem_region *rv_mem_find(const struct rv_mem *mem, uint64_t gpa,
+				       uint64_t len);
+
+/*
  * Host address of guest [gpa, gpa + len), or NULL unless the whole range
  * lies inside one region. len == 0 is allowed (returns the address of gpa).
  */
 void *rv_mem_gpa_to_hva(const struct rv_mem *mem, uint64_t gpa, uint64_t len);
 
-/* Copy into / out of guest memory; -EFAULT when not wholly inside a region. */
+/*
+ * Copy into / out of guest memory; -EFAULT when not wholly inside a region.
+ * Writes never go to a read-only region: its host mapping may be read-only
+ * too (a --passthrough ro slot), and a guest-chosen address must not be able
+ * to crash the VMM.
+ */
 int rv_mem_write(const struct rv_mem *mem, uint64_t gpa, const void *src,
 		 uint64_t len);
 int rv_mem_read(const struct rv_mem *mem, uint64_t gpa, void *dst,
 		uint64_t len);
 
-/* Total bytes of RAM (non-readonly regions). */
+/* Total bytes of RAM (regions neither read-only nor device memory). */
 uint64_t rv_mem_ram_size(const struct rv_mem *mem);
 
 #endif

@@ -13,6 +13,8 @@
 
 #include "../arch/arch.h"
 #include "bus.h"
+#include "coalesce.h"
+#include "device.h"
 #include "kvm.h"
 #include "util.h"
 #include "vm.h"
@@ -25,6 +27,25 @@
  * with transparent huge pages, for nothing.
  */
 #define RV_VCPU_STACK_SIZE (256 * 1024)
+
+/*
+ * Flush-before-access (vmm/coalesce.h): the device that owns the range the
+ * access falls in handles its coalesced writes first, so a read, or a
+ * write that exited, sees them done. The drain happens even for an access
+ * no device owns: it is also how other devices' writes get going.
+ */
+static void rv_vcpu_before_access(const struct rv_exit_ctx *ctx,
+				  const struct rv_bus *bus, uint64_t addr,
+				  unsigned int len)
+{
+	const struct rv_bus_range *r;
+
+	if (!ctx->coalesce)
+		return;
+	r = rv_bus_find(bus, addr, len);
+	rv_coalesce_before_exit(ctx->coalesce,
+				r && r->owner ? r->owner->coalesce : NULL);
+}
 
 static enum rv_exit_action rv_vcpu_handle_io(struct kvm_run *run,
 					     const struct rv_exit_ctx *ctx)
@@ -43,6 +64,7 @@ static enum rv_exit_action rv_vcpu_handle_io(struct kvm_run *run,
 	    end > ctx->run_size)
 		return RV_EXIT_ACTION_DIED;
 
+	rv_vcpu_before_access(ctx, ctx->pio, run->io.port, size);
 	data = (uint8_t *)run + run->io.data_offset;
 	/* String I/O (rep ins/outs) arrives as @count items of @size bytes. */
 	for (uint64_t i = 0; i < count; i++, data += size)
@@ -60,6 +82,8 @@ enum rv_exit_action rv_vcpu_handle_exit(struct kvm_run *run,
 	case KVM_EXIT_MMIO:
 		if (run->mmio.len == 0 || run->mmio.len > sizeof(run->mmio.data))
 			return RV_EXIT_ACTION_DIED;
+		rv_vcpu_before_access(ctx, ctx->mmio, run->mmio.phys_addr,
+				      run->mmio.len);
 		rv_bus_access(ctx->mmio, run->mmio.phys_addr, run->mmio.data,
 			      run->mmio.len, run->mmio.is_write);
 		return RV_EXIT_ACTION_CONTINUE;
@@ -145,6 +169,7 @@ static void *rv_vcpu_thread(void *arg)
 	struct rv_vm *vm = vcpu->vm;
 	const struct rv_exit_ctx ctx = {
 		.pio = &vm->pio, .mmio = &vm->mmio, .run_size = vm->run_size,
+		.coalesce = vm->coalesce,
 	};
 	char name[16];
 

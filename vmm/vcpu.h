@@ -14,11 +14,17 @@
 
 struct kvm_run;
 struct rv_bus;
+struct rv_coalesce;
 
 struct rv_exit_ctx {
 	struct rv_bus *pio;
 	struct rv_bus *mmio;
 	size_t run_size; /* bounds for data_offset in KVM_EXIT_IO */
+	/*
+	 * Coalescing (vmm/coalesce.h), NULL: none. Before a PIO or MMIO exit
+	 * is dispatched, the accessed device's deferred writes are handled.
+	 */
+	struct rv_coalesce *coalesce;
 };
 
 enum rv_exit_action {

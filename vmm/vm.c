@@ -8,28 +8,22 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "../arch/arch.h"
 #include "kvm.h"
+#include "mem-backend.h"
 #include "util.h"
 #include "vcpu.h"
 
 /* api.rst 4.1: the only stable API version there has ever been. */
 #define RV_KVM_API_VERSION 12
-/*
- * Guest RAM is mapped 2 MiB-aligned so the host can back it with huge pages
- * (transparent huge pages, MADV_HUGEPAGE): measured in PLATFORM.md, it cuts
- * a nested Linux boot by about a third.
- */
-#define RV_RAM_ALIGN (2 * RV_MiB)
 
 static int rv_vm_set_irq(void *opaque, unsigned int gsi, int level)
 {
 	struct rv_vm *vm = opaque;
-	struct kvm_irq_level irq = { .irq = gsi, .level = level };
+	struct kvm_irq_level irq = { .irq = rv_arch_irq_line(gsi), .level = level };
 
 	/* api.rst 4.25 KVM_IRQ_LINE: with an in-kernel irqchip, any thread. */
 	return rv_kvm_ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq);
@@ -57,58 +51,31 @@ void rv_vm_request_exit(struct rv_vm *vm, int reason)
 		rv_loop_stop(&vm->loop);
 }
 
+/*
+ * Guest RAM (the arch's layout, from the configured backend) and the
+ * --passthrough slots: each a memslot with its backend (vmm/mem-backend.h).
+ */
 static int rv_vm_setup_ram(struct rv_vm *vm)
 {
+	const struct rv_vm_config *cfg = vm->cfg;
 	struct rv_mem_region layout[RV_MEM_MAX_REGIONS];
-	uint64_t total = 0;
-	uint8_t *base, *p;
-	int nr, ret;
+	struct rv_mem_setup setup = {
+		.ctx = { .kvm_fd = vm->kvm_fd, .vm_fd = vm->vm_fd },
+		.plan = {
+			.ram_backend = cfg->mem_backend,
+			.ram = layout,
+			.pt = cfg->passthrough,
+			.nr_pt = cfg->nr_passthrough,
+		},
+	};
+	int nr;
 
-	nr = rv_arch_ram_layout(vm->cfg->mem_size, layout, RV_ARRAY_SIZE(layout));
+	nr = rv_arch_ram_layout(cfg->mem_size, layout, RV_ARRAY_SIZE(layout));
 	if (nr < 0)
 		return nr;
-	for (int i = 0; i < nr; i++)
-		total += layout[i].size;
-
-	/*
-	 * One reservation for all of RAM, over-allocated by the alignment and
-	 * trimmed, so every region starts 2 MiB-aligned in the host too.
-	 * MAP_NORESERVE: the guest touches what it uses, no more.
-	 */
-	base = mmap(NULL, total + RV_RAM_ALIGN, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (base == MAP_FAILED)
-		return rv_err(-errno, "cannot map %" PRIu64 " MiB of guest RAM: %s",
-			      total >> 20, strerror(errno));
-	p = (uint8_t *)RV_ALIGN_UP((uintptr_t)base, RV_RAM_ALIGN);
-	if (p > base)
-		munmap(base, p - base);
-	munmap(p + total, (base + total + RV_RAM_ALIGN) - (p + total));
-	madvise(p, total, MADV_HUGEPAGE);
-
-	for (int i = 0; i < nr; i++) {
-		struct rv_mem_region r = layout[i];
-		struct kvm_userspace_memory_region kr;
-
-		r.host = p;
-		r.slot = vm->mem.nr;
-		r.backend = "anon";
-		p += r.size;
-		ret = rv_mem_add(&vm->mem, &r, 4096);
-		if (ret)
-			return rv_err(ret, "guest RAM region %s at 0x%" PRIx64 ": %s",
-				      r.name, r.gpa, strerror(-ret));
-		kr = (struct kvm_userspace_memory_region){
-			.slot = r.slot,
-			.guest_phys_addr = r.gpa,
-			.memory_size = r.size,
-			.userspace_addr = (uintptr_t)r.host,
-		};
-		ret = rv_kvm_ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &kr);
-		if (ret)
-			return rv_err_wrap(ret, "memslot %u (%s)", r.slot, r.name);
-	}
-	return 0;
+	setup.plan.nr_ram = nr;
+	setup.plan.reserved = rv_arch_reserved_ranges(&setup.plan.nr_reserved);
+	return rv_mem_setup(&vm->mem, &setup);
 }
 
 static void rv_vm_on_signal(void *opaque, int res)
@@ -181,6 +148,7 @@ static int rv_vm_create_devices(struct rv_vm *vm)
 		.mmio = &vm->mmio,
 		.loop = &vm->loop,
 		.console = vm->console_ready ? &vm->console : NULL,
+		.coalesce = vm->coalesce,
 		.set_irq = rv_vm_set_irq,
 		.irq_opaque = vm,
 		.request_exit = rv_vm_device_exit,
@@ -197,6 +165,29 @@ static int rv_vm_create_devices(struct rv_vm *vm)
 		if (ret)
 			return ret;
 	}
+	return 0;
+}
+
+/*
+ * Before the devices, which add their zones as they are created. Mode off
+ * gets an engine too: it registers nothing with KVM but counts each
+ * device's exits, so the modes compare on the same statistics.
+ */
+static int rv_vm_setup_coalescing(struct rv_vm *vm)
+{
+	const struct rv_vm_config *cfg = vm->cfg;
+	long page_size = sysconf(_SC_PAGESIZE);
+	int ret;
+
+	ret = rv_coalesce_create(&vm->coalesce, cfg->coalesce_mode, vm->vm_fd, NULL,
+				 page_size, &vm->loop, cfg->coalesce_flush_ns);
+	if (ret)
+		return ret;
+	rv_debug("coalescing: mode %s, engine %s, drain timer every %" PRIu64 " us",
+		 rv_coalesce_mode_name(cfg->coalesce_mode),
+		 rv_coalesce_engine_name(vm->coalesce),
+		 (uint64_t)(cfg->coalesce_flush_ns ? cfg->coalesce_flush_ns :
+						     RV_COALESCE_DEFAULT_FLUSH_NS) / 1000);
 	return 0;
 }
 
@@ -233,13 +224,23 @@ int rv_vm_create(struct rv_vm *vm, const struct rv_vm_config *cfg)
 	vm->console_ready = true;
 	vm->console.on_quit = rv_vm_console_quit;
 	vm->console.quit_opaque = vm;
+	ret = rv_vm_setup_coalescing(vm);
+	if (ret)
+		return ret;
 	ret = rv_vm_create_devices(vm);
 	if (ret)
 		return ret;
 	ret = rv_arch_load(vm);
 	if (ret)
 		return ret;
-	return rv_vcpus_create(vm);
+	ret = rv_vcpus_create(vm);
+	if (ret)
+		return ret;
+	ret = rv_arch_vcpus_ready(vm);
+	if (ret)
+		return ret;
+	/* The kernel's coalesced ring lives in every vCPU's mapping: use vCPU 0's. */
+	return rv_coalesce_attach_ring(vm->coalesce, vm->vcpus[0].run, vm->run_size);
 }
 
 int rv_vm_run(struct rv_vm *vm)
@@ -252,6 +253,8 @@ int rv_vm_run(struct rv_vm *vm)
 	/* Whatever stopped the loop, the vCPUs must see a reason to stop. */
 	rv_vm_request_exit(vm, ret ? RV_EXIT_ERROR : RV_EXIT_SIGNAL);
 	rv_vcpus_stop(vm);
+	/* The guest's last coalesced writes (its last bytes of output...). */
+	rv_coalesce_flush_all(vm->coalesce);
 	if (ret)
 		return ret;
 	return __atomic_load_n(&vm->exit_reason, __ATOMIC_ACQUIRE);
@@ -259,6 +262,12 @@ int rv_vm_run(struct rv_vm *vm)
 
 void rv_vm_destroy(struct rv_vm *vm)
 {
+	/*
+	 * First: it drains the kernel ring, which is in vCPU 0's mapping, and
+	 * hands what is left to devices, which must still exist.
+	 */
+	rv_coalesce_destroy(vm->coalesce);
+	vm->coalesce = vm->env.coalesce = NULL;
 	rv_vcpus_destroy(vm);
 	rv_device_destroy_all(&vm->env);
 	if (vm->console_ready)
@@ -268,14 +277,8 @@ void rv_vm_destroy(struct rv_vm *vm)
 	if (vm->loop_ready)
 		rv_loop_destroy(&vm->loop);
 	vm->loop_ready = false;
-	/* RAM is one mapping starting at the first region's host address. */
-	if (vm->mem.nr) {
-		uint64_t total = 0;
-
-		for (unsigned int i = 0; i < vm->mem.nr; i++)
-			total += vm->mem.regions[i].size;
-		munmap(vm->mem.regions[0].host, total);
-	}
+	/* Every memslot deleted, then its mapping released by its backend. */
+	rv_mem_release(&vm->mem, vm->vm_fd);
 	rv_bus_destroy(&vm->pio);
 	rv_bus_destroy(&vm->mmio);
 	rv_arch_vm_destroy(vm);
@@ -307,8 +310,13 @@ void rv_vm_print_stats(struct rv_vm *vm, FILE *out, bool json)
 				i ? ", " : "", i, vm->vcpus[i].exits,
 				vm->vcpus[i].io_exits, vm->vcpus[i].mmio_exits);
 		fprintf(out, "], \"unhandled_pio\": %" PRIu64
-			", \"unhandled_mmio\": %" PRIu64 "}\n",
+			", \"unhandled_mmio\": %" PRIu64,
 			vm->pio.unhandled, vm->mmio.unhandled);
+		if (vm->coalesce) {
+			fputs(", ", out);
+			rv_coalesce_engine_json(vm->coalesce, out);
+		}
+		fputs("}\n", out);
 		return;
 	}
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
@@ -319,6 +327,12 @@ void rv_vm_print_stats(struct rv_vm *vm, FILE *out, bool json)
 		fprintf(out, "%s: ", d->name);
 		if (d->ops && d->ops->stats_json)
 			d->ops->stats_json(d, out);
+		fputc('\n', out);
+	}
+	/* A device that coalesces prints its rv_coalesce_stats_json() itself. */
+	if (vm->coalesce) {
+		fputs("coalescing: ", out);
+		rv_coalesce_engine_json(vm->coalesce, out);
 		fputc('\n', out);
 	}
 }

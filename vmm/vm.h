@@ -17,10 +17,12 @@
 #include <stdint.h>
 
 #include "bus.h"
+#include "coalesce.h"
 #include "console.h"
 #include "device.h"
 #include "loop.h"
 #include "mem.h"
+#include "memmap.h"
 
 struct kvm_run;
 
@@ -28,13 +30,21 @@ struct rv_vm_config {
 	const char *kernel; /* NULL: the built-in guest */
 	const char *initrd;
 	const char *cmdline;
+	const char *dump_dtb; /* --dump-dtb: write the device tree here (arm64) */
 	uint64_t mem_size;
+	/* Memslot backends (vmm/mem-backend.h): RAM's, and passthrough slots. */
+	enum rv_mem_backend_type mem_backend;
+	struct rv_mem_passthrough passthrough[RV_MEM_MAX_PASSTHROUGH];
+	unsigned int nr_passthrough;
 	unsigned int nr_cpus;
 	int console_in_fd; /* -1: no console input */
 	int console_out_fd;
 	/* Raw guest code instead of a kernel (tests/kvm, benchmarks). */
 	const uint8_t *guest_code;
 	size_t guest_code_len;
+	/* Coalesced MMIO (vmm/coalesce.h): mode and the drain timer period. */
+	enum rv_coalesce_mode coalesce_mode;
+	uint64_t coalesce_flush_ns;
 	/* Devices besides the platform's (tests, --bench-sink, ...). */
 	const struct rv_device_cfg *extra_devices;
 	unsigned int nr_extra_devices;
@@ -66,6 +76,8 @@ struct rv_vm {
 	struct rv_loop_watch signal_watch;
 	struct rv_console console;
 	bool console_ready;
+	/* Coalesced MMIO/PIO; env.coalesce too. Created even in mode off. */
+	struct rv_coalesce *coalesce;
 	struct rv_device_env env;
 
 	struct rv_vcpu *vcpus;

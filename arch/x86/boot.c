@@ -117,7 +117,7 @@ static uint64_t rv_x86_low_ram_end(const struct rv_mem *mem)
 	for (unsigned int i = 0; i < mem->nr; i++) {
 		const struct rv_mem_region *r = &mem->regions[i];
 
-		if (!r->readonly && r->gpa <= RV_X86_HIMEM_ADDR &&
+		if (!r->readonly && !r->device && r->gpa <= RV_X86_HIMEM_ADDR &&
 		    RV_X86_HIMEM_ADDR - r->gpa < r->size)
 			return r->gpa + r->size;
 	}
@@ -161,6 +161,13 @@ int rv_x86_e820_build(const struct rv_mem *mem, struct rv_x86_e820_entry *tab,
 		if (__builtin_add_overflow(a, r->size, &b))
 			return rv_err(-EINVAL, "e820: region %s wraps the address space",
 				      r->name ? r->name : "?");
+		/*
+		 * Device memory (a --passthrough slot) is left out, as firmware
+		 * leaves out a PCI BAR: the guest learns of it another way
+		 * (its command line, a driver) and must not take it for RAM.
+		 */
+		if (r->device)
+			continue;
 		/* Read-only memory (ROM, flash) must never become kernel RAM. */
 		if (r->readonly) {
 			ret = rv_x86_e820_add(tab, max, &n, a, b, RV_E820_RESERVED);

@@ -22,7 +22,8 @@
  *              | initrd (top of low RAM)   |
  *  0xc000_0000 +---------------------------+  (or the end of RAM if smaller)
  *              | MMIO hole: devices        |
- *  0xd000_0000 |  device MMIO window       |
+ *  0xd000_0000 |  device MMIO window       |  (256 MiB)
+ *  0xe000_0000 |  free: --passthrough      |  (so the tests' slots go here)
  *  0xfec0_0000 |  IOAPIC                   |
  *  0xfee0_0000 |  local APIC               |
  *  0xfffb_c000 |  KVM identity map + TSS   |  (VMX needs them; harmless on SVM)
@@ -57,10 +58,16 @@
 #define RV_X86_MMIO_HOLE_ADDR 0xc0000000ULL
 #define RV_X86_MMIO_HOLE_SIZE 0x40000000ULL
 #define RV_X86_DEVICE_MMIO_ADDR 0xd0000000ULL
+#define RV_X86_DEVICE_MMIO_SIZE 0x10000000ULL
+/* The local APIC page, and the MSI address range around it (0xfeexxxxx). */
+#define RV_X86_LAPIC_SIZE 0x100000ULL
+#define RV_X86_IOAPIC_SIZE 0x1000ULL
 #define RV_X86_IOAPIC_ADDR 0xfec00000ULL
 #define RV_X86_LAPIC_ADDR 0xfee00000ULL
 #define RV_X86_IDENTITY_MAP_ADDR 0xfffbc000ULL
 #define RV_X86_TSS_ADDR 0xfffbd000ULL
+/* One identity-map page and the three TSS pages (api.rst 4.48, 4.71). */
+#define RV_X86_KVM_PRIVATE_SIZE 0x4000ULL
 #define RV_X86_HIGH_RAM_ADDR 0x100000000ULL
 
 /* Legacy I/O ports. */

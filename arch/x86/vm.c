@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../../vmm/kvm.h"
+#include "../../vmm/memmap.h"
 #include "../../vmm/util.h"
 #include "../../vmm/vm.h"
 #include "../arch.h"
@@ -96,6 +97,19 @@ int rv_arch_ram_layout(uint64_t ram_size, struct rv_mem_region *out,
 		};
 	}
 	return n;
+}
+
+static const struct rv_mem_range rv_x86_reserved[] = {
+	{ RV_X86_DEVICE_MMIO_ADDR, RV_X86_DEVICE_MMIO_SIZE, "device MMIO window" },
+	{ RV_X86_IOAPIC_ADDR, RV_X86_IOAPIC_SIZE, "IOAPIC" },
+	{ RV_X86_LAPIC_ADDR, RV_X86_LAPIC_SIZE, "local APIC / MSI range" },
+	{ RV_X86_IDENTITY_MAP_ADDR, RV_X86_KVM_PRIVATE_SIZE, "KVM identity map and TSS" },
+};
+
+const struct rv_mem_range *rv_arch_reserved_ranges(unsigned int *nr)
+{
+	*nr = RV_ARRAY_SIZE(rv_x86_reserved);
+	return rv_x86_reserved;
 }
 
 /* Every x86 machine: COM1 as the console, and the ACPI power registers. */
@@ -215,6 +229,9 @@ int rv_arch_load(struct rv_vm *vm)
 	uint64_t rsdp = 0;
 	int ret;
 
+	/* x86 guests find their devices through ACPI (acpi.c), not a DT. */
+	if (cfg->dump_dtb)
+		return rv_err(-EINVAL, "--dump-dtb: x86_64 guests have no device tree");
 	ret = rv_x86_build_acpi(vm, &rsdp);
 	if (ret)
 		return rv_err_wrap(ret, "ACPI tables");
@@ -232,6 +249,18 @@ int rv_arch_load(struct rv_vm *vm)
 	}
 	return rv_x86_load_raw(vm, rv_x86_builtin_guest_start,
 			       rv_x86_builtin_guest_end - rv_x86_builtin_guest_start);
+}
+
+/* Nothing on x86 needs all vCPUs at once: the LAPICs come with them. */
+int rv_arch_vcpus_ready(struct rv_vm *vm)
+{
+	return 0;
+}
+
+/* KVM_IRQ_LINE takes the GSI itself (the IOAPIC/PIC pin). */
+uint32_t rv_arch_irq_line(unsigned int irq)
+{
+	return irq;
 }
 
 static const struct rv_cap_desc rv_x86_caps[] = {

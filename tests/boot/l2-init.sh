@@ -9,7 +9,8 @@
 #                                 output path) and through /dev/kmsg (proves
 #                                 the polled printk console even if the tty
 #                                 path is broken)
-#   rv.test=<action> on the kernel command line selects what to do next.
+#   rv.test=<action> on the kernel command line selects what to do next;
+#                                 pfnmap also takes rv.pfn=<guest address>.
 
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 
@@ -76,6 +77,23 @@ case "$action" in
     uptime)
         read -r up _ < /proc/uptime
         echo "RINGVMM-UPTIME $up"
+        off
+        ;;
+    pfnmap)
+        # A --passthrough slot at rv.pfn=ADDR (device memory: in no e820
+        # entry, so /dev/mem lets us at it; /rvmem maps it, since read()
+        # and write() of /dev/mem stop at the end of RAM). Print the line
+        # the host seeded at its start, then write /known.txt at +4 KiB,
+        # read it back and compare (rvmem prints "ok 8192").
+        addr=
+        # shellcheck disable=SC2013
+        for arg in $(cat /proc/cmdline); do
+            case "$arg" in
+                rv.pfn=*) addr=${arg#rv.pfn=} ;;
+            esac
+        done
+        echo "RINGVMM-PFNMAP-SEED $(/rvmem read "$addr" 64 | head -n 1)"
+        echo "RINGVMM-PFNMAP-WROTE $(/rvmem write $((addr + 4096)) /known.txt 2>&1)"
         off
         ;;
     *)

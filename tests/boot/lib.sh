@@ -23,6 +23,10 @@
 #   RINGVMM_QEMU_TIMEOUT   host-side limit for one QEMU session, s (default 600)
 #   RINGVMM_RUN_TIMEOUT    limit for one ringvmm run inside L1, s (default 45:
 #                          about 10x an L2 boot, so a hang costs 45 s, not more)
+#
+# Tests named sid:<test> run in a second QEMU session whose L1 is Debian
+# sid's cloud kernel (guest_memfd as RAM needs Linux 6.18+ in L1), fetched
+# through a private apt configuration (see "the sid L1" below).
 
 RV_BOOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RV_REPO=$(cd "$RV_BOOT_DIR/../.." && pwd)
@@ -34,7 +38,18 @@ RV_RUN_TIMEOUT=${RINGVMM_RUN_TIMEOUT:-45}
 # The boot tests, in the order run_all.sh runs them. Each has an L1-side
 # function rv_sc_<name> in scenarios.sh.
 # shellcheck disable=SC2034 # used by run_all.sh
-RV_BOOT_TESTS=(boot_bzimage boot_vmlinux smp console reboot)
+RV_BOOT_TESTS=(boot_bzimage boot_vmlinux smp console reboot guest_memfd pfnmap_ivshmem
+    pfnmap_devmem sid:guest_memfd)
+
+# PFNMAP sources every QEMU session gives L1 (tests pfnmap_*): an
+# ivshmem-plain device whose BAR2 is the file runs/<name>/ivshmem.bin on this
+# machine, and RAM hidden from L1's kernel with memmap=SIZE$ADDR, reachable
+# through /dev/mem. ringvmm passes either to L2 at RV_PT_GPA, a free range
+# in the x86 MMIO hole (arch/x86/layout.h).
+RV_IVSHMEM_SIZE=16M
+RV_HIDDEN_ADDR=0x70000000
+RV_HIDDEN_SIZE=16M
+RV_PT_GPA=0xe0000000
 
 rv_boot_log() { echo "[boot] $*" >&2; }
 
@@ -98,10 +113,12 @@ rv_boot__resolve() {
 }
 
 # Download and extract version $2 of package $1 unless already in the cache;
-# the extracted root is left in REPLY. Returns 1 on any failure (the caller
-# decides whether an apt-get update may help).
+# the extracted root is left in REPLY. Further arguments are apt-get options
+# (a private configuration). Returns 1 on any failure (the caller decides
+# whether an apt-get update may help).
 rv_boot__get_pkg() {
     local pkg=$1 ver=$2 dir tmp debs
+    shift 2
     dir=$RV_CACHE/pkgs/${pkg}_${ver//:/%3a}
     if [[ ! -e $dir/.extracted ]]; then
         rv_boot_log "fetching $pkg $ver"
@@ -111,7 +128,7 @@ rv_boot__get_pkg() {
         # apt drops to user _apt for downloads, which cannot write into a
         # private cache dir; as root, download as root instead of warning.
         ((EUID == 0)) && sandbox=(-o APT::Sandbox::User=root)
-        if ! (cd "$tmp" && apt-get download -q "${sandbox[@]}" "$pkg=$ver") >&2; then
+        if ! (cd "$tmp" && apt-get download -q "${sandbox[@]}" "$@" "$pkg=$ver") >&2; then
             rm -rf "$tmp"
             return 1
         fi
@@ -170,6 +187,171 @@ rv_boot_fetch() {
         rv_boot_skip "cannot fetch the bookworm cloud kernel / busybox-static with apt-get download"
     fi
     rv_boot_log "fetch: $(rv_boot__since "$t0") s ($(basename "$RV_KROOT"), $(basename "$RV_BBROOT"))"
+}
+
+# --- the sid L1 --------------------------------------------------------------
+#
+# --mem-backend guest_memfd needs KVM_CAP_GUEST_MEMFD_FLAGS with MMAP and
+# INIT_SHARED in L1's KVM (Linux 6.18+); bookworm's 6.1 has none of it.
+# Debian sid's cloud kernel has, so the sid:<test> tests boot it as L1 in a
+# session of their own. It comes through a private apt configuration in
+# $RV_SID_APT (own sources file, state, lists, status and archive cache);
+# the mirror is the one this machine's apt sources name, the system's apt
+# configuration is never touched, and versions are resolved at run time
+# (sid moves daily). Packaging there: linux-image-<ver>-cloud-amd64 is a
+# small package depending on linux-binary-<ver>-cloud-amd64 (the kernel, at
+# usr/lib/modules/<ver>/vmlinuz) and linux-modules-<ver>-cloud-amd64
+# (.ko.xz modules, decompressed when the L1 image is built).
+RV_SID_APT=$RV_CACHE/apt-sid
+
+# The URI of the first Debian archive (not the security one) in this
+# machine's apt sources: deb822 files first, then one-line entries.
+rv_boot__debian_mirror() {
+    local f
+    for f in /etc/apt/sources.list.d/*.sources; do
+        [[ -r $f ]] || continue
+        # Paragraph mode: one stanza per record, one field per line.
+        awk 'BEGIN { RS = ""; FS = "\n" }
+            {
+                types = ""; uri = ""
+                for (i = 1; i <= NF; i++) {
+                    if ($i ~ /^Types:/) types = $i
+                    if ($i ~ /^URIs:/) { split($i, w, /[ \t]+/); uri = w[2] }
+                }
+                if (types ~ /[ \t]deb([ \t]|$)/ && uri != "" && uri !~ /security/) { print uri; exit }
+            }' "$f"
+    done | head -n 1 | grep . && return 0
+    cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2> /dev/null |
+        awk '$1 == "deb" && $0 !~ /security/ {
+                for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' | grep .
+}
+
+# Set up $RV_SID_APT and RV_SID_APT_OPTS, the options every apt call for sid
+# gets. The sources file is rewritten each time: the mirror is derived anew.
+rv_boot__sid_apt_init() {
+    local mirror d=$RV_SID_APT
+    mirror=$(rv_boot__debian_mirror) || return 1
+    mkdir -p "$d"/{state/lists/partial,cache/archives/partial,preferences.d} || return 1
+    echo "deb $mirror sid main" > "$d/sources.list"
+    touch "$d/state/status"
+    RV_SID_APT_OPTS=(
+        -o Dir::Etc::SourceList="$d/sources.list"
+        -o Dir::Etc::SourceParts=/dev/null
+        -o Dir::Etc::Preferences="$d/preferences"
+        -o Dir::Etc::PreferencesParts="$d/preferences.d"
+        -o Dir::State="$d/state"
+        -o Dir::State::Lists="$d/state/lists"
+        -o Dir::State::status="$d/state/status"
+        -o Dir::Cache="$d/cache"
+        -o Dir::Cache::Archives="$d/cache/archives"
+    )
+    # As in rv_boot__get_pkg: download as root into our own directory.
+    ((EUID == 0)) && RV_SID_APT_OPTS+=(-o APT::Sandbox::User=root)
+    rv_boot_log "sid: private apt configuration in $d (mirror $mirror)"
+}
+
+# apt-get update for sid when the lists are missing, older than 12 hours,
+# or $1 is "force".
+rv_boot__sid_update() {
+    local stamp=$RV_SID_APT/state/lists/.updated
+    if [[ ${1:-} != force && -e $stamp && -z $(find "$stamp" -mmin +720 2> /dev/null) ]]; then
+        return 0
+    fi
+    rv_boot_log "sid: apt-get update (private lists)"
+    apt-get -q "${RV_SID_APT_OPTS[@]}" update >&2 || return 1
+    touch "$stamp"
+}
+
+# Print the sid cloud kernel as "release <uname -r>" and then "<pkg> <ver>"
+# for each package to fetch: linux-binary and linux-modules, or the image
+# package itself where it still holds the kernel.
+rv_boot__sid_resolve() {
+    local img ver
+    read -r img ver < <(apt-cache "${RV_SID_APT_OPTS[@]}" show --no-all-versions \
+        linux-image-cloud-amd64 2> /dev/null | awk '
+            /^Depends:/ {
+                n = split(substr($0, 10), dep, ",")
+                for (i = 1; i <= n; i++)
+                    if (match(dep[i], /linux-image-[^ ]*-cloud-amd64 \(= [^)]*\)/)) {
+                        split(substr(dep[i], RSTART, RLENGTH), w, /[ ()=]+/)
+                        print w[1], w[2]; exit
+                    }
+            }')
+    [[ -n ${img:-} && -n ${ver:-} ]] || return 1
+    echo "release ${img#linux-image-}"
+    apt-cache "${RV_SID_APT_OPTS[@]}" show --no-all-versions "$img" 2> /dev/null |
+        awk -v img="$img" -v ver="$ver" '
+            /^Depends:/ {
+                n = split(substr($0, 10), dep, ",")
+                for (i = 1; i <= n; i++)
+                    if (match(dep[i], /linux-(binary|modules)-[^ ]*-cloud-amd64 \(= [^)]*\)/)) {
+                        split(substr(dep[i], RSTART, RLENGTH), w, /[ ()=]+/)
+                        print w[1], w[2]; found++
+                    }
+            }
+            END { if (!found) print img, ver }'
+}
+
+# Resolve and fetch with the current lists; sets RV_SID_KVER, RV_SID_VMLINUZ
+# and RV_SID_MODROOT (the extracted package holding kvm-amd.ko*).
+rv_boot__sid_try() {
+    local res pkg ver roots=() r
+    res=$(rv_boot__sid_resolve) || return 1
+    while read -r pkg ver; do
+        if [[ $pkg == release ]]; then
+            RV_SID_KVER=$ver
+            continue
+        fi
+        rv_boot__get_pkg "$pkg" "$ver" "${RV_SID_APT_OPTS[@]}" || return 1
+        roots+=("$REPLY")
+    done <<< "$res"
+    RV_SID_VMLINUZ=''
+    RV_SID_MODROOT=''
+    for r in "${roots[@]}"; do
+        [[ -n $RV_SID_VMLINUZ ]] || RV_SID_VMLINUZ=$(rv_boot__find1 "$r" 'vmlinuz*') || true
+        if [[ -z $RV_SID_MODROOT ]] && rv_boot__find1 "$r" 'kvm-amd.ko*' > /dev/null; then
+            RV_SID_MODROOT=$r
+        fi
+    done
+    [[ -n $RV_SID_VMLINUZ && -n $RV_SID_MODROOT ]]
+}
+
+# Offline: the newest sid kernel an earlier run left in the cache.
+rv_boot__sid_cached() {
+    local b m
+    b=$(find "$RV_CACHE/pkgs" -maxdepth 1 -name 'linux-binary-*-cloud-amd64_*' 2> /dev/null | sort -V | tail -n 1)
+    [[ -n $b && -e $b/.extracted ]] || return 1
+    RV_SID_KVER=$(basename "$b")
+    RV_SID_KVER=${RV_SID_KVER%%_*}
+    RV_SID_KVER=${RV_SID_KVER#linux-binary-}
+    m=$(find "$RV_CACHE/pkgs" -maxdepth 1 -name "linux-modules-${RV_SID_KVER}_*" | sort -V | tail -n 1)
+    [[ -n $m && -e $m/.extracted ]] || return 1
+    RV_SID_VMLINUZ=$(rv_boot__find1 "$b" 'vmlinuz*') || return 1
+    RV_SID_MODROOT=$m
+}
+
+# Fetch the sid L1 kernel. Returns 1 with the reason in RV_SID_WHY when it
+# cannot be had: only the sid:<test> tests skip then.
+rv_boot_fetch_sid() {
+    local t0
+    t0=$(rv_boot__now)
+    RV_SID_WHY=
+    if ! rv_boot__sid_apt_init; then
+        RV_SID_WHY="no Debian mirror in /etc/apt/sources.list{,.d} to derive sid's from"
+        return 1
+    fi
+    if rv_boot__sid_update && rv_boot__sid_try; then
+        :
+    elif rv_boot_log "sid: fetch failed with the current lists: updating them" &&
+        rv_boot__sid_update force && rv_boot__sid_try; then
+        :
+    elif rv_boot__sid_cached; then
+        rv_boot_log "WARNING: cannot resolve/fetch sid's kernel, using cached $RV_SID_KVER"
+    else
+        RV_SID_WHY="cannot fetch Debian sid's cloud kernel (linux-image-cloud-amd64) through the private apt configuration in $RV_SID_APT"
+        return 1
+    fi
+    rv_boot_log "sid fetch: $(rv_boot__since "$t0") s (kernel $RV_SID_KVER)"
 }
 
 # --- kernel files -----------------------------------------------------------
@@ -254,10 +436,59 @@ rv_boot__cpio() {
 # only when their inputs changed.
 rv_boot__fresh() { [[ -e $1 && "$(cat "$1")" == "$2" ]]; }
 
-# Sets RV_VMLINUZ, RV_VMLINUX, RV_L2_INITRD, RV_KNOWN, RV_L1_BASE and builds
-# them if needed.
+# tests/boot/rvmem.c, statically linked, at $1 (rebuilt when the source
+# changes): L1 and L2 reach physical memory above RAM with it.
+rv_boot__build_rvmem() {
+    local out=$1 stamp
+    stamp=$(cat "$RV_BOOT_DIR/rvmem.c")
+    rv_boot__fresh "$out.stamp" "$stamp" && [[ -x $out ]] && return 0
+    command -v cc > /dev/null || rv_boot_fail "no C compiler (cc) to build tests/boot/rvmem.c"
+    cc -static -Os -Wall -Wextra -o "$out.tmp" "$RV_BOOT_DIR/rvmem.c" >&2 ||
+        rv_boot_fail "could not build tests/boot/rvmem.c statically"
+    strip "$out.tmp" 2> /dev/null || true
+    mv "$out.tmp" "$out"
+    printf '%s' "$stamp" > "$out.stamp"
+}
+
+# rv_boot__build_l1_base OUT MODROOT: the L1 base archive at OUT: busybox,
+# l1-init.sh, the KVM modules of the kernel extracted at MODROOT, rvmem and
+# every L2 file (RV_VMLINUZ, RV_VMLINUX, RV_L2_INITRD, RV_KNOWN). The L1 initrd is
+# this base plus a small per-run archive (ringvmm, scenario) appended: the
+# kernel unpacks concatenated cpio archives in turn. The base is left
+# uncompressed: decompressing ~70 MB of gzip in emulated L1 costs seconds,
+# and QEMU loads it from memory. Rebuilt when an input changes.
+rv_boot__build_l1_base() {
+    local out=$1 modroot=$2 stamp stage m mod
+    stamp="$(cat "$RV_BOOT_DIR/l1-init.sh")|$(cat "$(dirname "$RV_L2_INITRD")/l2.stamp")|$modroot|$(declare -f rv_boot__stage_busybox)"
+    rv_boot__fresh "$out.stamp" "$stamp" && [[ -e $out ]] && return 0
+    rv_boot_log "building L1 base initramfs $(basename "$(dirname "$out")")"
+    stage=$(mktemp -d "$(dirname "$out")/.l1.XXXXXX")
+    rv_boot__stage_busybox "$stage"
+    install -m 755 "$RV_BOOT_DIR/l1-init.sh" "$stage/init"
+    mkdir -p "$stage/modules" "$stage/l2"
+    for m in irqbypass kvm kvm-amd; do
+        mod=$(rv_boot__find1 "$modroot" "$m.ko*") || rv_boot_fail "no $m.ko in $modroot"
+        # Newer kernel packages ship .ko.xz; busybox insmod wants plain .ko.
+        case $mod in
+            *.xz) xz -dc "$mod" > "$stage/modules/$m.ko" ;;
+            *) cp "$mod" "$stage/modules/$m.ko" ;;
+        esac
+    done
+    cp "$RV_VMLINUZ" "$stage/l2/bzImage"
+    cp "$RV_VMLINUX" "$stage/l2/vmlinux"
+    cp "$RV_L2_INITRD" "$stage/l2/initrd.cpio.gz"
+    cp "$RV_KNOWN" "$stage/known.txt"
+    install -m 755 "$RV_RVMEM" "$stage/rvmem"
+    rv_boot__cpio "$stage" > "$out.tmp"
+    mv "$out.tmp" "$out"
+    rm -rf "$stage"
+    printf '%s' "$stamp" > "$out.stamp"
+}
+
+# Sets RV_VMLINUZ, RV_VMLINUX, RV_L2_INITRD, RV_KNOWN, RV_RVMEM, RV_L1_BASE
+# and builds them if needed.
 rv_boot_build_images() {
-    local t0 build stamp stage m mod
+    local t0 build stamp stage
     t0=$(rv_boot__now)
     RV_VMLINUZ=$(rv_boot__find1 "$RV_KROOT" 'vmlinuz*') || rv_boot_fail "no vmlinuz in $RV_KROOT"
     build=$RV_CACHE/build/$(basename "$RV_KROOT")
@@ -270,9 +501,12 @@ rv_boot_build_images() {
         if command -v file > /dev/null; then rv_boot_log "vmlinux: $(file -b "$RV_VMLINUX")"; fi
     fi
 
+    RV_RVMEM=$build/rvmem
+    rv_boot__build_rvmem "$RV_RVMEM"
+
     RV_KNOWN=$build/known.txt
     RV_L2_INITRD=$build/l2.cpio.gz
-    stamp="$(cat "$RV_BOOT_DIR/l2-init.sh")|$RV_BBROOT|$(declare -f rv_boot__gen_known rv_boot__stage_busybox)"
+    stamp="$(cat "$RV_BOOT_DIR/l2-init.sh")|$RV_BBROOT|$(cat "$RV_RVMEM.stamp")|$(declare -f rv_boot__gen_known rv_boot__stage_busybox)"
     if ! rv_boot__fresh "$build/l2.stamp" "$stamp" || [[ ! -e $RV_L2_INITRD ]]; then
         rv_boot_log "building L2 initramfs"
         rv_boot__gen_known > "$RV_KNOWN"
@@ -280,41 +514,15 @@ rv_boot_build_images() {
         rv_boot__stage_busybox "$stage"
         install -m 755 "$RV_BOOT_DIR/l2-init.sh" "$stage/init"
         cp "$RV_KNOWN" "$stage/known.txt"
+        install -m 755 "$RV_RVMEM" "$stage/rvmem"
         rv_boot__cpio "$stage" | gzip -9n > "$RV_L2_INITRD.tmp"
         mv "$RV_L2_INITRD.tmp" "$RV_L2_INITRD"
         rm -rf "$stage"
         printf '%s' "$stamp" > "$build/l2.stamp"
     fi
 
-    # The L1 initrd is this base archive plus a small per-run archive
-    # (ringvmm, scenario) appended: the kernel unpacks concatenated cpio
-    # archives in turn. The base is left uncompressed: decompressing ~70 MB
-    # of gzip in emulated L1 costs seconds, and QEMU loads it from memory.
     RV_L1_BASE=$build/l1-base.cpio
-    stamp="$(cat "$RV_BOOT_DIR/l1-init.sh")|$(cat "$build/l2.stamp")|$(declare -f rv_boot__stage_busybox)"
-    if ! rv_boot__fresh "$build/l1.stamp" "$stamp" || [[ ! -e $RV_L1_BASE ]]; then
-        rv_boot_log "building L1 base initramfs"
-        stage=$(mktemp -d "$build/.l1.XXXXXX")
-        rv_boot__stage_busybox "$stage"
-        install -m 755 "$RV_BOOT_DIR/l1-init.sh" "$stage/init"
-        mkdir -p "$stage/modules" "$stage/l2"
-        for m in irqbypass kvm kvm-amd; do
-            mod=$(rv_boot__find1 "$RV_KROOT" "$m.ko*") || rv_boot_fail "no $m.ko in $RV_KROOT"
-            # Newer kernel packages ship .ko.xz; busybox insmod wants plain .ko.
-            case $mod in
-                *.xz) xz -dc "$mod" > "$stage/modules/$m.ko" ;;
-                *) cp "$mod" "$stage/modules/$m.ko" ;;
-            esac
-        done
-        cp "$RV_VMLINUZ" "$stage/l2/bzImage"
-        cp "$RV_VMLINUX" "$stage/l2/vmlinux"
-        cp "$RV_L2_INITRD" "$stage/l2/initrd.cpio.gz"
-        cp "$RV_KNOWN" "$stage/known.txt"
-        rv_boot__cpio "$stage" > "$RV_L1_BASE.tmp"
-        mv "$RV_L1_BASE.tmp" "$RV_L1_BASE"
-        rm -rf "$stage"
-        printf '%s' "$stamp" > "$build/l1.stamp"
-    fi
+    rv_boot__build_l1_base "$RV_L1_BASE" "$RV_KROOT"
     rv_boot_log "images: $(rv_boot__since "$t0") s (kernel $RV_KVER)"
 }
 
@@ -350,6 +558,24 @@ rv_boot_prepare() {
     exec {lock}>&-
 }
 
+# After rv_boot_prepare (the L2 files come from there): fetch the sid L1
+# kernel and build its base image. Sets RV_SID_VMLINUZ and RV_SID_L1_BASE;
+# returns 1, with the reason in RV_SID_WHY, when sid's kernel cannot be had.
+rv_boot_prepare_sid() {
+    local lock ret=0
+    exec {lock}> "$RV_CACHE/.lock"
+    flock "$lock"
+    if rv_boot_fetch_sid; then
+        mkdir -p "$RV_CACHE/build/sid-$RV_SID_KVER"
+        RV_SID_L1_BASE=$RV_CACHE/build/sid-$RV_SID_KVER/l1-base.cpio
+        rv_boot__build_l1_base "$RV_SID_L1_BASE" "$RV_SID_MODROOT"
+    else
+        ret=1
+    fi
+    exec {lock}>&-
+    return $ret
+}
+
 # rv_boot_scenario FILE TEST...: write an L1 scenario running the named
 # tests from scenarios.sh, in order.
 rv_boot_scenario() {
@@ -357,18 +583,24 @@ rv_boot_scenario() {
     shift
     {
         echo "RV_RUN_TIMEOUT=$RV_RUN_TIMEOUT"
+        echo "RV_IVSHMEM_SIZE=$RV_IVSHMEM_SIZE RV_PT_GPA=$RV_PT_GPA"
+        echo "RV_HIDDEN_ADDR=$RV_HIDDEN_ADDR RV_HIDDEN_SIZE=$RV_HIDDEN_SIZE"
         cat "$RV_BOOT_DIR/scenarios.sh"
         for t in "$@"; do echo "rv_sc_$t"; done
     } > "$out"
 }
 
 # rv_boot_run NAME SCENARIO [RINGVMM]: boot L1 in QEMU with SCENARIO as
-# /scenario.sh (and RINGVMM as /ringvmm if given). Returns the log path in
-# RV_BOOT_LOG, QEMU's exit code in RV_BOOT_QEMU_RC (124: the host-side
-# timeout hit) and its wall time in RV_BOOT_QEMU_SECS. Not to be called in
-# $(...): the results are variables.
+# /scenario.sh (and RINGVMM as /ringvmm if given). The L1 kernel is
+# RV_L1_KERNEL (default: RV_VMLINUZ, bookworm's) with RV_L1_BASE. Returns
+# the log path in RV_BOOT_LOG, QEMU's exit code in RV_BOOT_QEMU_RC (124: the
+# host-side timeout hit), its wall time in RV_BOOT_QEMU_SECS, and the
+# ivshmem backing file and the seed line written at its start in
+# RV_BOOT_IVSHMEM and RV_BOOT_IVSHMEM_SEED. Not to be called in $(...): the
+# results are variables.
 rv_boot_run() {
     local - name=$1 scenario=$2 vmm=${3:-} dir stage t0 initrd
+    local kernel=${RV_L1_KERNEL:-$RV_VMLINUZ}
     dir=$RV_CACHE/runs/$name
     rm -rf "$dir"
     mkdir -p "$dir"
@@ -383,19 +615,32 @@ rv_boot_run() {
     truncate -s %512 "$initrd"
     rv_boot__cpio "$stage" >> "$initrd"
 
+    # The ivshmem device's memory: a file on this machine, seeded with one
+    # line at offset 0 that L2 reads through its passthrough slot; what L2
+    # writes there is checked in this file after QEMU exits.
+    RV_BOOT_IVSHMEM=$dir/ivshmem.bin
+    RV_BOOT_IVSHMEM_SEED="RINGVMM-HOST-SEED $(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+    truncate -s "$RV_IVSHMEM_SIZE" "$RV_BOOT_IVSHMEM"
+    printf '%s\n' "$RV_BOOT_IVSHMEM_SEED" | dd of="$RV_BOOT_IVSHMEM" conv=notrunc status=none
+
     RV_BOOT_LOG=$dir/qemu.log
-    rv_boot_log "QEMU session '$name' (log: $RV_BOOT_LOG)"
+    rv_boot_log "QEMU session '$name', L1 $(basename "$kernel") (log: $RV_BOOT_LOG)"
     t0=$(rv_boot__now)
     # TCG with an emulated EPYC with SVM and NPT: L1's kvm-amd sees real-style
     # hardware virtualization. -no-reboot + panic=-1: any L1 crash ends QEMU.
+    # PFNMAP sources for L1: an ivshmem-plain device (BAR2 = the file above,
+    # share=on so writes reach it) and memmap=SIZE$ADDR, which hides that RAM
+    # from L1's kernel (e820 "Reserved": /dev/mem may map it).
     # The L1 tty turns \n into \r\n; drop the \r so the log greps cleanly.
     # `local -` above keeps this set +e inside the function.
     set +e
     timeout -k 10 "$RV_QEMU_TIMEOUT" qemu-system-x86_64 \
         -accel tcg,thread=multi -cpu EPYC,+svm,+npt -smp 1 -m 2048 \
         -nodefaults -no-user-config -nographic -serial stdio -no-reboot \
-        -kernel "$RV_VMLINUZ" -initrd "$initrd" \
-        -append "console=ttyS0 panic=-1 quiet" \
+        -object "memory-backend-file,id=rvshm,mem-path=$RV_BOOT_IVSHMEM,size=$RV_IVSHMEM_SIZE,share=on" \
+        -device ivshmem-plain,memdev=rvshm \
+        -kernel "$kernel" -initrd "$initrd" \
+        -append "console=ttyS0 panic=-1 quiet memmap=$RV_HIDDEN_SIZE\$$RV_HIDDEN_ADDR" \
         < /dev/null 2>&1 | tr -d '\r' > "$RV_BOOT_LOG"
     RV_BOOT_QEMU_RC=${PIPESTATUS[0]}
     RV_BOOT_QEMU_SECS=$(rv_boot__since "$t0")
@@ -405,14 +650,47 @@ rv_boot_run() {
     ((RV_BOOT_QEMU_RC != 124)) || rv_boot_log "QEMU hit the ${RV_QEMU_TIMEOUT} s timeout"
 }
 
-# rv_boot_check LOG TEST: print the test's verdict; return 0 on PASS.
-# A missing result line is explained from the L1 markers.
+# After QEMU, on this machine: what L2 wrote through its passthrough slot
+# (/known.txt at offset 4 KiB of the ivshmem BAR) must be in the device's
+# backing file, and the seed L2 read (in the RVTEST line) must be the one
+# written there before. Prints what was found; returns 1 on a mismatch.
+rv_boot_post_pfnmap_ivshmem() {
+    local log=$1 line got want size
+    line=$(grep -a '^RVTEST pfnmap_ivshmem ' "$log" | tail -n 1)
+    got=$(sed -n 's/.* seed=\([0-9a-f]*\).*/\1/p' <<< "$line")
+    want=${RV_BOOT_IVSHMEM_SEED#RINGVMM-HOST-SEED }
+    if [[ $got != "$want" ]]; then
+        echo "L2 read seed '$got', this side wrote '$want' in $RV_BOOT_IVSHMEM"
+        return 1
+    fi
+    size=$(stat -c %s "$RV_KNOWN")
+    # Bytes [4096, 4096 + size) of the backing file against known.txt.
+    if ! cmp -s --ignore-initial=4096:0 --bytes="$size" "$RV_BOOT_IVSHMEM" "$RV_KNOWN"; then
+        echo "pattern check FAILED: $(basename "$RV_BOOT_IVSHMEM")[0x1000, +$size) differs from known.txt:" \
+            "$(cmp --ignore-initial=4096:0 --bytes="$size" "$RV_BOOT_IVSHMEM" "$RV_KNOWN" 2>&1)"
+        return 1
+    fi
+    echo "pattern check: $(basename "$RV_BOOT_IVSHMEM")[0x1000, +$size) on the host equals known.txt; L2 read this side's seed $want"
+}
+
+# rv_boot_check LOG TEST [SHOWN]: print the test's verdict (under the name
+# SHOWN, default TEST); return 0 on PASS. A missing result line is explained
+# from the L1 markers. A host-side check rv_boot_post_TEST, where there is
+# one, runs after an L1-side PASS and can still fail the test.
 rv_boot_check() {
-    local log=$1 t=$2 line why
+    local log=$1 t=$2 shown=${3:-$2} line why post
     line=$(grep -a "^RVTEST $t " "$log" | tail -n 1 || true)
     if [[ $line == *" PASS"* ]]; then
         line=${line#RVTEST "$t" }
-        echo "PASS $t (${line/ PASS/})"
+        if declare -F "rv_boot_post_$t" > /dev/null; then
+            if ! post=$("rv_boot_post_$t" "$log"); then
+                echo "FAIL $shown (${line/ PASS/}; host: $post)"
+                return 1
+            fi
+            echo "PASS $shown (${line/ PASS/}; host: $post)"
+            return 0
+        fi
+        echo "PASS $shown (${line/ PASS/})"
         return 0
     fi
     if [[ -n $line ]]; then
@@ -426,21 +704,28 @@ rv_boot_check() {
     else
         why="no result line (see $log)"
     fi
-    echo "FAIL $t ($why)"
+    echo "FAIL $shown ($why)"
     # What ringvmm and the guest said (scenarios.sh prints it on failure).
     grep -a "^RVLOG $t " "$log" || true
     return 1
 }
 
-# Whole flow of one boot test script: one QEMU session, one scenario.
+# Whole flow of one boot test script: one QEMU session, one scenario. A
+# test named sid:<test> runs <test> with sid's kernel as L1.
 rv_boot_single_test() {
-    local t=$1
+    local shown=$1 t=${1#sid:} name=${1/:/-}
     rv_boot_need_ringvmm
     rv_boot_prepare
     mkdir -p "$RV_CACHE/runs"
-    rv_boot_scenario "$RV_CACHE/runs/$t.scenario.sh" "$t"
-    rv_boot_run "$t" "$RV_CACHE/runs/$t.scenario.sh" "$RV_STATIC"
-    if rv_boot_check "$RV_BOOT_LOG" "$t"; then
+    rv_boot_scenario "$RV_CACHE/runs/$name.scenario.sh" "$t"
+    if [[ $shown == sid:* ]]; then
+        rv_boot_prepare_sid || rv_boot_skip "$RV_SID_WHY"
+        RV_L1_KERNEL=$RV_SID_VMLINUZ RV_L1_BASE=$RV_SID_L1_BASE \
+            rv_boot_run "$name" "$RV_CACHE/runs/$name.scenario.sh" "$RV_STATIC"
+    else
+        rv_boot_run "$name" "$RV_CACHE/runs/$name.scenario.sh" "$RV_STATIC"
+    fi
+    if rv_boot_check "$RV_BOOT_LOG" "$t" "$shown"; then
         exit 0
     fi
     exit 1

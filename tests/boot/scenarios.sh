@@ -143,6 +143,140 @@ rv_sc_reboot() {
     rv_check_boot reboot
 }
 
+# Is L1's kernel at least version $1.$2?
+rv_l1_at_least() {
+    _v=$(uname -r)
+    _maj=${_v%%.*}
+    _min=${_v#*.}
+    _min=${_min%%[!0-9]*}
+    [ "$_maj" -gt "$1" ] || { [ "$_maj" -eq "$1" ] && [ "$_min" -ge "$2" ]; }
+}
+
+# Guest RAM from guest_memfd (KVM_CREATE_GUEST_MEMFD with MMAP|INIT_SHARED,
+# KVM_SET_USER_MEMORY_REGION2). L1's kernel version says what must happen,
+# independently of ringvmm's own probing: from 6.18 on, L2 boots and the
+# RAM slot --verbose prints is a guest_memfd slot; before, ringvmm gives
+# one error line naming the missing capability and exits 2, nothing run.
+rv_sc_guest_memfd() {
+    rv_vmm guest_memfd run --kernel /l2/vmlinux --initrd /l2/initrd.cpio.gz \
+        --cmdline "$(rv_cmdline poweroff)" --mem 256M --mem-backend guest_memfd --verbose
+    _o=$RV_OUT/guest_memfd.out
+    _e=$RV_OUT/guest_memfd.err
+    if rv_l1_at_least 6 18; then
+        _p=$(rv_rc_problem)
+        grep -q 'RINGVMM-L2-INIT' "$_o" || _p="$_p no RINGVMM-L2-INIT;"
+        _slot=$(grep -m1 ' ram-low ' "$_e" | tr -s ' ')
+        case "$_slot" in
+            *'guest_memfd GUEST_MEMFD'*) ;;
+            *) _p="$_p the RAM memslot is not a guest_memfd one: '$_slot';" ;;
+        esac
+        rv_report guest_memfd "$_p" "L1 $(uname -r): L2 booted from guest_memfd RAM, $(rv_marker_info guest_memfd); slot:${_slot}"
+    else
+        _p=
+        [ "$RV_RC" = 2 ] || _p="exit code $RV_RC, expected 2 (configuration error);"
+        grep -q 'RINGVMM-L2-INIT' "$_o" && _p="$_p L2 ran;"
+        _msg=$(grep -c '^ringvmm: .*KVM_CAP_' "$_e")
+        [ "$_msg" = 1 ] || _p="$_p $_msg error lines naming a KVM_CAP_, expected 1;"
+        _msg=$(grep -m1 '^ringvmm: .*KVM_CAP_' "$_e")
+        case "$_msg" in
+            *'--mem-backend guest_memfd'*'lacks KVM_CAP_'*) ;;
+            *) _p="$_p no clear capability error (got: '$_msg');" ;;
+        esac
+        rv_report guest_memfd "$_p" "L1 $(uname -r) < 6.18: $_msg"
+    fi
+}
+
+# The common checks of the PFNMAP tests: exit 0; L2 read the seed line at
+# the slot's start (its hex is reported for the host-side check); L2 wrote
+# /known.txt at +4 KiB and read it back (rvmem: "ok 8192"); the memslot
+# --verbose printed is a VM_PFNMAP mapping; and those accesses did not
+# exit: rvmem made one store and one load per byte, so a slot that trapped
+# would show at least 8192 MMIO exits in --stats=json (a whole L2 boot
+# makes a few dozen). $2: more to report, $3: more problems.
+rv_check_pfnmap() {
+    _o=$RV_OUT/$1.out
+    _p=$(rv_rc_problem)
+    _seed=$(sed -n 's/.*RINGVMM-PFNMAP-SEED RINGVMM-HOST-SEED \([0-9a-f]*\).*/\1/p' "$_o" | head -n 1)
+    [ -n "$_seed" ] ||
+        _p="$_p L2 did not read a seed line ($(grep -m1 'RINGVMM-PFNMAP-SEED' "$_o" | tr -d '\r'));"
+    _wrote=$(sed -n 's/.*RINGVMM-PFNMAP-WROTE \(.*\)/\1/p' "$_o" | head -n 1 | tr -d '\r')
+    [ "$_wrote" = "ok $(wc -c < /known.txt)" ] || _p="$_p L2's write: '${_wrote:-no RINGVMM-PFNMAP-WROTE line}';"
+    _slot=$(grep -m1 ' pt0 ' "$RV_OUT/$1.err" | tr -s ' ')
+    case "$_slot" in
+        *VM_PFNMAP*) ;;
+        *) _p="$_p memslot pt0 is not VM_PFNMAP: '$_slot';" ;;
+    esac
+    _mmio=$(sed -n 's/.*"mmio_exits": \([0-9]*\).*/\1/p' "$RV_OUT/$1.err" | tail -n 1)
+    if [ -z "$_mmio" ]; then
+        _p="$_p no \"mmio_exits\" in --stats=json;"
+    elif [ "$_mmio" -ge "$(wc -c < /known.txt)" ]; then
+        _p="$_p $_mmio MMIO exits: the slot's accesses trapped;"
+    fi
+    rv_report "$1" "$_p$3" "seed=$_seed L2-wrote='$_wrote' mmio_exits=$_mmio $2 slot:$_slot"
+}
+
+# PFNMAP end to end with a PCI BAR: QEMU's ivshmem-plain device (1af4:1110),
+# whose BAR2 is a file on the host. ringvmm maps .../resource2 (a VM_PFNMAP
+# mapping) into L2 at RV_PT_GPA; the host checks the file after QEMU exits
+# (tests/boot/lib.sh rv_boot_post_pfnmap_ivshmem).
+rv_sc_pfnmap_ivshmem() {
+    _dev=
+    for _d in /sys/bus/pci/devices/*; do
+        if [ "$(cat "$_d/vendor")" = 0x1af4 ] && [ "$(cat "$_d/device")" = 0x1110 ]; then
+            _dev=$_d
+            break
+        fi
+    done
+    if [ -z "$_dev" ]; then
+        RV_RC=- RV_SECS=0
+        : > "$RV_OUT/pfnmap_ivshmem.out"
+        lspci 2> /dev/null > "$RV_OUT/pfnmap_ivshmem.err"
+        rv_report pfnmap_ivshmem "no ivshmem device (1af4:1110) on L1's PCI bus;"
+        return
+    fi
+    # Memory decoding on, as a driver would (pci_enable_device).
+    echo 1 > "$_dev/enable"
+    rv_vmm pfnmap_ivshmem run --kernel /l2/vmlinux --initrd /l2/initrd.cpio.gz \
+        --cmdline "$(rv_cmdline pfnmap) rv.pfn=$RV_PT_GPA" --mem 256M --verbose --stats=json \
+        --passthrough "path=$_dev/resource2,size=$RV_IVSHMEM_SIZE,gpa=$RV_PT_GPA"
+    rv_check_pfnmap pfnmap_ivshmem "bar=$_dev/resource2"
+}
+
+# PFNMAP with RAM hidden from L1's kernel: QEMU booted L1 with
+# memmap=RV_HIDDEN_SIZE$RV_HIDDEN_ADDR, so that range is "Reserved", not
+# System RAM, and /dev/mem maps it (VM_PFNMAP|VM_IO). L1 plays the host's
+# part here: it seeds the range, and after the run compares what L2 wrote
+# there, read through /dev/mem, with /known.txt.
+rv_sc_pfnmap_devmem() {
+    _a=$(printf '%x' "$RV_HIDDEN_ADDR")
+    _iomem=$(grep -i "^ *$_a-" /proc/iomem | head -n 1 | tr -s ' ')
+    _seed=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    echo "RINGVMM-HOST-SEED $_seed" > /tmp/devmem.seed
+    head -c "$(wc -c < /known.txt)" /dev/zero > /tmp/devmem.zero
+    if ! /rvmem write "$RV_HIDDEN_ADDR" /tmp/devmem.seed > /dev/null ||
+        ! /rvmem write $((RV_HIDDEN_ADDR + 4096)) /tmp/devmem.zero > /dev/null; then
+        RV_RC=- RV_SECS=0
+        : > "$RV_OUT/pfnmap_devmem.out"
+        /rvmem write "$RV_HIDDEN_ADDR" /tmp/devmem.seed > "$RV_OUT/pfnmap_devmem.err" 2>&1
+        rv_report pfnmap_devmem "L1 cannot map its hidden RAM at $RV_HIDDEN_ADDR through /dev/mem (iomem: '$_iomem');"
+        return
+    fi
+    rv_vmm pfnmap_devmem run --kernel /l2/vmlinux --initrd /l2/initrd.cpio.gz \
+        --cmdline "$(rv_cmdline pfnmap) rv.pfn=$RV_PT_GPA" --mem 256M --verbose --stats=json \
+        --passthrough "path=/dev/mem,offset=$RV_HIDDEN_ADDR,size=$RV_HIDDEN_SIZE,gpa=$RV_PT_GPA"
+    _x=
+    grep -q "RINGVMM-PFNMAP-SEED RINGVMM-HOST-SEED $_seed" "$RV_OUT/pfnmap_devmem.out" ||
+        _x=" L2 did not read L1's seed $_seed;"
+    /rvmem read $((RV_HIDDEN_ADDR + 4096)) "$(wc -c < /known.txt)" > /tmp/devmem.back
+    if cmp -s /tmp/devmem.back /known.txt; then
+        _chk="L1 pattern check: /dev/mem[$RV_HIDDEN_ADDR + 0x1000, +$(wc -c < /known.txt)) equals known.txt"
+    else
+        _chk="L1 pattern check FAILED: $(cmp /tmp/devmem.back /known.txt 2>&1 | head -n 1)"
+        _x="$_x hidden RAM does not hold what L2 wrote;"
+    fi
+    rv_check_pfnmap pfnmap_devmem "iomem='$_iomem' $_chk" "$_x"
+}
+
 # Harness self-test without ringvmm: L1 has a usable /dev/kvm.
 rv_sc_l1_smoke() {
     RV_RC=0

@@ -74,6 +74,7 @@ expect_config_error "truncated ELF kernel" "$RINGVMM" run --kernel "$TMP/truncat
 head -c $((40 << 20)) /dev/zero >"$TMP/big.initrd"
 expect_config_error "initrd larger than RAM" "$RINGVMM" run --kernel "$TMP/spin.elf" --initrd "$TMP/big.initrd" --mem 32M
 expect_config_error "cmdline too long" "$RINGVMM" run --kernel "$TMP/spin.elf" --cmdline "$(head -c 70000 /dev/zero | tr '\0' x)"
+expect_config_error "--dump-dtb (x86 has no device tree)" "$RINGVMM" run --dump-dtb "$TMP/x.dtb"
 
 if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
 	echo "# SKIP the guest runs: /dev/kvm is not usable here"

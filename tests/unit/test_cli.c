@@ -2,7 +2,8 @@
 /*
  * Description: command-line parsing (vmm/cli.c), a pure function of argv.
  * The defaults, every run option in both "--opt value" and "--opt=value"
- * forms, the caps / help / version commands, and each kind of bad input:
+ * forms (--coalesce and --coalesce-flush-us included), the caps / help /
+ * version commands, and each kind of bad input:
  * -EINVAL with a one-line message in rv_err_msg() that names what was wrong.
  * The error context is cleared before every case.
  */
@@ -95,6 +96,9 @@ static void test_defaults(void **state)
 	assert_int_equal(cli.stats, RV_STATS_OFF);
 	assert_false(cli.verbose);
 	assert_false(cli.json);
+	/* Coalescing per device, drained at least every millisecond. */
+	assert_int_equal(cli.vm.coalesce_mode, RV_COALESCE_PER_DEVICE);
+	assert_int_equal(cli.vm.coalesce_flush_ns, 1000000);
 
 	/* The default command line comes with --kernel only. */
 	expect_ok(parse("run", "--kernel", "bzImage", NULL));
@@ -204,10 +208,49 @@ static void test_cpus_values(void **state)
 	expect_error(parse("run", "--cpus", "99999999999999999999", NULL), "--cpus", NULL);
 }
 
+static void test_coalesce(void **state)
+{
+	expect_ok(parse("run", "--coalesce", "off", NULL));
+	assert_int_equal(cli.vm.coalesce_mode, RV_COALESCE_OFF);
+	expect_ok(parse("run", "--coalesce=vm-ring", NULL));
+	assert_int_equal(cli.vm.coalesce_mode, RV_COALESCE_VM_RING);
+	expect_ok(parse("run", "--coalesce", "off", "--coalesce", "per-device", NULL));
+	assert_int_equal(cli.vm.coalesce_mode, RV_COALESCE_PER_DEVICE);
+
+	expect_ok(parse("run", "--coalesce-flush-us", "250", NULL));
+	assert_int_equal(cli.vm.coalesce_flush_ns, 250000);
+	expect_ok(parse("run", "--coalesce-flush-us=1", "--coalesce", "off", NULL));
+	assert_int_equal(cli.vm.coalesce_flush_ns, 1000);
+	assert_int_equal(cli.vm.coalesce_mode, RV_COALESCE_OFF);
+	expect_ok(parse("run", "--coalesce-flush-us", "60000000", NULL));
+	assert_int_equal(cli.vm.coalesce_flush_ns, 60000000000ULL);
+
+	expect_error(parse("run", "--coalesce", "on", NULL), "--coalesce on",
+		     "off, vm-ring, per-device", NULL);
+	expect_error(parse("run", "--coalesce=", NULL), "--coalesce", "per-device", NULL);
+	expect_error(parse("run", "--coalesce", "Per-Device", NULL), "--coalesce Per-Device",
+		     NULL);
+	expect_error(parse("run", "--coalesce-flush-us", "0", NULL), "--coalesce-flush-us 0",
+		     "microseconds", NULL);
+	expect_error(parse("run", "--coalesce-flush-us", "-5", NULL), "--coalesce-flush-us -5",
+		     NULL);
+	expect_error(parse("run", "--coalesce-flush-us", "1ms", NULL),
+		     "--coalesce-flush-us 1ms", NULL);
+	expect_error(parse("run", "--coalesce-flush-us=60000001", NULL),
+		     "--coalesce-flush-us 60000001", NULL);
+	expect_error(parse("run", "--coalesce-flush-us", "99999999999999999999", NULL),
+		     "--coalesce-flush-us", NULL);
+	/* Whole words only. */
+	expect_error(parse("run", "--coalesce-flush", "5", NULL), "unknown option",
+		     "--coalesce-flush", NULL);
+	expect_error(parse("run", "--coalescex", NULL), "unknown option", NULL);
+}
+
 static void test_missing_values(void **state)
 {
 	static const char *const opts[] = {
 		"--kernel", "--initrd", "--cmdline", "--mem", "--cpus",
+		"--coalesce", "--coalesce-flush-us",
 	};
 
 	for (unsigned int i = 0; i < RV_ARRAY_SIZE(opts); i++) {
@@ -299,18 +342,80 @@ static void test_help_version(void **state)
 	assert_non_null(strstr(rv_cli_usage, "--mem"));
 	assert_non_null(strstr(rv_cli_usage, "--cpus"));
 	assert_non_null(strstr(rv_cli_usage, "--stats"));
+	assert_non_null(strstr(rv_cli_usage, "--coalesce MODE"));
+	assert_non_null(strstr(rv_cli_usage, "--coalesce-flush-us N"));
+	assert_non_null(strstr(rv_cli_usage, "vm-ring"));
 	assert_non_null(strstr(rv_cli_usage, "--verbose"));
 	assert_non_null(strstr(rv_cli_usage, "--help"));
 	assert_non_null(strstr(rv_cli_usage, "--version"));
 }
 
+/* --mem-backend, --passthrough (the spec parser: test_memmap.c), --memmap. */
+static void test_memory_options(void **state)
+{
+	char *argv[2 + 2 * (RV_MEM_MAX_PASSTHROUGH + 1)] = { "ringvmm", "run" };
+	char specs[RV_MEM_MAX_PASSTHROUGH + 1][64];
+	int argc = 2;
+
+	expect_ok(parse("run", NULL));
+	assert_int_equal(cli.vm.mem_backend, RV_MEM_BACKEND_ANON);
+	assert_int_equal(cli.vm.nr_passthrough, 0);
+	assert_false(cli.memmap);
+
+	expect_ok(parse("run", "--mem-backend", "guest_memfd", "--memmap", NULL));
+	assert_int_equal(cli.vm.mem_backend, RV_MEM_BACKEND_GUEST_MEMFD);
+	assert_true(cli.memmap);
+	expect_ok(parse("run", "--mem-backend=hugetlb", NULL));
+	assert_int_equal(cli.vm.mem_backend, RV_MEM_BACKEND_HUGETLB);
+	expect_ok(parse("run", "--mem-backend", "memfd", NULL));
+	assert_int_equal(cli.vm.mem_backend, RV_MEM_BACKEND_MEMFD);
+	expect_error(parse("run", "--mem-backend", "pfnmap", NULL), "--mem-backend pfnmap", NULL);
+	expect_error(parse("run", "--mem-backend", NULL), "--mem-backend needs a value", NULL);
+	expect_error(parse("run", "--memmap=yes", NULL), "unknown option", NULL);
+
+	expect_ok(parse("run", "--passthrough", "path=/dev/mem,offset=0x70000000,size=16M,gpa=0xe0000000",
+			"--passthrough=path=/tmp/f,size=4K,gpa=0xe1000000,ro", NULL));
+	assert_int_equal(cli.vm.nr_passthrough, 2);
+	assert_string_equal(cli.vm.passthrough[0].path, "/dev/mem");
+	assert_int_equal(cli.vm.passthrough[0].offset, 0x70000000);
+	assert_int_equal(cli.vm.passthrough[0].size, 16 << 20);
+	assert_int_equal(cli.vm.passthrough[0].gpa, 0xe0000000);
+	assert_false(cli.vm.passthrough[0].readonly);
+	assert_string_equal(cli.vm.passthrough[0].name, "pt0");
+	assert_string_equal(cli.vm.passthrough[1].path, "/tmp/f");
+	assert_true(cli.vm.passthrough[1].readonly);
+	assert_string_equal(cli.vm.passthrough[1].name, "pt1");
+	/* A bad spec is named by its slot. */
+	expect_error(parse("run", "--passthrough", "path=/a,size=4K,gpa=0xe0000000",
+			   "--passthrough", "path=/b,size=4K", NULL), "pt1", "gpa=ADDR is missing", NULL);
+	expect_error(parse("run", "--passthrough", NULL), "--passthrough needs a value", NULL);
+
+	/* RV_MEM_MAX_PASSTHROUGH slots, and not one more. */
+	for (unsigned int i = 0; i <= RV_MEM_MAX_PASSTHROUGH; i++) {
+		snprintf(specs[i], sizeof(specs[i]), "path=/f,size=4K,gpa=0x%x", 0xe0000000 + i * 0x1000);
+		argv[argc++] = "--passthrough";
+		argv[argc++] = specs[i];
+	}
+	rv_err_clear();
+	expect_ok(rv_cli_parse(argc - 2, argv, &cli));
+	assert_int_equal(cli.vm.nr_passthrough, RV_MEM_MAX_PASSTHROUGH);
+	assert_string_equal(cli.vm.passthrough[RV_MEM_MAX_PASSTHROUGH - 1].name, "pt7");
+	expect_error(rv_cli_parse(argc, argv, &cli), "--passthrough", "at most 8", NULL);
+
+	assert_non_null(strstr(rv_cli_usage, "--mem-backend"));
+	assert_non_null(strstr(rv_cli_usage, "--passthrough path=FILE,size=N,gpa=ADDR[,offset=N][,ro]"));
+	assert_non_null(strstr(rv_cli_usage, "--memmap"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_memory_options),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_options_both_forms),
 		cmocka_unit_test(test_mem_values),
 		cmocka_unit_test(test_cpus_values),
+		cmocka_unit_test(test_coalesce),
 		cmocka_unit_test(test_missing_values),
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_needs_kernel),

@@ -5,7 +5,8 @@
  * rv_mem_gpa_to_hva() translates only ranges that lie wholly inside one
  * region (edges, len 0, gpa + len overflowing, ranges spanning two adjacent
  * regions); rv_mem_read/write fail with -EFAULT and touch nothing when the
- * range is not translatable. The regions are malloc'ed buffers, so ASan
+ * range is not translatable, and rv_mem_write does so for any range in a
+ * read-only region; device memory does not count as RAM. The regions are malloc'ed buffers, so ASan
  * catches any access a wrong translation lets through.
  */
 #include <errno.h>
@@ -305,6 +306,53 @@ static void test_ram_size(void **state)
 	assert_int_equal(rv_mem_ram_size(&f->mem), 2 * RSIZE);
 }
 
+/*
+ * A read-only region (ROM, a --passthrough ro slot whose host mapping is
+ * PROT_READ) is never written, even with an address inside it: reads only.
+ */
+static void test_write_readonly(void **state)
+{
+	struct fixture *f = *state;
+	const struct rv_mem *mem = &f->mem;
+	uint8_t buf[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+
+	assert_int_equal(rv_mem_write(mem, C_GPA, buf, 8), -EFAULT);
+	assert_int_equal(rv_mem_write(mem, C_GPA + RSIZE - 1, buf, 1), -EFAULT);
+	assert_int_equal(f->c[0], 0xcc);
+	assert_int_equal(f->c[RSIZE - 1], 0xcc);
+	assert_int_equal(rv_mem_read(mem, C_GPA + 8, buf, 8), 0);
+	assert_int_equal(buf[0], 0xcc);
+	/* The host address is still there for those who only read. */
+	assert_ptr_equal(rv_mem_gpa_to_hva(mem, C_GPA, 8), f->c);
+}
+
+static void test_find(void **state)
+{
+	struct fixture *f = *state;
+	const struct rv_mem *mem = &f->mem;
+	const struct rv_mem_region *r;
+
+	r = rv_mem_find(mem, A_GPA + 0x10, 0x10);
+	assert_non_null(r);
+	assert_ptr_equal(r->host, f->a);
+	r = rv_mem_find(mem, C_GPA, RSIZE);
+	assert_non_null(r);
+	assert_true(r->readonly);
+	assert_null(rv_mem_find(mem, B_GPA - 1, 2));
+	assert_null(rv_mem_find(mem, C_GPA + 1, UINT64_MAX));
+}
+
+static void test_ram_size_device(void **state)
+{
+	struct fixture *f = *state;
+	struct rv_mem_region r = region(0xe0000000, 0x1000000, NULL);
+
+	/* Device memory (a writable --passthrough slot) is not RAM either. */
+	r.device = true;
+	assert_int_equal(rv_mem_add(&f->mem, &r, PAGE), 0);
+	assert_int_equal(rv_mem_ram_size(&f->mem), 2 * RSIZE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -323,6 +371,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_write, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_ram_size, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_write_readonly, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_find, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_ram_size_device, fixture_setup,
 						fixture_teardown),
 	};
 

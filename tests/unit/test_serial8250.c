@@ -5,7 +5,10 @@
  * IER-retrigger rules, the RX FIFO with console backpressure (directly and
  * through the real event loop), loopback, OUT2 gating, and garbage writes.
  * The env is fake: real buses, a set_irq that records levels, a console
- * whose output is a pipe.
+ * whose output is a pipe. With a coalescing engine over an injected kernel
+ * ring (KVM faked): THR writes go through the device's ring, are handled
+ * before the next register access (a DLL write before the LCR write that
+ * clears DLAB, bytes before the LSR read), and only then raise THRE.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -25,9 +28,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/kvm.h>
+
 #include "vmm/bus.h"
+#include "vmm/coalesce.h"
 #include "vmm/console.h"
 #include "vmm/device.h"
+#include "vmm/kvm.h"
 #include "vmm/loop.h"
 #include "vmm/util.h"
 
@@ -40,7 +47,34 @@ enum { RBR, IER, IIR, LCR, MCR, LSR, MSR, SCR };
 #define DLL RBR
 #define DLM IER
 
+/* A fake KVM for the coalescing engine: caps present, zones recorded. */
+static struct kvm_coalesced_mmio_zone kvm_zones[4];
+static unsigned int kvm_nr_zones, kvm_nr_unreg;
+
+int rv_kvm_cap(int fd, long cap)
+{
+	return cap == KVM_CAP_COALESCED_MMIO ? 2 : cap == KVM_CAP_COALESCED_PIO;
+}
+
+int rv_kvm_ioctl_named(int fd, unsigned long req, unsigned long arg, const char *name)
+{
+	assert_int_equal(req, KVM_REGISTER_COALESCED_MMIO);
+	assert_true(kvm_nr_zones < 4);
+	kvm_zones[kvm_nr_zones++] = *(struct kvm_coalesced_mmio_zone *)arg;
+	return 0;
+}
+
+int __rv_kvm_ioctl(int fd, unsigned long req, unsigned long arg)
+{
+	assert_int_equal(req, KVM_UNREGISTER_COALESCED_MMIO);
+	kvm_nr_unreg++;
+	return 0;
+}
+
 struct fx {
+	struct rv_coalesce *coalesce; /* NULL but in the coalescing tests */
+	struct kvm_coalesced_mmio_ring *kring;
+	uint32_t kcap;
 	struct rv_bus pio, mmio;
 	struct rv_loop loop;
 	struct rv_loop_watch tick;
@@ -100,7 +134,7 @@ static size_t drain_out(struct fx *f, char *buf, size_t len)
 	return n < 0 ? 0 : n;
 }
 
-static int setup(void **state)
+static int setup_env(void **state, bool coalesce)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	const struct rv_device_cfg cfg = {
@@ -119,15 +153,40 @@ static int setup(void **state)
 		.pio = &f->pio, .mmio = &f->mmio, .console = &f->con,
 		.set_irq = fake_set_irq, .irq_opaque = f,
 	};
+	if (coalesce) {
+		/* The kernel ring is a page we fill the way KVM does. */
+		f->kring = aligned_alloc(4096, 4096);
+		assert_non_null(f->kring);
+		memset(f->kring, 0, 4096);
+		f->kcap = (4096 - sizeof(*f->kring)) / sizeof(f->kring->coalesced_mmio[0]);
+		kvm_nr_zones = kvm_nr_unreg = 0;
+		assert_int_equal(rv_coalesce_create(&f->coalesce, RV_COALESCE_PER_DEVICE, -1,
+						    f->kring, 4096, NULL, 0), 0);
+		f->env.coalesce = f->coalesce;
+	}
 	assert_int_equal(rv_device_create(&f->env, &cfg), 0);
 	assert_non_null(f->con.rx);
 	*state = f;
 	return 0;
 }
 
+static int setup(void **state)
+{
+	return setup_env(state, false);
+}
+
+static int setup_coalesced(void **state)
+{
+	return setup_env(state, true);
+}
+
 static int teardown(void **state)
 {
 	struct fx *f = *state;
+
+	/* The engine before the devices: it may still hand them entries. */
+	rv_coalesce_destroy(f->coalesce);
+	free(f->kring);
 
 	rv_device_destroy_all(&f->env);
 	assert_null(f->con.rx); /* the device detached itself */
@@ -667,6 +726,94 @@ static void test_concurrent(void **state)
 	assert_int_equal(seq[1], CONC_TX);
 }
 
+/* KVM coalescing a guest's write to THR (api.rst 4.116): slot, then last. */
+static void kernel_thr(struct fx *f, uint8_t v)
+{
+	struct kvm_coalesced_mmio *k = &f->kring->coalesced_mmio[f->kring->last];
+
+	assert_int_not_equal((f->kring->last + 1) % f->kcap, f->kring->first);
+	*k = (struct kvm_coalesced_mmio){ .phys_addr = BASE + THR, .len = 1, .pio = 1 };
+	k->data[0] = v;
+	__atomic_store_n(&f->kring->last, (f->kring->last + 1) % f->kcap, __ATOMIC_RELEASE);
+}
+
+/* An access that exits: what the vCPU's exit handler does for it. */
+static void exit_outb(struct fx *f, unsigned int reg, uint8_t v)
+{
+	rv_coalesce_before_exit(f->coalesce, f->env.devices->coalesce);
+	outb(f, reg, v);
+}
+
+static uint8_t exit_inb(struct fx *f, unsigned int reg)
+{
+	rv_coalesce_before_exit(f->coalesce, f->env.devices->coalesce);
+	return inb(f, reg);
+}
+
+static void test_coalesced_thr(void **state)
+{
+	struct fx *f = *state;
+	char out[16] = { 0 }, *json = NULL;
+	size_t json_len;
+	FILE *mem;
+
+	/* THR alone is a zone: one port, a port zone. */
+	assert_int_equal(kvm_nr_zones, 1);
+	assert_int_equal(kvm_zones[0].addr, BASE);
+	assert_int_equal(kvm_zones[0].size, 1);
+	assert_int_equal(kvm_zones[0].pio, 1);
+	assert_non_null(f->env.devices->coalesce);
+
+	/* Linux's console: LSR, THR, LSR, THR... Bytes go out at the next read. */
+	exit_outb(f, LCR, 0x03);
+	assert_true(exit_inb(f, LSR) & 0x20);
+	kernel_thr(f, 'h');
+	assert_true(exit_inb(f, LSR) & 0x20);
+	kernel_thr(f, 'i');
+	assert_int_equal(drain_out(f, out, sizeof(out)), 1);
+	assert_int_equal(out[0], 'h');
+	(void)exit_inb(f, LSR);
+	assert_int_equal(drain_out(f, out, sizeof(out)), 1);
+	assert_int_equal(out[0], 'i');
+
+	/* A DLL write through offset 0 is handled before DLAB is cleared. */
+	exit_outb(f, LCR, 0x83);
+	kernel_thr(f, 12);
+	exit_outb(f, LCR, 0x03);
+	assert_int_equal(drain_out(f, out, sizeof(out)), 0); /* not transmitted */
+	exit_outb(f, LCR, 0x83);
+	assert_int_equal(exit_inb(f, DLL), 12);
+	exit_outb(f, LCR, 0x03);
+
+	/* THRE is raised when the write is handled, which a read forces. */
+	exit_outb(f, MCR, 0x08);
+	exit_outb(f, IER, 0x02);
+	assert_int_equal(exit_inb(f, IIR), 0x02);
+	assert_int_equal(f->level, 0);
+	for (int i = 0; i < 16; i++) /* serial8250_tx_chars(): a FIFO's worth */
+		kernel_thr(f, 'A' + i);
+	assert_int_equal(f->level, 0);
+	assert_int_equal(exit_inb(f, IIR), 0x02);
+	assert_int_equal(drain_out(f, out, sizeof(out)), 16);
+	assert_memory_equal(out, "ABCDEFGHIJKLMNOP", 16);
+
+	/* The timer's flush, without any access. */
+	kernel_thr(f, '!');
+	rv_coalesce_flush_all(f->coalesce);
+	assert_int_equal(drain_out(f, out, sizeof(out)), 1);
+
+	mem = open_memstream(&json, &json_len);
+	assert_non_null(mem);
+	f->env.devices->ops->stats_json(f->env.devices, mem);
+	fclose(mem);
+	assert_non_null(strstr(json, "\"tx_bytes\": 19"));
+	assert_non_null(strstr(json, "\"coalesced_writes\": 20"));
+	assert_non_null(strstr(json, "\"zones\": 1"));
+	assert_non_null(strstr(json, "\"ring_entries\": 256"));
+	assert_non_null(strstr(json, "\"ring_high_water\": 16"));
+	free(json);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -683,6 +830,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bus_rejects_bad_access, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_create_errors_and_mmio, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_coalesced_thr, setup_coalesced,
 						teardown),
 	};
 

@@ -8,6 +8,10 @@
  * bound would be an ASan report, not a silent pass: those must be DIED.
  * rv_vcpu_describe_exit() names each fatal exit.
  *
+ * Coalescing's hook: before a PIO or MMIO exit is dispatched, the handler
+ * calls rv_coalesce_before_exit() once with the accessed range's device
+ * (flush-before-access), and never for malformed or other exits.
+ *
  * vcpu.c also holds the thread code, which links against KVM, arch and VM
  * functions: fakes below satisfy the linker and fail the test if called.
  */
@@ -24,6 +28,8 @@
 
 #include "arch/arch.h"
 #include "vmm/bus.h"
+#include "vmm/coalesce.h"
+#include "vmm/device.h"
 #include "vmm/kvm.h"
 #include "vmm/util.h"
 #include "vmm/vcpu.h"
@@ -58,6 +64,24 @@ int rv_kvm_ioctl_named(int fd, unsigned long req, unsigned long arg,
 {
 	fail_msg("rv_kvm_ioctl_named(%s) called", name);
 	return -ENOSYS;
+}
+
+/* ---- a fake coalescing engine: records the hook's calls ---- */
+
+static struct {
+	unsigned int calls;
+	struct rv_coalesce *engine;
+	struct rv_coalesce_device *owner;
+	unsigned int accesses_before; /* device accesses logged at the call */
+	unsigned int *access_count; /* the device log to look at */
+} hook;
+
+void rv_coalesce_before_exit(struct rv_coalesce *c, struct rv_coalesce_device *owner)
+{
+	hook.calls++;
+	hook.engine = c;
+	hook.owner = owner;
+	hook.accesses_before = hook.access_count ? *hook.access_count : 0;
 }
 
 /* ---- a fake device that logs every access ---- */
@@ -503,6 +527,71 @@ static void test_describe(void **state)
 	assert_int_equal(strlen(small), sizeof(small) - 1);
 }
 
+static void test_coalesce_hook(void **state)
+{
+	struct fixture *f = *state;
+	struct rv_coalesce *engine = (struct rv_coalesce *)&hook; /* opaque: any address */
+	struct rv_coalesce_device cdev = { .name = "coalescing" };
+	struct rv_device owner = { .name = "owner", .coalesce = &cdev };
+	struct rv_device plain = { .name = "plain" }; /* does not coalesce */
+	struct logdev dev = { .next = 0 }, dev2 = { .next = 0 };
+
+	assert_int_equal(rv_bus_register(&f->pio, 0x500, 8, &logdev_ops, &dev, &owner), 0);
+	assert_int_equal(rv_bus_register(&f->mmio, MMIO_BASE + 0x10000, 0x100, &logdev_ops,
+					 &dev2, &owner), 0);
+	assert_int_equal(rv_bus_register(&f->pio, 0x600, 8, &logdev_ops, &dev2, &plain), 0);
+
+	/* Without an engine in the context: never called. */
+	set_io(f, KVM_EXIT_IO_OUT, 0x500, 1, 1, PIO_OFFSET);
+	assert_int_equal(handle(f), RV_EXIT_ACTION_CONTINUE);
+	assert_int_equal(hook.calls, 0);
+
+	f->ctx.coalesce = engine;
+	hook.access_count = &dev.nr;
+	/* A PIO read of the owner's range: the hook first, then the access. */
+	set_io(f, KVM_EXIT_IO_IN, 0x505, 1, 1, PIO_OFFSET);
+	assert_int_equal(handle(f), RV_EXIT_ACTION_CONTINUE);
+	assert_int_equal(hook.calls, 1);
+	assert_ptr_equal(hook.engine, engine);
+	assert_ptr_equal(hook.owner, &cdev);
+	assert_int_equal(hook.accesses_before, 1);
+	assert_int_equal(dev.nr, 2);
+	/* String I/O: one call for all its items. */
+	set_io(f, KVM_EXIT_IO_OUT, 0x500, 2, 4, PIO_OFFSET);
+	assert_int_equal(handle(f), RV_EXIT_ACTION_CONTINUE);
+	assert_int_equal(hook.calls, 2);
+	assert_int_equal(hook.accesses_before, 2);
+	assert_int_equal(dev.nr, 6);
+	/* MMIO, the same. */
+	hook.access_count = &dev2.nr;
+	set_mmio(f, MMIO_BASE + 0x10008, 8, true);
+	assert_int_equal(handle(f), RV_EXIT_ACTION_CONTINUE);
+	assert_int_equal(hook.calls, 3);
+	assert_ptr_equal(hook.owner, &cdev);
+	assert_int_equal(hook.accesses_before, 0);
+	assert_int_equal(dev2.nr, 1);
+	/* A device that does not coalesce, no device, a straddling access: NULL. */
+	set_io(f, KVM_EXIT_IO_OUT, 0x600, 1, 1, PIO_OFFSET);
+	assert_int_equal(handle(f), RV_EXIT_ACTION_CONTINUE);
+	assert_null(hook.owner);
+	set_mmio(f, MMIO_BASE + 0x20000, 4, false);
+	assert_int_equal(handle(f), RV_EXIT_ACTION_CONTINUE);
+	assert_null(hook.owner);
+	set_io(f, KVM_EXIT_IO_IN, 0x506, 4, 1, PIO_OFFSET);
+	assert_int_equal(handle(f), RV_EXIT_ACTION_CONTINUE);
+	assert_null(hook.owner);
+	assert_int_equal(hook.calls, 6);
+	/* Malformed and non-I/O exits: not called. */
+	set_io(f, KVM_EXIT_IO_IN, 0x500, 3, 1, PIO_OFFSET);
+	assert_int_equal(handle(f), RV_EXIT_ACTION_DIED);
+	set_mmio(f, MMIO_BASE, 9, false);
+	assert_int_equal(handle(f), RV_EXIT_ACTION_DIED);
+	f->run->exit_reason = KVM_EXIT_HLT;
+	assert_int_equal(handle(f), RV_EXIT_ACTION_POWEROFF);
+	assert_int_equal(hook.calls, 6);
+	memset(&hook, 0, sizeof(hook));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
@@ -517,6 +606,7 @@ int main(void)
 		T(test_other_exits),
 		T(test_system_events),
 		T(test_describe),
+		T(test_coalesce_hook),
 	};
 #undef T
 

@@ -641,6 +641,7 @@ static void test_e820_layouts(void **state)
 	struct rv_mem_region hi = { .gpa = RV_X86_HIGH_RAM_ADDR, .size = 2 * RV_GiB, .name = "ram-high" };
 	struct rv_mem_region lo = { .gpa = 0, .size = RV_X86_MMIO_HOLE_ADDR, .name = "ram-low" };
 	struct rv_mem_region rom = { .gpa = 0xffff0000, .size = 0x10000, .readonly = true, .name = "rom" };
+	struct rv_mem_region pt = { .gpa = 0xe0000000, .size = 0x1000000, .device = true, .name = "pt0" };
 
 	(void)state;
 	/* 64 MiB: what the bzImage test checks through boot_params. */
@@ -668,6 +669,12 @@ static void test_e820_layouts(void **state)
 	assert_int_equal(t[3].type, RV_E820_RESERVED);
 	rv_err_clear();
 	expect_err(rv_x86_e820_build(&m, t, 4), -ENOSPC, "more than 4 entries");
+
+	/* Device memory (a --passthrough slot) is in no e820 entry at all. */
+	assert_int_equal(rv_mem_add(&m, &pt, 4096), 0);
+	assert_int_equal(rv_x86_e820_build(&m, t, 8), 5);
+	for (unsigned int i = 0; i < 5; i++)
+		assert_false(t[i].addr <= pt.gpa && pt.gpa - t[i].addr < t[i].size);
 }
 
 static void test_bzimage_high_ram(void **state)

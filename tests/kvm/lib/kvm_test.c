@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "vmm/bus.h"
+#include "vmm/kvm.h"
 #include "vmm/util.h"
 
 struct rv_test_recorder rv_test_rec = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -112,39 +113,89 @@ RV_DEVICE_TYPE(rv_test_recorder_type)
 
 struct rv_test_stopper {
 	struct rv_vm *vm;
-	unsigned int ms;
+	const struct rv_test_vm *t;
 };
+
+static void rv_test_sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
 
 static void *rv_test_stopper_thread(void *arg)
 {
 	struct rv_test_stopper *s = arg;
-	struct timespec ts = { s->ms / 1000, (s->ms % 1000) * 1000000L };
+	const struct rv_test_vm *t = s->t;
 
-	nanosleep(&ts, NULL);
+	if (t->stop_gpa) {
+		uint32_t *word = rv_mem_gpa_to_hva(&s->vm->mem, t->stop_gpa, 4);
+
+		/* The guest updates it with a locked instruction: read atomically. */
+		for (unsigned int ms = 0; word && ms < RV_TEST_STOP_TIMEOUT_MS; ms++) {
+			if (__atomic_load_n(word, __ATOMIC_ACQUIRE) >= t->stop_value ||
+			    __atomic_load_n(&s->vm->exit_reason, __ATOMIC_ACQUIRE))
+				break;
+			rv_test_sleep_ms(1);
+		}
+		if (!word || __atomic_load_n(word, __ATOMIC_ACQUIRE) < t->stop_value)
+			fprintf(stderr, "stopper: guest word at 0x%llx never reached %u\n",
+				(unsigned long long)t->stop_gpa, t->stop_value);
+	} else {
+		rv_test_sleep_ms(t->stop_after_ms);
+	}
+	if (t->before_stop)
+		t->before_stop(s->vm, t->opaque);
 	rv_vm_request_exit(s->vm, RV_EXIT_SIGNAL);
 	return NULL;
 }
 
-int rv_test_run_guest(const uint8_t *start, const uint8_t *end,
-		      unsigned int nr_cpus, unsigned int stop_after_ms)
+struct rv_device *rv_test_find_device(struct rv_vm *vm, const char *name)
 {
-	static const struct rv_device_cfg recorder = {
-		.type = "test-recorder", .name = "recorder",
+	for (struct rv_device *d = vm->env.devices; d; d = d->next)
+		if (!strcmp(d->name, name))
+			return d;
+	return NULL;
+}
+
+int rv_test_kvm_cap(long cap)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return 0;
+	ret = rv_kvm_cap(fd, cap);
+	close(fd);
+	return ret;
+}
+
+int rv_test_run(const struct rv_test_vm *t)
+{
+	struct rv_device_cfg devices[1 + RV_TEST_MAX_DEVICES] = {
+		{ .type = "test-recorder", .name = "recorder" },
 	};
 	struct rv_vm_config cfg = {
 		.mem_size = 64ULL << 20,
-		.nr_cpus = nr_cpus,
+		.nr_cpus = t->nr_cpus,
 		.console_in_fd = -1,
 		.console_out_fd = 1,
-		.guest_code = start,
-		.guest_code_len = end - start,
-		.extra_devices = &recorder,
-		.nr_extra_devices = 1,
+		.guest_code = t->start,
+		.guest_code_len = t->end - t->start,
+		.coalesce_mode = t->coalesce_mode,
+		.coalesce_flush_ns = t->coalesce_flush_ns,
+		.extra_devices = devices,
+		.nr_extra_devices = 1 + t->nr_devices,
 	};
 	struct rv_test_stopper stopper;
 	pthread_t thread;
 	struct rv_vm vm;
+	bool stopping;
 	int ret;
+
+	if (t->nr_devices > RV_TEST_MAX_DEVICES)
+		return -EINVAL;
+	for (unsigned int i = 0; i < t->nr_devices; i++)
+		devices[1 + i] = t->devices[i];
 
 	pthread_mutex_lock(&rv_test_rec.lock);
 	rv_test_rec.nr = 0;
@@ -158,13 +209,29 @@ int rv_test_run_guest(const uint8_t *start, const uint8_t *end,
 		rv_vm_destroy(&vm);
 		return ret;
 	}
-	if (stop_after_ms) {
-		stopper = (struct rv_test_stopper){ &vm, stop_after_ms };
+	stopping = t->stop_after_ms || t->stop_gpa;
+	if (stopping) {
+		stopper = (struct rv_test_stopper){ &vm, t };
 		pthread_create(&thread, NULL, rv_test_stopper_thread, &stopper);
 	}
 	ret = rv_vm_run(&vm);
-	if (stop_after_ms)
+	if (stopping)
 		pthread_join(thread, NULL);
+	if (t->after_run)
+		t->after_run(&vm, t->opaque);
 	rv_vm_destroy(&vm);
 	return ret;
+}
+
+int rv_test_run_guest(const uint8_t *start, const uint8_t *end,
+		      unsigned int nr_cpus, unsigned int stop_after_ms)
+{
+	const struct rv_test_vm t = {
+		.start = start,
+		.end = end,
+		.nr_cpus = nr_cpus,
+		.stop_after_ms = stop_after_ms,
+	};
+
+	return rv_test_run(&t);
 }
