@@ -66,10 +66,12 @@ void *rv_mem_map_aligned(size_t size, int prot, int flags, int fd, off_t off,
 	return p;
 }
 
-int rv_memslot_register(int vm_fd, struct rv_mem_region *r)
+/*
+ * Create (@size = the region's size) or delete (@size = 0: api.rst 4.35,
+ * "memory_size 0 deletes the slot"; 4.140 alike) @r's memslot.
+ */
+static int rv_memslot_set(int vm_fd, const struct rv_mem_region *r, uint64_t size)
 {
-	int ret;
-
 	if (r->kvm_flags & KVM_MEM_GUEST_MEMFD) {
 		/*
 		 * api.rst 4.140 KVM_SET_USER_MEMORY_REGION2: the slot's
@@ -81,30 +83,35 @@ int rv_memslot_register(int vm_fd, struct rv_mem_region *r)
 			.slot = r->slot,
 			.flags = r->kvm_flags,
 			.guest_phys_addr = r->gpa,
-			.memory_size = r->size,
+			.memory_size = size,
 			.userspace_addr = (uintptr_t)r->host,
 			.guest_memfd_offset = r->fd_offset,
 			.guest_memfd = r->fd,
 		};
 
-		ret = rv_kvm_ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION2, &kr);
-	} else {
-		/*
-		 * api.rst 4.35 KVM_SET_USER_MEMORY_REGION: KVM resolves
-		 * [userspace_addr, + memory_size) in this process at fault
-		 * time and follows changes to it through MMU notifiers, so the
-		 * mapping need not be populated (or pinned) now.
-		 */
-		struct kvm_userspace_memory_region kr = {
-			.slot = r->slot,
-			.flags = r->kvm_flags,
-			.guest_phys_addr = r->gpa,
-			.memory_size = r->size,
-			.userspace_addr = (uintptr_t)r->host,
-		};
-
-		ret = rv_kvm_ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &kr);
+		return rv_kvm_ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION2, &kr);
 	}
+	/*
+	 * api.rst 4.35 KVM_SET_USER_MEMORY_REGION: KVM resolves
+	 * [userspace_addr, + memory_size) in this process at fault time and
+	 * follows changes to it through MMU notifiers, so the mapping need not
+	 * be populated (or pinned) now.
+	 */
+	struct kvm_userspace_memory_region kr = {
+		.slot = r->slot,
+		.flags = r->kvm_flags,
+		.guest_phys_addr = r->gpa,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)r->host,
+	};
+
+	return rv_kvm_ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &kr);
+}
+
+int rv_memslot_register(int vm_fd, struct rv_mem_region *r)
+{
+	int ret = rv_memslot_set(vm_fd, r, r->size);
+
 	if (ret)
 		return rv_err_wrap(ret, "memslot %u (%s, %s at 0x%" PRIx64 ")", r->slot, r->name,
 				   r->backend, r->gpa);
@@ -114,30 +121,8 @@ int rv_memslot_register(int vm_fd, struct rv_mem_region *r)
 
 int rv_memslot_unregister(int vm_fd, struct rv_mem_region *r)
 {
-	int ret;
+	int ret = rv_memslot_set(vm_fd, r, 0);
 
-	/* api.rst 4.35: "memory_size 0 deletes the slot"; 4.140 alike. */
-	if (r->kvm_flags & KVM_MEM_GUEST_MEMFD) {
-		struct kvm_userspace_memory_region2 kr = {
-			.slot = r->slot,
-			.flags = r->kvm_flags,
-			.guest_phys_addr = r->gpa,
-			.userspace_addr = (uintptr_t)r->host,
-			.guest_memfd_offset = r->fd_offset,
-			.guest_memfd = r->fd,
-		};
-
-		ret = rv_kvm_ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION2, &kr);
-	} else {
-		struct kvm_userspace_memory_region kr = {
-			.slot = r->slot,
-			.flags = r->kvm_flags,
-			.guest_phys_addr = r->gpa,
-			.userspace_addr = (uintptr_t)r->host,
-		};
-
-		ret = rv_kvm_ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &kr);
-	}
 	if (!ret)
 		r->registered = false;
 	return ret;

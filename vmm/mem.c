@@ -82,3 +82,20 @@ uint64_t rv_mem_ram_size(const struct rv_mem *mem)
 			total += mem->regions[i].size;
 	return total;
 }
+
+unsigned int rv_mem_sorted(const struct rv_mem *mem,
+			   const struct rv_mem_region *out[RV_MEM_MAX_REGIONS])
+{
+	unsigned int nr = 0;
+
+	/* Insertion sort: there are at most RV_MEM_MAX_REGIONS regions. */
+	for (unsigned int i = 0; i < mem->nr && i < RV_MEM_MAX_REGIONS; i++) {
+		const struct rv_mem_region *r = &mem->regions[i];
+		unsigned int j = nr++;
+
+		for (; j > 0 && out[j - 1]->gpa > r->gpa; j--)
+			out[j] = out[j - 1];
+		out[j] = r;
+	}
+	return nr;
+}

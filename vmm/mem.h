@@ -84,4 +84,8 @@ int rv_mem_read(const struct rv_mem *mem, uint64_t gpa, void *dst,
 /* Total bytes of RAM (regions neither read-only nor device memory). */
 uint64_t rv_mem_ram_size(const struct rv_mem *mem);
 
+/* Fill @out with the regions by ascending gpa; returns how many. */
+unsigned int rv_mem_sorted(const struct rv_mem *mem,
+			   const struct rv_mem_region *out[RV_MEM_MAX_REGIONS]);
+
 #endif

@@ -271,16 +271,9 @@ static void rv_memmap_flags_str(const struct rv_mem_region *r, char *buf, size_t
 void rv_memmap_print(const struct rv_mem *mem, FILE *out)
 {
 	const struct rv_mem_region *sorted[RV_MEM_MAX_REGIONS];
-	unsigned int nr = 0;
+	unsigned int nr;
 
-	for (unsigned int i = 0; i < mem->nr && i < RV_MEM_MAX_REGIONS; i++) {
-		const struct rv_mem_region *r = &mem->regions[i];
-		unsigned int j = nr++;
-
-		for (; j > 0 && sorted[j - 1]->gpa > r->gpa; j--)
-			sorted[j] = sorted[j - 1];
-		sorted[j] = r;
-	}
+	nr = rv_mem_sorted(mem, sorted);
 	fprintf(out, "guest physical map: %u memslot%s\n", nr, nr == 1 ? "" : "s");
 	fprintf(out, "%4s  %-9s %-37s %9s  %-11s %-20s %s\n", "slot", "name",
 		"guest physical range", "size", "backend", "flags", "host mapping");

@@ -130,7 +130,8 @@ void rv_vcpu_describe_exit(const struct kvm_run *run, char *buf, size_t len)
 			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		break;
 	case KVM_EXIT_SYSTEM_EVENT:
-		snprintf(buf, len, "system event %u (crash)", run->system_event.type);
+		snprintf(buf, len, "system event %u%s", run->system_event.type,
+			 run->system_event.type == KVM_SYSTEM_EVENT_CRASH ? " (the guest crashed)" : "");
 		break;
 	case KVM_EXIT_IO:
 		snprintf(buf, len, "malformed I/O exit (size %u count %u offset %llu)",

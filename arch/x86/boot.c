@@ -142,18 +142,11 @@ int rv_x86_e820_build(const struct rv_mem *mem, struct rv_x86_e820_entry *tab,
 		      unsigned int max)
 {
 	const struct rv_mem_region *sorted[RV_MEM_MAX_REGIONS];
-	unsigned int n = 0, nr = 0;
+	unsigned int n = 0, nr;
 	int ret;
 
 	/* Linux sanitizes the map, but a sorted one is easier to read in dmesg. */
-	for (unsigned int i = 0; i < mem->nr && i < RV_MEM_MAX_REGIONS; i++) {
-		const struct rv_mem_region *r = &mem->regions[i];
-		unsigned int j = nr++;
-
-		for (; j > 0 && sorted[j - 1]->gpa > r->gpa; j--)
-			sorted[j] = sorted[j - 1];
-		sorted[j] = r;
-	}
+	nr = rv_mem_sorted(mem, sorted);
 	for (unsigned int i = 0; i < nr; i++) {
 		const struct rv_mem_region *r = sorted[i];
 		uint64_t a = r->gpa, b;

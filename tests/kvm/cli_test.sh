@@ -6,33 +6,7 @@
 # Usage: cli_test.sh path/to/ringvmm
 set -u
 RINGVMM=${1:?usage: cli_test.sh path/to/ringvmm}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0 fail=0
-
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $1"; [ -f "$TMP/err" ] && sed 's/^/#   /' "$TMP/err"; }
-
-# expect_status NAME STATUS CMD...: run CMD with stdin from /dev/null.
-expect_status() {
-	local name=$1 want=$2
-	shift 2
-	timeout 60 "$@" </dev/null >"$TMP/out" 2>"$TMP/err"
-	local got=$?
-	if [ "$got" -eq "$want" ]; then ok "$name (exit $got)"; else not_ok "$name: exit $got, wanted $want"; fi
-}
-
-# A usage/config error: exit 2 and exactly one line on stderr.
-expect_config_error() {
-	local name=$1
-	shift
-	expect_status "$name" 2 "$@"
-	if [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q '^ringvmm: ' "$TMP/err"; then
-		ok "$name: one line: $(cat "$TMP/err")"
-	else
-		not_ok "$name: stderr is not one 'ringvmm: ...' line"
-	fi
-}
+. "$(dirname "$0")/lib/cli_lib.sh"
 
 # mk_elf FILE HEXCODE: a minimal ELF64 x86-64 "vmlinux" whose one PT_LOAD
 # puts HEXCODE at physical 16 MiB, the entry point.
@@ -55,32 +29,31 @@ grep -q '^ringvmm ' "$TMP/out" && ok "--version prints a version" || not_ok "--v
 expect_status "--help" 0 "$RINGVMM" --help
 grep -q 'ringvmm run' "$TMP/out" && ok "--help shows usage" || not_ok "--help output"
 
-expect_config_error "no command" "$RINGVMM"
-expect_config_error "unknown command" "$RINGVMM" frobnicate
-expect_config_error "unknown option" "$RINGVMM" run --frob
-expect_config_error "missing kernel file" "$RINGVMM" run --kernel "$TMP/nope"
-expect_config_error "--mem 0" "$RINGVMM" run --mem 0
-expect_config_error "--mem larger than the host" "$RINGVMM" run --mem 64T
-expect_config_error "--mem garbage" "$RINGVMM" run --mem lots
-expect_config_error "--cpus 0" "$RINGVMM" run --cpus 0
-expect_config_error "--cpus 100000" "$RINGVMM" run --cpus 100000
-expect_config_error "--initrd without --kernel" "$RINGVMM" run --initrd /dev/null
+expect_config_error "no command" "" "$RINGVMM"
+expect_config_error "unknown command" "" "$RINGVMM" frobnicate
+expect_config_error "unknown option" "" "$RINGVMM" run --frob
+expect_config_error "missing kernel file" "nope|No such file" "$RINGVMM" run --kernel "$TMP/nope"
+expect_config_error "--mem 0" "--mem 0|at least 16 MiB" "$RINGVMM" run --mem 0
+expect_config_error "--mem larger than the host" "more than the host" "$RINGVMM" run --mem 64T
+expect_config_error "--mem garbage" "" "$RINGVMM" run --mem lots
+expect_config_error "--cpus 0" "" "$RINGVMM" run --cpus 0
+expect_config_error "--cpus 100000" "--cpus 100000" "$RINGVMM" run --cpus 100000
+expect_config_error "--initrd without --kernel" "" "$RINGVMM" run --initrd /dev/null
 
 head -c 3000 /dev/urandom >"$TMP/garbage"
-expect_config_error "kernel of random bytes" "$RINGVMM" run --kernel "$TMP/garbage"
+expect_config_error "kernel of random bytes" "not a bzImage or ELF64" "$RINGVMM" run --kernel "$TMP/garbage"
 mk_elf "$TMP/spin.elf" "f4ebfd"
 head -c 100 "$TMP/spin.elf" >"$TMP/truncated.elf"
-expect_config_error "truncated ELF kernel" "$RINGVMM" run --kernel "$TMP/truncated.elf"
+expect_config_error "truncated ELF kernel" "program headers|past the end" "$RINGVMM" run --kernel "$TMP/truncated.elf"
 head -c $((40 << 20)) /dev/zero >"$TMP/big.initrd"
-expect_config_error "initrd larger than RAM" "$RINGVMM" run --kernel "$TMP/spin.elf" --initrd "$TMP/big.initrd" --mem 32M
-expect_config_error "cmdline too long" "$RINGVMM" run --kernel "$TMP/spin.elf" --cmdline "$(head -c 70000 /dev/zero | tr '\0' x)"
-expect_config_error "--dump-dtb (x86 has no device tree)" "$RINGVMM" run --dump-dtb "$TMP/x.dtb"
+expect_config_error "initrd larger than RAM" "big.initrd|guest RAM" "$RINGVMM" run --kernel "$TMP/spin.elf" --initrd "$TMP/big.initrd" --mem 32M
+expect_config_error "cmdline too long" "command line|2047" "$RINGVMM" run --kernel "$TMP/spin.elf" --cmdline "$(head -c 70000 /dev/zero | tr '\0' x)"
+expect_config_error "--dump-dtb (x86 has no device tree)" "device tree" "$RINGVMM" run --dump-dtb "$TMP/x.dtb"
 
 if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
 	echo "# SKIP the guest runs: /dev/kvm is not usable here"
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ] || exit 1
-	exit 0
+	finish
+	exit
 fi
 
 expect_status "caps" 0 "$RINGVMM" caps
@@ -113,5 +86,4 @@ else
 	[ "$st" -eq 0 ] && ok "SIGTERM stops a running guest (exit 0)" || not_ok "SIGTERM: exit $st"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -7,47 +7,7 @@
 # Usage: memslot_cli_test.sh path/to/ringvmm
 set -u
 RINGVMM=${1:?usage: memslot_cli_test.sh path/to/ringvmm}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0 fail=0 skipped=0
-
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-not_ok() {
-	fail=$((fail + 1))
-	echo "not ok - $1"
-	[ -f "$TMP/out" ] && sed 's/^/#   out: /' "$TMP/out"
-	[ -f "$TMP/err" ] && sed 's/^/#   err: /' "$TMP/err"
-}
-skip() { skipped=$((skipped + 1)); echo "ok - $1 # SKIP $2"; }
-
-# expect_status NAME STATUS CMD...
-expect_status() {
-	local name=$1 want=$2
-	shift 2
-	timeout 60 "$@" </dev/null >"$TMP/out" 2>"$TMP/err"
-	local got=$?
-	if [ "$got" -eq "$want" ]; then ok "$name (exit $got)"; else not_ok "$name: exit $got, wanted $want"; fi
-}
-
-# expect_config_error NAME WORDS CMD...: exit 2, one "ringvmm: " line on
-# stderr holding every |-separated word of WORDS.
-expect_config_error() {
-	local name=$1 words=$2 w bad=
-	shift 2
-	expect_status "$name" 2 "$@"
-	if [ "$(wc -l <"$TMP/err")" -ne 1 ] || ! grep -q '^ringvmm: ' "$TMP/err"; then
-		not_ok "$name: stderr is not one 'ringvmm: ...' line"
-		return
-	fi
-	IFS='|' read -ra ws <<<"$words"
-	for w in "${ws[@]}"; do grep -qF -- "$w" "$TMP/err" || bad="$bad \"$w\""; done
-	if [ -z "$bad" ]; then ok "$name: $(cat "$TMP/err")"; else not_ok "$name: message lacks$bad"; fi
-}
-
-# expect_line NAME REGEX: a line of the last stdout matches.
-expect_line() {
-	if grep -qE -- "$2" "$TMP/out"; then ok "$1"; else not_ok "$1: no line matching /$2/"; fi
-}
+. "$(dirname "$0")/lib/cli_lib.sh"
 
 if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
 	echo "SKIP: /dev/kvm is not usable here"
@@ -153,5 +113,4 @@ nine=()
 for i in $(seq 0 8); do nine+=(--passthrough "$(printf '%s,size=4K,gpa=0x%x' "$P" $((0xe0000000 + i * 4096)))"); done
 expect_config_error "nine slots" "--passthrough: at most 8" "$RINGVMM" run "${nine[@]}"
 
-echo "$pass passed, $fail failed, $skipped skipped"
-[ "$fail" -eq 0 ]
+finish
