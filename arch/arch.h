@@ -77,6 +77,22 @@ uint32_t rv_arch_irq_line(unsigned int irq);
 /* After a guest death: registers and the bytes at the instruction pointer. */
 void rv_arch_vcpu_dump(struct rv_vcpu *vcpu, FILE *out);
 
+/*
+ * The guest of `ringvmm bench coalesce` (vmm/bench-guest.h): its code, the
+ * guest physical address its parameters go to, and free ranges for the
+ * bench-sinks it writes to: RV_BENCH_MAX_DEVICES of them, 4 KiB apart in
+ * MMIO from @mmio_base, 0x400 ports apart from @pio_base (0: the arch has
+ * no port space). -ENOTSUP, with a message, where the arch has none.
+ */
+struct rv_arch_bench_guest {
+	const uint8_t *code;
+	size_t len;
+	uint64_t params_gpa;
+	uint64_t mmio_base;
+	uint64_t pio_base;
+};
+int rv_arch_bench_guest(struct rv_arch_bench_guest *g);
+
 /* The capabilities this arch relies on, for `ringvmm caps`. */
 struct rv_cap_desc {
 	const char *name;

@@ -4,7 +4,8 @@
  * guest writes, so tests and benchmarks can tell whether coalesced writes
  * arrive exactly once and in order, and how long they took.
  *
- * Layout, from the base (RV_BENCH_SINK_LEN = 0x1000 bytes, 8-byte accesses):
+ * MMIO layout, from the base (RV_BENCH_SINK_LEN = 0x1000 bytes, 8-byte
+ * accesses):
  *
  *   0x000 - 0x7ff  data zone, coalesced when the VM coalesces:
  *   0x000 + 8k       DATA(k), k = 0..63: write the next sequence number of
@@ -19,7 +20,15 @@
  *   0xa00          ERROR, write: the guest saw a mismatch (value kept)
  *   0xa08          DOORBELL, write: flush the device's ring now
  *   0xa10          RESET, write: zero the counters and the streams
+ *   0xa18          MARK, write: note the host's clock (first and last mark),
+ *                  so a benchmark times the guest's phases from the VMM
  *   elsewhere      reads 0, writes ignored
+ *
+ * Created in port space (cfg->space RV_SPACE_PIO), it is the same device
+ * with 4-byte registers (RV_BENCH_SINK_PIO_*, 0x400 ports): DATA(k) at 4k
+ * (the coalesced zone, 0x100 ports, no reserved part), COUNT(k) at
+ * 0x100 + 4k, ERROR 0x200, DOORBELL 0x204, RESET 0x208, MARK 0x20c.
+ * Sequence numbers are then 32-bit.
  *
  * A value below the next expected one (late or duplicate) counts as
  * "reordered", one above it counts the skipped values as "lost"; either way
@@ -46,13 +55,38 @@
 #include "../vmm/util.h"
 #include "bench-sink.h"
 
+/* Where the registers are, in one of the two address spaces. */
+struct rv_bench_sink_layout {
+	uint32_t len; /* of the range */
+	uint32_t zone_len; /* the data zone at offset 0: coalesced */
+	uint32_t width; /* of every register, in bytes */
+	uint32_t count, error, doorbell, reset, mark; /* offsets */
+};
+
+static const struct rv_bench_sink_layout rv_bench_sink_mmio = {
+	.len = RV_BENCH_SINK_LEN, .zone_len = RV_BENCH_SINK_ZONE_LEN, .width = 8,
+	.count = RV_BENCH_SINK_COUNT(0), .error = RV_BENCH_SINK_ERROR,
+	.doorbell = RV_BENCH_SINK_DOORBELL, .reset = RV_BENCH_SINK_RESET,
+	.mark = RV_BENCH_SINK_MARK,
+};
+
+static const struct rv_bench_sink_layout rv_bench_sink_pio = {
+	.len = RV_BENCH_SINK_PIO_LEN, .zone_len = RV_BENCH_SINK_PIO_ZONE_LEN, .width = 4,
+	.count = RV_BENCH_SINK_PIO_COUNT(0), .error = RV_BENCH_SINK_PIO_ERROR,
+	.doorbell = RV_BENCH_SINK_PIO_DOORBELL, .reset = RV_BENCH_SINK_PIO_RESET,
+	.mark = RV_BENCH_SINK_PIO_MARK,
+};
+
 struct rv_bench_sink {
 	struct rv_device dev;
 	uint64_t base;
+	bool pio;
+	const struct rv_bench_sink_layout *l;
 	pthread_mutex_t lock;
 	/* Next value expected per stream, minus one (0: nothing seen yet). */
 	uint64_t last[RV_BENCH_SINK_STREAMS];
 	struct rv_bench_sink_counters c;
+	uint64_t work_ns; /* busy time per data write handled */
 	/* Coalescing: the device's side and the ring it brings. */
 	bool coalescing;
 	struct rv_coalesce_device cdev;
@@ -62,6 +96,12 @@ struct rv_bench_sink {
 
 static unsigned int rv_bench_sink_entries = RV_BENCH_SINK_DEFAULT_ENTRIES;
 static bool rv_bench_sink_doorbell;
+static uint64_t rv_bench_sink_work;
+
+void rv_bench_sink_set_work_ns(uint64_t ns)
+{
+	__atomic_store_n(&rv_bench_sink_work, ns, __ATOMIC_RELAXED);
+}
 
 void rv_bench_sink_set_doorbell(bool on)
 {
@@ -86,16 +126,17 @@ unsigned int rv_bench_sink_ring_entries(void)
 /*
  * One data-zone write, from an ordinary exit or from the ring. @off and
  * @len come from the guest (through the bus or through the kernel's ring
- * entry): anything but an 8-byte write to a stream slot is counted and
- * dropped.
+ * entry): anything but a register-wide write to a stream slot is counted
+ * and dropped.
  */
 static void rv_bench_sink_data(struct rv_bench_sink *s, uint64_t off,
 			       uint64_t value, unsigned int len)
 {
-	uint64_t k = off / 8;
+	unsigned int w = s->l->width;
+	uint64_t k = off / w;
 
 	pthread_mutex_lock(&s->lock);
-	if (len != 8 || off % 8 || k >= RV_BENCH_SINK_STREAMS) {
+	if (len != w || off % w || k >= RV_BENCH_SINK_STREAMS) {
 		s->c.invalid++;
 		goto out_unlock;
 	}
@@ -109,6 +150,13 @@ static void rv_bench_sink_data(struct rv_bench_sink *s, uint64_t off,
 	s->last[k] = value;
 out_unlock:
 	pthread_mutex_unlock(&s->lock);
+	/* The modelled work: outside the lock, as a device's I/O would be. */
+	if (s->work_ns) {
+		uint64_t until = rv_now_ns() + s->work_ns;
+
+		while (rv_now_ns() < until)
+			;
+	}
 }
 
 /* The engine's ring handler: a deferred write, handled as if it had exited. */
@@ -117,7 +165,8 @@ static void rv_bench_sink_handle(void *opaque, const struct rv_coalesce_entry *e
 	struct rv_bench_sink *s = opaque;
 
 	/* The engine routes by address; check it anyway, the guest chose it. */
-	if (e->pio || e->addr < s->base || e->addr - s->base >= RV_BENCH_SINK_ZONE_LEN) {
+	if ((bool)e->pio != s->pio || e->addr < s->base ||
+	    e->addr - s->base >= s->l->zone_len) {
 		pthread_mutex_lock(&s->lock);
 		s->c.invalid++;
 		pthread_mutex_unlock(&s->lock);
@@ -130,14 +179,14 @@ static void rv_bench_sink_read(void *opaque, uint64_t off, void *data,
 			       unsigned int len)
 {
 	struct rv_bench_sink *s = opaque;
+	const struct rv_bench_sink_layout *l = s->l;
 	uint64_t v = 0;
 
 	pthread_mutex_lock(&s->lock);
-	if (off < RV_BENCH_SINK_DATA(RV_BENCH_SINK_STREAMS))
-		v = s->last[off / 8];
-	else if (off >= RV_BENCH_SINK_COUNT(0) &&
-		 off < RV_BENCH_SINK_COUNT(RV_BENCH_SINK_STREAMS))
-		v = s->c.stream_writes[(off - RV_BENCH_SINK_COUNT(0)) / 8];
+	if (off < (uint64_t)l->width * RV_BENCH_SINK_STREAMS)
+		v = s->last[off / l->width];
+	else if (off >= l->count && off < l->count + (uint64_t)l->width * RV_BENCH_SINK_STREAMS)
+		v = s->c.stream_writes[(off - l->count) / l->width];
 	pthread_mutex_unlock(&s->lock);
 	/* Any alignment: the indices above stay in bounds regardless. */
 	memcpy(data, &v, len < sizeof(v) ? len : sizeof(v));
@@ -147,45 +196,54 @@ static void rv_bench_sink_write(void *opaque, uint64_t off, const void *data,
 				unsigned int len)
 {
 	struct rv_bench_sink *s = opaque;
-	uint64_t v = 0;
+	const struct rv_bench_sink_layout *l = s->l;
+	uint64_t v = 0, now;
 
-	/* The bus passes 8-byte accesses only; never read past @len anyway. */
+	/* The bus passes register-wide accesses only; never read past @len anyway. */
 	memcpy(&v, data, len < sizeof(v) ? len : sizeof(v));
-	if (off < RV_BENCH_SINK_ZONE_LEN) {
+	if (off < l->zone_len) {
 		rv_bench_sink_data(s, off, v, len);
 		return;
 	}
-	switch (off) {
-	case RV_BENCH_SINK_DOORBELL:
+	if (off == l->doorbell) {
 		/* Not under s->lock: the flush calls back into the handler. */
 		if (s->coalescing)
 			rv_coalesce_device_flush(&s->cdev);
 		pthread_mutex_lock(&s->lock);
 		s->c.doorbells++;
 		pthread_mutex_unlock(&s->lock);
-		return;
-	case RV_BENCH_SINK_ERROR:
+	} else if (off == l->error) {
 		pthread_mutex_lock(&s->lock);
 		s->c.read_mismatch++;
 		s->c.last_error = v;
 		pthread_mutex_unlock(&s->lock);
-		return;
-	case RV_BENCH_SINK_RESET:
+	} else if (off == l->reset) {
 		pthread_mutex_lock(&s->lock);
 		v = s->c.resets + 1;
 		memset(s->last, 0, sizeof(s->last));
 		memset(&s->c, 0, sizeof(s->c));
 		s->c.resets = v;
 		pthread_mutex_unlock(&s->lock);
-		return;
-	default:
-		return;
+	} else if (off == l->mark) {
+		now = rv_now_ns();
+		pthread_mutex_lock(&s->lock);
+		if (!s->c.marks++)
+			s->c.first_mark_ns = now;
+		s->c.last_mark_ns = now;
+		pthread_mutex_unlock(&s->lock);
 	}
 }
 
 static const struct rv_bus_ops rv_bench_sink_bus_ops = {
 	/* Ordinary exits: 8-byte only. Ring entries carry any size: checked. */
 	.access_sizes = RV_BUS_SIZE_8,
+	.read = rv_bench_sink_read,
+	.write = rv_bench_sink_write,
+};
+
+/* Port I/O has no 8-byte access: the port variant's registers are 4 bytes. */
+static const struct rv_bus_ops rv_bench_sink_pio_ops = {
+	.access_sizes = RV_BUS_SIZE_4,
 	.read = rv_bench_sink_read,
 	.write = rv_bench_sink_write,
 };
@@ -261,17 +319,17 @@ static int rv_bench_sink_coalesce(struct rv_bench_sink *s, struct rv_device_env 
 	/* From here on the engine holds &s->cdev: the device must stay alive. */
 	s->coalescing = true;
 	s->dev.coalesce = &s->cdev;
-	ret = rv_coalesce_zone_add(&s->cdev, s->base, RV_BENCH_SINK_ZONE_LEN, false);
+	ret = rv_coalesce_zone_add(&s->cdev, s->base, s->l->zone_len, s->pio);
 	if (ret)
 		return rv_err_wrap(ret, "%s: zone 0x%" PRIx64 "+0x%x", s->dev.name,
-				   s->base, RV_BENCH_SINK_ZONE_LEN);
+				   s->base, s->l->zone_len);
 	/*
 	 * With a doorbell, DOORBELL writes never reach rv_bench_sink_write():
 	 * KVM signals the engine's eventfd instead, and the loop flushes us.
 	 */
 	if (__atomic_load_n(&rv_bench_sink_doorbell, __ATOMIC_RELAXED)) {
-		ret = rv_coalesce_doorbell_add(&s->cdev, s->base + RV_BENCH_SINK_DOORBELL,
-					       8, false);
+		ret = rv_coalesce_doorbell_add(&s->cdev, s->base + s->l->doorbell,
+					       s->l->width, s->pio);
 		if (ret)
 			return rv_err_wrap(ret, "%s", s->dev.name);
 	}
@@ -281,25 +339,28 @@ static int rv_bench_sink_coalesce(struct rv_bench_sink *s, struct rv_device_env 
 static int rv_bench_sink_create(struct rv_device_env *env,
 				const struct rv_device_cfg *cfg)
 {
+	bool pio = cfg->space == RV_SPACE_PIO;
 	struct rv_bench_sink *s;
 	int ret;
 
-	if (cfg->space != RV_SPACE_MMIO)
-		return rv_err(-EINVAL, "%s: bench-sink is an MMIO device", cfg->name);
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	pthread_mutex_init(&s->lock, NULL);
 	s->base = cfg->base;
+	s->pio = pio;
+	s->work_ns = __atomic_load_n(&rv_bench_sink_work, __ATOMIC_RELAXED);
+	s->l = pio ? &rv_bench_sink_pio : &rv_bench_sink_mmio;
 	snprintf(s->dev.name, sizeof(s->dev.name), "%s", cfg->name);
 	s->dev.ops = &rv_bench_sink_ops;
 	s->dev.priv = s;
-	ret = rv_bus_register(env->mmio, cfg->base, RV_BENCH_SINK_LEN,
-			      &rv_bench_sink_bus_ops, s, &s->dev);
+	ret = rv_bus_register(pio ? env->pio : env->mmio, cfg->base, s->l->len,
+			      pio ? &rv_bench_sink_pio_ops : &rv_bench_sink_bus_ops, s,
+			      &s->dev);
 	if (ret) {
 		rv_bench_sink_destroy(&s->dev);
-		return rv_err(ret, "mmio range 0x%" PRIx64 "+0x%x: %s", cfg->base,
-			      RV_BENCH_SINK_LEN, strerror(-ret));
+		return rv_err(ret, "%s range 0x%" PRIx64 "+0x%x: %s", pio ? "port" : "mmio",
+			      cfg->base, s->l->len, strerror(-ret));
 	}
 	/*
 	 * Added to the device list before the engine learns of it, so a

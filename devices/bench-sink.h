@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The benchmark sink ("bench-sink"): an MMIO region that only counts and
- * checks what the guest writes to it, for tests/kvm and `ringvmm bench`.
- * Register layout: see the comment at the top of devices/bench-sink.c; the
- * offsets are here so guests' C and assembly twins can share them.
+ * The benchmark sink ("bench-sink"): an MMIO region, or a port range, that
+ * only counts and checks what the guest writes to it, for tests/kvm and
+ * `ringvmm bench`. Register layout: see the comment at the top of
+ * devices/bench-sink.c; the offsets are here so guests' C and assembly
+ * twins can share them.
  */
 #ifndef RV_BENCH_SINK_H
 #define RV_BENCH_SINK_H
@@ -16,6 +17,17 @@
 #define RV_BENCH_SINK_ERROR 0xa00 /* write: the guest saw a mismatch */
 #define RV_BENCH_SINK_DOORBELL 0xa08 /* write: flush the device's ring */
 #define RV_BENCH_SINK_RESET 0xa10 /* write: zero the counters */
+#define RV_BENCH_SINK_MARK 0xa18 /* write: note the host time (benchmarks) */
+
+/* The port I/O variant: the same registers, 4 bytes wide. */
+#define RV_BENCH_SINK_PIO_LEN 0x400
+#define RV_BENCH_SINK_PIO_ZONE_LEN 0x100 /* coalesced data zone: [0, 0x100) */
+#define RV_BENCH_SINK_PIO_DATA(k) (0x000 + 4 * (k))
+#define RV_BENCH_SINK_PIO_COUNT(k) (0x100 + 4 * (k))
+#define RV_BENCH_SINK_PIO_ERROR 0x200
+#define RV_BENCH_SINK_PIO_DOORBELL 0x204
+#define RV_BENCH_SINK_PIO_RESET 0x208
+#define RV_BENCH_SINK_PIO_MARK 0x20c
 
 #define RV_BENCH_SINK_DEFAULT_ENTRIES 256
 #define RV_BENCH_SINK_MAX_ENTRIES 65536
@@ -42,6 +54,14 @@ unsigned int rv_bench_sink_ring_entries(void);
  */
 void rv_bench_sink_set_doorbell(bool on);
 
+/*
+ * Bench-sinks created from now on spend @ns nanoseconds (a busy wait) on
+ * every data write they handle, to model a device with real work per
+ * write: where that work runs (a vCPU thread or the event loop) is what
+ * the coalescing modes differ in. 0 (the default): no extra work.
+ */
+void rv_bench_sink_set_work_ns(uint64_t ns);
+
 struct rv_bench_sink_counters {
 	uint64_t writes; /* data writes handled, every stream */
 	uint64_t lost; /* sequence numbers skipped (gaps) */
@@ -51,6 +71,9 @@ struct rv_bench_sink_counters {
 	uint64_t invalid; /* data-zone writes of a bad size or offset */
 	uint64_t doorbells;
 	uint64_t resets;
+	/* MARK writes, and the host's rv_now_ns() at the first and the last. */
+	uint64_t marks;
+	uint64_t first_mark_ns, last_mark_ns;
 	uint64_t stream_writes[RV_BENCH_SINK_STREAMS];
 };
 

@@ -11,6 +11,9 @@
 const char rv_cli_usage[] =
 	"usage: ringvmm run [options]      boot a guest (the built-in one without --kernel)\n"
 	"       ringvmm caps [--json]      the KVM capabilities ringvmm uses\n"
+	"       ringvmm bench coalesce [options]\n"
+	"                                  measure what MMIO/PIO coalescing buys, per\n"
+	"                                  device (ringvmm bench coalesce --help)\n"
 	"       ringvmm --help | --version\n"
 	"\n"
 	"run options:\n"
@@ -192,6 +195,17 @@ int rv_cli_parse(int argc, char *const argv[], struct rv_cli *cli)
 				return rv_err(-EINVAL, "caps: unknown option \"%s\"", argv[i]);
 		}
 		return 0;
+	}
+	if (!strcmp(argv[1], "bench")) {
+		cli->cmd = RV_CMD_BENCH;
+		if (argc < 3)
+			return rv_err(-EINVAL, "bench: which benchmark? (there is one: ringvmm bench coalesce)");
+		if (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))
+			return rv_bench_parse(argc, argv, 2, &cli->bench);
+		if (strcmp(argv[2], "coalesce"))
+			return rv_err(-EINVAL, "bench: unknown benchmark \"%s\" (there is one: coalesce)",
+				      argv[2]);
+		return rv_bench_parse(argc, argv, 3, &cli->bench);
 	}
 	if (!strcmp(argv[1], "run")) {
 		cli->cmd = RV_CMD_RUN;

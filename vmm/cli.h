@@ -9,11 +9,13 @@
 
 #include <stdbool.h>
 
+#include "bench.h"
 #include "vm.h"
 
 enum rv_cli_cmd {
 	RV_CMD_RUN,
 	RV_CMD_CAPS,
+	RV_CMD_BENCH,
 	RV_CMD_HELP,
 	RV_CMD_VERSION,
 };
@@ -27,6 +29,7 @@ struct rv_cli {
 	bool json; /* caps --json */
 	bool verbose;
 	bool memmap; /* run --memmap: print the guest physical map, do not run */
+	struct rv_bench_opts bench; /* bench coalesce */
 };
 
 #define RV_CLI_DEFAULT_MEM (256ULL << 20)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../arch/arch.h"
+#include "bench.h"
 #include "caps.h"
 #include "cli.h"
 #include "console.h"
@@ -117,6 +118,47 @@ static int rv_cmd_run(struct rv_cli *cli)
 }
 
 /*
+ * ringvmm bench coalesce: 0 when every run delivered every write once and
+ * in order, 1 when one did not (or a run failed, or the chart could not be
+ * drawn), 2 when nothing could run.
+ */
+static int rv_cmd_bench(struct rv_cli *cli)
+{
+	struct rv_bench b = { .o = &cli->bench };
+	int ret, status;
+
+	if (cli->bench.help) {
+		fputs(rv_bench_usage, stdout);
+		return RV_STATUS_OK;
+	}
+	if (cli->bench.plot && rv_bench_plot_check())
+		return rv_fail("bench", -ENOENT);
+	ret = rv_bench_run_all(&b);
+	if (ret && !b.nr_runs) {
+		status = rv_fail("bench", ret);
+		rv_bench_free(&b);
+		return status;
+	}
+	/* Interrupted: report what ran, and fail. */
+	if (ret)
+		fprintf(stderr, "ringvmm: %s: reporting the %u runs done\n",
+			*rv_err_msg() ? rv_err_msg() : strerror(-ret), b.nr_runs);
+	status = rv_bench_report(&b, stdout, stderr) && !ret ? RV_STATUS_OK :
+								RV_STATUS_GUEST_DIED;
+	fflush(stdout);
+	if (cli->bench.plot) {
+		rv_err_clear();
+		ret = rv_bench_plot(&b, cli->bench.plot);
+		if (ret) {
+			fprintf(stderr, "ringvmm: %s\n", rv_err_msg());
+			status = RV_STATUS_GUEST_DIED;
+		}
+	}
+	rv_bench_free(&b);
+	return status;
+}
+
+/*
  * A crash must not leave the user's terminal in raw mode: put it back, then
  * die of the same signal with the default action (and a core, if enabled).
  */
@@ -163,6 +205,8 @@ int main(int argc, char **argv)
 		return ret ? rv_fail("caps", ret) : 0;
 	case RV_CMD_RUN:
 		return rv_cmd_run(&cli);
+	case RV_CMD_BENCH:
+		return rv_cmd_bench(&cli);
 	}
 	return RV_STATUS_CONFIG;
 }

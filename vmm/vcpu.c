@@ -180,6 +180,7 @@ static void *rv_vcpu_thread(void *arg)
 	while (!__atomic_load_n(&vm->exit_reason, __ATOMIC_ACQUIRE)) {
 		int ret = __rv_kvm_ioctl(vcpu->fd, KVM_RUN, 0);
 		enum rv_exit_action action;
+		uint64_t t0;
 
 		if (ret == -EINTR || ret == -EAGAIN)
 			continue; /* kicked: the loop condition decides */
@@ -195,7 +196,9 @@ static void *rv_vcpu_thread(void *arg)
 		else if (vcpu->run->exit_reason == KVM_EXIT_MMIO)
 			vcpu->mmio_exits++;
 
+		t0 = rv_now_ns();
 		action = rv_vcpu_handle_exit(vcpu->run, &ctx);
+		vcpu->handle_ns += rv_now_ns() - t0;
 		switch (action) {
 		case RV_EXIT_ACTION_CONTINUE:
 		case RV_EXIT_ACTION_INTERRUPTED:

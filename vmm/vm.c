@@ -306,9 +306,11 @@ void rv_vm_print_stats(struct rv_vm *vm, FILE *out, bool json)
 		fprintf(out, "], \"vcpus\": [");
 		for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 			fprintf(out, "%s{\"id\": %u, \"exits\": %" PRIu64
-				", \"io_exits\": %" PRIu64 ", \"mmio_exits\": %" PRIu64 "}",
+				", \"io_exits\": %" PRIu64 ", \"mmio_exits\": %" PRIu64
+				", \"exit_handling_us\": %.3f}",
 				i ? ", " : "", i, vm->vcpus[i].exits,
-				vm->vcpus[i].io_exits, vm->vcpus[i].mmio_exits);
+				vm->vcpus[i].io_exits, vm->vcpus[i].mmio_exits,
+				vm->vcpus[i].handle_ns / 1000.0);
 		fprintf(out, "], \"unhandled_pio\": %" PRIu64
 			", \"unhandled_mmio\": %" PRIu64,
 			vm->pio.unhandled, vm->mmio.unhandled);

@@ -42,6 +42,13 @@ struct rv_vm_config {
 	/* Raw guest code instead of a kernel (tests/kvm, benchmarks). */
 	const uint8_t *guest_code;
 	size_t guest_code_len;
+	/*
+	 * Enter the raw guest code unprivileged (x86: CPL3 with IOPL 3, so it
+	 * may use port I/O; pages user-accessible), where KVM allows it: some
+	 * KVMs emulate privileged guest code (docs/benchmarks.md). The arch
+	 * says in rv_vm.guest_user_mode whether it did.
+	 */
+	bool guest_user_mode;
 	/* Coalesced MMIO (vmm/coalesce.h): mode and the drain timer period. */
 	enum rv_coalesce_mode coalesce_mode;
 	uint64_t coalesce_flush_ns;
@@ -59,6 +66,8 @@ struct rv_vcpu {
 	bool started;
 	uint64_t exits;
 	uint64_t io_exits, mmio_exits;
+	/* Time this thread spent handling exits: the VMM's work on it. */
+	uint64_t handle_ns;
 };
 
 struct rv_vm {
@@ -86,6 +95,9 @@ struct rv_vm {
 	/* First reason recorded wins; read by rv_vm_run() after the loop stops. */
 	int exit_reason; /* enum rv_exit_reason */
 	bool dump_done;
+
+	/* The raw guest code really runs unprivileged (cfg.guest_user_mode). */
+	bool guest_user_mode;
 
 	void *arch; /* arch-private state */
 };

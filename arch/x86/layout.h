@@ -10,6 +10,9 @@
  *              |  PML4, PDPT, 4 x PD       |  identity map of the first 4 GiB
  *  0x0002_0000 | kernel command line       |  (64 KiB max)
  *  0x0003_0000 | built-in guest            |
+ *              |  (or raw code: tests, bench)
+ *  0x0005_0000 | bench guest parameters    |  (`ringvmm bench`, raw code only)
+ *  0x0006_0000 | TSS + I/O bitmap          |  (raw code at CPL3 only)
  *              |  ... free low RAM ...     |  (SMP trampoline lives here)
  *  0x0009_fc00 +---------------------------+
  *              | EBDA, VGA hole, BIOS area |  e820: reserved
@@ -42,6 +45,10 @@
 #define RV_X86_CMDLINE_ADDR 0x20000ULL
 #define RV_X86_CMDLINE_MAX 0x10000ULL
 #define RV_X86_BUILTIN_ADDR 0x30000ULL
+/* No suffix: bench-guest.S includes this header (vmm/bench-guest.h). */
+#define RV_X86_BENCH_PARAMS_ADDR 0x50000
+/* A TSS whose I/O bitmap grants every port, for raw code at CPL3. */
+#define RV_X86_USER_TSS_ADDR 0x60000ULL
 #define RV_X86_EBDA_ADDR 0x9fc00ULL
 #define RV_X86_ACPI_ADDR 0xe0000ULL
 #define RV_X86_ACPI_SIZE 0x1f000ULL /* up to the reset vector's page */
@@ -81,6 +88,12 @@
 #define RV_X86_ACPI_SLEEP_STS_PORT 0x3c1
 #define RV_X86_ACPI_RESET_PORT 0x3c4
 #define RV_X86_ACPI_RESET_VALUE 0x1
+/*
+ * `ringvmm bench`: bench-sinks in port space go from here, 0x400 ports
+ * each (at most RV_BENCH_MAX_DEVICES); in MMIO space from the start of
+ * the device MMIO window (RV_X86_DEVICE_MMIO_ADDR), 4 KiB each.
+ */
+#define RV_X86_BENCH_PIO_BASE 0x6000
 /* \_S5 sleep type value (SLP_TYP) our DSDT gives for soft-off. */
 #define RV_X86_ACPI_S5_SLP_TYP 5
 #define RV_X86_SCI_IRQ 9

@@ -6,6 +6,12 @@
  * command line; a GDT with __BOOT_CS (0x10) and __BOOT_DS (0x18) flat 4 GiB
  * segments; interrupts off; RSI = boot_params. The 32-bit protocol is the
  * same in flat protected mode without paging, ESI = boot_params.
+ *
+ * Raw guest code (tests, benchmarks) may ask to run unprivileged
+ * (rv_vm_config.guest_user_mode): it is then entered at CPL3 in 64-bit
+ * mode, with DPL 3 flat segments, user-accessible pages and IOPL 3 so that
+ * port I/O needs no TSS bitmap. Some KVMs (PLATFORM.md's PVM) run CPL3 code
+ * natively but emulate CPL0 code instruction by instruction.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -22,6 +28,17 @@
 #define RV_GDT_DATA 0x18
 #define RV_GDT_TSS 0x20
 #define RV_GDT_CODE32 0x30
+#define RV_GDT_USER_DATA 0x40
+#define RV_GDT_USER_CODE64 0x48
+#define RV_GDT_ENTRIES 10
+#define RV_SEL_RPL3 0x3
+/*
+ * The 64-bit TSS (SDM 8.7): 0x68 bytes, the I/O map base at 0x66, then
+ * one bit per port (0: allowed) and a final byte of ones.
+ */
+#define RV_TSS_SIZE 0x68
+#define RV_TSS_IOMAP_BASE 0x66
+#define RV_TSS_USER_LIMIT (RV_TSS_SIZE + 65536 / 8)
 
 #define X86_CR0_PE (1ULL << 0)
 #define X86_CR0_ET (1ULL << 4)
@@ -29,6 +46,12 @@
 #define X86_CR4_PAE (1ULL << 5)
 #define X86_EFER_LME (1ULL << 8)
 #define X86_EFER_LMA (1ULL << 10)
+#define X86_RFLAGS_FIXED 0x2ULL /* bit 1 always reads as one */
+#define X86_RFLAGS_IOPL3 (3ULL << 12)
+#define X86_PTE_PRESENT 0x1ULL
+#define X86_PTE_RW 0x2ULL
+#define X86_PTE_USER 0x4ULL
+#define X86_PTE_PS 0x80ULL
 
 #define MSR_IA32_SYSENTER_CS 0x174
 #define MSR_IA32_SYSENTER_ESP 0x175
@@ -54,19 +77,49 @@ static uint64_t rv_gdt_entry(uint16_t flags, uint32_t base, uint32_t limit)
 	       (limit & 0x0000ffff);
 }
 
-int rv_x86_setup_boot_tables(struct rv_vm *vm)
+/*
+ * Port I/O at CPL3 is allowed by IOPL 3 or, failing that, by the TSS's I/O
+ * bitmap (SDM 19.5). A KVM that runs CPL3 code on the real CPU's ring 3
+ * cannot give it IOPL 3 (PVM drops it at the first exit) and emulates the
+ * faulting instruction instead, checking the guest's bitmap: grant every
+ * port there too.
+ */
+static int rv_x86_setup_user_tss(struct rv_vm *vm)
 {
-	uint64_t gdt[8] = {
+	uint8_t *tss = rv_mem_gpa_to_hva(&vm->mem, RV_X86_USER_TSS_ADDR,
+					 RV_TSS_USER_LIMIT + 1);
+	uint16_t iomap = RV_TSS_SIZE;
+
+	if (!tss)
+		return rv_err(-ENOSPC, "no RAM for the TSS at 0x%llx", RV_X86_USER_TSS_ADDR);
+	memset(tss, 0, RV_TSS_USER_LIMIT);
+	memcpy(tss + RV_TSS_IOMAP_BASE, &iomap, sizeof(iomap));
+	tss[RV_TSS_USER_LIMIT] = 0xff;
+	return 0;
+}
+
+int rv_x86_setup_boot_tables(struct rv_vm *vm, bool user)
+{
+	uint64_t gdt[RV_GDT_ENTRIES] = {
 		[RV_GDT_CODE64 / 8] = rv_gdt_entry(0xa09b, 0, 0xfffff),
 		[RV_GDT_DATA / 8] = rv_gdt_entry(0xc093, 0, 0xfffff),
 		/* 64-bit TSS: VMX refuses to enter with an unusable TR. */
-		[RV_GDT_TSS / 8] = rv_gdt_entry(0x008b, 0, 0x67),
+		[RV_GDT_TSS / 8] = user ? rv_gdt_entry(0x008b, RV_X86_USER_TSS_ADDR,
+						       RV_TSS_USER_LIMIT) :
+					  rv_gdt_entry(0x008b, 0, RV_TSS_SIZE - 1),
 		[RV_GDT_CODE32 / 8] = rv_gdt_entry(0xc09b, 0, 0xfffff),
+		/* DPL 3: raw guest code that runs unprivileged. */
+		[RV_GDT_USER_DATA / 8] = rv_gdt_entry(0xc0f3, 0, 0xfffff),
+		[RV_GDT_USER_CODE64 / 8] = rv_gdt_entry(0xa0fb, 0, 0xfffff),
 	};
+	/* Every level must allow user access for a CPL3 access to pass (SDM 4.6). */
+	uint64_t flags = X86_PTE_PRESENT | X86_PTE_RW | (user ? X86_PTE_USER : 0);
 	uint64_t *pml4, *pdpt, *pd;
 
 	if (rv_mem_write(&vm->mem, RV_X86_GDT_ADDR, gdt, sizeof(gdt)))
 		return rv_err(-ENOSPC, "no RAM for the boot GDT");
+	if (user && rv_x86_setup_user_tss(vm))
+		return -ENOSPC;
 	pml4 = rv_mem_gpa_to_hva(&vm->mem, RV_X86_PML4_ADDR, 4096);
 	pdpt = rv_mem_gpa_to_hva(&vm->mem, RV_X86_PDPT_ADDR, 4096);
 	pd = rv_mem_gpa_to_hva(&vm->mem, RV_X86_PD_ADDR, 4 * 4096);
@@ -75,23 +128,26 @@ int rv_x86_setup_boot_tables(struct rv_vm *vm)
 	/* Identity-map the first 4 GiB with 2 MiB pages (present|rw|ps). */
 	memset(pml4, 0, 4096);
 	memset(pdpt, 0, 4096);
-	pml4[0] = RV_X86_PDPT_ADDR | 0x3;
+	pml4[0] = RV_X86_PDPT_ADDR | flags;
 	for (int i = 0; i < 4; i++)
-		pdpt[i] = (RV_X86_PD_ADDR + i * 4096) | 0x3;
+		pdpt[i] = (RV_X86_PD_ADDR + i * 4096) | flags;
 	for (uint64_t i = 0; i < 4 * 512; i++)
-		pd[i] = (i << 21) | 0x83;
+		pd[i] = (i << 21) | flags | X86_PTE_PS;
 	return 0;
 }
 
 static struct kvm_segment rv_seg(uint16_t sel, uint8_t type, bool code64)
 {
+	uint8_t dpl = sel & RV_SEL_RPL3;
+
 	return (struct kvm_segment){
 		.base = 0, .limit = 0xffffffff, .selector = sel, .type = type,
-		.present = 1, .dpl = 0, .db = !code64, .s = 1, .l = code64, .g = 1,
+		.present = 1, .dpl = dpl, .db = !code64, .s = 1, .l = code64, .g = 1,
 	};
 }
 
-static int rv_x86_set_sregs(struct rv_vcpu *vcpu, bool long_mode)
+/* @user: CPL3 (long mode only), with the DPL 3 segments. */
+static int rv_x86_set_sregs(struct rv_vcpu *vcpu, bool long_mode, bool user)
 {
 	struct kvm_sregs s;
 	int ret;
@@ -100,17 +156,24 @@ static int rv_x86_set_sregs(struct rv_vcpu *vcpu, bool long_mode)
 	if (ret)
 		return ret;
 	s.gdt.base = RV_X86_GDT_ADDR;
-	s.gdt.limit = 8 * 8 - 1;
+	s.gdt.limit = RV_GDT_ENTRIES * 8 - 1;
 	s.idt.base = 0;
 	s.idt.limit = 0;
 	s.ds = s.es = s.fs = s.gs = s.ss = rv_seg(RV_GDT_DATA, 0x3, false);
 	s.tr = (struct kvm_segment){
-		.base = 0, .limit = 0x67, .selector = RV_GDT_TSS, .type = 0xb,
-		.present = 1,
+		.base = user ? RV_X86_USER_TSS_ADDR : 0,
+		.limit = user ? RV_TSS_USER_LIMIT : RV_TSS_SIZE - 1,
+		.selector = RV_GDT_TSS, .type = 0xb, .present = 1,
 	};
 	s.ldt = (struct kvm_segment){ .type = 0x2, .present = 1, .unusable = 1 };
 	if (long_mode) {
 		s.cs = rv_seg(RV_GDT_CODE64, 0xb, true);
+		if (user) {
+			/* CPL = CS.RPL = SS.DPL = 3 (SDM 5.5; SVM takes it from SS). */
+			s.cs = rv_seg(RV_GDT_USER_CODE64 | RV_SEL_RPL3, 0xb, true);
+			s.ds = s.es = s.fs = s.gs = s.ss =
+				rv_seg(RV_GDT_USER_DATA | RV_SEL_RPL3, 0x3, false);
+		}
 		s.cr3 = RV_X86_PML4_ADDR;
 		s.cr4 = X86_CR4_PAE;
 		s.cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_PG;
@@ -173,11 +236,33 @@ static int rv_x86_set_lapic(struct rv_vcpu *vcpu)
 	return rv_kvm_ioctl(vcpu->fd, KVM_SET_LAPIC, &l);
 }
 
+/*
+ * The entry segments, unprivileged if asked for. A KVM that refuses CPL3
+ * entry state in KVM_SET_SREGS gets the same code at CPL0 (it runs there
+ * too, only slower where CPL0 is emulated): every vCPU then, as the
+ * first one decides, and vm->guest_user_mode says so.
+ */
+static int rv_x86_set_user_sregs(struct rv_vcpu *vcpu, struct rv_x86_vm *x86)
+{
+	int ret;
+
+	if (!x86->user_mode)
+		return rv_x86_set_sregs(vcpu, x86->entry_64, false);
+	ret = rv_x86_set_sregs(vcpu, x86->entry_64, true);
+	if (ret != -EINVAL || vcpu->id != 0)
+		return ret;
+	rv_debug("KVM refused CPL3 entry state: raw guest code runs at CPL0");
+	rv_err_clear();
+	x86->user_mode = false;
+	vcpu->vm->guest_user_mode = false;
+	return rv_x86_set_sregs(vcpu, x86->entry_64, false);
+}
+
 int rv_arch_vcpu_init(struct rv_vcpu *vcpu)
 {
 	struct rv_x86_vm *x86 = rv_x86_vm(vcpu->vm);
 	struct kvm_fpu fpu = { .fcw = 0x37f, .mxcsr = 0x1f80 };
-	struct kvm_regs regs = { .rflags = 0x2 };
+	struct kvm_regs regs = { .rflags = X86_RFLAGS_FIXED };
 	bool enters = vcpu->id == 0 || x86->all_vcpus_enter;
 	int ret;
 
@@ -202,9 +287,11 @@ int rv_arch_vcpu_init(struct rv_vcpu *vcpu)
 	 */
 	if (!enters)
 		return 0;
-	ret = rv_x86_set_sregs(vcpu, x86->entry_64);
+	ret = rv_x86_set_user_sregs(vcpu, x86);
 	if (ret)
 		return ret;
+	if (x86->user_mode)
+		regs.rflags |= X86_RFLAGS_IOPL3;
 	regs.rip = x86->entry;
 	regs.rsi = x86->boot_params;
 	regs.rdi = vcpu->id;

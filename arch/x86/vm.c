@@ -226,6 +226,7 @@ out_close:
 int rv_arch_load(struct rv_vm *vm)
 {
 	const struct rv_vm_config *cfg = vm->cfg;
+	struct rv_x86_vm *x86 = rv_x86_vm(vm);
 	uint64_t rsdp = 0;
 	int ret;
 
@@ -235,7 +236,10 @@ int rv_arch_load(struct rv_vm *vm)
 	ret = rv_x86_build_acpi(vm, &rsdp);
 	if (ret)
 		return rv_err_wrap(ret, "ACPI tables");
-	ret = rv_x86_setup_boot_tables(vm);
+	/* Only raw code can run unprivileged: a kernel needs CPL0. */
+	x86->user_mode = !cfg->kernel && cfg->guest_code && cfg->guest_user_mode;
+	vm->guest_user_mode = x86->user_mode;
+	ret = rv_x86_setup_boot_tables(vm, x86->user_mode);
 	if (ret)
 		return ret;
 	if (rv_mem_write(&vm->mem, RV_X86_RESET_VECTOR, rv_x86_reset_stub_start,
@@ -249,6 +253,21 @@ int rv_arch_load(struct rv_vm *vm)
 	}
 	return rv_x86_load_raw(vm, rv_x86_builtin_guest_start,
 			       rv_x86_builtin_guest_end - rv_x86_builtin_guest_start);
+}
+
+extern const uint8_t rv_x86_bench_guest_start[], rv_x86_bench_guest_end[];
+
+/* bench-guest.S; the sinks go where no platform device is (layout.h). */
+int rv_arch_bench_guest(struct rv_arch_bench_guest *g)
+{
+	*g = (struct rv_arch_bench_guest){
+		.code = rv_x86_bench_guest_start,
+		.len = rv_x86_bench_guest_end - rv_x86_bench_guest_start,
+		.params_gpa = RV_X86_BENCH_PARAMS_ADDR,
+		.mmio_base = RV_X86_DEVICE_MMIO_ADDR,
+		.pio_base = RV_X86_BENCH_PIO_BASE,
+	};
+	return 0;
 }
 
 /* Nothing on x86 needs all vCPUs at once: the LAPICs come with them. */

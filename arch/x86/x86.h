@@ -15,6 +15,7 @@ struct rv_x86_vm {
 	bool entry_64; /* long mode (else 32-bit flat protected mode) */
 	uint64_t boot_params; /* RSI/ESI at entry, 0 for raw guest code */
 	bool all_vcpus_enter; /* raw guest code: every vCPU starts at entry */
+	bool user_mode; /* raw guest code entered at CPL3 (guest_user_mode) */
 	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID, fetched once */
 };
 
@@ -22,8 +23,11 @@ static inline struct rv_x86_vm *rv_x86_vm(struct rv_vm *vm);
 
 /* CPUID for one vCPU: supported CPUID with a consistent topology. */
 int rv_x86_cpuid_init(struct rv_vcpu *vcpu, unsigned int nr_cpus);
-/* Build the boot GDT and identity page tables in guest memory. */
-int rv_x86_setup_boot_tables(struct rv_vm *vm);
+/*
+ * Build the boot GDT and identity page tables in guest memory; @user: the
+ * pages user-accessible, for raw code entered at CPL3.
+ */
+int rv_x86_setup_boot_tables(struct rv_vm *vm, bool user);
 
 #include "../../vmm/vm.h"
 

@@ -10,7 +10,8 @@
 #                                 the polled printk console even if the tty
 #                                 path is broken)
 #   rv.test=<action> on the kernel command line selects what to do next;
-#                                 pfnmap also takes rv.pfn=<guest address>.
+#                                 pfnmap also takes rv.pfn=<guest address>,
+#                                 spew rv.spew=<bytes>.
 
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 
@@ -77,6 +78,25 @@ case "$action" in
     uptime)
         read -r up _ < /proc/uptime
         echo "RINGVMM-UPTIME $up"
+        off
+        ;;
+    spew)
+        # The console benchmark (bench/console_bench.sh): rv.spew=N bytes
+        # (a multiple of 64) of 64-byte lines through the tty and the UART,
+        # between two markers, output post-processing off so that L1 can
+        # check them byte for byte against the same `yes | head -c N`.
+        n=0
+        # shellcheck disable=SC2013
+        for arg in $(cat /proc/cmdline); do
+            case "$arg" in
+                rv.spew=*) n=${arg#rv.spew=} ;;
+            esac
+        done
+        echo 1 > /proc/sys/kernel/printk
+        stty -F /dev/console -opost
+        echo "RINGVMM-SPEW-BEGIN"
+        yes "ringvmm console benchmark: 64-byte lines through the 8250 UART." | head -c "$n"
+        echo "RINGVMM-SPEW-END"
         off
         ;;
     pfnmap)

@@ -2,7 +2,7 @@
 /*
  * Description: command-line parsing (vmm/cli.c), a pure function of argv.
  * The defaults, every run option in both "--opt value" and "--opt=value"
- * forms (--coalesce and --coalesce-flush-us included), the caps / help /
+ * forms (--coalesce and --coalesce-flush-us included), the caps / bench / help /
  * version commands, and each kind of bad input:
  * -EINVAL with a one-line message in rv_err_msg() that names what was wrong.
  * The error context is cleared before every case.
@@ -313,6 +313,28 @@ static void test_caps(void **state)
 	expect_error(parse("caps", "--json=1", NULL), "unknown option", NULL);
 }
 
+/* bench: the command and its sub-command; its options are test_bench.c's. */
+static void test_bench(void **state)
+{
+	expect_ok(parse("bench", "coalesce", NULL));
+	assert_int_equal(cli.cmd, RV_CMD_BENCH);
+	assert_int_equal(cli.bench.nr_modes, RV_BENCH_NR_MODES);
+	expect_ok(parse("bench", "coalesce", "--mode", "off", "--writes=10", "--json", NULL));
+	assert_int_equal(cli.bench.nr_modes, 1);
+	assert_int_equal(cli.bench.writes, 10);
+	assert_int_equal(cli.bench.format, RV_BENCH_JSON);
+	expect_ok(parse("bench", "--help", NULL));
+	assert_true(cli.bench.help);
+	expect_ok(parse("bench", "coalesce", "-h", NULL));
+	assert_true(cli.bench.help);
+	expect_error(parse("bench", NULL), "bench", "which benchmark", NULL);
+	expect_error(parse("bench", "boot", NULL), "bench", "unknown benchmark", "boot", NULL);
+	expect_error(parse("bench", "coalesce", "--kernel", "k", NULL), "unknown option",
+		     "--kernel", NULL);
+	expect_error(parse("bench", "coalesce", "--cpus", "0", NULL), "--cpus 0", NULL);
+	assert_non_null(strstr(rv_cli_usage, "ringvmm bench coalesce"));
+}
+
 static void test_help_version(void **state)
 {
 	static const char *const help[] = { "--help", "-h", "help" };
@@ -420,6 +442,7 @@ int main(void)
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_needs_kernel),
 		cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_bench),
 		cmocka_unit_test(test_help_version),
 	};
 
