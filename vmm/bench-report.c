@@ -184,7 +184,7 @@ static void rv_bench_describe(const struct rv_bench *b, const struct rv_bench_ho
 static void rv_bench_table_row(const struct rv_bench *b, const struct rv_bench_row *w, FILE *out)
 {
 	const struct rv_bench_summary *m = w->m;
-	char dev[16], speedup[16];
+	char dev[24], speedup[16]; /* "sink" + any int + "/p" fits in 24 */
 
 	if (w->device < 0)
 		snprintf(dev, sizeof(dev), "all");
