@@ -288,6 +288,39 @@ void rv_vm_destroy(struct rv_vm *vm)
 		close(vm->kvm_fd);
 }
 
+/* --stats (text): the per-device view of coalescing, one row per device. */
+static void rv_vm_print_coalesce_table(struct rv_vm *vm, FILE *out)
+{
+	bool header = false;
+
+	for (struct rv_device *d = vm->env.devices; d; d = d->next) {
+		struct rv_coalesce_stats s;
+
+		if (!d->coalesce)
+			continue;
+		if (!header) {
+			fprintf(out, "\ncoalescing per device (mode %s):\n"
+				     "%-12s %6s %10s %9s %8s %10s %9s %9s %9s %9s %9s\n",
+				rv_coalesce_mode_name(rv_coalesce_mode(vm->coalesce)), "device",
+				"ring", "coalesced", "exits", "drains", "high-water", "ring-full",
+				"doorbells", "p50 us", "p99 us", "max us");
+			header = true;
+		}
+		rv_coalesce_stats_snapshot(d->coalesce, &s);
+		fprintf(out, "%-12s %6u %10" PRIu64 " %9" PRIu64 " %8" PRIu64 " %10" PRIu64
+			" %9" PRIu64 " %9" PRIu64, d->name, d->coalesce->ring->nr_entries,
+			s.coalesced_writes, s.ordinary_exits, s.drains, s.ring_high_water,
+			s.ring_full_fallbacks, s.doorbells);
+		if (s.latency.count)
+			fprintf(out, " %9.1f %9.1f %9.1f\n",
+				rv_latency_percentile(&s.latency, 50) / 1000.0,
+				rv_latency_percentile(&s.latency, 99) / 1000.0,
+				s.latency.max_ns / 1000.0);
+		else
+			fprintf(out, " %9s %9s %9s\n", "-", "-", "-");
+	}
+}
+
 void rv_vm_print_stats(struct rv_vm *vm, FILE *out, bool json)
 {
 	bool first = true;
@@ -336,5 +369,6 @@ void rv_vm_print_stats(struct rv_vm *vm, FILE *out, bool json)
 		fputs("coalescing: ", out);
 		rv_coalesce_engine_json(vm->coalesce, out);
 		fputc('\n', out);
+		rv_vm_print_coalesce_table(vm, out);
 	}
 }

@@ -65,6 +65,15 @@ expect_status "built-in guest" 0 "$RINGVMM" run
 grep -q 'ringvmm built-in guest' "$TMP/out" && ok "built-in guest banner on stdout" || not_ok "banner missing: $(head -c 200 "$TMP/out")"
 expect_status "built-in guest, 2 vCPUs, --stats=json" 0 "$RINGVMM" run --cpus 2 --stats=json
 tail -n 1 "$TMP/err" | python3 -m json.tool >/dev/null && ok "--stats=json prints JSON" || not_ok "--stats=json output"
+# --stats (text) ends with the per-device table: the UART's 67-byte banner,
+# every byte coalesced (the guest polls LSR between them, which flushes).
+expect_status "built-in guest, --stats" 0 "$RINGVMM" run --stats
+if grep -q '^coalescing per device (mode per-device):' "$TMP/err" &&
+    grep -Eq '^ttyS0 +256 +67 ' "$TMP/err"; then
+    ok "--stats prints the per-device coalescing table"
+else
+    not_ok "--stats table: $(tail -n 3 "$TMP/err")"
+fi
 
 # ud2 at CPL0 with no IDT: the guest dies, ringvmm says why and exits 1.
 mk_elf "$TMP/die.elf" "0f0b"
