@@ -158,6 +158,15 @@ struct rv_serial {
 	struct rv_coalesce_device cdev;
 	struct rv_coalesce_ring tx_ring;
 	struct rv_coalesce_entry tx_entries[UART_COALESCE_ENTRIES];
+	/*
+	 * Bytes of coalesced THR writes not yet written to the console: a
+	 * drain writes them out with one rv_console_write() at its end
+	 * (rv_serial_coalesced_end), not one per byte. Under lock; tx_defer
+	 * is set while a coalesced write is handled.
+	 */
+	bool tx_defer;
+	unsigned int tx_batch_len;
+	uint8_t tx_batch[UART_COALESCE_ENTRIES];
 };
 
 static bool rv_serial_fifo_on(const struct rv_serial *s)
@@ -284,16 +293,36 @@ static void rv_serial_loopback(struct rv_serial *s, uint8_t c)
 		s->rx_fifo[s->rx_head] = c;
 }
 
+/* Lock held: send @len bytes to the console, counting them. */
+static void rv_serial_send(struct rv_serial *s, const uint8_t *buf, unsigned int len)
+{
+	if (rv_console_write(s->con, buf, len))
+		s->tx_errors += len;
+	else
+		s->tx_bytes += len;
+}
+
+/* Lock held: what coalesced writes left in tx_batch goes out first. */
+static void rv_serial_send_batch(struct rv_serial *s)
+{
+	if (s->tx_batch_len)
+		rv_serial_send(s, s->tx_batch, s->tx_batch_len);
+	s->tx_batch_len = 0;
+}
+
 static void rv_serial_write_thr(struct rv_serial *s, uint8_t c)
 {
 	if (s->mcr & UART_MCR_LOOP) {
 		/* The serial output is held marking: nothing leaves. */
 		rv_serial_loopback(s, c);
+	} else if (s->con && s->tx_defer) {
+		if (s->tx_batch_len == sizeof(s->tx_batch))
+			rv_serial_send_batch(s);
+		s->tx_batch[s->tx_batch_len++] = c;
 	} else if (s->con) {
-		if (rv_console_write(s->con, &c, 1))
-			s->tx_errors++;
-		else
-			s->tx_bytes++;
+		/* In the order the device took them: deferred bytes first. */
+		rv_serial_send_batch(s);
+		rv_serial_send(s, &c, 1);
 	}
 	/* Written (clears THRE) and sent at once: THR is empty again. */
 	s->thre_pending = true;
@@ -411,16 +440,11 @@ static void rv_serial_read(void *opaque, uint64_t off, void *data,
 	*(uint8_t *)data = v;
 }
 
-static void rv_serial_write(void *opaque, uint64_t off, const void *data,
-			    unsigned int len)
+/* Lock held. */
+static void rv_serial_write_locked(struct rv_serial *s, uint64_t off, uint8_t v)
 {
-	struct rv_serial *s = opaque;
-	uint8_t v = *(const uint8_t *)data;
-	bool dlab;
+	bool dlab = s->lcr & UART_LCR_DLAB;
 
-	(void)len;
-	pthread_mutex_lock(&s->lock);
-	dlab = s->lcr & UART_LCR_DLAB;
 	switch (off & (UART_LEN - 1)) {
 	case UART_RBR:
 		if (dlab)
@@ -452,6 +476,16 @@ static void rv_serial_write(void *opaque, uint64_t off, const void *data,
 		break;
 	}
 	rv_serial_update_irq(s);
+}
+
+static void rv_serial_write(void *opaque, uint64_t off, const void *data,
+			    unsigned int len)
+{
+	struct rv_serial *s = opaque;
+
+	(void)len;
+	pthread_mutex_lock(&s->lock);
+	rv_serial_write_locked(s, off, *(const uint8_t *)data);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -463,9 +497,10 @@ static const struct rv_bus_ops rv_serial_bus_ops = {
 
 /*
  * A THR write the kernel coalesced: handled by the very function a write
- * through the bus reaches, under the same lock. The engine only delivers
- * entries that lie wholly inside the 1-byte zone, so this is a 1-byte
- * write at offset 0, which with DLAB set is a DLL write, as on the bus.
+ * through the bus reaches, under the same lock, except that its byte waits
+ * in tx_batch for the end of the drain. The engine only delivers entries
+ * that lie wholly inside the 1-byte zone, so this is a 1-byte write at
+ * offset 0, which with DLAB set is a DLL write, as on the bus.
  */
 static void rv_serial_coalesced_write(void *opaque, const struct rv_coalesce_entry *e)
 {
@@ -473,7 +508,21 @@ static void rv_serial_coalesced_write(void *opaque, const struct rv_coalesce_ent
 	uint8_t data[sizeof(e->data)];
 
 	memcpy(data, &e->data, sizeof(data)); /* little-endian, as on the bus */
-	rv_serial_write(s, e->addr - s->base, data, e->len);
+	pthread_mutex_lock(&s->lock);
+	s->tx_defer = true;
+	rv_serial_write_locked(s, e->addr - s->base, data[0]);
+	s->tx_defer = false;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* The end of a drain: its bytes go to the console in one write. */
+static void rv_serial_coalesced_end(void *opaque)
+{
+	struct rv_serial *s = opaque;
+
+	pthread_mutex_lock(&s->lock);
+	rv_serial_send_batch(s);
+	pthread_mutex_unlock(&s->lock);
 }
 
 /*
@@ -508,6 +557,7 @@ static void rv_serial_coalesce_setup(struct rv_serial *s, struct rv_device_env *
 		.name = s->dev.name,
 		.ring = &s->tx_ring,
 		.handle = rv_serial_coalesced_write,
+		.handle_end = rv_serial_coalesced_end,
 		.opaque = s,
 	};
 	ret = rv_coalesce_ring_init(&s->tx_ring, s->tx_entries, UART_COALESCE_ENTRIES);

@@ -188,22 +188,42 @@ static struct rv_coalesce_zone *rv_zone_find(struct rv_coalesce *c, bool pio,
 
 /* ---- handling ---- */
 
-static void rv_coalesce_handle(struct rv_coalesce_device *dev,
-			       const struct rv_coalesce_entry *e)
+/* Entries handled before the device's handle_end() and the latency stamps. */
+#define RV_COALESCE_BATCH 64
+
+/*
+ * Handle @nr entries as one batch: each through handle(), then the
+ * device's handle_end(); only then is the work done, so each entry's
+ * latency is taken after it.
+ */
+static void rv_coalesce_handle_batch(struct rv_coalesce_device *dev,
+				     const struct rv_coalesce_entry *e, unsigned int nr)
 {
 	uint64_t now;
 
-	dev->handle(dev->opaque, e);
+	for (unsigned int i = 0; i < nr; i++)
+		dev->handle(dev->opaque, &e[i]);
+	if (dev->handle_end)
+		dev->handle_end(dev->opaque);
 	now = rv_now_ns();
-	rv_latency_add(&dev->stats.latency, now > e->seen_ns ? now - e->seen_ns : 0);
+	for (unsigned int i = 0; i < nr; i++)
+		rv_latency_add(&dev->stats.latency, now > e[i].seen_ns ? now - e[i].seen_ns : 0);
 }
 
 /* Flush lock held. */
 static void rv_coalesce_flush_locked(struct rv_coalesce_device *dev)
 {
-	struct rv_coalesce_entry e;
-	uint32_t budget, n = 0;
+	struct rv_coalesce_entry batch[RV_COALESCE_BATCH];
+	uint32_t budget, n = 0, nr = 0;
 
+	/*
+	 * Popped entries leave the ring before they are handled: flushing
+	 * says so to rv_coalesce_has_work(), which must not take a ring
+	 * emptied by a flush still under way for work done. Set before the
+	 * first pop (whose release store of head publishes it) and cleared
+	 * after the last handling.
+	 */
+	__atomic_store_n(&dev->flushing, true, __ATOMIC_RELAXED);
 	/*
 	 * An exchange, not a store: the producer pushes, then sets pending.
 	 * Either our read-modify-write sees its true (and synchronises with
@@ -214,12 +234,19 @@ static void rv_coalesce_flush_locked(struct rv_coalesce_device *dev)
 	(void)__atomic_exchange_n(&dev->pending, false, __ATOMIC_ACQ_REL);
 	/* What is there now: a producer that keeps pushing cannot starve us. */
 	budget = rv_coalesce_ring_count(dev->ring);
-	while (n < budget && rv_coalesce_ring_pop(dev->ring, &e)) {
-		rv_coalesce_handle(dev, &e);
+	while (n < budget && rv_coalesce_ring_pop(dev->ring, &batch[nr])) {
 		n++;
+		if (++nr == RV_COALESCE_BATCH) {
+			rv_coalesce_handle_batch(dev, batch, nr);
+			nr = 0;
+		}
 	}
+	if (nr)
+		rv_coalesce_handle_batch(dev, batch, nr);
 	if (n)
 		dev->stats.drains++;
+	/* Release: whoever sees it clear also sees the handling done. */
+	__atomic_store_n(&dev->flushing, false, __ATOMIC_RELEASE);
 }
 
 void rv_coalesce_device_flush(struct rv_coalesce_device *dev)
@@ -270,7 +297,7 @@ void rv_coalesce_route(struct rv_coalesce *c, struct rv_coalesce_entry *e)
 	dev->stats.ring_full_fallbacks++;
 	pthread_mutex_lock(&dev->flush_lock);
 	rv_coalesce_flush_locked(dev);
-	rv_coalesce_handle(dev, e);
+	rv_coalesce_handle_batch(dev, e, 1);
 	pthread_mutex_unlock(&dev->flush_lock);
 }
 
@@ -304,10 +331,18 @@ void rv_coalesce_drain(struct rv_coalesce *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
+/*
+ * Entries to handle, or a flush handling some: either way the caller must
+ * flush (and so wait, on the flush lock) to see them handled. The ring
+ * count comes before flushing: a count that missed an entry because a
+ * flush popped it acquired that flush's head store, and so sees flushing
+ * set, unless the flush has finished with it.
+ */
 bool rv_coalesce_has_work(struct rv_coalesce_device *dev)
 {
 	return __atomic_load_n(&dev->pending, __ATOMIC_ACQUIRE) ||
-	       rv_coalesce_ring_count(dev->ring);
+	       rv_coalesce_ring_count(dev->ring) ||
+	       __atomic_load_n(&dev->flushing, __ATOMIC_ACQUIRE);
 }
 
 void rv_coalesce_wake(struct rv_coalesce *c)

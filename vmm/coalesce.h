@@ -104,6 +104,14 @@ struct rv_coalesce_device {
 	 * call back into the engine. @e lies wholly inside one of its zones.
 	 */
 	void (*handle)(void *opaque, const struct rv_coalesce_entry *e);
+	/*
+	 * Optional: called after each batch of handle() calls (a drain, or a
+	 * ring-full fallback), under the same locks. A device may defer the
+	 * outside effects of its handled writes to here, so that a batch
+	 * costs one system call rather than one per write (the UART writes
+	 * its console output here). Latency is measured after it returns.
+	 */
+	void (*handle_end)(void *opaque);
 	void *opaque;
 
 	/* Engine-owned. */
@@ -111,6 +119,7 @@ struct rv_coalesce_device {
 	struct rv_coalesce *engine;
 	struct rv_coalesce_stats stats;
 	bool pending; /* entries queued for the loop to process */
+	bool flushing; /* a flush holds entries it popped but has not handled */
 	int doorbell_fd; /* eventfd KVM signals on a doorbell write, or -1 */
 	struct rv_loop_watch doorbell_watch;
 	uint64_t doorbell_addr;

@@ -94,6 +94,16 @@ static void tdev_handle(void *opaque, const struct rv_coalesce_entry *e)
 	tdev_access(opaque, true, true, e->addr, e->data);
 }
 
+static void tdev_end(void *opaque)
+{
+	struct tdev *d = opaque;
+
+	pthread_mutex_lock(&d->lock);
+	if (d->ends < LOG_MAX)
+		d->end_at[d->ends++] = d->nr;
+	pthread_mutex_unlock(&d->lock);
+}
+
 static void tdev_read(void *opaque, uint64_t off, void *data, unsigned int len)
 {
 	struct tdev *d = opaque;
@@ -125,7 +135,8 @@ static void tdev_init(struct fx *f, struct tdev *d, const char *name, bool pio,
 	pthread_mutex_init(&d->lock, NULL);
 	assert_int_equal(rv_coalesce_ring_init(&d->ring, d->mem, ring), 0);
 	d->cdev = (struct rv_coalesce_device){
-		.name = d->dev.name, .ring = &d->ring, .handle = tdev_handle, .opaque = d,
+		.name = d->dev.name, .ring = &d->ring, .handle = tdev_handle,
+		.handle_end = tdev_end, .opaque = d,
 	};
 	assert_int_equal(rv_coalesce_device_add(f->c, &d->cdev), 0);
 	assert_int_equal(rv_coalesce_zone_add(&d->cdev, base, zone_len, pio), 0);

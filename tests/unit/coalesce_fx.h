@@ -55,11 +55,13 @@ struct tdev {
 	struct rv_device dev;
 	struct rv_coalesce_device cdev;
 	struct rv_coalesce_ring ring;
-	struct rv_coalesce_entry mem[64];
+	struct rv_coalesce_entry mem[128];
 	uint64_t base;
 	pthread_mutex_t lock; /* the device's own lock: after the flush lock */
 	struct rec log[LOG_MAX];
 	unsigned int nr;
+	/* handle_end() calls: how many, and nr at each (the batches). */
+	unsigned int ends, end_at[LOG_MAX];
 	/* Threaded tests: check the order instead of logging. */
 	bool checking;
 	uint64_t mask, handled, written, bad_order, stale_reads;
@@ -77,7 +79,7 @@ struct fx {
 	struct rv_exit_ctx ctx;
 };
 
-/* A's device ring holds @a_ring entries (a power of two up to 64). */
+/* A's device ring holds @a_ring entries (a power of two up to 128). */
 struct fx *fx_new(enum rv_coalesce_mode mode, uint32_t a_ring, bool with_loop);
 void fx_free(struct fx *f);
 

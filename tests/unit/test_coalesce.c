@@ -247,6 +247,9 @@ static void test_order_per_device(void **state)
 	assert_int_equal(f->a.cdev.stats.drains, 1);
 	assert_int_equal(f->a.cdev.stats.ring_high_water, 2);
 	assert_int_equal(f->a.cdev.stats.latency.count, 2);
+	/* One drain, one batch: handle_end() after both writes. */
+	assert_int_equal(f->a.ends, 1);
+	assert_int_equal(f->a.end_at[0], 2);
 	fx_free(f);
 }
 
@@ -307,6 +310,33 @@ static void test_ring_full_fallback(void **state)
 	assert_int_equal(f->a.cdev.stats.ring_high_water, 4);
 	assert_int_equal(f->a.cdev.stats.latency.count, 10);
 	assert_int_equal(f->kring->first, 7);
+	/* Each batch ends before the next is handled: 0-3 | 4 | 5-8 | 9. */
+	assert_int_equal(f->a.ends, 4);
+	assert_int_equal(f->a.end_at[0], 4);
+	assert_int_equal(f->a.end_at[1], 5);
+	assert_int_equal(f->a.end_at[2], 9);
+	assert_int_equal(f->a.end_at[3], 10);
+	fx_free(f);
+}
+
+/* A drain of 100 entries: batches of RV_COALESCE_BATCH (64), in order. */
+static void test_handle_end_batches(void **state)
+{
+	struct fx *f = fx_new(RV_COALESCE_PER_DEVICE, 128, false);
+
+	for (uint64_t i = 0; i < 100; i++)
+		assert_true(kernel_write(f, true, A_PORT, i, 1));
+	rv_coalesce_flush_all(f->c);
+	assert_int_equal(f->a.nr, 100);
+	for (uint64_t i = 0; i < 100; i++)
+		expect_rec(&f->a, i, true, true, A_PORT, i);
+	assert_int_equal(f->a.ends, 2);
+	assert_int_equal(f->a.end_at[0], 64);
+	assert_int_equal(f->a.end_at[1], 100);
+	assert_int_equal(f->a.cdev.stats.drains, 1);
+	assert_int_equal(f->a.cdev.stats.latency.count, 100);
+	/* Nothing handled, no batch: B had no writes. */
+	assert_int_equal(f->b.ends, 0);
 	fx_free(f);
 }
 
@@ -424,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_order_vm_ring),
 		cmocka_unit_test(test_order_off),
 		cmocka_unit_test(test_ring_full_fallback),
+		cmocka_unit_test(test_handle_end_batches),
 		cmocka_unit_test(test_kernel_ring_full_exit),
 		cmocka_unit_test(test_corrupt_indices),
 		cmocka_unit_test(test_latency),
