@@ -83,6 +83,9 @@ void rv_arch_vcpu_dump(struct rv_vcpu *vcpu, FILE *out);
  * bench-sinks it writes to: RV_BENCH_MAX_DEVICES of them, 4 KiB apart in
  * MMIO from @mmio_base, 0x400 ports apart from @pio_base (0: the arch has
  * no port space). -ENOTSUP, with a message, where the arch has none.
+ * The privilege levels it can run at, for the report: @user_level where
+ * the arch can run it unprivileged (rv_vm_config.guest_user_mode; NULL:
+ * it cannot), else @kernel_level.
  */
 struct rv_arch_bench_guest {
 	const uint8_t *code;
@@ -90,6 +93,8 @@ struct rv_arch_bench_guest {
 	uint64_t params_gpa;
 	uint64_t mmio_base;
 	uint64_t pio_base;
+	const char *user_level;
+	const char *kernel_level;
 };
 int rv_arch_bench_guest(struct rv_arch_bench_guest *g);
 

@@ -17,11 +17,21 @@
  *           the VMM flushes d first) and expect n; else write it to ERROR
  *         every DOORBELL countdown writes: write DOORBELL of d
  *   read COUNT(i) of every device, expect writes (else ERROR)
- *   add one to DONE; MARK on device 0
- *   vCPU 0: wait until DONE == nr_cpus, then power off; others spin
+ *   MARK on device 0; count itself done (below)
+ *   vCPU 0: wait until all nr_cpus are done, then power off; others spin
  *
  * The two countdowns run across devices (they count this vCPU's writes).
  * A countdown of ~0 never expires.
+ *
+ * Counting done takes one of two forms, and vCPU 0 waits on the same one:
+ * - DONE: add one with an atomic instruction (x86: lock inc);
+ * - CPU_DONE: store 1 to the word of its own, CPU_DONE(i), for a guest
+ *   that has no atomics on its memory (arm64 with the MMU off: every
+ *   access is Device-nGnRnE, where exclusives and LSE atomics need not
+ *   work).
+ * Either comes after the last MARK, whose exit has returned by then, so
+ * vCPU 0 powers off only once every MARK has been handled.
+ * The VMM zeroes both and reads neither.
  */
 #ifndef RV_BENCH_GUEST_H
 #define RV_BENCH_GUEST_H
@@ -32,7 +42,7 @@
 #define RV_BENCH_P_READ_RELOAD 0x18 /* writes between two reads; ~0: none */
 #define RV_BENCH_P_DB_RELOAD 0x20 /* writes between two doorbells; ~0: none */
 #define RV_BENCH_P_NR_CPUS 0x28
-#define RV_BENCH_P_DONE 0x30 /* vCPUs done: the guest adds, with lock */
+#define RV_BENCH_P_DONE 0x30 /* vCPUs done: the guest adds, atomically */
 #define RV_BENCH_P_DEVICES 0x40 /* the device table: */
 #define RV_BENCH_P_DEV_SIZE 16 /*   per device: base, kind */
 #define RV_BENCH_P_DEV_BASE 0 /*   MMIO address or first port */
@@ -42,7 +52,10 @@
 #define RV_BENCH_DEV_PIO 1 /* a bench-sink in port space: 4-byte registers */
 
 #define RV_BENCH_MAX_DEVICES 16
+/* After the device table: one word per vCPU, set to 1 when it is done. */
+#define RV_BENCH_P_CPU_DONE (RV_BENCH_P_DEVICES + RV_BENCH_MAX_DEVICES * RV_BENCH_P_DEV_SIZE)
+#define RV_BENCH_P_MAX_CPUS 64 /* one per stream (RV_BENCH_SINK_STREAMS) */
 /* The parameters fit in this much guest memory. */
-#define RV_BENCH_PARAMS_SIZE (RV_BENCH_P_DEVICES + RV_BENCH_MAX_DEVICES * RV_BENCH_P_DEV_SIZE)
+#define RV_BENCH_PARAMS_SIZE (RV_BENCH_P_CPU_DONE + RV_BENCH_P_MAX_CPUS * 8)
 
 #endif

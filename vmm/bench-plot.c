@@ -62,13 +62,13 @@ static int rv_bench_plot_script(const struct rv_bench *b, const char *path,
 		png ? "pngcairo" : "svg dynamic background rgb 'white'");
 	fprintf(f, "set output '%s'\n", out);
 	fprintf(f, "set multiplot layout 1,2 title \"ringvmm bench coalesce: %u %s device%s, "
-		   "%u vCPU%s, %llu writes each, burst %llu, %s\\nhot loop at CPL%d, "
+		   "%u vCPU%s, %llu writes each, burst %llu, %s\\nhot loop at %s, "
 		   "median of %u run%s (error bars: smallest to largest)\"\n",
 		o->devices, o->space == RV_BENCH_SPACE_PIO ? "PIO" :
 			    o->space == RV_BENCH_SPACE_MIXED ? "MMIO/PIO" : "MMIO",
 		o->devices > 1 ? "s" : "", o->cpus, o->cpus > 1 ? "s" : "",
 		(unsigned long long)o->writes, (unsigned long long)o->burst,
-		o->read_every ? "reads" : "no reads", b->user_mode ? 3 : 0, o->repeat,
+		o->read_every ? "reads" : "no reads", rv_bench_level(b), o->repeat,
 		o->repeat > 1 ? "s" : "");
 	fprintf(f, "set style fill solid 0.6 border -1\n"
 		   "set grid ytics\n"

@@ -33,7 +33,7 @@ static void rv_bench_host(struct rv_bench_host *h)
 {
 	static const char *const kvms[] = { "kvm_pvm", "kvm_intel", "kvm_amd" };
 	struct utsname u;
-	char line[256];
+	char line[256], impl[32] = "", part[32] = "";
 	FILE *f;
 
 	memset(h, 0, sizeof(*h));
@@ -43,16 +43,24 @@ static void rv_bench_host(struct rv_bench_host *h)
 	while (f && fgets(line, sizeof(line), f)) {
 		char *v = strchr(line, ':');
 
-		/* x86 says "model name", arm64 only "CPU part" and friends. */
-		if (v && (!strncmp(line, "model name", 10) || !strncmp(line, "Model", 5))) {
-			v += strspn(v + 1, " ") + 1;
-			v[strcspn(v, "\n")] = '\0';
+		if (!v)
+			continue;
+		v += strspn(v + 1, " ") + 1;
+		v[strcspn(v, "\n")] = '\0';
+		/* x86 says "model name"; arm64 only "CPU implementer" and "CPU part". */
+		if (!strncmp(line, "model name", 10) || !strncmp(line, "Model", 5)) {
 			snprintf(h->cpu, sizeof(h->cpu), "%s", v);
 			break;
 		}
+		if (!strncmp(line, "CPU implementer", 15) && !impl[0])
+			snprintf(impl, sizeof(impl), "%s", v);
+		if (!strncmp(line, "CPU part", 8) && !part[0])
+			snprintf(part, sizeof(part), "%s", v);
 	}
 	if (f)
 		fclose(f);
+	if (!strcmp(h->cpu, "?") && impl[0])
+		snprintf(h->cpu, sizeof(h->cpu), "CPU implementer %s part %s", impl, part[0] ? part : "?");
 	h->kvm = "kvm";
 	for (unsigned int i = 0; i < sizeof(kvms) / sizeof(kvms[0]); i++) {
 		snprintf(line, sizeof(line), "/sys/module/%s", kvms[i]);
@@ -174,9 +182,11 @@ static void rv_bench_describe(const struct rv_bench *b, const struct rv_bench_ho
 		o->ring_entries, o->flush_us, o->repeat, o->repeat > 1 ? "s" : "");
 	if (o->work_ns)
 		fprintf(out, "  each device busy for %" PRIu64 " ns per write it handles\n", o->work_ns);
-	fprintf(out, "  hot loop at %s%s; modes interleaved run by run; medians, spread = half the range\n",
-		b->user_mode ? "CPL3" : "CPL0",
-		b->user_mode ? "" : o->cpl0 ? " (--cpl0)" : " (KVM refused CPL3)");
+	fprintf(out, "  hot loop at %s", rv_bench_level(b));
+	/* Say why not unprivileged, where the arch could have been. */
+	if (!b->user_mode && b->user_level)
+		fprintf(out, o->cpl0 ? " (--cpl0)" : " (KVM refused %s)", b->user_level);
+	fprintf(out, "; modes interleaved run by run; medians, spread = half the range\n");
 	if (o->space != RV_BENCH_SPACE_MMIO && !b->pio_coalescing)
 		fprintf(out, "  KVM has no KVM_CAP_COALESCED_PIO: port writes always exit\n");
 }
@@ -292,9 +302,9 @@ static void rv_bench_json(const struct rv_bench *b, const struct rv_bench_host *
 		o->cpus, o->ring_entries, o->flush_us, o->work_ns, o->repeat);
 	for (unsigned int m = 0; m < o->nr_modes; m++)
 		fprintf(out, "%s\"%s\"", m ? ", " : "", rv_bench_mode_name(o->modes[m]));
-	fprintf(out, "]}, \"guest_cpl\": %d, \"pio_coalescing\": %s, \"runs_done\": %u"
+	fprintf(out, "]}, \"guest_level\": \"%s\", \"pio_coalescing\": %s, \"runs_done\": %u"
 		", \"order_and_completeness\": \"%s\", \"ok\": %s, \"runs\": [",
-		b->user_mode ? 3 : 0, b->pio_coalescing ? "true" : "false", b->nr_runs,
+		rv_bench_level(b), b->pio_coalescing ? "true" : "false", b->nr_runs,
 		ok ? "OK" : "FAILED", ok ? "true" : "false");
 	for (unsigned int m = 0; m < o->nr_modes; m++)
 		for (unsigned int d = 0; d < o->devices; d++) {

@@ -78,6 +78,8 @@ static uint64_t rv_bench_rusage_ns(void)
 	       ((uint64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ULL;
 }
 
+_Static_assert(RV_BENCH_MAX_CPUS <= RV_BENCH_P_MAX_CPUS, "a CPU_DONE word for every vCPU");
+
 /* The guest's parameters (vmm/bench-guest.h), as the words they are. */
 static void rv_bench_params(const struct rv_bench_opts *o, const struct rv_bench_setup *s,
 			    enum rv_bench_mode mode, uint64_t *p)
@@ -221,7 +223,7 @@ static int rv_bench_one(struct rv_bench *b, struct rv_bench_setup *s, struct rv_
 		.console_out_fd = s->null_fd,
 		.guest_code = s->guest.code,
 		.guest_code_len = s->guest.len,
-		.guest_user_mode = !o->cpl0 && !s->cpl0,
+		.guest_user_mode = s->guest.user_level && !o->cpl0 && !s->cpl0,
 		.coalesce_mode = r->mode == RV_BENCH_OFF ? RV_COALESCE_OFF :
 				 r->mode == RV_BENCH_VM_RING ? RV_COALESCE_VM_RING :
 							       RV_COALESCE_PER_DEVICE,
@@ -328,7 +330,9 @@ int rv_bench_run_all(struct rv_bench *b)
 		ret = rv_err(-ENOMEM, "bench: no memory for %u runs", b->nr_runs);
 		goto out_close;
 	}
-	b->user_mode = true;
+	b->user_mode = s.guest.user_level;
+	b->user_level = s.guest.user_level;
+	b->kernel_level = s.guest.kernel_level;
 	for (unsigned int i = 0; i < b->nr_runs; i++) {
 		struct rv_bench_run *r = &b->runs[i];
 

@@ -111,10 +111,17 @@ struct rv_bench_run {
 struct rv_bench {
 	const struct rv_bench_opts *o;
 	bool user_mode; /* the guest's hot loop ran at CPL3 */
+	const char *user_level, *kernel_level; /* struct rv_arch_bench_guest's */
 	bool pio_coalescing; /* KVM_CAP_COALESCED_PIO */
 	struct rv_bench_run *runs; /* repeat-major: [r * nr_modes + m] */
 	unsigned int nr_runs;
 };
+
+/* Where the guest's hot loop ran: "CPL3", "CPL0", "EL1". */
+static inline const char *rv_bench_level(const struct rv_bench *b)
+{
+	return (b->user_mode ? b->user_level : b->kernel_level) ?: "?";
+}
 
 /*
  * Run every (repeat, mode) of @b->o, filling @b->runs (allocated here;

@@ -138,8 +138,12 @@ check:
 	cmp	%rdi, %r15
 	jb	check
 
-	lock incq P(DONE)
+	/*
+	 * MARK, then done: vCPU 0 powers off only once every vCPU's last MARK
+	 * has been handled (its exit returned before the increment).
+	 */
 	call	mark
+	lock incq P(DONE)
 	test	%r9, %r9
 	jnz	spin
 9:	pause

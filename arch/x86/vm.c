@@ -266,6 +266,8 @@ int rv_arch_bench_guest(struct rv_arch_bench_guest *g)
 		.params_gpa = RV_X86_BENCH_PARAMS_ADDR,
 		.mmio_base = RV_X86_DEVICE_MMIO_ADDR,
 		.pio_base = RV_X86_BENCH_PIO_BASE,
+		.user_level = "CPL3",
+		.kernel_level = "CPL0",
 	};
 	return 0;
 }

@@ -21,6 +21,11 @@ rv_now() {
     echo "$_t"
 }
 
+# Seconds since an rv_now stamp, for RV_SECS.
+rv_since() {
+    awk -v a="$1" -v b="$(rv_now)" 'BEGIN { printf "%.2f", b - a }'
+}
+
 # rv_vmm NAME ARGS...: run ringvmm with ARGS under a timeout (a hung guest
 # must not hang the suite); stdout to $RV_OUT/NAME.out, stderr to NAME.err.
 # Sets RV_RC and RV_SECS.
@@ -32,7 +37,7 @@ rv_vmm() {
     timeout -k 5 "$RV_RUN_TIMEOUT" "$RV_VMM" "$@" \
         < /dev/null > "$RV_OUT/$_name.out" 2> "$RV_OUT/$_name.err"
     RV_RC=$?
-    RV_SECS=$(awk -v a="$_t0" -v b="$(rv_now)" 'BEGIN { printf "%.2f", b - a }')
+    RV_SECS=$(rv_since "$_t0")
 }
 
 # Why a run's exit code is wrong, or nothing.

@@ -55,7 +55,7 @@ for x in r["runs"]:
         sys.exit("%s: %d exits, but every write must exit" % (where, x["exits"]))
 if not r["ok"] or r["order_and_completeness"] != "OK":
     sys.exit("the report is not OK")
-print("%d rows, every write once and in order, guest at CPL%d" % (len(r["runs"]), r["guest_cpl"]))
+print("%d rows, every write once and in order, guest at %s" % (len(r["runs"]), r["guest_level"]))
 PY
 	); then
 		ok "$1: $msg"

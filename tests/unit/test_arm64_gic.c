@@ -3,9 +3,10 @@
  * The arm64 guest physical memory map of layout.h and the vGIC layout:
  * frames aligned as arm-vgic-v3.rst / arm-vgic.rst require, the
  * redistributors of the largest allowed machine fitting below the UART, no
- * two regions overlapping, RAM starting above every device, and the GIC
- * version limits. Needs arm64 KVM headers: built for arm64 (cross build,
- * run under qemu-user).
+ * two regions overlapping, RAM starting above every device, the GIC
+ * version limits, and where `ringvmm bench` puts its parameters and sinks.
+ * Needs arm64 KVM headers: built for arm64 (cross build, run under
+ * qemu-user).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -16,8 +17,11 @@
 #include <cmocka.h>
 
 #include "arch/arch.h"
+#include "arch/arm64/boot.h"
 #include "arch/arm64/gic.h"
 #include "arch/arm64/layout.h"
+#include "devices/bench-sink.h"
+#include "vmm/bench-guest.h"
 #include "vmm/mem.h"
 #include "vmm/memmap.h"
 #include "vmm/util.h"
@@ -115,6 +119,42 @@ static void test_memory_map(void **state)
 		assert_true(res[i].gpa + res[i].size <= ram[0].gpa);
 }
 
+extern const uint8_t rv_arm64_bench_guest_start[], rv_arm64_bench_guest_end[];
+
+/*
+ * The bench guest placed as arch/arm64/vm.c places raw code, in the
+ * benchmark's 32 MiB of RAM (vmm/bench.c): its parameters lie in RAM,
+ * clear of its code, stacks and dtb region; its 16 sinks inside the device
+ * window, clear of the UART.
+ */
+static void test_bench_layout(void **state)
+{
+	uint64_t len = rv_arm64_bench_guest_end - rv_arm64_bench_guest_start;
+	struct rv_arm64_image img = { .text_offset = RV_ARM64_BUILTIN_OFFSET, .image_size = len };
+	struct rv_arm64_boot_layout b;
+	uint64_t ram_size = 32ULL << 20;
+	uint64_t sinks = RV_BENCH_MAX_DEVICES * RV_BENCH_SINK_LEN;
+
+	assert_int_equal(rv_arm64_boot_place(RV_ARM64_RAM_ADDR, ram_size, &img, len, 0, &b), 0);
+	{
+		const struct range map[] = {
+			{ RV_ARM64_RAM_ADDR, RV_ARM64_BUILTIN_OFFSET, "stacks" },
+			{ b.kernel_addr, len, "code" },
+			{ b.dtb_addr, RV_ARM64_DTB_MAX, "dtb" },
+			{ RV_ARM64_BENCH_PARAMS_ADDR, RV_BENCH_PARAMS_SIZE, "parameters" },
+			{ RV_ARM64_UART_ADDR, RV_ARM64_UART_SIZE, "UART" },
+			{ RV_ARM64_BENCH_MMIO_ADDR, sinks, "sinks" },
+		};
+
+		assert_disjoint(map, RV_ARRAY_SIZE(map));
+	}
+	assert_true(RV_ARM64_BENCH_PARAMS_ADDR % 8 == 0);
+	assert_true(RV_ARM64_BENCH_PARAMS_ADDR + RV_BENCH_PARAMS_SIZE <= RV_ARM64_RAM_ADDR + ram_size);
+	assert_true(RV_ARM64_BENCH_MMIO_ADDR >= RV_ARM64_DEVICE_MMIO_ADDR);
+	assert_true(RV_ARM64_BENCH_MMIO_ADDR + sinks <=
+		    RV_ARM64_DEVICE_MMIO_ADDR + RV_ARM64_DEVICE_MMIO_SIZE);
+}
+
 /* KVM_IRQ_LINE's irq field for SPI n: type 1 in bits 27:24, ID 32 + n. */
 static void test_irq_line(void **state)
 {
@@ -129,6 +169,7 @@ int main(void)
 		cmocka_unit_test(test_gicv3_layout),
 		cmocka_unit_test(test_gicv2_layout),
 		cmocka_unit_test(test_memory_map),
+		cmocka_unit_test(test_bench_layout),
 		cmocka_unit_test(test_irq_line),
 	};
 
