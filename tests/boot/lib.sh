@@ -23,6 +23,8 @@
 #   RINGVMM_QEMU_TIMEOUT   host-side limit for one QEMU session, s (default 600)
 #   RINGVMM_RUN_TIMEOUT    limit for one ringvmm run inside L1, s (default 45:
 #                          about 10x an L2 boot, so a hang costs 45 s, not more)
+#   RINGVMM_QEMU_STALL     stop a QEMU session that used no CPU time for this
+#                          long, s (default 60; see rv_boot_qemu)
 #
 # Tests named sid:<test> run in a second QEMU session whose L1 is Debian
 # sid's cloud kernel (guest_memfd as RAM needs Linux 6.18+ in L1), fetched
@@ -34,6 +36,7 @@ RV_CACHE=${RINGVMM_CACHE:-$HOME/.cache/ringvmm}
 RV_STATIC=${RINGVMM_STATIC:-$RV_REPO/build-static/ringvmm}
 RV_QEMU_TIMEOUT=${RINGVMM_QEMU_TIMEOUT:-600}
 RV_RUN_TIMEOUT=${RINGVMM_RUN_TIMEOUT:-45}
+RV_QEMU_STALL=${RINGVMM_QEMU_STALL:-60}
 
 # The boot tests, in the order run_all.sh runs them. Each has an L1-side
 # function rv_sc_<name> in scenarios.sh.
@@ -598,8 +601,57 @@ rv_boot_scenario() {
 # ivshmem backing file and the seed line written at its start in
 # RV_BOOT_IVSHMEM and RV_BOOT_IVSHMEM_SEED. Not to be called in $(...): the
 # results are variables.
+# rv_boot_qemu LOG COMMAND...: run QEMU (COMMAND) under the session
+# timeout, its console into LOG without the \r an L1 tty adds (LOG.raw,
+# with them, while it runs). Sets RV_BOOT_QEMU_RC (QEMU's; 124: it hit
+# RV_QEMU_TIMEOUT, 125: it stalled) and RV_BOOT_QEMU_SECS.
+#
+# The stall watchdog: QEMU 7.2's TCG has been seen (x86 nested SVM, under
+# heavy UART traffic) to leave the emulated CPU halted with an interrupt
+# pending that it never takes. The session then uses no CPU time at all,
+# not even for L1's timer ticks, and would sit out the whole timeout; a
+# session that used none for RV_QEMU_STALL seconds is stopped instead.
+rv_boot_qemu() {
+    local log=$1 qpid cpu last='' since=$SECONDS start=$SECONDS secs why='' t0
+    shift
+    t0=$(rv_boot__now)
+    "$@" < /dev/null > "$log.raw" 2>&1 &
+    qpid=$!
+    while kill -0 "$qpid" 2> /dev/null; do
+        sleep 1
+        # utime + stime of every QEMU thread, in clock ticks.
+        cpu=$(awk '{ print $14 + $15 }' "/proc/$qpid/stat" 2> /dev/null) || break
+        if [[ $cpu != "$last" ]]; then
+            last=$cpu since=$SECONDS
+        elif ((SECONDS - since >= RV_QEMU_STALL)); then
+            why=stalled
+            rv_boot_log "QEMU used no CPU time in $((SECONDS - since)) s: its machine halted" \
+                "for good; stopping it"
+        fi
+        ((SECONDS - start < RV_QEMU_TIMEOUT)) || why=timeout
+        [[ -z $why ]] && continue
+        kill "$qpid" 2> /dev/null
+        # A QEMU that ignores SIGTERM still goes.
+        for ((secs = 0; secs < 10; secs++)); do
+            kill -0 "$qpid" 2> /dev/null || break
+            sleep 1
+        done
+        kill -KILL "$qpid" 2> /dev/null
+        break
+    done
+    wait "$qpid"
+    RV_BOOT_QEMU_RC=$?
+    case $why in
+        timeout) RV_BOOT_QEMU_RC=124 ;;
+        stalled) RV_BOOT_QEMU_RC=125 ;;
+    esac
+    RV_BOOT_QEMU_SECS=$(rv_boot__since "$t0")
+    tr -d '\r' < "$log.raw" > "$log"
+    rm -f "$log.raw"
+}
+
 rv_boot_run() {
-    local - name=$1 scenario=$2 vmm=${3:-} dir stage t0 initrd
+    local - name=$1 scenario=$2 vmm=${3:-} dir stage initrd
     local kernel=${RV_L1_KERNEL:-$RV_VMLINUZ}
     dir=$RV_CACHE/runs/$name
     rm -rf "$dir"
@@ -625,25 +677,20 @@ rv_boot_run() {
 
     RV_BOOT_LOG=$dir/qemu.log
     rv_boot_log "QEMU session '$name', L1 $(basename "$kernel") (log: $RV_BOOT_LOG)"
-    t0=$(rv_boot__now)
     # TCG with an emulated EPYC with SVM and NPT: L1's kvm-amd sees real-style
     # hardware virtualization. -no-reboot + panic=-1: any L1 crash ends QEMU.
     # PFNMAP sources for L1: an ivshmem-plain device (BAR2 = the file above,
     # share=on so writes reach it) and memmap=SIZE$ADDR, which hides that RAM
     # from L1's kernel (e820 "Reserved": /dev/mem may map it).
-    # The L1 tty turns \n into \r\n; drop the \r so the log greps cleanly.
     # `local -` above keeps this set +e inside the function.
     set +e
-    timeout -k 10 "$RV_QEMU_TIMEOUT" qemu-system-x86_64 \
+    rv_boot_qemu "$RV_BOOT_LOG" qemu-system-x86_64 \
         -accel tcg,thread=multi -cpu EPYC,+svm,+npt -smp 1 -m 2048 \
         -nodefaults -no-user-config -nographic -serial stdio -no-reboot \
         -object "memory-backend-file,id=rvshm,mem-path=$RV_BOOT_IVSHMEM,size=$RV_IVSHMEM_SIZE,share=on" \
         -device ivshmem-plain,memdev=rvshm \
         -kernel "$kernel" -initrd "$initrd" \
-        -append "console=ttyS0 panic=-1 quiet memmap=$RV_HIDDEN_SIZE\$$RV_HIDDEN_ADDR" \
-        < /dev/null 2>&1 | tr -d '\r' > "$RV_BOOT_LOG"
-    RV_BOOT_QEMU_RC=${PIPESTATUS[0]}
-    RV_BOOT_QEMU_SECS=$(rv_boot__since "$t0")
+        -append "console=ttyS0 panic=-1 quiet memmap=$RV_HIDDEN_SIZE\$$RV_HIDDEN_ADDR"
     rm -f "$initrd"
     rv_boot_log "QEMU: ${RV_BOOT_QEMU_SECS} s wall, rc=$RV_BOOT_QEMU_RC;" \
         "$(sed -n 's/.*RINGVMM-L1-INIT uptime=/L1 at \/init after /p' "$RV_BOOT_LOG" | head -n 1) s"

@@ -157,7 +157,7 @@ rv_a64_scenario() {
 # rv_a64_run NAME SCENARIO: one QEMU session; results in RV_BOOT_LOG,
 # RV_BOOT_QEMU_RC, RV_BOOT_QEMU_SECS (as rv_boot_run does on x86).
 rv_a64_run() {
-    local - name=$1 scenario=$2 dir stage t0 initrd
+    local - name=$1 scenario=$2 dir stage initrd
     dir=$RV_A64_CACHE/runs/$name
     rm -rf "$dir"
     mkdir -p "$dir/overlay"
@@ -171,20 +171,16 @@ rv_a64_run() {
 
     RV_BOOT_LOG=$dir/qemu.log
     rv_boot_log "arm64 QEMU session '$name' (log: $RV_BOOT_LOG)"
-    t0=$(rv_boot__now)
     # virtualization=on: the L1 kernel starts at EL2 and KVM uses VHE.
     # pauth-impdef=on: QARMA5 pointer authentication emulation is about 4x
     # slower (PLATFORM.md). -no-reboot + panic=-1: an L1 crash ends QEMU.
     set +e
-    timeout -k 10 "$RV_QEMU_TIMEOUT" qemu-system-aarch64 \
+    rv_boot_qemu "$RV_BOOT_LOG" qemu-system-aarch64 \
         -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on \
         -accel tcg,thread=multi -smp "$RV_A64_SMP" -m 2048 \
         -nodefaults -no-user-config -nographic -serial stdio -no-reboot \
         -kernel "$RV_A64_IMAGE" -initrd "$initrd" \
-        -append "console=ttyAMA0 panic=-1 quiet" \
-        < /dev/null 2>&1 | tr -d '\r' > "$RV_BOOT_LOG"
-    RV_BOOT_QEMU_RC=${PIPESTATUS[0]}
-    RV_BOOT_QEMU_SECS=$(rv_boot__since "$t0")
+        -append "console=ttyAMA0 panic=-1 quiet"
     rm -f "$initrd"
     rv_boot_log "arm64 QEMU: ${RV_BOOT_QEMU_SECS} s wall, rc=$RV_BOOT_QEMU_RC;" \
         "$(sed -n 's/.*RINGVMM-L1-INIT uptime=/L1 at \/init after /p' "$RV_BOOT_LOG" | head -n 1) s"
