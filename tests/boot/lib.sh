@@ -25,6 +25,9 @@
 #                          about 10x an L2 boot, so a hang costs 45 s, not more)
 #   RINGVMM_QEMU_STALL     stop a QEMU session that used no CPU time for this
 #                          long, s (default 60; see rv_boot_qemu)
+#   RINGVMM_L1_SMP         L1 CPUs (default 1; benchmarks may want 2, so that
+#                          ringvmm's event loop does not share L1's one CPU
+#                          with the vCPU it serves)
 #
 # Tests named sid:<test> run in a second QEMU session whose L1 is Debian
 # sid's cloud kernel (guest_memfd as RAM needs Linux 6.18+ in L1), fetched
@@ -37,6 +40,7 @@ RV_STATIC=${RINGVMM_STATIC:-$RV_REPO/build-static/ringvmm}
 RV_QEMU_TIMEOUT=${RINGVMM_QEMU_TIMEOUT:-600}
 RV_RUN_TIMEOUT=${RINGVMM_RUN_TIMEOUT:-45}
 RV_QEMU_STALL=${RINGVMM_QEMU_STALL:-60}
+RV_L1_SMP=${RINGVMM_L1_SMP:-1}
 
 # The boot tests, in the order run_all.sh runs them. Each has an L1-side
 # function rv_sc_<name> in scenarios.sh.
@@ -601,53 +605,53 @@ rv_boot_scenario() {
 # ivshmem backing file and the seed line written at its start in
 # RV_BOOT_IVSHMEM and RV_BOOT_IVSHMEM_SEED. Not to be called in $(...): the
 # results are variables.
-# rv_boot_qemu LOG COMMAND...: run QEMU (COMMAND) under the session
-# timeout, its console into LOG without the \r an L1 tty adds (LOG.raw,
-# with them, while it runs). Sets RV_BOOT_QEMU_RC (QEMU's; 124: it hit
-# RV_QEMU_TIMEOUT, 125: it stalled) and RV_BOOT_QEMU_SECS.
-#
-# The stall watchdog: QEMU 7.2's TCG has been seen (x86 nested SVM, under
-# heavy UART traffic) to leave the emulated CPU halted with an interrupt
-# pending that it never takes. The session then uses no CPU time at all,
-# not even for L1's timer ticks, and would sit out the whole timeout; a
-# session that used none for RV_QEMU_STALL seconds is stopped instead.
+# rv_boot_qemu LOG QEMU-COMMAND...: run QEMU under the session timeout, its
+# console into LOG without the \r an L1 tty adds. Sets RV_BOOT_QEMU_RC
+# (QEMU's; 124: it hit RV_QEMU_TIMEOUT, 125: it stalled) and
+# RV_BOOT_QEMU_SECS.
 rv_boot_qemu() {
-    local log=$1 qpid cpu last='' since=$SECONDS start=$SECONDS secs why='' t0
+    local log=$1 wpid t0
     shift
     t0=$(rv_boot__now)
-    "$@" < /dev/null > "$log.raw" 2>&1 &
-    qpid=$!
-    while kill -0 "$qpid" 2> /dev/null; do
-        sleep 1
+    rm -f "$log.pid" "$log.stalled"
+    rv_boot__stall_watch "$log.pid" "$log.stalled" &
+    wpid=$!
+    timeout -k 10 "$RV_QEMU_TIMEOUT" "$@" -pidfile "$log.pid" < /dev/null 2>&1 |
+        tr -d '\r' > "$log"
+    RV_BOOT_QEMU_RC=${PIPESTATUS[0]}
+    kill "$wpid" 2> /dev/null
+    wait "$wpid" 2> /dev/null
+    [[ -e $log.stalled ]] && RV_BOOT_QEMU_RC=125
+    rm -f "$log.pid" "$log.stalled"
+    RV_BOOT_QEMU_SECS=$(rv_boot__since "$t0")
+}
+
+# rv_boot__stall_watch PIDFILE MARK: QEMU 7.2's TCG has been seen (x86
+# nested SVM, while L2 printed tens of KiB through its UART: the longer the
+# run, the likelier) to leave the emulated CPU halted for good, with
+# nothing to wake it: the process then uses no CPU time at all, not even
+# for L1's timer ticks, and would sit out the whole session timeout. A
+# QEMU (its -pidfile) that used none for RV_QEMU_STALL seconds is stopped,
+# and MARK created.
+rv_boot__stall_watch() {
+    local pid='' cpu last='' since=$SECONDS
+    while sleep 1; do
+        if [[ -z $pid ]]; then
+            pid=$(cat "$1" 2> /dev/null) || continue
+            since=$SECONDS
+        fi
         # utime + stime of every QEMU thread, in clock ticks.
-        cpu=$(awk '{ print $14 + $15 }' "/proc/$qpid/stat" 2> /dev/null) || break
+        cpu=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2> /dev/null) || return 0
         if [[ $cpu != "$last" ]]; then
             last=$cpu since=$SECONDS
         elif ((SECONDS - since >= RV_QEMU_STALL)); then
-            why=stalled
-            rv_boot_log "QEMU used no CPU time in $((SECONDS - since)) s: its machine halted" \
-                "for good; stopping it"
+            rv_boot_log "QEMU used no CPU time in $((SECONDS - since)) s: its machine" \
+                "halted for good; stopping it"
+            : > "$2"
+            kill "$pid" 2> /dev/null
+            return 0
         fi
-        ((SECONDS - start < RV_QEMU_TIMEOUT)) || why=timeout
-        [[ -z $why ]] && continue
-        kill "$qpid" 2> /dev/null
-        # A QEMU that ignores SIGTERM still goes.
-        for ((secs = 0; secs < 10; secs++)); do
-            kill -0 "$qpid" 2> /dev/null || break
-            sleep 1
-        done
-        kill -KILL "$qpid" 2> /dev/null
-        break
     done
-    wait "$qpid"
-    RV_BOOT_QEMU_RC=$?
-    case $why in
-        timeout) RV_BOOT_QEMU_RC=124 ;;
-        stalled) RV_BOOT_QEMU_RC=125 ;;
-    esac
-    RV_BOOT_QEMU_SECS=$(rv_boot__since "$t0")
-    tr -d '\r' < "$log.raw" > "$log"
-    rm -f "$log.raw"
 }
 
 rv_boot_run() {
@@ -685,7 +689,7 @@ rv_boot_run() {
     # `local -` above keeps this set +e inside the function.
     set +e
     rv_boot_qemu "$RV_BOOT_LOG" qemu-system-x86_64 \
-        -accel tcg,thread=multi -cpu EPYC,+svm,+npt -smp 1 -m 2048 \
+        -accel tcg,thread=multi -cpu EPYC,+svm,+npt -smp "$RV_L1_SMP" -m 2048 \
         -nodefaults -no-user-config -nographic -serial stdio -no-reboot \
         -object "memory-backend-file,id=rvshm,mem-path=$RV_BOOT_IVSHMEM,size=$RV_IVSHMEM_SIZE,share=on" \
         -device ivshmem-plain,memdev=rvshm \
