@@ -11,6 +11,8 @@ RINGVMM_PACKAGES=(
 	# tests: scripts, the nested test host (QEMU TCG with SVM), guest images
 	python3 qemu-system-x86 busybox-static cpio lz4 xz-utils gzip
 	ca-certificates
+	# ringvmm bench coalesce --plot (and its smoke test)
+	gnuplot-nox
 	# arm64: the cross build (its libraries come from scripts/arm64-sysroot.sh),
 	# its unit tests under qemu-user, the arm64 nested test host, dtc
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
