@@ -24,7 +24,7 @@
 #   RINGVMM_RUN_TIMEOUT    limit for one ringvmm run inside L1, s (default 45:
 #                          about 10x an L2 boot, so a hang costs 45 s, not more)
 #   RINGVMM_QEMU_STALL     stop a QEMU session that used no CPU time for this
-#                          long, s (default 60; see rv_boot_qemu)
+#                          long, s (default 30; see rv_boot__stall_watch)
 #   RINGVMM_L1_SMP         L1 CPUs (default 1; benchmarks may want 2, so that
 #                          ringvmm's event loop does not share L1's one CPU
 #                          with the vCPU it serves)
@@ -39,7 +39,7 @@ RV_CACHE=${RINGVMM_CACHE:-$HOME/.cache/ringvmm}
 RV_STATIC=${RINGVMM_STATIC:-$RV_REPO/build-static/ringvmm}
 RV_QEMU_TIMEOUT=${RINGVMM_QEMU_TIMEOUT:-600}
 RV_RUN_TIMEOUT=${RINGVMM_RUN_TIMEOUT:-45}
-RV_QEMU_STALL=${RINGVMM_QEMU_STALL:-60}
+RV_QEMU_STALL=${RINGVMM_QEMU_STALL:-30}
 RV_L1_SMP=${RINGVMM_L1_SMP:-1}
 
 # The boot tests, in the order run_all.sh runs them. Each has an L1-side
@@ -616,25 +616,54 @@ rv_boot_qemu() {
     rm -f "$log.pid" "$log.stalled"
     rv_boot__stall_watch "$log.pid" "$log.stalled" &
     wpid=$!
-    timeout -k 10 "$RV_QEMU_TIMEOUT" "$@" -pidfile "$log.pid" < /dev/null 2>&1 |
-        tr -d '\r' > "$log"
+    timeout -k 10 "$RV_QEMU_TIMEOUT" "$@" -pidfile "$log.pid" \
+        -monitor "unix:$log.mon,server=on,wait=off" < /dev/null 2>&1 | tr -d '\r' > "$log"
     RV_BOOT_QEMU_RC=${PIPESTATUS[0]}
     kill "$wpid" 2> /dev/null
     wait "$wpid" 2> /dev/null
     [[ -e $log.stalled ]] && RV_BOOT_QEMU_RC=125
-    rm -f "$log.pid" "$log.stalled"
+    rm -f "$log.pid" "$log.stalled" "$log.mon"
     RV_BOOT_QEMU_SECS=$(rv_boot__since "$t0")
 }
 
-# rv_boot__stall_watch PIDFILE MARK: QEMU 7.2's TCG has been seen (x86
-# nested SVM, while L2 printed tens of KiB through its UART: the longer the
-# run, the likelier) to leave the emulated CPU halted for good, with
-# nothing to wake it: the process then uses no CPU time at all, not even
-# for L1's timer ticks, and would sit out the whole session timeout. A
-# QEMU (its -pidfile) that used none for RV_QEMU_STALL seconds is stopped,
-# and MARK created.
+# rv_boot__qemu_monitor SOCKET OUT COMMAND...: run QEMU monitor commands
+# through SOCKET, their output into OUT.
+rv_boot__qemu_monitor() {
+    python3 - "$@" <<'PY' 2> /dev/null || echo "(no answer from the QEMU monitor)"
+import socket, sys, time
+path, out, cmds = sys.argv[1], sys.argv[2], sys.argv[3:]
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(2)
+s.connect(path)
+text = b""
+for cmd in cmds:
+    s.sendall(cmd.encode() + b"\n")
+    time.sleep(0.5)
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            text += chunk
+    except socket.timeout:
+        pass
+open(out, "w").write(text.decode(errors="replace"))
+PY
+}
+
+# rv_boot__stall_watch PIDFILE MARK: QEMU 7.2's TCG (x86, nested SVM) has
+# been seen to leave the emulated CPU halted for good while L2 printed
+# through its UART, the likelier the longer the run. Its monitor then says:
+# L1 in its idle HLT with IF=1 and the LAPIC timer's vector pending in IRR
+# above the PPR, yet nothing is taken, not even an NMI from the monitor:
+# interrupts stay gated, as if the SVM global interrupt flag was left clear
+# after a #VMEXIT. The process uses no CPU time at all, not even for L1's
+# timer ticks (a live L1 has them: its `timeout` wakes every second), and
+# would sit out the whole session timeout. A QEMU (its -pidfile) that used
+# none for RV_QEMU_STALL seconds is stopped, what its monitor said of the
+# CPU kept in LOG.stall, and MARK created.
 rv_boot__stall_watch() {
-    local pid='' cpu last='' since=$SECONDS
+    local pid='' cpu last='' since=$SECONDS log=${1%.pid}
     while sleep 1; do
         if [[ -z $pid ]]; then
             pid=$(cat "$1" 2> /dev/null) || continue
@@ -645,8 +674,11 @@ rv_boot__stall_watch() {
         if [[ $cpu != "$last" ]]; then
             last=$cpu since=$SECONDS
         elif ((SECONDS - since >= RV_QEMU_STALL)); then
-            rv_boot_log "QEMU used no CPU time in $((SECONDS - since)) s: its machine" \
-                "halted for good; stopping it"
+            rv_boot__qemu_monitor "$log.mon" "$log.stall" "info registers -a" "info lapic"
+            rv_boot_log "QEMU used no CPU time in $((SECONDS - since)) s: its machine halted" \
+                "for good ($(grep -o 'HLT=[01]' "$log.stall" 2> /dev/null | head -n 1)," \
+                "IRR $(sed -n 's/^IRR[[:space:]]*//p' "$log.stall" 2> /dev/null | head -n 1 |
+                    tr -d '\r'); $log.stall); stopping it"
             : > "$2"
             kill "$pid" 2> /dev/null
             return 0
