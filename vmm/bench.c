@@ -330,7 +330,7 @@ int rv_bench_run_all(struct rv_bench *b)
 		ret = rv_err(-ENOMEM, "bench: no memory for %u runs", b->nr_runs);
 		goto out_close;
 	}
-	b->user_mode = s.guest.user_level;
+	b->user_mode = s.guest.user_level != NULL;
 	b->user_level = s.guest.user_level;
 	b->kernel_level = s.guest.kernel_level;
 	for (unsigned int i = 0; i < b->nr_runs; i++) {
