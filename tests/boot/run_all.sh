@@ -62,13 +62,13 @@ stalls=0
 # QEMU used no CPU time, the emulated machine halted for good; L1's own
 # timeouts cannot fire then, so this is QEMU's, not a ringvmm hang, which
 # L1 ends and reports as a failure), the tests it did not reach run again
-# in a new session, twice at most; they fail if the last one stalls too.
+# in a new session, three times at most; they fail if the last one stalls too.
 run_tests() {
     local name=$1 prefix=$2 attempt run t
     local -a todo left
     shift 2
     todo=("$@")
-    for attempt in 1 2 3; do
+    for attempt in 1 2 3 4; do
         run=$name
         ((attempt == 1)) || run=$name-$attempt
         rv_boot_scenario "$RV_CACHE/runs/$run.scenario.sh" "${todo[@]}"
@@ -76,7 +76,7 @@ run_tests() {
         sessions="$sessions ${prefix:-bookworm:}${RV_BOOT_QEMU_SECS}s"
         left=()
         for t in "${todo[@]}"; do
-            if ((RV_BOOT_QEMU_RC == 125 && attempt < 3)) &&
+            if ((RV_BOOT_QEMU_RC == 125 && attempt < 4)) &&
                 ! grep -qa "^RVTEST $t " "$RV_BOOT_LOG"; then
                 left+=("$t")
             elif rv_boot_check "$RV_BOOT_LOG" "$t" "$prefix$t"; then
