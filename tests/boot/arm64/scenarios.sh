@@ -43,18 +43,19 @@ rv_sc_a64_caps() {
     sed 's/^/RVLOG a64_caps out | /' "$RV_OUT/a64_caps.out"
 }
 
-# rv_a64_config_error WHY ARGS...: ringvmm must exit 2 with one line on
-# stderr; appends to _errs what went wrong.
+# rv_a64_config_error TEST WHY ARGS...: `ringvmm ARGS` must exit 2 with one
+# line on stderr; appends to _errs what went wrong, logs as TEST.
 rv_a64_config_error() {
-    _why=$1
-    shift
-    rv_vmm a64_err run "$@"
-    _n=$(wc -l < "$RV_OUT/a64_err.err")
+    _test=$1
+    _why=$2
+    shift 2
+    rv_vmm "${_test}_err" "$@"
+    _n=$(wc -l < "$RV_OUT/${_test}_err.err")
     if [ "$RV_RC" != 2 ] || [ "$_n" != 1 ]; then
         _errs="$_errs $_why: rc=$RV_RC, $_n stderr lines;"
-        sed "s/^/RVLOG a64_errors err | $_why: /" "$RV_OUT/a64_err.err"
+        sed "s/^/RVLOG $_test err | $_why: /" "$RV_OUT/${_test}_err.err"
     else
-        echo "RVLOG a64_errors ok | $_why: $(cat "$RV_OUT/a64_err.err")"
+        echo "RVLOG $_test ok | $_why: $(cat "$RV_OUT/${_test}_err.err")"
     fi
 }
 
@@ -75,17 +76,17 @@ rv_sc_a64_errors() {
     dd if=/dev/zero of="$_d/big.initrd" bs=1048576 count=40 2> /dev/null
     # Not _t0: rv_vmm sets that.
     _et0=$(rv_now)
-    rv_a64_config_error "random bytes" --kernel "$_d/garbage"
-    rv_a64_config_error "gzip Image" --kernel "$_d/Image.gz"
-    rv_a64_config_error "shorter than the header" --kernel "$_d/short"
-    rv_a64_config_error "text_offset" --kernel "$_d/text_offset"
-    rv_a64_config_error "big-endian" --kernel "$_d/big_endian"
-    rv_a64_config_error "initrd larger than RAM" --kernel "$RV_A64_IMAGE" \
+    rv_a64_config_error a64_errors "random bytes" run --kernel "$_d/garbage"
+    rv_a64_config_error a64_errors "gzip Image" run --kernel "$_d/Image.gz"
+    rv_a64_config_error a64_errors "shorter than the header" run --kernel "$_d/short"
+    rv_a64_config_error a64_errors "text_offset" run --kernel "$_d/text_offset"
+    rv_a64_config_error a64_errors "big-endian" run --kernel "$_d/big_endian"
+    rv_a64_config_error a64_errors "initrd larger than RAM" run --kernel "$RV_A64_IMAGE" \
         --initrd "$_d/big.initrd" --mem 32M
-    rv_a64_config_error "kernel larger than RAM" --kernel "$RV_A64_IMAGE" --mem 16M
-    rv_a64_config_error "--cpus beyond the GIC" --cpus 200
-    rv_a64_config_error "--mem below the minimum" --mem 8M
-    rv_a64_config_error "--dump-dtb unwritable" --dump-dtb /proc/nope/x.dtb
+    rv_a64_config_error a64_errors "kernel larger than RAM" run --kernel "$RV_A64_IMAGE" --mem 16M
+    rv_a64_config_error a64_errors "--cpus beyond the GIC" run --cpus 200
+    rv_a64_config_error a64_errors "--mem below the minimum" run --mem 8M
+    rv_a64_config_error a64_errors "--dump-dtb unwritable" run --dump-dtb /proc/nope/x.dtb
     RV_RC=0
     RV_SECS=$(rv_since "$_et0")
     rv_report a64_errors "$_errs" "10 cases"
@@ -148,16 +149,12 @@ rv_sc_a64_bench() {
     sed 's/^/RVLOG a64_bench table | /' "$RV_OUT/a64_bench_table.out"
     sed 's/^/RVLOG a64_bench table err | /' "$RV_OUT/a64_bench_table.err"
 
+    _errs=
     for _s in pio mixed; do
-        rv_vmm a64_bench_err bench coalesce --writes 10 --repeat 1 --space $_s
-        _n=$(wc -l < "$RV_OUT/a64_bench_err.err")
-        if [ "$RV_RC" != 2 ] || [ "$_n" != 1 ]; then
-            _p="$_p --space $_s: rc=$RV_RC, $_n stderr lines;"
-            sed "s/^/RVLOG a64_bench err | --space $_s: /" "$RV_OUT/a64_bench_err.err"
-        else
-            echo "RVLOG a64_bench ok | --space $_s: $(cat "$RV_OUT/a64_bench_err.err")"
-        fi
+        rv_a64_config_error a64_bench "--space $_s" bench coalesce --writes 10 --repeat 1 \
+            --space $_s
     done
+    _p="$_p$_errs"
     RV_RC=$_rc
     RV_SECS=$(rv_since "$_bt0")
     rv_report a64_bench "$_p" "$_rows rows"
