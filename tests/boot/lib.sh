@@ -60,13 +60,27 @@ RV_PT_GPA=0xe0000000
 
 rv_boot_log() { echo "[boot] $*" >&2; }
 
+# A suite runner (run_all.sh) sets RV_BOOT_SUITE to its tests: a skip or a
+# setup failure then hits every one of them, and still ends with the
+# summary line that callers parse.
+RV_BOOT_SUITE=()
+
+# rv_boot__suite_end VERDICT SUMMARY WHY: the per-test lines, if a suite.
+rv_boot__suite_end() {
+    local t
+    for t in "${RV_BOOT_SUITE[@]}"; do echo "$1 $t ($3)"; done
+    ((${#RV_BOOT_SUITE[@]} == 0)) || echo "$2"
+}
+
 rv_boot_skip() {
     echo "SKIP: $*" >&2
+    rv_boot__suite_end SKIP "0 passed, 0 failed, ${#RV_BOOT_SUITE[@]} skipped" "$*"
     exit 77
 }
 
 rv_boot_fail() {
     echo "FAIL: $*" >&2
+    rv_boot__suite_end FAIL "0 passed, ${#RV_BOOT_SUITE[@]} failed, 0 skipped" "$*"
     exit 1
 }
 

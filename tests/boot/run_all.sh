@@ -19,22 +19,8 @@ else
     tests=("${RV_BOOT_TESTS[@]}")
 fi
 
-# Skips and setup failures hit every test at once; still end with the
-# summary line that callers parse.
-rv_boot_skip() {
-    local t
-    echo "SKIP: $*" >&2
-    for t in "${tests[@]}"; do echo "SKIP $t ($*)"; done
-    echo "0 passed, 0 failed, ${#tests[@]} skipped"
-    exit 77
-}
-rv_boot_fail() {
-    local t
-    echo "FAIL: $*" >&2
-    for t in "${tests[@]}"; do echo "FAIL $t ($*)"; done
-    echo "0 passed, ${#tests[@]} failed, 0 skipped"
-    exit 1
-}
+# Skips and setup failures hit every test at once (lib.sh).
+RV_BOOT_SUITE=("${tests[@]}")
 
 default_tests=()
 sid_tests=()

@@ -19,20 +19,8 @@ if (($# > 0)); then
     name=custom
 fi
 
-rv_boot_skip() {
-    local t
-    echo "SKIP: $*" >&2
-    for t in "${tests[@]}"; do echo "SKIP $t ($*)"; done
-    echo "0 passed, 0 failed, ${#tests[@]} skipped"
-    exit 77
-}
-rv_boot_fail() {
-    local t
-    echo "FAIL: $*" >&2
-    for t in "${tests[@]}"; do echo "FAIL $t ($*)"; done
-    echo "0 passed, ${#tests[@]} failed, 0 skipped"
-    exit 1
-}
+# Skips and setup failures hit every test at once (lib.sh).
+RV_BOOT_SUITE=("${tests[@]}")
 
 t0=$(rv_boot__now)
 rv_a64_need_ringvmm
