@@ -54,6 +54,8 @@ echo RVCOAL-BEGIN
 /ringvmm bench coalesce ${args[*]} 2>&1
 echo "RVCOAL-END rc=\$?"
 EOF
+# The benchmark prints only at its end: no silence limit (lib.sh).
+RV_QEMU_SILENT=${RINGVMM_QEMU_SILENT:-0}
 rv_boot_log "ringvmm bench coalesce ${args[*]} in the nested host (session timeout ${RV_QEMU_TIMEOUT}s)"
 if ((arm64)); then
     rv_a64_run coalesce-bench "$scenario"

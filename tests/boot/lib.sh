@@ -25,6 +25,9 @@
 #                          about 10x an L2 boot, so a hang costs 45 s, not more)
 #   RINGVMM_QEMU_STALL     stop a QEMU session that used no CPU time for this
 #                          long, s (default 30; see rv_boot__stall_watch)
+#   RINGVMM_QEMU_SILENT    stop a QEMU session whose console printed nothing
+#                          for this long, s (default: the run timeout + 60;
+#                          0: never)
 #   RINGVMM_L1_SMP         L1 CPUs (default 1; benchmarks may want 2, so that
 #                          ringvmm's event loop does not share L1's one CPU
 #                          with the vCPU it serves)
@@ -40,6 +43,9 @@ RV_STATIC=${RINGVMM_STATIC:-$RV_REPO/build-static/ringvmm}
 RV_QEMU_TIMEOUT=${RINGVMM_QEMU_TIMEOUT:-600}
 RV_RUN_TIMEOUT=${RINGVMM_RUN_TIMEOUT:-45}
 RV_QEMU_STALL=${RINGVMM_QEMU_STALL:-30}
+# Empty: RV_RUN_TIMEOUT + 60 when the session starts (callers may change
+# RV_RUN_TIMEOUT first).
+RV_QEMU_SILENT=${RINGVMM_QEMU_SILENT:-}
 RV_L1_SMP=${RINGVMM_L1_SMP:-1}
 
 # The boot tests, in the order run_all.sh runs them. Each has an L1-side
@@ -611,39 +617,46 @@ rv_boot_scenario() {
     } > "$out"
 }
 
-# rv_boot_run NAME SCENARIO [RINGVMM]: boot L1 in QEMU with SCENARIO as
-# /scenario.sh (and RINGVMM as /ringvmm if given). The L1 kernel is
-# RV_L1_KERNEL (default: RV_VMLINUZ, bookworm's) with RV_L1_BASE. Returns
-# the log path in RV_BOOT_LOG, QEMU's exit code in RV_BOOT_QEMU_RC (124: the
-# host-side timeout hit), its wall time in RV_BOOT_QEMU_SECS, and the
-# ivshmem backing file and the seed line written at its start in
-# RV_BOOT_IVSHMEM and RV_BOOT_IVSHMEM_SEED. Not to be called in $(...): the
-# results are variables.
 # rv_boot_qemu LOG QEMU-COMMAND...: run QEMU under the session timeout, its
 # console into LOG without the \r an L1 tty adds. Sets RV_BOOT_QEMU_RC
-# (QEMU's; 124: it hit RV_QEMU_TIMEOUT, 125: it stalled) and
-# RV_BOOT_QEMU_SECS.
+# (QEMU's; 124: it hit RV_QEMU_TIMEOUT, 125: it stalled, see
+# rv_boot__stall_watch; the why in RV_BOOT_STALL) and RV_BOOT_QEMU_SECS.
+# A session that did not end by itself leaves the tail of its console on
+# stderr: CI keeps nothing else of it.
 rv_boot_qemu() {
-    local log=$1 wpid t0
+    local - log=$1 wpid t0
     shift
+    # QEMU's exit code is a result here, not an error.
+    set +e
     t0=$(rv_boot__now)
     rm -f "$log.pid" "$log.stalled"
     rv_boot__stall_watch "$log.pid" "$log.stalled" &
     wpid=$!
+    # Unbuffered, so that the watch sees the console as it comes.
     timeout -k 10 "$RV_QEMU_TIMEOUT" "$@" -pidfile "$log.pid" \
-        -monitor "unix:$log.mon,server=on,wait=off" < /dev/null 2>&1 | tr -d '\r' > "$log"
+        -monitor "unix:$log.mon,server=on,wait=off" < /dev/null 2>&1 |
+        stdbuf -o0 tr -d '\r' > "$log"
     RV_BOOT_QEMU_RC=${PIPESTATUS[0]}
     kill "$wpid" 2> /dev/null
     wait "$wpid" 2> /dev/null
-    [[ -e $log.stalled ]] && RV_BOOT_QEMU_RC=125
+    RV_BOOT_STALL=
+    if [[ -e $log.stalled ]]; then
+        RV_BOOT_QEMU_RC=125
+        # shellcheck disable=SC2034 # read by run_all.sh
+        RV_BOOT_STALL=$(< "$log.stalled")
+    fi
     rm -f "$log.pid" "$log.stalled" "$log.mon"
     RV_BOOT_QEMU_SECS=$(rv_boot__since "$t0")
+    if ((RV_BOOT_QEMU_RC == 124 || RV_BOOT_QEMU_RC == 125)); then
+        rv_boot_log "the last console lines of the session ($log):"
+        tail -n 12 "$log" | sed 's/^/[boot] | /' >&2
+    fi
 }
 
 # rv_boot__qemu_monitor SOCKET OUT COMMAND...: run QEMU monitor commands
 # through SOCKET, their output into OUT.
 rv_boot__qemu_monitor() {
-    python3 - "$@" <<'PY' 2> /dev/null || echo "(no answer from the QEMU monitor)"
+    python3 - "$@" <<'PY' 2> /dev/null || echo "(no answer from the QEMU monitor)" > "$2"
 import socket, sys, time
 path, out, cmds = sys.argv[1], sys.argv[2], sys.argv[3:]
 s = socket.socket(socket.AF_UNIX)
@@ -665,41 +678,61 @@ open(out, "w").write(text.decode(errors="replace"))
 PY
 }
 
-# rv_boot__stall_watch PIDFILE MARK: QEMU 7.2's TCG (x86, nested SVM) has
-# been seen to leave the emulated CPU halted for good while L2 printed
-# through its UART, the likelier the longer the run. Its monitor then says:
-# L1 in its idle HLT with IF=1 and the LAPIC timer's vector pending in IRR
-# above the PPR, yet nothing is taken, not even an NMI from the monitor:
-# interrupts stay gated, as if the SVM global interrupt flag was left clear
-# after a #VMEXIT. The process uses no CPU time at all, not even for L1's
-# timer ticks (a live L1 has them: its `timeout` wakes every second), and
-# would sit out the whole session timeout. A QEMU (its -pidfile) that used
-# none for RV_QEMU_STALL seconds is stopped, what its monitor said of the
-# CPU kept in LOG.stall, and MARK created.
+# rv_boot__stall_watch PIDFILE MARK: stop a QEMU session (its -pidfile)
+# that will not end by itself, what its monitor says of the CPUs kept in
+# LOG.stall, and MARK created holding why. Two signs:
+#
+# - No CPU time for RV_QEMU_STALL seconds. QEMU 7.2's TCG (x86, nested SVM)
+#   has been seen to leave the emulated CPU halted for good while L2 printed
+#   through its UART, the likelier the longer the run. Its monitor then
+#   says: L1 in its idle HLT with IF=1 and the LAPIC timer's vector pending
+#   in IRR above the PPR, yet nothing is taken, not even an NMI from the
+#   monitor: interrupts stay gated, as if the SVM global interrupt flag was
+#   left clear after a #VMEXIT. A live L1 uses CPU time even when idle: its
+#   `timeout` wakes every second.
+# - A silent console for RV_QEMU_SILENT seconds while QEMU keeps running
+#   (seen once in CI, in the smp test: 570 s, then the session timeout).
+#   L1 prints a line at every ringvmm run (RVRUN) and its result, and ends
+#   any run after RV_RUN_TIMEOUT: silence past that means L1 itself no
+#   longer gets to run, whatever L2 does.
 rv_boot__stall_watch() {
-    local pid='' cpu last='' since=$SECONDS log=${1%.pid}
+    local pid='' cpu last='' size heard='' since=$SECONDS said=$SECONDS why
+    local log=${1%.pid} silent=${RV_QEMU_SILENT:-$((RV_RUN_TIMEOUT + 60))}
     while sleep 1; do
         if [[ -z $pid ]]; then
             pid=$(cat "$1" 2> /dev/null) || continue
-            since=$SECONDS
+            since=$SECONDS said=$SECONDS
         fi
         # utime + stime of every QEMU thread, in clock ticks.
         cpu=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2> /dev/null) || return 0
-        if [[ $cpu != "$last" ]]; then
-            last=$cpu since=$SECONDS
-        elif ((SECONDS - since >= RV_QEMU_STALL)); then
-            rv_boot__qemu_monitor "$log.mon" "$log.stall" "info registers -a" "info lapic"
-            rv_boot_log "QEMU used no CPU time in $((SECONDS - since)) s: its machine halted" \
-                "for good ($(grep -o 'HLT=[01]' "$log.stall" 2> /dev/null | head -n 1)," \
-                "IRR $(sed -n 's/^IRR[[:space:]]*//p' "$log.stall" 2> /dev/null | head -n 1 |
-                    tr -d '\r'); $log.stall); stopping it"
-            : > "$2"
-            kill "$pid" 2> /dev/null
-            return 0
+        size=$(stat -c %s "$log" 2> /dev/null) || size=0
+        [[ $cpu == "$last" ]] || last=$cpu since=$SECONDS
+        [[ $size == "$heard" ]] || heard=$size said=$SECONDS
+        if ((SECONDS - since >= RV_QEMU_STALL)); then
+            why="QEMU used no CPU time in $((SECONDS - since)) s: its machine halted for good"
+        elif ((silent > 0 && SECONDS - said >= silent)); then
+            why="L1 printed nothing in $((SECONDS - said)) s though QEMU ran: L1 no longer runs"
+        else
+            continue
         fi
+        rv_boot__qemu_monitor "$log.mon" "$log.stall" "info registers -a" "info lapic"
+        rv_boot_log "$why ($(grep -o 'HLT=[01]' "$log.stall" 2> /dev/null | head -n 1)," \
+            "IRR $(sed -n 's/^IRR[[:space:]]*//p' "$log.stall" 2> /dev/null | head -n 1 |
+                tr -d '\r'); $log.stall); stopping it"
+        echo "$why" > "$2"
+        kill "$pid" 2> /dev/null
+        return 0
     done
 }
 
+# rv_boot_run NAME SCENARIO [RINGVMM]: boot L1 in QEMU with SCENARIO as
+# /scenario.sh (and RINGVMM as /ringvmm if given). The L1 kernel is
+# RV_L1_KERNEL (default: RV_VMLINUZ, bookworm's) with RV_L1_BASE. Returns
+# the log path in RV_BOOT_LOG, rv_boot_qemu's RV_BOOT_QEMU_RC,
+# RV_BOOT_STALL and RV_BOOT_QEMU_SECS, and the ivshmem backing file and the
+# seed line written at its start in RV_BOOT_IVSHMEM and
+# RV_BOOT_IVSHMEM_SEED. Not to be called in $(...): the results are
+# variables.
 rv_boot_run() {
     local - name=$1 scenario=$2 vmm=${3:-} dir stage initrd
     local kernel=${RV_L1_KERNEL:-$RV_VMLINUZ}

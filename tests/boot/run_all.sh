@@ -44,11 +44,12 @@ stalls=0
 
 # run_tests NAME PREFIX TESTS...: one QEMU session for TESTS (its L1 as
 # RV_L1_KERNEL and RV_L1_BASE say), the verdicts right after it (host-side
-# checks read that session's files). When the session stalls (rv_boot_qemu:
-# QEMU used no CPU time, the emulated machine halted for good; L1's own
-# timeouts cannot fire then, so this is QEMU's, not a ringvmm hang, which
-# L1 ends and reports as a failure), the tests it did not reach run again
-# in a new session, three times at most; they fail if the last one stalls too.
+# checks read that session's files). When the session stalls (lib.sh
+# rv_boot__stall_watch: QEMU used no CPU time, or L1 fell silent for longer
+# than L1 lets any ringvmm run last; L1's own timeouts cannot fire then, so
+# this is QEMU's, not a ringvmm hang, which L1 ends and reports as a
+# failure), the tests it did not finish run again in a new session, three
+# times at most; they fail if the last one stalls too.
 run_tests() {
     local name=$1 prefix=$2 attempt run t
     local -a todo left
@@ -73,7 +74,7 @@ run_tests() {
         done
         ((${#left[@]})) || return 0
         stalls=$((stalls + 1))
-        rv_boot_log "session '$run' stalled (QEMU used no CPU time); running ${left[*]}" \
+        rv_boot_log "session '$run' stalled ($RV_BOOT_STALL); running ${left[*]}" \
             "again in a new session"
         todo=("${left[@]}")
     done

@@ -28,10 +28,12 @@ rv_since() {
 
 # rv_vmm NAME ARGS...: run ringvmm with ARGS under a timeout (a hung guest
 # must not hang the suite); stdout to $RV_OUT/NAME.out, stderr to NAME.err.
-# Sets RV_RC and RV_SECS.
+# Sets RV_RC and RV_SECS. The RVRUN line tells the host side that L1 is
+# alive (lib.sh rv_boot__stall_watch) and its log which run came last.
 rv_vmm() {
     _name=$1
     shift
+    echo "RVRUN $_name"
     _t0=$(rv_now)
     # -k: a ringvmm that ignores SIGTERM still goes.
     timeout -k 5 "$RV_RUN_TIMEOUT" "$RV_VMM" "$@" \
