@@ -36,8 +36,7 @@ void rv_arch_vm_destroy(struct rv_vm *vm);
  * Fills up to @max entries of @out (gpa, size, name) and returns how many,
  * or -errno.
  */
-int rv_arch_ram_layout(uint64_t ram_size, struct rv_mem_region *out,
-		       unsigned int max);
+int rv_arch_ram_layout(uint64_t ram_size, struct rv_mem_region *out, unsigned int max);
 
 /*
  * Guest physical ranges that no --passthrough memslot may cover: the

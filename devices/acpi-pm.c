@@ -37,23 +37,20 @@ struct rv_acpi_pm {
 	uint64_t poweroffs, resets, ignored;
 };
 
-static void rv_acpi_pm_read(void *opaque, uint64_t off, void *data,
-			    unsigned int len)
+static void rv_acpi_pm_read(void *opaque, uint64_t off, void *data, unsigned int len)
 {
 	(void)opaque;
 	(void)off;
 	memset(data, 0, len);
 }
 
-static void rv_acpi_pm_write(void *opaque, uint64_t off, const void *data,
-			     unsigned int len)
+static void rv_acpi_pm_write(void *opaque, uint64_t off, const void *data, unsigned int len)
 {
 	struct rv_acpi_pm *pm = opaque;
 	uint8_t v = *(const uint8_t *)data;
 
 	(void)len;
-	if (off == ACPI_PM_SLEEP_CTL && (v & ACPI_SLP_EN) &&
-	    ACPI_SLP_TYP(v) == ACPI_PM_S5_TYP) {
+	if (off == ACPI_PM_SLEEP_CTL && (v & ACPI_SLP_EN) && ACPI_SLP_TYP(v) == ACPI_PM_S5_TYP) {
 		pm->poweroffs++;
 		pm->env->request_exit(pm->env->exit_opaque, RV_EXIT_POWEROFF);
 	} else if (off == ACPI_PM_RESET && v == ACPI_PM_RESET_VALUE) {
@@ -75,9 +72,9 @@ static void rv_acpi_pm_stats(struct rv_device *dev, FILE *out)
 {
 	struct rv_acpi_pm *pm = dev->priv;
 
-	fprintf(out, "\"poweroffs\": %" PRIu64 ", \"resets\": %" PRIu64
-		", \"ignored_writes\": %" PRIu64, pm->poweroffs, pm->resets,
-		pm->ignored);
+	fprintf(out,
+		"\"poweroffs\": %" PRIu64 ", \"resets\": %" PRIu64 ", \"ignored_writes\": %" PRIu64,
+		pm->poweroffs, pm->resets, pm->ignored);
 }
 
 static void rv_acpi_pm_destroy(struct rv_device *dev)
@@ -90,8 +87,7 @@ static const struct rv_device_ops rv_acpi_pm_ops = {
 	.destroy = rv_acpi_pm_destroy,
 };
 
-static int rv_acpi_pm_create(struct rv_device_env *env,
-			     const struct rv_device_cfg *cfg)
+static int rv_acpi_pm_create(struct rv_device_env *env, const struct rv_device_cfg *cfg)
 {
 	struct rv_bus *bus = cfg->space == RV_SPACE_PIO ? env->pio : env->mmio;
 	struct rv_acpi_pm *pm;
@@ -103,12 +99,11 @@ static int rv_acpi_pm_create(struct rv_device_env *env,
 	if (!pm)
 		return -ENOMEM;
 	pm->env = env;
-	ret = rv_bus_register(bus, cfg->base, ACPI_PM_LEN, &rv_acpi_pm_bus_ops, pm,
-			      &pm->dev);
+	ret = rv_bus_register(bus, cfg->base, ACPI_PM_LEN, &rv_acpi_pm_bus_ops, pm, &pm->dev);
 	if (ret) {
 		free(pm);
-		return rv_err(ret, "%s range 0x%" PRIx64 "+%u: %s", bus->name,
-			      cfg->base, ACPI_PM_LEN, strerror(-ret));
+		return rv_err(ret, "%s range 0x%" PRIx64 "+%u: %s", bus->name, cfg->base,
+			      ACPI_PM_LEN, strerror(-ret));
 	}
 	snprintf(pm->dev.name, sizeof(pm->dev.name), "%s", cfg->name);
 	pm->dev.ops = &rv_acpi_pm_ops;

@@ -57,23 +57,31 @@
 
 /* Where the registers are, in one of the two address spaces. */
 struct rv_bench_sink_layout {
-	uint32_t len; /* of the range */
-	uint32_t zone_len; /* the data zone at offset 0: coalesced */
-	uint32_t width; /* of every register, in bytes */
+	uint32_t len;				      /* of the range */
+	uint32_t zone_len;			      /* the data zone at offset 0: coalesced */
+	uint32_t width;				      /* of every register, in bytes */
 	uint32_t count, error, doorbell, reset, mark; /* offsets */
 };
 
 static const struct rv_bench_sink_layout rv_bench_sink_mmio = {
-	.len = RV_BENCH_SINK_LEN, .zone_len = RV_BENCH_SINK_ZONE_LEN, .width = 8,
-	.count = RV_BENCH_SINK_COUNT(0), .error = RV_BENCH_SINK_ERROR,
-	.doorbell = RV_BENCH_SINK_DOORBELL, .reset = RV_BENCH_SINK_RESET,
+	.len = RV_BENCH_SINK_LEN,
+	.zone_len = RV_BENCH_SINK_ZONE_LEN,
+	.width = 8,
+	.count = RV_BENCH_SINK_COUNT(0),
+	.error = RV_BENCH_SINK_ERROR,
+	.doorbell = RV_BENCH_SINK_DOORBELL,
+	.reset = RV_BENCH_SINK_RESET,
 	.mark = RV_BENCH_SINK_MARK,
 };
 
 static const struct rv_bench_sink_layout rv_bench_sink_pio = {
-	.len = RV_BENCH_SINK_PIO_LEN, .zone_len = RV_BENCH_SINK_PIO_ZONE_LEN, .width = 4,
-	.count = RV_BENCH_SINK_PIO_COUNT(0), .error = RV_BENCH_SINK_PIO_ERROR,
-	.doorbell = RV_BENCH_SINK_PIO_DOORBELL, .reset = RV_BENCH_SINK_PIO_RESET,
+	.len = RV_BENCH_SINK_PIO_LEN,
+	.zone_len = RV_BENCH_SINK_PIO_ZONE_LEN,
+	.width = 4,
+	.count = RV_BENCH_SINK_PIO_COUNT(0),
+	.error = RV_BENCH_SINK_PIO_ERROR,
+	.doorbell = RV_BENCH_SINK_PIO_DOORBELL,
+	.reset = RV_BENCH_SINK_PIO_RESET,
 	.mark = RV_BENCH_SINK_PIO_MARK,
 };
 
@@ -129,8 +137,8 @@ unsigned int rv_bench_sink_ring_entries(void)
  * entry): anything but a register-wide write to a stream slot is counted
  * and dropped.
  */
-static void rv_bench_sink_data(struct rv_bench_sink *s, uint64_t off,
-			       uint64_t value, unsigned int len)
+static void rv_bench_sink_data(struct rv_bench_sink *s, uint64_t off, uint64_t value,
+			       unsigned int len)
 {
 	unsigned int w = s->l->width;
 	uint64_t k = off / w;
@@ -165,8 +173,7 @@ static void rv_bench_sink_handle(void *opaque, const struct rv_coalesce_entry *e
 	struct rv_bench_sink *s = opaque;
 
 	/* The engine routes by address; check it anyway, the guest chose it. */
-	if ((bool)e->pio != s->pio || e->addr < s->base ||
-	    e->addr - s->base >= s->l->zone_len) {
+	if ((bool)e->pio != s->pio || e->addr < s->base || e->addr - s->base >= s->l->zone_len) {
 		pthread_mutex_lock(&s->lock);
 		s->c.invalid++;
 		pthread_mutex_unlock(&s->lock);
@@ -175,8 +182,7 @@ static void rv_bench_sink_handle(void *opaque, const struct rv_coalesce_entry *e
 	rv_bench_sink_data(s, e->addr - s->base, e->data, e->len);
 }
 
-static void rv_bench_sink_read(void *opaque, uint64_t off, void *data,
-			       unsigned int len)
+static void rv_bench_sink_read(void *opaque, uint64_t off, void *data, unsigned int len)
 {
 	struct rv_bench_sink *s = opaque;
 	const struct rv_bench_sink_layout *l = s->l;
@@ -192,8 +198,7 @@ static void rv_bench_sink_read(void *opaque, uint64_t off, void *data,
 	memcpy(data, &v, len < sizeof(v) ? len : sizeof(v));
 }
 
-static void rv_bench_sink_write(void *opaque, uint64_t off, const void *data,
-				unsigned int len)
+static void rv_bench_sink_write(void *opaque, uint64_t off, const void *data, unsigned int len)
 {
 	struct rv_bench_sink *s = opaque;
 	const struct rv_bench_sink_layout *l = s->l;
@@ -256,8 +261,7 @@ static const struct rv_device_ops rv_bench_sink_ops = {
 	.destroy = rv_bench_sink_destroy,
 };
 
-int rv_bench_sink_counters(const struct rv_device *dev,
-			   struct rv_bench_sink_counters *out)
+int rv_bench_sink_counters(const struct rv_device *dev, struct rv_bench_sink_counters *out)
 {
 	struct rv_bench_sink *s;
 
@@ -278,10 +282,10 @@ static void rv_bench_sink_stats(struct rv_device *dev, FILE *out)
 	pthread_mutex_lock(&s->lock);
 	c = s->c;
 	pthread_mutex_unlock(&s->lock);
-	fprintf(out, "\"writes\": %" PRIu64 ", \"lost\": %" PRIu64
-		", \"reordered\": %" PRIu64 ", \"read_mismatch\": %" PRIu64
-		", \"invalid\": %" PRIu64, c.writes, c.lost, c.reordered,
-		c.read_mismatch, c.invalid);
+	fprintf(out,
+		"\"writes\": %" PRIu64 ", \"lost\": %" PRIu64 ", \"reordered\": %" PRIu64
+		", \"read_mismatch\": %" PRIu64 ", \"invalid\": %" PRIu64,
+		c.writes, c.lost, c.reordered, c.read_mismatch, c.invalid);
 	if (s->coalescing) {
 		fputs(", ", out);
 		rv_coalesce_stats_json(&s->cdev, out);
@@ -307,8 +311,7 @@ static int rv_bench_sink_coalesce(struct rv_bench_sink *s, struct rv_device_env 
 		return rv_err(-ENOMEM, "%s: no memory for a %u-entry ring", s->dev.name, n);
 	ret = rv_coalesce_ring_init(&s->ring, s->entries, n);
 	if (ret)
-		return rv_err(ret, "%s: ring of %u entries: %s", s->dev.name, n,
-			      strerror(-ret));
+		return rv_err(ret, "%s: ring of %u entries: %s", s->dev.name, n, strerror(-ret));
 	s->cdev.name = s->dev.name;
 	s->cdev.ring = &s->ring;
 	s->cdev.handle = rv_bench_sink_handle;
@@ -321,23 +324,22 @@ static int rv_bench_sink_coalesce(struct rv_bench_sink *s, struct rv_device_env 
 	s->dev.coalesce = &s->cdev;
 	ret = rv_coalesce_zone_add(&s->cdev, s->base, s->l->zone_len, s->pio);
 	if (ret)
-		return rv_err_wrap(ret, "%s: zone 0x%" PRIx64 "+0x%x", s->dev.name,
-				   s->base, s->l->zone_len);
+		return rv_err_wrap(ret, "%s: zone 0x%" PRIx64 "+0x%x", s->dev.name, s->base,
+				   s->l->zone_len);
 	/*
 	 * With a doorbell, DOORBELL writes never reach rv_bench_sink_write():
 	 * KVM signals the engine's eventfd instead, and the loop flushes us.
 	 */
 	if (__atomic_load_n(&rv_bench_sink_doorbell, __ATOMIC_RELAXED)) {
-		ret = rv_coalesce_doorbell_add(&s->cdev, s->base + s->l->doorbell,
-					       s->l->width, s->pio);
+		ret = rv_coalesce_doorbell_add(&s->cdev, s->base + s->l->doorbell, s->l->width,
+					       s->pio);
 		if (ret)
 			return rv_err_wrap(ret, "%s", s->dev.name);
 	}
 	return 0;
 }
 
-static int rv_bench_sink_create(struct rv_device_env *env,
-				const struct rv_device_cfg *cfg)
+static int rv_bench_sink_create(struct rv_device_env *env, const struct rv_device_cfg *cfg)
 {
 	bool pio = cfg->space == RV_SPACE_PIO;
 	struct rv_bench_sink *s;
@@ -355,8 +357,7 @@ static int rv_bench_sink_create(struct rv_device_env *env,
 	s->dev.ops = &rv_bench_sink_ops;
 	s->dev.priv = s;
 	ret = rv_bus_register(pio ? env->pio : env->mmio, cfg->base, s->l->len,
-			      pio ? &rv_bench_sink_pio_ops : &rv_bench_sink_bus_ops, s,
-			      &s->dev);
+			      pio ? &rv_bench_sink_pio_ops : &rv_bench_sink_bus_ops, s, &s->dev);
 	if (ret) {
 		rv_bench_sink_destroy(&s->dev);
 		return rv_err(ret, "%s range 0x%" PRIx64 "+0x%x: %s", pio ? "port" : "mmio",

@@ -12,12 +12,12 @@
 #define RV_BENCH_SINK_LEN 0x1000
 #define RV_BENCH_SINK_ZONE_LEN 0x800 /* coalesced data zone: [0, 0x800) */
 #define RV_BENCH_SINK_STREAMS 64
-#define RV_BENCH_SINK_DATA(k) (0x000 + 8 * (k)) /* write: next sequence number */
+#define RV_BENCH_SINK_DATA(k) (0x000 + 8 * (k))	 /* write: next sequence number */
 #define RV_BENCH_SINK_COUNT(k) (0x800 + 8 * (k)) /* read: writes handled */
-#define RV_BENCH_SINK_ERROR 0xa00 /* write: the guest saw a mismatch */
-#define RV_BENCH_SINK_DOORBELL 0xa08 /* write: flush the device's ring */
-#define RV_BENCH_SINK_RESET 0xa10 /* write: zero the counters */
-#define RV_BENCH_SINK_MARK 0xa18 /* write: note the host time (benchmarks) */
+#define RV_BENCH_SINK_ERROR 0xa00		 /* write: the guest saw a mismatch */
+#define RV_BENCH_SINK_DOORBELL 0xa08		 /* write: flush the device's ring */
+#define RV_BENCH_SINK_RESET 0xa10		 /* write: zero the counters */
+#define RV_BENCH_SINK_MARK 0xa18		 /* write: note the host time (benchmarks) */
 
 /* The port I/O variant: the same registers, 4 bytes wide. */
 #define RV_BENCH_SINK_PIO_LEN 0x400
@@ -63,12 +63,12 @@ void rv_bench_sink_set_doorbell(bool on);
 void rv_bench_sink_set_work_ns(uint64_t ns);
 
 struct rv_bench_sink_counters {
-	uint64_t writes; /* data writes handled, every stream */
-	uint64_t lost; /* sequence numbers skipped (gaps) */
-	uint64_t reordered; /* values below the next expected one (late, duplicate) */
+	uint64_t writes;	/* data writes handled, every stream */
+	uint64_t lost;		/* sequence numbers skipped (gaps) */
+	uint64_t reordered;	/* values below the next expected one (late, duplicate) */
 	uint64_t read_mismatch; /* ERROR register writes */
-	uint64_t last_error; /* the value of the last ERROR write */
-	uint64_t invalid; /* data-zone writes of a bad size or offset */
+	uint64_t last_error;	/* the value of the last ERROR write */
+	uint64_t invalid;	/* data-zone writes of a bad size or offset */
 	uint64_t doorbells;
 	uint64_t resets;
 	/* MARK writes, and the host's rv_now_ns() at the first and the last. */
@@ -83,8 +83,7 @@ struct rv_bench_sink_counters {
  * dev->coalesce->stats (NULL dev->coalesce: the device does not coalesce),
  * to be read once the VM has stopped.
  */
-int rv_bench_sink_counters(const struct rv_device *dev,
-			   struct rv_bench_sink_counters *out);
+int rv_bench_sink_counters(const struct rv_device *dev, struct rv_bench_sink_counters *out);
 #endif
 
 #endif

@@ -73,9 +73,9 @@
 
 #define UART_IER_ERBFI 0x01 /* received data available */
 #define UART_IER_ETBEI 0x02 /* THR empty */
-#define UART_IER_ELSI 0x04 /* receiver line status */
+#define UART_IER_ELSI 0x04  /* receiver line status */
 #define UART_IER_EDSSI 0x08 /* modem status */
-#define UART_IER_MASK 0x0f /* bits 7:4 are always 0 (IER) */
+#define UART_IER_MASK 0x0f  /* bits 7:4 are always 0 (IER) */
 
 /* IIR bits 3:0, highest priority first ("Interrupt Control Functions"). */
 #define UART_IIR_NO_INT 0x01
@@ -119,7 +119,7 @@ struct rv_serial {
 	struct rv_device dev;
 	struct rv_device_env *env;
 	struct rv_console *con; /* NULL: output is dropped, no input */
-	unsigned int irq; /* 0: not wired */
+	unsigned int irq;	/* 0: not wired */
 
 	/*
 	 * Taken by vCPU threads (register accesses) and the loop thread
@@ -133,9 +133,9 @@ struct rv_serial {
 
 	uint8_t ier, lcr, mcr, scr, fcr;
 	uint8_t lsr_err; /* sticky LSR error bits (OE), cleared by reading LSR */
-	uint8_t msr; /* modem status: inputs 7:4, deltas 3:0 */
-	uint8_t rbr; /* last byte read, returned again from an empty RBR */
-	uint16_t dl; /* divisor latch */
+	uint8_t msr;	 /* modem status: inputs 7:4, deltas 3:0 */
+	uint8_t rbr;	 /* last byte read, returned again from an empty RBR */
+	uint16_t dl;	 /* divisor latch */
 	/*
 	 * The THRE interrupt is an event, not the THRE level (IIR,
 	 * "Interrupt Control Functions"): it is set
@@ -145,7 +145,7 @@ struct rv_serial {
 	 * UART_BUG_THRE test in serial8250_do_startup()).
 	 */
 	bool thre_pending;
-	bool irq_level; /* what we last drove onto the irq line */
+	bool irq_level;	   /* what we last drove onto the irq line */
 	bool rx_throttled; /* we refused input: call rx_ready on room */
 
 	uint8_t rx_fifo[UART_FIFO_SIZE];
@@ -189,8 +189,7 @@ static unsigned int rv_serial_rx_trigger(const struct rv_serial *s)
 
 static uint8_t rv_serial_lsr(const struct rv_serial *s)
 {
-	return (s->rx_count ? UART_LSR_DR : 0) | s->lsr_err | UART_LSR_THRE |
-	       UART_LSR_TEMT;
+	return (s->rx_count ? UART_LSR_DR : 0) | s->lsr_err | UART_LSR_THRE | UART_LSR_TEMT;
 }
 
 /* The pending interrupt with the highest priority (IIR table). */
@@ -213,8 +212,7 @@ static uint8_t rv_serial_iir_id(const struct rv_serial *s)
 /* Recompute the interrupt pin; tell the irqchip only when it changes. */
 static void rv_serial_update_irq(struct rv_serial *s)
 {
-	bool level = rv_serial_iir_id(s) != UART_IIR_NO_INT &&
-		     (s->mcr & UART_MCR_OUT2);
+	bool level = rv_serial_iir_id(s) != UART_IIR_NO_INT && (s->mcr & UART_MCR_OUT2);
 
 	if (level == s->irq_level)
 		return;
@@ -397,8 +395,7 @@ static uint8_t rv_serial_read_iir(struct rv_serial *s)
 	return id | (rv_serial_fifo_on(s) ? UART_IIR_FIFO : 0);
 }
 
-static void rv_serial_read(void *opaque, uint64_t off, void *data,
-			   unsigned int len)
+static void rv_serial_read(void *opaque, uint64_t off, void *data, unsigned int len)
 {
 	struct rv_serial *s = opaque;
 	bool dlab;
@@ -478,8 +475,7 @@ static void rv_serial_write_locked(struct rv_serial *s, uint64_t off, uint8_t v)
 	rv_serial_update_irq(s);
 }
 
-static void rv_serial_write(void *opaque, uint64_t off, const void *data,
-			    unsigned int len)
+static void rv_serial_write(void *opaque, uint64_t off, const void *data, unsigned int len)
 {
 	struct rv_serial *s = opaque;
 
@@ -569,8 +565,7 @@ static void rv_serial_coalesce_setup(struct rv_serial *s, struct rv_device_env *
 	}
 	/* From here on its exits are counted, whether or not the zone works. */
 	s->dev.coalesce = &s->cdev;
-	ret = rv_coalesce_zone_add(&s->cdev, cfg->base + UART_RBR, 1,
-				   cfg->space == RV_SPACE_PIO);
+	ret = rv_coalesce_zone_add(&s->cdev, cfg->base + UART_RBR, 1, cfg->space == RV_SPACE_PIO);
 	if (ret) {
 		rv_warn("%s: THR writes are not coalesced: %s", s->dev.name,
 			*rv_err_msg() ? rv_err_msg() : strerror(-ret));
@@ -603,9 +598,9 @@ static void rv_serial_stats(struct rv_device *dev, FILE *out)
 	struct rv_serial *s = dev->priv;
 
 	pthread_mutex_lock(&s->lock);
-	fprintf(out, "\"tx_bytes\": %" PRIu64 ", \"rx_bytes\": %" PRIu64
-		", \"irqs\": %" PRIu64 ", \"overruns\": %" PRIu64
-		", \"tx_errors\": %" PRIu64,
+	fprintf(out,
+		"\"tx_bytes\": %" PRIu64 ", \"rx_bytes\": %" PRIu64 ", \"irqs\": %" PRIu64
+		", \"overruns\": %" PRIu64 ", \"tx_errors\": %" PRIu64,
 		s->tx_bytes, s->rx_bytes, s->irqs, s->overruns, s->tx_errors);
 	pthread_mutex_unlock(&s->lock);
 	if (s->dev.coalesce) {
@@ -634,16 +629,14 @@ static const struct rv_device_ops rv_serial_ops = {
 	.destroy = rv_serial_destroy,
 };
 
-static int rv_serial_create(struct rv_device_env *env,
-			    const struct rv_device_cfg *cfg)
+static int rv_serial_create(struct rv_device_env *env, const struct rv_device_cfg *cfg)
 {
 	struct rv_bus *bus = cfg->space == RV_SPACE_PIO ? env->pio : env->mmio;
 	struct rv_serial *s;
 	int ret;
 
 	if (!bus)
-		return rv_err(-EINVAL, "no %s bus",
-			      cfg->space == RV_SPACE_PIO ? "pio" : "mmio");
+		return rv_err(-EINVAL, "no %s bus", cfg->space == RV_SPACE_PIO ? "pio" : "mmio");
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -667,13 +660,11 @@ static int rv_serial_create(struct rv_device_env *env,
 		}
 		s->con = env->console;
 	}
-	snprintf(s->dev.name, sizeof(s->dev.name), "%s",
-		 cfg->name ? cfg->name : "serial8250");
-	ret = rv_bus_register(bus, cfg->base, UART_LEN, &rv_serial_bus_ops, s,
-			      &s->dev);
+	snprintf(s->dev.name, sizeof(s->dev.name), "%s", cfg->name ? cfg->name : "serial8250");
+	ret = rv_bus_register(bus, cfg->base, UART_LEN, &rv_serial_bus_ops, s, &s->dev);
 	if (ret) {
-		ret = rv_err(ret, "%s range 0x%" PRIx64 "+%u: %s", bus->name,
-			     cfg->base, UART_LEN, strerror(-ret));
+		ret = rv_err(ret, "%s range 0x%" PRIx64 "+%u: %s", bus->name, cfg->base, UART_LEN,
+			     strerror(-ret));
 		goto out_detach;
 	}
 	/* After the bus range: it cannot fail the device any more. */

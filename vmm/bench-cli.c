@@ -58,8 +58,7 @@ const char *rv_bench_mode_name(enum rv_bench_mode mode)
 }
 
 /* "--opt=value" or "--opt value"; NULL (with a message) when missing. */
-static const char *rv_bench_value(int argc, char *const argv[], int *i,
-				  const char *name)
+static const char *rv_bench_value(int argc, char *const argv[], int *i, const char *name)
 {
 	const char *a = argv[*i];
 	size_t n = strlen(name);
@@ -96,7 +95,8 @@ static int rv_bench_add_modes(const char *v, struct rv_bench_opts *o)
 			    !strncmp(p, rv_bench_mode_names[m], len))
 				break;
 		if (m == RV_BENCH_NR_MODES)
-			return rv_err(-EINVAL, "bench: --mode %s: not one of off, vm-ring, per-device, doorbell",
+			return rv_err(-EINVAL,
+				      "bench: --mode %s: not one of off, vm-ring, per-device, doorbell",
 				      v);
 		for (unsigned int i = 0; i < o->nr_modes; i++)
 			if (o->modes[i] == m)
@@ -105,7 +105,8 @@ static int rv_bench_add_modes(const char *v, struct rv_bench_opts *o)
 		o->modes[o->nr_modes++] = m;
 		p += len;
 		if (*p == ',' && !*++p)
-			return rv_err(-EINVAL, "bench: --mode %s: a mode is missing after the comma", v);
+			return rv_err(-EINVAL,
+				      "bench: --mode %s: a mode is missing after the comma", v);
 	}
 	return 0;
 }
@@ -127,7 +128,7 @@ static void rv_bench_defaults(struct rv_bench_opts *o)
 struct rv_bench_numopt {
 	const char *name;
 	uint64_t min, max;
-	size_t off; /* in struct rv_bench_opts */
+	size_t off;  /* in struct rv_bench_opts */
 	bool narrow; /* an unsigned int there, else a uint64_t */
 	bool pow2;
 };
@@ -155,8 +156,8 @@ static int rv_bench_set_number(const struct rv_bench_numopt *no, const char *v,
 	uint64_t n;
 
 	if (rv_parse_u64(v, &n) || n < no->min || n > no->max)
-		return rv_err(-EINVAL, "bench: %s %s: not a number from %llu to %llu", no->name,
-			      v, (unsigned long long)no->min, (unsigned long long)no->max);
+		return rv_err(-EINVAL, "bench: %s %s: not a number from %llu to %llu", no->name, v,
+			      (unsigned long long)no->min, (unsigned long long)no->max);
 	if (no->pow2 && (n & (n - 1)))
 		return rv_err(-EINVAL, "bench: %s %s: not a power of two", no->name, v);
 	if (no->narrow)
@@ -207,7 +208,8 @@ int rv_bench_parse(int argc, char *const argv[], int first, struct rv_bench_opts
 			else if (!strcmp(v, "mixed"))
 				o->space = RV_BENCH_SPACE_MIXED;
 			else
-				return rv_err(-EINVAL, "bench: --space %s: not one of mmio, pio, mixed", v);
+				return rv_err(-EINVAL,
+					      "bench: --space %s: not one of mmio, pio, mixed", v);
 		} else if (rv_bench_is(a, "--plot")) {
 			if (!(v = rv_bench_value(argc, argv, &i, "--plot")))
 				return -EINVAL;

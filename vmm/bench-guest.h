@@ -37,19 +37,19 @@
 #define RV_BENCH_GUEST_H
 
 #define RV_BENCH_P_NR_DEVICES 0x00
-#define RV_BENCH_P_WRITES 0x08 /* per device and vCPU */
-#define RV_BENCH_P_BURST 0x10 /* writes to one device before the next */
+#define RV_BENCH_P_WRITES 0x08	    /* per device and vCPU */
+#define RV_BENCH_P_BURST 0x10	    /* writes to one device before the next */
 #define RV_BENCH_P_READ_RELOAD 0x18 /* writes between two reads; ~0: none */
-#define RV_BENCH_P_DB_RELOAD 0x20 /* writes between two doorbells; ~0: none */
+#define RV_BENCH_P_DB_RELOAD 0x20   /* writes between two doorbells; ~0: none */
 #define RV_BENCH_P_NR_CPUS 0x28
-#define RV_BENCH_P_DONE 0x30 /* vCPUs done: the guest adds, atomically */
+#define RV_BENCH_P_DONE 0x30	/* vCPUs done: the guest adds, atomically */
 #define RV_BENCH_P_DEVICES 0x40 /* the device table: */
-#define RV_BENCH_P_DEV_SIZE 16 /*   per device: base, kind */
-#define RV_BENCH_P_DEV_BASE 0 /*   MMIO address or first port */
-#define RV_BENCH_P_DEV_KIND 8 /*   RV_BENCH_DEV_MMIO or _PIO */
+#define RV_BENCH_P_DEV_SIZE 16	/*   per device: base, kind */
+#define RV_BENCH_P_DEV_BASE 0	/*   MMIO address or first port */
+#define RV_BENCH_P_DEV_KIND 8	/*   RV_BENCH_DEV_MMIO or _PIO */
 
 #define RV_BENCH_DEV_MMIO 0 /* a bench-sink in MMIO space: 8-byte registers */
-#define RV_BENCH_DEV_PIO 1 /* a bench-sink in port space: 4-byte registers */
+#define RV_BENCH_DEV_PIO 1  /* a bench-sink in port space: 4-byte registers */
 
 #define RV_BENCH_MAX_DEVICES 16
 /* After the device table: one word per vCPU, set to 1 when it is done. */

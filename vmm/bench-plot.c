@@ -47,8 +47,8 @@ static int rv_bench_plot_data(const struct rv_bench *b, const char *path)
 	return 0;
 }
 
-static int rv_bench_plot_script(const struct rv_bench *b, const char *path,
-				const char *data, const char *out)
+static int rv_bench_plot_script(const struct rv_bench *b, const char *path, const char *data,
+				const char *out)
 {
 	const struct rv_bench_opts *o = b->o;
 	size_t n = strlen(out);
@@ -61,38 +61,43 @@ static int rv_bench_plot_script(const struct rv_bench *b, const char *path,
 	fprintf(f, "set terminal %s size 1000,460 font 'sans,11'\n",
 		png ? "pngcairo" : "svg dynamic background rgb 'white'");
 	fprintf(f, "set output '%s'\n", out);
-	fprintf(f, "set multiplot layout 1,2 title \"ringvmm bench coalesce: %u %s device%s, "
-		   "%u vCPU%s, %llu writes each, burst %llu, %s\\nhot loop at %s, "
-		   "median of %u run%s (error bars: smallest to largest)\"\n",
-		o->devices, o->space == RV_BENCH_SPACE_PIO ? "PIO" :
-			    o->space == RV_BENCH_SPACE_MIXED ? "MMIO/PIO" : "MMIO",
+	fprintf(f,
+		"set multiplot layout 1,2 title \"ringvmm bench coalesce: %u %s device%s, "
+		"%u vCPU%s, %llu writes each, burst %llu, %s\\nhot loop at %s, "
+		"median of %u run%s (error bars: smallest to largest)\"\n",
+		o->devices,
+		o->space == RV_BENCH_SPACE_PIO	 ? "PIO" :
+		o->space == RV_BENCH_SPACE_MIXED ? "MMIO/PIO" :
+						   "MMIO",
 		o->devices > 1 ? "s" : "", o->cpus, o->cpus > 1 ? "s" : "",
 		(unsigned long long)o->writes, (unsigned long long)o->burst,
 		o->read_every ? "reads" : "no reads", rv_bench_level(b), o->repeat,
 		o->repeat > 1 ? "s" : "");
-	fprintf(f, "set style fill solid 0.6 border -1\n"
-		   "set grid ytics\n"
-		   "set xrange [-0.6:%u.6]\n"
-		   "set yrange [0:*]\n"
-		   "set boxwidth 0.6\n"
-		   "set title 'guest cost per write (ns)'\n"
-		   "plot '%s' using 1:3:xtic(2) with boxes lc rgb '#4477aa' notitle, \\\n"
-		   "     '' using 1:3:4:5 with yerrorbars lc rgb 'black' pt -1 notitle, \\\n"
-		   "     '' using 1:3:(sprintf('%%.0f', $3)) with labels offset 0,0.8 notitle\n",
+	fprintf(f,
+		"set style fill solid 0.6 border -1\n"
+		"set grid ytics\n"
+		"set xrange [-0.6:%u.6]\n"
+		"set yrange [0:*]\n"
+		"set boxwidth 0.6\n"
+		"set title 'guest cost per write (ns)'\n"
+		"plot '%s' using 1:3:xtic(2) with boxes lc rgb '#4477aa' notitle, \\\n"
+		"     '' using 1:3:4:5 with yerrorbars lc rgb 'black' pt -1 notitle, \\\n"
+		"     '' using 1:3:(sprintf('%%.0f', $3)) with labels offset 0,0.8 notitle\n",
 		o->nr_modes - 1, data);
 	for (unsigned int m = 0; m < o->nr_modes; m++)
 		if (o->modes[m] == RV_BENCH_OFF)
 			fprintf(f, "set label 1 'none' at first %u, graph 0.06 center\n", m);
-	fprintf(f, "set title \"write-to-handling latency (us, an upper bound)\\n"
-		   "off: none, each write is handled at its own exit\"\n"
-		   "set logscale y\n"
-		   "set yrange [*:*]\n"
-		   "set boxwidth 0.25\n"
-		   "set key top left Left reverse\n"
-		   "plot '%s' using ($1-0.27):6:xtic(2) with boxes lc rgb '#66ccee' title 'p50', \\\n"
-		   "     '' using 1:7 with boxes lc rgb '#ccbb44' title 'p99', \\\n"
-		   "     '' using ($1+0.27):8 with boxes lc rgb '#ee6677' title 'max'\n"
-		   "unset multiplot\n",
+	fprintf(f,
+		"set title \"write-to-handling latency (us, an upper bound)\\n"
+		"off: none, each write is handled at its own exit\"\n"
+		"set logscale y\n"
+		"set yrange [*:*]\n"
+		"set boxwidth 0.25\n"
+		"set key top left Left reverse\n"
+		"plot '%s' using ($1-0.27):6:xtic(2) with boxes lc rgb '#66ccee' title 'p50', \\\n"
+		"     '' using 1:7 with boxes lc rgb '#ccbb44' title 'p99', \\\n"
+		"     '' using ($1+0.27):8 with boxes lc rgb '#ee6677' title 'max'\n"
+		"unset multiplot\n",
 		data);
 	if (fclose(f))
 		return rv_err(-errno, "--plot: %s: %s", path, strerror(errno));
@@ -107,7 +112,8 @@ static int rv_bench_gnuplot(const char *script)
 
 	ret = posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ);
 	if (ret == ENOENT)
-		return rv_err(-ENOENT, "--plot: gnuplot is not installed (Debian: apt-get install gnuplot-nox)");
+		return rv_err(-ENOENT,
+			      "--plot: gnuplot is not installed (Debian: apt-get install gnuplot-nox)");
 	if (ret)
 		return rv_err(-ret, "--plot: starting gnuplot: %s", strerror(ret));
 	if (waitpid(pid, &status, 0) < 0)
@@ -154,5 +160,6 @@ int rv_bench_plot_check(void)
 			return 0;
 		p += n + (p[n] == ':');
 	}
-	return rv_err(-ENOENT, "--plot: gnuplot is not installed (Debian: apt-get install gnuplot-nox)");
+	return rv_err(-ENOENT,
+		      "--plot: gnuplot is not installed (Debian: apt-get install gnuplot-nox)");
 }

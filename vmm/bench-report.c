@@ -60,7 +60,8 @@ static void rv_bench_host(struct rv_bench_host *h)
 	if (f)
 		fclose(f);
 	if (!strcmp(h->cpu, "?") && impl[0])
-		snprintf(h->cpu, sizeof(h->cpu), "CPU implementer %s part %s", impl, part[0] ? part : "?");
+		snprintf(h->cpu, sizeof(h->cpu), "CPU implementer %s part %s", impl,
+			 part[0] ? part : "?");
 	h->kvm = "kvm";
 	for (unsigned int i = 0; i < sizeof(kvms) / sizeof(kvms[0]); i++) {
 		snprintf(line, sizeof(line), "/sys/module/%s", kvms[i]);
@@ -89,7 +90,8 @@ static const char *rv_bench_status_name(int status)
 }
 
 static void rv_bench_problem(FILE *err, unsigned int *n, const struct rv_bench_run *r,
-			     unsigned int i, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+			     unsigned int i, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 static void rv_bench_problem(FILE *err, unsigned int *n, const struct rv_bench_run *r,
 			     unsigned int i, const char *fmt, ...)
 {
@@ -127,14 +129,16 @@ static bool rv_bench_check(const struct rv_bench *b, FILE *err)
 				const char *name;
 				uint64_t v;
 			} bad[] = {
-				{ "lost", x->lost }, { "reordered", x->reordered },
+				{ "lost", x->lost },
+				{ "reordered", x->reordered },
 				{ "invalid", x->invalid },
 				{ "reads that missed earlier writes", x->read_mismatch },
 			};
 
 			if (x->writes != o->writes * o->cpus || !x->streams_ok)
-				rv_bench_problem(err, &n, r, i, "sink%u: %" PRIu64 " writes of %" PRIu64 "%s",
-						 d, x->writes, o->writes * o->cpus,
+				rv_bench_problem(err, &n, r, i,
+						 "sink%u: %" PRIu64 " writes of %" PRIu64 "%s", d,
+						 x->writes, o->writes * o->cpus,
 						 x->streams_ok ? "" : ", a stream incomplete");
 			for (unsigned int k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
 				if (bad[k].v)
@@ -157,8 +161,7 @@ static const char *rv_bench_space_name(const struct rv_bench_opts *o, int d)
 }
 
 /* The configuration in words, for the table's header. */
-static void rv_bench_describe(const struct rv_bench *b, const struct rv_bench_host *h,
-			      FILE *out)
+static void rv_bench_describe(const struct rv_bench *b, const struct rv_bench_host *h, FILE *out)
 {
 	const struct rv_bench_opts *o = b->o;
 	bool doorbell = false;
@@ -167,21 +170,25 @@ static void rv_bench_describe(const struct rv_bench *b, const struct rv_bench_ho
 		doorbell |= o->modes[m] == RV_BENCH_DOORBELL;
 	fprintf(out, "ringvmm bench coalesce on %s: %s, %ld CPUs, Linux %s, %s\n", rv_arch_name,
 		h->cpu, h->cpus, h->kernel, h->kvm);
-	fprintf(out, "  %u %s device%s, %u vCPU%s, %" PRIu64 " writes per device and vCPU, burst %" PRIu64
-		", ", o->devices, rv_bench_space_name(o, -1), o->devices > 1 ? "s" : "", o->cpus,
+	fprintf(out,
+		"  %u %s device%s, %u vCPU%s, %" PRIu64
+		" writes per device and vCPU, burst %" PRIu64 ", ",
+		o->devices, rv_bench_space_name(o, -1), o->devices > 1 ? "s" : "", o->cpus,
 		o->cpus > 1 ? "s" : "", o->writes, o->burst);
 	if (o->read_every)
 		fprintf(out, "a read every %" PRIu64 " writes\n", o->read_every);
 	else
 		fprintf(out, "no reads\n");
 	if (doorbell)
-		fprintf(out, "  doorbell every %" PRIu64 " writes (mode doorbell), ", o->doorbell_every);
+		fprintf(out, "  doorbell every %" PRIu64 " writes (mode doorbell), ",
+			o->doorbell_every);
 	else
 		fprintf(out, "  ");
 	fprintf(out, "device rings of %u entries, drain timer %" PRIu64 " us, %u run%s per mode\n",
 		o->ring_entries, o->flush_us, o->repeat, o->repeat > 1 ? "s" : "");
 	if (o->work_ns)
-		fprintf(out, "  each device busy for %" PRIu64 " ns per write it handles\n", o->work_ns);
+		fprintf(out, "  each device busy for %" PRIu64 " ns per write it handles\n",
+			o->work_ns);
 	fprintf(out, "  hot loop at %s", rv_bench_level(b));
 	/* Say why not unprivileged, where the arch could have been. */
 	if (!b->user_mode && b->user_level)
@@ -201,12 +208,14 @@ static void rv_bench_table_row(const struct rv_bench *b, const struct rv_bench_r
 	else
 		snprintf(dev, sizeof(dev), "sink%d%s", w->device,
 			 b->o->space == RV_BENCH_SPACE_MIXED ?
-				 (rv_bench_dev_is_pio(b->o, w->device) ? "/p" : "/m") : "");
+				 (rv_bench_dev_is_pio(b->o, w->device) ? "/p" : "/m") :
+				 "");
 	snprintf(speedup, sizeof(speedup), w->speedup < 0 ? "-" : "%.2fx", w->speedup);
-	fprintf(out, "%-11s %-7s %10.0f %9.0f %6.1f%% %8s %8.0f %8.0f %7.0f %9.0f", rv_bench_mode_name(w->mode),
-		dev, m[RV_BENCH_WRITES_PER_S].median, m[RV_BENCH_NS_PER_WRITE].median,
-		rv_bench_spread_pct(&m[RV_BENCH_NS_PER_WRITE]), speedup, m[RV_BENCH_EXITS].median,
-		m[RV_BENCH_EXITED].median, m[RV_BENCH_DRAINS].median, m[RV_BENCH_FALLBACKS].median);
+	fprintf(out, "%-11s %-7s %10.0f %9.0f %6.1f%% %8s %8.0f %8.0f %7.0f %9.0f",
+		rv_bench_mode_name(w->mode), dev, m[RV_BENCH_WRITES_PER_S].median,
+		m[RV_BENCH_NS_PER_WRITE].median, rv_bench_spread_pct(&m[RV_BENCH_NS_PER_WRITE]),
+		speedup, m[RV_BENCH_EXITS].median, m[RV_BENCH_EXITED].median,
+		m[RV_BENCH_DRAINS].median, m[RV_BENCH_FALLBACKS].median);
 	if (w->mode == RV_BENCH_OFF)
 		fprintf(out, " %8s %8s %8s", "-", "-", "-");
 	else
@@ -236,11 +245,12 @@ static void rv_bench_table(const struct rv_bench *b, const struct rv_bench_host 
 			rv_bench_table_row(b, &w, out);
 		}
 	}
-	fprintf(out, "\nexits: ordinary exits to the device (writes that exited, reads, marks);"
-		     " exited: writes KVM did not\ncoalesce; ring-full: writes handled at once because the"
-		     " device's ring was full; latency: write\nto handling, an upper bound (off: none,"
-		     " every write is handled at its exit); VMM ms: event loop\nthread CPU plus vCPU"
-		     " time in the exit handler\n");
+	fprintf(out,
+		"\nexits: ordinary exits to the device (writes that exited, reads, marks);"
+		" exited: writes KVM did not\ncoalesce; ring-full: writes handled at once because the"
+		" device's ring was full; latency: write\nto handling, an upper bound (off: none,"
+		" every write is handled at its exit); VMM ms: event loop\nthread CPU plus vCPU"
+		" time in the exit handler\n");
 }
 
 static void rv_bench_json_summary(const char *name, const struct rv_bench_summary *s, FILE *out)
@@ -259,23 +269,26 @@ static void rv_bench_json_row(const struct rv_bench *b, const struct rv_bench_ro
 		fprintf(out, "\"device\": \"all\", ");
 	else
 		fprintf(out, "\"device\": \"sink%d\", ", w->device);
-	fprintf(out, "\"space\": \"%s\", \"repeats\": %u, \"writes\": %" PRIu64
+	fprintf(out,
+		"\"space\": \"%s\", \"repeats\": %u, \"writes\": %" PRIu64
 		", \"writes_expected\": %" PRIu64 ", \"lost\": %" PRIu64 ", \"reordered\": %" PRIu64
 		", \"read_mismatch\": %" PRIu64 ", \"invalid\": %" PRIu64 ", \"complete\": %s",
-		rv_bench_space_name(b->o, w->device), w->runs, w->writes, w->writes_expected, w->lost,
-		w->reordered, w->read_mismatch, w->invalid, w->streams_ok ? "true" : "false");
+		rv_bench_space_name(b->o, w->device), w->runs, w->writes, w->writes_expected,
+		w->lost, w->reordered, w->read_mismatch, w->invalid,
+		w->streams_ok ? "true" : "false");
 	rv_bench_json_summary("ns_per_write", &m[RV_BENCH_NS_PER_WRITE], out);
 	fprintf(out, ", \"writes_per_s\": %.0f", m[RV_BENCH_WRITES_PER_S].median);
 	if (w->speedup < 0)
 		fprintf(out, ", \"speedup_vs_off\": null");
 	else
 		fprintf(out, ", \"speedup_vs_off\": %.3f", w->speedup);
-	fprintf(out, ", \"exits\": %.0f, \"exited_writes\": %.0f, \"coalesced_writes\": %.0f"
+	fprintf(out,
+		", \"exits\": %.0f, \"exited_writes\": %.0f, \"coalesced_writes\": %.0f"
 		", \"drains\": %.0f, \"ring_full_fallbacks\": %.0f, \"doorbells\": %.0f"
-		", \"ring_high_water\": %.0f", m[RV_BENCH_EXITS].median, m[RV_BENCH_EXITED].median,
-		m[RV_BENCH_COALESCED].median, m[RV_BENCH_DRAINS].median,
-		m[RV_BENCH_FALLBACKS].median, m[RV_BENCH_DOORBELLS].median,
-		m[RV_BENCH_HIGH_WATER].median);
+		", \"ring_high_water\": %.0f",
+		m[RV_BENCH_EXITS].median, m[RV_BENCH_EXITED].median, m[RV_BENCH_COALESCED].median,
+		m[RV_BENCH_DRAINS].median, m[RV_BENCH_FALLBACKS].median,
+		m[RV_BENCH_DOORBELLS].median, m[RV_BENCH_HIGH_WATER].median);
 	fprintf(out, ", \"latency_us\": {\"p50\": %.3f, \"p99\": %.3f, \"max\": %.3f}",
 		m[RV_BENCH_LAT_P50].median, m[RV_BENCH_LAT_P99].median, m[RV_BENCH_LAT_MAX].median);
 	if (off)
@@ -291,18 +304,22 @@ static void rv_bench_json(const struct rv_bench *b, const struct rv_bench_host *
 	struct rv_bench_row w;
 	const char *sep = "";
 
-	fprintf(out, "{\"benchmark\": \"coalesce\", \"arch\": \"%s\", \"host\": {\"cpu\": \"%s\""
-		", \"cpus\": %ld, \"kernel\": \"%s\", \"kvm\": \"%s\"}", rv_arch_name, h->cpu,
-		h->cpus, h->kernel, h->kvm);
-	fprintf(out, ", \"config\": {\"devices\": %u, \"space\": \"%s\", \"writes\": %" PRIu64
-		", \"burst\": %" PRIu64 ", \"read_every\": %" PRIu64 ", \"doorbell_every\": %" PRIu64
+	fprintf(out,
+		"{\"benchmark\": \"coalesce\", \"arch\": \"%s\", \"host\": {\"cpu\": \"%s\""
+		", \"cpus\": %ld, \"kernel\": \"%s\", \"kvm\": \"%s\"}",
+		rv_arch_name, h->cpu, h->cpus, h->kernel, h->kvm);
+	fprintf(out,
+		", \"config\": {\"devices\": %u, \"space\": \"%s\", \"writes\": %" PRIu64
+		", \"burst\": %" PRIu64 ", \"read_every\": %" PRIu64
+		", \"doorbell_every\": %" PRIu64
 		", \"cpus\": %u, \"ring_entries\": %u, \"flush_us\": %" PRIu64
-		", \"device_work_ns\": %" PRIu64 ", \"repeat\": %u, \"modes\": [", o->devices,
-		rv_bench_space_name(o, -1), o->writes, o->burst, o->read_every, o->doorbell_every,
-		o->cpus, o->ring_entries, o->flush_us, o->work_ns, o->repeat);
+		", \"device_work_ns\": %" PRIu64 ", \"repeat\": %u, \"modes\": [",
+		o->devices, rv_bench_space_name(o, -1), o->writes, o->burst, o->read_every,
+		o->doorbell_every, o->cpus, o->ring_entries, o->flush_us, o->work_ns, o->repeat);
 	for (unsigned int m = 0; m < o->nr_modes; m++)
 		fprintf(out, "%s\"%s\"", m ? ", " : "", rv_bench_mode_name(o->modes[m]));
-	fprintf(out, "]}, \"guest_level\": \"%s\", \"pio_coalescing\": %s, \"runs_done\": %u"
+	fprintf(out,
+		"]}, \"guest_level\": \"%s\", \"pio_coalescing\": %s, \"runs_done\": %u"
 		", \"order_and_completeness\": \"%s\", \"ok\": %s, \"runs\": [",
 		rv_bench_level(b), b->pio_coalescing ? "true" : "false", b->nr_runs,
 		ok ? "OK" : "FAILED", ok ? "true" : "false");
@@ -327,17 +344,19 @@ static void rv_bench_csv(const struct rv_bench *b, FILE *out)
 	const struct rv_bench_opts *o = b->o;
 	struct rv_bench_row w;
 
-	fprintf(out, "mode,device,space,repeats,writes,writes_expected,lost,reordered,read_mismatch,"
-		     "invalid,complete,ns_per_write,ns_per_write_min,ns_per_write_max,writes_per_s,"
-		     "speedup_vs_off,exits,exited_writes,coalesced_writes,drains,ring_full_fallbacks,"
-		     "doorbells,ring_high_water,latency_p50_us,latency_p99_us,latency_max_us,"
-		     "vmm_cpu_ms,process_cpu_ms\n");
+	fprintf(out,
+		"mode,device,space,repeats,writes,writes_expected,lost,reordered,read_mismatch,"
+		"invalid,complete,ns_per_write,ns_per_write_min,ns_per_write_max,writes_per_s,"
+		"speedup_vs_off,exits,exited_writes,coalesced_writes,drains,ring_full_fallbacks,"
+		"doorbells,ring_high_water,latency_p50_us,latency_p99_us,latency_max_us,"
+		"vmm_cpu_ms,process_cpu_ms\n");
 	for (unsigned int m = 0; m < o->nr_modes; m++)
 		for (unsigned int d = 0; d < o->devices; d++) {
 			const struct rv_bench_summary *s = w.m;
 
 			rv_bench_row(b, o->modes[m], d, &w);
-			fprintf(out, "%s,sink%u,%s,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+			fprintf(out,
+				"%s,sink%u,%s,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
 				",%" PRIu64 ",%" PRIu64 ",%s,%.3f,%.3f,%.3f,%.0f,",
 				rv_bench_mode_name(w.mode), d, rv_bench_space_name(o, d), w.runs,
 				w.writes, w.writes_expected, w.lost, w.reordered, w.read_mismatch,
@@ -346,7 +365,8 @@ static void rv_bench_csv(const struct rv_bench *b, FILE *out)
 				s[RV_BENCH_NS_PER_WRITE].max, s[RV_BENCH_WRITES_PER_S].median);
 			if (w.speedup >= 0)
 				fprintf(out, "%.3f", w.speedup);
-			fprintf(out, ",%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.3f,%.3f,%.3f,%.3f,%.3f\n",
+			fprintf(out,
+				",%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.3f,%.3f,%.3f,%.3f,%.3f\n",
 				s[RV_BENCH_EXITS].median, s[RV_BENCH_EXITED].median,
 				s[RV_BENCH_COALESCED].median, s[RV_BENCH_DRAINS].median,
 				s[RV_BENCH_FALLBACKS].median, s[RV_BENCH_DOORBELLS].median,

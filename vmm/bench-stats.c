@@ -88,7 +88,8 @@ static double rv_bench_value(const struct rv_bench *b, const struct rv_bench_run
 		return x.fallbacks;
 	case RV_BENCH_EXITED:
 		/* Neither in a device ring nor handled from KVM's: they exited. */
-		return x.writes > x.coalesced + x.fallbacks ? x.writes - x.coalesced - x.fallbacks : 0;
+		return x.writes > x.coalesced + x.fallbacks ? x.writes - x.coalesced - x.fallbacks :
+							      0;
 	case RV_BENCH_COALESCED:
 		return x.coalesced;
 	case RV_BENCH_DOORBELLS:

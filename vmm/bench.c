@@ -58,7 +58,7 @@ struct rv_bench_setup {
 	struct rv_device_cfg sinks[RV_BENCH_MAX_DEVICES];
 	char names[RV_BENCH_MAX_DEVICES][16];
 	int null_fd; /* the guest's console goes nowhere */
-	bool cpl0; /* CPL3 entry failed once: the rest run at CPL0 */
+	bool cpl0;   /* CPL3 entry failed once: the rest run at CPL0 */
 };
 
 static uint64_t rv_bench_cpu_ns(clockid_t clock)
@@ -97,7 +97,7 @@ static void rv_bench_params(const struct rv_bench_opts *o, const struct rv_bench
 
 		e[RV_BENCH_P_DEV_BASE / 8] = s->sinks[d].base;
 		e[RV_BENCH_P_DEV_KIND / 8] = rv_bench_dev_is_pio(o, d) ? RV_BENCH_DEV_PIO :
-									  RV_BENCH_DEV_MMIO;
+									 RV_BENCH_DEV_MMIO;
 	}
 }
 
@@ -188,15 +188,22 @@ static void rv_bench_collect(struct rv_vm *vm, const struct rv_bench_opts *o,
 		if (dev->coalesce)
 			cs = dev->coalesce->stats;
 		*dr = (struct rv_bench_dev_run){
-			.writes = c.writes, .lost = c.lost, .reordered = c.reordered,
-			.read_mismatch = c.read_mismatch, .invalid = c.invalid,
-			.streams_ok = true, .exits = cs.ordinary_exits,
-			.coalesced = cs.coalesced_writes, .drains = cs.drains,
-			.fallbacks = cs.ring_full_fallbacks, .doorbells = cs.doorbells,
+			.writes = c.writes,
+			.lost = c.lost,
+			.reordered = c.reordered,
+			.read_mismatch = c.read_mismatch,
+			.invalid = c.invalid,
+			.streams_ok = true,
+			.exits = cs.ordinary_exits,
+			.coalesced = cs.coalesced_writes,
+			.drains = cs.drains,
+			.fallbacks = cs.ring_full_fallbacks,
+			.doorbells = cs.doorbells,
 			.high_water = cs.ring_high_water,
 			.lat_p50_ns = rv_latency_percentile(&cs.latency, 50),
 			.lat_p99_ns = rv_latency_percentile(&cs.latency, 99),
-			.lat_max_ns = cs.latency.max_ns, .lat_samples = cs.latency.count,
+			.lat_max_ns = cs.latency.max_ns,
+			.lat_samples = cs.latency.count,
 		};
 		for (unsigned int k = 0; k < RV_BENCH_SINK_STREAMS; k++)
 			if (c.stream_writes[k] != (k < o->cpus ? o->writes : 0))
@@ -224,7 +231,7 @@ static int rv_bench_one(struct rv_bench *b, struct rv_bench_setup *s, struct rv_
 		.guest_code = s->guest.code,
 		.guest_code_len = s->guest.len,
 		.guest_user_mode = s->guest.user_level && !o->cpl0 && !s->cpl0,
-		.coalesce_mode = r->mode == RV_BENCH_OFF ? RV_COALESCE_OFF :
+		.coalesce_mode = r->mode == RV_BENCH_OFF     ? RV_COALESCE_OFF :
 				 r->mode == RV_BENCH_VM_RING ? RV_COALESCE_VM_RING :
 							       RV_COALESCE_PER_DEVICE,
 		.coalesce_flush_ns = o->flush_us * 1000,
@@ -289,7 +296,8 @@ static int rv_bench_setup(const struct rv_bench_opts *o, struct rv_bench_setup *
 				      rv_arch_name);
 		snprintf(s->names[d], sizeof(s->names[d]), "sink%u", d);
 		s->sinks[d] = (struct rv_device_cfg){
-			.type = "bench-sink", .name = s->names[d],
+			.type = "bench-sink",
+			.name = s->names[d],
 			.space = pio ? RV_SPACE_PIO : RV_SPACE_MMIO,
 			.base = pio ? s->guest.pio_base + d * RV_BENCH_PIO_STRIDE :
 				      s->guest.mmio_base + d * RV_BENCH_MMIO_STRIDE,

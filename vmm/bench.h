@@ -24,10 +24,10 @@
 #include "latency.h"
 
 enum rv_bench_mode {
-	RV_BENCH_OFF, /* no coalescing: every write exits */
-	RV_BENCH_VM_RING, /* the VM-wide ring, all devices flushed at every exit */
+	RV_BENCH_OFF,	     /* no coalescing: every write exits */
+	RV_BENCH_VM_RING,    /* the VM-wide ring, all devices flushed at every exit */
 	RV_BENCH_PER_DEVICE, /* per-device rings, flush per device */
-	RV_BENCH_DOORBELL, /* per-device, and the guest rings doorbells */
+	RV_BENCH_DOORBELL,   /* per-device, and the guest rings doorbells */
 	RV_BENCH_NR_MODES,
 };
 
@@ -45,17 +45,17 @@ struct rv_bench_opts {
 	unsigned int devices;
 	uint64_t writes; /* per device and vCPU */
 	uint64_t burst;
-	uint64_t read_every; /* 0: no reads */
+	uint64_t read_every;	 /* 0: no reads */
 	uint64_t doorbell_every; /* doorbell mode only */
 	unsigned int cpus;
 	unsigned int ring_entries; /* each device's ring */
-	uint64_t work_ns; /* a device's busy time per write handled */
-	uint64_t flush_us; /* the drain timer */
+	uint64_t work_ns;	   /* a device's busy time per write handled */
+	uint64_t flush_us;	   /* the drain timer */
 	unsigned int repeat;
 	enum rv_bench_space space;
 	enum rv_bench_format format;
 	const char *plot; /* NULL: no chart */
-	bool cpl0; /* run the guest at CPL0 even where CPL3 is possible */
+	bool cpl0;	  /* run the guest at CPL0 even where CPL3 is possible */
 	bool verbose;
 	bool help; /* --help: print rv_bench_usage, run nothing */
 };
@@ -96,13 +96,13 @@ struct rv_bench_run {
 	unsigned int repeat;
 	int status; /* rv_vm_run(): RV_EXIT_POWEROFF expected, or -errno */
 	bool timed_out;
-	bool user_mode; /* the guest ran at CPL3 */
-	uint64_t marks; /* MARK writes: two per vCPU */
+	bool user_mode;	   /* the guest ran at CPL3 */
+	uint64_t marks;	   /* MARK writes: two per vCPU */
 	uint64_t phase_ns; /* first MARK to last MARK */
 	uint64_t vcpu_exits;
-	uint64_t handle_ns; /* vCPU threads in the exit handler */
-	uint64_t loop_cpu_ns; /* the event loop's thread */
-	uint64_t process_cpu_ns; /* the whole process, guest time included */
+	uint64_t handle_ns;	   /* vCPU threads in the exit handler */
+	uint64_t loop_cpu_ns;	   /* the event loop's thread */
+	uint64_t process_cpu_ns;   /* the whole process, guest time included */
 	struct rv_latency latency; /* every device's, merged */
 	struct rv_bench_dev_run dev[RV_BENCH_MAX_DEVICES];
 };
@@ -110,10 +110,10 @@ struct rv_bench_run {
 /* Everything one invocation measured. */
 struct rv_bench {
 	const struct rv_bench_opts *o;
-	bool user_mode; /* the guest's hot loop ran at CPL3 */
+	bool user_mode;			       /* the guest's hot loop ran at CPL3 */
 	const char *user_level, *kernel_level; /* struct rv_arch_bench_guest's */
-	bool pio_coalescing; /* KVM_CAP_COALESCED_PIO */
-	struct rv_bench_run *runs; /* repeat-major: [r * nr_modes + m] */
+	bool pio_coalescing;		       /* KVM_CAP_COALESCED_PIO */
+	struct rv_bench_run *runs;	       /* repeat-major: [r * nr_modes + m] */
 	unsigned int nr_runs;
 };
 
@@ -145,17 +145,17 @@ double rv_bench_spread_pct(const struct rv_bench_summary *s);
 enum rv_bench_metric {
 	RV_BENCH_NS_PER_WRITE, /* the write phase / writes per vCPU */
 	RV_BENCH_WRITES_PER_S, /* the device's writes / the write phase */
-	RV_BENCH_EXITS, /* ordinary exits to the device */
-	RV_BENCH_DRAINS, /* flushes that handled entries */
-	RV_BENCH_FALLBACKS, /* entries handled at once: the device ring was full */
-	RV_BENCH_EXITED, /* writes KVM did not coalesce (its ring was full) */
+	RV_BENCH_EXITS,	       /* ordinary exits to the device */
+	RV_BENCH_DRAINS,       /* flushes that handled entries */
+	RV_BENCH_FALLBACKS,    /* entries handled at once: the device ring was full */
+	RV_BENCH_EXITED,       /* writes KVM did not coalesce (its ring was full) */
 	RV_BENCH_COALESCED,
 	RV_BENCH_DOORBELLS,
 	RV_BENCH_HIGH_WATER,
 	RV_BENCH_LAT_P50, /* microseconds */
 	RV_BENCH_LAT_P99,
 	RV_BENCH_LAT_MAX,
-	RV_BENCH_VMM_CPU, /* milliseconds: loop thread + exit handlers */
+	RV_BENCH_VMM_CPU,     /* milliseconds: loop thread + exit handlers */
 	RV_BENCH_PROCESS_CPU, /* milliseconds: the whole process */
 	RV_BENCH_NR_METRICS,
 };
@@ -165,8 +165,8 @@ struct rv_bench_row {
 	enum rv_bench_mode mode;
 	int device;
 	unsigned int runs;
-	uint64_t writes; /* the fewest one run delivered */
-	uint64_t writes_expected; /* per run: writes x vCPUs */
+	uint64_t writes;				  /* the fewest one run delivered */
+	uint64_t writes_expected;			  /* per run: writes x vCPUs */
 	uint64_t lost, reordered, read_mismatch, invalid; /* over every run */
 	bool streams_ok;
 	struct rv_bench_summary m[RV_BENCH_NR_METRICS];

@@ -34,9 +34,8 @@ static unsigned int rv_bus_upper_bound(const struct rv_bus *bus, uint64_t addr)
 	return lo;
 }
 
-int rv_bus_register(struct rv_bus *bus, uint64_t base, uint64_t len,
-		    const struct rv_bus_ops *ops, void *opaque,
-		    struct rv_device *owner)
+int rv_bus_register(struct rv_bus *bus, uint64_t base, uint64_t len, const struct rv_bus_ops *ops,
+		    void *opaque, struct rv_device *owner)
 {
 	uint64_t last;
 	unsigned int i;
@@ -67,14 +66,17 @@ int rv_bus_register(struct rv_bus *bus, uint64_t base, uint64_t len,
 	memmove(&bus->ranges[i + 1], &bus->ranges[i],
 		(bus->nr_ranges - i) * sizeof(bus->ranges[0]));
 	bus->ranges[i] = (struct rv_bus_range){
-		.base = base, .len = len, .ops = ops, .opaque = opaque, .owner = owner,
+		.base = base,
+		.len = len,
+		.ops = ops,
+		.opaque = opaque,
+		.owner = owner,
 	};
 	bus->nr_ranges++;
 	return 0;
 }
 
-const struct rv_bus_range *rv_bus_find(const struct rv_bus *bus, uint64_t addr,
-				       unsigned int len)
+const struct rv_bus_range *rv_bus_find(const struct rv_bus *bus, uint64_t addr, unsigned int len)
 {
 	const struct rv_bus_range *r;
 	unsigned int i;
@@ -95,16 +97,20 @@ const struct rv_bus_range *rv_bus_find(const struct rv_bus *bus, uint64_t addr,
 static bool rv_bus_size_ok(const struct rv_bus_ops *ops, unsigned int len)
 {
 	switch (len) {
-	case 1: return ops->access_sizes & RV_BUS_SIZE_1;
-	case 2: return ops->access_sizes & RV_BUS_SIZE_2;
-	case 4: return ops->access_sizes & RV_BUS_SIZE_4;
-	case 8: return ops->access_sizes & RV_BUS_SIZE_8;
-	default: return false;
+	case 1:
+		return ops->access_sizes & RV_BUS_SIZE_1;
+	case 2:
+		return ops->access_sizes & RV_BUS_SIZE_2;
+	case 4:
+		return ops->access_sizes & RV_BUS_SIZE_4;
+	case 8:
+		return ops->access_sizes & RV_BUS_SIZE_8;
+	default:
+		return false;
 	}
 }
 
-int rv_bus_access(struct rv_bus *bus, uint64_t addr, void *data,
-		  unsigned int len, bool is_write)
+int rv_bus_access(struct rv_bus *bus, uint64_t addr, void *data, unsigned int len, bool is_write)
 {
 	const struct rv_bus_range *r = rv_bus_find(bus, addr, len);
 	int ret = -ENOENT;

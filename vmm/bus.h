@@ -35,8 +35,7 @@ struct rv_bus_ops {
 	 * Data is little-endian, as on the guest's bus.
 	 */
 	void (*read)(void *opaque, uint64_t offset, void *data, unsigned int len);
-	void (*write)(void *opaque, uint64_t offset, const void *data,
-		      unsigned int len);
+	void (*write)(void *opaque, uint64_t offset, const void *data, unsigned int len);
 };
 
 struct rv_bus_range {
@@ -49,7 +48,7 @@ struct rv_bus_range {
 };
 
 struct rv_bus {
-	const char *name; /* "pio" or "mmio", for messages */
+	const char *name;	     /* "pio" or "mmio", for messages */
 	struct rv_bus_range *ranges; /* sorted by base, never overlapping */
 	unsigned int nr_ranges;
 	unsigned int cap;
@@ -63,13 +62,11 @@ void rv_bus_destroy(struct rv_bus *bus);
  * Register [base, base + len). Returns -EINVAL for an empty range or one that
  * wraps past 2^64, -EEXIST when it overlaps a registered range.
  */
-int rv_bus_register(struct rv_bus *bus, uint64_t base, uint64_t len,
-		    const struct rv_bus_ops *ops, void *opaque,
-		    struct rv_device *owner);
+int rv_bus_register(struct rv_bus *bus, uint64_t base, uint64_t len, const struct rv_bus_ops *ops,
+		    void *opaque, struct rv_device *owner);
 
 /* The range containing the whole [addr, addr + len), or NULL. */
-const struct rv_bus_range *rv_bus_find(const struct rv_bus *bus, uint64_t addr,
-				       unsigned int len);
+const struct rv_bus_range *rv_bus_find(const struct rv_bus *bus, uint64_t addr, unsigned int len);
 
 /*
  * Dispatch one access. Returns 0 when a device handled it, -ENOENT when no
@@ -77,7 +74,6 @@ const struct rv_bus_range *rv_bus_find(const struct rv_bus *bus, uint64_t addr,
  * accept. On a failed read, @data is filled with all-ones, which is what a
  * read of an unclaimed address returns on a PC bus.
  */
-int rv_bus_access(struct rv_bus *bus, uint64_t addr, void *data,
-		  unsigned int len, bool is_write);
+int rv_bus_access(struct rv_bus *bus, uint64_t addr, void *data, unsigned int len, bool is_write);
 
 #endif

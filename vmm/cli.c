@@ -45,8 +45,8 @@ const char rv_cli_usage[] =
  * Option value: "--opt=value" or "--opt value". Returns the value or NULL
  * (with a message) when it is missing.
  */
-static const char *rv_cli_value(int argc, char *const argv[], int *i,
-				const char *arg, const char *name)
+static const char *rv_cli_value(int argc, char *const argv[], int *i, const char *arg,
+				const char *name)
 {
 	size_t n = strlen(name);
 
@@ -100,8 +100,9 @@ static int rv_cli_parse_run(int argc, char *const argv[], int i, struct rv_cli *
 				return -EINVAL;
 			ret = rv_parse_size(v, &vm->mem_size);
 			if (ret)
-				return rv_err(-EINVAL, "--mem %s: not a size (use e.g. 512M or 2G)%s",
-					      v, ret == -ERANGE ? ": too large" : "");
+				return rv_err(-EINVAL,
+					      "--mem %s: not a size (use e.g. 512M or 2G)%s", v,
+					      ret == -ERANGE ? ": too large" : "");
 			if (vm->mem_size < RV_CLI_MIN_MEM)
 				return rv_err(-EINVAL, "--mem %s: at least %llu MiB are needed", v,
 					      RV_CLI_MIN_MEM >> 20);
@@ -118,14 +119,17 @@ static int rv_cli_parse_run(int argc, char *const argv[], int i, struct rv_cli *
 			if (!(v = rv_cli_value(argc, argv, &i, a, "--coalesce")))
 				return -EINVAL;
 			if (rv_coalesce_mode_parse(v, &vm->coalesce_mode))
-				return rv_err(-EINVAL, "--coalesce %s: not one of off, vm-ring, per-device",
+				return rv_err(-EINVAL,
+					      "--coalesce %s: not one of off, vm-ring, per-device",
 					      v);
 		} else if (rv_cli_is(a, "--coalesce-flush-us")) {
 			if (!(v = rv_cli_value(argc, argv, &i, a, "--coalesce-flush-us")))
 				return -EINVAL;
 			if (rv_parse_u64(v, &n) || n == 0 || n > RV_CLI_MAX_FLUSH_US)
-				return rv_err(-EINVAL, "--coalesce-flush-us %s: not a number of microseconds from 1 to %llu",
-					      v, RV_CLI_MAX_FLUSH_US);
+				return rv_err(
+					-EINVAL,
+					"--coalesce-flush-us %s: not a number of microseconds from 1 to %llu",
+					v, RV_CLI_MAX_FLUSH_US);
 			vm->coalesce_flush_ns = n * 1000;
 		} else if (rv_cli_is(a, "--mem-backend")) {
 			if (!(v = rv_cli_value(argc, argv, &i, a, "--mem-backend")))
@@ -177,8 +181,7 @@ int rv_cli_parse(int argc, char *const argv[], struct rv_cli *cli)
 
 	if (argc < 2)
 		return rv_err(-EINVAL, "no command given (try ringvmm --help)");
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "help")) {
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		cli->cmd = RV_CMD_HELP;
 		return 0;
 	}
@@ -199,11 +202,13 @@ int rv_cli_parse(int argc, char *const argv[], struct rv_cli *cli)
 	if (!strcmp(argv[1], "bench")) {
 		cli->cmd = RV_CMD_BENCH;
 		if (argc < 3)
-			return rv_err(-EINVAL, "bench: which benchmark? (there is one: ringvmm bench coalesce)");
+			return rv_err(-EINVAL,
+				      "bench: which benchmark? (there is one: ringvmm bench coalesce)");
 		if (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))
 			return rv_bench_parse(argc, argv, 2, &cli->bench);
 		if (strcmp(argv[2], "coalesce"))
-			return rv_err(-EINVAL, "bench: unknown benchmark \"%s\" (there is one: coalesce)",
+			return rv_err(-EINVAL,
+				      "bench: unknown benchmark \"%s\" (there is one: coalesce)",
 				      argv[2]);
 		return rv_bench_parse(argc, argv, 3, &cli->bench);
 	}

@@ -28,7 +28,7 @@ struct rv_cli {
 	enum rv_stats_mode stats;
 	bool json; /* caps --json */
 	bool verbose;
-	bool memmap; /* run --memmap: print the guest physical map, do not run */
+	bool memmap;		    /* run --memmap: print the guest physical map, do not run */
 	struct rv_bench_opts bench; /* bench coalesce */
 };
 

@@ -61,8 +61,7 @@ static int rv_coalesce_ioeventfd(struct rv_coalesce_device *dev, bool assign)
 			__rv_kvm_ioctl(dev->engine->vm_fd, KVM_IOEVENTFD, (unsigned long)&io);
 }
 
-int rv_coalesce_doorbell_add(struct rv_coalesce_device *dev, uint64_t addr,
-			     uint32_t len, bool pio)
+int rv_coalesce_doorbell_add(struct rv_coalesce_device *dev, uint64_t addr, uint32_t len, bool pio)
 {
 	struct rv_coalesce *c = dev ? dev->engine : NULL;
 	int ret;
@@ -94,8 +93,8 @@ int rv_coalesce_doorbell_add(struct rv_coalesce_device *dev, uint64_t addr,
 		rv_coalesce_ioeventfd(dev, false);
 		goto out_close;
 	}
-	rv_debug("%s: doorbell at %s 0x%" PRIx64 " (%u bytes) via KVM_IOEVENTFD",
-		 dev->name, pio ? "port" : "address", addr, len);
+	rv_debug("%s: doorbell at %s 0x%" PRIx64 " (%u bytes) via KVM_IOEVENTFD", dev->name,
+		 pio ? "port" : "address", addr, len);
 	return 0;
 
 out_close:

@@ -43,7 +43,7 @@ struct rv_coalesce {
 	int vm_fd;
 	long page_size;
 
-	pthread_mutex_t lock; /* the engine lock (lock order: coalesce.c) */
+	pthread_mutex_t lock;		/* the engine lock (lock order: coalesce.c) */
 	struct rv_coalesce_zone *zones; /* sorted by (pio, addr), disjoint */
 	unsigned int nr_zones, cap_zones;
 	struct rv_coalesce_device *devices; /* grows only before vCPUs run */
@@ -51,20 +51,20 @@ struct rv_coalesce {
 	bool warned_unrouted;
 
 	/* The vm-ring-router's state, under the engine lock. */
-	bool have_pio; /* KVM_CAP_COALESCED_PIO */
-	int ring_offset; /* pages into the vCPU mapping; 0: no kernel ring */
-	uint32_t kcap; /* kernel ring slots; KVM keeps one free */
+	bool have_pio;			       /* KVM_CAP_COALESCED_PIO */
+	int ring_offset;		       /* pages into the vCPU mapping; 0: no kernel ring */
+	uint32_t kcap;			       /* kernel ring slots; KVM keeps one free */
 	struct kvm_coalesced_mmio_ring *kring; /* NULL until attached */
-	uint64_t prev_drain_ns; /* start of the previous drain */
+	uint64_t prev_drain_ns;		       /* start of the previous drain */
 	uint64_t kernel_drains, kernel_entries, corrupt;
 	bool warned_corrupt;
 
 	/* The event loop's side. */
 	struct rv_loop *loop;
 	uint64_t flush_ns;
-	int wake_fd; /* eventfd: devices left with entries (per-device) */
+	int wake_fd;	/* eventfd: devices left with entries (per-device) */
 	bool wake_sent; /* an eventfd write the loop has not consumed yet */
-	bool watches; /* wake_watch and timer_watch are on the loop */
+	bool watches;	/* wake_watch and timer_watch are on the loop */
 	struct rv_loop_watch wake_watch, timer_watch;
 	uint64_t wakeups, timer_flushes;
 };

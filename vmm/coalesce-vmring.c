@@ -67,7 +67,9 @@ static void rv_vmring_drain(struct rv_coalesce *c)
 		 * drain started. seen_ns is that upper bound's base.
 		 */
 		struct rv_coalesce_entry e = {
-			.addr = k.phys_addr, .len = k.len, .pio = !!k.pio,
+			.addr = k.phys_addr,
+			.len = k.len,
+			.pio = !!k.pio,
 			.seen_ns = seen,
 		};
 
@@ -85,12 +87,15 @@ static void rv_vmring_drain(struct rv_coalesce *c)
 static int rv_vmring_zone_add(struct rv_coalesce *c, struct rv_coalesce_zone *z)
 {
 	struct kvm_coalesced_mmio_zone kz = {
-		.addr = z->addr, .size = (uint32_t)z->len, .pio = z->pio,
+		.addr = z->addr,
+		.size = (uint32_t)z->len,
+		.pio = z->pio,
 	};
 	int ret;
 
 	if (z->pio && !c->have_pio) {
-		rv_debug("%s: ports 0x%" PRIx64 "+%" PRIu64 " are not coalesced: KVM lacks KVM_CAP_COALESCED_PIO",
+		rv_debug("%s: ports 0x%" PRIx64 "+%" PRIu64
+			 " are not coalesced: KVM lacks KVM_CAP_COALESCED_PIO",
 			 z->dev->name, z->addr, z->len);
 		return 0;
 	}
@@ -108,18 +113,19 @@ static void rv_vmring_destroy(struct rv_coalesce *c)
 	for (unsigned int i = 0; i < c->nr_zones; i++) {
 		struct rv_coalesce_zone *z = &c->zones[i];
 		struct kvm_coalesced_mmio_zone kz = {
-			.addr = z->addr, .size = (uint32_t)z->len, .pio = z->pio,
+			.addr = z->addr,
+			.size = (uint32_t)z->len,
+			.pio = z->pio,
 		};
 		int ret;
 
 		if (!z->registered)
 			continue;
 		/* api.rst 4.116: removes the zones inside these bounds. */
-		ret = __rv_kvm_ioctl(c->vm_fd, KVM_UNREGISTER_COALESCED_MMIO,
-				     (unsigned long)&kz);
+		ret = __rv_kvm_ioctl(c->vm_fd, KVM_UNREGISTER_COALESCED_MMIO, (unsigned long)&kz);
 		if (ret)
-			rv_warn("KVM_UNREGISTER_COALESCED_MMIO 0x%" PRIx64 ": %s",
-				z->addr, strerror(-ret));
+			rv_warn("KVM_UNREGISTER_COALESCED_MMIO 0x%" PRIx64 ": %s", z->addr,
+				strerror(-ret));
 		z->registered = false;
 	}
 	c->kring = NULL;
@@ -165,14 +171,17 @@ int rv_coalesce_vmring_init(struct rv_coalesce *c, void *ring_page)
 
 	rv_coalesce_probe(c->vm_fd, c->page_size, &probe);
 	if (!probe.ring_page_offset)
-		return rv_err(-ENOTSUP, "--coalesce %s needs KVM_CAP_COALESCED_MMIO, which this KVM lacks (use --coalesce off)",
-			      rv_coalesce_mode_name(c->mode));
+		return rv_err(
+			-ENOTSUP,
+			"--coalesce %s needs KVM_CAP_COALESCED_MMIO, which this KVM lacks (use --coalesce off)",
+			rv_coalesce_mode_name(c->mode));
 	c->ops = &rv_coalesce_vmring_ops;
 	c->ring_offset = probe.ring_page_offset;
 	c->kcap = probe.ring_entries + 1;
 	c->have_pio = probe.pio;
 	if (!c->have_pio)
-		rv_debug("coalescing: KVM lacks KVM_CAP_COALESCED_PIO: port zones will not be coalesced");
+		rv_debug(
+			"coalescing: KVM lacks KVM_CAP_COALESCED_PIO: port zones will not be coalesced");
 	if (ring_page)
 		rv_vmring_set_ring(c, ring_page);
 	return 0;
@@ -187,7 +196,8 @@ int rv_coalesce_attach_ring(struct rv_coalesce *c, void *vcpu0_run, size_t run_s
 	end = (uint64_t)(c->ring_offset + 1) * (uint64_t)c->page_size;
 	/* api.rst 4.5: KVM_GET_VCPU_MMAP_SIZE covers the ring page. Check it. */
 	if (!vcpu0_run || end > run_size)
-		return rv_err(-EINVAL, "coalescing: ring page %d ends past the %zu-byte vCPU mapping",
+		return rv_err(-EINVAL,
+			      "coalescing: ring page %d ends past the %zu-byte vCPU mapping",
 			      c->ring_offset, run_size);
 	rv_vmring_set_ring(c, (uint8_t *)vcpu0_run + (size_t)c->ring_offset * c->page_size);
 	return 0;

@@ -50,8 +50,8 @@
 
 /* ---- the device ring ---- */
 
-int rv_coalesce_ring_init(struct rv_coalesce_ring *ring,
-			  struct rv_coalesce_entry *mem, uint32_t nr_entries)
+int rv_coalesce_ring_init(struct rv_coalesce_ring *ring, struct rv_coalesce_entry *mem,
+			  uint32_t nr_entries)
 {
 	if (!ring || !mem || !nr_entries || (nr_entries & (nr_entries - 1)) ||
 	    nr_entries > (1u << 31))
@@ -62,8 +62,7 @@ int rv_coalesce_ring_init(struct rv_coalesce_ring *ring,
 	return 0;
 }
 
-bool rv_coalesce_ring_push(struct rv_coalesce_ring *ring,
-			   const struct rv_coalesce_entry *e)
+bool rv_coalesce_ring_push(struct rv_coalesce_ring *ring, const struct rv_coalesce_entry *e)
 {
 	uint32_t tail = __atomic_load_n(&ring->tail, __ATOMIC_RELAXED); /* ours */
 	/*
@@ -171,8 +170,8 @@ static unsigned int rv_zone_upper(const struct rv_coalesce *c, bool pio, uint64_
 }
 
 /* The zone holding all of [addr, addr + len), or NULL. @len >= 1. */
-static struct rv_coalesce_zone *rv_zone_find(struct rv_coalesce *c, bool pio,
-					     uint64_t addr, uint64_t len)
+static struct rv_coalesce_zone *rv_zone_find(struct rv_coalesce *c, bool pio, uint64_t addr,
+					     uint64_t len)
 {
 	unsigned int i = rv_zone_upper(c, pio, addr);
 	struct rv_coalesce_zone *z;
@@ -438,12 +437,12 @@ static int rv_coalesce_add_watches(struct rv_coalesce *c)
 	c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (c->wake_fd < 0)
 		return rv_err(-errno, "coalescing: eventfd: %s", strerror(errno));
-	ret = rv_loop_add_fd(c->loop, &c->wake_watch, c->wake_fd, POLLIN,
-			     rv_coalesce_on_wake, c, "coalesce wake");
+	ret = rv_loop_add_fd(c->loop, &c->wake_watch, c->wake_fd, POLLIN, rv_coalesce_on_wake, c,
+			     "coalesce wake");
 	if (ret)
 		return rv_err(ret, "coalescing: cannot watch the wake eventfd");
-	ret = rv_loop_add_timer(c->loop, &c->timer_watch, c->flush_ns,
-				rv_coalesce_on_timer, c, "coalesce timer");
+	ret = rv_loop_add_timer(c->loop, &c->timer_watch, c->flush_ns, rv_coalesce_on_timer, c,
+				"coalesce timer");
 	if (ret) {
 		rv_loop_remove(&c->wake_watch);
 		return rv_err(ret, "coalescing: cannot start the drain timer");
@@ -452,9 +451,9 @@ static int rv_coalesce_add_watches(struct rv_coalesce *c)
 	return 0;
 }
 
-int rv_coalesce_create(struct rv_coalesce **out, enum rv_coalesce_mode mode,
-		       int vm_fd, void *ring_page, long page_size,
-		       struct rv_loop *loop, uint64_t flush_interval_ns)
+int rv_coalesce_create(struct rv_coalesce **out, enum rv_coalesce_mode mode, int vm_fd,
+		       void *ring_page, long page_size, struct rv_loop *loop,
+		       uint64_t flush_interval_ns)
 {
 	struct rv_coalesce *c;
 	int ret;
@@ -546,8 +545,7 @@ int rv_coalesce_device_add(struct rv_coalesce *c, struct rv_coalesce_device *dev
 	return 0;
 }
 
-int rv_coalesce_zone_add(struct rv_coalesce_device *dev, uint64_t addr,
-			 uint64_t len, bool pio)
+int rv_coalesce_zone_add(struct rv_coalesce_device *dev, uint64_t addr, uint64_t len, bool pio)
 {
 	struct rv_coalesce *c = dev ? dev->engine : NULL;
 	struct rv_coalesce_zone z = { .addr = addr, .len = len, .pio = pio, .dev = dev };
@@ -560,14 +558,15 @@ int rv_coalesce_zone_add(struct rv_coalesce_device *dev, uint64_t addr,
 	/* KVM's zone size is a __u32; ports stop at 0xffff. */
 	if (!len || len > UINT32_MAX || __builtin_add_overflow(addr, len - 1, &last) ||
 	    (pio && last > 0xffff))
-		return rv_err(-EINVAL, "%s: bad coalesced zone 0x%" PRIx64 "+%" PRIu64,
-			      dev->name, addr, len);
+		return rv_err(-EINVAL, "%s: bad coalesced zone 0x%" PRIx64 "+%" PRIu64, dev->name,
+			      addr, len);
 	pthread_mutex_lock(&c->lock);
 	i = rv_zone_upper(c, pio, addr);
 	if ((i > 0 && c->zones[i - 1].pio == pio &&
 	     c->zones[i - 1].addr + (c->zones[i - 1].len - 1) >= addr) ||
 	    (i < c->nr_zones && c->zones[i].pio == pio && c->zones[i].addr <= last)) {
-		ret = rv_err(-EEXIST, "%s: coalesced zone 0x%" PRIx64 "+%" PRIu64 " overlaps another",
+		ret = rv_err(-EEXIST,
+			     "%s: coalesced zone 0x%" PRIx64 "+%" PRIu64 " overlaps another",
 			     dev->name, addr, len);
 		goto out_unlock;
 	}
@@ -601,8 +600,7 @@ static double rv_us(uint64_t ns)
 	return (double)ns / 1000.0;
 }
 
-void rv_coalesce_stats_snapshot(const struct rv_coalesce_device *dev,
-				struct rv_coalesce_stats *out)
+void rv_coalesce_stats_snapshot(const struct rv_coalesce_device *dev, struct rv_coalesce_stats *out)
 {
 	/* The locks are the engine's business, not the caller's: not const. */
 	struct rv_coalesce_device *d = (struct rv_coalesce_device *)dev;
@@ -633,10 +631,13 @@ void rv_coalesce_stats_json(const struct rv_coalesce_device *dev, FILE *out)
 	struct rv_coalesce_stats snap, *s = &snap;
 
 	rv_coalesce_stats_snapshot(dev, &snap);
-	fprintf(out, "\"zones\": %" PRIu64 ", \"ring_entries\": %u, \"coalesced_writes\": %" PRIu64
+	fprintf(out,
+		"\"zones\": %" PRIu64 ", \"ring_entries\": %u, \"coalesced_writes\": %" PRIu64
 		", \"ordinary_exits\": %" PRIu64 ", \"drains\": %" PRIu64
 		", \"ring_high_water\": %" PRIu64 ", \"ring_full_fallbacks\": %" PRIu64
-		", \"doorbells\": %" PRIu64 ", \"latency_us\": {\"p50\": %.3f, \"p99\": %.3f, \"max\": %.3f, \"samples\": %" PRIu64 "}",
+		", \"doorbells\": %" PRIu64
+		", \"latency_us\": {\"p50\": %.3f, \"p99\": %.3f, \"max\": %.3f, \"samples\": %" PRIu64
+		"}",
 		s->zones, dev->ring->nr_entries, s->coalesced_writes, s->ordinary_exits, s->drains,
 		s->ring_high_water, s->ring_full_fallbacks, s->doorbells,
 		rv_us(rv_latency_percentile(&s->latency, 50)),
@@ -656,7 +657,8 @@ void rv_coalesce_engine_json(const struct rv_coalesce *c, FILE *out)
 	unrouted = c->unrouted;
 	corrupt = c->corrupt;
 	pthread_mutex_unlock(&e->lock);
-	fprintf(out, "\"coalesce_mode\": \"%s\", \"coalesce_engine\": \"%s\", \"coalesce\": {"
+	fprintf(out,
+		"\"coalesce_mode\": \"%s\", \"coalesce_engine\": \"%s\", \"coalesce\": {"
 		"\"kernel_ring_entries\": %u, \"flush_us\": %.3f, \"kernel_drains\": %" PRIu64
 		", \"kernel_entries\": %" PRIu64 ", \"unrouted\": %" PRIu64
 		", \"corrupt_indices\": %" PRIu64 ", \"loop_wakeups\": %" PRIu64

@@ -38,18 +38,18 @@ struct rv_bus_range;
 struct rv_loop;
 
 enum rv_coalesce_mode {
-	RV_COALESCE_OFF, /* no zones: every write exits */
-	RV_COALESCE_VM_RING, /* QEMU-like baseline: flush all devices at every exit */
+	RV_COALESCE_OFF,	/* no zones: every write exits */
+	RV_COALESCE_VM_RING,	/* QEMU-like baseline: flush all devices at every exit */
 	RV_COALESCE_PER_DEVICE, /* default: per-device rings, flush per device */
 };
 
 /* One deferred write. */
 struct rv_coalesce_entry {
-	uint64_t addr; /* guest physical address or port */
-	uint64_t data; /* little-endian, @len bytes valid */
+	uint64_t addr;	  /* guest physical address or port */
+	uint64_t data;	  /* little-endian, @len bytes valid */
 	uint64_t seen_ns; /* upper bound of the write's time (see latency) */
-	uint32_t len; /* 1, 2, 4 or 8 */
-	uint32_t pio; /* 1: port I/O, 0: MMIO */
+	uint32_t len;	  /* 1, 2, 4 or 8 */
+	uint32_t pio;	  /* 1: port I/O, 0: MMIO */
 };
 
 /*
@@ -69,24 +69,22 @@ struct rv_coalesce_ring {
 };
 
 /* -EINVAL unless @nr_entries is a power of two from 1 to 2^31. */
-int rv_coalesce_ring_init(struct rv_coalesce_ring *ring,
-			  struct rv_coalesce_entry *mem, uint32_t nr_entries);
+int rv_coalesce_ring_init(struct rv_coalesce_ring *ring, struct rv_coalesce_entry *mem,
+			  uint32_t nr_entries);
 /* false when full. */
-bool rv_coalesce_ring_push(struct rv_coalesce_ring *ring,
-			   const struct rv_coalesce_entry *e);
+bool rv_coalesce_ring_push(struct rv_coalesce_ring *ring, const struct rv_coalesce_entry *e);
 /* false when empty. */
-bool rv_coalesce_ring_pop(struct rv_coalesce_ring *ring,
-			  struct rv_coalesce_entry *e);
+bool rv_coalesce_ring_pop(struct rv_coalesce_ring *ring, struct rv_coalesce_entry *e);
 uint32_t rv_coalesce_ring_count(const struct rv_coalesce_ring *ring);
 
 struct rv_coalesce_stats {
 	uint64_t zones;
 	uint64_t coalesced_writes; /* entries that reached the device's ring */
-	uint64_t ordinary_exits; /* exits to this device's ranges */
-	uint64_t drains; /* flushes that handled at least one entry */
+	uint64_t ordinary_exits;   /* exits to this device's ranges */
+	uint64_t drains;	   /* flushes that handled at least one entry */
 	uint64_t ring_high_water;
 	uint64_t ring_full_fallbacks;
-	uint64_t doorbells; /* doorbell rings seen by the event loop */
+	uint64_t doorbells;	   /* doorbell rings seen by the event loop */
 	struct rv_latency latency; /* entry seen -> handled, nanoseconds */
 };
 
@@ -118,8 +116,8 @@ struct rv_coalesce_device {
 	pthread_mutex_t flush_lock;
 	struct rv_coalesce *engine;
 	struct rv_coalesce_stats stats;
-	bool pending; /* entries queued for the loop to process */
-	bool flushing; /* a flush holds entries it popped but has not handled */
+	bool pending;	 /* entries queued for the loop to process */
+	bool flushing;	 /* a flush holds entries it popped but has not handled */
 	int doorbell_fd; /* eventfd KVM signals on a doorbell write, or -1 */
 	struct rv_loop_watch doorbell_watch;
 	uint64_t doorbell_addr;
@@ -142,16 +140,15 @@ struct rv_coalesce;
  * devices left with entries. -ENOTSUP, with a message naming the
  * capability, when @mode is not OFF and KVM has no KVM_CAP_COALESCED_MMIO.
  */
-int rv_coalesce_create(struct rv_coalesce **out, enum rv_coalesce_mode mode,
-		       int vm_fd, void *ring_page, long page_size,
-		       struct rv_loop *loop, uint64_t flush_interval_ns);
+int rv_coalesce_create(struct rv_coalesce **out, enum rv_coalesce_mode mode, int vm_fd,
+		       void *ring_page, long page_size, struct rv_loop *loop,
+		       uint64_t flush_interval_ns);
 /*
  * Once vCPU 0's run page is mapped: the kernel ring is the page at the
  * offset KVM_CAP_COALESCED_MMIO returned, inside that mapping of
  * @run_size bytes (api.rst 4.5 KVM_GET_VCPU_MMAP_SIZE). No-op in mode OFF.
  */
-int rv_coalesce_attach_ring(struct rv_coalesce *c, void *vcpu0_run,
-			    size_t run_size);
+int rv_coalesce_attach_ring(struct rv_coalesce *c, void *vcpu0_run, size_t run_size);
 /*
  * With every vCPU stopped and the devices still alive: handles what is
  * left, unregisters the zones (KVM_UNREGISTER_COALESCED_MMIO) and frees
@@ -169,8 +166,7 @@ int rv_coalesce_device_add(struct rv_coalesce *c, struct rv_coalesce_device *dev
  * COALESCED_MMIO with pio set for ports). In mode OFF this only records the
  * zone (for stats) and registers nothing with KVM.
  */
-int rv_coalesce_zone_add(struct rv_coalesce_device *dev, uint64_t addr,
-			 uint64_t len, bool pio);
+int rv_coalesce_zone_add(struct rv_coalesce_device *dev, uint64_t addr, uint64_t len, bool pio);
 
 /*
  * A vCPU exit is about to be handled by @owner (NULL: no device). Drains the
@@ -189,8 +185,7 @@ void rv_coalesce_before_exit(struct rv_coalesce *c, struct rv_coalesce_device *o
  * device as usual). -ENOTSUP without KVM_CAP_IOEVENTFD, -EBUSY if @dev
  * already has one. Call before any vCPU runs.
  */
-int rv_coalesce_doorbell_add(struct rv_coalesce_device *dev, uint64_t addr,
-			     uint32_t len, bool pio);
+int rv_coalesce_doorbell_add(struct rv_coalesce_device *dev, uint64_t addr, uint32_t len, bool pio);
 
 /* Drain the kernel ring and process every device's pending entries. */
 void rv_coalesce_flush_all(struct rv_coalesce *c);
@@ -211,10 +206,10 @@ void rv_coalesce_engine_json(const struct rv_coalesce *c, FILE *out);
 
 /* What a VM on @fd (a VM or system fd) would get: for `ringvmm caps`. */
 struct rv_coalesce_probe {
-	const char *engine; /* "vm-ring-router", or "none" */
-	int ring_page_offset; /* KVM_CAP_COALESCED_MMIO, 0: no ring */
+	const char *engine;    /* "vm-ring-router", or "none" */
+	int ring_page_offset;  /* KVM_CAP_COALESCED_MMIO, 0: no ring */
 	uint32_t ring_entries; /* usable entries: capacity - 1 */
-	bool pio; /* KVM_CAP_COALESCED_PIO */
+	bool pio;	       /* KVM_CAP_COALESCED_PIO */
 };
 void rv_coalesce_probe(int fd, long page_size, struct rv_coalesce_probe *p);
 

@@ -47,8 +47,7 @@ struct kvm_userspace_memory_region2 {
 	__u32 pad1;
 	__u64 pad2[14];
 };
-#define KVM_SET_USER_MEMORY_REGION2 \
-	_IOW(KVMIO, 0x49, struct kvm_userspace_memory_region2)
+#define KVM_SET_USER_MEMORY_REGION2 _IOW(KVMIO, 0x49, struct kvm_userspace_memory_region2)
 
 /* api.rst 4.141 KVM_CREATE_GUEST_MEMFD */
 struct kvm_create_guest_memfd {

@@ -54,8 +54,8 @@ static int rv_console_tty_register(int fd, const struct termios *saved)
 		struct rv_console_tty *t = &rv_console_ttys[i];
 		int free_slot = 0;
 
-		if (!__atomic_compare_exchange_n(&t->state, &free_slot, 1, false,
-						 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		if (!__atomic_compare_exchange_n(&t->state, &free_slot, 1, false, __ATOMIC_ACQUIRE,
+						 __ATOMIC_RELAXED))
 			continue;
 		t->fd = fd;
 		t->saved = *saved;
@@ -130,8 +130,8 @@ static void rv_console_restore(struct rv_console *con)
 static void rv_console_deliver(struct rv_console *con)
 {
 	while (con->pending_len && con->rx) {
-		size_t n = con->rx(con->rx_opaque, con->pending + con->pending_off,
-				   con->pending_len);
+		size_t n =
+			con->rx(con->rx_opaque, con->pending + con->pending_off, con->pending_len);
 
 		if (!n)
 			break;
@@ -164,8 +164,8 @@ static void rv_console_stop_input(struct rv_console *con)
  * followed by an ordinary byte gives two. Returns the bytes stored; *quit is
  * set at Ctrl-A x, and what follows it is ignored (we are going away).
  */
-static size_t rv_console_filter(struct rv_console *con, const uint8_t *in,
-				size_t len, uint8_t *out, bool *quit)
+static size_t rv_console_filter(struct rv_console *con, const uint8_t *in, size_t len, uint8_t *out,
+				bool *quit)
 {
 	size_t o = 0;
 
@@ -257,8 +257,8 @@ static void rv_console_on_ready(void *opaque, int res)
 	rv_console_deliver(con);
 	if (con->pending_len || con->in_eof || con->in_watching)
 		return;
-	ret = rv_loop_add_fd(con->loop, &con->in_watch, con->in_fd, POLLIN,
-			     rv_console_on_input, con, "console input");
+	ret = rv_loop_add_fd(con->loop, &con->in_watch, con->in_fd, POLLIN, rv_console_on_input,
+			     con, "console input");
 	if (ret) {
 		rv_warn("console: cannot poll input: %s", strerror(-ret));
 		return;
@@ -266,8 +266,7 @@ static void rv_console_on_ready(void *opaque, int res)
 	con->in_watching = true;
 }
 
-int rv_console_init(struct rv_console *con, struct rv_loop *loop, int in_fd,
-		    int out_fd)
+int rv_console_init(struct rv_console *con, struct rv_loop *loop, int in_fd, int out_fd)
 {
 	int ret;
 
@@ -288,12 +287,12 @@ int rv_console_init(struct rv_console *con, struct rv_loop *loop, int in_fd,
 		if (ret)
 			goto out_eventfd;
 	}
-	ret = rv_loop_add_fd(loop, &con->ready_watch, con->ready_fd, POLLIN,
-			     rv_console_on_ready, con, "console ready");
+	ret = rv_loop_add_fd(loop, &con->ready_watch, con->ready_fd, POLLIN, rv_console_on_ready,
+			     con, "console ready");
 	if (ret)
 		goto out_raw;
-	ret = rv_loop_add_fd(loop, &con->in_watch, in_fd, POLLIN,
-			     rv_console_on_input, con, "console input");
+	ret = rv_loop_add_fd(loop, &con->in_watch, in_fd, POLLIN, rv_console_on_input, con,
+			     "console input");
 	if (ret)
 		goto out_ready;
 	con->in_watching = true;

@@ -49,12 +49,11 @@ struct rv_console {
 	size_t pending_off, pending_len;
 	bool in_eof;
 	bool in_watching; /* in_watch is registered with the loop */
-	bool got_escape; /* the last input byte was Ctrl-A */
+	bool got_escape;  /* the last input byte was Ctrl-A */
 };
 
 /* @loop may be NULL (no input is read then). */
-int rv_console_init(struct rv_console *con, struct rv_loop *loop, int in_fd,
-		    int out_fd);
+int rv_console_init(struct rv_console *con, struct rv_loop *loop, int in_fd, int out_fd);
 void rv_console_destroy(struct rv_console *con);
 
 /* Deliver input to @rx; one receiver per console (-EBUSY otherwise). */

@@ -29,8 +29,7 @@ int rv_device_create(struct rv_device_env *env, const struct rv_device_cfg *cfg)
 	int ret;
 
 	if (!type)
-		return rv_err(-ENOENT, "no device type \"%s\" in this build",
-			      cfg->type);
+		return rv_err(-ENOENT, "no device type \"%s\" in this build", cfg->type);
 	ret = type->create(env, cfg);
 	if (ret)
 		return rv_err_wrap(ret, "device %s (%s)", cfg->name, cfg->type);

@@ -32,14 +32,14 @@ struct rv_device_cfg {
 	enum rv_bus_space space;
 	uint64_t base;
 	unsigned int irq; /* GSI (x86) or SPI number, 0 = none */
-	bool console; /* wire to the VMM's console (stdin/stdout) */
+	bool console;	  /* wire to the VMM's console (stdin/stdout) */
 };
 
 /* What a device may use of the machine it is plugged into. */
 struct rv_device_env {
 	struct rv_bus *pio;
 	struct rv_bus *mmio;
-	struct rv_loop *loop; /* event loop, NULL in unit tests */
+	struct rv_loop *loop;	    /* event loop, NULL in unit tests */
 	struct rv_console *console; /* NULL when the VM has none */
 	/* Coalescing engine (vmm/coalesce.h); NULL: the device must not coalesce. */
 	struct rv_coalesce *coalesce;
@@ -60,11 +60,11 @@ struct rv_device_env {
 /* Reasons passed to request_exit. */
 enum rv_exit_reason {
 	RV_EXIT_NONE = 0,
-	RV_EXIT_POWEROFF, /* guest powered off */
-	RV_EXIT_RESET, /* guest asked for a reset: ringvmm ends, status 0 */
+	RV_EXIT_POWEROFF,   /* guest powered off */
+	RV_EXIT_RESET,	    /* guest asked for a reset: ringvmm ends, status 0 */
 	RV_EXIT_GUEST_DIED, /* triple fault, internal error: status 1 */
-	RV_EXIT_SIGNAL, /* SIGINT/SIGTERM */
-	RV_EXIT_ERROR, /* a VMM-side failure while running */
+	RV_EXIT_SIGNAL,	    /* SIGINT/SIGTERM */
+	RV_EXIT_ERROR,	    /* a VMM-side failure while running */
 };
 
 struct rv_device_ops {
@@ -97,10 +97,10 @@ const struct rv_device_type *rv_device_type_find(const char *name);
  * type in the registry before main() runs, so adding a device touches only
  * its own file and the build.
  */
-#define RV_DEVICE_TYPE(t)                                            \
+#define RV_DEVICE_TYPE(t)                                              \
 	static void __attribute__((constructor)) rv_register_##t(void) \
-	{                                                            \
-		rv_device_type_register(&(t));                       \
+	{                                                              \
+		rv_device_type_register(&(t));                         \
 	}
 
 /* Instantiate @cfg in @env (type lookup + create). */
@@ -111,8 +111,7 @@ void rv_device_add(struct rv_device_env *env, struct rv_device *dev);
 void rv_device_destroy_all(struct rv_device_env *env);
 
 /* Helper for devices: drive an irq line through the env. */
-static inline int rv_device_set_irq(struct rv_device_env *env, unsigned int gsi,
-				    int level)
+static inline int rv_device_set_irq(struct rv_device_env *env, unsigned int gsi, int level)
 {
 	return env->set_irq ? env->set_irq(env->irq_opaque, gsi, level) : 0;
 }

@@ -45,16 +45,15 @@ void rv_image_close(struct rv_image *img)
 	img->fd = -1;
 }
 
-int rv_image_pread(const struct rv_image *img, uint64_t off, void *dst,
-		       uint64_t len)
+int rv_image_pread(const struct rv_image *img, uint64_t off, void *dst, uint64_t len)
 {
 	uint8_t *p = dst;
 	uint64_t end;
 
 	if (__builtin_add_overflow(off, len, &end) || end > img->size)
-		return rv_err(-EINVAL, "%s: 0x%llx bytes at 0x%llx extend past the end of the %llu-byte file",
-			      img->name, (unsigned long long)len,
-			      (unsigned long long)off,
+		return rv_err(-EINVAL,
+			      "%s: 0x%llx bytes at 0x%llx extend past the end of the %llu-byte file",
+			      img->name, (unsigned long long)len, (unsigned long long)off,
 			      (unsigned long long)img->size);
 	while (len) {
 		/* Linux moves at most 0x7ffff000 bytes per call (read(2) NOTES). */
@@ -63,13 +62,14 @@ int rv_image_pread(const struct rv_image *img, uint64_t off, void *dst,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return rv_err(-errno, "%s: reading 0x%llx bytes at 0x%llx: %s",
-				      img->name, (unsigned long long)len,
-				      (unsigned long long)off, strerror(errno));
+			return rv_err(-errno, "%s: reading 0x%llx bytes at 0x%llx: %s", img->name,
+				      (unsigned long long)len, (unsigned long long)off,
+				      strerror(errno));
 		if (!n)
-			return rv_err(-EIO, "%s: the file ends at 0x%llx, short of the %llu bytes it had when opened",
-				      img->name, (unsigned long long)off,
-				      (unsigned long long)img->size);
+			return rv_err(
+				-EIO,
+				"%s: the file ends at 0x%llx, short of the %llu bytes it had when opened",
+				img->name, (unsigned long long)off, (unsigned long long)img->size);
 		p += n;
 		off += n;
 		len -= n;

@@ -35,7 +35,6 @@ void rv_image_close(struct rv_image *img);
  * callers check the bounds first with a message of their own, this is the
  * backstop. -EIO if the file ended early, -errno if pread() failed.
  */
-int rv_image_pread(const struct rv_image *img, uint64_t off, void *dst,
-		       uint64_t len);
+int rv_image_pread(const struct rv_image *img, uint64_t off, void *dst, uint64_t len);
 
 #endif

@@ -16,8 +16,7 @@ int __rv_kvm_ioctl(int fd, unsigned long req, unsigned long arg)
 	return ret < 0 ? -errno : ret;
 }
 
-int rv_kvm_ioctl_named(int fd, unsigned long req, unsigned long arg,
-		       const char *name)
+int rv_kvm_ioctl_named(int fd, unsigned long req, unsigned long arg, const char *name)
 {
 	int ret = __rv_kvm_ioctl(fd, req, arg);
 

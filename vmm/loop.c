@@ -57,15 +57,17 @@ int rv_loop_init(struct rv_loop *loop, unsigned int entries)
 	memset(loop, 0, sizeof(*loop));
 	ret = io_uring_queue_init(entries, &loop->ring, 0);
 	if (ret < 0)
-		return rv_err(ret, "io_uring_queue_init: %s (is io_uring disabled by kernel.io_uring_disabled?)",
-			      strerror(-ret));
+		return rv_err(
+			ret,
+			"io_uring_queue_init: %s (is io_uring disabled by kernel.io_uring_disabled?)",
+			strerror(-ret));
 	loop->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (loop->stop_fd < 0) {
 		ret = rv_err(-errno, "eventfd: %s", strerror(errno));
 		goto out_ring;
 	}
-	ret = rv_loop_add_fd(loop, &loop->stop_watch, loop->stop_fd, POLLIN,
-			     rv_loop_on_stop, loop, "stop");
+	ret = rv_loop_add_fd(loop, &loop->stop_watch, loop->stop_fd, POLLIN, rv_loop_on_stop, loop,
+			     "stop");
 	if (ret)
 		goto out_fd;
 	return 0;
@@ -83,22 +85,24 @@ void rv_loop_destroy(struct rv_loop *loop)
 	close(loop->stop_fd);
 }
 
-int rv_loop_add_fd(struct rv_loop *loop, struct rv_loop_watch *w, int fd,
-		   unsigned int events, rv_loop_fn fn, void *opaque,
-		   const char *name)
+int rv_loop_add_fd(struct rv_loop *loop, struct rv_loop_watch *w, int fd, unsigned int events,
+		   rv_loop_fn fn, void *opaque, const char *name)
 {
 	if (fd < 0 || !fn)
 		return -EINVAL;
 	*w = (struct rv_loop_watch){
-		.loop = loop, .fd = fd, .events = events, .fn = fn,
-		.opaque = opaque, .name = name,
+		.loop = loop,
+		.fd = fd,
+		.events = events,
+		.fn = fn,
+		.opaque = opaque,
+		.name = name,
 	};
 	return rv_loop_arm(w);
 }
 
-int rv_loop_add_timer(struct rv_loop *loop, struct rv_loop_watch *w,
-		      uint64_t interval_ns, rv_loop_fn fn, void *opaque,
-		      const char *name)
+int rv_loop_add_timer(struct rv_loop *loop, struct rv_loop_watch *w, uint64_t interval_ns,
+		      rv_loop_fn fn, void *opaque, const char *name)
 {
 	if (!interval_ns || !fn)
 		return -EINVAL;
@@ -138,8 +142,7 @@ static void rv_loop_complete(struct rv_loop_watch *w, int res)
 		int ret = rv_loop_arm(w);
 
 		if (ret)
-			rv_warn("event loop: cannot re-arm %s: %s", w->name,
-				strerror(-ret));
+			rv_warn("event loop: cannot re-arm %s: %s", w->name, strerror(-ret));
 	}
 }
 
@@ -152,9 +155,9 @@ int rv_loop_run(struct rv_loop *loop)
 
 		ret = io_uring_submit_and_wait(&loop->ring, 1);
 		if (ret < 0 && ret != -EINTR)
-			return rv_err(ret, "io_uring_submit_and_wait: %s",
-				      strerror(-ret));
-		io_uring_for_each_cqe(&loop->ring, head, cqe) {
+			return rv_err(ret, "io_uring_submit_and_wait: %s", strerror(-ret));
+		io_uring_for_each_cqe(&loop->ring, head, cqe)
+		{
 			struct rv_loop_watch *w = io_uring_cqe_get_data(cqe);
 			int res = cqe->res;
 

@@ -46,13 +46,11 @@ void rv_loop_destroy(struct rv_loop *loop);
  * Call @fn whenever @fd is ready for @events (POLLIN, ...). The watch stays
  * armed until rv_loop_remove(); the callback runs on the loop thread.
  */
-int rv_loop_add_fd(struct rv_loop *loop, struct rv_loop_watch *w, int fd,
-		   unsigned int events, rv_loop_fn fn, void *opaque,
-		   const char *name);
+int rv_loop_add_fd(struct rv_loop *loop, struct rv_loop_watch *w, int fd, unsigned int events,
+		   rv_loop_fn fn, void *opaque, const char *name);
 /* Call @fn every @interval_ns nanoseconds (res = 0). */
-int rv_loop_add_timer(struct rv_loop *loop, struct rv_loop_watch *w,
-		      uint64_t interval_ns, rv_loop_fn fn, void *opaque,
-		      const char *name);
+int rv_loop_add_timer(struct rv_loop *loop, struct rv_loop_watch *w, uint64_t interval_ns,
+		      rv_loop_fn fn, void *opaque, const char *name);
 /* Stop calling @w's callback (it may already be in flight: we ignore it). */
 void rv_loop_remove(struct rv_loop_watch *w);
 

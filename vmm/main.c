@@ -48,7 +48,8 @@ static int rv_check_host_limits(const struct rv_vm_config *cfg)
 	uint64_t host = pages > 0 && psize > 0 ? (uint64_t)pages * psize : 0;
 
 	if (host && cfg->mem_size > host)
-		return rv_err(-EINVAL, "--mem: %" PRIu64 " MiB is more than the host's %" PRIu64 " MiB",
+		return rv_err(-EINVAL,
+			      "--mem: %" PRIu64 " MiB is more than the host's %" PRIu64 " MiB",
 			      cfg->mem_size >> 20, host >> 20);
 	if (cfg->nr_cpus > rv_arch_max_vcpus())
 		return rv_err(-EINVAL, "--cpus %u: %s supports at most %u", cfg->nr_cpus,
@@ -143,8 +144,7 @@ static int rv_cmd_bench(struct rv_cli *cli)
 	if (ret)
 		fprintf(stderr, "ringvmm: %s: reporting the %u runs done\n",
 			*rv_err_msg() ? rv_err_msg() : strerror(-ret), b.nr_runs);
-	status = rv_bench_report(&b, stdout, stderr) && !ret ? RV_STATUS_OK :
-								RV_STATUS_GUEST_DIED;
+	status = rv_bench_report(&b, stdout, stderr) && !ret ? RV_STATUS_OK : RV_STATUS_GUEST_DIED;
 	fflush(stdout);
 	if (cli->bench.plot) {
 		rv_err_clear();

@@ -22,7 +22,8 @@ static int rv_mem_anon_map(const struct rv_mem_ctx *ctx, struct rv_mem_region *r
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0,
 			       RV_MEM_HOST_ALIGN);
 	if (p == MAP_FAILED)
-		return rv_err(-errno, "guest RAM %s: cannot map %" PRIu64 " MiB of anonymous memory: %s",
+		return rv_err(-errno,
+			      "guest RAM %s: cannot map %" PRIu64 " MiB of anonymous memory: %s",
 			      r->name, r->size >> 20, strerror(errno));
 	/*
 	 * Transparent huge pages: measured in PLATFORM.md, they cut a nested

@@ -36,8 +36,7 @@ const struct rv_mem_backend *rv_mem_backend_get(enum rv_mem_backend_type t)
 	return NULL;
 }
 
-void *rv_mem_map_aligned(size_t size, int prot, int flags, int fd, off_t off,
-			 size_t align)
+void *rv_mem_map_aligned(size_t size, int prot, int flags, int fd, off_t off, size_t align)
 {
 	uint8_t *res, *p, *m;
 	size_t len;

@@ -34,7 +34,7 @@
 /* What a backend may need from the VM. */
 struct rv_mem_ctx {
 	int kvm_fd; /* /dev/kvm (system capabilities) */
-	int vm_fd; /* the VM: its capabilities, KVM_CREATE_GUEST_MEMFD */
+	int vm_fd;  /* the VM: its capabilities, KVM_CREATE_GUEST_MEMFD */
 };
 
 struct rv_mem_backend {
@@ -64,8 +64,7 @@ const struct rv_mem_backend *rv_mem_backend_get(enum rv_mem_backend_type t);
  * MAP_FIXED, return the slack. Exactly [result, result + size) stays
  * mapped. MAP_FAILED with errno on failure, and nothing left mapped.
  */
-void *rv_mem_map_aligned(size_t size, int prot, int flags, int fd, off_t off,
-			 size_t align);
+void *rv_mem_map_aligned(size_t size, int prot, int flags, int fd, off_t off, size_t align);
 
 /*
  * Tell KVM about @r as memslot r->slot: KVM_SET_USER_MEMORY_REGION

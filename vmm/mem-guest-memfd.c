@@ -38,13 +38,19 @@ static int rv_mem_gmem_probe(const struct rv_mem_ctx *ctx)
 
 	/* Asked of the VM fd: the answers depend on the VM type (api.rst 4.4). */
 	if (!rv_kvm_cap(ctx->vm_fd, KVM_CAP_USER_MEMORY2))
-		return rv_err(-ENOTSUP, "--mem-backend guest_memfd: this KVM lacks KVM_CAP_USER_MEMORY2 (KVM_SET_USER_MEMORY_REGION2, api.rst 4.140)");
+		return rv_err(
+			-ENOTSUP,
+			"--mem-backend guest_memfd: this KVM lacks KVM_CAP_USER_MEMORY2 (KVM_SET_USER_MEMORY_REGION2, api.rst 4.140)");
 	if (!rv_kvm_cap(ctx->vm_fd, KVM_CAP_GUEST_MEMFD))
-		return rv_err(-ENOTSUP, "--mem-backend guest_memfd: this KVM lacks KVM_CAP_GUEST_MEMFD (KVM_CREATE_GUEST_MEMFD, api.rst 4.141)");
+		return rv_err(
+			-ENOTSUP,
+			"--mem-backend guest_memfd: this KVM lacks KVM_CAP_GUEST_MEMFD (KVM_CREATE_GUEST_MEMFD, api.rst 4.141)");
 	flags = rv_kvm_cap(ctx->vm_fd, KVM_CAP_GUEST_MEMFD_FLAGS);
 	if ((flags & RV_GMEM_FLAGS) != RV_GMEM_FLAGS)
-		return rv_err(-ENOTSUP, "--mem-backend guest_memfd: this KVM lacks KVM_CAP_GUEST_MEMFD_FLAGS with MMAP and INIT_SHARED (value %d; guest_memfd as ordinary RAM needs both)",
-			      flags);
+		return rv_err(
+			-ENOTSUP,
+			"--mem-backend guest_memfd: this KVM lacks KVM_CAP_GUEST_MEMFD_FLAGS with MMAP and INIT_SHARED (value %d; guest_memfd as ordinary RAM needs both)",
+			flags);
 	return 0;
 }
 
@@ -60,7 +66,8 @@ static int rv_mem_gmem_map(const struct rv_mem_ctx *ctx, struct rv_mem_region *r
 				   r->size >> 20);
 	/* KVM makes the fd without O_CLOEXEC. */
 	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
-		ret = rv_err(-errno, "guest RAM %s: guest_memfd: F_SETFD: %s", r->name, strerror(errno));
+		ret = rv_err(-errno, "guest RAM %s: guest_memfd: F_SETFD: %s", r->name,
+			     strerror(errno));
 		goto out_close;
 	}
 	/* MAP_SHARED is the only kind guest_memfd's mmap accepts. */

@@ -31,7 +31,8 @@ static long rv_mem_hugetlb_free(uint64_t page_size)
 	long n = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/free_hugepages",
+	snprintf(path, sizeof(path),
+		 "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/free_hugepages",
 		 page_size >> 10);
 	f = fopen(path, "re");
 	if (!f)
@@ -66,7 +67,8 @@ static int rv_mem_memfd_map_common(struct rv_mem_region *r, bool huge)
 		}
 		hpage = st.st_blksize;
 		if (!hpage || !RV_IS_ALIGNED(r->size, hpage)) {
-			ret = rv_err(-EINVAL, "--mem-backend hugetlb: guest RAM %s is %s, not a multiple of the %s huge page size (choose --mem accordingly)",
+			ret = rv_err(-EINVAL,
+				     "--mem-backend hugetlb: guest RAM %s is %s, not a multiple of the %s huge page size (choose --mem accordingly)",
 				     r->name, rv_memmap_size_str(r->size, sz, sizeof(sz)),
 				     rv_memmap_size_str(hpage, hsz, sizeof(hsz)));
 			goto out_close;
@@ -75,8 +77,8 @@ static int rv_mem_memfd_map_common(struct rv_mem_region *r, bool huge)
 			align = hpage;
 	}
 	if (ftruncate(fd, r->size) < 0) {
-		ret = rv_err(-errno, "--mem-backend %s: sizing guest RAM %s to %s: %s", what, r->name,
-			     rv_memmap_size_str(r->size, sz, sizeof(sz)), strerror(errno));
+		ret = rv_err(-errno, "--mem-backend %s: sizing guest RAM %s to %s: %s", what,
+			     r->name, rv_memmap_size_str(r->size, sz, sizeof(sz)), strerror(errno));
 		goto out_close;
 	}
 	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
@@ -89,12 +91,14 @@ static int rv_mem_memfd_map_common(struct rv_mem_region *r, bool huge)
 		if (huge && errno == ENOMEM) {
 			long nr_free = rv_mem_hugetlb_free(hpage);
 
-			ret = rv_err(-ENOMEM, "--mem-backend hugetlb: guest RAM %s needs %" PRIu64 " huge pages of %s, the host has %ld free (raise /proc/sys/vm/nr_hugepages)",
+			ret = rv_err(-ENOMEM,
+				     "--mem-backend hugetlb: guest RAM %s needs %" PRIu64
+				     " huge pages of %s, the host has %ld free (raise /proc/sys/vm/nr_hugepages)",
 				     r->name, r->size / hpage,
 				     rv_memmap_size_str(hpage, hsz, sizeof(hsz)), nr_free);
 		} else {
-			ret = rv_err(-errno, "--mem-backend %s: cannot map guest RAM %s (%s): %s", what,
-				     r->name, rv_memmap_size_str(r->size, sz, sizeof(sz)),
+			ret = rv_err(-errno, "--mem-backend %s: cannot map guest RAM %s (%s): %s",
+				     what, r->name, rv_memmap_size_str(r->size, sz, sizeof(sz)),
 				     strerror(errno));
 		}
 		goto out_close;

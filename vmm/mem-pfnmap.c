@@ -47,7 +47,8 @@ static int rv_mem_pfnmap_map(const struct rv_mem_ctx *ctx, struct rv_mem_region 
 
 	/* api.rst 4.35: KVM_MEM_READONLY "if KVM_CAP_READONLY_MEM allows". */
 	if (r->readonly && !rv_kvm_cap(ctx->vm_fd, KVM_CAP_READONLY_MEM))
-		return rv_err(-ENOTSUP, "passthrough %s (%s): ro needs KVM_CAP_READONLY_MEM, which this KVM lacks",
+		return rv_err(-ENOTSUP,
+			      "passthrough %s (%s): ro needs KVM_CAP_READONLY_MEM, which this KVM lacks",
 			      r->name, r->path);
 	fd = open(r->path, (r->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (fd < 0)
@@ -68,13 +69,16 @@ static int rv_mem_pfnmap_map(const struct rv_mem_ctx *ctx, struct rv_mem_region 
 	 */
 	if (S_ISREG(st.st_mode) &&
 	    (__builtin_add_overflow(r->fd_offset, r->size, &end) || end > (uint64_t)st.st_size)) {
-		ret = rv_err(-EINVAL, "passthrough %s: %s is %" PRIu64 " bytes, too short for offset 0x%" PRIx64 " + size 0x%" PRIx64,
+		ret = rv_err(-EINVAL,
+			     "passthrough %s: %s is %" PRIu64
+			     " bytes, too short for offset 0x%" PRIx64 " + size 0x%" PRIx64,
 			     r->name, r->path, (uint64_t)st.st_size, r->fd_offset, r->size);
 		goto out_close;
 	}
 	p = rv_mem_map_aligned(r->size, prot, MAP_SHARED, fd, r->fd_offset, RV_MEM_HOST_ALIGN);
 	if (p == MAP_FAILED) {
-		ret = rv_err(-errno, "passthrough %s: cannot map %s of %s at offset 0x%" PRIx64 ": %s",
+		ret = rv_err(-errno,
+			     "passthrough %s: cannot map %s of %s at offset 0x%" PRIx64 ": %s",
 			     r->name, rv_memmap_size_str(r->size, sz, sizeof(sz)), r->path,
 			     r->fd_offset, strerror(errno));
 		goto out_close;

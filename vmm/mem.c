@@ -6,8 +6,7 @@
 
 #include "util.h"
 
-int rv_mem_add(struct rv_mem *mem, const struct rv_mem_region *r,
-	       uint64_t align)
+int rv_mem_add(struct rv_mem *mem, const struct rv_mem_region *r, uint64_t align)
 {
 	uint64_t last;
 
@@ -27,8 +26,7 @@ int rv_mem_add(struct rv_mem *mem, const struct rv_mem_region *r,
 	return 0;
 }
 
-const struct rv_mem_region *rv_mem_find(const struct rv_mem *mem, uint64_t gpa,
-				       uint64_t len)
+const struct rv_mem_region *rv_mem_find(const struct rv_mem *mem, uint64_t gpa, uint64_t len)
 {
 	for (unsigned int i = 0; i < mem->nr; i++) {
 		const struct rv_mem_region *r = &mem->regions[i];
@@ -37,8 +35,7 @@ const struct rv_mem_region *rv_mem_find(const struct rv_mem *mem, uint64_t gpa,
 		 * Written so nothing can overflow: once gpa >= r->gpa, the
 		 * offset is at most size and len must fit in what is left.
 		 */
-		if (gpa >= r->gpa && gpa - r->gpa <= r->size &&
-		    len <= r->size - (gpa - r->gpa))
+		if (gpa >= r->gpa && gpa - r->gpa <= r->size && len <= r->size - (gpa - r->gpa))
 			return r;
 	}
 	return NULL;
@@ -51,8 +48,7 @@ void *rv_mem_gpa_to_hva(const struct rv_mem *mem, uint64_t gpa, uint64_t len)
 	return r ? r->host + (gpa - r->gpa) : NULL;
 }
 
-int rv_mem_write(const struct rv_mem *mem, uint64_t gpa, const void *src,
-		 uint64_t len)
+int rv_mem_write(const struct rv_mem *mem, uint64_t gpa, const void *src, uint64_t len)
 {
 	const struct rv_mem_region *r = rv_mem_find(mem, gpa, len);
 
@@ -62,8 +58,7 @@ int rv_mem_write(const struct rv_mem *mem, uint64_t gpa, const void *src,
 	return 0;
 }
 
-int rv_mem_read(const struct rv_mem *mem, uint64_t gpa, void *dst,
-		uint64_t len)
+int rv_mem_read(const struct rv_mem *mem, uint64_t gpa, void *dst, uint64_t len)
 {
 	const void *src = rv_mem_gpa_to_hva(mem, gpa, len);
 

@@ -21,9 +21,9 @@ struct rv_mem_region {
 	uint64_t size;
 	uint8_t *host;
 	uint32_t slot;
-	bool readonly; /* the guest cannot write it; never RAM in firmware maps */
+	bool readonly;	     /* the guest cannot write it; never RAM in firmware maps */
 	const char *backend; /* "anon", ... for --memmap and messages */
-	const char *name; /* "ram-low", "ram-high", "pt0", ... */
+	const char *name;    /* "ram-low", "ram-high", "pt0", ... */
 
 	/*
 	 * Device memory (a --passthrough slot): not RAM, so firmware memory
@@ -38,11 +38,11 @@ struct rv_mem_region {
 	 */
 	const struct rv_mem_backend *ops;
 	uint32_t kvm_flags; /* KVM_MEM_READONLY, KVM_MEM_GUEST_MEMFD */
-	bool registered; /* KVM has the memslot now */
-	int fd; /* backing fd kept open (memfd, guest_memfd), or -1 */
+	bool registered;    /* KVM has the memslot now */
+	int fd;		    /* backing fd kept open (memfd, guest_memfd), or -1 */
 	uint64_t fd_offset; /* of @gpa in @fd, or in @path's file */
-	const char *path; /* passthrough: the file mapped */
-	char note[48]; /* what the host mapping is, for --memmap */
+	const char *path;   /* passthrough: the file mapped */
+	char note[48];	    /* what the host mapping is, for --memmap */
 };
 
 struct rv_mem {
@@ -54,15 +54,13 @@ struct rv_mem {
  * Add a region to the map (no KVM call). Rejects empty or wrapping ranges,
  * ranges not aligned to @align, and overlaps, with -EINVAL / -EEXIST.
  */
-int rv_mem_add(struct rv_mem *mem, const struct rv_mem_region *r,
-	       uint64_t align);
+int rv_mem_add(struct rv_mem *mem, const struct rv_mem_region *r, uint64_t align);
 
 /*
  * The region holding all of guest [gpa, gpa + len), or NULL. len == 0 is
  * allowed. The one overflow-checked lookup everything else goes through.
  */
-const struct rv_mem_region *rv_mem_find(const struct rv_mem *mem, uint64_t gpa,
-				       uint64_t len);
+const struct rv_mem_region *rv_mem_find(const struct rv_mem *mem, uint64_t gpa, uint64_t len);
 
 /*
  * Host address of guest [gpa, gpa + len), or NULL unless the whole range
@@ -76,10 +74,8 @@ void *rv_mem_gpa_to_hva(const struct rv_mem *mem, uint64_t gpa, uint64_t len);
  * too (a --passthrough ro slot), and a guest-chosen address must not be able
  * to crash the VMM.
  */
-int rv_mem_write(const struct rv_mem *mem, uint64_t gpa, const void *src,
-		 uint64_t len);
-int rv_mem_read(const struct rv_mem *mem, uint64_t gpa, void *dst,
-		uint64_t len);
+int rv_mem_write(const struct rv_mem *mem, uint64_t gpa, const void *src, uint64_t len);
+int rv_mem_read(const struct rv_mem *mem, uint64_t gpa, void *dst, uint64_t len);
 
 /* Total bytes of RAM (regions neither read-only nor device memory). */
 uint64_t rv_mem_ram_size(const struct rv_mem *mem);

@@ -8,13 +8,13 @@
 #include "compat.h"
 #include "util.h"
 
+/* clang-format off: one name per line, not packed into columns */
 static const char *const rv_mem_backend_names[RV_MEM_BACKEND_NR] = {
-	[RV_MEM_BACKEND_ANON] = "anon",
-	[RV_MEM_BACKEND_MEMFD] = "memfd",
-	[RV_MEM_BACKEND_HUGETLB] = "hugetlb",
-	[RV_MEM_BACKEND_GUEST_MEMFD] = "guest_memfd",
+	[RV_MEM_BACKEND_ANON] = "anon",	      [RV_MEM_BACKEND_MEMFD] = "memfd",
+	[RV_MEM_BACKEND_HUGETLB] = "hugetlb", [RV_MEM_BACKEND_GUEST_MEMFD] = "guest_memfd",
 	[RV_MEM_BACKEND_PFNMAP] = "pfnmap",
 };
+/* clang-format on */
 
 const char *rv_mem_backend_name(enum rv_mem_backend_type t)
 {
@@ -30,13 +30,13 @@ int rv_memmap_parse_backend(const char *s, enum rv_mem_backend_type *t)
 			return 0;
 		}
 	}
-	return rv_err(-EINVAL, "--mem-backend %s: not a RAM backend (anon, memfd, hugetlb, guest_memfd)",
-		      s);
+	return rv_err(-EINVAL,
+		      "--mem-backend %s: not a RAM backend (anon, memfd, hugetlb, guest_memfd)", s);
 }
 
 /* One "key=value" item of a --passthrough spec, [p, end). */
-static int rv_memmap_pt_item(const char *p, const char *end,
-			     struct rv_mem_passthrough *pt, unsigned int *seen)
+static int rv_memmap_pt_item(const char *p, const char *end, struct rv_mem_passthrough *pt,
+			     unsigned int *seen)
 {
 	static const char *const keys[] = { "path", "offset", "size", "gpa", "ro" };
 	const char *eq = memchr(p, '=', end - p);
@@ -51,7 +51,8 @@ static int rv_memmap_pt_item(const char *p, const char *end,
 		if (strlen(keys[k]) == klen && !strncmp(p, keys[k], klen))
 			break;
 	if (k == RV_ARRAY_SIZE(keys))
-		return rv_err(-EINVAL, "--passthrough %s: unknown key \"%.*s\" (path, offset, size, gpa, ro)",
+		return rv_err(-EINVAL,
+			      "--passthrough %s: unknown key \"%.*s\" (path, offset, size, gpa, ro)",
 			      pt->name, (int)klen, p);
 	if (*seen & (1u << k))
 		return rv_err(-EINVAL, "--passthrough %s: \"%s\" given twice", pt->name, keys[k]);
@@ -83,8 +84,7 @@ static int rv_memmap_pt_item(const char *p, const char *end,
 	return 0;
 }
 
-int rv_memmap_parse_passthrough(const char *s, unsigned int index,
-				struct rv_mem_passthrough *pt)
+int rv_memmap_parse_passthrough(const char *s, unsigned int index, struct rv_mem_passthrough *pt)
 {
 	unsigned int seen = 0;
 	const char *p = s;
@@ -93,7 +93,8 @@ int rv_memmap_parse_passthrough(const char *s, unsigned int index,
 	memset(pt, 0, sizeof(*pt));
 	snprintf(pt->name, sizeof(pt->name), "pt%u", index);
 	if (!*s)
-		return rv_err(-EINVAL, "--passthrough %s: empty (want path=FILE,size=N,gpa=ADDR[,offset=N][,ro])",
+		return rv_err(-EINVAL,
+			      "--passthrough %s: empty (want path=FILE,size=N,gpa=ADDR[,offset=N][,ro])",
 			      pt->name);
 	for (;;) {
 		const char *end = strchr(p, ',');
@@ -101,7 +102,8 @@ int rv_memmap_parse_passthrough(const char *s, unsigned int index,
 		if (!end)
 			end = p + strlen(p);
 		if (end == p)
-			return rv_err(-EINVAL, "--passthrough %s: empty item in \"%s\"", pt->name, s);
+			return rv_err(-EINVAL, "--passthrough %s: empty item in \"%s\"", pt->name,
+				      s);
 		ret = rv_memmap_pt_item(p, end, pt, &seen);
 		if (ret)
 			return ret;
@@ -140,8 +142,7 @@ static bool rv_memmap_overlap(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
 	return a <= b + (bs - 1) && b <= a + (as - 1);
 }
 
-static int rv_memmap_check_pt(const struct rv_mem *mem,
-			      const struct rv_memmap_plan *plan,
+static int rv_memmap_check_pt(const struct rv_mem *mem, const struct rv_memmap_plan *plan,
 			      const struct rv_mem_passthrough *pt)
 {
 	uint64_t ps = plan->page_size, last;
@@ -152,25 +153,37 @@ static int rv_memmap_check_pt(const struct rv_mem *mem,
 	 * userspace_addr, must be page-aligned).
 	 */
 	if (!RV_IS_ALIGNED(pt->gpa, ps))
-		return rv_err(-EINVAL, "passthrough %s (%s): gpa 0x%" PRIx64 " is not a multiple of the %" PRIu64 "-byte page size",
+		return rv_err(-EINVAL,
+			      "passthrough %s (%s): gpa 0x%" PRIx64
+			      " is not a multiple of the %" PRIu64 "-byte page size",
 			      pt->name, pt->path, pt->gpa, ps);
 	if (!RV_IS_ALIGNED(pt->size, ps))
-		return rv_err(-EINVAL, "passthrough %s (%s): size 0x%" PRIx64 " is not a multiple of the %" PRIu64 "-byte page size",
+		return rv_err(-EINVAL,
+			      "passthrough %s (%s): size 0x%" PRIx64
+			      " is not a multiple of the %" PRIu64 "-byte page size",
 			      pt->name, pt->path, pt->size, ps);
 	if (!RV_IS_ALIGNED(pt->offset, ps))
-		return rv_err(-EINVAL, "passthrough %s (%s): offset 0x%" PRIx64 " is not a multiple of the %" PRIu64 "-byte page size",
+		return rv_err(-EINVAL,
+			      "passthrough %s (%s): offset 0x%" PRIx64
+			      " is not a multiple of the %" PRIu64 "-byte page size",
 			      pt->name, pt->path, pt->offset, ps);
 	if (!pt->size || __builtin_add_overflow(pt->gpa, pt->size - 1, &last))
-		return rv_err(-EINVAL, "passthrough %s (%s): gpa 0x%" PRIx64 " + size 0x%" PRIx64 " wraps the address space",
+		return rv_err(-EINVAL,
+			      "passthrough %s (%s): gpa 0x%" PRIx64 " + size 0x%" PRIx64
+			      " wraps the address space",
 			      pt->name, pt->path, pt->gpa, pt->size);
 	if (__builtin_add_overflow(pt->offset, pt->size - 1, &last) || last > INT64_MAX)
-		return rv_err(-EINVAL, "passthrough %s (%s): offset 0x%" PRIx64 " + size 0x%" PRIx64 " is past the largest file offset",
+		return rv_err(-EINVAL,
+			      "passthrough %s (%s): offset 0x%" PRIx64 " + size 0x%" PRIx64
+			      " is past the largest file offset",
 			      pt->name, pt->path, pt->offset, pt->size);
 	for (unsigned int i = 0; i < plan->nr_reserved; i++) {
 		const struct rv_mem_range *r = &plan->reserved[i];
 
 		if (rv_memmap_overlap(pt->gpa, pt->size, r->gpa, r->size))
-			return rv_err(-EINVAL, "passthrough %s (%s): [0x%" PRIx64 ", 0x%" PRIx64 "] overlaps the %s at [0x%" PRIx64 ", 0x%" PRIx64 "]",
+			return rv_err(-EINVAL,
+				      "passthrough %s (%s): [0x%" PRIx64 ", 0x%" PRIx64
+				      "] overlaps the %s at [0x%" PRIx64 ", 0x%" PRIx64 "]",
 				      pt->name, pt->path, pt->gpa, pt->gpa + pt->size - 1, r->name,
 				      r->gpa, r->gpa + r->size - 1);
 	}
@@ -178,7 +191,9 @@ static int rv_memmap_check_pt(const struct rv_mem *mem,
 		const struct rv_mem_region *o = &mem->regions[i];
 
 		if (rv_memmap_overlap(pt->gpa, pt->size, o->gpa, o->size))
-			return rv_err(-EINVAL, "passthrough %s (%s): [0x%" PRIx64 ", 0x%" PRIx64 "] overlaps %s %s at [0x%" PRIx64 ", 0x%" PRIx64 "]",
+			return rv_err(-EINVAL,
+				      "passthrough %s (%s): [0x%" PRIx64 ", 0x%" PRIx64
+				      "] overlaps %s %s at [0x%" PRIx64 ", 0x%" PRIx64 "]",
 				      pt->name, pt->path, pt->gpa, pt->gpa + pt->size - 1,
 				      o->device ? "passthrough" : "guest RAM", o->name, o->gpa,
 				      o->gpa + o->size - 1);
@@ -187,15 +202,18 @@ static int rv_memmap_check_pt(const struct rv_mem *mem,
 }
 
 /* Is there room for one more memslot, as KVM and as ringvmm count them? */
-static int rv_memmap_check_slot(const struct rv_mem *mem,
-				const struct rv_memmap_plan *plan, const char *name)
+static int rv_memmap_check_slot(const struct rv_mem *mem, const struct rv_memmap_plan *plan,
+				const char *name)
 {
 	if (plan->max_slots && mem->nr >= plan->max_slots)
-		return rv_err(-ENOSPC, "%s would be memslot %u, but KVM allows %u memslots (KVM_CAP_NR_MEMSLOTS)",
+		return rv_err(-ENOSPC,
+			      "%s would be memslot %u, but KVM allows %u memslots (KVM_CAP_NR_MEMSLOTS)",
 			      name, mem->nr, plan->max_slots);
 	if (mem->nr >= RV_MEM_MAX_REGIONS)
-		return rv_err(-ENOSPC, "%s would be memslot %u, but ringvmm keeps at most %u (RV_MEM_MAX_REGIONS)",
-			      name, mem->nr, RV_MEM_MAX_REGIONS);
+		return rv_err(
+			-ENOSPC,
+			"%s would be memslot %u, but ringvmm keeps at most %u (RV_MEM_MAX_REGIONS)",
+			name, mem->nr, RV_MEM_MAX_REGIONS);
 	return 0;
 }
 
@@ -223,9 +241,11 @@ int rv_memmap_build(struct rv_mem *mem, const struct rv_memmap_plan *plan)
 		r.host = NULL;
 		ret = rv_mem_add(mem, &r, plan->page_size);
 		if (ret)
-			return rv_err(ret, "guest RAM %s at 0x%" PRIx64 " (0x%" PRIx64 " bytes): %s",
+			return rv_err(ret,
+				      "guest RAM %s at 0x%" PRIx64 " (0x%" PRIx64 " bytes): %s",
 				      r.name, r.gpa, r.size,
-				      ret == -EEXIST ? "overlaps other RAM" : "not page-aligned or wraps");
+				      ret == -EEXIST ? "overlaps other RAM" :
+						       "not page-aligned or wraps");
 	}
 
 	for (unsigned int i = 0; i < plan->nr_pt; i++) {
@@ -260,9 +280,9 @@ int rv_memmap_build(struct rv_mem *mem, const struct rv_memmap_plan *plan)
 
 static void rv_memmap_flags_str(const struct rv_mem_region *r, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%s%s",
-		 r->kvm_flags & KVM_MEM_READONLY ? "READONLY" : "",
-		 (r->kvm_flags & KVM_MEM_READONLY) && (r->kvm_flags & KVM_MEM_GUEST_MEMFD) ? "|" : "",
+	snprintf(buf, len, "%s%s%s", r->kvm_flags & KVM_MEM_READONLY ? "READONLY" : "",
+		 (r->kvm_flags & KVM_MEM_READONLY) && (r->kvm_flags & KVM_MEM_GUEST_MEMFD) ? "|" :
+											     "",
 		 r->kvm_flags & KVM_MEM_GUEST_MEMFD ? "GUEST_MEMFD" : "");
 	if (!*buf)
 		snprintf(buf, len, "-");

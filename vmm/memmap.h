@@ -47,7 +47,7 @@ struct rv_mem_passthrough {
 	uint64_t size;
 	uint64_t gpa;
 	bool readonly; /* KVM_MEM_READONLY: guest writes become MMIO exits */
-	char name[8]; /* "pt0", "pt1", ...: the slot in messages and --memmap */
+	char name[8];  /* "pt0", "pt1", ...: the slot in messages and --memmap */
 };
 
 /*
@@ -57,8 +57,7 @@ struct rv_mem_passthrough {
  * -EINVAL with a one-line message. Alignment and overlaps are checked later,
  * by rv_memmap_build(), which knows the page size and the rest of the map.
  */
-int rv_memmap_parse_passthrough(const char *s, unsigned int index,
-				struct rv_mem_passthrough *pt);
+int rv_memmap_parse_passthrough(const char *s, unsigned int index, struct rv_mem_passthrough *pt);
 
 /* A guest physical range no memslot may cover (the arch's devices). */
 struct rv_mem_range {
@@ -75,7 +74,7 @@ struct rv_memmap_plan {
 	unsigned int nr_pt;
 	const struct rv_mem_range *reserved;
 	unsigned int nr_reserved;
-	uint64_t page_size; /* host page size: mmap and KVM granularity */
+	uint64_t page_size;	/* host page size: mmap and KVM granularity */
 	unsigned int max_slots; /* KVM_CAP_NR_MEMSLOTS; 0: not reported */
 };
 

@@ -140,10 +140,26 @@ int rv_parse_size(const char *s, uint64_t *out)
 	switch (*end) {
 	case '\0':
 		break;
-	case 'k': case 'K': mult = RV_KiB; end++; break;
-	case 'm': case 'M': mult = RV_MiB; end++; break;
-	case 'g': case 'G': mult = RV_GiB; end++; break;
-	case 't': case 'T': mult = 1024 * RV_GiB; end++; break;
+	case 'k':
+	case 'K':
+		mult = RV_KiB;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		mult = RV_MiB;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		mult = RV_GiB;
+		end++;
+		break;
+	case 't':
+	case 'T':
+		mult = 1024 * RV_GiB;
+		end++;
+		break;
 	default:
 		return -EINVAL;
 	}

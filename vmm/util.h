@@ -15,8 +15,7 @@
 #include <stdint.h>
 
 #define RV_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define rv_container_of(ptr, type, member) \
-	((type *)((char *)(ptr)-offsetof(type, member)))
+#define rv_container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 #define RV_ALIGN_UP(x, a) (((x) + ((a)-1)) & ~((__typeof__(x))(a)-1))
 #define RV_IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a)-1)) == 0)
 
@@ -36,8 +35,7 @@ static inline uint64_t rv_min_u64(uint64_t a, uint64_t b)
  */
 int rv_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prefix the recorded message with "@fmt: " (e.g. the file being loaded). */
-int rv_err_wrap(int err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int rv_err_wrap(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *rv_err_msg(void);
 void rv_err_clear(void);
 

@@ -34,21 +34,18 @@
  * write that exited, sees them done. The drain happens even for an access
  * no device owns: it is also how other devices' writes get going.
  */
-static void rv_vcpu_before_access(const struct rv_exit_ctx *ctx,
-				  const struct rv_bus *bus, uint64_t addr,
-				  unsigned int len)
+static void rv_vcpu_before_access(const struct rv_exit_ctx *ctx, const struct rv_bus *bus,
+				  uint64_t addr, unsigned int len)
 {
 	const struct rv_bus_range *r;
 
 	if (!ctx->coalesce)
 		return;
 	r = rv_bus_find(bus, addr, len);
-	rv_coalesce_before_exit(ctx->coalesce,
-				r && r->owner ? r->owner->coalesce : NULL);
+	rv_coalesce_before_exit(ctx->coalesce, r && r->owner ? r->owner->coalesce : NULL);
 }
 
-static enum rv_exit_action rv_vcpu_handle_io(struct kvm_run *run,
-					     const struct rv_exit_ctx *ctx)
+static enum rv_exit_action rv_vcpu_handle_io(struct kvm_run *run, const struct rv_exit_ctx *ctx)
 {
 	uint64_t size = run->io.size, count = run->io.count, end;
 	uint8_t *data;
@@ -60,8 +57,7 @@ static enum rv_exit_action rv_vcpu_handle_io(struct kvm_run *run,
 	 */
 	if ((size != 1 && size != 2 && size != 4) || count == 0 ||
 	    __builtin_mul_overflow(size, count, &end) ||
-	    __builtin_add_overflow(end, (uint64_t)run->io.data_offset, &end) ||
-	    end > ctx->run_size)
+	    __builtin_add_overflow(end, (uint64_t)run->io.data_offset, &end) || end > ctx->run_size)
 		return RV_EXIT_ACTION_DIED;
 
 	rv_vcpu_before_access(ctx, ctx->pio, run->io.port, size);
@@ -73,8 +69,7 @@ static enum rv_exit_action rv_vcpu_handle_io(struct kvm_run *run,
 	return RV_EXIT_ACTION_CONTINUE;
 }
 
-enum rv_exit_action rv_vcpu_handle_exit(struct kvm_run *run,
-					const struct rv_exit_ctx *ctx)
+enum rv_exit_action rv_vcpu_handle_exit(struct kvm_run *run, const struct rv_exit_ctx *ctx)
 {
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
@@ -82,10 +77,9 @@ enum rv_exit_action rv_vcpu_handle_exit(struct kvm_run *run,
 	case KVM_EXIT_MMIO:
 		if (run->mmio.len == 0 || run->mmio.len > sizeof(run->mmio.data))
 			return RV_EXIT_ACTION_DIED;
-		rv_vcpu_before_access(ctx, ctx->mmio, run->mmio.phys_addr,
-				      run->mmio.len);
-		rv_bus_access(ctx->mmio, run->mmio.phys_addr, run->mmio.data,
-			      run->mmio.len, run->mmio.is_write);
+		rv_vcpu_before_access(ctx, ctx->mmio, run->mmio.phys_addr, run->mmio.len);
+		rv_bus_access(ctx->mmio, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
+			      run->mmio.is_write);
 		return RV_EXIT_ACTION_CONTINUE;
 	case KVM_EXIT_INTR:
 		return RV_EXIT_ACTION_INTERRUPTED;
@@ -120,10 +114,10 @@ void rv_vcpu_describe_exit(const struct kvm_run *run, char *buf, size_t len)
 		snprintf(buf, len, "triple fault (KVM_EXIT_SHUTDOWN)");
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
-		snprintf(buf, len, "KVM internal error, suberror %u%s",
-			 run->internal.suberror,
+		snprintf(buf, len, "KVM internal error, suberror %u%s", run->internal.suberror,
 			 run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION ?
-				 " (instruction emulation failed)" : "");
+				 " (instruction emulation failed)" :
+				 "");
 		break;
 	case KVM_EXIT_FAIL_ENTRY:
 		snprintf(buf, len, "VM entry failed, hardware reason 0x%llx",
@@ -131,12 +125,12 @@ void rv_vcpu_describe_exit(const struct kvm_run *run, char *buf, size_t len)
 		break;
 	case KVM_EXIT_SYSTEM_EVENT:
 		snprintf(buf, len, "system event %u%s", run->system_event.type,
-			 run->system_event.type == KVM_SYSTEM_EVENT_CRASH ? " (the guest crashed)" : "");
+			 run->system_event.type == KVM_SYSTEM_EVENT_CRASH ? " (the guest crashed)" :
+									    "");
 		break;
 	case KVM_EXIT_IO:
 		snprintf(buf, len, "malformed I/O exit (size %u count %u offset %llu)",
-			 run->io.size, run->io.count,
-			 (unsigned long long)run->io.data_offset);
+			 run->io.size, run->io.count, (unsigned long long)run->io.data_offset);
 		break;
 	case KVM_EXIT_MMIO:
 		snprintf(buf, len, "malformed MMIO exit (len %u)", run->mmio.len);
@@ -169,7 +163,9 @@ static void *rv_vcpu_thread(void *arg)
 	struct rv_vcpu *vcpu = arg;
 	struct rv_vm *vm = vcpu->vm;
 	const struct rv_exit_ctx ctx = {
-		.pio = &vm->pio, .mmio = &vm->mmio, .run_size = vm->run_size,
+		.pio = &vm->pio,
+		.mmio = &vm->mmio,
+		.run_size = vm->run_size,
 		.coalesce = vm->coalesce,
 	};
 	char name[16];
@@ -241,8 +237,8 @@ int rv_vcpus_create(struct rv_vm *vm)
 		if (vcpu->fd < 0)
 			return rv_err_wrap(vcpu->fd, "vCPU %u", i);
 		vm->nr_vcpus++;
-		vcpu->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE,
-				 MAP_SHARED, vcpu->fd, 0);
+		vcpu->run =
+			mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu->fd, 0);
 		if (vcpu->run == MAP_FAILED) {
 			vcpu->run = NULL;
 			return rv_err(-errno, "vCPU %u: mmap of the run page: %s", i,
@@ -271,8 +267,7 @@ int rv_vcpus_start(struct rv_vm *vm)
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, RV_VCPU_STACK_SIZE);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
-		ret = -pthread_create(&vm->vcpus[i].thread, &attr, rv_vcpu_thread,
-				      &vm->vcpus[i]);
+		ret = -pthread_create(&vm->vcpus[i].thread, &attr, rv_vcpu_thread, &vm->vcpus[i]);
 		if (ret) {
 			ret = rv_err(ret, "starting vCPU %u: %s", i, strerror(-ret));
 			break;

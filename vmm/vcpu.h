@@ -31,12 +31,11 @@ enum rv_exit_action {
 	RV_EXIT_ACTION_CONTINUE,
 	RV_EXIT_ACTION_POWEROFF,
 	RV_EXIT_ACTION_RESET,
-	RV_EXIT_ACTION_DIED, /* triple fault, internal error, failed entry */
+	RV_EXIT_ACTION_DIED,	    /* triple fault, internal error, failed entry */
 	RV_EXIT_ACTION_INTERRUPTED, /* KVM_EXIT_INTR / EINTR: check for stop */
 };
 
-enum rv_exit_action rv_vcpu_handle_exit(struct kvm_run *run,
-					const struct rv_exit_ctx *ctx);
+enum rv_exit_action rv_vcpu_handle_exit(struct kvm_run *run, const struct rv_exit_ctx *ctx);
 /* One line describing why a vCPU died, from its run page. */
 void rv_vcpu_describe_exit(const struct kvm_run *run, char *buf, size_t len);
 

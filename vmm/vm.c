@@ -45,8 +45,8 @@ void rv_vm_request_exit(struct rv_vm *vm, int reason)
 	int none = RV_EXIT_NONE;
 
 	/* The first reason wins: a poweroff is not turned into "signal". */
-	__atomic_compare_exchange_n(&vm->exit_reason, &none, reason, false,
-				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	__atomic_compare_exchange_n(&vm->exit_reason, &none, reason, false, __ATOMIC_ACQ_REL,
+				    __ATOMIC_ACQUIRE);
 	if (vm->loop_ready)
 		rv_loop_stop(&vm->loop);
 }
@@ -107,8 +107,8 @@ static int rv_vm_setup_signals(struct rv_vm *vm)
 	vm->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (vm->signal_fd < 0)
 		return rv_err(-errno, "signalfd: %s", strerror(errno));
-	return rv_loop_add_fd(&vm->loop, &vm->signal_watch, vm->signal_fd, POLLIN,
-			      rv_vm_on_signal, vm, "signals");
+	return rv_loop_add_fd(&vm->loop, &vm->signal_watch, vm->signal_fd, POLLIN, rv_vm_on_signal,
+			      vm, "signals");
 }
 
 static int rv_vm_open(struct rv_vm *vm)
@@ -119,7 +119,8 @@ static int rv_vm_open(struct rv_vm *vm)
 	if (vm->kvm_fd < 0)
 		return rv_err(-errno, "/dev/kvm: %s%s", strerror(errno),
 			      errno == ENOENT ? " (is the kvm module loaded?)" :
-			      errno == EACCES ? " (no permission: are you in the kvm group?)" : "");
+			      errno == EACCES ? " (no permission: are you in the kvm group?)" :
+						"");
 	ret = rv_kvm_ioctl_val(vm->kvm_fd, KVM_GET_API_VERSION, 0);
 	if (ret < 0)
 		return ret;
@@ -179,15 +180,15 @@ static int rv_vm_setup_coalescing(struct rv_vm *vm)
 	long page_size = sysconf(_SC_PAGESIZE);
 	int ret;
 
-	ret = rv_coalesce_create(&vm->coalesce, cfg->coalesce_mode, vm->vm_fd, NULL,
-				 page_size, &vm->loop, cfg->coalesce_flush_ns);
+	ret = rv_coalesce_create(&vm->coalesce, cfg->coalesce_mode, vm->vm_fd, NULL, page_size,
+				 &vm->loop, cfg->coalesce_flush_ns);
 	if (ret)
 		return ret;
 	rv_debug("coalescing: mode %s, engine %s, drain timer every %" PRIu64 " us",
-		 rv_coalesce_mode_name(cfg->coalesce_mode),
-		 rv_coalesce_engine_name(vm->coalesce),
+		 rv_coalesce_mode_name(cfg->coalesce_mode), rv_coalesce_engine_name(vm->coalesce),
 		 (uint64_t)(cfg->coalesce_flush_ns ? cfg->coalesce_flush_ns :
-						     RV_COALESCE_DEFAULT_FLUSH_NS) / 1000);
+						     RV_COALESCE_DEFAULT_FLUSH_NS) /
+			 1000);
 	return 0;
 }
 
@@ -217,8 +218,7 @@ int rv_vm_create(struct rv_vm *vm, const struct rv_vm_config *cfg)
 	ret = rv_vm_setup_signals(vm);
 	if (ret)
 		return ret;
-	ret = rv_console_init(&vm->console, &vm->loop, cfg->console_in_fd,
-			      cfg->console_out_fd);
+	ret = rv_console_init(&vm->console, &vm->loop, cfg->console_in_fd, cfg->console_out_fd);
 	if (ret)
 		return ret;
 	vm->console_ready = true;
@@ -299,18 +299,21 @@ static void rv_vm_print_coalesce_table(struct rv_vm *vm, FILE *out)
 		if (!d->coalesce)
 			continue;
 		if (!header) {
-			fprintf(out, "\ncoalescing per device (mode %s):\n"
-				     "%-12s %6s %10s %9s %8s %10s %9s %9s %9s %9s %9s\n",
+			fprintf(out,
+				"\ncoalescing per device (mode %s):\n"
+				"%-12s %6s %10s %9s %8s %10s %9s %9s %9s %9s %9s\n",
 				rv_coalesce_mode_name(rv_coalesce_mode(vm->coalesce)), "device",
 				"ring", "coalesced", "exits", "drains", "high-water", "ring-full",
 				"doorbells", "p50 us", "p99 us", "max us");
 			header = true;
 		}
 		rv_coalesce_stats_snapshot(d->coalesce, &s);
-		fprintf(out, "%-12s %6u %10" PRIu64 " %9" PRIu64 " %8" PRIu64 " %10" PRIu64
-			" %9" PRIu64 " %9" PRIu64, d->name, d->coalesce->ring->nr_entries,
-			s.coalesced_writes, s.ordinary_exits, s.drains, s.ring_high_water,
-			s.ring_full_fallbacks, s.doorbells);
+		fprintf(out,
+			"%-12s %6u %10" PRIu64 " %9" PRIu64 " %8" PRIu64 " %10" PRIu64 " %9" PRIu64
+			" %9" PRIu64,
+			d->name, d->coalesce->ring->nr_entries, s.coalesced_writes,
+			s.ordinary_exits, s.drains, s.ring_high_water, s.ring_full_fallbacks,
+			s.doorbells);
 		if (s.latency.count)
 			fprintf(out, " %9.1f %9.1f %9.1f\n",
 				rv_latency_percentile(&s.latency, 50) / 1000.0,
@@ -338,14 +341,12 @@ void rv_vm_print_stats(struct rv_vm *vm, FILE *out, bool json)
 		}
 		fprintf(out, "], \"vcpus\": [");
 		for (unsigned int i = 0; i < vm->nr_vcpus; i++)
-			fprintf(out, "%s{\"id\": %u, \"exits\": %" PRIu64
-				", \"io_exits\": %" PRIu64 ", \"mmio_exits\": %" PRIu64
-				", \"exit_handling_us\": %.3f}",
-				i ? ", " : "", i, vm->vcpus[i].exits,
-				vm->vcpus[i].io_exits, vm->vcpus[i].mmio_exits,
-				vm->vcpus[i].handle_ns / 1000.0);
-		fprintf(out, "], \"unhandled_pio\": %" PRIu64
-			", \"unhandled_mmio\": %" PRIu64,
+			fprintf(out,
+				"%s{\"id\": %u, \"exits\": %" PRIu64 ", \"io_exits\": %" PRIu64
+				", \"mmio_exits\": %" PRIu64 ", \"exit_handling_us\": %.3f}",
+				i ? ", " : "", i, vm->vcpus[i].exits, vm->vcpus[i].io_exits,
+				vm->vcpus[i].mmio_exits, vm->vcpus[i].handle_ns / 1000.0);
+		fprintf(out, "], \"unhandled_pio\": %" PRIu64 ", \"unhandled_mmio\": %" PRIu64,
 			vm->pio.unhandled, vm->mmio.unhandled);
 		if (vm->coalesce) {
 			fputs(", ", out);
@@ -355,9 +356,8 @@ void rv_vm_print_stats(struct rv_vm *vm, FILE *out, bool json)
 		return;
 	}
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
-		fprintf(out, "vcpu%u: %" PRIu64 " exits (%" PRIu64 " pio, %" PRIu64 " mmio)\n",
-			i, vm->vcpus[i].exits, vm->vcpus[i].io_exits,
-			vm->vcpus[i].mmio_exits);
+		fprintf(out, "vcpu%u: %" PRIu64 " exits (%" PRIu64 " pio, %" PRIu64 " mmio)\n", i,
+			vm->vcpus[i].exits, vm->vcpus[i].io_exits, vm->vcpus[i].mmio_exits);
 	for (struct rv_device *d = vm->env.devices; d; d = d->next) {
 		fprintf(out, "%s: ", d->name);
 		if (d->ops && d->ops->stats_json)

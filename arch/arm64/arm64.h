@@ -17,10 +17,10 @@ struct rv_arm64_vm {
 	struct kvm_vcpu_init vcpu_init;
 	struct rv_arm64_gic gic;
 	struct rv_arm64_boot_layout boot;
-	uint64_t entry; /* PC of the vCPUs that enter */
-	bool linux_boot; /* x0 = dtb (booting.rst) rather than the vCPU index */
+	uint64_t entry;	      /* PC of the vCPUs that enter */
+	bool linux_boot;      /* x0 = dtb (booting.rst) rather than the vCPU index */
 	bool all_vcpus_enter; /* raw guest code: every vCPU starts at entry */
-	uint64_t *mpidr; /* MPIDR_EL1 of each vCPU, read after KVM_ARM_VCPU_INIT */
+	uint64_t *mpidr;      /* MPIDR_EL1 of each vCPU, read after KVM_ARM_VCPU_INIT */
 };
 
 static inline struct rv_arm64_vm *rv_arm64_vm(struct rv_vm *vm);

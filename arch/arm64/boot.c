@@ -28,8 +28,7 @@
 
 static uint32_t rv_le32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 static uint64_t rv_le64(const uint8_t *p)
@@ -75,14 +74,17 @@ int rv_arm64_image_parse(const uint8_t *buf, size_t len, struct rv_arm64_image *
 		img->image_size = len;
 	}
 	if (img->flags & RV_ARM64_IMAGE_FLAG_BE)
-		return rv_err(-EINVAL, "the Image is a big-endian kernel; ringvmm runs little-endian guests");
+		return rv_err(-EINVAL,
+			      "the Image is a big-endian kernel; ringvmm runs little-endian guests");
 	/*
 	 * text_offset is an offset inside the 2 MiB block the kernel starts in
 	 * (the base is 2 MiB-aligned); page-aligned in every kernel ever built.
 	 */
 	if (img->text_offset >= RV_ARM64_BOOT_ALIGN || !RV_IS_ALIGNED(img->text_offset, 4096))
-		return rv_err(-EINVAL, "Image text_offset 0x%" PRIx64
-			      " is not a page-aligned offset below 2 MiB", img->text_offset);
+		return rv_err(-EINVAL,
+			      "Image text_offset 0x%" PRIx64
+			      " is not a page-aligned offset below 2 MiB",
+			      img->text_offset);
 	/* A kernel larger than any RAM we can give is a corrupted header. */
 	if (img->image_size > RV_ARM64_IPA_LIMIT)
 		return rv_err(-EINVAL, "Image image_size 0x%" PRIx64 " is impossibly large",
@@ -95,9 +97,8 @@ int rv_arm64_image_parse(const uint8_t *buf, size_t len, struct rv_arm64_image *
 	return 0;
 }
 
-int rv_arm64_boot_place(uint64_t ram_addr, uint64_t ram_size,
-			const struct rv_arm64_image *img, uint64_t kernel_len,
-			uint64_t initrd_len, struct rv_arm64_boot_layout *out)
+int rv_arm64_boot_place(uint64_t ram_addr, uint64_t ram_size, const struct rv_arm64_image *img,
+			uint64_t kernel_len, uint64_t initrd_len, struct rv_arm64_boot_layout *out)
 {
 	uint64_t ram_end, base, used, window;
 
@@ -115,14 +116,17 @@ int rv_arm64_boot_place(uint64_t ram_addr, uint64_t ram_size,
 	used = img->image_size > kernel_len ? img->image_size : kernel_len;
 	if (__builtin_add_overflow(out->kernel_addr, used, &out->kernel_end) ||
 	    out->kernel_end > ram_end)
-		return rv_err(-ENOSPC, "the kernel needs %" PRIu64 " MiB from 0x%" PRIx64
+		return rv_err(-ENOSPC,
+			      "the kernel needs %" PRIu64 " MiB from 0x%" PRIx64
 			      ", more than the %" PRIu64 " MiB of RAM",
-			      (uint64_t)((used + RV_MiB - 1) >> 20), out->kernel_addr, ram_size >> 20);
+			      (uint64_t)((used + RV_MiB - 1) >> 20), out->kernel_addr,
+			      ram_size >> 20);
 
 	out->initrd_addr = RV_ALIGN_UP(out->kernel_end, RV_ARM64_BOOT_ALIGN);
 	if (__builtin_add_overflow(out->initrd_addr, initrd_len, &out->initrd_end) ||
 	    out->initrd_end > ram_end)
-		return rv_err(-ENOSPC, "the initrd (%" PRIu64 " MiB) does not fit in RAM after the kernel",
+		return rv_err(-ENOSPC,
+			      "the initrd (%" PRIu64 " MiB) does not fit in RAM after the kernel",
 			      initrd_len >> 20);
 	/*
 	 * booting.rst: the initrd "must reside entirely within a 1 GB aligned
@@ -131,15 +135,19 @@ int rv_arm64_boot_place(uint64_t ram_addr, uint64_t ram_size,
 	 */
 	window = out->kernel_addr & ~(RV_GiB - 1);
 	if (out->initrd_end - window > 32 * RV_GiB)
-		return rv_err(-ENOSPC, "the initrd (%" PRIu64 " MiB) would end outside the 32 GiB window that holds the kernel",
+		return rv_err(-ENOSPC,
+			      "the initrd (%" PRIu64
+			      " MiB) would end outside the 32 GiB window that holds the kernel",
 			      initrd_len >> 20);
 
 	/* The dtb: 8-byte aligned, at most 2 MiB, in a 2 MiB block of its own. */
 	out->dtb_addr = RV_ALIGN_UP(out->initrd_end, RV_ARM64_BOOT_ALIGN);
 	if (out->dtb_addr < out->initrd_end || out->dtb_addr > ram_end ||
 	    ram_end - out->dtb_addr < RV_ARM64_DTB_MAX)
-		return rv_err(-ENOSPC, "no room for the device tree after the kernel%s (%" PRIu64
-			      " MiB of RAM)", initrd_len ? " and initrd" : "", ram_size >> 20);
+		return rv_err(-ENOSPC,
+			      "no room for the device tree after the kernel%s (%" PRIu64
+			      " MiB of RAM)",
+			      initrd_len ? " and initrd" : "", ram_size >> 20);
 	return 0;
 }
 
@@ -172,9 +180,13 @@ int rv_arch_ram_layout(uint64_t ram_size, struct rv_mem_region *out, unsigned in
 			      ram_size >> 20, RV_ARCH_MIN_MEM >> 20);
 	/* One region from 1 GiB up; it must end inside the 40-bit IPA space. */
 	if (ram_size > RV_ARM64_IPA_LIMIT - RV_ARM64_RAM_ADDR)
-		return rv_err(-EINVAL, "--mem: %" PRIu64 " GiB does not fit in the guest's 40-bit physical address space (at most %llu GiB of RAM from 0x%llx)",
-			      ram_size >> 30, (RV_ARM64_IPA_LIMIT - RV_ARM64_RAM_ADDR) >> 30,
-			      RV_ARM64_RAM_ADDR);
-	out[0] = (struct rv_mem_region){ .gpa = RV_ARM64_RAM_ADDR, .size = ram_size, .name = "ram" };
+		return rv_err(
+			-EINVAL,
+			"--mem: %" PRIu64
+			" GiB does not fit in the guest's 40-bit physical address space (at most %llu GiB of RAM from 0x%llx)",
+			ram_size >> 30, (RV_ARM64_IPA_LIMIT - RV_ARM64_RAM_ADDR) >> 30,
+			RV_ARM64_RAM_ADDR);
+	out[0] =
+		(struct rv_mem_region){ .gpa = RV_ARM64_RAM_ADDR, .size = ram_size, .name = "ram" };
 	return 1;
 }

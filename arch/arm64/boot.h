@@ -23,16 +23,16 @@ struct rv_mem;
 
 /* flags, booting.rst "Header notes". */
 #define RV_ARM64_IMAGE_FLAG_BE (1ULL << 0) /* bit 0: kernel is big-endian */
-#define RV_ARM64_IMAGE_FLAG_PAGE_SHIFT 1 /* bits 1-2: page size */
+#define RV_ARM64_IMAGE_FLAG_PAGE_SHIFT 1   /* bits 1-2: page size */
 #define RV_ARM64_IMAGE_FLAG_PAGE_MASK (3ULL << 1)
 #define RV_ARM64_IMAGE_FLAG_PHYS_ANY (1ULL << 3) /* bit 3: placement anywhere */
 
 struct rv_arm64_image {
 	uint64_t text_offset; /* from the 2 MiB-aligned base */
-	uint64_t image_size; /* bytes from the load address the kernel may use */
+	uint64_t image_size;  /* bytes from the load address the kernel may use */
 	uint64_t flags;
 	unsigned int page_size_kib; /* 4, 16, 64, or 0 if unspecified */
-	bool legacy; /* image_size was 0: pre-3.17 rules applied */
+	bool legacy;		    /* image_size was 0: pre-3.17 rules applied */
 };
 
 /*
@@ -46,10 +46,10 @@ int rv_arm64_image_parse(const uint8_t *buf, size_t len, struct rv_arm64_image *
 
 /* Where everything goes; all guest physical addresses. */
 struct rv_arm64_boot_layout {
-	uint64_t kernel_addr; /* = entry point: 2 MiB-aligned base + text_offset */
-	uint64_t kernel_end; /* kernel_addr + the memory the kernel may use */
+	uint64_t kernel_addr;		  /* = entry point: 2 MiB-aligned base + text_offset */
+	uint64_t kernel_end;		  /* kernel_addr + the memory the kernel may use */
 	uint64_t initrd_addr, initrd_end; /* equal when there is no initrd */
-	uint64_t dtb_addr; /* RV_ARM64_DTB_MAX bytes reserved */
+	uint64_t dtb_addr;		  /* RV_ARM64_DTB_MAX bytes reserved */
 };
 
 /*
@@ -61,9 +61,8 @@ struct rv_arm64_boot_layout {
  * 8-byte aligned in a 2 MiB region of its own. -ENOSPC (with the sizes in
  * the message) when it does not fit.
  */
-int rv_arm64_boot_place(uint64_t ram_addr, uint64_t ram_size,
-			const struct rv_arm64_image *img, uint64_t kernel_len,
-			uint64_t initrd_len, struct rv_arm64_boot_layout *out);
+int rv_arm64_boot_place(uint64_t ram_addr, uint64_t ram_size, const struct rv_arm64_image *img,
+			uint64_t kernel_len, uint64_t initrd_len, struct rv_arm64_boot_layout *out);
 
 /*
  * Copy kernel, initrd into guest memory as @layout says (the dtb is

@@ -41,16 +41,16 @@
 
 /* Architected timer PPIs (arm/arch_timer.yaml order), as KVM wires them. */
 #define PPI_SEC_PHYS_TIMER 13 /* ID 29 */
-#define PPI_PHYS_TIMER 14 /* ID 30, KVM's default ptimer */
-#define PPI_VIRT_TIMER 11 /* ID 27, KVM's default vtimer */
-#define PPI_HYP_TIMER 10 /* ID 26 */
+#define PPI_PHYS_TIMER 14     /* ID 30, KVM's default ptimer */
+#define PPI_VIRT_TIMER 11     /* ID 27, KVM's default vtimer */
+#define PPI_HYP_TIMER 10      /* ID 26 */
 
 /* libfdt returns -FDT_ERR_*; every call below goes through this. */
-#define FDT_TRY(call)                                                      \
-	do {                                                               \
-		int __r = (call);                                          \
-		if (__r < 0)                                               \
-			return rv_arm64_fdt_err(__r, #call);               \
+#define FDT_TRY(call)                                        \
+	do {                                                 \
+		int __r = (call);                            \
+		if (__r < 0)                                 \
+			return rv_arm64_fdt_err(__r, #call); \
 	} while (0)
 
 static int rv_arm64_fdt_err(int fdt_err, const char *what)
@@ -81,8 +81,7 @@ static int rv_fdt_irq(void *fdt, uint32_t type, uint32_t num, uint32_t flags)
 	return 0;
 }
 
-static int rv_fdt_chosen(void *fdt, const struct rv_arm64_fdt_cfg *cfg,
-			 const char *stdout_path)
+static int rv_fdt_chosen(void *fdt, const struct rv_arm64_fdt_cfg *cfg, const char *stdout_path)
 {
 	FDT_TRY(fdt_begin_node(fdt, "chosen"));
 	if (cfg->bootargs)
@@ -113,8 +112,8 @@ static int rv_fdt_cpus(void *fdt, const struct rv_arm64_fdt_cfg *cfg)
 		uint64_t aff = cfg->mpidr[i] & 0xffffffULL;
 
 		if (cfg->mpidr[i] & 0xff00000000ULL)
-			return rv_err(-EINVAL, "vCPU %u: MPIDR 0x%" PRIx64 " has Aff3 set",
-				      i, cfg->mpidr[i]);
+			return rv_err(-EINVAL, "vCPU %u: MPIDR 0x%" PRIx64 " has Aff3 set", i,
+				      cfg->mpidr[i]);
 		snprintf(name, sizeof(name), "cpu@%" PRIx64, aff);
 		FDT_TRY(fdt_begin_node(fdt, name));
 		FDT_TRY(fdt_property_string(fdt, "device_type", "cpu"));
@@ -159,7 +158,10 @@ static int rv_fdt_gic(void *fdt, const struct rv_arm64_gic_layout *gic)
 static int rv_fdt_timer(void *fdt, const struct rv_arm64_fdt_cfg *cfg)
 {
 	static const uint32_t ppis[4] = {
-		PPI_SEC_PHYS_TIMER, PPI_PHYS_TIMER, PPI_VIRT_TIMER, PPI_HYP_TIMER,
+		PPI_SEC_PHYS_TIMER,
+		PPI_PHYS_TIMER,
+		PPI_VIRT_TIMER,
+		PPI_HYP_TIMER,
 	};
 	uint32_t flags = IRQ_TYPE_LEVEL_HIGH;
 	fdt32_t cells[12];
@@ -185,8 +187,7 @@ static int rv_fdt_timer(void *fdt, const struct rv_arm64_fdt_cfg *cfg)
  * devices/serial8250.c on MMIO: Linux's of_serial drives it as a 16550A
  * (port type from "ns16550a") with byte registers one byte apart.
  */
-static int rv_fdt_serial8250(void *fdt, const struct rv_device_cfg *dev,
-			     const char *name)
+static int rv_fdt_serial8250(void *fdt, const struct rv_device_cfg *dev, const char *name)
 {
 	uint64_t reg[2] = { dev->base, RV_ARM64_UART_SIZE };
 	int ret;

@@ -26,9 +26,9 @@ struct rv_arm64_fdt_cfg {
 	unsigned int nr_cpus;
 	const uint64_t *mpidr; /* MPIDR_EL1 of each vCPU, as KVM reports it */
 	struct rv_arm64_gic_layout gic;
-	const char *bootargs; /* NULL: no bootargs property */
+	const char *bootargs;		  /* NULL: no bootargs property */
 	uint64_t initrd_addr, initrd_end; /* equal: no initrd */
-	uint64_t kaslr_seed; /* 0: none (the kernel then runs without KASLR) */
+	uint64_t kaslr_seed;		  /* 0: none (the kernel then runs without KASLR) */
 	/* Every device of the machine; those with a binding get a node. */
 	const struct rv_device_cfg *devices;
 	unsigned int nr_devices;

@@ -27,8 +27,7 @@
 #include "../../vmm/util.h"
 #include "layout.h"
 
-int rv_arm64_gic_layout(unsigned int version, unsigned int nr_cpus,
-			struct rv_arm64_gic_layout *out)
+int rv_arm64_gic_layout(unsigned int version, unsigned int nr_cpus, struct rv_arm64_gic_layout *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->version = version;
@@ -37,7 +36,8 @@ int rv_arm64_gic_layout(unsigned int version, unsigned int nr_cpus,
 	switch (version) {
 	case 3:
 		if (nr_cpus == 0 || nr_cpus > RV_ARM64_MAX_VCPUS)
-			return rv_err(-EINVAL, "--cpus %u: the GICv3 redistributor space has room for %u",
+			return rv_err(-EINVAL,
+				      "--cpus %u: the GICv3 redistributor space has room for %u",
 				      nr_cpus, RV_ARM64_MAX_VCPUS);
 		out->dist_size = RV_ARM64_GICD_V3_SIZE;
 		out->cpu_addr = RV_ARM64_GICR_ADDR;
@@ -45,8 +45,10 @@ int rv_arm64_gic_layout(unsigned int version, unsigned int nr_cpus,
 		return 0;
 	case 2:
 		if (nr_cpus == 0 || nr_cpus > RV_ARM64_GICV2_MAX_VCPUS)
-			return rv_err(-EINVAL, "--cpus %u: the host's vGIC is a GICv2, which serves at most %u CPUs",
-				      nr_cpus, RV_ARM64_GICV2_MAX_VCPUS);
+			return rv_err(
+				-EINVAL,
+				"--cpus %u: the host's vGIC is a GICv2, which serves at most %u CPUs",
+				nr_cpus, RV_ARM64_GICV2_MAX_VCPUS);
 		out->dist_size = RV_ARM64_GICD_V2_SIZE;
 		out->cpu_addr = RV_ARM64_GICC_ADDR;
 		out->cpu_size = RV_ARM64_GICC_SIZE;
@@ -56,11 +58,12 @@ int rv_arm64_gic_layout(unsigned int version, unsigned int nr_cpus,
 	}
 }
 
-static int rv_arm64_gic_set(int fd, uint32_t group, uint64_t attr, void *val,
-			    const char *what)
+static int rv_arm64_gic_set(int fd, uint32_t group, uint64_t attr, void *val, const char *what)
 {
 	struct kvm_device_attr a = {
-		.group = group, .attr = attr, .addr = (uint64_t)(uintptr_t)val,
+		.group = group,
+		.attr = attr,
+		.addr = (uint64_t)(uintptr_t)val,
 	};
 	int ret = rv_kvm_ioctl(fd, KVM_SET_DEVICE_ATTR, &a);
 
@@ -90,8 +93,10 @@ int rv_arm64_gic_create(int vm_fd, unsigned int nr_cpus, struct rv_arm64_gic *gi
 		v3_err = fd;
 		fd = rv_arm64_gic_try(vm_fd, KVM_DEV_TYPE_ARM_VGIC_V2);
 		if (fd < 0)
-			return rv_err(fd, "KVM_CREATE_DEVICE: the host offers no vGIC (GICv3: %s, GICv2: %s)",
-				      strerror(-v3_err), strerror(-fd));
+			return rv_err(
+				fd,
+				"KVM_CREATE_DEVICE: the host offers no vGIC (GICv3: %s, GICv2: %s)",
+				strerror(-v3_err), strerror(-fd));
 		rv_debug("no vGICv3 (%s): using a vGICv2", strerror(-v3_err));
 		ret = rv_arm64_gic_layout(2, nr_cpus, l);
 	}
@@ -122,8 +127,8 @@ int rv_arm64_gic_create(int vm_fd, unsigned int nr_cpus, struct rv_arm64_gic *gi
 
 int rv_arm64_gic_init(struct rv_arm64_gic *gic)
 {
-	return rv_arm64_gic_set(gic->fd, KVM_DEV_ARM_VGIC_GRP_CTRL,
-				KVM_DEV_ARM_VGIC_CTRL_INIT, NULL, "initialisation");
+	return rv_arm64_gic_set(gic->fd, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT,
+				NULL, "initialisation");
 }
 
 void rv_arm64_gic_destroy(struct rv_arm64_gic *gic)

@@ -36,8 +36,12 @@ const struct rv_mem_range *rv_arch_reserved_ranges(unsigned int *nr)
 /* Every arm64 machine: the 16550A console on MMIO. PSCI powers it off. */
 static const struct rv_device_cfg rv_arm64_platform[] = {
 	{
-		.type = "serial8250", .name = "ttyS0", .space = RV_SPACE_MMIO,
-		.base = RV_ARM64_UART_ADDR, .irq = RV_ARM64_UART_SPI, .console = true,
+		.type = "serial8250",
+		.name = "ttyS0",
+		.space = RV_SPACE_MMIO,
+		.base = RV_ARM64_UART_ADDR,
+		.irq = RV_ARM64_UART_SPI,
+		.console = true,
 	},
 };
 
@@ -56,4 +60,3 @@ uint32_t rv_arch_irq_line(unsigned int irq)
 	return (KVM_ARM_IRQ_TYPE_SPI << KVM_ARM_IRQ_TYPE_SHIFT) |
 	       (((irq + 32) & KVM_ARM_IRQ_NUM_MASK) << KVM_ARM_IRQ_NUM_SHIFT);
 }
-

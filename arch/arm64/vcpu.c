@@ -45,7 +45,7 @@
 
 #define PSR_MODE_EL1H 0x5
 #define PSR_DAIF (0xfULL << 6) /* D, A, I, F masked */
-#define SCTLR_M 1ULL /* stage 1 MMU on */
+#define SCTLR_M 1ULL	       /* stage 1 MMU on */
 
 static int rv_arm64_set_reg(struct rv_vcpu *vcpu, uint64_t id, uint64_t val)
 {
@@ -133,10 +133,14 @@ void rv_arch_vcpu_dump(struct rv_vcpu *vcpu, FILE *out)
 		" LR %016" PRIx64 "\n",
 		pc, pstate, sp, x[30]);
 	for (i = 0; i < 8; i += 4)
-		fprintf(out, "ringvmm: X%-2u %016" PRIx64 " %016" PRIx64 " %016" PRIx64
-			" %016" PRIx64 "\n", i, x[i], x[i + 1], x[i + 2], x[i + 3]);
-	fprintf(out, "ringvmm: SCTLR_EL1 %08" PRIx64 " ESR_EL1 %08" PRIx64 " FAR_EL1 %016" PRIx64
-		" VBAR_EL1 %016" PRIx64 "\n", sctlr, esr, far, vbar);
+		fprintf(out,
+			"ringvmm: X%-2u %016" PRIx64 " %016" PRIx64 " %016" PRIx64 " %016" PRIx64
+			"\n",
+			i, x[i], x[i + 1], x[i + 2], x[i + 3]);
+	fprintf(out,
+		"ringvmm: SCTLR_EL1 %08" PRIx64 " ESR_EL1 %08" PRIx64 " FAR_EL1 %016" PRIx64
+		" VBAR_EL1 %016" PRIx64 "\n",
+		sctlr, esr, far, vbar);
 	/*
 	 * With the MMU off the PC is a physical address; with it on, KVM has
 	 * no KVM_TRANSLATE on arm64, so the code bytes are not shown.
@@ -145,7 +149,8 @@ void rv_arch_vcpu_dump(struct rv_vcpu *vcpu, FILE *out)
 		code = rv_mem_gpa_to_hva(&vcpu->vm->mem, pc, 16);
 	fprintf(out, "ringvmm: code at %" PRIx64 ":", pc);
 	if (!code)
-		fprintf(out, (sctlr & SCTLR_M) ? " (virtual address, MMU on)" : " (not in guest RAM)");
+		fprintf(out,
+			(sctlr & SCTLR_M) ? " (virtual address, MMU on)" : " (not in guest RAM)");
 	for (i = 0; code && i < 16; i++)
 		fprintf(out, " %02x", code[i]);
 	fputc('\n', out);

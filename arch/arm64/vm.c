@@ -26,13 +26,16 @@ const char rv_arch_name[] = "arm64";
 
 /* What ringvmm cannot run without on arm64 (also listed by `caps`). */
 static const struct rv_cap_desc rv_arm64_caps[] = {
-	{ "KVM_CAP_ARM_PSCI_0_2", KVM_CAP_ARM_PSCI_0_2, "PSCI 0.2: vCPU power on/off, system off/reset", 1 },
+	{ "KVM_CAP_ARM_PSCI_0_2", KVM_CAP_ARM_PSCI_0_2,
+	  "PSCI 0.2: vCPU power on/off, system off/reset", 1 },
 	{ "KVM_CAP_DEVICE_CTRL", KVM_CAP_DEVICE_CTRL, "KVM_CREATE_DEVICE for the vGIC", 1 },
 	{ "KVM_CAP_ONE_REG", KVM_CAP_ONE_REG, "KVM_SET_ONE_REG: entry registers, MPIDR", 1 },
 	{ "KVM_CAP_IRQCHIP", KVM_CAP_IRQCHIP, "KVM_IRQ_LINE into the in-kernel vGIC", 1 },
-	{ "KVM_CAP_ARM_VM_IPA_SIZE", KVM_CAP_ARM_VM_IPA_SIZE, "largest IPA size (value: bits; ringvmm uses the default 40)", 0 },
+	{ "KVM_CAP_ARM_VM_IPA_SIZE", KVM_CAP_ARM_VM_IPA_SIZE,
+	  "largest IPA size (value: bits; ringvmm uses the default 40)", 0 },
 	{ "KVM_CAP_ARM_PMU_V3", KVM_CAP_ARM_PMU_V3, "guest PMU (not offered yet)", 0 },
-	{ "KVM_CAP_ARM_NISV_TO_USER", KVM_CAP_ARM_NISV_TO_USER, "MMIO without syndrome reported to userspace", 0 },
+	{ "KVM_CAP_ARM_NISV_TO_USER", KVM_CAP_ARM_NISV_TO_USER,
+	  "MMIO without syndrome reported to userspace", 0 },
 };
 
 const struct rv_cap_desc *rv_arch_caps(unsigned int *nr)
@@ -144,7 +147,8 @@ static int rv_arm64_load_raw(struct rv_vm *vm, const uint8_t *code, size_t len)
 	const struct rv_mem_region *ram = &vm->mem.regions[0];
 	/* Placed like an Image with the historical text_offset and no initrd. */
 	struct rv_arm64_image img = {
-		.text_offset = RV_ARM64_BUILTIN_OFFSET, .image_size = len,
+		.text_offset = RV_ARM64_BUILTIN_OFFSET,
+		.image_size = len,
 	};
 	int ret;
 
@@ -187,8 +191,7 @@ static struct rv_device_cfg *rv_arm64_all_devices(const struct rv_vm *vm, unsign
 		return NULL;
 	memcpy(all, plat, np * sizeof(*all));
 	if (vm->cfg->nr_extra_devices)
-		memcpy(all + np, vm->cfg->extra_devices,
-		       vm->cfg->nr_extra_devices * sizeof(*all));
+		memcpy(all + np, vm->cfg->extra_devices, vm->cfg->nr_extra_devices * sizeof(*all));
 	return all;
 }
 
@@ -228,7 +231,8 @@ static int rv_arm64_write_fdt(struct rv_vm *vm)
 	/* The 2 MiB region placed for the dtb is written in place. */
 	fdt = rv_mem_gpa_to_hva(&vm->mem, a->boot.dtb_addr, RV_ARM64_DTB_MAX);
 	if (!fdt)
-		return rv_err(-ENOSPC, "no RAM for the device tree at 0x%" PRIx64, a->boot.dtb_addr);
+		return rv_err(-ENOSPC, "no RAM for the device tree at 0x%" PRIx64,
+			      a->boot.dtb_addr);
 	/* Without a seed the kernel runs without KASLR; a failure only costs that. */
 	if (getrandom(&fc.kaslr_seed, sizeof(fc.kaslr_seed), GRND_NONBLOCK) !=
 	    sizeof(fc.kaslr_seed))

@@ -26,9 +26,9 @@
 #include "../../vmm/device.h"
 #include "../../vmm/util.h"
 
-#define RV_ACPI_OEM_ID "RINGVM" /* 6 bytes */
-#define RV_ACPI_OEM_TABLE_ID "RINGVMM " /* 8 bytes */
-#define RV_ACPI_CREATOR_ID "RVMM" /* 4 bytes */
+#define RV_ACPI_OEM_ID "RINGVM"		 /* 6 bytes */
+#define RV_ACPI_OEM_TABLE_ID "RINGVMM "	 /* 8 bytes */
+#define RV_ACPI_CREATOR_ID "RVMM"	 /* 4 bytes */
 #define RV_ACPI_HYPERVISOR_ID "RINGVMM " /* 8 bytes */
 
 /* 5.2.6 System Description Table Header */
@@ -196,7 +196,7 @@ _Static_assert(sizeof(struct rv_acpi_madt_iso) == 10, "ACPI 5.2.12.5");
 struct rv_x86_acpi_out {
 	uint8_t *buf;
 	size_t size;
-	size_t off; /* first free byte */
+	size_t off;   /* first free byte */
 	uint64_t gpa; /* guest address of buf[0] */
 };
 
@@ -210,21 +210,18 @@ static uint8_t rv_x86_acpi_checksum(const uint8_t *p, size_t len)
 }
 
 /* Reserve @len bytes at the next 16-byte boundary. */
-static int rv_x86_acpi_alloc(struct rv_x86_acpi_out *out, size_t len,
-			     size_t *off)
+static int rv_x86_acpi_alloc(struct rv_x86_acpi_out *out, size_t len, size_t *off)
 {
 	size_t at = RV_ALIGN_UP(out->off, (size_t)16);
 
 	if (at > out->size || len > out->size - at)
-		return rv_err(-ENOSPC, "ACPI tables do not fit in %zu bytes",
-			      out->size);
+		return rv_err(-ENOSPC, "ACPI tables do not fit in %zu bytes", out->size);
 	*off = at;
 	out->off = at + len;
 	return 0;
 }
 
-static void rv_x86_acpi_header(struct rv_acpi_header *h, const char *sig,
-			       uint32_t len, uint8_t rev)
+static void rv_x86_acpi_header(struct rv_acpi_header *h, const char *sig, uint32_t len, uint8_t rev)
 {
 	memcpy(h->signature, sig, 4);
 	h->length = len;
@@ -257,8 +254,7 @@ static struct rv_acpi_gas rv_x86_acpi_io_byte(uint16_t port)
 	};
 }
 
-static void rv_x86_acpi_fadt(struct rv_x86_acpi_out *out, size_t off,
-			     uint64_t dsdt_gpa)
+static void rv_x86_acpi_fadt(struct rv_x86_acpi_out *out, size_t off, uint64_t dsdt_gpa)
 {
 	struct rv_acpi_fadt f = { 0 };
 
@@ -275,8 +271,7 @@ static void rv_x86_acpi_fadt(struct rv_x86_acpi_out *out, size_t off,
 	 * the 8042 flag left clear, so Linux does not probe a keyboard
 	 * controller that is not there.
 	 */
-	f.iapc_boot_arch = RV_ACPI_IAPC_VGA_NOT_PRESENT |
-			   RV_ACPI_IAPC_CMOS_RTC_NOT_PRESENT;
+	f.iapc_boot_arch = RV_ACPI_IAPC_VGA_NOT_PRESENT | RV_ACPI_IAPC_CMOS_RTC_NOT_PRESENT;
 	f.sci_int = RV_X86_SCI_IRQ;
 	/* 4.8.3.6 Reset Register: Linux's acpi_reboot wants an 8-bit GAS. */
 	f.reset_reg = rv_x86_acpi_io_byte(RV_X86_ACPI_RESET_PORT);
@@ -297,10 +292,8 @@ static void rv_x86_acpi_fadt(struct rv_x86_acpi_out *out, size_t off,
 
 static size_t rv_x86_acpi_madt_size(const struct rv_x86_acpi_cfg *cfg)
 {
-	return sizeof(struct rv_acpi_madt) +
-	       cfg->nr_cpus * sizeof(struct rv_acpi_madt_lapic) +
-	       sizeof(struct rv_acpi_madt_ioapic) +
-	       sizeof(struct rv_acpi_madt_iso);
+	return sizeof(struct rv_acpi_madt) + cfg->nr_cpus * sizeof(struct rv_acpi_madt_lapic) +
+	       sizeof(struct rv_acpi_madt_ioapic) + sizeof(struct rv_acpi_madt_iso);
 }
 
 static void rv_x86_acpi_madt(struct rv_x86_acpi_out *out, size_t off,
@@ -309,8 +302,11 @@ static void rv_x86_acpi_madt(struct rv_x86_acpi_out *out, size_t off,
 	size_t len = rv_x86_acpi_madt_size(cfg), at = off;
 	struct rv_acpi_madt m = { 0 };
 	struct rv_acpi_madt_ioapic io = {
-		.type = 1, .length = sizeof(io), .ioapic_id = cfg->ioapic_id,
-		.address = cfg->ioapic_addr, .gsi_base = 0,
+		.type = 1,
+		.length = sizeof(io),
+		.ioapic_id = cfg->ioapic_id,
+		.address = cfg->ioapic_addr,
+		.gsi_base = 0,
 	};
 	/*
 	 * 5.2.12.5: only the SCI needs an override, to be level/active high
@@ -319,8 +315,11 @@ static void rv_x86_acpi_madt(struct rv_x86_acpi_out *out, size_t off,
 	 * IOAPIC pin n, so IRQ 0 really is pin 0.
 	 */
 	struct rv_acpi_madt_iso sci = {
-		.type = 2, .length = sizeof(sci), .bus = 0,
-		.source = RV_X86_SCI_IRQ, .gsi = RV_X86_SCI_IRQ,
+		.type = 2,
+		.length = sizeof(sci),
+		.bus = 0,
+		.source = RV_X86_SCI_IRQ,
+		.gsi = RV_X86_SCI_IRQ,
 		.flags = RV_ACPI_INTI_ACTIVE_HIGH | RV_ACPI_INTI_LEVEL,
 	};
 	unsigned int i;
@@ -333,8 +332,11 @@ static void rv_x86_acpi_madt(struct rv_x86_acpi_out *out, size_t off,
 	at += sizeof(m);
 	for (i = 0; i < cfg->nr_cpus; i++) {
 		struct rv_acpi_madt_lapic l = {
-			.type = 0, .length = sizeof(l), .processor_uid = i,
-			.apic_id = i, .flags = 1, /* enabled */
+			.type = 0,
+			.length = sizeof(l),
+			.processor_uid = i,
+			.apic_id = i,
+			.flags = 1, /* enabled */
 		};
 
 		memcpy(out->buf + at, &l, sizeof(l));
@@ -346,8 +348,7 @@ static void rv_x86_acpi_madt(struct rv_x86_acpi_out *out, size_t off,
 	rv_x86_acpi_seal(out, off);
 }
 
-static void rv_x86_acpi_xsdt(struct rv_x86_acpi_out *out, size_t off,
-			     size_t fadt, size_t madt)
+static void rv_x86_acpi_xsdt(struct rv_x86_acpi_out *out, size_t off, size_t fadt, size_t madt)
 {
 	struct rv_acpi_xsdt x = { 0 };
 
@@ -358,8 +359,7 @@ static void rv_x86_acpi_xsdt(struct rv_x86_acpi_out *out, size_t off,
 	rv_x86_acpi_seal(out, off);
 }
 
-static void rv_x86_acpi_rsdp(struct rv_x86_acpi_out *out, size_t off,
-			     size_t xsdt)
+static void rv_x86_acpi_rsdp(struct rv_x86_acpi_out *out, size_t off, size_t xsdt)
 {
 	struct rv_acpi_rsdp r = { 0 };
 
@@ -377,18 +377,16 @@ static void rv_x86_acpi_rsdp(struct rv_x86_acpi_out *out, size_t off,
  * A 16550 UART, as a PC BIOS describes COM ports (PNP0501): its eight
  * ports and an ISA IRQ, edge and active high like every ISA IRQ.
  */
-static int rv_x86_acpi_dsdt_serial(struct rv_aml *aml,
-				   const struct rv_device_cfg *dev,
+static int rv_x86_acpi_dsdt_serial(struct rv_aml *aml, const struct rv_device_cfg *dev,
 				   unsigned int uid)
 {
 	char name[5];
 	size_t d, rt;
 
-	if (dev->space != RV_SPACE_PIO ||
-	    dev->base > 0x10000 - RV_ACPI_SERIAL_PORTS || dev->irq > 15 ||
-	    uid > 0xf)
-		return rv_err(-EINVAL, "%s: cannot describe serial port 0x%llx irq %u",
-			      dev->name, (unsigned long long)dev->base, dev->irq);
+	if (dev->space != RV_SPACE_PIO || dev->base > 0x10000 - RV_ACPI_SERIAL_PORTS ||
+	    dev->irq > 15 || uid > 0xf)
+		return rv_err(-EINVAL, "%s: cannot describe serial port 0x%llx irq %u", dev->name,
+			      (unsigned long long)dev->base, dev->irq);
 	snprintf(name, sizeof(name), "COM%X", uid);
 	d = rv_aml_device_begin(aml, name);
 	rv_aml_name(aml, "_HID");
@@ -416,17 +414,16 @@ static int rv_x86_acpi_dsdt_serial(struct rv_aml *aml,
  * is lost. QEMU's microvm describes it the same way; Firecracker and
  * cloud-hypervisor say Edge because they inject through irqfd pulses.
  */
-static int rv_x86_acpi_dsdt_virtio_mmio(struct rv_aml *aml,
-					const struct rv_device_cfg *dev,
+static int rv_x86_acpi_dsdt_virtio_mmio(struct rv_aml *aml, const struct rv_device_cfg *dev,
 					unsigned int uid)
 {
 	char name[5];
 	size_t d, rt;
 
-	if (dev->space != RV_SPACE_MMIO ||
-	    dev->base > 0x100000000ULL - RV_ACPI_VIRTIO_MMIO_SIZE || uid > 0xff)
-		return rv_err(-EINVAL, "%s: cannot describe virtio-mmio at 0x%llx",
-			      dev->name, (unsigned long long)dev->base);
+	if (dev->space != RV_SPACE_MMIO || dev->base > 0x100000000ULL - RV_ACPI_VIRTIO_MMIO_SIZE ||
+	    uid > 0xff)
+		return rv_err(-EINVAL, "%s: cannot describe virtio-mmio at 0x%llx", dev->name,
+			      (unsigned long long)dev->base);
 	snprintf(name, sizeof(name), "VR%02X", uid);
 	d = rv_aml_device_begin(aml, name);
 	rv_aml_name(aml, "_HID");
@@ -455,8 +452,7 @@ static int rv_x86_acpi_dsdt(struct rv_x86_acpi_out *out, size_t off,
 	int ret;
 
 	if (room < hlen)
-		return rv_err(-ENOSPC, "ACPI tables do not fit in %zu bytes",
-			      out->size);
+		return rv_err(-ENOSPC, "ACPI tables do not fit in %zu bytes", out->size);
 	/* The header's length field is 32-bit. */
 	if (room > UINT32_MAX)
 		room = UINT32_MAX;
@@ -493,8 +489,7 @@ static int rv_x86_acpi_dsdt(struct rv_x86_acpi_out *out, size_t off,
 
 	ret = rv_aml_err(&aml);
 	if (ret == -ENOSPC)
-		return rv_err(ret, "ACPI tables do not fit in %zu bytes",
-			      out->size);
+		return rv_err(ret, "ACPI tables do not fit in %zu bytes", out->size);
 	if (ret)
 		return rv_err(ret, "DSDT: invalid AML");
 
@@ -505,22 +500,19 @@ static int rv_x86_acpi_dsdt(struct rv_x86_acpi_out *out, size_t off,
 	return 0;
 }
 
-static int rv_x86_acpi_check(const void *buf, size_t buf_size,
-			     uint64_t buf_gpa,
-			     const struct rv_x86_acpi_cfg *cfg,
-			     const uint64_t *rsdp_gpa)
+static int rv_x86_acpi_check(const void *buf, size_t buf_size, uint64_t buf_gpa,
+			     const struct rv_x86_acpi_cfg *cfg, const uint64_t *rsdp_gpa)
 {
 	if (!buf || !cfg || !rsdp_gpa)
 		return rv_err(-EINVAL, "ACPI: no buffer or configuration");
 	if (cfg->nr_cpus == 0 || cfg->nr_cpus > RV_ACPI_MAX_CPUS)
-		return rv_err(-EINVAL, "ACPI: %u CPUs, xAPIC ids allow 1 to %u",
-			      cfg->nr_cpus, RV_ACPI_MAX_CPUS);
+		return rv_err(-EINVAL, "ACPI: %u CPUs, xAPIC ids allow 1 to %u", cfg->nr_cpus,
+			      RV_ACPI_MAX_CPUS);
 	/* The MADT's LAPIC and IOAPIC address fields are 32-bit. */
 	if (cfg->lapic_addr > UINT32_MAX || cfg->ioapic_addr > UINT32_MAX)
 		return rv_err(-EINVAL, "ACPI: APIC addresses above 4 GiB");
 	if (cfg->nr_devices && !cfg->devices)
-		return rv_err(-EINVAL, "ACPI: %u devices but no list",
-			      cfg->nr_devices);
+		return rv_err(-EINVAL, "ACPI: %u devices but no list", cfg->nr_devices);
 	/* 5.2.5.1: the RSDP sits on a 16-byte boundary. */
 	if (!RV_IS_ALIGNED(buf_gpa, 16) || buf_size > UINT64_MAX - buf_gpa)
 		return rv_err(-EINVAL, "ACPI: bad table area at 0x%llx",
@@ -532,7 +524,10 @@ int rv_x86_acpi_build(void *buf, size_t buf_size, uint64_t buf_gpa,
 		      const struct rv_x86_acpi_cfg *cfg, uint64_t *rsdp_gpa)
 {
 	struct rv_x86_acpi_out out = {
-		.buf = buf, .size = buf_size, .off = 0, .gpa = buf_gpa,
+		.buf = buf,
+		.size = buf_size,
+		.off = 0,
+		.gpa = buf_gpa,
 	};
 	size_t rsdp = 0, xsdt = 0, fadt = 0, madt = 0, dsdt = 0;
 	int ret;
@@ -567,8 +562,7 @@ int rv_x86_acpi_build(void *buf, size_t buf_size, uint64_t buf_gpa,
 	rv_x86_acpi_fadt(&out, fadt, buf_gpa + dsdt);
 	rv_x86_acpi_xsdt(&out, xsdt, fadt, madt);
 	rv_x86_acpi_rsdp(&out, rsdp, xsdt);
-	rv_debug("ACPI: %zu bytes of tables at 0x%llx", out.off,
-		 (unsigned long long)buf_gpa);
+	rv_debug("ACPI: %zu bytes of tables at 0x%llx", out.off, (unsigned long long)buf_gpa);
 	*rsdp_gpa = buf_gpa + rsdp;
 	return 0;
 }

@@ -32,11 +32,11 @@
 #define AML_MAX_SEGS 8
 
 /* 6.4.2 Small and 6.4.3 Large Resource Data Type tags */
-#define AML_RT_IRQ_NOFLAGS 0x22 /* 6.4.2.1: IRQ, 2-byte form */
-#define AML_RT_IO 0x47 /* 6.4.2.5: I/O Port, 7 bytes */
-#define AML_RT_END_TAG 0x79 /* 6.4.2.9: End Tag, 1 byte */
+#define AML_RT_IRQ_NOFLAGS 0x22	   /* 6.4.2.1: IRQ, 2-byte form */
+#define AML_RT_IO 0x47		   /* 6.4.2.5: I/O Port, 7 bytes */
+#define AML_RT_END_TAG 0x79	   /* 6.4.2.9: End Tag, 1 byte */
 #define AML_RT_MEMORY32_FIXED 0x86 /* 6.4.3.4 */
-#define AML_RT_EXT_INTERRUPT 0x89 /* 6.4.3.6 */
+#define AML_RT_EXT_INTERRUPT 0x89  /* 6.4.3.6 */
 
 void rv_aml_init(struct rv_aml *aml, void *buf, size_t size)
 {
@@ -81,8 +81,7 @@ static void rv_aml_le(struct rv_aml *aml, uint64_t v, unsigned int n)
 }
 
 /* Insert @n bytes at offset @at (a mark), shifting what follows it up. */
-static void rv_aml_insert(struct rv_aml *aml, size_t at, const uint8_t *bytes,
-			  size_t n)
+static void rv_aml_insert(struct rv_aml *aml, size_t at, const uint8_t *bytes, size_t n)
 {
 	if (aml->err)
 		return;
@@ -159,8 +158,7 @@ void rv_aml_integer(struct rv_aml *aml, uint64_t value)
 /* 20.2.2 Name Objects Encoding: LeadNameChar is A-Z or '_', then digits too. */
 static bool rv_aml_name_char(char c, bool lead)
 {
-	return (c >= 'A' && c <= 'Z') || c == '_' ||
-	       (!lead && c >= '0' && c <= '9');
+	return (c >= 'A' && c <= 'Z') || c == '_' || (!lead && c >= '0' && c <= '9');
 }
 
 /*
@@ -364,8 +362,7 @@ void rv_aml_rt_end(struct rv_aml *aml, size_t mark)
 }
 
 /* 6.4.2.5 I/O Port Descriptor; information bit 0: decodes 16 address bits. */
-void rv_aml_rt_io(struct rv_aml *aml, uint16_t min, uint16_t max,
-		  uint8_t align, uint8_t len)
+void rv_aml_rt_io(struct rv_aml *aml, uint16_t min, uint16_t max, uint8_t align, uint8_t len)
 {
 	rv_aml_byte(aml, AML_RT_IO);
 	rv_aml_byte(aml, 0x01);
@@ -390,8 +387,7 @@ void rv_aml_rt_irq_noflags(struct rv_aml *aml, unsigned int irq)
 }
 
 /* 6.4.3.4 32-Bit Fixed Memory Range Descriptor: length field 9. */
-void rv_aml_rt_memory32_fixed(struct rv_aml *aml, bool writable,
-			      uint32_t base, uint32_t len)
+void rv_aml_rt_memory32_fixed(struct rv_aml *aml, bool writable, uint32_t base, uint32_t len)
 {
 	rv_aml_byte(aml, AML_RT_MEMORY32_FIXED);
 	rv_aml_le(aml, 9, 2);

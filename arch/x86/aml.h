@@ -23,8 +23,8 @@
 struct rv_aml {
 	uint8_t *buf;
 	size_t size; /* capacity of buf */
-	size_t len; /* bytes emitted so far */
-	int err; /* 0, or the first failure (-ENOSPC, -EINVAL) */
+	size_t len;  /* bytes emitted so far */
+	int err;     /* 0, or the first failure (-ENOSPC, -EINVAL) */
 };
 
 void rv_aml_init(struct rv_aml *aml, void *buf, size_t size);
@@ -60,13 +60,11 @@ size_t rv_aml_rt_begin(struct rv_aml *aml);
 void rv_aml_rt_end(struct rv_aml *aml, size_t mark);
 
 /* IO(Decode16, min, max, align, len). */
-void rv_aml_rt_io(struct rv_aml *aml, uint16_t min, uint16_t max,
-		  uint8_t align, uint8_t len);
+void rv_aml_rt_io(struct rv_aml *aml, uint16_t min, uint16_t max, uint8_t align, uint8_t len);
 /* IRQNoFlags(){irq}: an ISA IRQ, 0-15, edge and active high. */
 void rv_aml_rt_irq_noflags(struct rv_aml *aml, unsigned int irq);
 /* Memory32Fixed(ReadWrite or ReadOnly, base, len). */
-void rv_aml_rt_memory32_fixed(struct rv_aml *aml, bool writable,
-			      uint32_t base, uint32_t len);
+void rv_aml_rt_memory32_fixed(struct rv_aml *aml, bool writable, uint32_t base, uint32_t len);
 /* Interrupt(ResourceConsumer, Level/Edge, ActiveHigh, Exclusive){gsi}. */
 void rv_aml_rt_interrupt(struct rv_aml *aml, bool edge, uint32_t gsi);
 

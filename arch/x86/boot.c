@@ -89,7 +89,7 @@ _Static_assert(sizeof(Elf64_Ehdr) <= RV_HEAD_SIZE, "ELF header in the head");
  * e_phnum the image controls, to 3.5 KiB on the stack.
  */
 #define RV_ELF_MAX_PHNUM 64
-#define RV_LOADER_UNDEFINED 0xff /* type_of_loader: "0xFF = undefined" */
+#define RV_LOADER_UNDEFINED 0xff  /* type_of_loader: "0xFF = undefined" */
 #define RV_VID_MODE_NORMAL 0xffff /* "vga=normal" */
 /*
  * x86 COMMAND_LINE_SIZE (2048, with the NUL): the bound for a vmlinux, which
@@ -124,22 +124,22 @@ static uint64_t rv_x86_low_ram_end(const struct rv_mem *mem)
 	return 0;
 }
 
-static int rv_x86_e820_add(struct rv_x86_e820_entry *tab, unsigned int max,
-			   unsigned int *n, uint64_t start, uint64_t end,
-			   uint32_t type)
+static int rv_x86_e820_add(struct rv_x86_e820_entry *tab, unsigned int max, unsigned int *n,
+			   uint64_t start, uint64_t end, uint32_t type)
 {
 	if (start >= end)
 		return 0;
 	if (*n == max)
 		return rv_err(-ENOSPC, "e820: more than %u entries", max);
 	tab[(*n)++] = (struct rv_x86_e820_entry){
-		.addr = start, .size = end - start, .type = type,
+		.addr = start,
+		.size = end - start,
+		.type = type,
 	};
 	return 0;
 }
 
-int rv_x86_e820_build(const struct rv_mem *mem, struct rv_x86_e820_entry *tab,
-		      unsigned int max)
+int rv_x86_e820_build(const struct rv_mem *mem, struct rv_x86_e820_entry *tab, unsigned int max)
 {
 	const struct rv_mem_region *sorted[RV_MEM_MAX_REGIONS];
 	unsigned int n = 0, nr;
@@ -176,11 +176,10 @@ int rv_x86_e820_build(const struct rv_mem *mem, struct rv_x86_e820_entry *tab,
 				      RV_E820_RAM);
 		if (!ret)
 			ret = rv_x86_e820_add(tab, max, &n, rv_max(a, RV_X86_EBDA_ADDR),
-					      rv_min_u64(b, RV_X86_HIMEM_ADDR),
-					      RV_E820_RESERVED);
+					      rv_min_u64(b, RV_X86_HIMEM_ADDR), RV_E820_RESERVED);
 		if (!ret)
-			ret = rv_x86_e820_add(tab, max, &n, rv_max(a, RV_X86_HIMEM_ADDR),
-					      b, RV_E820_RAM);
+			ret = rv_x86_e820_add(tab, max, &n, rv_max(a, RV_X86_HIMEM_ADDR), b,
+					      RV_E820_RAM);
 		if (ret)
 			return ret;
 	}
@@ -192,15 +191,17 @@ int rv_x86_e820_build(const struct rv_mem *mem, struct rv_x86_e820_entry *tab,
  * high memory as boot.rst "The Kernel Command Line" asks. @max is the
  * kernel's limit without the NUL (cmdline_size, 2.06+).
  */
-static int rv_x86_load_cmdline(const struct rv_mem *mem, const char *cmdline,
-			       uint32_t max, struct boot_params *bp)
+static int rv_x86_load_cmdline(const struct rv_mem *mem, const char *cmdline, uint32_t max,
+			       struct boot_params *bp)
 {
 	const char *s = cmdline ? cmdline : "";
 	size_t len = strlen(s);
 
 	if (len > max || len + 1 > RV_X86_CMDLINE_MAX)
-		return rv_err(-E2BIG, "command line is %zu bytes; the kernel takes at most %u (cmdline_size) and ringvmm at most %llu",
-			      len, max, RV_X86_CMDLINE_MAX - 1);
+		return rv_err(
+			-E2BIG,
+			"command line is %zu bytes; the kernel takes at most %u (cmdline_size) and ringvmm at most %llu",
+			len, max, RV_X86_CMDLINE_MAX - 1);
 	if (rv_mem_write(mem, RV_X86_CMDLINE_ADDR, s, len + 1))
 		return rv_err(-ENOSPC, "no RAM for the command line at 0x%llx",
 			      RV_X86_CMDLINE_ADDR);
@@ -216,11 +217,9 @@ static int rv_x86_load_cmdline(const struct rv_mem *mem, const char *cmdline,
  * must stay clear of the kernel's [start, end) footprint and of the VMM's
  * boot area below 1 MiB.
  */
-static int rv_x86_load_initrd(const struct rv_mem *mem,
-			      const struct rv_x86_boot_cfg *cfg,
-			      uint64_t addr_max, uint64_t kernel_start,
-			      uint64_t kernel_end, struct boot_params *bp,
-			      struct rv_x86_boot_info *info)
+static int rv_x86_load_initrd(const struct rv_mem *mem, const struct rv_x86_boot_cfg *cfg,
+			      uint64_t addr_max, uint64_t kernel_start, uint64_t kernel_end,
+			      struct boot_params *bp, struct rv_x86_boot_info *info)
 {
 	const struct rv_image *img = cfg->initrd;
 	uint64_t limit, floor, addr, len;
@@ -235,9 +234,11 @@ static int rv_x86_load_initrd(const struct rv_mem *mem,
 	floor = rv_max(floor, RV_X86_HIMEM_ADDR);
 	addr = len <= limit ? (limit - len) & ~(RV_PAGE - 1) : 0;
 	if (len > limit || addr < floor)
-		return rv_err(-ENOSPC, "initrd of %llu bytes does not fit between 0x%llx (end of the kernel) and 0x%llx (min of initrd_addr_max+1, top of low RAM, 4 GiB)",
-			      (unsigned long long)len, (unsigned long long)floor,
-			      (unsigned long long)limit);
+		return rv_err(
+			-ENOSPC,
+			"initrd of %llu bytes does not fit between 0x%llx (end of the kernel) and 0x%llx (min of initrd_addr_max+1, top of low RAM, 4 GiB)",
+			(unsigned long long)len, (unsigned long long)floor,
+			(unsigned long long)limit);
 	dst = rv_mem_gpa_to_hva(mem, addr, len);
 	if (!dst)
 		return rv_err(-ENOSPC, "initrd [0x%llx, +0x%llx) is not in guest RAM",
@@ -253,10 +254,8 @@ static int rv_x86_load_initrd(const struct rv_mem *mem,
 }
 
 /* The fields every kernel gets, whichever image format it came in. */
-static int rv_x86_finish_params(const struct rv_mem *mem,
-				const struct rv_x86_boot_cfg *cfg,
-				struct boot_params *bp,
-				struct rv_x86_boot_info *info)
+static int rv_x86_finish_params(const struct rv_mem *mem, const struct rv_x86_boot_cfg *cfg,
+				struct boot_params *bp, struct rv_x86_boot_info *info)
 {
 	struct rv_x86_e820_entry e820[E820_MAX_ENTRIES_ZEROPAGE];
 	int n;
@@ -270,8 +269,7 @@ static int rv_x86_finish_params(const struct rv_mem *mem,
 	if (cfg->acpi_rsdp_addr && bp->hdr.version >= 0x020e)
 		bp->acpi_rsdp_addr = cfg->acpi_rsdp_addr;
 	if (rv_mem_write(mem, RV_X86_BOOT_PARAMS_ADDR, bp, sizeof(*bp)))
-		return rv_err(-ENOSPC, "no RAM for boot_params at 0x%llx",
-			      RV_X86_BOOT_PARAMS_ADDR);
+		return rv_err(-ENOSPC, "no RAM for boot_params at 0x%llx", RV_X86_BOOT_PARAMS_ADDR);
 	info->boot_params_addr = RV_X86_BOOT_PARAMS_ADDR;
 	return 0;
 }
@@ -280,8 +278,7 @@ static int rv_x86_finish_params(const struct rv_mem *mem,
  * @k holds the first min(file size, RV_HEAD_SIZE) bytes, and the caller
  * checked that reaches RV_BZ_MAGIC_END; the rest stays in the file.
  */
-static int rv_x86_load_bzimage(const struct rv_mem *mem,
-			       const struct rv_x86_boot_cfg *cfg,
+static int rv_x86_load_bzimage(const struct rv_mem *mem, const struct rv_x86_boot_cfg *cfg,
 			       const uint8_t *k, struct rv_x86_boot_info *info)
 {
 	uint64_t klen = cfg->kernel->size, pm_len;
@@ -300,7 +297,8 @@ static int rv_x86_load_bzimage(const struct rv_mem *mem,
 	sects = k[RV_BZ_HDR_START] ? k[RV_BZ_HDR_START] : 4;
 	setup_size = (sects + 1) * 512;
 	if (setup_size > klen)
-		return rv_err(-EINVAL, "bzImage: setup_sects %u extends past the end of the %llu-byte file",
+		return rv_err(-EINVAL,
+			      "bzImage: setup_sects %u extends past the end of the %llu-byte file",
 			      sects, (unsigned long long)klen);
 	/*
 	 * The setup area (>= 2560 bytes) holds the whole struct, so the head
@@ -315,11 +313,16 @@ static int rv_x86_load_bzimage(const struct rv_mem *mem,
 	hdr_end = 0x202 + k[0x201];
 	need = h.version >= 0x020a ? RV_BZ_HDR_END_210 : RV_BZ_HDR_END_206;
 	if (hdr_end < need)
-		return rv_err(-EINVAL, "bzImage: setup header ends at 0x%zx, before the end (0x%zx) of the protocol " RV_PROTO_FMT " fields",
-			      hdr_end, need, RV_PROTO_ARG(h.version));
+		return rv_err(
+			-EINVAL,
+			"bzImage: setup header ends at 0x%zx, before the end (0x%zx) of the protocol " RV_PROTO_FMT
+			" fields",
+			hdr_end, need, RV_PROTO_ARG(h.version));
 	if (!(h.loadflags & LOADED_HIGH))
-		return rv_err(-EINVAL, "bzImage: loadflags 0x%02x lack LOADED_HIGH (a zImage, loaded at 0x10000, is not supported)",
-			      h.loadflags);
+		return rv_err(
+			-EINVAL,
+			"bzImage: loadflags 0x%02x lack LOADED_HIGH (a zImage, loaded at 0x10000, is not supported)",
+			h.loadflags);
 	pm_len = klen - setup_size;
 	if (!pm_len)
 		return rv_err(-EINVAL, "bzImage: no protected-mode code after the %zu setup bytes",
@@ -337,8 +340,8 @@ static int rv_x86_load_bzimage(const struct rv_mem *mem,
 		uint32_t a = h.kernel_alignment;
 
 		if (!a || (a & (a - 1)))
-			return rv_err(-EINVAL, "bzImage: kernel_alignment 0x%x is not a power of two",
-				      a);
+			return rv_err(-EINVAL,
+				      "bzImage: kernel_alignment 0x%x is not a power of two", a);
 		start = RV_ALIGN_UP(load, (uint64_t)a);
 	}
 	if (h.version >= 0x020a) {
@@ -349,18 +352,21 @@ static int rv_x86_load_bzimage(const struct rv_mem *mem,
 		footprint = h.init_size;
 	}
 	if (start < load || __builtin_add_overflow(start, footprint, &end))
-		return rv_err(-EINVAL, "bzImage: runtime start 0x%llx + init_size 0x%llx is not a valid range above 0x%llx",
-			      (unsigned long long)start,
-			      (unsigned long long)footprint,
-			      (unsigned long long)load);
+		return rv_err(
+			-EINVAL,
+			"bzImage: runtime start 0x%llx + init_size 0x%llx is not a valid range above 0x%llx",
+			(unsigned long long)start, (unsigned long long)footprint,
+			(unsigned long long)load);
 	end = rv_max(end, load + pm_len);
 	dst = rv_mem_gpa_to_hva(mem, load, end - load);
 	if (!dst) {
 		ram_end = rv_x86_low_ram_end(mem);
-		return rv_err(-ENOSPC, "bzImage: the kernel needs RAM [0x%llx, 0x%llx) (image 0x%llx bytes, init_size 0x%x from 0x%llx), but RAM from 1 MiB ends at 0x%llx",
-			      (unsigned long long)load, (unsigned long long)end,
-			      (unsigned long long)pm_len, h.init_size, (unsigned long long)start,
-			      (unsigned long long)ram_end);
+		return rv_err(
+			-ENOSPC,
+			"bzImage: the kernel needs RAM [0x%llx, 0x%llx) (image 0x%llx bytes, init_size 0x%x from 0x%llx), but RAM from 1 MiB ends at 0x%llx",
+			(unsigned long long)load, (unsigned long long)end,
+			(unsigned long long)pm_len, h.init_size, (unsigned long long)start,
+			(unsigned long long)ram_end);
 	}
 
 	/* Entry: boot.rst "64-bit Boot Protocol" / "32-bit Boot Protocol". */
@@ -370,17 +376,18 @@ static int rv_x86_load_bzimage(const struct rv_mem *mem,
 	} else {
 		/* code32_start defaults to the load address; honour a moved one. */
 		if (h.code32_start < load || h.code32_start - load >= pm_len)
-			return rv_err(-EINVAL, "bzImage: code32_start 0x%x is outside the %llu-byte kernel loaded at 0x%llx",
-				      h.code32_start, (unsigned long long)pm_len,
-				      (unsigned long long)load);
+			return rv_err(
+				-EINVAL,
+				"bzImage: code32_start 0x%x is outside the %llu-byte kernel loaded at 0x%llx",
+				h.code32_start, (unsigned long long)pm_len,
+				(unsigned long long)load);
 		info->entry = h.code32_start;
 		info->entry_64 = false;
 	}
 
 	/* "initialized to all zero", then the header up to its own end. */
 	memset(&bp, 0, sizeof(bp));
-	memcpy(&bp.hdr, k + RV_BZ_HDR_START,
-	       rv_min_u64(hdr_end, RV_BZ_HDR_MAX) - RV_BZ_HDR_START);
+	memcpy(&bp.hdr, k + RV_BZ_HDR_START, rv_min_u64(hdr_end, RV_BZ_HDR_MAX) - RV_BZ_HDR_START);
 	ret = rv_x86_load_cmdline(mem, cfg->cmdline, h.cmdline_size, &bp);
 	if (ret)
 		return ret;
@@ -421,8 +428,8 @@ struct rv_x86_elf {
  * Check the ELF header in @head (the file's first min(size, RV_HEAD_SIZE)
  * bytes) and read the program header table it points at into @el.
  */
-static int rv_x86_elf_read_headers(const struct rv_image *img,
-				   const uint8_t *head, struct rv_x86_elf *el)
+static int rv_x86_elf_read_headers(const struct rv_image *img, const uint8_t *head,
+				   struct rv_x86_elf *el)
 {
 	Elf64_Ehdr *eh = &el->eh;
 	uint64_t klen = img->size, tab, end;
@@ -448,14 +455,17 @@ static int rv_x86_elf_read_headers(const struct rv_image *img,
 			      eh->e_phnum);
 	/* The image controls e_phnum: bound what we read before reading it. */
 	if (eh->e_phnum > RV_ELF_MAX_PHNUM)
-		return rv_err(-EINVAL, "ELF: e_phnum %u is more than the %u program headers ringvmm reads",
+		return rv_err(-EINVAL,
+			      "ELF: e_phnum %u is more than the %u program headers ringvmm reads",
 			      eh->e_phnum, RV_ELF_MAX_PHNUM);
 	/* phnum * 56 is at most 3.5 KiB; only phoff + that can overflow. */
 	tab = (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr);
 	if (__builtin_add_overflow(eh->e_phoff, tab, &end) || end > klen)
-		return rv_err(-EINVAL, "ELF: program headers at 0x%llx (%u x %zu bytes) extend past the end of the %llu-byte file",
-			      (unsigned long long)eh->e_phoff, eh->e_phnum,
-			      sizeof(Elf64_Phdr), (unsigned long long)klen);
+		return rv_err(
+			-EINVAL,
+			"ELF: program headers at 0x%llx (%u x %zu bytes) extend past the end of the %llu-byte file",
+			(unsigned long long)eh->e_phoff, eh->e_phnum, sizeof(Elf64_Phdr),
+			(unsigned long long)klen);
 	/* phoff need not be aligned: pread() does not care, and el->ph is. */
 	return rv_image_pread(img, eh->e_phoff, el->ph, tab);
 }
@@ -484,9 +494,8 @@ static int rv_x86_elf_entry(const struct rv_x86_elf *el, uint64_t *entry)
 		      (unsigned long long)e);
 }
 
-static int rv_x86_load_elf(const struct rv_mem *mem,
-			   const struct rv_x86_boot_cfg *cfg, const uint8_t *head,
-			   struct rv_x86_boot_info *info)
+static int rv_x86_load_elf(const struct rv_mem *mem, const struct rv_x86_boot_cfg *cfg,
+			   const uint8_t *head, struct rv_x86_boot_info *info)
 {
 	uint64_t lo = UINT64_MAX, hi = 0, entry = 0, klen = cfg->kernel->size;
 	unsigned int loads = 0;
@@ -513,22 +522,26 @@ static int rv_x86_load_elf(const struct rv_mem *mem,
 		if (ph->p_type != PT_LOAD || !ph->p_memsz)
 			continue;
 		if (ph->p_filesz > ph->p_memsz)
-			return rv_err(-EINVAL, "ELF: PT_LOAD %u has p_filesz 0x%llx > p_memsz 0x%llx",
-				      i, (unsigned long long)ph->p_filesz,
-				      (unsigned long long)ph->p_memsz);
-		if (__builtin_add_overflow(ph->p_offset, ph->p_filesz, &fend) ||
-		    fend > klen)
-			return rv_err(-EINVAL, "ELF: PT_LOAD %u file bytes [0x%llx, +0x%llx) extend past the end of the %llu-byte file",
-				      i, (unsigned long long)ph->p_offset,
+			return rv_err(-EINVAL,
+				      "ELF: PT_LOAD %u has p_filesz 0x%llx > p_memsz 0x%llx", i,
 				      (unsigned long long)ph->p_filesz,
-				      (unsigned long long)klen);
+				      (unsigned long long)ph->p_memsz);
+		if (__builtin_add_overflow(ph->p_offset, ph->p_filesz, &fend) || fend > klen)
+			return rv_err(
+				-EINVAL,
+				"ELF: PT_LOAD %u file bytes [0x%llx, +0x%llx) extend past the end of the %llu-byte file",
+				i, (unsigned long long)ph->p_offset,
+				(unsigned long long)ph->p_filesz, (unsigned long long)klen);
 		/* Below 1 MiB live boot_params, page tables, GDT and ACPI. */
 		if (ph->p_paddr < RV_X86_HIMEM_ADDR)
-			return rv_err(-EINVAL, "ELF: PT_LOAD %u at 0x%llx is below 1 MiB, where the VMM's boot data lives",
-				      i, (unsigned long long)ph->p_paddr);
+			return rv_err(
+				-EINVAL,
+				"ELF: PT_LOAD %u at 0x%llx is below 1 MiB, where the VMM's boot data lives",
+				i, (unsigned long long)ph->p_paddr);
 		dst = rv_mem_gpa_to_hva(mem, ph->p_paddr, ph->p_memsz);
 		if (!dst || __builtin_add_overflow(ph->p_paddr, ph->p_memsz, &mend))
-			return rv_err(-ENOSPC, "ELF: PT_LOAD %u [0x%llx, +0x%llx) is not inside guest RAM",
+			return rv_err(-ENOSPC,
+				      "ELF: PT_LOAD %u [0x%llx, +0x%llx) is not inside guest RAM",
 				      i, (unsigned long long)ph->p_paddr,
 				      (unsigned long long)ph->p_memsz);
 		/* File bytes straight into guest RAM, then the bss zeroed. */
@@ -595,7 +608,10 @@ int rv_x86_boot_load(const struct rv_mem *mem, const struct rv_x86_boot_cfg *cfg
 	if (magic == RV_BZ_HDRS)
 		return rv_x86_load_bzimage(mem, cfg, k, info);
 	if (hlen >= RV_BZ_MAGIC_END && k[0x1fe] == 0x55 && k[0x1ff] == 0xaa)
-		return rv_err(-EINVAL, "bzImage: no \"HdrS\" magic at 0x202 (boot protocol older than 2.00)");
-	return rv_err(-EINVAL, "not a bzImage or ELF64 vmlinux: %llu bytes with neither \"HdrS\" at 0x202 nor an ELF magic",
-		      (unsigned long long)klen);
+		return rv_err(-EINVAL,
+			      "bzImage: no \"HdrS\" magic at 0x202 (boot protocol older than 2.00)");
+	return rv_err(
+		-EINVAL,
+		"not a bzImage or ELF64 vmlinux: %llu bytes with neither \"HdrS\" at 0x202 nor an ELF magic",
+		(unsigned long long)klen);
 }

@@ -22,17 +22,17 @@ struct rv_mem;
 struct rv_x86_boot_cfg {
 	const struct rv_image *kernel;
 	const struct rv_image *initrd; /* NULL or 0 bytes: none */
-	const char *cmdline; /* NULL: empty */
-	uint64_t acpi_rsdp_addr; /* 0: none (the guest scans 0xe0000) */
+	const char *cmdline;	       /* NULL: empty */
+	uint64_t acpi_rsdp_addr;       /* 0: none (the guest scans 0xe0000) */
 };
 
 struct rv_x86_boot_info {
-	uint64_t entry; /* guest physical entry point */
-	bool entry_64; /* true: 64-bit entry (long mode); false: 32-bit flat */
-	uint64_t boot_params_addr; /* RSI (64-bit) / ESI (32-bit) */
+	uint64_t entry;			   /* guest physical entry point */
+	bool entry_64;			   /* true: 64-bit entry (long mode); false: 32-bit flat */
+	uint64_t boot_params_addr;	   /* RSI (64-bit) / ESI (32-bit) */
 	uint64_t kernel_addr, kernel_size; /* where the image went */
 	uint64_t initrd_addr, initrd_size; /* 0 when none */
-	uint16_t protocol; /* boot protocol version, 0 for ELF */
+	uint16_t protocol;		   /* boot protocol version, 0 for ELF */
 };
 
 /*
@@ -56,7 +56,6 @@ struct rv_x86_e820_entry {
 } __attribute__((packed));
 #define RV_E820_RAM 1
 #define RV_E820_RESERVED 2
-int rv_x86_e820_build(const struct rv_mem *mem, struct rv_x86_e820_entry *tab,
-		      unsigned int max);
+int rv_x86_e820_build(const struct rv_mem *mem, struct rv_x86_e820_entry *tab, unsigned int max);
 
 #endif

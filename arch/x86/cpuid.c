@@ -47,8 +47,8 @@ static unsigned int rv_order(unsigned int n)
 	return bits;
 }
 
-static void rv_x86_cpuid_fix(struct kvm_cpuid_entry2 *e, unsigned int id,
-			     unsigned int nr, bool intel)
+static void rv_x86_cpuid_fix(struct kvm_cpuid_entry2 *e, unsigned int id, unsigned int nr,
+			     bool intel)
 {
 	unsigned int core_bits = rv_order(nr);
 
@@ -58,7 +58,7 @@ static void rv_x86_cpuid_fix(struct kvm_cpuid_entry2 *e, unsigned int id,
 		e->ebx = (e->ebx & 0xffff) | (id << 24) | ((nr & 0xff) << 16);
 		if (nr > 1)
 			e->edx |= 1u << 28; /* HTT: the [23:16] field is valid */
-		e->ecx |= 1u << 31; /* running under a hypervisor */
+		e->ecx |= 1u << 31;	    /* running under a hypervisor */
 		break;
 	case 4:
 		/* Intel deterministic cache parameters: EAX[31:26] cores - 1. */

@@ -86,8 +86,7 @@ static uint64_t rv_gdt_entry(uint16_t flags, uint32_t base, uint32_t limit)
  */
 static int rv_x86_setup_user_tss(struct rv_vm *vm)
 {
-	uint8_t *tss = rv_mem_gpa_to_hva(&vm->mem, RV_X86_USER_TSS_ADDR,
-					 RV_TSS_USER_LIMIT + 1);
+	uint8_t *tss = rv_mem_gpa_to_hva(&vm->mem, RV_X86_USER_TSS_ADDR, RV_TSS_USER_LIMIT + 1);
 	uint16_t iomap = RV_TSS_SIZE;
 
 	if (!tss)
@@ -104,9 +103,9 @@ int rv_x86_setup_boot_tables(struct rv_vm *vm, bool user)
 		[RV_GDT_CODE64 / 8] = rv_gdt_entry(0xa09b, 0, 0xfffff),
 		[RV_GDT_DATA / 8] = rv_gdt_entry(0xc093, 0, 0xfffff),
 		/* 64-bit TSS: VMX refuses to enter with an unusable TR. */
-		[RV_GDT_TSS / 8] = user ? rv_gdt_entry(0x008b, RV_X86_USER_TSS_ADDR,
-						       RV_TSS_USER_LIMIT) :
-					  rv_gdt_entry(0x008b, 0, RV_TSS_SIZE - 1),
+		[RV_GDT_TSS / 8] =
+			user ? rv_gdt_entry(0x008b, RV_X86_USER_TSS_ADDR, RV_TSS_USER_LIMIT) :
+			       rv_gdt_entry(0x008b, 0, RV_TSS_SIZE - 1),
 		[RV_GDT_CODE32 / 8] = rv_gdt_entry(0xc09b, 0, 0xfffff),
 		/* DPL 3: raw guest code that runs unprivileged. */
 		[RV_GDT_USER_DATA / 8] = rv_gdt_entry(0xc0f3, 0, 0xfffff),
@@ -141,8 +140,16 @@ static struct kvm_segment rv_seg(uint16_t sel, uint8_t type, bool code64)
 	uint8_t dpl = sel & RV_SEL_RPL3;
 
 	return (struct kvm_segment){
-		.base = 0, .limit = 0xffffffff, .selector = sel, .type = type,
-		.present = 1, .dpl = dpl, .db = !code64, .s = 1, .l = code64, .g = 1,
+		.base = 0,
+		.limit = 0xffffffff,
+		.selector = sel,
+		.type = type,
+		.present = 1,
+		.dpl = dpl,
+		.db = !code64,
+		.s = 1,
+		.l = code64,
+		.g = 1,
 	};
 }
 
@@ -163,7 +170,9 @@ static int rv_x86_set_sregs(struct rv_vcpu *vcpu, bool long_mode, bool user)
 	s.tr = (struct kvm_segment){
 		.base = user ? RV_X86_USER_TSS_ADDR : 0,
 		.limit = user ? RV_TSS_USER_LIMIT : RV_TSS_SIZE - 1,
-		.selector = RV_GDT_TSS, .type = 0xb, .present = 1,
+		.selector = RV_GDT_TSS,
+		.type = 0xb,
+		.present = 1,
 	};
 	s.ldt = (struct kvm_segment){ .type = 0x2, .present = 1, .unusable = 1 };
 	if (long_mode) {
@@ -190,8 +199,14 @@ static int rv_x86_set_sregs(struct rv_vcpu *vcpu, bool long_mode, bool user)
 static int rv_x86_set_msrs(struct rv_vcpu *vcpu)
 {
 	static const uint32_t zeroed[] = {
-		MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
-		MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK, MSR_KERNEL_GS_BASE,
+		MSR_IA32_SYSENTER_CS,
+		MSR_IA32_SYSENTER_ESP,
+		MSR_IA32_SYSENTER_EIP,
+		MSR_STAR,
+		MSR_LSTAR,
+		MSR_CSTAR,
+		MSR_SYSCALL_MASK,
+		MSR_KERNEL_GS_BASE,
 	};
 	struct {
 		struct kvm_msrs hdr;
@@ -211,8 +226,7 @@ static int rv_x86_set_msrs(struct rv_vcpu *vcpu)
 	if (ret < 0)
 		return ret;
 	if ((unsigned int)ret != n)
-		rv_debug("vCPU %u: KVM_SET_MSRS stopped at MSR 0x%x", vcpu->id,
-			 m.e[ret].index);
+		rv_debug("vCPU %u: KVM_SET_MSRS stopped at MSR 0x%x", vcpu->id, m.e[ret].index);
 	return 0;
 }
 
@@ -324,9 +338,8 @@ void rv_arch_vcpu_dump(struct rv_vcpu *vcpu, FILE *out)
 		"ringvmm: RSI %016llx RDI %016llx RBP %016llx\n"
 		"ringvmm: CR0 %08llx CR2 %016llx CR3 %016llx CR4 %08llx EFER %llx\n"
 		"ringvmm: CS %04x (base %llx, l=%u db=%u dpl=%u)\n",
-		r.rip, r.rsp, r.rflags, r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi,
-		r.rbp, s.cr0, s.cr2, s.cr3, s.cr4, s.efer, s.cs.selector,
-		s.cs.base, s.cs.l, s.cs.db, s.cs.dpl);
+		r.rip, r.rsp, r.rflags, r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp, s.cr0,
+		s.cr2, s.cr3, s.cr4, s.efer, s.cs.selector, s.cs.base, s.cs.l, s.cs.db, s.cs.dpl);
 	/* api.rst 4.38 KVM_TRANSLATE: the guest's own page tables decide. */
 	tr.linear_address = s.cs.base + r.rip;
 	if (__rv_kvm_ioctl(vcpu->fd, KVM_TRANSLATE, (unsigned long)&tr) < 0 || !tr.valid)

@@ -52,7 +52,8 @@ int rv_arch_vm_init(struct rv_vm *vm)
 
 	/* PIC + IOAPIC + local APICs in the kernel (api.rst 4.24). */
 	if (!rv_kvm_cap(vm->kvm_fd, KVM_CAP_IRQCHIP))
-		return rv_err(-ENOTSUP, "KVM lacks KVM_CAP_IRQCHIP (in-kernel interrupt controller)");
+		return rv_err(-ENOTSUP,
+			      "KVM lacks KVM_CAP_IRQCHIP (in-kernel interrupt controller)");
 	ret = rv_kvm_ioctl_val(vm->vm_fd, KVM_CREATE_IRQCHIP, 0);
 	if (ret)
 		return ret;
@@ -73,8 +74,7 @@ void rv_arch_vm_destroy(struct rv_vm *vm)
 	vm->arch = NULL;
 }
 
-int rv_arch_ram_layout(uint64_t ram_size, struct rv_mem_region *out,
-		       unsigned int max)
+int rv_arch_ram_layout(uint64_t ram_size, struct rv_mem_region *out, unsigned int max)
 {
 	uint64_t low = ram_size;
 	unsigned int n = 0;
@@ -92,7 +92,8 @@ int rv_arch_ram_layout(uint64_t ram_size, struct rv_mem_region *out,
 		if (ram_size - low > UINT64_MAX - RV_X86_HIGH_RAM_ADDR)
 			return rv_err(-EINVAL, "RAM size too large");
 		out[n++] = (struct rv_mem_region){
-			.gpa = RV_X86_HIGH_RAM_ADDR, .size = ram_size - low,
+			.gpa = RV_X86_HIGH_RAM_ADDR,
+			.size = ram_size - low,
 			.name = "ram-high",
 		};
 	}
@@ -115,11 +116,17 @@ const struct rv_mem_range *rv_arch_reserved_ranges(unsigned int *nr)
 /* Every x86 machine: COM1 as the console, and the ACPI power registers. */
 static const struct rv_device_cfg rv_x86_platform[] = {
 	{
-		.type = "serial8250", .name = "ttyS0", .space = RV_SPACE_PIO,
-		.base = RV_X86_COM1_PORT, .irq = RV_X86_COM1_IRQ, .console = true,
+		.type = "serial8250",
+		.name = "ttyS0",
+		.space = RV_SPACE_PIO,
+		.base = RV_X86_COM1_PORT,
+		.irq = RV_X86_COM1_IRQ,
+		.console = true,
 	},
 	{
-		.type = "acpi-pm", .name = "acpi-pm", .space = RV_SPACE_PIO,
+		.type = "acpi-pm",
+		.name = "acpi-pm",
+		.space = RV_SPACE_PIO,
 		.base = RV_X86_ACPI_SLEEP_CTL_PORT,
 	},
 };
@@ -144,8 +151,7 @@ static int rv_x86_build_acpi(struct rv_vm *vm, uint64_t *rsdp)
 	void *buf = rv_mem_gpa_to_hva(&vm->mem, RV_X86_ACPI_ADDR, RV_X86_ACPI_SIZE);
 
 	if (!buf)
-		return rv_err(-ENOSPC, "no RAM for the ACPI tables at 0x%llx",
-			      RV_X86_ACPI_ADDR);
+		return rv_err(-ENOSPC, "no RAM for the ACPI tables at 0x%llx", RV_X86_ACPI_ADDR);
 	return rv_x86_acpi_build(buf, RV_X86_ACPI_SIZE, RV_X86_ACPI_ADDR, &acpi, rsdp);
 }
 
@@ -157,8 +163,8 @@ static int rv_x86_load_raw(struct rv_vm *vm, const uint8_t *code, size_t len)
 	struct rv_x86_vm *x86 = rv_x86_vm(vm);
 
 	if (rv_mem_write(&vm->mem, RV_X86_BUILTIN_ADDR, code, len))
-		return rv_err(-ENOSPC, "guest code of %zu bytes does not fit at 0x%llx",
-			      len, RV_X86_BUILTIN_ADDR);
+		return rv_err(-ENOSPC, "guest code of %zu bytes does not fit at 0x%llx", len,
+			      RV_X86_BUILTIN_ADDR);
 	x86->entry = RV_X86_BUILTIN_ADDR;
 	x86->entry_64 = true;
 	return 0;
@@ -169,8 +175,7 @@ static int rv_x86_load_raw(struct rv_vm *vm, const uint8_t *code, size_t len)
  * piecewise into guest RAM. Nothing larger than guest RAM can be loaded into
  * it: say so now, naming the file, rather than as a placement failure.
  */
-static int rv_x86_open_image(struct rv_image *img, const char *what,
-			     const char *path, uint64_t ram)
+static int rv_x86_open_image(struct rv_image *img, const char *what, const char *path, uint64_t ram)
 {
 	int ret;
 
@@ -179,7 +184,9 @@ static int rv_x86_open_image(struct rv_image *img, const char *what,
 		return rv_err_wrap(ret, "%s", what);
 	if (img->size > ram) {
 		rv_image_close(img);
-		return rv_err(-EFBIG, "%s: %s: %" PRIu64 " bytes, more than the %" PRIu64 " MiB of guest RAM",
+		return rv_err(-EFBIG,
+			      "%s: %s: %" PRIu64 " bytes, more than the %" PRIu64
+			      " MiB of guest RAM",
 			      what, path, img->size, ram >> 20);
 	}
 	return 0;
@@ -191,7 +198,9 @@ static int rv_x86_load_kernel(struct rv_vm *vm, uint64_t rsdp)
 	const struct rv_vm_config *cfg = vm->cfg;
 	struct rv_image kernel, initrd = { .fd = -1 };
 	struct rv_x86_boot_cfg boot = {
-		.kernel = &kernel, .cmdline = cfg->cmdline, .acpi_rsdp_addr = rsdp,
+		.kernel = &kernel,
+		.cmdline = cfg->cmdline,
+		.acpi_rsdp_addr = rsdp,
 	};
 	struct rv_x86_boot_info info;
 	uint64_t ram = rv_mem_ram_size(&vm->mem);
@@ -215,8 +224,7 @@ static int rv_x86_load_kernel(struct rv_vm *vm, uint64_t rsdp)
 	x86->entry_64 = info.entry_64;
 	x86->boot_params = info.boot_params_addr;
 	rv_debug("kernel: entry 0x%" PRIx64 " (%s), boot protocol %x, initrd at 0x%" PRIx64,
-		 info.entry, info.entry_64 ? "64-bit" : "32-bit", info.protocol,
-		 info.initrd_addr);
+		 info.entry, info.entry_64 ? "64-bit" : "32-bit", info.protocol, info.initrd_addr);
 out_close:
 	rv_image_close(&initrd);
 	rv_image_close(&kernel);
@@ -287,12 +295,16 @@ uint32_t rv_arch_irq_line(unsigned int irq)
 static const struct rv_cap_desc rv_x86_caps[] = {
 	{ "KVM_CAP_IRQCHIP", KVM_CAP_IRQCHIP, "in-kernel PIC, IOAPIC and local APICs", 1 },
 	{ "KVM_CAP_PIT2", KVM_CAP_PIT2, "in-kernel i8254 timer", 1 },
-	{ "KVM_CAP_EXT_CPUID", KVM_CAP_EXT_CPUID, "KVM_GET_SUPPORTED_CPUID for the guest's CPUID", 1 },
+	{ "KVM_CAP_EXT_CPUID", KVM_CAP_EXT_CPUID, "KVM_GET_SUPPORTED_CPUID for the guest's CPUID",
+	  1 },
 	{ "KVM_CAP_SET_TSS_ADDR", KVM_CAP_SET_TSS_ADDR, "real-mode TSS (Intel VMX)", 0 },
-	{ "KVM_CAP_SET_IDENTITY_MAP_ADDR", KVM_CAP_SET_IDENTITY_MAP_ADDR, "identity page table (Intel VMX)", 0 },
+	{ "KVM_CAP_SET_IDENTITY_MAP_ADDR", KVM_CAP_SET_IDENTITY_MAP_ADDR,
+	  "identity page table (Intel VMX)", 0 },
 	{ "KVM_CAP_SPLIT_IRQCHIP", KVM_CAP_SPLIT_IRQCHIP, "userspace IOAPIC (not used yet)", 0 },
-	{ "KVM_CAP_COALESCED_PIO", KVM_CAP_COALESCED_PIO, "coalesced port I/O zones (UART transmit)", 0 },
-	{ "KVM_CAP_TSC_DEADLINE_TIMER", KVM_CAP_TSC_DEADLINE_TIMER, "TSC-deadline local APIC timer", 0 },
+	{ "KVM_CAP_COALESCED_PIO", KVM_CAP_COALESCED_PIO,
+	  "coalesced port I/O zones (UART transmit)", 0 },
+	{ "KVM_CAP_TSC_DEADLINE_TIMER", KVM_CAP_TSC_DEADLINE_TIMER, "TSC-deadline local APIC timer",
+	  0 },
 };
 
 const struct rv_cap_desc *rv_arch_caps(unsigned int *nr)

@@ -11,11 +11,11 @@ struct rv_vm;
 struct kvm_cpuid2;
 
 struct rv_x86_vm {
-	uint64_t entry; /* guest physical entry point */
-	bool entry_64; /* long mode (else 32-bit flat protected mode) */
-	uint64_t boot_params; /* RSI/ESI at entry, 0 for raw guest code */
-	bool all_vcpus_enter; /* raw guest code: every vCPU starts at entry */
-	bool user_mode; /* raw guest code entered at CPL3 (guest_user_mode) */
+	uint64_t entry;		  /* guest physical entry point */
+	bool entry_64;		  /* long mode (else 32-bit flat protected mode) */
+	uint64_t boot_params;	  /* RSI/ESI at entry, 0 for raw guest code */
+	bool all_vcpus_enter;	  /* raw guest code: every vCPU starts at entry */
+	bool user_mode;		  /* raw guest code entered at CPL3 (guest_user_mode) */
 	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID, fetched once */
 };
 

@@ -34,7 +34,7 @@
 /* Small on purpose: the rings must overflow. Powers of two. */
 #define CHECK_RING_ENTRIES 8
 #define WRITEONLY_RING_ENTRIES 4
-#define CHECK_FLUSH_NS (1000 * 1000ULL) /* 1 ms: the timer drains too */
+#define CHECK_FLUSH_NS (1000 * 1000ULL)			/* 1 ms: the timer drains too */
 #define WRITEONLY_FLUSH_NS (10 * 1000 * 1000 * 1000ULL) /* 10 s: it never does */
 
 /* Where rv_guest_sink_params says the guest writes (checked in main). */
@@ -49,8 +49,8 @@ struct sink_run {
 	unsigned int found;
 	struct rv_bench_sink_counters c[NR_SINKS];
 	struct rv_coalesce_stats cs[NR_SINKS]; /* zero: not coalescing */
-	uint64_t handled_at_stop; /* writes handled, all sinks, at the stop */
-	uint64_t expect; /* writes the guest makes, all sinks */
+	uint64_t handled_at_stop;	       /* writes handled, all sinks, at the stop */
+	uint64_t expect;		       /* writes the guest makes, all sinks */
 };
 
 /* Just before the VM is stopped from outside: what was handled so far. */
@@ -85,9 +85,8 @@ static void snapshot(struct rv_vm *vm, void *opaque)
 }
 
 /* @stop: the guest halts when done and the test stops the VM. */
-static void run_sinks(const uint8_t *start, const uint8_t *end,
-		      enum rv_coalesce_mode mode, uint64_t flush_ns,
-		      unsigned int ring_entries, bool stop, struct sink_run *r)
+static void run_sinks(const uint8_t *start, const uint8_t *end, enum rv_coalesce_mode mode,
+		      uint64_t flush_ns, unsigned int ring_entries, bool stop, struct sink_run *r)
 {
 	const struct rv_guest_sink_params *p = &rv_guest_sink_params;
 	struct rv_test_vm t = {
@@ -108,8 +107,8 @@ static void run_sinks(const uint8_t *start, const uint8_t *end,
 
 	*r = (struct sink_run){ 0 };
 	assert_int_equal(rv_bench_sink_set_ring_entries(ring_entries), 0);
-	printf("mode %s, flush %llu ns, device rings of %u entries\n",
-	       rv_coalesce_mode_name(mode), (unsigned long long)flush_ns, ring_entries);
+	printf("mode %s, flush %llu ns, device rings of %u entries\n", rv_coalesce_mode_name(mode),
+	       (unsigned long long)flush_ns, ring_entries);
 	t0 = rv_now_ns();
 	r->ret = rv_test_run(&t);
 	printf("ran in %llu ms\n", (unsigned long long)(rv_now_ns() - t0) / 1000000);
@@ -130,15 +129,13 @@ static void check_all_handled(const struct sink_run *r, int exit_reason)
 		printf("%s: writes %llu lost %llu reordered %llu read_mismatch %llu "
 		       "(last 0x%llx) invalid %llu | coalesced %llu ordinary_exits %llu "
 		       "ring_full_fallbacks %llu high_water %llu drains %llu\n",
-		       sinks[i].name, (unsigned long long)c->writes,
-		       (unsigned long long)c->lost, (unsigned long long)c->reordered,
-		       (unsigned long long)c->read_mismatch,
+		       sinks[i].name, (unsigned long long)c->writes, (unsigned long long)c->lost,
+		       (unsigned long long)c->reordered, (unsigned long long)c->read_mismatch,
 		       (unsigned long long)c->last_error, (unsigned long long)c->invalid,
 		       (unsigned long long)cs->coalesced_writes,
 		       (unsigned long long)cs->ordinary_exits,
 		       (unsigned long long)cs->ring_full_fallbacks,
-		       (unsigned long long)cs->ring_high_water,
-		       (unsigned long long)cs->drains);
+		       (unsigned long long)cs->ring_high_water, (unsigned long long)cs->drains);
 		for (unsigned int cpu = 0; cpu < p->nr_cpus; cpu++)
 			assert_int_equal(c->stream_writes[cpu], p->rounds);
 		assert_int_equal(c->writes, p->nr_cpus * p->rounds);
@@ -163,8 +160,8 @@ static void check_mode(enum rv_coalesce_mode mode)
 
 	if (mode != RV_COALESCE_OFF)
 		require_coalesced_mmio();
-	run_sinks(rv_guest_sink_check_start, rv_guest_sink_check_end, mode,
-		  CHECK_FLUSH_NS, CHECK_RING_ENTRIES, false, &r);
+	run_sinks(rv_guest_sink_check_start, rv_guest_sink_check_end, mode, CHECK_FLUSH_NS,
+		  CHECK_RING_ENTRIES, false, &r);
 	check_all_handled(&r, RV_EXIT_POWEROFF);
 	for (unsigned int i = 0; i < NR_SINKS; i++) {
 		if (mode == RV_COALESCE_OFF) {
@@ -233,8 +230,8 @@ static void check_nothing_lost_at_stop(enum rv_coalesce_mode mode)
 	struct sink_run r;
 
 	require_coalesced_mmio();
-	run_sinks(rv_guest_sink_writeonly_halt_start, rv_guest_sink_writeonly_halt_end,
-		  mode, WRITEONLY_FLUSH_NS, WRITEONLY_RING_ENTRIES, true, &r);
+	run_sinks(rv_guest_sink_writeonly_halt_start, rv_guest_sink_writeonly_halt_end, mode,
+		  WRITEONLY_FLUSH_NS, WRITEONLY_RING_ENTRIES, true, &r);
 	/*
 	 * Usually some writes were still in the kernel ring at the stop (it
 	 * is drained only when full); rarely the last write was the one that
@@ -285,7 +282,7 @@ static void check_registers(enum rv_coalesce_mode mode)
 	c0 = &r.c[0];
 	assert_int_equal(c0->writes, 5); /* 1, 2, 3, 7, 2 */
 	assert_int_equal(c0->stream_writes[5], 5);
-	assert_int_equal(c0->lost, 3); /* 4, 5, 6 */
+	assert_int_equal(c0->lost, 3);	    /* 4, 5, 6 */
 	assert_int_equal(c0->reordered, 1); /* the last 2 */
 	/*
 	 * The 4-byte write to DATA(6): with coalescing it reaches the device
@@ -306,7 +303,7 @@ static void check_registers(enum rv_coalesce_mode mode)
 			last = a->value;
 	}
 	assert_int_equal(count, 5); /* COUNT(5) saw every earlier write */
-	assert_int_equal(last, 7); /* DATA(5) reads the highest value handled */
+	assert_int_equal(last, 7);  /* DATA(5) reads the highest value handled */
 
 	/* 1 and 2 were handled before the RESET, so only the last 1 counts. */
 	c1 = &r.c[1];
@@ -450,8 +447,8 @@ int main(void)
 	rv_test_require_kvm();
 	/* The guest and this table must agree on where the sinks are. */
 	if (p->nr_sinks != NR_SINKS || p->nr_cpus > RV_BENCH_SINK_STREAMS) {
-		printf("guest built for %llu sinks, test for %d\n",
-		       (unsigned long long)p->nr_sinks, NR_SINKS);
+		printf("guest built for %llu sinks, test for %d\n", (unsigned long long)p->nr_sinks,
+		       NR_SINKS);
 		return 1;
 	}
 	for (unsigned int i = 0; i < NR_SINKS; i++) {

@@ -11,8 +11,8 @@
 
 #include "lib/kvm_test.h"
 
-static void expect_access(unsigned int i, bool mmio, bool write, uint64_t off,
-			  unsigned int len, uint64_t value)
+static void expect_access(unsigned int i, bool mmio, bool write, uint64_t off, unsigned int len,
+			  uint64_t value)
 {
 	const struct rv_test_access *a = &rv_test_rec.log[i];
 

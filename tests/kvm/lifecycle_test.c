@@ -15,8 +15,7 @@
 
 static void test_poweroff(void **state)
 {
-	assert_int_equal(rv_test_run_guest(rv_guest_poweroff_start,
-					   rv_guest_poweroff_end, 1, 0),
+	assert_int_equal(rv_test_run_guest(rv_guest_poweroff_start, rv_guest_poweroff_end, 1, 0),
 			 RV_EXIT_POWEROFF);
 }
 
@@ -33,8 +32,8 @@ static void test_reset(void **state)
  */
 static void test_triple_fault_is_a_death(void **state)
 {
-	assert_int_equal(rv_test_run_guest(rv_guest_triple_fault_start,
-					   rv_guest_triple_fault_end, 1, 0),
+	assert_int_equal(rv_test_run_guest(rv_guest_triple_fault_start, rv_guest_triple_fault_end,
+					   1, 0),
 			 RV_EXIT_GUEST_DIED);
 }
 
@@ -45,8 +44,7 @@ static void test_smp_all_vcpus_run(void **state)
 	int ret;
 
 	rv_test_rec.read_value = nr;
-	ret = rv_test_run_guest(rv_guest_smp_checkin_start, rv_guest_smp_checkin_end,
-				nr, 0);
+	ret = rv_test_run_guest(rv_guest_smp_checkin_start, rv_guest_smp_checkin_end, nr, 0);
 	/* vCPU 0 powered off while vCPUs 1-3 were halted: all were stopped. */
 	assert_int_equal(ret, RV_EXIT_POWEROFF);
 	assert_int_equal(rv_test_rec.writes_at_0, nr);

@@ -106,8 +106,8 @@ static struct rv_device rv_catcher_dev = { .name = "ro-catcher" };
 
 static int rv_catcher_create(struct rv_device_env *env, const struct rv_device_cfg *cfg)
 {
-	int ret = rv_bus_register(env->mmio, cfg->base, 4096, &rv_catcher_ops, NULL,
-				  &rv_catcher_dev);
+	int ret =
+		rv_bus_register(env->mmio, cfg->base, 4096, &rv_catcher_ops, NULL, &rv_catcher_dev);
 
 	if (!ret)
 		rv_device_add(env, &rv_catcher_dev);
@@ -122,7 +122,9 @@ RV_DEVICE_TYPE(rv_catcher_type)
 
 static const struct rv_device_cfg devices[] = {
 	{ .type = "test-recorder", .name = "recorder" },
-	{ .type = "test-ro-catcher", .name = "ro-catcher", .space = RV_SPACE_MMIO,
+	{ .type = "test-ro-catcher",
+	  .name = "ro-catcher",
+	  .space = RV_SPACE_MMIO,
 	  .base = 0xe0000000 },
 };
 
@@ -167,7 +169,8 @@ static void run(struct rv_vm_config *cfg, const uint8_t *start, const uint8_t *e
 	if (!ret)
 		ret = rv_mem_write(&vm.mem, P->seed_gpa, &seed, sizeof(seed));
 	if (ret) {
-		snprintf(res->err, sizeof(res->err), "%s", *rv_err_msg() ? rv_err_msg() : strerror(-ret));
+		snprintf(res->err, sizeof(res->err), "%s",
+			 *rv_err_msg() ? rv_err_msg() : strerror(-ret));
 		res->exit = ret;
 		rv_vm_destroy(&vm);
 		return;
@@ -186,8 +189,8 @@ static void run(struct rv_vm_config *cfg, const uint8_t *start, const uint8_t *e
 		uint64_t buf[512];
 
 		res->fd_pread_ok = r && r->fd >= 0 &&
-				   pread(r->fd, buf, sizeof(buf), r->fd_offset + P->pattern_gpa - r->gpa) ==
-					   sizeof(buf) &&
+				   pread(r->fd, buf, sizeof(buf),
+					 r->fd_offset + P->pattern_gpa - r->gpa) == sizeof(buf) &&
 				   !memcmp(buf, res->pattern, sizeof(buf));
 	}
 	rv_vm_destroy(&vm);
@@ -269,7 +272,8 @@ static int write_long(const char *path, long v)
 static void test_hugetlb(void **state)
 {
 	struct rv_vm_config cfg = { .mem_backend = RV_MEM_BACKEND_HUGETLB };
-	long need = RAM_SIZE >> 21, nr = read_long(NR_HUGEPAGES), nr_free = read_long(FREE_HUGEPAGES);
+	long need = RAM_SIZE >> 21, nr = read_long(NR_HUGEPAGES),
+	     nr_free = read_long(FREE_HUGEPAGES);
 	bool grown = false;
 	struct result res;
 

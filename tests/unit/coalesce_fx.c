@@ -70,8 +70,7 @@ void rv_vm_request_exit(struct rv_vm *vm, int reason)
 
 static unsigned int global_seq;
 
-static void tdev_access(struct tdev *d, bool write, bool coalesced, uint64_t addr,
-			uint64_t data)
+static void tdev_access(struct tdev *d, bool write, bool coalesced, uint64_t addr, uint64_t data)
 {
 	pthread_mutex_lock(&d->lock);
 	if (d->checking && write) {
@@ -127,22 +126,26 @@ static const struct rv_bus_ops tdev_ops = {
 	.write = tdev_write,
 };
 
-static void tdev_init(struct fx *f, struct tdev *d, const char *name, bool pio,
-		      uint64_t base, uint64_t len, uint64_t zone_len, uint32_t ring)
+static void tdev_init(struct fx *f, struct tdev *d, const char *name, bool pio, uint64_t base,
+		      uint64_t len, uint64_t zone_len, uint32_t ring)
 {
 	snprintf(d->dev.name, sizeof(d->dev.name), "%s", name);
 	d->base = base;
 	pthread_mutex_init(&d->lock, NULL);
 	assert_int_equal(rv_coalesce_ring_init(&d->ring, d->mem, ring), 0);
 	d->cdev = (struct rv_coalesce_device){
-		.name = d->dev.name, .ring = &d->ring, .handle = tdev_handle,
-		.handle_end = tdev_end, .opaque = d,
+		.name = d->dev.name,
+		.ring = &d->ring,
+		.handle = tdev_handle,
+		.handle_end = tdev_end,
+		.opaque = d,
 	};
 	assert_int_equal(rv_coalesce_device_add(f->c, &d->cdev), 0);
 	assert_int_equal(rv_coalesce_zone_add(&d->cdev, base, zone_len, pio), 0);
 	d->dev.coalesce = &d->cdev;
-	assert_int_equal(rv_bus_register(pio ? &f->pio : &f->mmio, base, len, &tdev_ops,
-					 d, &d->dev), 0);
+	assert_int_equal(rv_bus_register(pio ? &f->pio : &f->mmio, base, len, &tdev_ops, d,
+					 &d->dev),
+			 0);
 }
 
 struct fx *fx_new(enum rv_coalesce_mode mode, uint32_t a_ring, bool with_loop)
@@ -164,13 +167,17 @@ struct fx *fx_new(enum rv_coalesce_mode mode, uint32_t a_ring, bool with_loop)
 	if (with_loop)
 		assert_int_equal(rv_loop_init(&f->loop, 16), 0);
 	assert_int_equal(rv_coalesce_create(&f->c, mode, -1, f->kring, PAGE,
-					    with_loop ? &f->loop : NULL, 1000000), 0);
+					    with_loop ? &f->loop : NULL, 1000000),
+			 0);
 	tdev_init(f, &f->a, "A", true, A_PORT, 8, 1, a_ring);
 	tdev_init(f, &f->b, "B", false, B_BASE, 0x1000, B_ZONE_LEN, 16);
 	f->run = calloc(1, RUN_SIZE);
 	assert_non_null(f->run);
 	f->ctx = (struct rv_exit_ctx){
-		.pio = &f->pio, .mmio = &f->mmio, .run_size = RUN_SIZE, .coalesce = f->c,
+		.pio = &f->pio,
+		.mmio = &f->mmio,
+		.run_size = RUN_SIZE,
+		.coalesce = f->c,
 	};
 	return f;
 }
@@ -208,8 +215,8 @@ bool kernel_write(struct fx *f, bool pio, uint64_t addr, uint64_t data, uint32_t
 	return true;
 }
 
-enum rv_exit_action exit_pio(struct kvm_run *run, const struct rv_exit_ctx *ctx,
-			     uint16_t port, bool write, uint8_t v)
+enum rv_exit_action exit_pio(struct kvm_run *run, const struct rv_exit_ctx *ctx, uint16_t port,
+			     bool write, uint8_t v)
 {
 	run->exit_reason = KVM_EXIT_IO;
 	run->io.direction = write ? KVM_EXIT_IO_OUT : KVM_EXIT_IO_IN;
@@ -221,8 +228,8 @@ enum rv_exit_action exit_pio(struct kvm_run *run, const struct rv_exit_ctx *ctx,
 	return rv_vcpu_handle_exit(run, ctx);
 }
 
-enum rv_exit_action exit_mmio(struct kvm_run *run, const struct rv_exit_ctx *ctx,
-			      uint64_t addr, bool write, uint32_t len, uint64_t v)
+enum rv_exit_action exit_mmio(struct kvm_run *run, const struct rv_exit_ctx *ctx, uint64_t addr,
+			      bool write, uint32_t len, uint64_t v)
 {
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = addr;
@@ -232,19 +239,17 @@ enum rv_exit_action exit_mmio(struct kvm_run *run, const struct rv_exit_ctx *ctx
 	return rv_vcpu_handle_exit(run, ctx);
 }
 
-void expect_rec(const struct tdev *d, unsigned int i, bool write, bool coalesced,
-		uint64_t addr, uint64_t data)
+void expect_rec(const struct tdev *d, unsigned int i, bool write, bool coalesced, uint64_t addr,
+		uint64_t data)
 {
 	const struct rec *r = &d->log[i];
 
 	if (i >= d->nr)
 		fail_msg("%s: access %u missing (%u logged)", d->dev.name, i, d->nr);
-	if (r->write != write || r->coalesced != coalesced || r->addr != addr ||
-	    r->data != data)
-		fail_msg("%s[%u]: %s%s 0x%llx = 0x%llx, want %s%s 0x%llx = 0x%llx",
-			 d->dev.name, i, r->coalesced ? "coalesced " : "",
-			 r->write ? "write" : "read", (unsigned long long)r->addr,
-			 (unsigned long long)r->data, coalesced ? "coalesced " : "",
-			 write ? "write" : "read", (unsigned long long)addr,
-			 (unsigned long long)data);
+	if (r->write != write || r->coalesced != coalesced || r->addr != addr || r->data != data)
+		fail_msg("%s[%u]: %s%s 0x%llx = 0x%llx, want %s%s 0x%llx = 0x%llx", d->dev.name, i,
+			 r->coalesced ? "coalesced " : "", r->write ? "write" : "read",
+			 (unsigned long long)r->addr, (unsigned long long)r->data,
+			 coalesced ? "coalesced " : "", write ? "write" : "read",
+			 (unsigned long long)addr, (unsigned long long)data);
 }

@@ -86,13 +86,13 @@ void fx_free(struct fx *f);
 /* What KVM's coalesced_mmio_write() does; false when it would exit instead. */
 bool kernel_write(struct fx *f, bool pio, uint64_t addr, uint64_t data, uint32_t len);
 
-enum rv_exit_action exit_pio(struct kvm_run *run, const struct rv_exit_ctx *ctx,
-			     uint16_t port, bool write, uint8_t v);
-enum rv_exit_action exit_mmio(struct kvm_run *run, const struct rv_exit_ctx *ctx,
-			      uint64_t addr, bool write, uint32_t len, uint64_t v);
+enum rv_exit_action exit_pio(struct kvm_run *run, const struct rv_exit_ctx *ctx, uint16_t port,
+			     bool write, uint8_t v);
+enum rv_exit_action exit_mmio(struct kvm_run *run, const struct rv_exit_ctx *ctx, uint64_t addr,
+			      bool write, uint32_t len, uint64_t v);
 
 /* d->log[i] is this access (fails the test otherwise). */
-void expect_rec(const struct tdev *d, unsigned int i, bool write, bool coalesced,
-		uint64_t addr, uint64_t data);
+void expect_rec(const struct tdev *d, unsigned int i, bool write, bool coalesced, uint64_t addr,
+		uint64_t data);
 
 #endif

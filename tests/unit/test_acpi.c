@@ -53,8 +53,7 @@ static uint8_t sum(const uint8_t *p, size_t len)
 /* The buffer bytes at guest address @gpa, which must hold @len bytes. */
 static const uint8_t *at(uint64_t gpa, size_t len)
 {
-	assert_true(gpa >= GPA && gpa - GPA <= sizeof(buf) &&
-		    len <= sizeof(buf) - (gpa - GPA));
+	assert_true(gpa >= GPA && gpa - GPA <= sizeof(buf) && len <= sizeof(buf) - (gpa - GPA));
 	return buf + (gpa - GPA);
 }
 
@@ -73,23 +72,29 @@ static const uint8_t *table(uint64_t gpa, const char *sig)
 }
 
 static const struct rv_device_cfg platform[] = {
-	{ .type = "serial8250", .name = "ttyS0", .space = RV_SPACE_PIO,
-	  .base = 0x3f8, .irq = 4 },
-	{ .type = "acpi-pm", .name = "acpi-pm", .space = RV_SPACE_PIO,
+	{ .type = "serial8250", .name = "ttyS0", .space = RV_SPACE_PIO, .base = 0x3f8, .irq = 4 },
+	{ .type = "acpi-pm",
+	  .name = "acpi-pm",
+	  .space = RV_SPACE_PIO,
 	  .base = RV_X86_ACPI_SLEEP_CTL_PORT },
-	{ .type = "virtio-mmio", .name = "vda", .space = RV_SPACE_MMIO,
-	  .base = 0xd0000000, .irq = 5 },
-	{ .type = "serial8250", .name = "ttyS1", .space = RV_SPACE_PIO,
-	  .base = 0x2f8, .irq = 3 },
+	{ .type = "virtio-mmio",
+	  .name = "vda",
+	  .space = RV_SPACE_MMIO,
+	  .base = 0xd0000000,
+	  .irq = 5 },
+	{ .type = "serial8250", .name = "ttyS1", .space = RV_SPACE_PIO, .base = 0x2f8, .irq = 3 },
 };
 
-static int build_n(unsigned int nr_cpus, const struct rv_device_cfg *devs,
-		   unsigned int nr_devs, size_t size, uint64_t *rsdp)
+static int build_n(unsigned int nr_cpus, const struct rv_device_cfg *devs, unsigned int nr_devs,
+		   size_t size, uint64_t *rsdp)
 {
 	struct rv_x86_acpi_cfg cfg = {
-		.nr_cpus = nr_cpus, .lapic_addr = RV_X86_LAPIC_ADDR,
-		.ioapic_addr = RV_X86_IOAPIC_ADDR, .ioapic_id = 0,
-		.devices = devs, .nr_devices = nr_devs,
+		.nr_cpus = nr_cpus,
+		.lapic_addr = RV_X86_LAPIC_ADDR,
+		.ioapic_addr = RV_X86_IOAPIC_ADDR,
+		.ioapic_id = 0,
+		.devices = devs,
+		.nr_devices = nr_devs,
 	};
 
 	rv_err_clear();
@@ -100,8 +105,8 @@ static void build(unsigned int nr_cpus)
 {
 	uint64_t rsdp = 0;
 
-	assert_int_equal(build_n(nr_cpus, platform, RV_ARRAY_SIZE(platform),
-				 sizeof(buf), &rsdp), 0);
+	assert_int_equal(build_n(nr_cpus, platform, RV_ARRAY_SIZE(platform), sizeof(buf), &rsdp),
+			 0);
 	assert_int_equal(rsdp, GPA);
 }
 
@@ -153,7 +158,7 @@ static void test_fadt(void **state)
 	build(1);
 	f = xsdt_find("FACP");
 	assert_int_equal(le32(f + 4), 276);
-	assert_int_equal(f[8], 6); /* major version */
+	assert_int_equal(f[8], 6);	   /* major version */
 	assert_int_equal(f[131] & 0xf, 4); /* minor version */
 	assert_int_equal(le16(f + 46), RV_X86_SCI_IRQ);
 	/* Flags: RESET_REG_SUP (bit 10) and HW_REDUCED_ACPI (bit 20). */
@@ -199,13 +204,17 @@ static void check_madt(unsigned int nr_cpus)
 			nr_lapic++;
 			break;
 		case 1: /* IOAPIC id 0 at 0xfec00000, GSI base 0 */
-			assert_memory_equal(e, "\x01\x0c\x00\x00\x00\x00\xc0\xfe"
-					       "\x00\x00\x00\x00", 12);
+			assert_memory_equal(e,
+					    "\x01\x0c\x00\x00\x00\x00\xc0\xfe"
+					    "\x00\x00\x00\x00",
+					    12);
 			nr_ioapic++;
 			break;
 		case 2: /* ISA IRQ 9 -> GSI 9, level, active high; no IRQ 0 */
-			assert_memory_equal(e, "\x02\x0a\x00\x09\x09\x00\x00\x00"
-					       "\x0d\x00", 10);
+			assert_memory_equal(e,
+					    "\x02\x0a\x00\x09\x09\x00\x00\x00"
+					    "\x0d\x00",
+					    10);
 			nr_sci++;
 			break;
 		default:
@@ -247,8 +256,7 @@ struct aml_obj {
 static struct aml_obj objs[1024];
 static unsigned int nr_objs, nr_aml_devices;
 
-static const uint8_t *aml_pkglen(const uint8_t *p, const uint8_t *end,
-				 const uint8_t **pkg_end)
+static const uint8_t *aml_pkglen(const uint8_t *p, const uint8_t *end, const uint8_t **pkg_end)
 {
 	unsigned int n, i;
 	size_t len;
@@ -265,8 +273,7 @@ static const uint8_t *aml_pkglen(const uint8_t *p, const uint8_t *end,
 	return p + 1 + n;
 }
 
-static const uint8_t *aml_name(const uint8_t *p, const uint8_t *end,
-			       const char *scope, char *path)
+static const uint8_t *aml_name(const uint8_t *p, const uint8_t *end, const char *scope, char *path)
 {
 	unsigned int nr = 1, i;
 
@@ -293,12 +300,10 @@ static const uint8_t *aml_name(const uint8_t *p, const uint8_t *end,
 	return p;
 }
 
-static const uint8_t *aml_data(const uint8_t *p, const uint8_t *end,
-			       struct aml_obj *o)
+static const uint8_t *aml_data(const uint8_t *p, const uint8_t *end, struct aml_obj *o)
 {
 	/* ZeroOp, OneOp, then Byte, Word, DWord and QWord prefixes. */
-	static const unsigned int width[] = { [0x0a] = 1, [0x0b] = 2,
-					      [0x0c] = 4, [0x0e] = 8 };
+	static const unsigned int width[] = { [0x0a] = 1, [0x0b] = 2, [0x0c] = 4, [0x0e] = 8 };
 	const uint8_t *pend, *q;
 	unsigned int i;
 
@@ -350,8 +355,7 @@ static const uint8_t *aml_data(const uint8_t *p, const uint8_t *end,
 	return NULL;
 }
 
-static void aml_termlist(const uint8_t *p, const uint8_t *end,
-			 const char *scope)
+static void aml_termlist(const uint8_t *p, const uint8_t *end, const char *scope)
 {
 	char path[AML_PATH_MAX];
 
@@ -454,8 +458,7 @@ static void test_dsdt_virtio_mmio(void **state)
 	assert_string_equal((const char *)hid->data, "LNRO0005");
 	assert_int_equal(aml_find("\\_SB_.VR00._UID")->ival, 0);
 	/* 6.4.3.4 Memory32Fixed(ReadWrite, 0xd0000000, 0x200) */
-	rt_expect("\\_SB_.VR00._CRS",
-		  "\x86\x09\x00\x01\x00\x00\x00\xd0\x00\x02\x00\x00", 12);
+	rt_expect("\\_SB_.VR00._CRS", "\x86\x09\x00\x01\x00\x00\x00\xd0\x00\x02\x00\x00", 12);
 	/* 6.4.3.6 Interrupt(ResourceConsumer, Level, ActiveHigh, Exclusive){5} */
 	rt_expect("\\_SB_.VR00._CRS", "\x89\x06\x00\x01\x01\x05\x00\x00\x00", 9);
 }
@@ -491,8 +494,11 @@ static void test_dsdt_devices(void **state)
 	/* Enough devices that \_SB's PkgLength needs 3 bytes (> 4095). */
 	for (i = 0; i < RV_ARRAY_SIZE(many); i++)
 		many[i] = (struct rv_device_cfg){
-			.type = "virtio-mmio", .name = "v", .space = RV_SPACE_MMIO,
-			.base = 0xd0000000 + 0x200 * i, .irq = 5 + i,
+			.type = "virtio-mmio",
+			.name = "v",
+			.space = RV_SPACE_MMIO,
+			.base = 0xd0000000 + 0x200 * i,
+			.irq = 5 + i,
 		};
 	assert_int_equal(build_n(8, many, 200, sizeof(buf), &rsdp), 0);
 	aml_parse_dsdt();
@@ -513,12 +519,11 @@ static void test_enospc(void **state)
 	d = dsdt();
 	need = (d - buf) + le32(d + 4);
 	for (size = 0; size < need; size++) {
-		assert_int_equal(build_n(4, platform, RV_ARRAY_SIZE(platform),
-					 size, &rsdp), -ENOSPC);
+		assert_int_equal(build_n(4, platform, RV_ARRAY_SIZE(platform), size, &rsdp),
+				 -ENOSPC);
 		assert_non_null(strstr(rv_err_msg(), "do not fit"));
 	}
-	assert_int_equal(build_n(4, platform, RV_ARRAY_SIZE(platform), need,
-				 &rsdp), 0);
+	assert_int_equal(build_n(4, platform, RV_ARRAY_SIZE(platform), need, &rsdp), 0);
 	assert_int_equal(sum(dsdt(), le32(dsdt() + 4)), 0);
 }
 
@@ -526,13 +531,20 @@ static void test_einval(void **state)
 {
 	/* Devices the DSDT cannot describe: ISA IRQ 16, MMIO above 4 GiB. */
 	const struct rv_device_cfg bad[] = {
-		{ .type = "serial8250", .space = RV_SPACE_PIO, .base = 0x3f8,
-		  .irq = 16, .name = "s" },
-		{ .type = "virtio-mmio", .space = RV_SPACE_MMIO,
-		  .base = 0x100000000ULL, .irq = 5, .name = "v" },
+		{ .type = "serial8250",
+		  .space = RV_SPACE_PIO,
+		  .base = 0x3f8,
+		  .irq = 16,
+		  .name = "s" },
+		{ .type = "virtio-mmio",
+		  .space = RV_SPACE_MMIO,
+		  .base = 0x100000000ULL,
+		  .irq = 5,
+		  .name = "v" },
 	};
 	struct rv_x86_acpi_cfg cfg = {
-		.nr_cpus = 1, .lapic_addr = 0x1fee00000ULL,
+		.nr_cpus = 1,
+		.lapic_addr = 0x1fee00000ULL,
 		.ioapic_addr = RV_X86_IOAPIC_ADDR,
 	};
 	uint64_t rsdp;
@@ -545,11 +557,9 @@ static void test_einval(void **state)
 	assert_int_equal(build_n(1, NULL, 1, sizeof(buf), &rsdp), -EINVAL);
 	assert_int_equal(build_n(1, &bad[0], 1, sizeof(buf), &rsdp), -EINVAL);
 	assert_int_equal(build_n(1, &bad[1], 1, sizeof(buf), &rsdp), -EINVAL);
-	assert_int_equal(rv_x86_acpi_build(buf, sizeof(buf), GPA, &cfg, &rsdp),
-			 -EINVAL);
+	assert_int_equal(rv_x86_acpi_build(buf, sizeof(buf), GPA, &cfg, &rsdp), -EINVAL);
 	cfg.lapic_addr = RV_X86_LAPIC_ADDR;
-	assert_int_equal(rv_x86_acpi_build(buf, sizeof(buf), GPA + 8, &cfg, &rsdp),
-			 -EINVAL);
+	assert_int_equal(rv_x86_acpi_build(buf, sizeof(buf), GPA + 8, &cfg, &rsdp), -EINVAL);
 	assert_int_equal(rv_x86_acpi_build(buf, sizeof(buf), GPA, &cfg, &rsdp), 0);
 }
 
@@ -575,21 +585,29 @@ static size_t aml_scope_of(size_t size, unsigned int n)
 static void test_aml_encoding(void **state)
 {
 	/* 20.2.3: the smallest encoding, read back by the test's decoder. */
-	static const struct { uint64_t v; size_t len; } ints[] = {
-		{ 0, 1 }, { 1, 1 }, { 2, 2 }, { 0xff, 2 }, { 0x100, 3 },
-		{ 0xffff, 3 }, { 0x10000, 5 }, { 0xffffffff, 5 },
-		{ 0x100000000ULL, 9 }, { UINT64_MAX, 9 },
+	static const struct {
+		uint64_t v;
+		size_t len;
+	} ints[] = {
+		{ 0, 1 },	   { 1, 1 },	      { 2, 2 },
+		{ 0xff, 2 },	   { 0x100, 3 },      { 0xffff, 3 },
+		{ 0x10000, 5 },	   { 0xffffffff, 5 }, { 0x100000000ULL, 9 },
+		{ UINT64_MAX, 9 },
 	};
 	static const uint8_t names[] = {
-		'\\', 0x2e, '_', 'S', 'B', '_', 'C', 'O', 'M', '0',
-		'_', 'S', '5', '_',
-		0x2f, 3, 'A', '_', '_', '_', 'B', '_', '_', '_', 'C', '_', '_', '_',
-		0x0c, 0x41, 0xd0, 0x0a, 0x03,
+		'\\', 0x2e, '_', 'S',  'B', '_', 'C',  'O',  'M',  '0',	 '_',
+		'S',  '5',  '_', 0x2f, 3,   'A', '_',  '_',  '_',  'B',	 '_',
+		'_',  '_',  'C', '_',  '_', '_', 0x0c, 0x41, 0xd0, 0x0a, 0x03,
 	};
 	/* Body sizes around the 1/2 and 2/3 byte PkgLength limits (20.2.4). */
-	static const struct { unsigned int n, bytes; uint8_t lead; } pkg[] = {
-		{ 56, 1, 63 }, { 57, 2, 0x40 | (65 & 0xf) },
-		{ 4087, 2, 0x4f }, { 4088, 3, 0x80 | (4097 & 0xf) },
+	static const struct {
+		unsigned int n, bytes;
+		uint8_t lead;
+	} pkg[] = {
+		{ 56, 1, 63 },
+		{ 57, 2, 0x40 | (65 & 0xf) },
+		{ 4087, 2, 0x4f },
+		{ 4088, 3, 0x80 | (4097 & 0xf) },
 	};
 	const uint8_t *pend;
 	struct aml_obj o;
@@ -628,8 +646,7 @@ static void test_aml_encoding(void **state)
 
 static void test_aml_errors(void **state)
 {
-	static const char *const bad[] = { "com0", "\\_SB_.TOOLONG", "A..B",
-					   "_SB_.", "1ABC" };
+	static const char *const bad[] = { "com0", "\\_SB_.TOOLONG", "A..B", "_SB_.", "1ABC" };
 	struct rv_aml a;
 	unsigned int i;
 

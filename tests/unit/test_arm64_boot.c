@@ -135,7 +135,10 @@ static void test_guesses(void **state)
 	assert_int_equal(rv_arm64_image_parse(buf, sizeof(buf), &h), -ENOEXEC);
 	assert_non_null(strstr(rv_err_msg(), "gzip"));
 	memset(buf, 0, sizeof(buf));
-	memcpy(buf, "\x7f" "ELF", 4);
+	memcpy(buf,
+	       "\x7f"
+	       "ELF",
+	       4);
 	rv_err_clear();
 	rv_arm64_image_parse(buf, sizeof(buf), &h);
 	assert_non_null(strstr(rv_err_msg(), "ELF"));
@@ -187,7 +190,8 @@ static void test_placement(void **state)
 	struct rv_arm64_boot_layout l;
 
 	assert_int_equal(rv_arm64_boot_place(RV_ARM64_RAM_ADDR, 512 * MiB, &h, 27 * MiB,
-					     3 * MiB + 5, &l), 0);
+					     3 * MiB + 5, &l),
+			 0);
 	/* booting.rst: a 2 MiB-aligned base (the start of RAM) + text_offset. */
 	assert_int_equal(l.kernel_addr, RV_ARM64_RAM_ADDR);
 	assert_int_equal(l.kernel_end, RV_ARM64_RAM_ADDR + 40 * MiB);
@@ -213,8 +217,7 @@ static void test_placement_limits(void **state)
 	struct rv_arm64_boot_layout l;
 
 	/* Kernel alone too big, kernel + initrd, no room left for the dtb. */
-	assert_int_equal(rv_arm64_boot_place(RV_ARM64_RAM_ADDR, 32 * MiB, &h, 1, 0, &l),
-			 -ENOSPC);
+	assert_int_equal(rv_arm64_boot_place(RV_ARM64_RAM_ADDR, 32 * MiB, &h, 1, 0, &l), -ENOSPC);
 	assert_int_equal(rv_arm64_boot_place(RV_ARM64_RAM_ADDR, 64 * MiB, &h, 1, 30 * MiB, &l),
 			 -ENOSPC);
 	/* 40 MiB kernel + 22 MiB initrd leave exactly the dtb's 2 MiB. */
@@ -224,8 +227,7 @@ static void test_placement_limits(void **state)
 	/* The initrd must end inside the kernel's 1 GiB-aligned 32 GiB window. */
 	assert_int_equal(rv_arm64_boot_place(RV_ARM64_RAM_ADDR, 64 * GiB, &h, 1, 33 * GiB, &l),
 			 -ENOSPC);
-	assert_int_equal(rv_arm64_boot_place(RV_ARM64_RAM_ADDR, 64 * GiB, &h, 1, 31 * GiB, &l),
-			 0);
+	assert_int_equal(rv_arm64_boot_place(RV_ARM64_RAM_ADDR, 64 * GiB, &h, 1, 31 * GiB, &l), 0);
 	/* Sizes that wrap are refused, not wrapped. */
 	assert_int_equal(rv_arm64_boot_place(UINT64_MAX - MiB, 2 * MiB, &h, 1, 0, &l), -EINVAL);
 	assert_int_equal(rv_arm64_boot_place(RV_ARM64_RAM_ADDR, 512 * MiB, &h, 1, UINT64_MAX, &l),
@@ -237,7 +239,10 @@ static void test_load_copies_into_ram(void **state)
 	static uint8_t ram[64 * MiB];
 	struct rv_mem mem = { 0 };
 	struct rv_mem_region r = {
-		.gpa = RV_ARM64_RAM_ADDR, .size = sizeof(ram), .host = ram, .name = "ram",
+		.gpa = RV_ARM64_RAM_ADDR,
+		.size = sizeof(ram),
+		.host = ram,
+		.name = "ram",
 	};
 	struct rv_arm64_image h = { .text_offset = 0x80000, .image_size = 2 * MiB };
 	struct rv_arm64_boot_layout l;
@@ -246,16 +251,18 @@ static void test_load_copies_into_ram(void **state)
 	memset(kernel, 0xaa, sizeof(kernel));
 	memset(initrd, 0x55, sizeof(initrd));
 	assert_int_equal(rv_mem_add(&mem, &r, 4096), 0);
-	assert_int_equal(rv_arm64_boot_place(r.gpa, r.size, &h, sizeof(kernel), sizeof(initrd),
-					     &l), 0);
+	assert_int_equal(rv_arm64_boot_place(r.gpa, r.size, &h, sizeof(kernel), sizeof(initrd), &l),
+			 0);
 	assert_int_equal(rv_arm64_boot_load(&mem, &l, kernel, sizeof(kernel), initrd,
-					    sizeof(initrd)), 0);
+					    sizeof(initrd)),
+			 0);
 	assert_memory_equal(ram + 0x80000, kernel, sizeof(kernel));
 	assert_memory_equal(ram + (l.initrd_addr - r.gpa), initrd, sizeof(initrd));
 	/* A layout pointing outside RAM is refused. */
 	l.initrd_addr = RV_ARM64_RAM_ADDR + sizeof(ram) - 10;
 	assert_int_equal(rv_arm64_boot_load(&mem, &l, kernel, sizeof(kernel), initrd,
-					    sizeof(initrd)), -EFAULT);
+					    sizeof(initrd)),
+			 -EFAULT);
 }
 
 static void test_ram_layout(void **state)

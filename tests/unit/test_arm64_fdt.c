@@ -28,8 +28,12 @@ static uint8_t blob[RV_ARM64_DTB_MAX];
 static const uint64_t mpidr[5] = { 0x80000000, 0x80000001, 0x80000002, 0x80000103, 0x80000204 };
 
 static const struct rv_device_cfg devices[] = {
-	{ .type = "serial8250", .name = "ttyS0", .space = RV_SPACE_MMIO,
-	  .base = RV_ARM64_UART_ADDR, .irq = RV_ARM64_UART_SPI, .console = true },
+	{ .type = "serial8250",
+	  .name = "ttyS0",
+	  .space = RV_SPACE_MMIO,
+	  .base = RV_ARM64_UART_ADDR,
+	  .irq = RV_ARM64_UART_SPI,
+	  .console = true },
 	/* No node for these: port I/O, and a type without a binding. */
 	{ .type = "serial8250", .name = "pio", .space = RV_SPACE_PIO, .base = 0x3f8 },
 	{ .type = "test-recorder", .name = "rec", .space = RV_SPACE_MMIO, .base = 0x0a000000 },
@@ -90,8 +94,7 @@ static void chk_string(const char *path, const char *name, const char *want)
 	assert_string_equal(s, want);
 }
 
-static void chk_cells(const char *path, const char *name, const uint32_t *want,
-			 unsigned int n)
+static void chk_cells(const char *path, const char *name, const uint32_t *want, unsigned int n)
 {
 	int len;
 	const fdt32_t *c = prop(path, name, &len);

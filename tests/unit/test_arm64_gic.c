@@ -149,7 +149,8 @@ static void test_bench_layout(void **state)
 		assert_disjoint(map, RV_ARRAY_SIZE(map));
 	}
 	assert_true(RV_ARM64_BENCH_PARAMS_ADDR % 8 == 0);
-	assert_true(RV_ARM64_BENCH_PARAMS_ADDR + RV_BENCH_PARAMS_SIZE <= RV_ARM64_RAM_ADDR + ram_size);
+	assert_true(RV_ARM64_BENCH_PARAMS_ADDR + RV_BENCH_PARAMS_SIZE <=
+		    RV_ARM64_RAM_ADDR + ram_size);
 	assert_true(RV_ARM64_BENCH_MMIO_ADDR >= RV_ARM64_DEVICE_MMIO_ADDR);
 	assert_true(RV_ARM64_BENCH_MMIO_ADDR + sinks <=
 		    RV_ARM64_DEVICE_MMIO_ADDR + RV_ARM64_DEVICE_MMIO_SIZE);
@@ -166,10 +167,8 @@ static void test_irq_line(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_gicv3_layout),
-		cmocka_unit_test(test_gicv2_layout),
-		cmocka_unit_test(test_memory_map),
-		cmocka_unit_test(test_bench_layout),
+		cmocka_unit_test(test_gicv3_layout), cmocka_unit_test(test_gicv2_layout),
+		cmocka_unit_test(test_memory_map),   cmocka_unit_test(test_bench_layout),
 		cmocka_unit_test(test_irq_line),
 	};
 

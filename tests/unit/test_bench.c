@@ -89,8 +89,8 @@ static void test_options_both_forms(void **state)
 {
 	expect_ok(parse("--devices", "3", "--writes", "100", "--burst", "8", "--read-every", "5",
 			"--doorbell-every", "7", "--cpus", "2", "--ring-entries", "64",
-			"--flush-us", "250", "--device-work-ns", "900", "--repeat", "5",
-			"--space", "mixed", "--plot", "out.svg", "--json", "--cpl0", NULL));
+			"--flush-us", "250", "--device-work-ns", "900", "--repeat", "5", "--space",
+			"mixed", "--plot", "out.svg", "--json", "--cpl0", NULL));
 	assert_int_equal(opts.devices, 3);
 	assert_int_equal(opts.writes, 100);
 	assert_int_equal(opts.burst, 8);
@@ -195,8 +195,8 @@ static void fake_runs(struct rv_bench_opts *o, struct rv_bench *b, struct rv_ben
 		{ 1000000, 3000000, 2000000 }, /* per-device: 1, 3, 2 ms */
 	};
 
-	expect_ok(parse("--mode", "off,per-device", "--devices", "2", "--writes", "100",
-			"--repeat", "3", NULL));
+	expect_ok(parse("--mode", "off,per-device", "--devices", "2", "--writes", "100", "--repeat",
+			"3", NULL));
 	*o = opts;
 	*b = (struct rv_bench){ .o = o, .runs = runs, .nr_runs = 6, .user_mode = true };
 	memset(runs, 0, 6 * sizeof(*runs));
@@ -296,12 +296,9 @@ static void test_rows(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_options_both_forms),
-		cmocka_unit_test(test_modes),
-		cmocka_unit_test(test_bad_input),
-		cmocka_unit_test(test_summarize),
-		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_defaults),  cmocka_unit_test(test_options_both_forms),
+		cmocka_unit_test(test_modes),	  cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_summarize), cmocka_unit_test(test_rows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

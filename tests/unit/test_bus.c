@@ -41,8 +41,7 @@ static void fake_read(void *opaque, uint64_t offset, void *data, unsigned int le
 	memset(data, d->fill, len);
 }
 
-static void fake_write(void *opaque, uint64_t offset, const void *data,
-		       unsigned int len)
+static void fake_write(void *opaque, uint64_t offset, const void *data, unsigned int len)
 {
 	struct fake_dev *d = opaque;
 
@@ -121,18 +120,14 @@ static void test_register_rejects_bad_ranges(void **state)
 	assert_int_equal(rv_bus_register(bus, 0x1000, 0, &any_ops, &d, NULL), -EINVAL);
 	assert_int_equal(rv_bus_register(bus, 0x1000, 16, NULL, &d, NULL), -EINVAL);
 	/* [UINT64_MAX, UINT64_MAX + 2) wraps. */
-	assert_int_equal(rv_bus_register(bus, UINT64_MAX, 2, &any_ops, &d, NULL),
-			 -EINVAL);
-	assert_int_equal(rv_bus_register(bus, 2, UINT64_MAX, &any_ops, &d, NULL),
-			 -EINVAL);
-	assert_int_equal(rv_bus_register(bus, UINT64_MAX - 15, 17, &any_ops, &d, NULL),
-			 -EINVAL);
+	assert_int_equal(rv_bus_register(bus, UINT64_MAX, 2, &any_ops, &d, NULL), -EINVAL);
+	assert_int_equal(rv_bus_register(bus, 2, UINT64_MAX, &any_ops, &d, NULL), -EINVAL);
+	assert_int_equal(rv_bus_register(bus, UINT64_MAX - 15, 17, &any_ops, &d, NULL), -EINVAL);
 	assert_int_equal(bus->nr_ranges, 0);
 
 	/* Ending exactly at 2^64 does not wrap. */
 	assert_int_equal(rv_bus_register(bus, UINT64_MAX - 15, 16, &any_ops, &d, NULL), 0);
-	assert_int_equal(rv_bus_register(bus, UINT64_MAX, 1, &any_ops, &d, NULL),
-			 -EEXIST);
+	assert_int_equal(rv_bus_register(bus, UINT64_MAX, 1, &any_ops, &d, NULL), -EEXIST);
 	/* The whole space in one range. */
 	rv_bus_destroy(bus);
 	assert_int_equal(rv_bus_register(bus, 0, UINT64_MAX, &any_ops, &d, NULL), 0);
@@ -345,8 +340,7 @@ static unsigned int model_nr;
 static const struct model_range *model_find(uint64_t addr, unsigned int len)
 {
 	for (unsigned int i = 0; i < model_nr; i++)
-		if (addr >= model[i].base &&
-		    addr + len <= model[i].base + model[i].len)
+		if (addr >= model[i].base && addr + len <= model[i].base + model[i].len)
 			return &model[i];
 	return NULL;
 }
@@ -354,8 +348,7 @@ static const struct model_range *model_find(uint64_t addr, unsigned int len)
 static bool model_overlaps(uint64_t base, uint64_t len)
 {
 	for (unsigned int i = 0; i < model_nr; i++)
-		if (base < model[i].base + model[i].len &&
-		    model[i].base < base + len)
+		if (base < model[i].base + model[i].len && model[i].base < base + len)
 			return true;
 	return false;
 }
@@ -425,19 +418,14 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_init_destroy, bus_setup, bus_teardown),
-		cmocka_unit_test_setup_teardown(test_register_rejects_bad_ranges,
-						bus_setup, bus_teardown),
-		cmocka_unit_test_setup_teardown(test_register_overlap, bus_setup,
+		cmocka_unit_test_setup_teardown(test_register_rejects_bad_ranges, bus_setup,
 						bus_teardown),
-		cmocka_unit_test_setup_teardown(test_dispatch_offsets, bus_setup,
-						bus_teardown),
-		cmocka_unit_test_setup_teardown(test_whole_access_bounds, bus_setup,
-						bus_teardown),
+		cmocka_unit_test_setup_teardown(test_register_overlap, bus_setup, bus_teardown),
+		cmocka_unit_test_setup_teardown(test_dispatch_offsets, bus_setup, bus_teardown),
+		cmocka_unit_test_setup_teardown(test_whole_access_bounds, bus_setup, bus_teardown),
 		cmocka_unit_test_setup_teardown(test_access_sizes, bus_setup, bus_teardown),
-		cmocka_unit_test_setup_teardown(test_missing_direction, bus_setup,
-						bus_teardown),
-		cmocka_unit_test_setup_teardown(test_unhandled_counter, bus_setup,
-						bus_teardown),
+		cmocka_unit_test_setup_teardown(test_missing_direction, bus_setup, bus_teardown),
+		cmocka_unit_test_setup_teardown(test_unhandled_counter, bus_setup, bus_teardown),
 		cmocka_unit_test_setup_teardown(test_random_ranges_vs_model, bus_setup,
 						bus_teardown),
 	};

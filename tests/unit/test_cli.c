@@ -109,9 +109,8 @@ static void test_defaults(void **state)
 
 static void test_options_both_forms(void **state)
 {
-	expect_ok(parse("run", "--kernel", "vmlinux", "--initrd", "initrd.img",
-			"--cmdline", "console=ttyS0 quiet", "--mem", "1G", "--cpus", "4",
-			NULL));
+	expect_ok(parse("run", "--kernel", "vmlinux", "--initrd", "initrd.img", "--cmdline",
+			"console=ttyS0 quiet", "--mem", "1G", "--cpus", "4", NULL));
 	assert_string_equal(cli.vm.kernel, "vmlinux");
 	assert_string_equal(cli.vm.initrd, "initrd.img");
 	assert_string_equal(cli.vm.cmdline, "console=ttyS0 quiet");
@@ -178,12 +177,12 @@ static void test_mem_values(void **state)
 	expect_error(parse("run", "--mem", "", NULL), "--mem", "not a size", NULL);
 	expect_error(parse("run", "--mem", "-1G", NULL), "--mem -1G", "not a size", NULL);
 	expect_error(parse("run", "--mem", "1.5G", NULL), "--mem 1.5G", "not a size", NULL);
-	expect_error(parse("run", "--mem", "99999999999T", NULL), "--mem 99999999999T",
-		     "too large", NULL);
+	expect_error(parse("run", "--mem", "99999999999T", NULL), "--mem 99999999999T", "too large",
+		     NULL);
 	/* 4097 bytes is below the minimum before it is misaligned. */
 	expect_error(parse("run", "--mem", "4097", NULL), "--mem 4097", NULL);
-	expect_error(parse("run", "--mem", "16777217", NULL), "--mem 16777217",
-		     "multiple of 4 KiB", NULL);
+	expect_error(parse("run", "--mem", "16777217", NULL), "--mem 16777217", "multiple of 4 KiB",
+		     NULL);
 	expect_error(parse("run", "--mem=33556480", NULL), "multiple of 4 KiB", NULL);
 }
 
@@ -203,8 +202,7 @@ static void test_cpus_values(void **state)
 	expect_error(parse("run", "--cpus=", NULL), "--cpus", "not a number", NULL);
 	expect_error(parse("run", "--cpus", "2K", NULL), "--cpus 2K", NULL);
 	/* Would truncate to 1 in an unsigned int. */
-	expect_error(parse("run", "--cpus", "4294967297", NULL), "--cpus 4294967297",
-		     NULL);
+	expect_error(parse("run", "--cpus", "4294967297", NULL), "--cpus 4294967297", NULL);
 	expect_error(parse("run", "--cpus", "99999999999999999999", NULL), "--cpus", NULL);
 }
 
@@ -228,14 +226,13 @@ static void test_coalesce(void **state)
 	expect_error(parse("run", "--coalesce", "on", NULL), "--coalesce on",
 		     "off, vm-ring, per-device", NULL);
 	expect_error(parse("run", "--coalesce=", NULL), "--coalesce", "per-device", NULL);
-	expect_error(parse("run", "--coalesce", "Per-Device", NULL), "--coalesce Per-Device",
-		     NULL);
+	expect_error(parse("run", "--coalesce", "Per-Device", NULL), "--coalesce Per-Device", NULL);
 	expect_error(parse("run", "--coalesce-flush-us", "0", NULL), "--coalesce-flush-us 0",
 		     "microseconds", NULL);
 	expect_error(parse("run", "--coalesce-flush-us", "-5", NULL), "--coalesce-flush-us -5",
 		     NULL);
-	expect_error(parse("run", "--coalesce-flush-us", "1ms", NULL),
-		     "--coalesce-flush-us 1ms", NULL);
+	expect_error(parse("run", "--coalesce-flush-us", "1ms", NULL), "--coalesce-flush-us 1ms",
+		     NULL);
 	expect_error(parse("run", "--coalesce-flush-us=60000001", NULL),
 		     "--coalesce-flush-us 60000001", NULL);
 	expect_error(parse("run", "--coalesce-flush-us", "99999999999999999999", NULL),
@@ -249,15 +246,15 @@ static void test_coalesce(void **state)
 static void test_missing_values(void **state)
 {
 	static const char *const opts[] = {
-		"--kernel", "--initrd", "--cmdline", "--mem", "--cpus",
-		"--coalesce", "--coalesce-flush-us",
+		"--kernel", "--initrd",	  "--cmdline",		 "--mem",
+		"--cpus",   "--coalesce", "--coalesce-flush-us",
 	};
 
 	for (unsigned int i = 0; i < RV_ARRAY_SIZE(opts); i++) {
 		expect_error(parse("run", opts[i], NULL), opts[i], "needs a value", NULL);
 		/* Also after other, valid, options. */
-		expect_error(parse("run", "--kernel", "k", "--verbose", opts[i], NULL),
-			     opts[i], "needs a value", NULL);
+		expect_error(parse("run", "--kernel", "k", "--verbose", opts[i], NULL), opts[i],
+			     "needs a value", NULL);
 	}
 }
 
@@ -268,15 +265,12 @@ static void test_unknown(void **state)
 	expect_error(parse("--mem", "1G", NULL), "unknown command", "--mem", NULL);
 	expect_error(parse("", NULL), "unknown command", NULL);
 	expect_error(parse("run", "--bogus", NULL), "unknown option", "--bogus", NULL);
-	expect_error(parse("run", "--kernel", "k", "extra", NULL), "unknown option",
-		     "extra", NULL);
+	expect_error(parse("run", "--kernel", "k", "extra", NULL), "unknown option", "extra", NULL);
 	/* Options are whole words, not prefixes. */
-	expect_error(parse("run", "--kernelx", "k", NULL), "unknown option", "--kernelx",
-		     NULL);
+	expect_error(parse("run", "--kernelx", "k", NULL), "unknown option", "--kernelx", NULL);
 	expect_error(parse("run", "--mem512M", NULL), "unknown option", "--mem512M", NULL);
 	expect_error(parse("run", "--ker", "k", NULL), "unknown option", "--ker", NULL);
-	expect_error(parse("run", "--stats=xml", NULL), "unknown option", "--stats=xml",
-		     NULL);
+	expect_error(parse("run", "--stats=xml", NULL), "unknown option", "--stats=xml", NULL);
 	expect_error(parse("run", "--verbose=1", NULL), "unknown option", NULL);
 	/* --stats takes its value with '=' only. */
 	expect_error(parse("run", "--stats", "json", NULL), "unknown option", "json", NULL);
@@ -288,8 +282,7 @@ static void test_unknown(void **state)
 static void test_needs_kernel(void **state)
 {
 	expect_error(parse("run", "--initrd", "rd", NULL), "--initrd needs --kernel", NULL);
-	expect_error(parse("run", "--cmdline", "quiet", NULL), "--cmdline needs --kernel",
-		     NULL);
+	expect_error(parse("run", "--cmdline", "quiet", NULL), "--cmdline needs --kernel", NULL);
 	expect_error(parse("run", "--cmdline=", NULL), "--cmdline needs --kernel", NULL);
 	/* Order does not matter once --kernel is there. */
 	expect_ok(parse("run", "--initrd", "rd", "--cmdline", "quiet", "--kernel", "k", NULL));
@@ -306,8 +299,7 @@ static void test_caps(void **state)
 	assert_int_equal(cli.cmd, RV_CMD_CAPS);
 	assert_true(cli.json);
 
-	expect_error(parse("caps", "--bogus", NULL), "caps", "unknown option", "--bogus",
-		     NULL);
+	expect_error(parse("caps", "--bogus", NULL), "caps", "unknown option", "--bogus", NULL);
 	expect_error(parse("caps", "--json", "--mem", "1G", NULL), "caps", "unknown option",
 		     "--mem", NULL);
 	expect_error(parse("caps", "--json=1", NULL), "unknown option", NULL);
@@ -395,7 +387,8 @@ static void test_memory_options(void **state)
 	expect_error(parse("run", "--mem-backend", NULL), "--mem-backend needs a value", NULL);
 	expect_error(parse("run", "--memmap=yes", NULL), "unknown option", NULL);
 
-	expect_ok(parse("run", "--passthrough", "path=/dev/mem,offset=0x70000000,size=16M,gpa=0xe0000000",
+	expect_ok(parse("run", "--passthrough",
+			"path=/dev/mem,offset=0x70000000,size=16M,gpa=0xe0000000",
 			"--passthrough=path=/tmp/f,size=4K,gpa=0xe1000000,ro", NULL));
 	assert_int_equal(cli.vm.nr_passthrough, 2);
 	assert_string_equal(cli.vm.passthrough[0].path, "/dev/mem");
@@ -409,12 +402,14 @@ static void test_memory_options(void **state)
 	assert_string_equal(cli.vm.passthrough[1].name, "pt1");
 	/* A bad spec is named by its slot. */
 	expect_error(parse("run", "--passthrough", "path=/a,size=4K,gpa=0xe0000000",
-			   "--passthrough", "path=/b,size=4K", NULL), "pt1", "gpa=ADDR is missing", NULL);
+			   "--passthrough", "path=/b,size=4K", NULL),
+		     "pt1", "gpa=ADDR is missing", NULL);
 	expect_error(parse("run", "--passthrough", NULL), "--passthrough needs a value", NULL);
 
 	/* RV_MEM_MAX_PASSTHROUGH slots, and not one more. */
 	for (unsigned int i = 0; i <= RV_MEM_MAX_PASSTHROUGH; i++) {
-		snprintf(specs[i], sizeof(specs[i]), "path=/f,size=4K,gpa=0x%x", 0xe0000000 + i * 0x1000);
+		snprintf(specs[i], sizeof(specs[i]), "path=/f,size=4K,gpa=0x%x",
+			 0xe0000000 + i * 0x1000);
 		argv[argc++] = "--passthrough";
 		argv[argc++] = specs[i];
 	}
@@ -425,7 +420,8 @@ static void test_memory_options(void **state)
 	expect_error(rv_cli_parse(argc, argv, &cli), "--passthrough", "at most 8", NULL);
 
 	assert_non_null(strstr(rv_cli_usage, "--mem-backend"));
-	assert_non_null(strstr(rv_cli_usage, "--passthrough path=FILE,size=N,gpa=ADDR[,offset=N][,ro]"));
+	assert_non_null(
+		strstr(rv_cli_usage, "--passthrough path=FILE,size=N,gpa=ADDR[,offset=N][,ro]"));
 	assert_non_null(strstr(rv_cli_usage, "--memmap"));
 }
 

@@ -152,8 +152,8 @@ static void test_create_without_caps(void **state)
 
 	memset(&kvm, 0, sizeof(kvm));
 	rv_err_clear();
-	assert_int_equal(rv_coalesce_create(&c, RV_COALESCE_PER_DEVICE, -1, NULL, PAGE,
-					    NULL, 0), -ENOTSUP);
+	assert_int_equal(rv_coalesce_create(&c, RV_COALESCE_PER_DEVICE, -1, NULL, PAGE, NULL, 0),
+			 -ENOTSUP);
 	assert_null(c);
 	assert_non_null(strstr(rv_err_msg(), "KVM_CAP_COALESCED_MMIO"));
 	rv_err_clear();
@@ -190,7 +190,7 @@ static void test_routing(void **state)
 	assert_true(kernel_write(f, false, B_BASE + 0x10, 0x11223344, 4));
 	assert_true(kernel_write(f, false, B_BASE + B_ZONE_LEN - 8, 0x0102030405060708ULL, 8));
 	/* None of these is wholly inside a zone of its space: dropped, counted. */
-	assert_true(kernel_write(f, false, A_PORT, 'm', 1)); /* MMIO, not the port */
+	assert_true(kernel_write(f, false, A_PORT, 'm', 1));	/* MMIO, not the port */
 	assert_true(kernel_write(f, true, A_PORT + 1, 'y', 1)); /* A's range, not zone */
 	assert_true(kernel_write(f, false, B_BASE + B_ZONE_LEN - 1, 0xffff, 2));
 	assert_true(kernel_write(f, false, B_BASE, 0, 0));
@@ -218,8 +218,7 @@ static struct fx *ordering_setup(enum rv_coalesce_mode mode)
 	assert_true(kernel_write(f, true, A_PORT, 'x', 1));
 	assert_true(kernel_write(f, false, B_BASE, 0x11, 4));
 	assert_true(kernel_write(f, true, A_PORT, 'y', 1));
-	assert_int_equal(exit_pio(f->run, &f->ctx, A_PORT + 5, false, 0),
-			 RV_EXIT_ACTION_CONTINUE);
+	assert_int_equal(exit_pio(f->run, &f->ctx, A_PORT + 5, false, 0), RV_EXIT_ACTION_CONTINUE);
 	return f;
 }
 
@@ -349,7 +348,8 @@ static void test_kernel_ring_full_exit(void **state)
 	while (kernel_write(f, true, A_PORT, n & 0xff, 1))
 		n++;
 	assert_int_equal(n, f->kcap - 1);
-	assert_int_equal(exit_pio(f->run, &f->ctx, A_PORT, true, n & 0xff), RV_EXIT_ACTION_CONTINUE);
+	assert_int_equal(exit_pio(f->run, &f->ctx, A_PORT, true, n & 0xff),
+			 RV_EXIT_ACTION_CONTINUE);
 	/* 64 fit the device ring at a time, the rest fell back: all in order. */
 	assert_int_equal(f->a.nr, n + 1);
 	for (unsigned int i = 0; i < n; i++)
@@ -428,13 +428,15 @@ static void test_latency(void **state)
 	fputs(" | ", mem);
 	rv_coalesce_engine_json(f->c, mem);
 	fclose(mem);
-	for (const char *const *k = (const char *const[]){ "\"zones\": 1", "\"ring_entries\": 16",
-			"\"coalesced_writes\": 2", "\"ordinary_exits\": 0", "\"drains\": 2",
-			"\"ring_high_water\": 1", "\"ring_full_fallbacks\": 0",
-			"\"latency_us\": {\"p50\": ", "\"p99\": ", "\"max\": ",
-			"\"coalesce_mode\": \"per-device\"",
-			"\"coalesce_engine\": \"vm-ring-router\"",
-			"\"kernel_ring_entries\": 169", NULL }; *k; k++)
+	for (const char *const *k =
+		     (const char *const[]){
+			     "\"zones\": 1", "\"ring_entries\": 16", "\"coalesced_writes\": 2",
+			     "\"ordinary_exits\": 0", "\"drains\": 2", "\"ring_high_water\": 1",
+			     "\"ring_full_fallbacks\": 0", "\"latency_us\": {\"p50\": ",
+			     "\"p99\": ", "\"max\": ", "\"coalesce_mode\": \"per-device\"",
+			     "\"coalesce_engine\": \"vm-ring-router\"",
+			     "\"kernel_ring_entries\": 169", NULL };
+	     *k; k++)
 		if (!strstr(json, *k))
 			fail_msg("no %s in %s", *k, json);
 	free(json);

@@ -155,7 +155,8 @@ static void *vcpu_thread(void *arg)
 			if (pio)
 				t->bad_exits += exit_pio(t->run, &t->ctx, A_PORT, true, seq) != 0;
 			else
-				t->bad_exits += exit_mmio(t->run, &t->ctx, B_BASE, true, 8, seq) != 0;
+				t->bad_exits += exit_mmio(t->run, &t->ctx, B_BASE, true, 8, seq) !=
+						0;
 		}
 		if (seq % 7)
 			continue;
@@ -163,7 +164,8 @@ static void *vcpu_thread(void *arg)
 		if (pio)
 			t->bad_exits += exit_pio(t->run, &t->ctx, A_PORT + 5, false, 0) != 0;
 		else
-			t->bad_exits += exit_mmio(t->run, &t->ctx, B_BASE + 0x800, false, 8, 0) != 0;
+			t->bad_exits += exit_mmio(t->run, &t->ctx, B_BASE + 0x800, false, 8, 0) !=
+					0;
 	}
 	return NULL;
 }
@@ -228,7 +230,8 @@ static void concurrent(enum rv_coalesce_mode mode)
 		assert_int_equal(d->handled, CONC_WRITES);
 		assert_int_equal(d->bad_order, 0);
 		assert_int_equal(d->stale_reads, 0);
-		assert_int_equal(s->coalesced_writes + s->ring_full_fallbacks + t[i].ring_full_exits,
+		assert_int_equal(s->coalesced_writes + s->ring_full_fallbacks +
+					 t[i].ring_full_exits,
 				 CONC_WRITES);
 		assert_true(s->coalesced_writes > 0);
 		assert_int_equal(s->latency.count, s->coalesced_writes + s->ring_full_fallbacks);

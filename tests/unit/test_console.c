@@ -100,8 +100,8 @@ static int setup(void **state)
 	assert_int_equal(pipe2(f->in, O_CLOEXEC), 0);
 	assert_int_equal(pipe2(f->out, O_CLOEXEC), 0);
 	assert_int_equal(rv_loop_init(&f->loop, 16), 0);
-	assert_int_equal(rv_loop_add_timer(&f->loop, &f->tick, 1000000, on_tick,
-					   f, "test tick"), 0);
+	assert_int_equal(rv_loop_add_timer(&f->loop, &f->tick, 1000000, on_tick, f, "test tick"),
+			 0);
 	assert_int_equal(rv_console_init(&f->con, &f->loop, f->in[0], f->out[1]), 0);
 	f->room = sizeof(f->got);
 	*state = f;
@@ -117,8 +117,8 @@ static int setup_bare(void **state)
 	assert_int_equal(pipe2(f->in, O_CLOEXEC), 0);
 	assert_int_equal(pipe2(f->out, O_CLOEXEC), 0);
 	assert_int_equal(rv_loop_init(&f->loop, 16), 0);
-	assert_int_equal(rv_loop_add_timer(&f->loop, &f->tick, 1000000, on_tick,
-					   f, "test tick"), 0);
+	assert_int_equal(rv_loop_add_timer(&f->loop, &f->tick, 1000000, on_tick, f, "test tick"),
+			 0);
 	f->con.ready_fd = -1; /* nothing to close in teardown */
 	f->room = sizeof(f->got);
 	*state = f;
@@ -141,12 +141,30 @@ static int teardown(void **state)
 	return 0;
 }
 
-static bool got_5(struct fx *f) { return f->got_len == 5; }
-static bool got_6(struct fx *f) { return f->got_len == 6; }
-static bool got_14(struct fx *f) { return f->got_len == 14; }
-static bool got_3(struct fx *f) { return f->got_len == 3; }
-static bool got_1(struct fx *f) { return f->got_len == 1; }
-static bool got_2(struct fx *f) { return f->got_len == 2; }
+static bool got_5(struct fx *f)
+{
+	return f->got_len == 5;
+}
+static bool got_6(struct fx *f)
+{
+	return f->got_len == 6;
+}
+static bool got_14(struct fx *f)
+{
+	return f->got_len == 14;
+}
+static bool got_3(struct fx *f)
+{
+	return f->got_len == 3;
+}
+static bool got_1(struct fx *f)
+{
+	return f->got_len == 1;
+}
+static bool got_2(struct fx *f)
+{
+	return f->got_len == 2;
+}
 
 static bool throttled_7(struct fx *f)
 {
@@ -219,8 +237,14 @@ static void test_attach_delivers_early_input(void **state)
 	assert_memory_equal(f->got, "abc", 3);
 }
 
-static bool escape_seen(struct fx *f) { return f->con.got_escape; }
-static bool quit_seen(struct fx *f) { return f->quits == 1; }
+static bool escape_seen(struct fx *f)
+{
+	return f->con.got_escape;
+}
+static bool quit_seen(struct fx *f)
+{
+	return f->quits == 1;
+}
 
 static void test_escape(void **state)
 {
@@ -231,9 +255,17 @@ static void test_escape(void **state)
 	assert_int_equal(rv_console_attach(&f->con, fake_rx, f), 0);
 
 	/* ^A^A is one ^A; ^A then another byte sends both. */
-	put(f->in[1], "a\x01\x01" "b\x01" "cd", 7);
+	put(f->in[1],
+	    "a\x01\x01"
+	    "b\x01"
+	    "cd",
+	    7);
 	assert_true(run_until(f, got_6, 2000));
-	assert_memory_equal(f->got, "a\x01" "b\x01" "cd", 6);
+	assert_memory_equal(f->got,
+			    "a\x01"
+			    "b\x01"
+			    "cd",
+			    6);
 
 	/* The escape may straddle two reads. */
 	put(f->in[1], "\x01", 1);
@@ -256,7 +288,10 @@ static void test_escape_off_without_hook(void **state)
 	assert_int_equal(f->quits, 0);
 }
 
-static bool eof_and_3(struct fx *f) { return f->con.in_eof && f->got_len == 3; }
+static bool eof_and_3(struct fx *f)
+{
+	return f->con.in_eof && f->got_len == 3;
+}
 
 static void test_eof(void **state)
 {
@@ -288,7 +323,10 @@ static void test_eof(void **state)
 	assert_int_equal(f->rx_calls, calls);
 }
 
-static bool eof_seen(struct fx *f) { return f->con.in_eof; }
+static bool eof_seen(struct fx *f)
+{
+	return f->con.in_eof;
+}
 
 static void test_dev_null_input(void **state)
 {
@@ -385,7 +423,10 @@ static void test_no_loop(void **state)
 	rv_console_destroy(&con);
 }
 
-static bool got_4(struct fx *f) { return f->got_len == 4; }
+static bool got_4(struct fx *f)
+{
+	return f->got_len == 4;
+}
 
 static void test_raw_tty(void **state)
 {
@@ -442,16 +483,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_input_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backpressure, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_attach_delivers_early_input,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attach_delivers_early_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_escape, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_escape_off_without_hook,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_escape_off_without_hook, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eof, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dev_null_input, setup_bare,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_output_nonblocking, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_dev_null_input, setup_bare, teardown),
+		cmocka_unit_test_setup_teardown(test_output_nonblocking, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_loop, setup_bare, teardown),
 		cmocka_unit_test_setup_teardown(test_raw_tty, setup_bare, teardown),
 	};

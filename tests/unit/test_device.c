@@ -108,7 +108,11 @@ static void test_create_ok(void **state)
 {
 	struct rv_device_env env = { 0 };
 	struct rv_device_cfg cfg = {
-		.type = "fake", .name = "ttyS0", .space = RV_SPACE_PIO, .base = 0x3f8, .irq = 4,
+		.type = "fake",
+		.name = "ttyS0",
+		.space = RV_SPACE_PIO,
+		.base = 0x3f8,
+		.irq = 4,
 	};
 
 	assert_int_equal(rv_device_create(&env, &cfg), 0);

@@ -179,8 +179,8 @@ static void test_random_distribution(void **state)
 	assert_int_equal(l->sum_ns, sum);
 	assert_int_equal(l->max_ns, max);
 	for (unsigned int i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++)
-		expect_bound(rv_latency_percentile(l, pcts[i]),
-			     true_percentile(v, n, pcts[i]), max);
+		expect_bound(rv_latency_percentile(l, pcts[i]), true_percentile(v, n, pcts[i]),
+			     max);
 	free(v);
 	free(l);
 }

@@ -27,7 +27,11 @@
 static struct rv_mem_region region(uint64_t gpa, uint64_t size, uint8_t *host)
 {
 	return (struct rv_mem_region){
-		.gpa = gpa, .size = size, .host = host, .backend = "anon", .name = "t",
+		.gpa = gpa,
+		.size = size,
+		.host = host,
+		.backend = "anon",
+		.name = "t",
 	};
 }
 
@@ -51,10 +55,8 @@ static void test_add_rejects_empty_and_wrapping(void **state)
 	assert_int_equal(rv_mem_add(&mem, &r, PAGE), 0);
 	assert_int_equal(mem.nr, 1);
 	/* ...and all of it translates, up to its last byte. */
-	assert_ptr_equal(rv_mem_gpa_to_hva(&mem, UINT64_MAX - PAGE + 1, PAGE),
-			 (uint8_t *)0x10000);
-	assert_ptr_equal(rv_mem_gpa_to_hva(&mem, UINT64_MAX, 1),
-			 (uint8_t *)0x10000 + PAGE - 1);
+	assert_ptr_equal(rv_mem_gpa_to_hva(&mem, UINT64_MAX - PAGE + 1, PAGE), (uint8_t *)0x10000);
+	assert_ptr_equal(rv_mem_gpa_to_hva(&mem, UINT64_MAX, 1), (uint8_t *)0x10000 + PAGE - 1);
 	assert_null(rv_mem_gpa_to_hva(&mem, UINT64_MAX, 2));
 }
 
@@ -362,16 +364,14 @@ int main(void)
 		cmocka_unit_test(test_add_enospc),
 		cmocka_unit_test_setup_teardown(test_gpa_to_hva_edges, fixture_setup,
 						fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_gpa_to_hva_spanning_adjacent,
-						fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_gpa_to_hva_spanning_adjacent, fixture_setup,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_gpa_to_hva_len0, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_gpa_to_hva_overflow, fixture_setup,
 						fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_read_write, fixture_setup,
-						fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_ram_size, fixture_setup,
-						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_read_write, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_ram_size, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_write_readonly, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_find, fixture_setup, fixture_teardown),

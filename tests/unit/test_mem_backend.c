@@ -65,8 +65,8 @@ static void test_map_aligned(void **state)
 {
 	uint8_t *p;
 
-	p = rv_mem_map_aligned(3 * MiB, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, 2 * MiB);
+	p = rv_mem_map_aligned(3 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0,
+			       2 * MiB);
 	assert_ptr_not_equal(p, MAP_FAILED);
 	assert_true(RV_IS_ALIGNED((uintptr_t)p, 2 * MiB));
 	p[0] = 1;
@@ -77,11 +77,12 @@ static void test_map_aligned(void **state)
 	munmap(p, 3 * MiB);
 
 	errno = 0;
-	assert_ptr_equal(rv_mem_map_aligned(0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0,
-					    4096), MAP_FAILED);
+	assert_ptr_equal(rv_mem_map_aligned(0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, 4096),
+			 MAP_FAILED);
 	assert_int_equal(errno, EINVAL);
-	assert_ptr_equal(rv_mem_map_aligned(SIZE_MAX - 4095, PROT_READ,
-					    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, 2 * MiB), MAP_FAILED);
+	assert_ptr_equal(rv_mem_map_aligned(SIZE_MAX - 4095, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+					    -1, 0, 2 * MiB),
+			 MAP_FAILED);
 	/* A failed file mapping leaves no reservation behind (checked by ASan/LSan only). */
 	assert_ptr_equal(rv_mem_map_aligned(4096, PROT_READ, MAP_SHARED, -1, 0, 4096), MAP_FAILED);
 	assert_int_equal(errno, EBADF);
@@ -159,8 +160,8 @@ static void test_hugetlb(void **state)
 	ret = rv_mem_backend_hugetlb.map(&no_kvm, &r);
 	if (ret == -EINVAL && strstr(rv_err_msg(), "memfd_create"))
 		skip(); /* no hugetlbfs in this kernel */
-	expect_err(ret, -EINVAL, "guest RAM ram-low is 3 MiB", "not a multiple of the 2 MiB huge page size",
-		   NULL);
+	expect_err(ret, -EINVAL, "guest RAM ram-low is 3 MiB",
+		   "not a multiple of the 2 MiB huge page size", NULL);
 	assert_null(r.host);
 
 	r.size = 4 * MiB;
@@ -221,8 +222,13 @@ static int pt_setup(void **state)
 	}
 	close(fd);
 	f->r = (struct rv_mem_region){
-		.gpa = 0xe0000000, .size = 4 * 4096, .name = "pt0", .device = true,
-		.fd = -1, .fd_offset = 8 * 4096, .path = f->path,
+		.gpa = 0xe0000000,
+		.size = 4 * 4096,
+		.name = "pt0",
+		.device = true,
+		.fd = -1,
+		.fd_offset = 8 * 4096,
+		.path = f->path,
 	};
 	rv_err_clear();
 	*state = f;

@@ -69,8 +69,8 @@ static void test_backend_names(void **state)
 	expect_err(rv_memmap_parse_backend("pfnmap", &t), -EINVAL, "pfnmap", "not a RAM backend",
 		   NULL);
 	expect_err(rv_memmap_parse_backend("", &t), -EINVAL, "--mem-backend", NULL);
-	expect_err(rv_memmap_parse_backend("ANON", &t), -EINVAL, "anon, memfd, hugetlb, guest_memfd",
-		   NULL);
+	expect_err(rv_memmap_parse_backend("ANON", &t), -EINVAL,
+		   "anon, memfd, hugetlb, guest_memfd", NULL);
 	expect_err(rv_memmap_parse_backend("guest-memfd", &t), -EINVAL, "guest-memfd", NULL);
 }
 
@@ -137,8 +137,8 @@ static void test_passthrough_parse_bad(void **state)
 		   "\"path\" needs a value", NULL);
 	expect_err(rv_memmap_parse_passthrough("path=/f,size,gpa=0", 0, &pt), -EINVAL,
 		   "\"size\" needs a value", NULL);
-	expect_err(rv_memmap_parse_passthrough("path=/f,size=0,gpa=0", 0, &pt), -EINVAL,
-		   "size=0", NULL);
+	expect_err(rv_memmap_parse_passthrough("path=/f,size=0,gpa=0", 0, &pt), -EINVAL, "size=0",
+		   NULL);
 	expect_err(rv_memmap_parse_passthrough("path=/f,size=lots,gpa=0", 0, &pt), -EINVAL,
 		   "size=lots is not a number", NULL);
 	expect_err(rv_memmap_parse_passthrough("path=/f,size=4K,gpa=-1", 0, &pt), -EINVAL,
@@ -178,7 +178,10 @@ static struct rv_mem mem;
 static void pt_set(unsigned int i, uint64_t gpa, uint64_t size, uint64_t offset, bool ro)
 {
 	pts[i] = (struct rv_mem_passthrough){
-		.gpa = gpa, .size = size, .offset = offset, .readonly = ro,
+		.gpa = gpa,
+		.size = size,
+		.offset = offset,
+		.readonly = ro,
 	};
 	snprintf(pts[i].path, sizeof(pts[i].path), "/dev/file%u", i);
 	snprintf(pts[i].name, sizeof(pts[i].name), "pt%u", i);
@@ -414,12 +417,17 @@ static void test_print(void **state)
 	l = strstr(out, "ram-low");
 	assert_non_null(l);
 	assert_true(l < strstr(out, "pt0") && strstr(out, "pt0") < strstr(out, "ram-high"));
-	assert_non_null(strstr(out, "   0  ram-low   0x0000000000000000-0x00000000bfffffff     3 GiB  guest_memfd GUEST_MEMFD"));
+	assert_non_null(strstr(
+		out,
+		"   0  ram-low   0x0000000000000000-0x00000000bfffffff     3 GiB  guest_memfd GUEST_MEMFD"));
 	assert_non_null(strstr(out, "0x7f0000000000 fd 7+0x0 (guest_memfd, MMAP|INIT_SHARED)\n"));
-	assert_non_null(strstr(out, "   2  pt0       0x00000000e0000000-0x00000000e0ffffff    16 MiB  pfnmap      READONLY"));
+	assert_non_null(strstr(
+		out,
+		"   2  pt0       0x00000000e0000000-0x00000000e0ffffff    16 MiB  pfnmap      READONLY"));
 	assert_non_null(strstr(out, "0x7f1000000000 /dev/file0+0x70000000 (VM_PFNMAP|VM_IO)\n"));
 	/* ram-high was not mapped. */
-	assert_non_null(strstr(out, "   1  ram-high  0x0000000100000000-0x000000017fffffff     2 GiB"));
+	assert_non_null(
+		strstr(out, "   1  ram-high  0x0000000100000000-0x000000017fffffff     2 GiB"));
 	assert_non_null(strstr(out, "GUEST_MEMFD"));
 	assert_non_null(strstr(out, "(not mapped)\n"));
 	free(out);

@@ -139,8 +139,12 @@ static int setup_env(void **state, bool coalesce)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	const struct rv_device_cfg cfg = {
-		.type = "serial8250", .name = "ttyS0", .space = RV_SPACE_PIO,
-		.base = BASE, .irq = IRQ, .console = true,
+		.type = "serial8250",
+		.name = "ttyS0",
+		.space = RV_SPACE_PIO,
+		.base = BASE,
+		.irq = IRQ,
+		.console = true,
 	};
 
 	assert_non_null(f);
@@ -153,14 +157,18 @@ static int setup_env(void **state, bool coalesce)
 	 */
 	if (coalesce)
 		assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
-					    0, f->out), 0);
+					    0, f->out),
+				 0);
 	else
 		assert_int_equal(pipe2(f->out, O_CLOEXEC | O_NONBLOCK), 0);
 	assert_int_equal(rv_loop_init(&f->loop, 16), 0);
 	assert_int_equal(rv_console_init(&f->con, &f->loop, f->in[0], f->out[1]), 0);
 	f->env = (struct rv_device_env){
-		.pio = &f->pio, .mmio = &f->mmio, .console = &f->con,
-		.set_irq = fake_set_irq, .irq_opaque = f,
+		.pio = &f->pio,
+		.mmio = &f->mmio,
+		.console = &f->con,
+		.set_irq = fake_set_irq,
+		.irq_opaque = f,
 	};
 	if (coalesce) {
 		/* The kernel ring is a page we fill the way KVM does. */
@@ -170,7 +178,8 @@ static int setup_env(void **state, bool coalesce)
 		f->kcap = (4096 - sizeof(*f->kring)) / sizeof(f->kring->coalesced_mmio[0]);
 		kvm_nr_zones = kvm_nr_unreg = 0;
 		assert_int_equal(rv_coalesce_create(&f->coalesce, RV_COALESCE_PER_DEVICE, -1,
-						    f->kring, 4096, NULL, 0), 0);
+						    f->kring, 4096, NULL, 0),
+				 0);
 		f->env.coalesce = f->coalesce;
 	}
 	assert_int_equal(rv_device_create(&f->env, &cfg), 0);
@@ -460,8 +469,8 @@ static void test_rx_through_loop(void **state)
 
 	for (int i = 0; i < 100; i++)
 		in[i] = (uint8_t)(i * 37);
-	assert_int_equal(rv_loop_add_timer(&f->loop, &f->tick, 1000000, on_tick,
-					   f, "test tick"), 0);
+	assert_int_equal(rv_loop_add_timer(&f->loop, &f->tick, 1000000, on_tick, f, "test tick"),
+			 0);
 	outb(f, FCR, 0x01);
 	assert_int_equal(rv_write_all(f->in[1], in, sizeof(in)), 0);
 	while (n < sizeof(in)) {
@@ -516,7 +525,7 @@ static void test_loopback(void **state)
 	/* Modem outputs wired to inputs. */
 	outb(f, MCR, 0x1f);
 	assert_int_equal(inb(f, MSR), 0xf0 | 0x03); /* CTS, DSR rose */
-	outb(f, MCR, 0x1b); /* OUT1 (RI) falls: trailing edge */
+	outb(f, MCR, 0x1b);			    /* OUT1 (RI) falls: trailing edge */
 	assert_int_equal(inb(f, MSR), 0xb0 | 0x04);
 
 	/* Leaving loopback: the console is asked for its waiting input. */
@@ -626,8 +635,12 @@ static void test_create_errors_and_mmio(void **state)
 {
 	struct fx *f = *state;
 	struct rv_device_cfg cfg = {
-		.type = "serial8250", .name = "ttyS1", .space = RV_SPACE_PIO,
-		.base = 0x2f8, .irq = 3, .console = true,
+		.type = "serial8250",
+		.name = "ttyS1",
+		.space = RV_SPACE_PIO,
+		.base = 0x2f8,
+		.irq = 3,
+		.console = true,
 	};
 	uint8_t v = 0x42;
 
@@ -840,19 +853,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_linux_probe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_thre_interrupt, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rx_fifo_backpressure, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_rx_fifo_backpressure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_through_loop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loopback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out2_gates_irq, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bus_rejects_bad_access, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_create_errors_and_mmio, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_coalesced_thr, setup_coalesced,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_bus_rejects_bad_access, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_errors_and_mmio, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_coalesced_thr, setup_coalesced, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

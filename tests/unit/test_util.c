@@ -40,8 +40,8 @@ static void expect_size(const char *s, uint64_t want)
 	int ret = rv_parse_size(s, &v);
 
 	if (ret || v != want)
-		fail_msg("rv_parse_size(\"%s\"): ret %d value %llu, want 0 and %llu", s,
-			 ret, (unsigned long long)v, (unsigned long long)want);
+		fail_msg("rv_parse_size(\"%s\"): ret %d value %llu, want 0 and %llu", s, ret,
+			 (unsigned long long)v, (unsigned long long)want);
 }
 
 static void expect_size_err(const char *s, int err)
@@ -50,8 +50,7 @@ static void expect_size_err(const char *s, int err)
 	int ret = rv_parse_size(s, &v);
 
 	if (ret != err)
-		fail_msg("rv_parse_size(\"%s\"): ret %d, want %d", s ? s : "(null)",
-			 ret, err);
+		fail_msg("rv_parse_size(\"%s\"): ret %d, want %d", s ? s : "(null)", ret, err);
 	/* A failed parse leaves the output alone. */
 	assert_int_equal(v, 0xdeadbeef);
 }
@@ -339,8 +338,8 @@ static void *drain_thread(void *arg)
 
 	for (;;) {
 		/* Small reads force the writer through many partial writes. */
-		ssize_t n = read(d->fd, d->buf + d->got, d->len - d->got < 3000 ?
-							 d->len - d->got : 3000);
+		ssize_t n = read(d->fd, d->buf + d->got,
+				 d->len - d->got < 3000 ? d->len - d->got : 3000);
 
 		if (n <= 0)
 			break;

@@ -59,8 +59,7 @@ int __rv_kvm_ioctl(int fd, unsigned long req, unsigned long arg)
 	return -ENOSYS;
 }
 
-int rv_kvm_ioctl_named(int fd, unsigned long req, unsigned long arg,
-		       const char *name)
+int rv_kvm_ioctl_named(int fd, unsigned long req, unsigned long arg, const char *name)
 {
 	fail_msg("rv_kvm_ioctl_named(%s) called", name);
 	return -ENOSYS;
@@ -73,7 +72,7 @@ static struct {
 	struct rv_coalesce *engine;
 	struct rv_coalesce_device *owner;
 	unsigned int accesses_before; /* device accesses logged at the call */
-	unsigned int *access_count; /* the device log to look at */
+	unsigned int *access_count;   /* the device log to look at */
 } hook;
 
 void rv_coalesce_before_exit(struct rv_coalesce *c, struct rv_coalesce_device *owner)
@@ -101,8 +100,8 @@ struct logdev {
 	uint8_t next; /* reads return next, next + 1, ... */
 };
 
-static void log_access(struct logdev *d, uint64_t offset, const void *data,
-		       unsigned int len, bool is_write)
+static void log_access(struct logdev *d, uint64_t offset, const void *data, unsigned int len,
+		       bool is_write)
 {
 	struct access *a;
 
@@ -124,8 +123,7 @@ static void logdev_read(void *opaque, uint64_t offset, void *data, unsigned int 
 	log_access(d, offset, data, len, false);
 }
 
-static void logdev_write(void *opaque, uint64_t offset, const void *data,
-			 unsigned int len)
+static void logdev_write(void *opaque, uint64_t offset, const void *data, unsigned int len)
 {
 	log_access(opaque, offset, data, len, true);
 }
@@ -169,7 +167,9 @@ static int fixture_setup(void **state)
 	f->uart.next = 0x10;
 	f->mmiodev.next = 0x80;
 	f->ctx = (struct rv_exit_ctx){
-		.pio = &f->pio, .mmio = &f->mmio, .run_size = RUN_SIZE,
+		.pio = &f->pio,
+		.mmio = &f->mmio,
+		.run_size = RUN_SIZE,
 	};
 	*state = f;
 	return 0;
@@ -191,8 +191,8 @@ static uint8_t *io_data(struct fixture *f)
 	return (uint8_t *)f->run + f->run->io.data_offset;
 }
 
-static void set_io(struct fixture *f, uint8_t dir, uint16_t port, uint8_t size,
-		   uint32_t count, uint64_t data_offset)
+static void set_io(struct fixture *f, uint8_t dir, uint16_t port, uint8_t size, uint32_t count,
+		   uint64_t data_offset)
 {
 	f->run->exit_reason = KVM_EXIT_IO;
 	f->run->io.direction = dir;
@@ -446,8 +446,8 @@ static void test_other_exits(void **state)
 	for (unsigned int i = 0; i < RV_ARRAY_SIZE(cases); i++) {
 		f->run->exit_reason = cases[i].reason;
 		if (handle(f) != cases[i].want)
-			fail_msg("exit reason %u: action %d, want %d", cases[i].reason,
-				 handle(f), cases[i].want);
+			fail_msg("exit reason %u: action %d, want %d", cases[i].reason, handle(f),
+				 cases[i].want);
 	}
 	assert_int_equal(f->uart.nr + f->mmiodev.nr, 0);
 }
@@ -478,8 +478,8 @@ static void expect_description(struct fixture *f, const char *word)
 	assert_non_null(memchr(buf, '\0', sizeof(buf)));
 	assert_true(strlen(buf) > 0);
 	if (!strstr(buf, word))
-		fail_msg("exit %u described as \"%s\", want \"%s\" in it",
-			 f->run->exit_reason, buf, word);
+		fail_msg("exit %u described as \"%s\", want \"%s\" in it", f->run->exit_reason, buf,
+			 word);
 }
 
 static void test_describe(void **state)
@@ -537,8 +537,9 @@ static void test_coalesce_hook(void **state)
 	struct logdev dev = { .next = 0 }, dev2 = { .next = 0 };
 
 	assert_int_equal(rv_bus_register(&f->pio, 0x500, 8, &logdev_ops, &dev, &owner), 0);
-	assert_int_equal(rv_bus_register(&f->mmio, MMIO_BASE + 0x10000, 0x100, &logdev_ops,
-					 &dev2, &owner), 0);
+	assert_int_equal(rv_bus_register(&f->mmio, MMIO_BASE + 0x10000, 0x100, &logdev_ops, &dev2,
+					 &owner),
+			 0);
 	assert_int_equal(rv_bus_register(&f->pio, 0x600, 8, &logdev_ops, &dev2, &plain), 0);
 
 	/* Without an engine in the context: never called. */
@@ -596,17 +597,10 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_io_out_sizes),
-		T(test_io_in_sizes),
-		T(test_io_string),
-		T(test_io_unclaimed_port),
-		T(test_io_malformed),
-		T(test_mmio),
-		T(test_mmio_malformed),
-		T(test_other_exits),
-		T(test_system_events),
-		T(test_describe),
-		T(test_coalesce_hook),
+		T(test_io_out_sizes),	   T(test_io_in_sizes),	  T(test_io_string),
+		T(test_io_unclaimed_port), T(test_io_malformed),  T(test_mmio),
+		T(test_mmio_malformed),	   T(test_other_exits),	  T(test_system_events),
+		T(test_describe),	   T(test_coalesce_hook),
 	};
 #undef T
 

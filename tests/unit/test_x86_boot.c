@@ -42,13 +42,40 @@
 static uint8_t *ram;
 static struct rv_mem mem;
 
-static void put16(uint8_t *p, size_t off, uint16_t v) { memcpy(p + off, &v, 2); }
-static void put32(uint8_t *p, size_t off, uint32_t v) { memcpy(p + off, &v, 4); }
-static void put64(uint8_t *p, size_t off, uint64_t v) { memcpy(p + off, &v, 8); }
-static uint8_t get8(uint64_t gpa) { return ram[gpa]; }
-static uint16_t get16(uint64_t gpa) { uint16_t v; memcpy(&v, ram + gpa, 2); return v; }
-static uint32_t get32(uint64_t gpa) { uint32_t v; memcpy(&v, ram + gpa, 4); return v; }
-static uint64_t get64(uint64_t gpa) { uint64_t v; memcpy(&v, ram + gpa, 8); return v; }
+static void put16(uint8_t *p, size_t off, uint16_t v)
+{
+	memcpy(p + off, &v, 2);
+}
+static void put32(uint8_t *p, size_t off, uint32_t v)
+{
+	memcpy(p + off, &v, 4);
+}
+static void put64(uint8_t *p, size_t off, uint64_t v)
+{
+	memcpy(p + off, &v, 8);
+}
+static uint8_t get8(uint64_t gpa)
+{
+	return ram[gpa];
+}
+static uint16_t get16(uint64_t gpa)
+{
+	uint16_t v;
+	memcpy(&v, ram + gpa, 2);
+	return v;
+}
+static uint32_t get32(uint64_t gpa)
+{
+	uint32_t v;
+	memcpy(&v, ram + gpa, 4);
+	return v;
+}
+static uint64_t get64(uint64_t gpa)
+{
+	uint64_t v;
+	memcpy(&v, ram + gpa, 8);
+	return v;
+}
 
 static int group_setup(void **state)
 {
@@ -88,13 +115,13 @@ static uint8_t *make_bzimage(void)
 	k[0x201] = 0x6a;
 	memcpy(k + 0x202, "HdrS", 4);
 	put16(k, 0x206, 0x020f);
-	k[0x211] = 0x01; /* LOADED_HIGH */
-	put32(k, 0x214, 0x100000); /* code32_start */
+	k[0x211] = 0x01;	     /* LOADED_HIGH */
+	put32(k, 0x214, 0x100000);   /* code32_start */
 	put32(k, 0x22c, 0x7fffffff); /* initrd_addr_max */
-	put32(k, 0x230, 0x200000); /* kernel_alignment */
-	k[0x234] = 1; /* relocatable_kernel */
-	put16(k, 0x236, 0x3); /* XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G */
-	put32(k, 0x238, 2047); /* cmdline_size */
+	put32(k, 0x230, 0x200000);   /* kernel_alignment */
+	k[0x234] = 1;		     /* relocatable_kernel */
+	put16(k, 0x236, 0x3);	     /* XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G */
+	put32(k, 0x238, 2047);	     /* cmdline_size */
 	put64(k, 0x258, PREF_ADDR);
 	put32(k, 0x260, INIT_SIZE);
 	for (size_t i = SETUP_SIZE; i < BZ_SIZE; i++)
@@ -113,9 +140,8 @@ static struct rv_image mkimg(const char *name, const uint8_t *buf, size_t len)
 }
 
 /* Load the first @len bytes of @k (NULL: no kernel) and of @initrd, if any. */
-static int load(const uint8_t *k, size_t len, const char *cmdline,
-		const uint8_t *initrd, size_t initrd_len,
-		struct rv_x86_boot_info *info)
+static int load(const uint8_t *k, size_t len, const char *cmdline, const uint8_t *initrd,
+		size_t initrd_len, struct rv_x86_boot_info *info)
 {
 	struct rv_image kimg = { .fd = -1 }, iimg = { .fd = -1 };
 	struct rv_x86_boot_cfg cfg = { .cmdline = cmdline, .acpi_rsdp_addr = 0xe0000 };
@@ -169,7 +195,7 @@ static void test_bzimage_valid(void **state)
 	(void)state;
 	for (size_t i = 0; i < ilen; i++)
 		initrd[i] = (uint8_t)(i ^ (i >> 9));
-	put32(k, 0x23c, 2); /* hardware_subarch Xen: not what we are */
+	put32(k, 0x23c, 2);	     /* hardware_subarch Xen: not what we are */
 	put64(k, 0x250, 0x12345678); /* setup_data: not ours to pass on */
 	assert_int_equal(load(k, BZ_SIZE, cmdline, initrd, ilen, &info), 0);
 	assert_int_equal(info.entry, 0x100200);
@@ -186,15 +212,15 @@ static void test_bzimage_valid(void **state)
 	assert_memory_equal(ram + BP + 0x202, "HdrS", 4);
 	assert_int_equal(get16(BP + 0x206), 0x020f);
 	assert_int_equal(get16(BP + 0x1fa), 0xffff); /* vid_mode */
-	assert_int_equal(get8(BP + 0x210), 0xff); /* type_of_loader */
-	assert_int_equal(get8(BP + 0x211), 0x81); /* LOADED_HIGH | CAN_USE_HEAP */
+	assert_int_equal(get8(BP + 0x210), 0xff);    /* type_of_loader */
+	assert_int_equal(get8(BP + 0x211), 0x81);    /* LOADED_HIGH | CAN_USE_HEAP */
 	assert_int_equal(get16(BP + 0x224), 0xde00); /* heap_end_ptr */
 	assert_int_equal(get32(BP + 0x228), RV_X86_CMDLINE_ADDR);
 	assert_string_equal((char *)ram + RV_X86_CMDLINE_ADDR, cmdline);
 	assert_int_equal(get64(BP + 0x260 - 8), PREF_ADDR);
 	assert_int_equal(get32(BP + 0x260), INIT_SIZE);
 	assert_int_equal(get64(BP + 0x070), 0xe0000); /* acpi_rsdp_addr, 2.14+ */
-	assert_int_equal(get8(BP + 0x1ef), 0); /* sentinel: we zeroed the page */
+	assert_int_equal(get8(BP + 0x1ef), 0);	      /* sentinel: we zeroed the page */
 	assert_int_equal(get32(BP + 0x23c), 0);
 	assert_int_equal(get64(BP + 0x250), 0);
 
@@ -218,7 +244,7 @@ static void test_bzimage_32bit_entry_no_initrd(void **state)
 
 	(void)state;
 	put16(k, 0x236, 0); /* no XLF_KERNEL_64 */
-	k[0x1f1] = 0; /* setup_sects 0 means 4 */
+	k[0x1f1] = 0;	    /* setup_sects 0 means 4 */
 	assert_int_equal(load(k, BZ_SIZE, NULL, NULL, 0, &info), 0);
 	assert_int_equal(info.entry, 0x100000);
 	assert_false(info.entry_64);
@@ -256,7 +282,8 @@ static void test_bzimage_old_protocol(void **state)
 
 	(void)state;
 	put16(k, 0x206, 0x0205);
-	expect_err(load(k, BZ_SIZE, "", NULL, 0, &info), -EINVAL, "boot protocol 2.05 is older than 2.06");
+	expect_err(load(k, BZ_SIZE, "", NULL, 0, &info), -EINVAL,
+		   "boot protocol 2.05 is older than 2.06");
 	/* 2.08: no init_size/pref_address; runtime start is the aligned load address. */
 	put16(k, 0x206, 0x0208);
 	put16(k, 0x236, 0xffff); /* xloadflags is not a 2.08 field */
@@ -321,7 +348,8 @@ static void test_bzimage_init_size_too_big(void **state)
 	k[0x234] = 0;
 	put32(k, 0x260, INIT_SIZE);
 	put64(k, 0x258, RAM_SIZE - INIT_SIZE + 4096);
-	expect_err(load(k, BZ_SIZE, "", NULL, 0, &info), -ENOSPC, "RAM from 1 MiB ends at 0x4000000");
+	expect_err(load(k, BZ_SIZE, "", NULL, 0, &info), -ENOSPC,
+		   "RAM from 1 MiB ends at 0x4000000");
 	put64(k, 0x258, RAM_SIZE - INIT_SIZE);
 	assert_int_equal(load(k, BZ_SIZE, "", NULL, 0, &info), 0);
 	free(k);
@@ -340,7 +368,8 @@ static void test_cmdline_too_long(void **state)
 	assert_int_equal(strlen((char *)ram + RV_X86_CMDLINE_ADDR), 2047);
 	s[2047] = 'a';
 	s[2048] = '\0';
-	expect_err(load(k, BZ_SIZE, s, NULL, 0, &info), -E2BIG, "2048 bytes; the kernel takes at most 2047");
+	expect_err(load(k, BZ_SIZE, s, NULL, 0, &info), -E2BIG,
+		   "2048 bytes; the kernel takes at most 2047");
 	/* A kernel allowing more still meets ringvmm's 64 KiB buffer. */
 	put32(k, 0x238, 0xffffffff);
 	memset(s, 'b', RV_X86_CMDLINE_MAX);
@@ -392,8 +421,8 @@ static void test_bzimage_truncated(void **state)
 #define ELF_SIZE 0x5000
 #define KMAP 0xffffffff80000000ULL
 
-static void put_phdr(uint8_t *k, unsigned int i, uint32_t type, uint64_t off,
-		     uint64_t paddr, uint64_t filesz, uint64_t memsz)
+static void put_phdr(uint8_t *k, unsigned int i, uint32_t type, uint64_t off, uint64_t paddr,
+		     uint64_t filesz, uint64_t memsz)
 {
 	size_t p = 64 + i * 56;
 
@@ -412,18 +441,21 @@ static uint8_t *make_elf(void)
 	uint8_t *k = calloc(1, ELF_SIZE);
 
 	assert_non_null(k);
-	memcpy(k, "\x7f" "ELF", 4);
-	k[4] = 2; /* ELFCLASS64 */
-	k[5] = 1; /* ELFDATA2LSB */
-	k[6] = 1; /* EV_CURRENT */
-	put16(k, 16, 2); /* ET_EXEC */
+	memcpy(k,
+	       "\x7f"
+	       "ELF",
+	       4);
+	k[4] = 2;	  /* ELFCLASS64 */
+	k[5] = 1;	  /* ELFDATA2LSB */
+	k[6] = 1;	  /* EV_CURRENT */
+	put16(k, 16, 2);  /* ET_EXEC */
 	put16(k, 18, 62); /* EM_X86_64 */
 	put32(k, 20, 1);
 	put64(k, 24, 0x1000000); /* e_entry: physical, as ENTRY(phys_startup_64) */
-	put64(k, 32, 64); /* e_phoff */
+	put64(k, 32, 64);	 /* e_phoff */
 	put16(k, 52, 64);
 	put16(k, 54, 56); /* e_phentsize */
-	put16(k, 56, 3); /* e_phnum */
+	put16(k, 56, 3);  /* e_phnum */
 	put_phdr(k, 0, 1, 0x1000, 0x1000000, 0x3000, 0x3000);
 	put_phdr(k, 1, 4, 0, 0, 0, 0); /* PT_NOTE: ignored */
 	put_phdr(k, 2, 1, 0x4000, 0x1200000, 0x1000, 0x5000);
@@ -531,11 +563,13 @@ static void test_elf_bad_segments(void **state)
 
 	(void)state;
 	put_phdr(k, 2, 1, 0x4000, 0x1200000, 0x1001, 0x5000); /* past EOF */
-	expect_err(load(k, ELF_SIZE, "", NULL, 0, &info), -EINVAL, "past the end of the 20480-byte file");
+	expect_err(load(k, ELF_SIZE, "", NULL, 0, &info), -EINVAL,
+		   "past the end of the 20480-byte file");
 	put_phdr(k, 2, 1, UINT64_MAX, 0x1200000, 2, 0x5000); /* offset overflow */
 	expect_err(load(k, ELF_SIZE, "", NULL, 0, &info), -EINVAL, "past the end");
 	put_phdr(k, 2, 1, 0x4000, 0x1200000, 0x1000, 0xfff);
-	expect_err(load(k, ELF_SIZE, "", NULL, 0, &info), -EINVAL, "p_filesz 0x1000 > p_memsz 0xfff");
+	expect_err(load(k, ELF_SIZE, "", NULL, 0, &info), -EINVAL,
+		   "p_filesz 0x1000 > p_memsz 0xfff");
 	put_phdr(k, 2, 1, 0x4000, RAM_SIZE - 0x1000, 0x1000, 0x1001); /* bss leaves RAM */
 	expect_err(load(k, ELF_SIZE, "", NULL, 0, &info), -ENOSPC, "not inside guest RAM");
 	put_phdr(k, 2, 1, 0x4000, UINT64_MAX - 0xfff, 0x1000, 0x1000);
@@ -629,7 +663,8 @@ static void test_not_a_kernel(void **state)
 
 	(void)state;
 	memset(junk, 0x90, sizeof(junk));
-	expect_err(load(junk, sizeof(junk), "", NULL, 0, &info), -EINVAL, "not a bzImage or ELF64 vmlinux");
+	expect_err(load(junk, sizeof(junk), "", NULL, 0, &info), -EINVAL,
+		   "not a bzImage or ELF64 vmlinux");
 	expect_err(load(junk, 0, "", NULL, 0, &info), -EINVAL, "0 bytes");
 	expect_err(load(NULL, 0, "", NULL, 0, &info), -EINVAL, "no kernel");
 }
@@ -638,10 +673,16 @@ static void test_e820_layouts(void **state)
 {
 	struct rv_mem m = { .nr = 0 };
 	struct rv_x86_e820_entry t[8];
-	struct rv_mem_region hi = { .gpa = RV_X86_HIGH_RAM_ADDR, .size = 2 * RV_GiB, .name = "ram-high" };
+	struct rv_mem_region hi = { .gpa = RV_X86_HIGH_RAM_ADDR,
+				    .size = 2 * RV_GiB,
+				    .name = "ram-high" };
 	struct rv_mem_region lo = { .gpa = 0, .size = RV_X86_MMIO_HOLE_ADDR, .name = "ram-low" };
-	struct rv_mem_region rom = { .gpa = 0xffff0000, .size = 0x10000, .readonly = true, .name = "rom" };
-	struct rv_mem_region pt = { .gpa = 0xe0000000, .size = 0x1000000, .device = true, .name = "pt0" };
+	struct rv_mem_region rom = {
+		.gpa = 0xffff0000, .size = 0x10000, .readonly = true, .name = "rom"
+	};
+	struct rv_mem_region pt = {
+		.gpa = 0xe0000000, .size = 0x1000000, .device = true, .name = "pt0"
+	};
 
 	(void)state;
 	/* 64 MiB: what the bzImage test checks through boot_params. */
@@ -680,7 +721,9 @@ static void test_e820_layouts(void **state)
 static void test_bzimage_high_ram(void **state)
 {
 	uint8_t *k = make_bzimage(), *high = calloc(1, 1 << 20);
-	struct rv_mem_region r = { .gpa = RV_X86_HIGH_RAM_ADDR, .size = 1 << 20, .host = high, .name = "ram-high" };
+	struct rv_mem_region r = {
+		.gpa = RV_X86_HIGH_RAM_ADDR, .size = 1 << 20, .host = high, .name = "ram-high"
+	};
 	struct rv_x86_boot_info info;
 	uint8_t initrd[10] = { 7 };
 
@@ -774,7 +817,8 @@ static void test_image_pread(void **state)
 	dir = (struct rv_image){ .fd = open("/", O_RDONLY | O_CLOEXEC), .size = 10, .name = "/" };
 	assert_true(dir.fd >= 0);
 	rv_err_clear();
-	expect_err(rv_image_pread(&dir, 0, dst, 10), -EISDIR, "/: reading 0xa bytes at 0x0: Is a directory");
+	expect_err(rv_image_pread(&dir, 0, dst, 10), -EISDIR,
+		   "/: reading 0xa bytes at 0x0: Is a directory");
 	rv_image_close(&dir);
 	free(dst);
 }
@@ -783,7 +827,8 @@ static void test_image_pread(void **state)
 static void test_image_shrinks(void **state)
 {
 	uint8_t *k = make_bzimage(), initrd[8192] = { 3 };
-	struct rv_image kimg = mkimg("kernel", k, BZ_SIZE), iimg = mkimg("initrd", initrd, sizeof(initrd));
+	struct rv_image kimg = mkimg("kernel", k, BZ_SIZE),
+			iimg = mkimg("initrd", initrd, sizeof(initrd));
 	struct rv_x86_boot_cfg cfg = { .kernel = &kimg, .initrd = &iimg };
 	struct rv_x86_boot_info info;
 

@@ -27,8 +27,7 @@ void rv_test_require_kvm(void)
 	close(fd);
 }
 
-static void rv_test_record(bool mmio, bool write, uint64_t off, const void *data,
-			   unsigned int len)
+static void rv_test_record(bool mmio, bool write, uint64_t off, const void *data, unsigned int len)
 {
 	struct rv_test_access *a;
 	uint64_t v = 0;
@@ -90,13 +89,12 @@ static const struct rv_bus_ops rv_test_mmio_ops = {
 
 static struct rv_device rv_test_dev = { .name = "recorder" };
 
-static int rv_test_recorder_create(struct rv_device_env *env,
-				   const struct rv_device_cfg *cfg)
+static int rv_test_recorder_create(struct rv_device_env *env, const struct rv_device_cfg *cfg)
 {
 	int ret;
 
-	ret = rv_bus_register(env->pio, RV_TEST_PIO_BASE, RV_TEST_PIO_LEN,
-			      &rv_test_pio_ops, NULL, &rv_test_dev);
+	ret = rv_bus_register(env->pio, RV_TEST_PIO_BASE, RV_TEST_PIO_LEN, &rv_test_pio_ops, NULL,
+			      &rv_test_dev);
 	if (!ret)
 		ret = rv_bus_register(env->mmio, RV_TEST_MMIO_BASE, RV_TEST_MMIO_LEN,
 				      &rv_test_mmio_ops, NULL, &rv_test_dev);
@@ -223,8 +221,8 @@ int rv_test_run(const struct rv_test_vm *t)
 	return ret;
 }
 
-int rv_test_run_guest(const uint8_t *start, const uint8_t *end,
-		      unsigned int nr_cpus, unsigned int stop_after_ms)
+int rv_test_run_guest(const uint8_t *start, const uint8_t *end, unsigned int nr_cpus,
+		      unsigned int stop_after_ms)
 {
 	const struct rv_test_vm t = {
 		.start = start,

@@ -37,7 +37,7 @@ struct rv_test_recorder {
 	pthread_mutex_t lock;
 	struct rv_test_access log[RV_TEST_MAX_ACCESSES];
 	unsigned int nr;
-	uint64_t read_value; /* returned by reads at offset 0 */
+	uint64_t read_value;	  /* returned by reads at offset 0 */
 	unsigned int writes_at_0; /* PIO writes to offset 0 (check-in counter) */
 };
 
@@ -52,8 +52,8 @@ void rv_test_require_kvm(void);
  * to stop from another thread after that long (tests of the stop path).
  * Returns rv_vm_run()'s result.
  */
-int rv_test_run_guest(const uint8_t *start, const uint8_t *end,
-		      unsigned int nr_cpus, unsigned int stop_after_ms);
+int rv_test_run_guest(const uint8_t *start, const uint8_t *end, unsigned int nr_cpus,
+		      unsigned int stop_after_ms);
 
 /* KVM_CHECK_EXTENSION on /dev/kvm: the capability's value, 0 when absent. */
 int rv_test_kvm_cap(long cap);
@@ -73,7 +73,7 @@ struct rv_test_vm {
 	uint32_t stop_value;
 	void (*before_stop)(struct rv_vm *vm, void *opaque);
 	enum rv_coalesce_mode coalesce_mode; /* zero: RV_COALESCE_OFF */
-	uint64_t coalesce_flush_ns; /* 0: the VM's default */
+	uint64_t coalesce_flush_ns;	     /* 0: the VM's default */
 	/* Devices besides the recorder (at most RV_TEST_MAX_DEVICES). */
 	const struct rv_device_cfg *devices;
 	unsigned int nr_devices;
@@ -96,8 +96,7 @@ int rv_test_run(const struct rv_test_vm *t);
 struct rv_device *rv_test_find_device(struct rv_vm *vm, const char *name);
 
 /* Guest code, from guests_x86.S. */
-#define RV_TEST_GUEST(name) \
-	extern const uint8_t name##_start[], name##_end[]
+#define RV_TEST_GUEST(name) extern const uint8_t name##_start[], name##_end[]
 RV_TEST_GUEST(rv_guest_pio_mmio);
 RV_TEST_GUEST(rv_guest_string_io);
 RV_TEST_GUEST(rv_guest_smp_checkin);
@@ -117,13 +116,13 @@ extern const uint64_t rv_guest_sink_doorbell_rounds;
  * them so the test checks against what the guest really did).
  */
 struct rv_guest_sink_params {
-	uint64_t base; /* first bench-sink */
+	uint64_t base;	 /* first bench-sink */
 	uint64_t stride; /* distance between two bench-sinks */
 	uint64_t nr_sinks;
-	uint64_t rounds; /* values each vCPU writes to each sink */
+	uint64_t rounds;      /* values each vCPU writes to each sink */
 	uint64_t check_every; /* writes between two COUNT reads (check guest) */
-	uint64_t nr_cpus; /* vCPUs vCPU 0 waits for before powering off */
-	uint64_t done_gpa; /* 32-bit count of vCPUs done writing */
+	uint64_t nr_cpus;     /* vCPUs vCPU 0 waits for before powering off */
+	uint64_t done_gpa;    /* 32-bit count of vCPUs done writing */
 };
 extern const struct rv_guest_sink_params rv_guest_sink_params;
 
