@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Coalesced MMIO/PIO, per device (see coalesce.h and docs/coalescing.md):
- * the device rings, the zone table, routing, the flush rules, statistics.
+ * the device rings, the zone table, routing, the flush rules (statistics:
+ * coalesce-stats.c).
  * The kernel side (api.rst 4.116 KVM_(UN)REGISTER_COALESCED_MMIO, one ring
  * per VM) is the engine in coalesce-vmring.c.
  *
@@ -591,79 +592,4 @@ int rv_coalesce_zone_add(struct rv_coalesce_device *dev, uint64_t addr, uint64_t
 out_unlock:
 	pthread_mutex_unlock(&c->lock);
 	return ret;
-}
-
-/* ---- statistics ---- */
-
-static double rv_us(uint64_t ns)
-{
-	return (double)ns / 1000.0;
-}
-
-void rv_coalesce_stats_snapshot(const struct rv_coalesce_device *dev, struct rv_coalesce_stats *out)
-{
-	/* The locks are the engine's business, not the caller's: not const. */
-	struct rv_coalesce_device *d = (struct rv_coalesce_device *)dev;
-	struct rv_coalesce *c = d->engine;
-
-	if (!c) {
-		*out = d->stats; /* engine gone: nothing runs any more */
-		return;
-	}
-	/* Engine lock (producer-side counters), then flush lock (the rest). */
-	pthread_mutex_lock(&c->lock);
-	pthread_mutex_lock(&d->flush_lock);
-	out->zones = d->stats.zones;
-	out->coalesced_writes = d->stats.coalesced_writes;
-	out->drains = d->stats.drains;
-	out->ring_high_water = d->stats.ring_high_water;
-	out->ring_full_fallbacks = d->stats.ring_full_fallbacks;
-	out->latency = d->stats.latency;
-	out->doorbells = __atomic_load_n(&d->stats.doorbells, __ATOMIC_RELAXED);
-	/* Counted by vCPU threads under no lock: atomically. */
-	out->ordinary_exits = __atomic_load_n(&d->stats.ordinary_exits, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&d->flush_lock);
-	pthread_mutex_unlock(&c->lock);
-}
-
-void rv_coalesce_stats_json(const struct rv_coalesce_device *dev, FILE *out)
-{
-	struct rv_coalesce_stats snap, *s = &snap;
-
-	rv_coalesce_stats_snapshot(dev, &snap);
-	fprintf(out,
-		"\"zones\": %" PRIu64 ", \"ring_entries\": %u, \"coalesced_writes\": %" PRIu64
-		", \"ordinary_exits\": %" PRIu64 ", \"drains\": %" PRIu64
-		", \"ring_high_water\": %" PRIu64 ", \"ring_full_fallbacks\": %" PRIu64
-		", \"doorbells\": %" PRIu64
-		", \"latency_us\": {\"p50\": %.3f, \"p99\": %.3f, \"max\": %.3f, \"samples\": %" PRIu64
-		"}",
-		s->zones, dev->ring->nr_entries, s->coalesced_writes, s->ordinary_exits, s->drains,
-		s->ring_high_water, s->ring_full_fallbacks, s->doorbells,
-		rv_us(rv_latency_percentile(&s->latency, 50)),
-		rv_us(rv_latency_percentile(&s->latency, 99)), rv_us(s->latency.max_ns),
-		s->latency.count);
-}
-
-/* The loop's counters are exact once the loop has stopped (its thread). */
-void rv_coalesce_engine_json(const struct rv_coalesce *c, FILE *out)
-{
-	struct rv_coalesce *e = (struct rv_coalesce *)c; /* for the lock */
-	uint64_t drains, entries, unrouted, corrupt;
-
-	pthread_mutex_lock(&e->lock);
-	drains = c->kernel_drains;
-	entries = c->kernel_entries;
-	unrouted = c->unrouted;
-	corrupt = c->corrupt;
-	pthread_mutex_unlock(&e->lock);
-	fprintf(out,
-		"\"coalesce_mode\": \"%s\", \"coalesce_engine\": \"%s\", \"coalesce\": {"
-		"\"kernel_ring_entries\": %u, \"flush_us\": %.3f, \"kernel_drains\": %" PRIu64
-		", \"kernel_entries\": %" PRIu64 ", \"unrouted\": %" PRIu64
-		", \"corrupt_indices\": %" PRIu64 ", \"loop_wakeups\": %" PRIu64
-		", \"timer_flushes\": %" PRIu64 "}",
-		rv_coalesce_mode_name(c->mode), c->ops->name, c->kcap ? c->kcap - 1 : 0,
-		rv_us(c->flush_ns), drains, entries, unrouted, corrupt, c->wakeups,
-		c->timer_flushes);
 }
