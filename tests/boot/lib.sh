@@ -28,6 +28,10 @@
 #   RINGVMM_QEMU_SILENT    stop a QEMU session whose console printed nothing
 #                          for this long, s (default: the run timeout + 60;
 #                          0: never)
+#   RINGVMM_BOOT_SESSIONS  QEMU sessions run_all.sh may use per L1 kernel,
+#                          the first and those re-running what a stalled
+#                          one did not finish (default 6: about 4 in 10
+#                          x86 sessions stall, see rv_boot__stall_watch)
 #   RINGVMM_L1_SMP         L1 CPUs (default 1; benchmarks may want 2, so that
 #                          ringvmm's event loop does not share L1's one CPU
 #                          with the vCPU it serves)
@@ -46,6 +50,8 @@ RV_QEMU_STALL=${RINGVMM_QEMU_STALL:-30}
 # Empty: RV_RUN_TIMEOUT + 60 when the session starts (callers may change
 # RV_RUN_TIMEOUT first).
 RV_QEMU_SILENT=${RINGVMM_QEMU_SILENT:-}
+# shellcheck disable=SC2034 # used by run_all.sh
+RV_BOOT_SESSIONS=${RINGVMM_BOOT_SESSIONS:-6}
 RV_L1_SMP=${RINGVMM_L1_SMP:-1}
 
 # The boot tests, in the order run_all.sh runs them. Each has an L1-side
@@ -829,6 +835,8 @@ rv_boot_check() {
         why="L1 did not reach /init (see $log)"
     elif grep -qa '^RINGVMM-L1-ERROR' "$log"; then
         why=$(grep -a '^RINGVMM-L1-ERROR' "$log" | head -n 1)
+    elif ! grep -qa '^RINGVMM-L1-DONE' "$log" && ((${RV_BOOT_QEMU_RC:-0} == 125)); then
+        why="L1 did not finish: its QEMU session stalled (${RV_BOOT_STALL:-?}; see $log)"
     elif ! grep -qa '^RINGVMM-L1-DONE' "$log"; then
         why="L1 did not finish (QEMU rc=${RV_BOOT_QEMU_RC:-?}; see $log)"
     else

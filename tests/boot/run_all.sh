@@ -48,14 +48,14 @@ stalls=0
 # rv_boot__stall_watch: QEMU used no CPU time, or L1 fell silent for longer
 # than L1 lets any ringvmm run last; L1's own timeouts cannot fire then, so
 # this is QEMU's, not a ringvmm hang, which L1 ends and reports as a
-# failure), the tests it did not finish run again in a new session, three
-# times at most; they fail if the last one stalls too.
+# failure), the tests it did not finish run again in a new session, up to
+# RV_BOOT_SESSIONS sessions in all; they fail if the last one stalls too.
 run_tests() {
     local name=$1 prefix=$2 attempt run t
     local -a todo left
     shift 2
     todo=("$@")
-    for attempt in 1 2 3 4; do
+    for ((attempt = 1; attempt <= RV_BOOT_SESSIONS; attempt++)); do
         run=$name
         ((attempt == 1)) || run=$name-$attempt
         rv_boot_scenario "$RV_CACHE/runs/$run.scenario.sh" "${todo[@]}"
@@ -63,7 +63,7 @@ run_tests() {
         sessions="$sessions ${prefix:-bookworm:}${RV_BOOT_QEMU_SECS}s"
         left=()
         for t in "${todo[@]}"; do
-            if ((RV_BOOT_QEMU_RC == 125 && attempt < 4)) &&
+            if ((RV_BOOT_QEMU_RC == 125 && attempt < RV_BOOT_SESSIONS)) &&
                 ! grep -qa "^RVTEST $t " "$RV_BOOT_LOG"; then
                 left+=("$t")
             elif rv_boot_check "$RV_BOOT_LOG" "$t" "$prefix$t"; then
