@@ -30,8 +30,10 @@
 #                          0: never)
 #   RINGVMM_BOOT_SESSIONS  QEMU sessions run_all.sh may use per L1 kernel,
 #                          the first and those re-running what a stalled
-#                          one did not finish (default 6: about 4 in 10
-#                          x86 sessions stall, see rv_boot__stall_watch)
+#                          one did not finish (default 8: about half of the
+#                          x86 sessions that reach the console test stall,
+#                          see rv_boot__stall_watch; 8 in a row, about 1 in
+#                          500)
 #   RINGVMM_L1_SMP         L1 CPUs (default 1; benchmarks may want 2, so that
 #                          ringvmm's event loop does not share L1's one CPU
 #                          with the vCPU it serves)
@@ -51,7 +53,7 @@ RV_QEMU_STALL=${RINGVMM_QEMU_STALL:-30}
 # RV_RUN_TIMEOUT first).
 RV_QEMU_SILENT=${RINGVMM_QEMU_SILENT:-}
 # shellcheck disable=SC2034 # used by run_all.sh
-RV_BOOT_SESSIONS=${RINGVMM_BOOT_SESSIONS:-6}
+RV_BOOT_SESSIONS=${RINGVMM_BOOT_SESSIONS:-8}
 RV_L1_SMP=${RINGVMM_L1_SMP:-1}
 
 # The boot tests, in the order run_all.sh runs them. Each has an L1-side
