@@ -35,7 +35,8 @@ struct fx {
 	int in[2], out[2];
 	uint8_t got[8192];
 	size_t got_len;
-	size_t room; /* what the fake receiver takes, like a device FIFO */
+	size_t want_len; /* for run_until_got() */
+	size_t room;	 /* what the fake receiver takes, like a device FIFO */
 	unsigned int rx_calls;
 	unsigned int quits;
 	bool (*cond)(struct fx *f);
@@ -85,6 +86,18 @@ static bool run_until(struct fx *f, bool (*cond)(struct fx *), unsigned int ms)
 	f->loop.stopping = false;
 	assert_int_equal(rv_loop_run(&f->loop), 0);
 	return cond(f);
+}
+
+static bool got_want(struct fx *f)
+{
+	return f->got_len == f->want_len;
+}
+
+/* Run the loop until the receiver holds exactly @len bytes, or @ms pass. */
+static bool run_until_got(struct fx *f, size_t len, unsigned int ms)
+{
+	f->want_len = len;
+	return run_until(f, got_want, ms);
 }
 
 static void put(int fd, const void *buf, size_t len)
@@ -141,31 +154,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static bool got_5(struct fx *f)
-{
-	return f->got_len == 5;
-}
-static bool got_6(struct fx *f)
-{
-	return f->got_len == 6;
-}
-static bool got_14(struct fx *f)
-{
-	return f->got_len == 14;
-}
-static bool got_3(struct fx *f)
-{
-	return f->got_len == 3;
-}
-static bool got_1(struct fx *f)
-{
-	return f->got_len == 1;
-}
-static bool got_2(struct fx *f)
-{
-	return f->got_len == 2;
-}
-
 static bool throttled_7(struct fx *f)
 {
 	return f->con.pending_len == 7 && !f->con.in_watching;
@@ -177,7 +165,7 @@ static void test_input_in_order(void **state)
 
 	assert_int_equal(rv_console_attach(&f->con, fake_rx, f), 0);
 	put(f->in[1], "hello", 5);
-	assert_true(run_until(f, got_5, 2000));
+	assert_true(run_until_got(f, 5, 2000));
 	assert_memory_equal(f->got, "hello", 5);
 	assert_true(f->con.in_watching);
 }
@@ -208,14 +196,14 @@ static void test_backpressure(void **state)
 	/* Room for two: the buffered bytes come first. */
 	f->room = 2;
 	rv_console_rx_ready(&f->con);
-	assert_true(run_until(f, got_6, 2000));
+	assert_true(run_until_got(f, 6, 2000));
 	assert_memory_equal(f->got, "hello ", 6);
 	assert_false(f->con.in_watching);
 
 	/* Room for all: pending drains, then polling resumes for the pipe. */
 	f->room = 100;
 	rv_console_rx_ready(&f->con);
-	assert_true(run_until(f, got_14, 2000));
+	assert_true(run_until_got(f, 14, 2000));
 	assert_memory_equal(f->got, "hello worldXYZ", 14);
 	assert_true(f->con.in_watching);
 	assert_int_equal(f->con.pending_len, 0);
@@ -233,7 +221,7 @@ static void test_attach_delivers_early_input(void **state)
 	put(f->in[1], "abc", 3);
 	assert_true(run_until(f, pending_3, 2000));
 	assert_int_equal(rv_console_attach(&f->con, fake_rx, f), 0);
-	assert_true(run_until(f, got_3, 2000));
+	assert_true(run_until_got(f, 3, 2000));
 	assert_memory_equal(f->got, "abc", 3);
 }
 
@@ -260,7 +248,7 @@ static void test_escape(void **state)
 	    "b\x01"
 	    "cd",
 	    7);
-	assert_true(run_until(f, got_6, 2000));
+	assert_true(run_until_got(f, 6, 2000));
 	assert_memory_equal(f->got,
 			    "a\x01"
 			    "b\x01"
@@ -283,7 +271,7 @@ static void test_escape_off_without_hook(void **state)
 
 	assert_int_equal(rv_console_attach(&f->con, fake_rx, f), 0);
 	put(f->in[1], "\x01x", 2);
-	assert_true(run_until(f, got_2, 2000));
+	assert_true(run_until_got(f, 2, 2000));
 	assert_memory_equal(f->got, "\x01x", 2);
 	assert_int_equal(f->quits, 0);
 }
@@ -303,10 +291,10 @@ static void test_eof(void **state)
 	put(f->in[1], "abc", 3);
 	close(f->in[1]);
 	f->in[1] = -1;
-	assert_true(run_until(f, got_1, 2000));
+	assert_true(run_until_got(f, 1, 2000));
 	f->room = 1;
 	rv_console_rx_ready(&f->con);
-	assert_true(run_until(f, got_2, 2000));
+	assert_true(run_until_got(f, 2, 2000));
 	/* Bytes read before EOF are still delivered, then input stops. */
 	f->room = 10;
 	rv_console_rx_ready(&f->con);
@@ -423,11 +411,6 @@ static void test_no_loop(void **state)
 	rv_console_destroy(&con);
 }
 
-static bool got_4(struct fx *f)
-{
-	return f->got_len == 4;
-}
-
 static void test_raw_tty(void **state)
 {
 	struct fx *f = *state;
@@ -454,7 +437,7 @@ static void test_raw_tty(void **state)
 	/* Ctrl-C and CR arrive as bytes: no signal, no translation. */
 	assert_int_equal(rv_console_attach(&f->con, fake_rx, f), 0);
 	put(master, "q\x03\r\x1a", 4);
-	assert_true(run_until(f, got_4, 2000));
+	assert_true(run_until_got(f, 4, 2000));
 	assert_memory_equal(f->got, "q\x03\r\x1a", 4);
 
 	/* The async-signal-safe path restores it... */
