@@ -18,6 +18,7 @@
 
 #include "vmm/bench.h"
 #include "vmm/util.h"
+#include "msg_fx.h"
 
 #define MAX_ARGS 40
 
@@ -28,17 +29,12 @@ static int parse(const char *first, ...) __attribute__((sentinel));
 static int parse(const char *first, ...)
 {
 	char *argv[MAX_ARGS + 1] = { "ringvmm", "bench", "coalesce" };
-	const char *a = first;
-	int argc = 3;
+	int argc;
 	va_list ap;
 
 	va_start(ap, first);
-	for (; a; a = va_arg(ap, const char *)) {
-		assert_true(argc < MAX_ARGS);
-		argv[argc++] = (char *)a;
-	}
+	argc = rv_test_argv_append(argv, 3, MAX_ARGS, first, ap);
 	va_end(ap);
-	argv[argc] = NULL;
 	rv_err_clear();
 	return rv_bench_parse(argc, argv, 3, &opts);
 }
@@ -46,14 +42,7 @@ static int parse(const char *first, ...)
 /* -EINVAL and a one-line message holding @word. */
 static void expect_error(int ret, const char *word)
 {
-	const char *msg = rv_err_msg();
-
-	if (ret != -EINVAL)
-		fail_msg("parse returned %d, want -EINVAL (message \"%s\")", ret, msg);
-	if (!*msg || strchr(msg, '\n'))
-		fail_msg("want one line, got \"%s\"", msg);
-	if (!strstr(msg, word))
-		fail_msg("message \"%s\" lacks \"%s\"", msg, word);
+	rv_test_expect_err(ret, -EINVAL, word, NULL);
 }
 
 static void expect_ok(int ret)

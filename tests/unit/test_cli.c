@@ -18,6 +18,7 @@
 
 #include "vmm/cli.h"
 #include "vmm/util.h"
+#include "msg_fx.h"
 
 #define MAX_ARGS 16
 
@@ -28,17 +29,12 @@ static int parse(const char *first, ...) __attribute__((sentinel));
 static int parse(const char *first, ...)
 {
 	char *argv[MAX_ARGS + 1] = { "ringvmm" };
-	const char *a = first;
-	int argc = 1;
+	int argc;
 	va_list ap;
 
 	va_start(ap, first);
-	for (; a; a = va_arg(ap, const char *)) {
-		assert_true(argc < MAX_ARGS);
-		argv[argc++] = (char *)a;
-	}
+	argc = rv_test_argv_append(argv, 1, MAX_ARGS, first, ap);
 	va_end(ap);
-	argv[argc] = NULL;
 	rv_err_clear();
 	return rv_cli_parse(argc, argv, &cli);
 }
@@ -47,29 +43,13 @@ static int parse(const char *first, ...)
  * The parse must fail with -EINVAL and a one-line message containing each of
  * the NULL-terminated key words.
  */
-static void expect_error_v(int ret, va_list ap)
-{
-	const char *msg = rv_err_msg();
-	const char *word;
-
-	if (ret != -EINVAL)
-		fail_msg("parse returned %d, want -EINVAL (message \"%s\")", ret, msg);
-	if (!*msg)
-		fail_msg("no message recorded");
-	if (strchr(msg, '\n'))
-		fail_msg("message is not one line: \"%s\"", msg);
-	while ((word = va_arg(ap, const char *)))
-		if (!strstr(msg, word))
-			fail_msg("message \"%s\" lacks \"%s\"", msg, word);
-}
-
 static void expect_error(int ret, ...) __attribute__((sentinel));
 static void expect_error(int ret, ...)
 {
 	va_list ap;
 
 	va_start(ap, ret);
-	expect_error_v(ret, ap);
+	rv_test_expect_err_v(ret, -EINVAL, ap);
 	va_end(ap);
 }
 

@@ -27,6 +27,7 @@
 
 #include "vmm/mem-backend.h"
 #include "vmm/util.h"
+#include "msg_fx.h"
 
 #define MiB (1ULL << 20)
 
@@ -35,15 +36,10 @@ static const struct rv_mem_ctx no_kvm = { .kvm_fd = -1, .vm_fd = -1 };
 static void expect_err(int ret, int want, ...) __attribute__((sentinel));
 static void expect_err(int ret, int want, ...)
 {
-	const char *msg = rv_err_msg(), *w;
 	va_list ap;
 
-	if (ret != want)
-		fail_msg("got %d, want %d (message \"%s\")", ret, want, msg);
 	va_start(ap, want);
-	while ((w = va_arg(ap, const char *)))
-		if (!strstr(msg, w))
-			fail_msg("message \"%s\" lacks \"%s\"", msg, w);
+	rv_test_expect_err_v(ret, want, ap);
 	va_end(ap);
 	rv_err_clear();
 }

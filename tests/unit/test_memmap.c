@@ -22,6 +22,7 @@
 #include "vmm/compat.h"
 #include "vmm/memmap.h"
 #include "vmm/util.h"
+#include "msg_fx.h"
 
 #define PAGE 4096ULL
 #define MiB (1ULL << 20)
@@ -31,17 +32,10 @@
 static void expect_err(int ret, int want, ...) __attribute__((sentinel));
 static void expect_err(int ret, int want, ...)
 {
-	const char *msg = rv_err_msg(), *w;
 	va_list ap;
 
-	if (ret != want)
-		fail_msg("got %d, want %d (message \"%s\")", ret, want, msg);
-	if (strchr(msg, '\n'))
-		fail_msg("message is not one line: \"%s\"", msg);
 	va_start(ap, want);
-	while ((w = va_arg(ap, const char *)))
-		if (!strstr(msg, w))
-			fail_msg("message \"%s\" lacks \"%s\"", msg, w);
+	rv_test_expect_err_v(ret, want, ap);
 	va_end(ap);
 	rv_err_clear();
 }

@@ -30,6 +30,7 @@
 #include "arch/x86/layout.h"
 #include "vmm/mem.h"
 #include "vmm/util.h"
+#include "msg_fx.h"
 
 #define RAM_SIZE (64ULL << 20)
 #define BP RV_X86_BOOT_PARAMS_ADDR
@@ -164,9 +165,7 @@ static int load(const uint8_t *k, size_t len, const char *cmdline, const uint8_t
 
 static void expect_err(int ret, int err, const char *needle)
 {
-	assert_int_equal(ret, err);
-	if (!strstr(rv_err_msg(), needle))
-		fail_msg("message \"%s\" lacks \"%s\"", rv_err_msg(), needle);
+	rv_test_expect_err(ret, err, needle, NULL);
 }
 
 /* The standard e820 map of a single low region of @end bytes. */
