@@ -57,26 +57,14 @@ const char *rv_bench_mode_name(enum rv_bench_mode mode)
 	return "?";
 }
 
-/* "--opt=value" or "--opt value"; NULL (with a message) when missing. */
+/* rv_opt_value(), its message in the words of every bench error. */
 static const char *rv_bench_value(int argc, char *const argv[], int *i, const char *name)
 {
-	const char *a = argv[*i];
-	size_t n = strlen(name);
+	const char *v = rv_opt_value(argc, argv, i, name);
 
-	if (a[n] == '=')
-		return a + n + 1;
-	if (*i + 1 >= argc) {
-		rv_err(-EINVAL, "bench: %s needs a value", name);
-		return NULL;
-	}
-	return argv[++*i];
-}
-
-static bool rv_bench_is(const char *arg, const char *name)
-{
-	size_t n = strlen(name);
-
-	return !strncmp(arg, name, n) && (arg[n] == '\0' || arg[n] == '=');
+	if (!v)
+		rv_err_wrap(-EINVAL, "bench");
+	return v;
 }
 
 /* One --mode value: a mode or a comma list of them, each at most once. */
@@ -179,7 +167,7 @@ int rv_bench_parse(int argc, char *const argv[], int first, struct rv_bench_opts
 		bool number = false;
 
 		for (unsigned int k = 0; k < RV_ARRAY_SIZE(rv_bench_numopts); k++) {
-			if (!rv_bench_is(a, rv_bench_numopts[k].name))
+			if (!rv_opt_is(a, rv_bench_numopts[k].name))
 				continue;
 			v = rv_bench_value(argc, argv, &i, rv_bench_numopts[k].name);
 			if (!v)
@@ -192,13 +180,13 @@ int rv_bench_parse(int argc, char *const argv[], int first, struct rv_bench_opts
 		}
 		if (number)
 			continue;
-		if (rv_bench_is(a, "--mode")) {
+		if (rv_opt_is(a, "--mode")) {
 			if (!(v = rv_bench_value(argc, argv, &i, "--mode")))
 				return -EINVAL;
 			ret = rv_bench_add_modes(v, o);
 			if (ret)
 				return ret;
-		} else if (rv_bench_is(a, "--space")) {
+		} else if (rv_opt_is(a, "--space")) {
 			if (!(v = rv_bench_value(argc, argv, &i, "--space")))
 				return -EINVAL;
 			if (!strcmp(v, "mmio"))
@@ -210,7 +198,7 @@ int rv_bench_parse(int argc, char *const argv[], int first, struct rv_bench_opts
 			else
 				return rv_err(-EINVAL,
 					      "bench: --space %s: not one of mmio, pio, mixed", v);
-		} else if (rv_bench_is(a, "--plot")) {
+		} else if (rv_opt_is(a, "--plot")) {
 			if (!(v = rv_bench_value(argc, argv, &i, "--plot")))
 				return -EINVAL;
 			if (!*v)

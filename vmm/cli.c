@@ -41,32 +41,6 @@ const char rv_cli_usage[] =
 	"in raw mode, and Ctrl-A x quits. Exit status: 0 when the guest powers off\n"
 	"or reboots (or a signal stops it), 1 when the guest dies, 2 for errors.\n";
 
-/*
- * Option value: "--opt=value" or "--opt value". Returns the value or NULL
- * (with a message) when it is missing.
- */
-static const char *rv_cli_value(int argc, char *const argv[], int *i, const char *arg,
-				const char *name)
-{
-	size_t n = strlen(name);
-
-	if (arg[n] == '=')
-		return arg + n + 1;
-	if (*i + 1 >= argc) {
-		rv_err(-EINVAL, "%s needs a value", name);
-		return NULL;
-	}
-	return argv[++*i];
-}
-
-/* Does @arg name option @name, alone or as "@name=..."? */
-static bool rv_cli_is(const char *arg, const char *name)
-{
-	size_t n = strlen(name);
-
-	return !strncmp(arg, name, n) && (arg[n] == '\0' || arg[n] == '=');
-}
-
 static int rv_cli_parse_run(int argc, char *const argv[], int i, struct rv_cli *cli)
 {
 	struct rv_vm_config *vm = &cli->vm;
@@ -78,25 +52,25 @@ static int rv_cli_parse_run(int argc, char *const argv[], int i, struct rv_cli *
 	for (; i < argc; i++) {
 		const char *a = argv[i];
 
-		if (rv_cli_is(a, "--kernel")) {
-			if (!(v = rv_cli_value(argc, argv, &i, a, "--kernel")))
+		if (rv_opt_is(a, "--kernel")) {
+			if (!(v = rv_opt_value(argc, argv, &i, "--kernel")))
 				return -EINVAL;
 			vm->kernel = v;
-		} else if (rv_cli_is(a, "--initrd")) {
-			if (!(v = rv_cli_value(argc, argv, &i, a, "--initrd")))
+		} else if (rv_opt_is(a, "--initrd")) {
+			if (!(v = rv_opt_value(argc, argv, &i, "--initrd")))
 				return -EINVAL;
 			vm->initrd = v;
-		} else if (rv_cli_is(a, "--dump-dtb")) {
-			if (!(v = rv_cli_value(argc, argv, &i, a, "--dump-dtb")))
+		} else if (rv_opt_is(a, "--dump-dtb")) {
+			if (!(v = rv_opt_value(argc, argv, &i, "--dump-dtb")))
 				return -EINVAL;
 			vm->dump_dtb = v;
-		} else if (rv_cli_is(a, "--cmdline")) {
-			if (!(v = rv_cli_value(argc, argv, &i, a, "--cmdline")))
+		} else if (rv_opt_is(a, "--cmdline")) {
+			if (!(v = rv_opt_value(argc, argv, &i, "--cmdline")))
 				return -EINVAL;
 			vm->cmdline = v;
 			cmdline_given = true;
-		} else if (rv_cli_is(a, "--mem")) {
-			if (!(v = rv_cli_value(argc, argv, &i, a, "--mem")))
+		} else if (rv_opt_is(a, "--mem")) {
+			if (!(v = rv_opt_value(argc, argv, &i, "--mem")))
 				return -EINVAL;
 			ret = rv_parse_size(v, &vm->mem_size);
 			if (ret)
@@ -108,22 +82,22 @@ static int rv_cli_parse_run(int argc, char *const argv[], int i, struct rv_cli *
 					      RV_CLI_MIN_MEM >> 20);
 			if (!RV_IS_ALIGNED(vm->mem_size, 4096))
 				return rv_err(-EINVAL, "--mem %s: not a multiple of 4 KiB", v);
-		} else if (rv_cli_is(a, "--cpus")) {
-			if (!(v = rv_cli_value(argc, argv, &i, a, "--cpus")))
+		} else if (rv_opt_is(a, "--cpus")) {
+			if (!(v = rv_opt_value(argc, argv, &i, "--cpus")))
 				return -EINVAL;
 			if (rv_parse_u64(v, &n) || n == 0 || n > RV_CLI_MAX_CPUS)
 				return rv_err(-EINVAL, "--cpus %s: not a number from 1 to %d", v,
 					      RV_CLI_MAX_CPUS);
 			vm->nr_cpus = n;
-		} else if (rv_cli_is(a, "--coalesce")) {
-			if (!(v = rv_cli_value(argc, argv, &i, a, "--coalesce")))
+		} else if (rv_opt_is(a, "--coalesce")) {
+			if (!(v = rv_opt_value(argc, argv, &i, "--coalesce")))
 				return -EINVAL;
 			if (rv_coalesce_mode_parse(v, &vm->coalesce_mode))
 				return rv_err(-EINVAL,
 					      "--coalesce %s: not one of off, vm-ring, per-device",
 					      v);
-		} else if (rv_cli_is(a, "--coalesce-flush-us")) {
-			if (!(v = rv_cli_value(argc, argv, &i, a, "--coalesce-flush-us")))
+		} else if (rv_opt_is(a, "--coalesce-flush-us")) {
+			if (!(v = rv_opt_value(argc, argv, &i, "--coalesce-flush-us")))
 				return -EINVAL;
 			if (rv_parse_u64(v, &n) || n == 0 || n > RV_CLI_MAX_FLUSH_US)
 				return rv_err(
@@ -131,14 +105,14 @@ static int rv_cli_parse_run(int argc, char *const argv[], int i, struct rv_cli *
 					"--coalesce-flush-us %s: not a number of microseconds from 1 to %llu",
 					v, RV_CLI_MAX_FLUSH_US);
 			vm->coalesce_flush_ns = n * 1000;
-		} else if (rv_cli_is(a, "--mem-backend")) {
-			if (!(v = rv_cli_value(argc, argv, &i, a, "--mem-backend")))
+		} else if (rv_opt_is(a, "--mem-backend")) {
+			if (!(v = rv_opt_value(argc, argv, &i, "--mem-backend")))
 				return -EINVAL;
 			ret = rv_memmap_parse_backend(v, &vm->mem_backend);
 			if (ret)
 				return ret;
-		} else if (rv_cli_is(a, "--passthrough")) {
-			if (!(v = rv_cli_value(argc, argv, &i, a, "--passthrough")))
+		} else if (rv_opt_is(a, "--passthrough")) {
+			if (!(v = rv_opt_value(argc, argv, &i, "--passthrough")))
 				return -EINVAL;
 			if (vm->nr_passthrough == RV_MEM_MAX_PASSTHROUGH)
 				return rv_err(-EINVAL, "--passthrough: at most %d slots",

@@ -249,3 +249,24 @@ uint64_t rv_now_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
+
+const char *rv_opt_value(int argc, char *const argv[], int *i, const char *name)
+{
+	const char *arg = argv[*i];
+	size_t n = strlen(name);
+
+	if (arg[n] == '=')
+		return arg + n + 1;
+	if (*i + 1 >= argc) {
+		rv_err(-EINVAL, "%s needs a value", name);
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+bool rv_opt_is(const char *arg, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncmp(arg, name, n) && (arg[n] == '\0' || arg[n] == '=');
+}

@@ -53,6 +53,15 @@ int rv_parse_size(const char *s, uint64_t *out);
 /* Parse a plain unsigned decimal/hex number with the same strictness. */
 int rv_parse_u64(const char *s, uint64_t *out);
 
+/*
+ * Command-line options, for every subcommand's parser. rv_opt_is(): does
+ * @arg name option @name, alone or as "@name=..."? rv_opt_value(): the value
+ * of the option at argv[*i], "--opt=value" or "--opt value" (then *i moves
+ * past it); NULL with a message when it is missing.
+ */
+bool rv_opt_is(const char *arg, const char *name);
+const char *rv_opt_value(int argc, char *const argv[], int *i, const char *name);
+
 /* Read a whole file into a malloc'ed buffer (size capped at @max). */
 int rv_read_file(const char *path, uint64_t max, uint8_t **buf, size_t *len);
 
