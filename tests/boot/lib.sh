@@ -742,7 +742,7 @@ rv_boot__stall_watch() {
 # RV_BOOT_IVSHMEM_SEED. Not to be called in $(...): the results are
 # variables.
 rv_boot_run() {
-    local - name=$1 scenario=$2 vmm=${3:-} dir stage initrd
+    local name=$1 scenario=$2 vmm=${3:-} dir stage initrd
     local kernel=${RV_L1_KERNEL:-$RV_VMLINUZ}
     dir=$RV_CACHE/runs/$name
     rm -rf "$dir"
@@ -773,8 +773,6 @@ rv_boot_run() {
     # PFNMAP sources for L1: an ivshmem-plain device (BAR2 = the file above,
     # share=on so writes reach it) and memmap=SIZE$ADDR, which hides that RAM
     # from L1's kernel (e820 "Reserved": /dev/mem may map it).
-    # `local -` above keeps this set +e inside the function.
-    set +e
     rv_boot_qemu "$RV_BOOT_LOG" qemu-system-x86_64 \
         -accel tcg,thread=multi -cpu EPYC,+svm,+npt -smp "$RV_L1_SMP" -m 2048 \
         -nodefaults -no-user-config -nographic -serial stdio -no-reboot \

@@ -157,7 +157,7 @@ rv_a64_scenario() {
 # rv_a64_run NAME SCENARIO: one QEMU session; results in RV_BOOT_LOG,
 # RV_BOOT_QEMU_RC, RV_BOOT_QEMU_SECS (as rv_boot_run does on x86).
 rv_a64_run() {
-    local - name=$1 scenario=$2 dir stage initrd
+    local name=$1 scenario=$2 dir stage initrd
     dir=$RV_A64_CACHE/runs/$name
     rm -rf "$dir"
     mkdir -p "$dir/overlay"
@@ -174,7 +174,6 @@ rv_a64_run() {
     # virtualization=on: the L1 kernel starts at EL2 and KVM uses VHE.
     # pauth-impdef=on: QARMA5 pointer authentication emulation is about 4x
     # slower (PLATFORM.md). -no-reboot + panic=-1: an L1 crash ends QEMU.
-    set +e
     rv_boot_qemu "$RV_BOOT_LOG" qemu-system-aarch64 \
         -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on \
         -accel tcg,thread=multi -smp "$RV_A64_SMP" -m 2048 \
