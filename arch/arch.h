@@ -41,7 +41,7 @@ int rv_arch_ram_layout(uint64_t ram_size, struct rv_mem_region *out, unsigned in
 /*
  * Guest physical ranges that no --passthrough memslot may cover: the
  * interrupt controllers, the device MMIO window, ranges KVM itself uses.
- * A memslot there would shadow the device (vmm/memmap.c checks).
+ * A memslot there would shadow the device (vmm/mem/plan.c checks).
  */
 struct rv_mem_range;
 const struct rv_mem_range *rv_arch_reserved_ranges(unsigned int *nr);
@@ -77,7 +77,7 @@ uint32_t rv_arch_irq_line(unsigned int irq);
 void rv_arch_vcpu_dump(struct rv_vcpu *vcpu, FILE *out);
 
 /*
- * The guest of `ringvmm bench coalesce` (vmm/bench-guest.h): its code, the
+ * The guest of `ringvmm bench coalesce` (bench/guest.h): its code, the
  * guest physical address its parameters go to, and free ranges for the
  * bench-sinks it writes to: RV_BENCH_MAX_DEVICES of them, 4 KiB apart in
  * MMIO from @mmio_base, 0x400 ports apart from @pio_base (0: the arch has

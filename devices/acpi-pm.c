@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../vmm/bus.h"
-#include "../vmm/device.h"
-#include "../vmm/util.h"
+#include "vmm/bus.h"
+#include "vmm/device.h"
+#include "vmm/util.h"
 
 #define ACPI_PM_SLEEP_CTL 0
 #define ACPI_PM_SLEEP_STS 1

@@ -45,11 +45,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../vmm/bus.h"
-#include "../vmm/coalesce.h"
-#include "../vmm/console.h"
-#include "../vmm/device.h"
-#include "../vmm/util.h"
+#include "vmm/bus.h"
+#include "vmm/coalesce/coalesce.h"
+#include "vmm/console.h"
+#include "vmm/device.h"
+#include "vmm/util.h"
 #include "serial8250-regs.h"
 
 #define UART_LEN 8

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../arch/arch.h"
-#include "coalesce.h"
+#include "arch/arch.h"
+#include "vmm/coalesce/coalesce.h"
 #include "kvm.h"
 #include "util.h"
 

@@ -5,7 +5,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "memmap.h"
+#include "vmm/mem/plan.h"
 #include "util.h"
 
 const char rv_cli_usage[] =

@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "bench.h"
+#include "bench/bench.h"
 #include "vm.h"
 
 enum rv_cli_cmd {

@@ -41,7 +41,7 @@ struct rv_device_env {
 	struct rv_bus *mmio;
 	struct rv_loop *loop;	    /* event loop, NULL in unit tests */
 	struct rv_console *console; /* NULL when the VM has none */
-	/* Coalescing engine (vmm/coalesce.h); NULL: the device must not coalesce. */
+	/* Coalescing engine (vmm/coalesce/coalesce.h); NULL: the device must not coalesce. */
 	struct rv_coalesce *coalesce;
 	/*
 	 * Drive interrupt line @gsi to @level (0 or 1). The in-kernel irqchip

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../arch/arch.h"
-#include "bench.h"
+#include "arch/arch.h"
+#include "bench/bench.h"
 #include "caps.h"
 #include "cli.h"
 #include "console.h"

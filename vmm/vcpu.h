@@ -1,10 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vCPU threads and the exit handler.
- *
- * rv_vcpu_handle_exit() is a pure function of the run page and the buses:
- * it decides what an exit means and performs the I/O, and is unit-tested
- * with made-up run pages. The thread loop around it only runs KVM_RUN.
+ * vCPU threads: create, run KVM_RUN and hand each exit to the exit handler
+ * (exit.h), kick and join.
  */
 #ifndef RV_VCPU_H
 #define RV_VCPU_H
@@ -12,32 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct kvm_run;
-struct rv_bus;
-struct rv_coalesce;
-
-struct rv_exit_ctx {
-	struct rv_bus *pio;
-	struct rv_bus *mmio;
-	size_t run_size; /* bounds for data_offset in KVM_EXIT_IO */
-	/*
-	 * Coalescing (vmm/coalesce.h), NULL: none. Before a PIO or MMIO exit
-	 * is dispatched, the accessed device's deferred writes are handled.
-	 */
-	struct rv_coalesce *coalesce;
-};
-
-enum rv_exit_action {
-	RV_EXIT_ACTION_CONTINUE,
-	RV_EXIT_ACTION_POWEROFF,
-	RV_EXIT_ACTION_RESET,
-	RV_EXIT_ACTION_DIED,	    /* triple fault, internal error, failed entry */
-	RV_EXIT_ACTION_INTERRUPTED, /* KVM_EXIT_INTR / EINTR: check for stop */
-};
-
-enum rv_exit_action rv_vcpu_handle_exit(struct kvm_run *run, const struct rv_exit_ctx *ctx);
-/* One line describing why a vCPU died, from its run page. */
-void rv_vcpu_describe_exit(const struct kvm_run *run, char *buf, size_t len);
+#include "exit.h"
 
 struct rv_vm;
 int rv_vcpus_create(struct rv_vm *vm);

@@ -11,9 +11,9 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "../arch/arch.h"
+#include "arch/arch.h"
 #include "kvm.h"
-#include "mem-backend.h"
+#include "vmm/mem/backend.h"
 #include "util.h"
 #include "vcpu.h"
 
@@ -53,7 +53,7 @@ void rv_vm_request_exit(struct rv_vm *vm, int reason)
 
 /*
  * Guest RAM (the arch's layout, from the configured backend) and the
- * --passthrough slots: each a memslot with its backend (vmm/mem-backend.h).
+ * --passthrough slots: each a memslot with its backend (vmm/mem/backend.h).
  */
 static int rv_vm_setup_ram(struct rv_vm *vm)
 {

@@ -17,12 +17,12 @@
 #include <stdint.h>
 
 #include "bus.h"
-#include "coalesce.h"
+#include "vmm/coalesce/coalesce.h"
 #include "console.h"
 #include "device.h"
 #include "loop.h"
-#include "mem.h"
-#include "memmap.h"
+#include "vmm/mem/translate.h"
+#include "vmm/mem/plan.h"
 
 struct kvm_run;
 
@@ -32,7 +32,7 @@ struct rv_vm_config {
 	const char *cmdline;
 	const char *dump_dtb; /* --dump-dtb: write the device tree here (arm64) */
 	uint64_t mem_size;
-	/* Memslot backends (vmm/mem-backend.h): RAM's, and passthrough slots. */
+	/* Memslot backends (vmm/mem/backend.h): RAM's, and passthrough slots. */
 	enum rv_mem_backend_type mem_backend;
 	struct rv_mem_passthrough passthrough[RV_MEM_MAX_PASSTHROUGH];
 	unsigned int nr_passthrough;
@@ -49,7 +49,7 @@ struct rv_vm_config {
 	 * says in rv_vm.guest_user_mode whether it did.
 	 */
 	bool guest_user_mode;
-	/* Coalesced MMIO (vmm/coalesce.h): mode and the drain timer period. */
+	/* Coalesced MMIO (vmm/coalesce/coalesce.h): mode and the drain timer period. */
 	enum rv_coalesce_mode coalesce_mode;
 	uint64_t coalesce_flush_ns;
 	/* Devices besides the platform's (tests, --bench-sink, ...). */

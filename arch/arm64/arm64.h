@@ -25,7 +25,7 @@ struct rv_arm64_vm {
 
 static inline struct rv_arm64_vm *rv_arm64_vm(struct rv_vm *vm);
 
-#include "../../vmm/vm.h"
+#include "vmm/vm.h"
 
 static inline struct rv_arm64_vm *rv_arm64_vm(struct rv_vm *vm)
 {

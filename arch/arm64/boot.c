@@ -21,9 +21,9 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "../../vmm/mem.h"
-#include "../../vmm/util.h"
-#include "../arch.h"
+#include "vmm/mem/translate.h"
+#include "vmm/util.h"
+#include "arch/arch.h"
 #include "layout.h"
 
 static uint32_t rv_le32(const uint8_t *p)

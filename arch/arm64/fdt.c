@@ -30,8 +30,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../vmm/device.h"
-#include "../../vmm/util.h"
+#include "vmm/device.h"
+#include "vmm/util.h"
 #include "layout.h"
 
 #define GIC_SPI 0

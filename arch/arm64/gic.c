@@ -23,8 +23,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../vmm/kvm.h"
-#include "../../vmm/util.h"
+#include "vmm/kvm.h"
+#include "vmm/util.h"
 #include "layout.h"
 
 int rv_arm64_gic_layout(unsigned int version, unsigned int nr_cpus, struct rv_arm64_gic_layout *out)

@@ -7,10 +7,10 @@
  */
 #include <linux/kvm.h>
 
-#include "../../vmm/device.h"
-#include "../../vmm/memmap.h"
-#include "../../vmm/util.h"
-#include "../arch.h"
+#include "vmm/device.h"
+#include "vmm/mem/plan.h"
+#include "vmm/util.h"
+#include "arch/arch.h"
 #include "layout.h"
 
 /* The GICv3 redistributor space of layout.h; a GICv2 host allows 8. */

@@ -25,7 +25,7 @@
  *              | device tree blob             |  next 2 MiB boundary, a 2 MiB
  *              |                              |  region of its own (booting.rst)
  *              |  ... free RAM ...            |
- *  0x4080_0000 | `ringvmm bench` parameters   |  bench guest only (vmm/bench-guest.h)
+ *  0x4080_0000 | `ringvmm bench` parameters   |  bench guest only (bench/guest.h)
  *              |  ... free RAM ...            |
  *              +------------------------------+  RAM base + --mem
  *                                               (at most 1 TiB: a default VM
@@ -84,7 +84,7 @@
 #define RV_ARM64_STACK_SIZE RV_ARM64_UL(0x1000)
 
 /*
- * `ringvmm bench coalesce` (arch/arm64/bench-guest.S): its parameters in
+ * `ringvmm bench coalesce` (bench/guest-arm64.S): its parameters in
  * RAM above the raw code's dtb region (which ends by RAM + 4 MiB for code
  * under 1.5 MiB; the guest is a few hundred bytes), inside the benchmark's
  * 32 MiB of RAM; its bench-sinks at the start of the device MMIO window.

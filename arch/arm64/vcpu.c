@@ -22,9 +22,9 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "../../vmm/kvm.h"
-#include "../../vmm/util.h"
-#include "../arch.h"
+#include "vmm/kvm.h"
+#include "vmm/util.h"
+#include "arch/arch.h"
 #include "arm64.h"
 #include "layout.h"
 

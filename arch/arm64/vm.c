@@ -12,10 +12,10 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "../../vmm/kvm.h"
-#include "../../vmm/util.h"
-#include "../../vmm/vm.h"
-#include "../arch.h"
+#include "vmm/kvm.h"
+#include "vmm/util.h"
+#include "vmm/vm.h"
+#include "arch/arch.h"
 #include "arm64.h"
 #include "fdt.h"
 #include "layout.h"
@@ -264,7 +264,7 @@ int rv_arch_vcpus_ready(struct rv_vm *vm)
 extern const uint8_t rv_arm64_bench_guest_start[], rv_arm64_bench_guest_end[];
 
 /*
- * bench-guest.S, MMIO only: arm64 has no port space (pio_base 0), so
+ * bench/guest-arm64.S, MMIO only: arm64 has no port space (pio_base 0), so
  * `--space pio` and `mixed` are refused. The parameters and the sinks go
  * where nothing else is (layout.h).
  */

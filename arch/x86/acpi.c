@@ -23,8 +23,8 @@
 
 #include "aml.h"
 #include "layout.h"
-#include "../../vmm/device.h"
-#include "../../vmm/util.h"
+#include "vmm/device.h"
+#include "vmm/util.h"
 
 #define RV_ACPI_OEM_ID "RINGVM"		 /* 6 bytes */
 #define RV_ACPI_OEM_TABLE_ID "RINGVMM "	 /* 8 bytes */

@@ -28,8 +28,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../vmm/mem.h"
-#include "../../vmm/util.h"
+#include "vmm/mem/translate.h"
+#include "vmm/util.h"
 #include "layout.h"
 
 /*

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../vmm/image.h"
+#include "vmm/image.h"
 
 struct rv_mem;
 

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../vmm/kvm.h"
-#include "../../vmm/util.h"
+#include "vmm/kvm.h"
+#include "vmm/util.h"
 #include "x86.h"
 
 #define RV_CPUID_MAX_ENTRIES 256

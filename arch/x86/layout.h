@@ -45,7 +45,7 @@
 #define RV_X86_CMDLINE_ADDR 0x20000ULL
 #define RV_X86_CMDLINE_MAX 0x10000ULL
 #define RV_X86_BUILTIN_ADDR 0x30000ULL
-/* No suffix: bench-guest.S includes this header (vmm/bench-guest.h). */
+/* No suffix: bench/guest-x86.S includes this header (bench/guest.h). */
 #define RV_X86_BENCH_PARAMS_ADDR 0x50000
 /* A TSS whose I/O bitmap grants every port, for raw code at CPL3. */
 #define RV_X86_USER_TSS_ADDR 0x60000ULL

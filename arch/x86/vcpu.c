@@ -17,9 +17,9 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "../../vmm/kvm.h"
-#include "../../vmm/util.h"
-#include "../arch.h"
+#include "vmm/kvm.h"
+#include "vmm/util.h"
+#include "arch/arch.h"
 #include "layout.h"
 #include "x86.h"
 

@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../vmm/kvm.h"
-#include "../../vmm/memmap.h"
-#include "../../vmm/util.h"
-#include "../../vmm/vm.h"
-#include "../arch.h"
+#include "vmm/kvm.h"
+#include "vmm/mem/plan.h"
+#include "vmm/util.h"
+#include "vmm/vm.h"
+#include "arch/arch.h"
 #include "acpi.h"
 #include "boot.h"
 #include "layout.h"
@@ -265,7 +265,7 @@ int rv_arch_load(struct rv_vm *vm)
 
 extern const uint8_t rv_x86_bench_guest_start[], rv_x86_bench_guest_end[];
 
-/* bench-guest.S; the sinks go where no platform device is (layout.h). */
+/* bench/guest-x86.S; the sinks go where no platform device is (layout.h). */
 int rv_arch_bench_guest(struct rv_arch_bench_guest *g)
 {
 	*g = (struct rv_arch_bench_guest){

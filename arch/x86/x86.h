@@ -29,7 +29,7 @@ int rv_x86_cpuid_init(struct rv_vcpu *vcpu, unsigned int nr_cpus);
  */
 int rv_x86_setup_boot_tables(struct rv_vm *vm, bool user);
 
-#include "../../vmm/vm.h"
+#include "vmm/vm.h"
 
 static inline struct rv_x86_vm *rv_x86_vm(struct rv_vm *vm)
 {

@@ -26,7 +26,7 @@
 
 #include <linux/kvm.h>
 
-#include "devices/bench-sink.h"
+#include "devices/pseudo/bench-sink.h"
 #include "lib/kvm_test.h"
 #include "vmm/util.h"
 

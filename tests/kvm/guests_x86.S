@@ -9,7 +9,7 @@
  * at offset 0 return a value the test programs, reads at offset 8 the number
  * of PIO writes to offset 0 so far.
  */
-#include "devices/bench-sink.h"
+#include "devices/pseudo/bench-sink.h"
 
 #define REC_PIO 0x500
 #define REC_MMIO 0xd0000000
@@ -120,7 +120,7 @@ GUEST(rv_guest_halt)
 END(rv_guest_halt)
 
 /*
- * Bench-sinks (devices/bench-sink.h): SINK_NR of them, SINK_STRIDE apart
+ * Bench-sinks (devices/pseudo/bench-sink.h): SINK_NR of them, SINK_STRIDE apart
  * from SINK_BASE. Each vCPU i writes stream i of every sink: round n
  * (1..SINK_ROUNDS) writes n to DATA(i) of sink 0, 1, 2, so each sink sees
  * 1, 2, 3, ... on stream i, interleaved with the other sinks' writes.

@@ -35,7 +35,7 @@
 #include "lib/kvm_test.h"
 #include "vmm/bus.h"
 #include "vmm/kvm.h"
-#include "vmm/mem-backend.h"
+#include "vmm/mem/backend.h"
 #include "vmm/util.h"
 
 RV_TEST_GUEST(rv_guest_mem_pattern);

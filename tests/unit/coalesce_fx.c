@@ -225,7 +225,7 @@ enum rv_exit_action exit_pio(struct kvm_run *run, const struct rv_exit_ctx *ctx,
 	run->io.count = 1;
 	run->io.data_offset = PIO_OFFSET;
 	((uint8_t *)run)[PIO_OFFSET] = v;
-	return rv_vcpu_handle_exit(run, ctx);
+	return rv_exit_handle(run, ctx);
 }
 
 enum rv_exit_action exit_mmio(struct kvm_run *run, const struct rv_exit_ctx *ctx, uint64_t addr,
@@ -236,7 +236,7 @@ enum rv_exit_action exit_mmio(struct kvm_run *run, const struct rv_exit_ctx *ctx
 	run->mmio.len = len;
 	run->mmio.is_write = write;
 	memcpy(run->mmio.data, &v, sizeof(v));
-	return rv_vcpu_handle_exit(run, ctx);
+	return rv_exit_handle(run, ctx);
 }
 
 void expect_rec(const struct tdev *d, unsigned int i, bool write, bool coalesced, uint64_t addr,

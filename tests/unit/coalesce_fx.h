@@ -3,7 +3,7 @@
  * The fixture of the coalescing tests (test_coalesce.c,
  * test_coalesce_threads.c): a fake KVM, two logging devices on real buses
  * with the real engine, an INJECTED kernel ring (a page filled the way KVM
- * fills it), and made-up exits through the real rv_vcpu_handle_exit().
+ * fills it), and made-up exits through the real rv_exit_handle().
  *
  *   A: ports A_PORT..+7 on the PIO bus; zone: A_PORT alone (a UART's THR)
  *   B: B_BASE..+0xfff on the MMIO bus; zone: the first B_ZONE_LEN bytes
@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "vmm/bus.h"
-#include "vmm/coalesce-engine.h"
+#include "vmm/coalesce/engine.h"
 #include "vmm/device.h"
 #include "vmm/loop.h"
 #include "vmm/vcpu.h"

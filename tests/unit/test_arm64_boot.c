@@ -18,7 +18,7 @@
 #include "arch/arch.h"
 #include "arch/arm64/boot.h"
 #include "arch/arm64/layout.h"
-#include "vmm/mem.h"
+#include "vmm/mem/translate.h"
 #include "vmm/util.h"
 
 #define MiB (1024ULL * 1024)

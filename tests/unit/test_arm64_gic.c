@@ -20,10 +20,10 @@
 #include "arch/arm64/boot.h"
 #include "arch/arm64/gic.h"
 #include "arch/arm64/layout.h"
-#include "devices/bench-sink.h"
-#include "vmm/bench-guest.h"
-#include "vmm/mem.h"
-#include "vmm/memmap.h"
+#include "devices/pseudo/bench-sink.h"
+#include "bench/guest.h"
+#include "vmm/mem/translate.h"
+#include "vmm/mem/plan.h"
 #include "vmm/util.h"
 
 struct range {
@@ -123,7 +123,7 @@ extern const uint8_t rv_arm64_bench_guest_start[], rv_arm64_bench_guest_end[];
 
 /*
  * The bench guest placed as arch/arm64/vm.c places raw code, in the
- * benchmark's 32 MiB of RAM (vmm/bench.c): its parameters lie in RAM,
+ * benchmark's 32 MiB of RAM (bench/runner.c): its parameters lie in RAM,
  * clear of its code, stacks and dtb region; its 16 sinks inside the device
  * window, clear of the UART.
  */

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Description: `ringvmm bench coalesce` without KVM. Its options
- * (vmm/bench-cli.c): the defaults, every option in both forms, modes as a
+ * (bench/cli.c): the defaults, every option in both forms, modes as a
  * list and repeated, and each kind of bad input (-EINVAL with a one-line
- * message naming what was wrong). Its statistics (vmm/bench-stats.c): the
+ * message naming what was wrong). Its statistics (bench/stats.c): the
  * median and spread, and the per-mode, per-device rows built from made-up
  * runs: sums, medians over repeats, merged latency, speed-up against off.
  */
@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "vmm/bench.h"
+#include "bench/bench.h"
 #include "vmm/util.h"
 #include "msg_fx.h"
 

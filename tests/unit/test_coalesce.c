@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: per-device coalescing (vmm/coalesce.c, coalesce-vmring.c)
+ * Description: per-device coalescing (vmm/coalesce/engine.c, coalesce-vmring.c)
  * without KVM, single-threaded. The device ring: full, empty, and its
  * free-running indices across the 2^32 wrap. The engine, over an INJECTED
  * kernel ring (a page filled the way KVM fills it: the slot at `last`,
@@ -8,7 +8,7 @@
  * validation and overlap (-EEXIST), what KVM is asked to register (pio set
  * for port zones; nothing in mode off), routing by address with the whole
  * entry inside a zone, flush-before-access through the real exit handler
- * (rv_vcpu_handle_exit) in each mode, the ring-full fallback and the
+ * (rv_exit_handle) in each mode, the ring-full fallback and the
  * kernel-ring-full exit keeping order, corrupted indices, and latency
  * accounting. Threads and the event loop: test_coalesce_threads.c.
  */

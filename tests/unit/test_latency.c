@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: the latency histogram (vmm/latency.c). Percentiles read
+ * Description: the latency histogram (vmm/coalesce/latency.c). Percentiles read
  * back as upper bounds within the bucket resolution (1/16 of the value,
  * exact below 16 ns), never above the exact maximum; the maximum, count
  * and sum are exact; bucket edges, huge values, empty and single-sample
@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "vmm/latency.h"
+#include "vmm/coalesce/latency.h"
 
 static struct rv_latency *new_hist(void)
 {

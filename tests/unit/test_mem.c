@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: the guest memory map (vmm/mem.c). rv_mem_add() rejects empty,
+ * Description: the guest memory map (vmm/mem/translate.c). rv_mem_add() rejects empty,
  * wrapping, misaligned and overlapping regions and a seventeenth region;
  * rv_mem_gpa_to_hva() translates only ranges that lie wholly inside one
  * region (edges, len 0, gpa + len overflowing, ranges spanning two adjacent
@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "vmm/mem.h"
+#include "vmm/mem/translate.h"
 #include "vmm/util.h"
 
 #define PAGE 4096ULL

@@ -25,7 +25,7 @@
 
 #include <cmocka.h>
 
-#include "vmm/mem-backend.h"
+#include "vmm/mem/backend.h"
 #include "vmm/util.h"
 #include "msg_fx.h"
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: the guest physical map as configured (vmm/memmap.c), with
+ * Description: the guest physical map as configured (vmm/mem/plan.c), with
  * no KVM and no mappings. --mem-backend names; the --passthrough parser with
  * every kind of bad input; rv_memmap_build() laying out RAM and passthrough
  * slots and refusing, with a message naming the slot, unaligned gpa / size /
@@ -20,7 +20,7 @@
 #include <cmocka.h>
 
 #include "vmm/compat.h"
-#include "vmm/memmap.h"
+#include "vmm/mem/plan.h"
 #include "vmm/util.h"
 #include "msg_fx.h"
 

@@ -32,7 +32,7 @@
 #include <linux/kvm.h>
 
 #include "vmm/bus.h"
-#include "vmm/coalesce.h"
+#include "vmm/coalesce/coalesce.h"
 #include "vmm/console.h"
 #include "vmm/device.h"
 #include "vmm/kvm.h"

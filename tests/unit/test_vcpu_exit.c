@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: the vCPU exit handler (rv_vcpu_handle_exit in vmm/vcpu.c) on
+ * Description: the vCPU exit handler (rv_exit_handle in vmm/vcpu.c) on
  * made-up run pages, no KVM. Port I/O in both directions and sizes 1/2/4,
  * string I/O delivered item by item, MMIO routed to the MMIO bus, and the
  * exits that end the guest. The run page is a malloc'ed buffer of exactly
  * run_size bytes, so a data_offset / size / count the handler failed to
  * bound would be an ASan report, not a silent pass: those must be DIED.
- * rv_vcpu_describe_exit() names each fatal exit.
+ * rv_exit_describe() names each fatal exit.
  *
  * Coalescing's hook: before a PIO or MMIO exit is dispatched, the handler
  * calls rv_coalesce_before_exit() once with the accessed range's device
@@ -28,7 +28,7 @@
 
 #include "arch/arch.h"
 #include "vmm/bus.h"
-#include "vmm/coalesce.h"
+#include "vmm/coalesce/coalesce.h"
 #include "vmm/device.h"
 #include "vmm/kvm.h"
 #include "vmm/util.h"
@@ -204,7 +204,7 @@ static void set_io(struct fixture *f, uint8_t dir, uint16_t port, uint8_t size, 
 
 static enum rv_exit_action handle(struct fixture *f)
 {
-	return rv_vcpu_handle_exit(f->run, &f->ctx);
+	return rv_exit_handle(f->run, &f->ctx);
 }
 
 static void test_io_out_sizes(void **state)
@@ -474,7 +474,7 @@ static void expect_description(struct fixture *f, const char *word)
 	char buf[160];
 
 	memset(buf, 'Z', sizeof(buf));
-	rv_vcpu_describe_exit(f->run, buf, sizeof(buf));
+	rv_exit_describe(f->run, buf, sizeof(buf));
 	assert_non_null(memchr(buf, '\0', sizeof(buf)));
 	assert_true(strlen(buf) > 0);
 	if (!strstr(buf, word))
@@ -522,7 +522,7 @@ static void test_describe(void **state)
 	/* Truncated to the buffer, terminated. */
 	f->run->exit_reason = KVM_EXIT_SHUTDOWN;
 	memset(small, 'Z', sizeof(small));
-	rv_vcpu_describe_exit(f->run, small, sizeof(small));
+	rv_exit_describe(f->run, small, sizeof(small));
 	assert_int_equal(small[sizeof(small) - 1], '\0');
 	assert_int_equal(strlen(small), sizeof(small) - 1);
 }

@@ -28,7 +28,7 @@
 
 #include "arch/x86/boot.h"
 #include "arch/x86/layout.h"
-#include "vmm/mem.h"
+#include "vmm/mem/translate.h"
 #include "vmm/util.h"
 #include "msg_fx.h"
 

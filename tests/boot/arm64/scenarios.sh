@@ -92,7 +92,7 @@ rv_sc_a64_errors() {
     rv_report a64_errors "$_errs" "10 cases"
 }
 
-# `ringvmm bench coalesce` with the AArch64 guest (arch/arm64/bench-guest.S),
+# `ringvmm bench coalesce` with the AArch64 guest (bench/guest-arm64.S),
 # small because the nested host is slow: 2 MMIO sinks, 2 vCPUs, a read every
 # 7 writes, rings of 8 entries, every mode once. PASS: exit 0; the JSON is
 # an arm64 report that says OK, with a row per mode and device, each with

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The guest of `ringvmm bench coalesce` on arm64 (vmm/bench.c): what it
- * does is described in vmm/bench-guest.h, which also lays out the
+ * The guest of `ringvmm bench coalesce` on arm64 (bench/runner.c): what it
+ * does is described in bench/guest.h, which also lays out the
  * parameters the VMM leaves at RV_ARM64_BENCH_PARAMS_ADDR. The AArch64
- * twin of arch/x86/bench-guest.S, for MMIO only: arm64 has no port space,
+ * twin of bench/guest-x86.S, for MMIO only: arm64 has no port space,
  * and the VMM refuses port I/O devices before any guest runs, so every
  * device in the table is a bench-sink in MMIO space (its kind is not read).
  *
@@ -18,7 +18,7 @@
  *   reports it as KVM_EXIT_MMIO (8 bytes, as on x86);
  * - exclusives and LSE atomics need not work on such memory, so instead
  *   of adding to DONE each vCPU stores 1 to its own CPU_DONE word, after
- *   its last MARK, and vCPU 0 reads them all (vmm/bench-guest.h).
+ *   its last MARK, and vCPU 0 reads them all (bench/guest.h).
  * vCPUs that wait use wfe, never wfi: nothing here takes interrupts. A wfe
  * that KVM traps is a yield; one it does not trap ends at a vCPU's sev or
  * at the next entry to the guest (an exception return sets the event
@@ -33,9 +33,9 @@
  *   x28 device base           x9  base + 8 * stream (DATA, COUNT)
  *   x10 n, the value written  x11 end of the burst (exclusive)
  */
-#include "../../devices/bench-sink.h"
-#include "../../vmm/bench-guest.h"
-#include "layout.h"
+#include "devices/pseudo/bench-sink.h"
+#include "guest.h"
+#include "arch/arm64/layout.h"
 
 #define P(field) [x19, #RV_BENCH_P_##field]
 

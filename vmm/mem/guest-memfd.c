@@ -26,9 +26,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "kvm.h"
-#include "mem-backend.h"
-#include "util.h"
+#include "vmm/kvm.h"
+#include "backend.h"
+#include "vmm/util.h"
 
 #define RV_GMEM_FLAGS (GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED)
 

@@ -31,9 +31,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kvm.h"
-#include "mem-backend.h"
-#include "util.h"
+#include "vmm/kvm.h"
+#include "backend.h"
+#include "vmm/util.h"
 
 static int rv_mem_pfnmap_map(const struct rv_mem_ctx *ctx, struct rv_mem_region *r)
 {

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "bench.h"
-#include "util.h"
+#include "vmm/util.h"
 
 const char rv_bench_usage[] =
 	"usage: ringvmm bench coalesce [options]\n"
@@ -130,7 +130,7 @@ static const struct rv_bench_numopt rv_bench_numopts[] = {
 	{ "--read-every", 0, RV_BENCH_MAX_WRITES, RV_BENCH_OPT(read_every) },
 	{ "--doorbell-every", 1, RV_BENCH_MAX_WRITES, RV_BENCH_OPT(doorbell_every) },
 	{ "--cpus", 1, RV_BENCH_MAX_CPUS, RV_BENCH_OPT(cpus), true },
-	/* devices/bench-sink.h: free-running ring indices need a power of two. */
+	/* devices/pseudo/bench-sink.h: free-running ring indices need a power of two. */
 	{ "--ring-entries", 1, 65536, RV_BENCH_OPT(ring_entries), true, true },
 	{ "--flush-us", 1, RV_BENCH_MAX_FLUSH_US, RV_BENCH_OPT(flush_us) },
 	{ "--device-work-ns", 0, RV_BENCH_MAX_WORK_NS, RV_BENCH_OPT(work_ns) },

@@ -32,7 +32,7 @@ struct rv_mem_region {
 	bool device;
 
 	/*
-	 * Memslot backends (vmm/mem-backend.h) fill the rest; a region with
+	 * Memslot backends (vmm/mem/backend.h) fill the rest; a region with
 	 * no @ops is not theirs (tests, ROM images) and is never released
 	 * by them.
 	 */

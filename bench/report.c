@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * `ringvmm bench coalesce`: the checks and the report (an aligned table,
- * JSON or CSV). The figures come from bench-stats.c; what each one means
+ * JSON or CSV). The figures come from stats.c; what each one means
  * is in docs/benchmarks.md.
  */
 #include <inttypes.h>
@@ -11,9 +11,9 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "../arch/arch.h"
+#include "arch/arch.h"
 #include "bench.h"
-#include "device.h"
+#include "vmm/device.h"
 
 /* Problems listed before "... and N more". */
 #define RV_BENCH_MAX_PROBLEMS 20

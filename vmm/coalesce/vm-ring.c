@@ -25,9 +25,9 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "coalesce-engine.h"
-#include "kvm.h"
-#include "util.h"
+#include "engine.h"
+#include "vmm/kvm.h"
+#include "vmm/util.h"
 
 static void rv_vmring_drain(struct rv_coalesce *c)
 {

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "mem.h"
+#include "translate.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "util.h"
+#include "vmm/util.h"
 
 int rv_mem_add(struct rv_mem *mem, const struct rv_mem_region *r, uint64_t align)
 {

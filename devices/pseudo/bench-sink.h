@@ -3,7 +3,7 @@
  * The benchmark sink ("bench-sink"): an MMIO region, or a port range, that
  * only counts and checks what the guest writes to it, for tests/kvm and
  * `ringvmm bench`. Register layout: see the comment at the top of
- * devices/bench-sink.c; the offsets are here so guests' C and assembly
+ * devices/pseudo/bench-sink.c; the offsets are here so guests' C and assembly
  * twins can share them.
  */
 #ifndef RV_BENCH_SINK_H

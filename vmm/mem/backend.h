@@ -11,7 +11,7 @@
  *   mem-pfnmap.c        a file mapped as is (a PCI BAR, /dev/mem, a VFIO
  *                       region): a --passthrough slot
  *
- * The life of a region (vmm/memmap.h plans it, rv_mem_setup() runs it):
+ * The life of a region (vmm/mem/plan.h plans it, rv_mem_setup() runs it):
  *   probe()   once per backend in use: does this KVM/host offer it? The
  *             error names the missing capability.
  *   map()     give the region a host mapping of exactly r->size bytes at
@@ -28,8 +28,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "mem.h"
-#include "memmap.h"
+#include "translate.h"
+#include "plan.h"
 
 /* What a backend may need from the VM. */
 struct rv_mem_ctx {
@@ -82,7 +82,7 @@ struct rv_mem_setup {
 
 /*
  * Build the whole guest physical map: probe the backends in use, plan the
- * slots (vmm/memmap.h, with the page size and KVM_CAP_NR_MEMSLOTS), map
+ * slots (vmm/mem/plan.h, with the page size and KVM_CAP_NR_MEMSLOTS), map
  * and register each. On failure @mem holds what was done so far, for
  * rv_mem_release(). With --verbose, prints the map.
  */

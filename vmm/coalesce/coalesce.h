@@ -32,7 +32,7 @@
 #include <stdio.h>
 
 #include "latency.h"
-#include "loop.h"
+#include "vmm/loop.h"
 
 struct rv_bus_range;
 struct rv_loop;

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "memmap.h"
+#include "plan.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 
-#include "compat.h"
-#include "util.h"
+#include "vmm/compat.h"
+#include "vmm/util.h"
 
 /* clang-format off: one name per line, not packed into columns */
 static const char *const rv_mem_backend_names[RV_MEM_BACKEND_NR] = {

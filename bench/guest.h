@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The contract between `ringvmm bench coalesce` (vmm/bench.c) and its guest
- * (arch/<arch>/bench-guest.S): the parameters the VMM writes into guest
+ * The contract between `ringvmm bench coalesce` (bench/runner.c) and its guest
+ * (bench/guest-<arch>.S): the parameters the VMM writes into guest
  * memory, at the address the arch names (struct rv_arch_bench_guest), before
  * the vCPUs start. Every field is a little-endian 64-bit word; offsets are
  * plain numbers so the assembly twin can use them.

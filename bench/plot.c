@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "util.h"
+#include "vmm/util.h"
 
 extern char **environ;
 

@@ -3,7 +3,7 @@
  * `ringvmm bench coalesce`: the runs. Each (repeat, mode) is one fresh VM
  * running the arch's benchmark guest against N bench-sinks; modes are
  * interleaved A B C D A B C D ... so that a noisy machine affects them
- * alike. What the guest does is in vmm/bench-guest.h.
+ * alike. What the guest does is in bench/guest.h.
  *
  * Timing: the guest writes MARK on device 0 (an ordinary exit, whose
  * handler notes the host's clock) before its first write and again after
@@ -28,12 +28,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../arch/arch.h"
-#include "../devices/bench-sink.h"
+#include "arch/arch.h"
+#include "devices/pseudo/bench-sink.h"
 #include "bench.h"
-#include "kvm.h"
-#include "util.h"
-#include "vm.h"
+#include "vmm/kvm.h"
+#include "vmm/util.h"
+#include "vmm/vm.h"
 
 /* Guest RAM: the guest's code, stacks and parameters fit in 1 MiB. */
 #define RV_BENCH_MEM (32ULL << 20)
@@ -80,7 +80,7 @@ static uint64_t rv_bench_rusage_ns(void)
 
 _Static_assert(RV_BENCH_MAX_CPUS <= RV_BENCH_P_MAX_CPUS, "a CPU_DONE word for every vCPU");
 
-/* The guest's parameters (vmm/bench-guest.h), as the words they are. */
+/* The guest's parameters (bench/guest.h), as the words they are. */
 static void rv_bench_params(const struct rv_bench_opts *o, const struct rv_bench_setup *s,
 			    enum rv_bench_mode mode, uint64_t *p)
 {

@@ -7,7 +7,7 @@
  * Everything here is pure (no KVM, no mmap) so that it is unit-tested with
  * bad input: the parsers, and rv_memmap_build(), which turns the arch's RAM
  * layout plus the passthrough slots into a checked list of regions. Then
- * vmm/mem-backend.c gives each region its host mapping and its memslot.
+ * vmm/mem/backend.c gives each region its host mapping and its memslot.
  */
 #ifndef RV_MEMMAP_H
 #define RV_MEMMAP_H
@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "mem.h"
+#include "translate.h"
 
 enum rv_mem_backend_type {
 	RV_MEM_BACKEND_ANON, /* the default */

@@ -35,7 +35,7 @@
  * it is a handled write, and the stream goes on from the highest value.
  *
  * The device brings a ring of rv_bench_sink_ring_entries() entries (set
- * through devices/bench-sink.h before the VM is created). Without a
+ * through devices/pseudo/bench-sink.h before the VM is created). Without a
  * coalescing engine (env->coalesce NULL) no zone is registered and every
  * write is an ordinary exit, checked by the same code.
  *
@@ -49,10 +49,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../vmm/bus.h"
-#include "../vmm/coalesce.h"
-#include "../vmm/device.h"
-#include "../vmm/util.h"
+#include "vmm/bus.h"
+#include "vmm/coalesce/coalesce.h"
+#include "vmm/device.h"
+#include "vmm/util.h"
 #include "bench-sink.h"
 
 /* Where the registers are, in one of the two address spaces. */

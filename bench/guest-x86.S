@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The guest of `ringvmm bench coalesce` on x86_64 (vmm/bench.c): what it
- * does is described in vmm/bench-guest.h, which also lays out the
+ * The guest of `ringvmm bench coalesce` on x86_64 (bench/runner.c): what it
+ * does is described in bench/guest.h, which also lays out the
  * parameters the VMM leaves at RV_X86_BENCH_PARAMS_ADDR.
  *
  * Entered by every vCPU in 64-bit mode with RDI = vCPU index, RSP = a stack
@@ -21,9 +21,9 @@
  *   rbp device base           rbx DATA(stream) address or port
  *   rcx n, the value written  rsi end of the burst (exclusive)
  */
-#include "../../devices/bench-sink.h"
-#include "../../vmm/bench-guest.h"
-#include "layout.h"
+#include "devices/pseudo/bench-sink.h"
+#include "guest.h"
+#include "arch/x86/layout.h"
 
 #define P(field) RV_BENCH_P_##field(%r8)
 #define S5_SLP_EN ((RV_X86_ACPI_S5_SLP_TYP << 2) | 0x20)

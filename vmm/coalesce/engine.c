@@ -46,8 +46,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "coalesce-engine.h"
-#include "util.h"
+#include "engine.h"
+#include "vmm/util.h"
 
 /* ---- the device ring ---- */
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Inside the coalescing engine: shared by vmm/coalesce.c (device rings,
+ * Inside the coalescing engine: shared by vmm/coalesce/engine.c (device rings,
  * zones, routing, the flush rules, statistics) and the engine that fills
- * the device rings from what the kernel gives (vmm/coalesce-vmring.c).
- * Devices and the rest of the VMM use vmm/coalesce.h only.
+ * the device rings from what the kernel gives (vmm/coalesce/vm-ring.c).
+ * Devices and the rest of the VMM use vmm/coalesce/coalesce.h only.
  *
  * The seam for another kernel interface is struct rv_coalesce_engine_ops:
  * a kernel that wrote into device rings itself (the "bring your own buffer"
@@ -17,7 +17,7 @@
 #include <linux/kvm.h>
 
 #include "coalesce.h"
-#include "loop.h"
+#include "vmm/loop.h"
 
 struct rv_coalesce_zone {
 	uint64_t addr, len;

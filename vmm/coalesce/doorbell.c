@@ -19,9 +19,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "coalesce-engine.h"
-#include "kvm.h"
-#include "util.h"
+#include "engine.h"
+#include "vmm/kvm.h"
+#include "vmm/util.h"
 
 static void rv_coalesce_on_doorbell(void *opaque, int res)
 {

@@ -21,8 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "mem-backend.h"
-#include "util.h"
+#include "backend.h"
+#include "vmm/util.h"
 
 /* Free pages in the pool of @page_size-byte huge pages, or -1 if unknown. */
 static long rv_mem_hugetlb_free(uint64_t page_size)

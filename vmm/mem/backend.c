@@ -4,7 +4,7 @@
  * deleting memslots, and the setup and release of the whole guest
  * physical map. The backends themselves are in mem-<backend>.c.
  */
-#include "mem-backend.h"
+#include "backend.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -14,8 +14,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "kvm.h"
-#include "util.h"
+#include "vmm/kvm.h"
+#include "vmm/util.h"
 
 const struct rv_mem_backend *rv_mem_backend_get(enum rv_mem_backend_type t)
 {

@@ -3,15 +3,15 @@
  * `ringvmm bench coalesce`: what MMIO/PIO coalescing buys, per device.
  *
  * Each (mode, repeat) is one fresh VM running the built-in benchmark guest
- * (vmm/bench-guest.h, arch/<arch>/bench-guest.S) against N bench-sinks
- * (devices/bench-sink.c); modes are interleaved, A B C D A B C D ..., so
+ * (bench/guest.h, bench/guest-<arch>.S) against N bench-sinks
+ * (devices/pseudo/bench-sink.c); modes are interleaved, A B C D A B C D ..., so
  * a noisy machine affects all of them alike. Every run checks that each
  * device received every write once and in order.
  *
- *   bench-cli.c     the options: a pure function, unit-tested
- *   bench.c         the runs
- *   bench-report.c  medians and spreads, the checks, table / JSON / CSV
- *   bench-plot.c    the chart, through gnuplot
+ *   cli.c           the options: a pure function, unit-tested
+ *   runner.c        the runs
+ *   report.c        medians and spreads, the checks, table / JSON / CSV
+ *   plot.c          the chart, through gnuplot
  */
 #ifndef RV_BENCH_H
 #define RV_BENCH_H
@@ -20,8 +20,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "bench-guest.h"
-#include "latency.h"
+#include "guest.h"
+#include "vmm/coalesce/latency.h"
 
 enum rv_bench_mode {
 	RV_BENCH_OFF,	     /* no coalescing: every write exits */

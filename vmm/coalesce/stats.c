@@ -8,8 +8,8 @@
 #include <inttypes.h>
 #include <pthread.h>
 
-#include "coalesce-engine.h"
-#include "util.h"
+#include "engine.h"
+#include "vmm/util.h"
 
 static double rv_us(uint64_t ns)
 {

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "mem-backend.h"
-#include "util.h"
+#include "backend.h"
+#include "vmm/util.h"
 
 static int rv_mem_anon_map(const struct rv_mem_ctx *ctx, struct rv_mem_region *r)
 {
