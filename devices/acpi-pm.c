@@ -94,10 +94,11 @@ static int rv_acpi_pm_create(struct rv_device_env *env, const struct rv_device_c
 	int ret;
 
 	if (!env->request_exit)
-		return -EINVAL;
+		return rv_err(-EINVAL, "%s: the machine cannot be powered off (no request_exit)",
+			      cfg->name);
 	pm = calloc(1, sizeof(*pm));
 	if (!pm)
-		return -ENOMEM;
+		return rv_err(-ENOMEM, "%s: out of memory", cfg->name);
 	pm->env = env;
 	ret = rv_bus_register(bus, cfg->base, ACPI_PM_LEN, &rv_acpi_pm_bus_ops, pm, &pm->dev);
 	if (ret) {

@@ -586,7 +586,7 @@ static int rv_serial_create(struct rv_device_env *env, const struct rv_device_cf
 		return rv_err(-EINVAL, "no %s bus", cfg->space == RV_SPACE_PIO ? "pio" : "mmio");
 	s = calloc(1, sizeof(*s));
 	if (!s)
-		return -ENOMEM;
+		return rv_err(-ENOMEM, "%s: out of memory", cfg->name ? cfg->name : "serial8250");
 	s->env = env;
 	s->irq = cfg->irq;
 	ret = pthread_mutex_init(&s->lock, NULL);

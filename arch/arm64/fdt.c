@@ -284,7 +284,7 @@ int rv_arm64_fdt_build(void *buf, size_t size, const struct rv_arm64_fdt_cfg *cf
 	int ret;
 
 	if (size > INT32_MAX || cfg->nr_cpus == 0)
-		return -EINVAL;
+		return rv_err(-EINVAL, "device tree: %zu bytes for %u CPUs", size, cfg->nr_cpus);
 	have_console = rv_fdt_console(cfg, console, sizeof(console));
 
 	FDT_TRY(fdt_create(buf, (int)size));

@@ -26,7 +26,7 @@ static int rv_x86_cpuid_fetch(struct rv_vm *vm)
 		return 0;
 	c = calloc(1, sizeof(*c) + RV_CPUID_MAX_ENTRIES * sizeof(c->entries[0]));
 	if (!c)
-		return -ENOMEM;
+		return rv_err(-ENOMEM, "out of memory for %u CPUID entries", RV_CPUID_MAX_ENTRIES);
 	c->nent = RV_CPUID_MAX_ENTRIES;
 	ret = rv_kvm_ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c);
 	if (ret) {
@@ -112,7 +112,7 @@ int rv_x86_cpuid_init(struct rv_vcpu *vcpu, unsigned int nr_cpus)
 	size = sizeof(*src) + src->nent * sizeof(src->entries[0]);
 	c = malloc(size);
 	if (!c)
-		return -ENOMEM;
+		return rv_err(-ENOMEM, "vCPU %u: out of memory for its CPUID", vcpu->id);
 	memcpy(c, src, size);
 	for (unsigned int i = 0; i < c->nent; i++)
 		if (c->entries[i].function == 0)
