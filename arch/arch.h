@@ -1,9 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The seam between the machine (vmm/) and an architecture (arch/<arch>/).
- * Each arch folder implements these hooks in files of the same names
- * (vm.c, vcpu.c, boot.c, ...); the build picks the folder. Nothing in vmm/
- * or devices/ tests the architecture with #ifdef.
+ * The seam between the machine (vmm/) and an architecture (arch/<arch>/):
+ * one const description of the platform, and eight hooks. Each arch folder
+ * has the same file names: layout.c (the description, the RAM layout, the
+ * interrupt lines), vm.c (VM set-up, loading), vcpu.c (entry state, dump),
+ * boot.c (the Linux boot protocol). The build picks the folder; nothing in
+ * vmm/ or devices/ tests the architecture with #ifdef.
+ *
+ * Life of a VM, in the order vmm/vm.c calls the hooks:
+ *   rv_arch_vm_init, rv_arch_ram_layout, (devices from rv_platform),
+ *   rv_arch_load, rv_arch_vcpu_init per vCPU, rv_arch_vcpus_ready;
+ *   while running rv_arch_irq_line, after a death rv_arch_vcpu_dump;
+ *   rv_arch_vm_destroy.
  */
 #ifndef RV_ARCH_H
 #define RV_ARCH_H
@@ -14,44 +22,74 @@
 struct rv_vm;
 struct rv_vcpu;
 struct rv_mem_region;
+struct rv_mem_range;
 struct rv_device_cfg;
 
-/* "x86_64", "arm64": for --version, caps and messages. */
-extern const char rv_arch_name[];
+/* A KVM capability this arch relies on, for `ringvmm caps`. */
+struct rv_cap_desc {
+	const char *name;
+	long cap;
+	const char *needed_for;
+	int required; /* 1: ringvmm cannot run without it */
+};
 
-/* Limits the CLI checks before anything is created. */
-#define RV_ARCH_MIN_MEM (16ULL << 20)
-unsigned int rv_arch_max_vcpus(void);
+/* A range of guest physical addresses, or of ports; size 0: none. */
+struct rv_arch_window {
+	uint64_t base;
+	uint64_t size;
+};
+
+/* What a machine of this arch is, as data (arch/<arch>/layout.c). */
+struct rv_arch_platform {
+	const char *name; /* "x86_64", "arm64": --version, caps, messages */
+	/* Limits the CLI checks before anything is created. */
+	uint64_t min_mem;
+	unsigned int max_vcpus;
+	/*
+	 * Guest physical ranges that no --passthrough memslot may cover: the
+	 * interrupt controllers, the device MMIO window, ranges KVM itself
+	 * uses. A memslot there would shadow the device (vmm/mem/plan.c).
+	 */
+	const struct rv_mem_range *reserved;
+	unsigned int nr_reserved;
+	/* The devices every machine of this arch has (console UART, power...). */
+	const struct rv_device_cfg *devices;
+	unsigned int nr_devices;
+	/*
+	 * Free address space for devices the platform does not have (tests,
+	 * bench-sinks, the virtio devices to come): inside a reserved range,
+	 * so no memslot covers it, and clear of every platform device. The
+	 * port window has size 0 where the arch has no port space.
+	 */
+	struct rv_arch_window free_mmio;
+	struct rv_arch_window free_pio;
+	const struct rv_cap_desc *caps;
+	unsigned int nr_caps;
+};
+
+extern const struct rv_arch_platform rv_platform;
 
 /*
  * Right after KVM_CREATE_VM: create the in-kernel irqchip, timers and
  * whatever the arch needs before memory and vCPUs exist.
  */
 int rv_arch_vm_init(struct rv_vm *vm);
-/* Release what rv_arch_vm_init() and later hooks allocated (vm->arch). */
+/*
+ * Release what rv_arch_vm_init() and later hooks allocated (vm->arch);
+ * called once whatever rv_arch_vm_init() returned.
+ */
 void rv_arch_vm_destroy(struct rv_vm *vm);
 
 /*
  * Split @ram_size bytes of guest RAM into regions around the arch's holes.
  * Fills up to @max entries of @out (gpa, size, name) and returns how many,
- * or -errno.
+ * or -errno with a message.
  */
 int rv_arch_ram_layout(uint64_t ram_size, struct rv_mem_region *out, unsigned int max);
 
 /*
- * Guest physical ranges that no --passthrough memslot may cover: the
- * interrupt controllers, the device MMIO window, ranges KVM itself uses.
- * A memslot there would shadow the device (vmm/mem/plan.c checks).
- */
-struct rv_mem_range;
-const struct rv_mem_range *rv_arch_reserved_ranges(unsigned int *nr);
-
-/* The devices every machine of this arch has (console UART, power, ...). */
-const struct rv_device_cfg *rv_arch_platform_devices(unsigned int *nr);
-
-/*
- * After memory and devices exist: load the kernel (or the built-in guest),
- * and build firmware tables (ACPI / device tree) that describe @vm.
+ * After memory and devices exist: load the kernel (or the raw guest
+ * code), and build firmware tables (ACPI / device tree) that describe @vm.
  */
 int rv_arch_load(struct rv_vm *vm);
 
@@ -67,43 +105,13 @@ int rv_arch_vcpu_init(struct rv_vcpu *vcpu);
 int rv_arch_vcpus_ready(struct rv_vm *vm);
 
 /*
- * The irq field of KVM_IRQ_LINE (api.rst 4.25) for a device's interrupt
- * line, struct rv_device_cfg.irq: x86 passes the GSI through, arm64
- * encodes an SPI's type and GIC interrupt ID.
+ * The irq field of KVM_IRQ_LINE (api.rst, KVM_IRQ_LINE) for a device's
+ * interrupt line, struct rv_device_cfg.irq: x86 passes the GSI through,
+ * arm64 encodes an SPI's type and GIC interrupt ID.
  */
 uint32_t rv_arch_irq_line(unsigned int irq);
 
 /* After a guest death: registers and the bytes at the instruction pointer. */
 void rv_arch_vcpu_dump(struct rv_vcpu *vcpu, FILE *out);
-
-/*
- * The guest of `ringvmm bench coalesce` (bench/guest.h): its code, the
- * guest physical address its parameters go to, and free ranges for the
- * bench-sinks it writes to: RV_BENCH_MAX_DEVICES of them, 4 KiB apart in
- * MMIO from @mmio_base, 0x400 ports apart from @pio_base (0: the arch has
- * no port space). -ENOTSUP, with a message, where the arch has none.
- * The privilege levels it can run at, for the report: @user_level where
- * the arch can run it unprivileged (rv_vm_config.guest_user_mode; NULL:
- * it cannot), else @kernel_level.
- */
-struct rv_arch_bench_guest {
-	const uint8_t *code;
-	size_t len;
-	uint64_t params_gpa;
-	uint64_t mmio_base;
-	uint64_t pio_base;
-	const char *user_level;
-	const char *kernel_level;
-};
-int rv_arch_bench_guest(struct rv_arch_bench_guest *g);
-
-/* The capabilities this arch relies on, for `ringvmm caps`. */
-struct rv_cap_desc {
-	const char *name;
-	long cap;
-	const char *needed_for;
-	int required; /* 1: ringvmm cannot run without it */
-};
-const struct rv_cap_desc *rv_arch_caps(unsigned int *nr);
 
 #endif

@@ -9,7 +9,9 @@
  * device received every write once and in order.
  *
  *   cli.c           the options: a pure function, unit-tested
+ *   sinks.c         where the sinks go: the platform's free windows
  *   runner.c        the runs
+ *   <arch>.c        the privilege levels of the arch's guest
  *   report.c        medians and spreads, the checks, table / JSON / CSV
  *   plot.c          the chart, through gnuplot
  */
@@ -111,7 +113,7 @@ struct rv_bench_run {
 struct rv_bench {
 	const struct rv_bench_opts *o;
 	bool user_mode;			       /* the guest's hot loop ran at CPL3 */
-	const char *user_level, *kernel_level; /* struct rv_arch_bench_guest's */
+	const char *user_level, *kernel_level; /* struct rv_bench_levels's */
 	bool pio_coalescing;		       /* KVM_CAP_COALESCED_PIO */
 	struct rv_bench_run *runs;	       /* repeat-major: [r * nr_modes + m] */
 	unsigned int nr_runs;
@@ -132,6 +134,23 @@ int rv_bench_run_all(struct rv_bench *b);
 void rv_bench_free(struct rv_bench *b);
 /* Is device @d of run @r space PIO (the layout the options ask for)? */
 bool rv_bench_dev_is_pio(const struct rv_bench_opts *o, unsigned int d);
+
+/* Distance between two sinks: their register ranges (bench-sink.h). */
+#define RV_BENCH_MMIO_STRIDE 0x1000
+#define RV_BENCH_PIO_STRIDE 0x400
+#define RV_BENCH_NAME_LEN 16
+struct rv_arch_platform;
+struct rv_device_cfg;
+struct rv_device_params;
+/*
+ * The @o->devices bench-sinks, named "sink<d>" in @names, each with
+ * @params: sink d at stride d from the start of @p's free MMIO or port
+ * window, whichever its space is. -ENOTSUP (no port space) or -ENOSPC (the
+ * window is too small), with a message.
+ */
+int rv_bench_place_sinks(const struct rv_bench_opts *o, const struct rv_arch_platform *p,
+			 const struct rv_device_params *params, struct rv_device_cfg *sinks,
+			 char (*names)[RV_BENCH_NAME_LEN]);
 
 /* Statistics over @n values (sorted in place): the median, min and max. */
 struct rv_bench_summary {

@@ -2,7 +2,8 @@
 /*
  * The guest of `ringvmm bench coalesce` on arm64 (bench/runner.c): what it
  * does is described in bench/guest.h, which also lays out the
- * parameters the VMM leaves at RV_ARM64_BENCH_PARAMS_ADDR. The AArch64
+ * parameters, which the VMM fills in at rv_bench_guest_params, at the end
+ * of this blob, before it copies the blob into the guest. The AArch64
  * twin of bench/guest-x86.S, for MMIO only: arm64 has no port space,
  * and the VMM refuses port I/O devices before any guest runs, so every
  * device in the table is a bench-sink in MMIO space (its kind is not read).
@@ -41,11 +42,12 @@
 
 	.section .rodata
 	.balign 8
-	.globl	rv_arm64_bench_guest_start
-	.globl	rv_arm64_bench_guest_end
-rv_arm64_bench_guest_start:
+	.globl	rv_bench_guest_start
+	.globl	rv_bench_guest_params
+	.globl	rv_bench_guest_end
+rv_bench_guest_start:
 	mov	x20, x0
-	ldr	x19, =RV_ARM64_BENCH_PARAMS_ADDR
+	adr	x19, .Lparams
 	ldr	x21, P(WRITES)
 	ldr	x22, P(BURST)
 	ldr	x23, P(READ_RELOAD)
@@ -146,6 +148,12 @@ mark:
 	ret
 	.balign 8
 	.ltorg
-rv_arm64_bench_guest_end:
+
+	/* The parameters (bench/guest.h): filled in by the VMM, written by us. */
+	.balign	64
+rv_bench_guest_params:
+.Lparams:
+	.space	RV_BENCH_PARAMS_SIZE
+rv_bench_guest_end:
 
 	.section .note.GNU-stack, "", @progbits

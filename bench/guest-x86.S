@@ -2,7 +2,8 @@
 /*
  * The guest of `ringvmm bench coalesce` on x86_64 (bench/runner.c): what it
  * does is described in bench/guest.h, which also lays out the
- * parameters the VMM leaves at RV_X86_BENCH_PARAMS_ADDR.
+ * parameters, which the VMM fills in at rv_bench_guest_params, at the end
+ * of this blob, before it copies the blob into the guest.
  *
  * Entered by every vCPU in 64-bit mode with RDI = vCPU index, RSP = a stack
  * of its own, the first 4 GiB identity-mapped, interrupts off; at CPL3 with
@@ -30,11 +31,12 @@
 
 	.section .rodata
 	.code64
-	.globl	rv_x86_bench_guest_start
-	.globl	rv_x86_bench_guest_end
-rv_x86_bench_guest_start:
+	.globl	rv_bench_guest_start
+	.globl	rv_bench_guest_params
+	.globl	rv_bench_guest_end
+rv_bench_guest_start:
 	mov	%rdi, %r9
-	mov	$RV_X86_BENCH_PARAMS_ADDR, %r8d
+	lea	.Lparams(%rip), %r8
 	mov	P(WRITES), %r10
 	mov	P(BURST), %r11
 	mov	P(READ_RELOAD), %r12
@@ -168,6 +170,12 @@ mark:
 1:	lea	RV_BENCH_SINK_PIO_MARK(%rax), %edx
 	out	%eax, %dx
 	ret
-rv_x86_bench_guest_end:
+
+	/* The parameters (bench/guest.h): filled in by the VMM, written by us. */
+	.balign	64
+rv_bench_guest_params:
+.Lparams:
+	.space	RV_BENCH_PARAMS_SIZE
+rv_bench_guest_end:
 
 	.section .note.GNU-stack, "", @progbits

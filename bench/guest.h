@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The contract between `ringvmm bench coalesce` (bench/runner.c) and its guest
- * (bench/guest-<arch>.S): the parameters the VMM writes into guest
- * memory, at the address the arch names (struct rv_arch_bench_guest), before
- * the vCPUs start. Every field is a little-endian 64-bit word; offsets are
- * plain numbers so the assembly twin can use them.
+ * (bench/guest-<arch>.S): the parameters the VMM writes into the guest's
+ * own blob, RV_BENCH_PARAMS_SIZE bytes at rv_bench_guest_params near its
+ * end, before it hands the blob to the VM as raw guest code; the guest
+ * finds them PC-relative, so no arch names an address for the benchmark.
+ * Every field is a little-endian 64-bit word; offsets are plain numbers so
+ * the assembly twin can use them.
  *
  * What the guest does, on every vCPU i (stream i of every device):
  *
@@ -57,5 +59,24 @@
 #define RV_BENCH_P_MAX_CPUS 64 /* one per stream (RV_BENCH_SINK_STREAMS) */
 /* The parameters fit in this much guest memory. */
 #define RV_BENCH_PARAMS_SIZE (RV_BENCH_P_CPU_DONE + RV_BENCH_P_MAX_CPUS * 8)
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+/* bench/guest-<arch>.S */
+extern const uint8_t rv_bench_guest_start[], rv_bench_guest_params[], rv_bench_guest_end[];
+
+/*
+ * Where the arch's guest runs, for the report (bench/<arch>.c): the
+ * privilege level of its hot loop when it runs unprivileged
+ * (rv_vm_config.guest_user_mode; NULL: the arch does not ask for it), and
+ * when it runs privileged.
+ */
+struct rv_bench_levels {
+	const char *user;
+	const char *kernel;
+};
+extern const struct rv_bench_levels rv_bench_levels;
+#endif
 
 #endif

@@ -168,7 +168,7 @@ static void rv_bench_describe(const struct rv_bench *b, const struct rv_bench_ho
 
 	for (unsigned int m = 0; m < o->nr_modes; m++)
 		doorbell |= o->modes[m] == RV_BENCH_DOORBELL;
-	fprintf(out, "ringvmm bench coalesce on %s: %s, %ld CPUs, Linux %s, %s\n", rv_arch_name,
+	fprintf(out, "ringvmm bench coalesce on %s: %s, %ld CPUs, Linux %s, %s\n", rv_platform.name,
 		h->cpu, h->cpus, h->kernel, h->kvm);
 	fprintf(out,
 		"  %u %s device%s, %u vCPU%s, %" PRIu64
@@ -307,7 +307,7 @@ static void rv_bench_json(const struct rv_bench *b, const struct rv_bench_host *
 	fprintf(out,
 		"{\"benchmark\": \"coalesce\", \"arch\": \"%s\", \"host\": {\"cpu\": \"%s\""
 		", \"cpus\": %ld, \"kernel\": \"%s\", \"kvm\": \"%s\"}",
-		rv_arch_name, h->cpu, h->cpus, h->kernel, h->kvm);
+		rv_platform.name, h->cpu, h->cpus, h->kernel, h->kvm);
 	fprintf(out,
 		", \"config\": {\"devices\": %u, \"space\": \"%s\", \"writes\": %" PRIu64
 		", \"burst\": %" PRIu64 ", \"read_every\": %" PRIu64

@@ -37,9 +37,6 @@
 
 /* Guest RAM: the guest's code, stacks and parameters fit in 1 MiB. */
 #define RV_BENCH_MEM (32ULL << 20)
-/* Distance between two sinks: their register ranges (bench-sink.h). */
-#define RV_BENCH_MMIO_STRIDE 0x1000
-#define RV_BENCH_PIO_STRIDE 0x400
 /*
  * A run that takes longer than this is stuck: 10 s plus 1 ms per write,
  * 40 times the slowest exit measured (PLATFORM.md's nested host).
@@ -47,16 +44,13 @@
 #define RV_BENCH_WATCHDOG_BASE_NS 10000000000ULL
 #define RV_BENCH_WATCHDOG_PER_WRITE_NS 1000000ULL
 
-bool rv_bench_dev_is_pio(const struct rv_bench_opts *o, unsigned int d)
-{
-	return o->space == RV_BENCH_SPACE_PIO || (o->space == RV_BENCH_SPACE_MIXED && d % 2);
-}
-
 /* What every run of one invocation shares. */
 struct rv_bench_setup {
-	struct rv_arch_bench_guest guest;
+	uint8_t *code; /* a copy of the guest's blob, parameters filled in per run */
+	size_t code_len;
+	struct rv_bench_sink_params sink; /* every sink's: set per run */
 	struct rv_device_cfg sinks[RV_BENCH_MAX_DEVICES];
-	char names[RV_BENCH_MAX_DEVICES][16];
+	char names[RV_BENCH_MAX_DEVICES][RV_BENCH_NAME_LEN];
 	int null_fd; /* the guest's console goes nowhere */
 	bool cpl0;   /* CPL3 entry failed once: the rest run at CPL0 */
 };
@@ -80,11 +74,12 @@ static uint64_t rv_bench_rusage_ns(void)
 
 _Static_assert(RV_BENCH_MAX_CPUS <= RV_BENCH_P_MAX_CPUS, "a CPU_DONE word for every vCPU");
 
-/* The guest's parameters (bench/guest.h), as the words they are. */
-static void rv_bench_params(const struct rv_bench_opts *o, const struct rv_bench_setup *s,
-			    enum rv_bench_mode mode, uint64_t *p)
+/* The guest's parameters (bench/guest.h), in its copy of the blob. */
+static void rv_bench_params(const struct rv_bench_opts *o, struct rv_bench_setup *s,
+			    enum rv_bench_mode mode)
 {
-	memset(p, 0, RV_BENCH_PARAMS_SIZE);
+	uint64_t p[RV_BENCH_PARAMS_SIZE / 8] = { 0 };
+
 	p[RV_BENCH_P_NR_DEVICES / 8] = o->devices;
 	p[RV_BENCH_P_WRITES / 8] = o->writes;
 	p[RV_BENCH_P_BURST / 8] = o->burst;
@@ -99,6 +94,7 @@ static void rv_bench_params(const struct rv_bench_opts *o, const struct rv_bench
 		e[RV_BENCH_P_DEV_KIND / 8] = rv_bench_dev_is_pio(o, d) ? RV_BENCH_DEV_PIO :
 									 RV_BENCH_DEV_MMIO;
 	}
+	memcpy(s->code + (rv_bench_guest_params - rv_bench_guest_start), p, sizeof(p));
 }
 
 /* Stops a run that overstays its deadline, as a signal would. */
@@ -228,9 +224,9 @@ static int rv_bench_one(struct rv_bench *b, struct rv_bench_setup *s, struct rv_
 		.nr_cpus = o->cpus,
 		.console_in_fd = -1,
 		.console_out_fd = s->null_fd,
-		.guest_code = s->guest.code,
-		.guest_code_len = s->guest.len,
-		.guest_user_mode = s->guest.user_level && !o->cpl0 && !s->cpl0,
+		.guest_code = s->code,
+		.guest_code_len = s->code_len,
+		.guest_user_mode = rv_bench_levels.user && !o->cpl0 && !s->cpl0,
 		.coalesce_mode = r->mode == RV_BENCH_OFF     ? RV_COALESCE_OFF :
 				 r->mode == RV_BENCH_VM_RING ? RV_COALESCE_VM_RING :
 							       RV_COALESCE_PER_DEVICE,
@@ -238,28 +234,24 @@ static int rv_bench_one(struct rv_bench *b, struct rv_bench_setup *s, struct rv_
 		.extra_devices = s->sinks,
 		.nr_extra_devices = o->devices,
 	};
-	uint64_t params[RV_BENCH_PARAMS_SIZE / 8], cpu0, proc0, timeout;
+	uint64_t cpu0, proc0, timeout;
 	struct rv_bench_watchdog w;
 	struct rv_vm vm;
 	int ret;
 
-	ret = rv_bench_sink_set_ring_entries(o->ring_entries);
-	if (ret)
-		return rv_err(ret, "bench: %u ring entries", o->ring_entries);
-	rv_bench_sink_set_doorbell(r->mode == RV_BENCH_DOORBELL);
-	rv_bench_sink_set_work_ns(o->work_ns);
+	s->sink = (struct rv_bench_sink_params){
+		RV_BENCH_SINK_PARAMS_HDR,
+		.ring_entries = o->ring_entries,
+		.doorbell = r->mode == RV_BENCH_DOORBELL,
+		.work_ns = o->work_ns,
+	};
+	rv_bench_params(o, s, r->mode);
 	rv_err_clear();
 	ret = rv_vm_create(&vm, &cfg);
 	if (ret)
 		goto out_destroy;
 	r->user_mode = vm.guest_user_mode;
 	b->pio_coalescing = rv_kvm_cap(vm.vm_fd, KVM_CAP_COALESCED_PIO) > 0;
-	rv_bench_params(o, s, r->mode, params);
-	if (rv_mem_write(&vm.mem, s->guest.params_gpa, params, sizeof(params))) {
-		ret = rv_err(-ENOSPC, "bench: no guest RAM for the parameters at 0x%" PRIx64,
-			     s->guest.params_gpa);
-		goto out_destroy;
-	}
 	timeout = RV_BENCH_WATCHDOG_BASE_NS +
 		  RV_BENCH_WATCHDOG_PER_WRITE_NS * o->writes * o->devices * o->cpus;
 	ret = rv_bench_watchdog_start(&w, &vm, timeout);
@@ -285,24 +277,15 @@ static int rv_bench_setup(const struct rv_bench_opts *o, struct rv_bench_setup *
 
 	memset(s, 0, sizeof(*s));
 	s->null_fd = -1;
-	ret = rv_arch_bench_guest(&s->guest);
+	ret = rv_bench_place_sinks(o, &rv_platform, &s->sink.hdr, s->sinks, s->names);
 	if (ret)
 		return ret;
-	for (unsigned int d = 0; d < o->devices; d++) {
-		bool pio = rv_bench_dev_is_pio(o, d);
-
-		if (pio && !s->guest.pio_base)
-			return rv_err(-ENOTSUP, "bench: %s has no port I/O: use --space mmio",
-				      rv_arch_name);
-		snprintf(s->names[d], sizeof(s->names[d]), "sink%u", d);
-		s->sinks[d] = (struct rv_device_cfg){
-			.type = "bench-sink",
-			.name = s->names[d],
-			.space = pio ? RV_SPACE_PIO : RV_SPACE_MMIO,
-			.base = pio ? s->guest.pio_base + d * RV_BENCH_PIO_STRIDE :
-				      s->guest.mmio_base + d * RV_BENCH_MMIO_STRIDE,
-		};
-	}
+	s->code_len = rv_bench_guest_end - rv_bench_guest_start;
+	s->code = malloc(s->code_len);
+	if (!s->code)
+		return rv_err(-ENOMEM, "bench: out of memory for the guest's %zu bytes",
+			      s->code_len);
+	memcpy(s->code, rv_bench_guest_start, s->code_len);
 	s->null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (s->null_fd < 0)
 		return rv_err(-errno, "bench: /dev/null: %s", strerror(errno));
@@ -338,9 +321,9 @@ int rv_bench_run_all(struct rv_bench *b)
 		ret = rv_err(-ENOMEM, "bench: no memory for %u runs", b->nr_runs);
 		goto out_close;
 	}
-	b->user_mode = s.guest.user_level != NULL;
-	b->user_level = s.guest.user_level;
-	b->kernel_level = s.guest.kernel_level;
+	b->user_mode = rv_bench_levels.user != NULL;
+	b->user_level = rv_bench_levels.user;
+	b->kernel_level = rv_bench_levels.kernel;
 	for (unsigned int i = 0; i < b->nr_runs; i++) {
 		struct rv_bench_run *r = &b->runs[i];
 
@@ -359,12 +342,10 @@ int rv_bench_run_all(struct rv_bench *b)
 		}
 		b->user_mode &= r->user_mode;
 	}
-	rv_bench_sink_set_doorbell(false);
-	rv_bench_sink_set_work_ns(0);
-	rv_bench_sink_set_ring_entries(RV_BENCH_SINK_DEFAULT_ENTRIES);
 out_close:
 	if (s.null_fd >= 0)
 		close(s.null_fd);
+	free(s.code);
 	return ret;
 }
 

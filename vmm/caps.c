@@ -83,8 +83,6 @@ static void rv_caps_print_coalesce(FILE *out, int fd, bool json)
 
 int rv_caps_print(FILE *out, bool json)
 {
-	const struct rv_cap_desc *arch;
-	unsigned int nr_arch;
 	bool first = true;
 	int kvm, vm, fd, version;
 
@@ -94,20 +92,19 @@ int rv_caps_print(FILE *out, bool json)
 	version = __rv_kvm_ioctl(kvm, KVM_GET_API_VERSION, 0);
 	vm = __rv_kvm_ioctl(kvm, KVM_CREATE_VM, 0);
 	fd = vm >= 0 ? vm : kvm;
-	arch = rv_arch_caps(&nr_arch);
 
 	if (json) {
 		fprintf(out,
 			"{\n  \"arch\": \"%s\",\n  \"api_version\": %d,\n"
 			"  \"queried_on\": \"%s\",\n  \"caps\": [",
-			rv_arch_name, version, vm >= 0 ? "vm" : "system");
+			rv_platform.name, version, vm >= 0 ? "vm" : "system");
 	} else {
 		fprintf(out, "KVM API version %d on %s (values from a %s fd)\n\n", version,
-			rv_arch_name, vm >= 0 ? "VM" : "system");
+			rv_platform.name, vm >= 0 ? "VM" : "system");
 		fprintf(out, "%-30s %-4s %6s  %s\n", "capability", "have", "value", "needed for");
 	}
 	rv_caps_print_list(out, fd, rv_generic_caps, RV_ARRAY_SIZE(rv_generic_caps), json, &first);
-	rv_caps_print_list(out, fd, arch, nr_arch, json, &first);
+	rv_caps_print_list(out, fd, rv_platform.caps, rv_platform.nr_caps, json, &first);
 	rv_caps_print_coalesce(out, fd, json);
 	if (vm >= 0)
 		close(vm);

@@ -34,7 +34,7 @@ struct rv_cli {
 
 #define RV_CLI_DEFAULT_MEM (256ULL << 20)
 #define RV_CLI_DEFAULT_CMDLINE "console=ttyS0"
-/* Below this no kernel boots; the arch may ask for more (RV_ARCH_MIN_MEM). */
+/* Below this no kernel boots; the arch may ask for more (rv_platform.min_mem). */
 #define RV_CLI_MIN_MEM (16ULL << 20)
 /* The largest --cpus accepted before asking KVM; KVM_CAP_MAX_VCPUS decides next. */
 #define RV_CLI_MAX_CPUS 254

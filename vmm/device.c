@@ -36,6 +36,24 @@ int rv_device_create(struct rv_device_env *env, const struct rv_device_cfg *cfg)
 	return 0;
 }
 
+int rv_device_params(const struct rv_device_cfg *cfg, const char *type, size_t size,
+		     const void **out)
+{
+	const struct rv_device_params *p = cfg->params;
+
+	*out = NULL;
+	if (!p)
+		return 0;
+	if (!p->type || strcmp(p->type, type))
+		return rv_err(-EINVAL, "%s: parameters for a \"%s\" device given to a \"%s\"",
+			      cfg->name, p->type ? p->type : "(unnamed)", type);
+	if (p->size != size)
+		return rv_err(-EINVAL, "%s: %s parameters of %zu bytes, expected %zu", cfg->name,
+			      type, p->size, size);
+	*out = p;
+	return 0;
+}
+
 void rv_device_add(struct rv_device_env *env, struct rv_device *dev)
 {
 	struct rv_device **p = &env->devices;

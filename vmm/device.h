@@ -13,6 +13,7 @@
 #define RV_DEVICE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -25,6 +26,30 @@ struct rv_device;
 
 enum rv_bus_space { RV_SPACE_PIO, RV_SPACE_MMIO };
 
+/*
+ * A device type's own parameters (a disk's file, a ring's size...) are a
+ * struct of the device's, declared in its header, whose first member is
+ * this header: RV_DEVICE_PARAMS_HDR() fills it in, and the device checks
+ * it with rv_device_params() before it reads any further. vmm/ only
+ * carries the pointer.
+ *
+ *   struct rv_foo_params {
+ *           struct rv_device_params hdr;
+ *           unsigned int queues;
+ *   };
+ *   struct rv_foo_params p = { RV_DEVICE_PARAMS_HDR("foo", struct rv_foo_params), 4 };
+ *   cfg.params = &p.hdr;
+ */
+struct rv_device_params {
+	const char *type; /* the rv_device_type.name they are for */
+	size_t size;	  /* sizeof the whole struct, header included */
+};
+
+#define RV_DEVICE_PARAMS_HDR(type_name, T)             \
+	{                                              \
+		.type = (type_name), .size = sizeof(T) \
+	}
+
 /* Where a platform puts one device instance. */
 struct rv_device_cfg {
 	const char *type; /* rv_device_type.name */
@@ -33,7 +58,18 @@ struct rv_device_cfg {
 	uint64_t base;
 	unsigned int irq; /* GSI (x86) or SPI number, 0 = none */
 	bool console;	  /* wire to the VMM's console (stdin/stdout) */
+	/* The device type's own parameters; NULL: its defaults. */
+	const struct rv_device_params *params;
 };
+
+/*
+ * For a device's create(): @cfg's parameters, checked to be those of
+ * device type @type, @size bytes. *@out is NULL when there are none (the
+ * device's defaults apply); -EINVAL with a message when they were made for
+ * another device type or another version of the struct.
+ */
+int rv_device_params(const struct rv_device_cfg *cfg, const char *type, size_t size,
+		     const void **out);
 
 /* What a device may use of the machine it is plugged into. */
 struct rv_device_env {

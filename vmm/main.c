@@ -51,9 +51,9 @@ static int rv_check_host_limits(const struct rv_vm_config *cfg)
 		return rv_err(-EINVAL,
 			      "--mem: %" PRIu64 " MiB is more than the host's %" PRIu64 " MiB",
 			      cfg->mem_size >> 20, host >> 20);
-	if (cfg->nr_cpus > rv_arch_max_vcpus())
+	if (cfg->nr_cpus > rv_platform.max_vcpus)
 		return rv_err(-EINVAL, "--cpus %u: %s supports at most %u", cfg->nr_cpus,
-			      rv_arch_name, rv_arch_max_vcpus());
+			      rv_platform.name, rv_platform.max_vcpus);
 	return 0;
 }
 
@@ -198,7 +198,7 @@ int main(int argc, char **argv)
 		fputs(rv_cli_usage, stdout);
 		return 0;
 	case RV_CMD_VERSION:
-		printf("ringvmm %s (%s)\n", RV_VERSION, rv_arch_name);
+		printf("ringvmm %s (%s)\n", RV_VERSION, rv_platform.name);
 		return 0;
 	case RV_CMD_CAPS:
 		ret = rv_caps_print(stdout, cli.json);

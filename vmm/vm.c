@@ -74,7 +74,8 @@ static int rv_vm_setup_ram(struct rv_vm *vm)
 	if (nr < 0)
 		return nr;
 	setup.plan.nr_ram = nr;
-	setup.plan.reserved = rv_arch_reserved_ranges(&setup.plan.nr_reserved);
+	setup.plan.reserved = rv_platform.reserved;
+	setup.plan.nr_reserved = rv_platform.nr_reserved;
 	return rv_mem_setup(&vm->mem, &setup);
 }
 
@@ -140,8 +141,6 @@ static int rv_vm_open(struct rv_vm *vm)
 
 static int rv_vm_create_devices(struct rv_vm *vm)
 {
-	const struct rv_device_cfg *cfgs;
-	unsigned int nr;
 	int ret;
 
 	vm->env = (struct rv_device_env){
@@ -155,9 +154,8 @@ static int rv_vm_create_devices(struct rv_vm *vm)
 		.request_exit = rv_vm_device_exit,
 		.exit_opaque = vm,
 	};
-	cfgs = rv_arch_platform_devices(&nr);
-	for (unsigned int i = 0; i < nr; i++) {
-		ret = rv_device_create(&vm->env, &cfgs[i]);
+	for (unsigned int i = 0; i < rv_platform.nr_devices; i++) {
+		ret = rv_device_create(&vm->env, &rv_platform.devices[i]);
 		if (ret)
 			return ret;
 	}

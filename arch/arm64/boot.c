@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * arm64 Image loading (Documentation/arch/arm64/booting.rst) and the RAM
- * layout. An Image is the kernel's raw binary with a 64-byte header:
+ * arm64 Image loading (Documentation/arch/arm64/booting.rst). An Image is the kernel's raw binary with a 64-byte header:
  *
  *   u32 code0, code1      executable code (a branch to the real entry, or
  *                         "MZ" + a branch when the EFI stub is built in)
@@ -169,24 +168,4 @@ int rv_arm64_boot_load(const struct rv_mem *mem, const struct rv_arm64_boot_layo
 		return rv_err(-EFAULT, "initrd range 0x%" PRIx64 "+%zu is not RAM",
 			      layout->initrd_addr, initrd_len);
 	return 0;
-}
-
-int rv_arch_ram_layout(uint64_t ram_size, struct rv_mem_region *out, unsigned int max)
-{
-	if (max < 1)
-		return -EINVAL;
-	if (ram_size < RV_ARCH_MIN_MEM)
-		return rv_err(-EINVAL, "%" PRIu64 " MiB of RAM is less than the %llu MiB minimum",
-			      ram_size >> 20, RV_ARCH_MIN_MEM >> 20);
-	/* One region from 1 GiB up; it must end inside the 40-bit IPA space. */
-	if (ram_size > RV_ARM64_IPA_LIMIT - RV_ARM64_RAM_ADDR)
-		return rv_err(
-			-EINVAL,
-			"--mem: %" PRIu64
-			" GiB does not fit in the guest's 40-bit physical address space (at most %llu GiB of RAM from 0x%llx)",
-			ram_size >> 30, (RV_ARM64_IPA_LIMIT - RV_ARM64_RAM_ADDR) >> 30,
-			RV_ARM64_RAM_ADDR);
-	out[0] =
-		(struct rv_mem_region){ .gpa = RV_ARM64_RAM_ADDR, .size = ram_size, .name = "ram" };
-	return 1;
 }

@@ -12,9 +12,8 @@
  *              |                              |  frames), room for 123 vCPUs
  *  0x0900_0000 | UART: 16550A, "ns16550a"     |  8 one-byte registers; THR is
  *              |                              |  a coalesced MMIO zone
- *  0x0a00_0000 | device MMIO window           |  (virtio-mmio, bench sink, tests;
- *              |                              |  `ringvmm bench`: 16 sinks, 4 KiB
- *              |                              |  apart, from its start)
+ *  0x0a00_0000 | device MMIO window           |  all free (rv_platform.free_mmio):
+ *              |                              |  tests, bench-sinks, virtio-mmio
  *  0x1000_0000 | (nothing)                    |
  *  0x4000_0000 +------------------------------+  RAM base (1 GiB aligned)
  *              | built-in guest stacks        |  raw guest code only
@@ -24,8 +23,6 @@
  *              |                              |  Image's image_size
  *              | device tree blob             |  next 2 MiB boundary, a 2 MiB
  *              |                              |  region of its own (booting.rst)
- *              |  ... free RAM ...            |
- *  0x4080_0000 | `ringvmm bench` parameters   |  bench guest only (bench/guest.h)
  *              |  ... free RAM ...            |
  *              +------------------------------+  RAM base + --mem
  *                                               (at most 1 TiB: a default VM
@@ -82,15 +79,6 @@
  */
 #define RV_ARM64_BUILTIN_OFFSET RV_ARM64_UL(0x80000)
 #define RV_ARM64_STACK_SIZE RV_ARM64_UL(0x1000)
-
-/*
- * `ringvmm bench coalesce` (bench/guest-arm64.S): its parameters in
- * RAM above the raw code's dtb region (which ends by RAM + 4 MiB for code
- * under 1.5 MiB; the guest is a few hundred bytes), inside the benchmark's
- * 32 MiB of RAM; its bench-sinks at the start of the device MMIO window.
- */
-#define RV_ARM64_BENCH_PARAMS_ADDR (RV_ARM64_RAM_ADDR + RV_ARM64_UL(0x800000))
-#define RV_ARM64_BENCH_MMIO_ADDR RV_ARM64_DEVICE_MMIO_ADDR
 
 /* booting.rst: the dtb must not exceed 2 MiB; the initrd 2 MiB aligned here. */
 #define RV_ARM64_DTB_MAX RV_ARM64_UL(0x200000)

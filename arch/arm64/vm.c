@@ -20,34 +20,10 @@
 #include "fdt.h"
 #include "layout.h"
 
-const char rv_arch_name[] = "arm64";
-
-/* The memory map's hooks (RAM, reserved ranges, platform devices) are in layout.c. */
-
-/* What ringvmm cannot run without on arm64 (also listed by `caps`). */
-static const struct rv_cap_desc rv_arm64_caps[] = {
-	{ "KVM_CAP_ARM_PSCI_0_2", KVM_CAP_ARM_PSCI_0_2,
-	  "PSCI 0.2: vCPU power on/off, system off/reset", 1 },
-	{ "KVM_CAP_DEVICE_CTRL", KVM_CAP_DEVICE_CTRL, "KVM_CREATE_DEVICE for the vGIC", 1 },
-	{ "KVM_CAP_ONE_REG", KVM_CAP_ONE_REG, "KVM_SET_ONE_REG: entry registers, MPIDR", 1 },
-	{ "KVM_CAP_IRQCHIP", KVM_CAP_IRQCHIP, "KVM_IRQ_LINE into the in-kernel vGIC", 1 },
-	{ "KVM_CAP_ARM_VM_IPA_SIZE", KVM_CAP_ARM_VM_IPA_SIZE,
-	  "largest IPA size (value: bits; ringvmm uses the default 40)", 0 },
-	{ "KVM_CAP_ARM_PMU_V3", KVM_CAP_ARM_PMU_V3, "guest PMU (not offered yet)", 0 },
-	{ "KVM_CAP_ARM_NISV_TO_USER", KVM_CAP_ARM_NISV_TO_USER,
-	  "MMIO without syndrome reported to userspace", 0 },
-};
-
-const struct rv_cap_desc *rv_arch_caps(unsigned int *nr)
-{
-	*nr = RV_ARRAY_SIZE(rv_arm64_caps);
-	return rv_arm64_caps;
-}
-
 static int rv_arm64_check_caps(int fd)
 {
-	for (unsigned int i = 0; i < RV_ARRAY_SIZE(rv_arm64_caps); i++) {
-		const struct rv_cap_desc *c = &rv_arm64_caps[i];
+	for (unsigned int i = 0; i < rv_platform.nr_caps; i++) {
+		const struct rv_cap_desc *c = &rv_platform.caps[i];
 
 		if (c->required && !rv_kvm_cap(fd, c->cap))
 			return rv_err(-ENOTSUP, "KVM lacks %s (%s)", c->name, c->needed_for);
@@ -62,12 +38,12 @@ int rv_arch_vm_init(struct rv_vm *vm)
 
 	a = calloc(1, sizeof(*a));
 	if (!a)
-		return -ENOMEM;
+		return rv_err(-ENOMEM, "out of memory for the VM's arm64 state");
 	a->gic.fd = -1;
 	vm->arch = a;
 	a->mpidr = calloc(vm->cfg->nr_cpus, sizeof(*a->mpidr));
 	if (!a->mpidr)
-		return -ENOMEM;
+		return rv_err(-ENOMEM, "out of memory for %u vCPUs' MPIDRs", vm->cfg->nr_cpus);
 
 	ret = rv_arm64_check_caps(vm->vm_fd);
 	if (ret)
@@ -180,11 +156,10 @@ int rv_arch_load(struct rv_vm *vm)
 /* Every device the VM has, platform and extra, for the device tree. */
 static struct rv_device_cfg *rv_arm64_all_devices(const struct rv_vm *vm, unsigned int *nr)
 {
-	const struct rv_device_cfg *plat;
+	const struct rv_device_cfg *plat = rv_platform.devices;
+	unsigned int np = rv_platform.nr_devices;
 	struct rv_device_cfg *all;
-	unsigned int np;
 
-	plat = rv_arch_platform_devices(&np);
 	*nr = np + vm->cfg->nr_extra_devices;
 	all = calloc(*nr ? *nr : 1, sizeof(*all));
 	if (!all)
@@ -239,7 +214,7 @@ static int rv_arm64_write_fdt(struct rv_vm *vm)
 		fc.kaslr_seed = 0;
 	fc.devices = rv_arm64_all_devices(vm, &fc.nr_devices);
 	if (!fc.devices)
-		return -ENOMEM;
+		return rv_err(-ENOMEM, "device tree: out of memory for %u devices", fc.nr_devices);
 	ret = rv_arm64_fdt_build(fdt, RV_ARM64_DTB_MAX, &fc);
 	free((void *)fc.devices);
 	if (ret)
@@ -259,24 +234,4 @@ int rv_arch_vcpus_ready(struct rv_vm *vm)
 	if (ret)
 		return ret;
 	return rv_arm64_write_fdt(vm);
-}
-
-extern const uint8_t rv_arm64_bench_guest_start[], rv_arm64_bench_guest_end[];
-
-/*
- * bench/guest-arm64.S, MMIO only: arm64 has no port space (pio_base 0), so
- * `--space pio` and `mixed` are refused. The parameters and the sinks go
- * where nothing else is (layout.h).
- */
-int rv_arch_bench_guest(struct rv_arch_bench_guest *g)
-{
-	*g = (struct rv_arch_bench_guest){
-		.code = rv_arm64_bench_guest_start,
-		.len = rv_arm64_bench_guest_end - rv_arm64_bench_guest_start,
-		.params_gpa = RV_ARM64_BENCH_PARAMS_ADDR,
-		.mmio_base = RV_ARM64_BENCH_MMIO_ADDR,
-		/* KVM runs EL1 natively: nothing to gain from EL0. */
-		.kernel_level = "EL1",
-	};
-	return 0;
 }

@@ -11,7 +11,6 @@
  *  0x0002_0000 | kernel command line       |  (64 KiB max)
  *  0x0003_0000 | built-in guest            |
  *              |  (or raw code: tests, bench)
- *  0x0005_0000 | bench guest parameters    |  (`ringvmm bench`, raw code only)
  *  0x0006_0000 | TSS + I/O bitmap          |  (raw code at CPL3 only)
  *              |  ... free low RAM ...     |  (SMP trampoline lives here)
  *  0x0009_fc00 +---------------------------+
@@ -25,7 +24,7 @@
  *              | initrd (top of low RAM)   |
  *  0xc000_0000 +---------------------------+  (or the end of RAM if smaller)
  *              | MMIO hole: devices        |
- *  0xd000_0000 |  device MMIO window       |  (256 MiB)
+ *  0xd000_0000 |  device MMIO window       |  (256 MiB, all free: rv_platform.free_mmio)
  *  0xe000_0000 |  free: --passthrough      |  (so the tests' slots go here)
  *  0xfec0_0000 |  IOAPIC                   |
  *  0xfee0_0000 |  local APIC               |
@@ -33,6 +32,9 @@
  * 0x1_0000_0000+---------------------------+
  *              | RAM above 4 GiB, if any   |
  *              +---------------------------+
+ *
+ * Ports: COM1 0x3f8, the ACPI power registers 0x3c0-0x3c4, and a free
+ * window 0x6000-0x9fff (rv_platform.free_pio) that no PC device decodes.
  */
 #ifndef RV_X86_LAYOUT_H
 #define RV_X86_LAYOUT_H
@@ -45,8 +47,6 @@
 #define RV_X86_CMDLINE_ADDR 0x20000ULL
 #define RV_X86_CMDLINE_MAX 0x10000ULL
 #define RV_X86_BUILTIN_ADDR 0x30000ULL
-/* No suffix: bench/guest-x86.S includes this header (bench/guest.h). */
-#define RV_X86_BENCH_PARAMS_ADDR 0x50000
 /* A TSS whose I/O bitmap grants every port, for raw code at CPL3. */
 #define RV_X86_USER_TSS_ADDR 0x60000ULL
 #define RV_X86_EBDA_ADDR 0x9fc00ULL
@@ -88,12 +88,9 @@
 #define RV_X86_ACPI_SLEEP_STS_PORT 0x3c1
 #define RV_X86_ACPI_RESET_PORT 0x3c4
 #define RV_X86_ACPI_RESET_VALUE 0x1
-/*
- * `ringvmm bench`: bench-sinks in port space go from here, 0x400 ports
- * each (at most RV_BENCH_MAX_DEVICES); in MMIO space from the start of
- * the device MMIO window (RV_X86_DEVICE_MMIO_ADDR), 4 KiB each.
- */
-#define RV_X86_BENCH_PIO_BASE 0x6000
+/* Ports free for devices the platform does not have (tests, bench-sinks). */
+#define RV_X86_FREE_PIO_ADDR 0x6000
+#define RV_X86_FREE_PIO_SIZE 0x4000
 /* \_S5 sleep type value (SLP_TYP) our DSDT gives for soft-off. */
 #define RV_X86_ACPI_S5_SLP_TYP 5
 #define RV_X86_SCI_IRQ 9

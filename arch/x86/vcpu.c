@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * x86 vCPU state at entry, for the Linux 64-bit boot protocol
- * (Documentation/arch/x86/boot.rst, "64-bit Boot Protocol"): long mode,
- * paging on with an identity map covering the kernel, boot_params and the
- * command line; a GDT with __BOOT_CS (0x10) and __BOOT_DS (0x18) flat 4 GiB
- * segments; interrupts off; RSI = boot_params. The 32-bit protocol is the
- * same in flat protected mode without paging, ESI = boot_params.
+ * x86 vCPU state at entry, one function per entry mode (enum rv_x86_entry):
  *
- * Raw guest code (tests, benchmarks) may ask to run unprivileged
- * (rv_vm_config.guest_user_mode): it is then entered at CPL3 in 64-bit
- * mode, with DPL 3 flat segments, user-accessible pages and IOPL 3 so that
- * port I/O needs no TSS bitmap. Some KVMs (PLATFORM.md's PVM) run CPL3 code
+ * Linux (Documentation/arch/x86/boot.rst, "64-bit Boot Protocol"): long
+ * mode, paging on with an identity map covering the kernel, boot_params and
+ * the command line; a GDT with __BOOT_CS (0x10) and __BOOT_DS (0x18) flat
+ * 4 GiB segments; interrupts off; RSI = boot_params. The 32-bit protocol is
+ * the same in flat protected mode without paging, ESI = boot_params. Only
+ * the BSP enters; the APs wait for the BSP's SIPI.
+ *
+ * Raw code (the built-in guest, tests, benchmarks): 64-bit mode at CPL0,
+ * RDI = vCPU index; test code starts every vCPU, each on a stack of its own.
+ *
+ * Raw code at CPL3 (rv_vm_config.guest_user_mode): the same, unprivileged,
+ * with DPL 3 flat segments, user-accessible pages and IOPL 3 so that port
+ * I/O needs no TSS bitmap. Some KVMs (docs/platform.md's PVM) run CPL3 code
  * natively but emulate CPL0 code instruction by instruction.
  */
 #include <errno.h>
@@ -97,8 +101,9 @@ static int rv_x86_setup_user_tss(struct rv_vm *vm)
 	return 0;
 }
 
-int rv_x86_setup_boot_tables(struct rv_vm *vm, bool user)
+int rv_x86_setup_boot_tables(struct rv_vm *vm, enum rv_x86_entry mode)
 {
+	bool user = mode == RV_X86_ENTRY_RAW_CPL3;
 	uint64_t gdt[RV_GDT_ENTRIES] = {
 		[RV_GDT_CODE64 / 8] = rv_gdt_entry(0xa09b, 0, 0xfffff),
 		[RV_GDT_DATA / 8] = rv_gdt_entry(0xc093, 0, 0xfffff),
@@ -153,9 +158,10 @@ static struct kvm_segment rv_seg(uint16_t sel, uint8_t type, bool code64)
 	};
 }
 
-/* @user: CPL3 (long mode only), with the DPL 3 segments. */
-static int rv_x86_set_sregs(struct rv_vcpu *vcpu, bool long_mode, bool user)
+/* The segments and control registers of entry @mode. */
+static int rv_x86_set_sregs(struct rv_vcpu *vcpu, enum rv_x86_entry mode)
 {
+	bool user = mode == RV_X86_ENTRY_RAW_CPL3;
 	struct kvm_sregs s;
 	int ret;
 
@@ -175,7 +181,7 @@ static int rv_x86_set_sregs(struct rv_vcpu *vcpu, bool long_mode, bool user)
 		.present = 1,
 	};
 	s.ldt = (struct kvm_segment){ .type = 0x2, .present = 1, .unusable = 1 };
-	if (long_mode) {
+	if (mode != RV_X86_ENTRY_LINUX_32BIT) {
 		s.cs = rv_seg(RV_GDT_CODE64, 0xb, true);
 		if (user) {
 			/* CPL = CS.RPL = SS.DPL = 3 (SDM 5.5; SVM takes it from SS). */
@@ -250,34 +256,96 @@ static int rv_x86_set_lapic(struct rv_vcpu *vcpu)
 	return rv_kvm_ioctl(vcpu->fd, KVM_SET_LAPIC, &l);
 }
 
+/* Linux: the BSP enters at the kernel's entry with boot_params in RSI. */
+static int rv_x86_enter_linux(struct rv_vcpu *vcpu, struct rv_x86_vm *x86)
+{
+	struct kvm_regs regs = { .rflags = X86_RFLAGS_FIXED };
+	int ret;
+
+	/*
+	 * Application processors stay in wait-for-SIPI (the in-kernel LAPIC's
+	 * reset state) until the BSP starts them.
+	 */
+	if (vcpu->id != 0)
+		return 0;
+	ret = rv_x86_set_sregs(vcpu, x86->mode);
+	if (ret)
+		return ret;
+	regs.rip = x86->entry;
+	regs.rsi = x86->boot_params;
+	return rv_kvm_ioctl(vcpu->fd, KVM_SET_REGS, &regs);
+}
+
+/* Which vCPUs enter raw code: the BSP, or with test code every vCPU. */
+static bool rv_x86_raw_enters(const struct rv_vcpu *vcpu, const struct rv_x86_vm *x86)
+{
+	return vcpu->id == 0 || x86->all_vcpus_enter;
+}
+
 /*
- * The entry segments, unprivileged if asked for. A KVM that refuses CPL3
- * entry state in KVM_SET_SREGS gets the same code at CPL0 (it runs there
- * too, only slower where CPL0 is emulated): every vCPU then, as the
- * first one decides, and vm->guest_user_mode says so.
+ * Raw code's registers: its vCPU index in RDI, IOPL 3 when @user, and with
+ * test code a stack of its own and the vCPU runnable (no SIPI needed).
  */
-static int rv_x86_set_user_sregs(struct rv_vcpu *vcpu, struct rv_x86_vm *x86)
+static int rv_x86_set_raw_regs(struct rv_vcpu *vcpu, struct rv_x86_vm *x86, bool user)
+{
+	struct kvm_regs regs = { .rflags = X86_RFLAGS_FIXED };
+	int ret;
+
+	if (user)
+		regs.rflags |= X86_RFLAGS_IOPL3;
+	regs.rip = x86->entry;
+	regs.rdi = vcpu->id;
+	if (x86->all_vcpus_enter) {
+		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+		regs.rsp = RV_X86_BUILTIN_ADDR - vcpu->id * 0x1000;
+		ret = rv_kvm_ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp);
+		if (ret)
+			return ret;
+	}
+	return rv_kvm_ioctl(vcpu->fd, KVM_SET_REGS, &regs);
+}
+
+static int rv_x86_enter_raw_cpl0(struct rv_vcpu *vcpu, struct rv_x86_vm *x86)
 {
 	int ret;
 
-	if (!x86->user_mode)
-		return rv_x86_set_sregs(vcpu, x86->entry_64, false);
-	ret = rv_x86_set_sregs(vcpu, x86->entry_64, true);
+	if (!rv_x86_raw_enters(vcpu, x86))
+		return 0;
+	ret = rv_x86_set_sregs(vcpu, RV_X86_ENTRY_RAW_CPL0);
+	if (ret)
+		return ret;
+	return rv_x86_set_raw_regs(vcpu, x86, false);
+}
+
+/*
+ * Raw code at CPL3. A KVM that refuses CPL3 entry state in KVM_SET_SREGS
+ * gets the same code at CPL0 (it runs there too, only slower where CPL0 is
+ * emulated): every vCPU then, as the first one decides, and
+ * vm->guest_user_mode says so.
+ */
+static int rv_x86_enter_raw_cpl3(struct rv_vcpu *vcpu, struct rv_x86_vm *x86)
+{
+	int ret;
+
+	if (!rv_x86_raw_enters(vcpu, x86))
+		return 0;
+	ret = rv_x86_set_sregs(vcpu, RV_X86_ENTRY_RAW_CPL3);
+	if (!ret)
+		return rv_x86_set_raw_regs(vcpu, x86, true);
 	if (ret != -EINVAL || vcpu->id != 0)
 		return ret;
 	rv_debug("KVM refused CPL3 entry state: raw guest code runs at CPL0");
-	rv_err_clear();
-	x86->user_mode = false;
+	rv_err_clear(); /* handled: not the reason for a later failure */
+	x86->mode = RV_X86_ENTRY_RAW_CPL0;
 	vcpu->vm->guest_user_mode = false;
-	return rv_x86_set_sregs(vcpu, x86->entry_64, false);
+	return rv_x86_enter_raw_cpl0(vcpu, x86);
 }
 
 int rv_arch_vcpu_init(struct rv_vcpu *vcpu)
 {
 	struct rv_x86_vm *x86 = rv_x86_vm(vcpu->vm);
 	struct kvm_fpu fpu = { .fcw = 0x37f, .mxcsr = 0x1f80 };
-	struct kvm_regs regs = { .rflags = X86_RFLAGS_FIXED };
-	bool enters = vcpu->id == 0 || x86->all_vcpus_enter;
 	int ret;
 
 	/* CPUID first: newer KVM checks CR4 against it in KVM_SET_SREGS. */
@@ -293,31 +361,16 @@ int rv_arch_vcpu_init(struct rv_vcpu *vcpu)
 	ret = rv_x86_set_lapic(vcpu);
 	if (ret)
 		return ret;
-	/*
-	 * Application processors of a Linux guest stay in wait-for-SIPI (the
-	 * in-kernel LAPIC's reset state) until the BSP starts them; raw test
-	 * code starts every vCPU at the entry with its index in RDI and a
-	 * stack of its own.
-	 */
-	if (!enters)
-		return 0;
-	ret = rv_x86_set_user_sregs(vcpu, x86);
-	if (ret)
-		return ret;
-	if (x86->user_mode)
-		regs.rflags |= X86_RFLAGS_IOPL3;
-	regs.rip = x86->entry;
-	regs.rsi = x86->boot_params;
-	regs.rdi = vcpu->id;
-	if (x86->all_vcpus_enter) {
-		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
-
-		regs.rsp = RV_X86_BUILTIN_ADDR - vcpu->id * 0x1000;
-		ret = rv_kvm_ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp);
-		if (ret)
-			return ret;
+	switch (x86->mode) {
+	case RV_X86_ENTRY_LINUX_64BIT:
+	case RV_X86_ENTRY_LINUX_32BIT:
+		return rv_x86_enter_linux(vcpu, x86);
+	case RV_X86_ENTRY_RAW_CPL0:
+		return rv_x86_enter_raw_cpl0(vcpu, x86);
+	case RV_X86_ENTRY_RAW_CPL3:
+		return rv_x86_enter_raw_cpl3(vcpu, x86);
 	}
-	return rv_kvm_ioctl(vcpu->fd, KVM_SET_REGS, &regs);
+	return rv_err(-EINVAL, "vCPU %u: unknown entry mode %d", vcpu->id, x86->mode);
 }
 
 void rv_arch_vcpu_dump(struct rv_vcpu *vcpu, FILE *out)

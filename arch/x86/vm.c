@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* x86_64 machine: irqchip, PIT, RAM layout, platform devices, loading. */
+/*
+ * x86_64 VM set-up: the irqchip and PIT, loading a kernel or raw code,
+ * the ACPI tables. The machine's shape is in layout.c.
+ */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -15,14 +18,6 @@
 #include "layout.h"
 #include "x86.h"
 
-const char rv_arch_name[] = "x86_64";
-
-/* xAPIC ids are 8 bits and 0xff is the broadcast id. */
-unsigned int rv_arch_max_vcpus(void)
-{
-	return 254;
-}
-
 int rv_arch_vm_init(struct rv_vm *vm)
 {
 	struct kvm_pit_config pit = { .flags = 0 };
@@ -31,7 +26,7 @@ int rv_arch_vm_init(struct rv_vm *vm)
 
 	vm->arch = calloc(1, sizeof(struct rv_x86_vm));
 	if (!vm->arch)
-		return -ENOMEM;
+		return rv_err(-ENOMEM, "out of memory for the VM's x86 state");
 
 	/*
 	 * api.rst 4.48 KVM_SET_TSS_ADDR and 4.71 KVM_SET_IDENTITY_MAP_ADDR:
@@ -74,69 +69,6 @@ void rv_arch_vm_destroy(struct rv_vm *vm)
 	vm->arch = NULL;
 }
 
-int rv_arch_ram_layout(uint64_t ram_size, struct rv_mem_region *out, unsigned int max)
-{
-	uint64_t low = ram_size;
-	unsigned int n = 0;
-
-	if (max < 2)
-		return -EINVAL;
-	if (ram_size < RV_ARCH_MIN_MEM)
-		return rv_err(-EINVAL, "%" PRIu64 " MiB of RAM is less than the %llu MiB minimum",
-			      ram_size >> 20, RV_ARCH_MIN_MEM >> 20);
-	/* RAM stops at the MMIO hole and continues above 4 GiB. */
-	if (low > RV_X86_MMIO_HOLE_ADDR)
-		low = RV_X86_MMIO_HOLE_ADDR;
-	out[n++] = (struct rv_mem_region){ .gpa = 0, .size = low, .name = "ram-low" };
-	if (ram_size > low) {
-		if (ram_size - low > UINT64_MAX - RV_X86_HIGH_RAM_ADDR)
-			return rv_err(-EINVAL, "RAM size too large");
-		out[n++] = (struct rv_mem_region){
-			.gpa = RV_X86_HIGH_RAM_ADDR,
-			.size = ram_size - low,
-			.name = "ram-high",
-		};
-	}
-	return n;
-}
-
-static const struct rv_mem_range rv_x86_reserved[] = {
-	{ RV_X86_DEVICE_MMIO_ADDR, RV_X86_DEVICE_MMIO_SIZE, "device MMIO window" },
-	{ RV_X86_IOAPIC_ADDR, RV_X86_IOAPIC_SIZE, "IOAPIC" },
-	{ RV_X86_LAPIC_ADDR, RV_X86_LAPIC_SIZE, "local APIC / MSI range" },
-	{ RV_X86_IDENTITY_MAP_ADDR, RV_X86_KVM_PRIVATE_SIZE, "KVM identity map and TSS" },
-};
-
-const struct rv_mem_range *rv_arch_reserved_ranges(unsigned int *nr)
-{
-	*nr = RV_ARRAY_SIZE(rv_x86_reserved);
-	return rv_x86_reserved;
-}
-
-/* Every x86 machine: COM1 as the console, and the ACPI power registers. */
-static const struct rv_device_cfg rv_x86_platform[] = {
-	{
-		.type = "serial8250",
-		.name = "ttyS0",
-		.space = RV_SPACE_PIO,
-		.base = RV_X86_COM1_PORT,
-		.irq = RV_X86_COM1_IRQ,
-		.console = true,
-	},
-	{
-		.type = "acpi-pm",
-		.name = "acpi-pm",
-		.space = RV_SPACE_PIO,
-		.base = RV_X86_ACPI_SLEEP_CTL_PORT,
-	},
-};
-
-const struct rv_device_cfg *rv_arch_platform_devices(unsigned int *nr)
-{
-	*nr = RV_ARRAY_SIZE(rv_x86_platform);
-	return rv_x86_platform;
-}
-
 static int rv_x86_build_acpi(struct rv_vm *vm, uint64_t *rsdp)
 {
 	struct rv_x86_acpi_cfg acpi = {
@@ -145,8 +77,8 @@ static int rv_x86_build_acpi(struct rv_vm *vm, uint64_t *rsdp)
 		.ioapic_addr = RV_X86_IOAPIC_ADDR,
 		/* KVM's IOAPIC answers to id 0 after reset (its IOAPICID register). */
 		.ioapic_id = 0,
-		.devices = rv_x86_platform,
-		.nr_devices = RV_ARRAY_SIZE(rv_x86_platform),
+		.devices = rv_platform.devices,
+		.nr_devices = rv_platform.nr_devices,
 	};
 	void *buf = rv_mem_gpa_to_hva(&vm->mem, RV_X86_ACPI_ADDR, RV_X86_ACPI_SIZE);
 
@@ -158,7 +90,9 @@ static int rv_x86_build_acpi(struct rv_vm *vm, uint64_t *rsdp)
 extern const uint8_t rv_x86_builtin_guest_start[], rv_x86_builtin_guest_end[];
 extern const uint8_t rv_x86_reset_stub_start[], rv_x86_reset_stub_end[];
 
-static int rv_x86_load_raw(struct rv_vm *vm, const uint8_t *code, size_t len)
+/* Raw code (@mode RV_X86_ENTRY_RAW_*): the built-in guest's, or a test's. */
+static int rv_x86_load_raw(struct rv_vm *vm, const uint8_t *code, size_t len,
+			   enum rv_x86_entry mode)
 {
 	struct rv_x86_vm *x86 = rv_x86_vm(vm);
 
@@ -166,7 +100,8 @@ static int rv_x86_load_raw(struct rv_vm *vm, const uint8_t *code, size_t len)
 		return rv_err(-ENOSPC, "guest code of %zu bytes does not fit at 0x%llx", len,
 			      RV_X86_BUILTIN_ADDR);
 	x86->entry = RV_X86_BUILTIN_ADDR;
-	x86->entry_64 = true;
+	x86->mode = mode;
+	vm->guest_user_mode = mode == RV_X86_ENTRY_RAW_CPL3;
 	return 0;
 }
 
@@ -221,7 +156,7 @@ static int rv_x86_load_kernel(struct rv_vm *vm, uint64_t rsdp)
 		goto out_close;
 	}
 	x86->entry = info.entry;
-	x86->entry_64 = info.entry_64;
+	x86->mode = info.entry_64 ? RV_X86_ENTRY_LINUX_64BIT : RV_X86_ENTRY_LINUX_32BIT;
 	x86->boot_params = info.boot_params_addr;
 	rv_debug("kernel: entry 0x%" PRIx64 " (%s), boot protocol %x, initrd at 0x%" PRIx64,
 		 info.entry, info.entry_64 ? "64-bit" : "32-bit", info.protocol, info.initrd_addr);
@@ -244,71 +179,29 @@ int rv_arch_load(struct rv_vm *vm)
 	ret = rv_x86_build_acpi(vm, &rsdp);
 	if (ret)
 		return rv_err_wrap(ret, "ACPI tables");
-	/* Only raw code can run unprivileged: a kernel needs CPL0. */
-	x86->user_mode = !cfg->kernel && cfg->guest_code && cfg->guest_user_mode;
-	vm->guest_user_mode = x86->user_mode;
-	ret = rv_x86_setup_boot_tables(vm, x86->user_mode);
-	if (ret)
-		return ret;
 	if (rv_mem_write(&vm->mem, RV_X86_RESET_VECTOR, rv_x86_reset_stub_start,
 			 rv_x86_reset_stub_end - rv_x86_reset_stub_start))
 		return rv_err(-ENOSPC, "no RAM for the reset vector");
-	if (cfg->kernel)
-		return rv_x86_load_kernel(vm, rsdp);
-	if (cfg->guest_code) {
-		rv_x86_vm(vm)->all_vcpus_enter = true;
-		return rv_x86_load_raw(vm, cfg->guest_code, cfg->guest_code_len);
+	if (cfg->kernel) {
+		ret = rv_x86_load_kernel(vm, rsdp);
+	} else if (cfg->guest_code) {
+		/* Only raw code can run unprivileged: a kernel needs CPL0. */
+		x86->all_vcpus_enter = true;
+		ret = rv_x86_load_raw(vm, cfg->guest_code, cfg->guest_code_len,
+				      cfg->guest_user_mode ? RV_X86_ENTRY_RAW_CPL3 :
+							     RV_X86_ENTRY_RAW_CPL0);
+	} else {
+		ret = rv_x86_load_raw(vm, rv_x86_builtin_guest_start,
+				      rv_x86_builtin_guest_end - rv_x86_builtin_guest_start,
+				      RV_X86_ENTRY_RAW_CPL0);
 	}
-	return rv_x86_load_raw(vm, rv_x86_builtin_guest_start,
-			       rv_x86_builtin_guest_end - rv_x86_builtin_guest_start);
-}
-
-extern const uint8_t rv_x86_bench_guest_start[], rv_x86_bench_guest_end[];
-
-/* bench/guest-x86.S; the sinks go where no platform device is (layout.h). */
-int rv_arch_bench_guest(struct rv_arch_bench_guest *g)
-{
-	*g = (struct rv_arch_bench_guest){
-		.code = rv_x86_bench_guest_start,
-		.len = rv_x86_bench_guest_end - rv_x86_bench_guest_start,
-		.params_gpa = RV_X86_BENCH_PARAMS_ADDR,
-		.mmio_base = RV_X86_DEVICE_MMIO_ADDR,
-		.pio_base = RV_X86_BENCH_PIO_BASE,
-		.user_level = "CPL3",
-		.kernel_level = "CPL0",
-	};
-	return 0;
+	if (ret)
+		return ret;
+	return rv_x86_setup_boot_tables(vm, x86->mode);
 }
 
 /* Nothing on x86 needs all vCPUs at once: the LAPICs come with them. */
 int rv_arch_vcpus_ready(struct rv_vm *vm)
 {
 	return 0;
-}
-
-/* KVM_IRQ_LINE takes the GSI itself (the IOAPIC/PIC pin). */
-uint32_t rv_arch_irq_line(unsigned int irq)
-{
-	return irq;
-}
-
-static const struct rv_cap_desc rv_x86_caps[] = {
-	{ "KVM_CAP_IRQCHIP", KVM_CAP_IRQCHIP, "in-kernel PIC, IOAPIC and local APICs", 1 },
-	{ "KVM_CAP_PIT2", KVM_CAP_PIT2, "in-kernel i8254 timer", 1 },
-	{ "KVM_CAP_EXT_CPUID", KVM_CAP_EXT_CPUID, "KVM_GET_SUPPORTED_CPUID for the guest's CPUID",
-	  1 },
-	{ "KVM_CAP_SET_TSS_ADDR", KVM_CAP_SET_TSS_ADDR, "real-mode TSS (Intel VMX)", 0 },
-	{ "KVM_CAP_SET_IDENTITY_MAP_ADDR", KVM_CAP_SET_IDENTITY_MAP_ADDR,
-	  "identity page table (Intel VMX)", 0 },
-	{ "KVM_CAP_SPLIT_IRQCHIP", KVM_CAP_SPLIT_IRQCHIP, "userspace IOAPIC (not used yet)", 0 },
-	{ "KVM_CAP_COALESCED_PIO", KVM_CAP_COALESCED_PIO,
-	  "coalesced port I/O zones (UART transmit)", 0 },
-	{ "KVM_CAP_TSC_DEADLINE_TIMER", KVM_CAP_TSC_DEADLINE_TIMER, "TSC-deadline local APIC timer",
-	  0 },
-};
-
-const struct rv_cap_desc *rv_arch_caps(unsigned int *nr)
-{
-	*nr = RV_ARRAY_SIZE(rv_x86_caps);
-	return rv_x86_caps;
 }

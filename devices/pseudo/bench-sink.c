@@ -34,8 +34,8 @@
  * "reordered", one above it counts the skipped values as "lost"; either way
  * it is a handled write, and the stream goes on from the highest value.
  *
- * The device brings a ring of rv_bench_sink_ring_entries() entries (set
- * through devices/pseudo/bench-sink.h before the VM is created). Without a
+ * The device brings a ring of its parameters' ring_entries (struct
+ * rv_bench_sink_params, devices/pseudo/bench-sink.h). Without a
  * coalescing engine (env->coalesce NULL) no zone is registered and every
  * write is an ordinary exit, checked by the same code.
  *
@@ -94,42 +94,13 @@ struct rv_bench_sink {
 	/* Next value expected per stream, minus one (0: nothing seen yet). */
 	uint64_t last[RV_BENCH_SINK_STREAMS];
 	struct rv_bench_sink_counters c;
-	uint64_t work_ns; /* busy time per data write handled */
+	struct rv_bench_sink_params p; /* the defaults filled in */
 	/* Coalescing: the device's side and the ring it brings. */
 	bool coalescing;
 	struct rv_coalesce_device cdev;
 	struct rv_coalesce_ring ring;
 	struct rv_coalesce_entry *entries;
 };
-
-static unsigned int rv_bench_sink_entries = RV_BENCH_SINK_DEFAULT_ENTRIES;
-static bool rv_bench_sink_doorbell;
-static uint64_t rv_bench_sink_work;
-
-void rv_bench_sink_set_work_ns(uint64_t ns)
-{
-	__atomic_store_n(&rv_bench_sink_work, ns, __ATOMIC_RELAXED);
-}
-
-void rv_bench_sink_set_doorbell(bool on)
-{
-	__atomic_store_n(&rv_bench_sink_doorbell, on, __ATOMIC_RELAXED);
-}
-
-int rv_bench_sink_set_ring_entries(unsigned int nr_entries)
-{
-	/* Free-running 32-bit indices wrap cleanly only at a power of two. */
-	if (nr_entries == 0 || nr_entries > RV_BENCH_SINK_MAX_ENTRIES ||
-	    (nr_entries & (nr_entries - 1)))
-		return -EINVAL;
-	__atomic_store_n(&rv_bench_sink_entries, nr_entries, __ATOMIC_RELAXED);
-	return 0;
-}
-
-unsigned int rv_bench_sink_ring_entries(void)
-{
-	return __atomic_load_n(&rv_bench_sink_entries, __ATOMIC_RELAXED);
-}
 
 /*
  * One data-zone write, from an ordinary exit or from the ring. @off and
@@ -159,8 +130,8 @@ static void rv_bench_sink_data(struct rv_bench_sink *s, uint64_t off, uint64_t v
 out_unlock:
 	pthread_mutex_unlock(&s->lock);
 	/* The modelled work: outside the lock, as a device's I/O would be. */
-	if (s->work_ns) {
-		uint64_t until = rv_now_ns() + s->work_ns;
+	if (s->p.work_ns) {
+		uint64_t until = rv_now_ns() + s->p.work_ns;
 
 		while (rv_now_ns() < until)
 			;
@@ -303,7 +274,7 @@ static void rv_bench_sink_destroy(struct rv_device *dev)
 
 static int rv_bench_sink_coalesce(struct rv_bench_sink *s, struct rv_device_env *env)
 {
-	unsigned int n = rv_bench_sink_ring_entries();
+	unsigned int n = s->p.ring_entries;
 	int ret;
 
 	s->entries = calloc(n, sizeof(*s->entries));
@@ -330,7 +301,7 @@ static int rv_bench_sink_coalesce(struct rv_bench_sink *s, struct rv_device_env 
 	 * With a doorbell, DOORBELL writes never reach rv_bench_sink_write():
 	 * KVM signals the engine's eventfd instead, and the loop flushes us.
 	 */
-	if (__atomic_load_n(&rv_bench_sink_doorbell, __ATOMIC_RELAXED)) {
+	if (s->p.doorbell) {
 		ret = rv_coalesce_doorbell_add(&s->cdev, s->base + s->l->doorbell, s->l->width,
 					       s->pio);
 		if (ret)
@@ -339,19 +310,44 @@ static int rv_bench_sink_coalesce(struct rv_bench_sink *s, struct rv_device_env 
 	return 0;
 }
 
+/* @cfg's parameters, or the defaults, checked. */
+static int rv_bench_sink_params(const struct rv_device_cfg *cfg, struct rv_bench_sink_params *out)
+{
+	const struct rv_bench_sink_params *p;
+	int ret;
+
+	ret = rv_device_params(cfg, "bench-sink", sizeof(*p), (const void **)&p);
+	if (ret)
+		return ret;
+	*out = p ? *p : (struct rv_bench_sink_params){ RV_BENCH_SINK_PARAMS_HDR };
+	if (!out->ring_entries)
+		out->ring_entries = RV_BENCH_SINK_DEFAULT_ENTRIES;
+	/* Free-running 32-bit indices wrap cleanly only at a power of two. */
+	if (out->ring_entries > RV_BENCH_SINK_MAX_ENTRIES ||
+	    (out->ring_entries & (out->ring_entries - 1)))
+		return rv_err(-EINVAL,
+			      "%s: a ring of %u entries: it must be a power of two, 1 to %u",
+			      cfg->name, out->ring_entries, RV_BENCH_SINK_MAX_ENTRIES);
+	return 0;
+}
+
 static int rv_bench_sink_create(struct rv_device_env *env, const struct rv_device_cfg *cfg)
 {
 	bool pio = cfg->space == RV_SPACE_PIO;
+	struct rv_bench_sink_params params;
 	struct rv_bench_sink *s;
 	int ret;
 
+	ret = rv_bench_sink_params(cfg, &params);
+	if (ret)
+		return ret;
 	s = calloc(1, sizeof(*s));
 	if (!s)
-		return -ENOMEM;
+		return rv_err(-ENOMEM, "%s: out of memory", cfg->name);
 	pthread_mutex_init(&s->lock, NULL);
 	s->base = cfg->base;
 	s->pio = pio;
-	s->work_ns = __atomic_load_n(&rv_bench_sink_work, __ATOMIC_RELAXED);
+	s->p = params;
 	s->l = pio ? &rv_bench_sink_pio : &rv_bench_sink_mmio;
 	snprintf(s->dev.name, sizeof(s->dev.name), "%s", cfg->name);
 	s->dev.ops = &rv_bench_sink_ops;

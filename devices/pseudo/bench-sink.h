@@ -36,31 +36,34 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct rv_device;
+#include "vmm/device.h"
 
 /*
- * Entries of the ring each bench-sink created from now on brings (a power
- * of two, 1 to RV_BENCH_SINK_MAX_ENTRIES). rv_device_cfg carries no device
- * parameters, so this is process-wide: set it before rv_vm_create().
- * Returns 0 or -EINVAL.
+ * A bench-sink's parameters (struct rv_device_cfg.params); without them it
+ * takes the defaults, all zero below.
  */
-int rv_bench_sink_set_ring_entries(unsigned int nr_entries);
-unsigned int rv_bench_sink_ring_entries(void);
+struct rv_bench_sink_params {
+	struct rv_device_params hdr; /* RV_BENCH_SINK_PARAMS_HDR */
+	/*
+	 * Entries of the ring the device brings when it coalesces: a power of
+	 * two, 1 to RV_BENCH_SINK_MAX_ENTRIES; 0: RV_BENCH_SINK_DEFAULT_ENTRIES.
+	 */
+	unsigned int ring_entries;
+	/*
+	 * Register DOORBELL as a coalescing doorbell (KVM_IOEVENTFD: no exit,
+	 * the event loop flushes the device) when it coalesces. Off: a
+	 * DOORBELL write exits and flushes.
+	 */
+	bool doorbell;
+	/*
+	 * Busy time spent on every data write handled, to model a device with
+	 * real work per write: where that work runs (a vCPU thread or the event
+	 * loop) is what the coalescing modes differ in. 0: no extra work.
+	 */
+	uint64_t work_ns;
+};
 
-/*
- * Bench-sinks created from now on register DOORBELL as a coalescing
- * doorbell (KVM_IOEVENTFD: no exit, the event loop flushes the device) when
- * they coalesce. Off by default: a DOORBELL write then exits and flushes.
- */
-void rv_bench_sink_set_doorbell(bool on);
-
-/*
- * Bench-sinks created from now on spend @ns nanoseconds (a busy wait) on
- * every data write they handle, to model a device with real work per
- * write: where that work runs (a vCPU thread or the event loop) is what
- * the coalescing modes differ in. 0 (the default): no extra work.
- */
-void rv_bench_sink_set_work_ns(uint64_t ns);
+#define RV_BENCH_SINK_PARAMS_HDR RV_DEVICE_PARAMS_HDR("bench-sink", struct rv_bench_sink_params)
 
 struct rv_bench_sink_counters {
 	uint64_t writes;	/* data writes handled, every stream */

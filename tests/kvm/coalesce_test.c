@@ -37,11 +37,26 @@
 #define CHECK_FLUSH_NS (1000 * 1000ULL)			/* 1 ms: the timer drains too */
 #define WRITEONLY_FLUSH_NS (10 * 1000 * 1000 * 1000ULL) /* 10 s: it never does */
 
+/* Every sink's parameters: each run sets the ring size and the doorbell. */
+static struct rv_bench_sink_params sink_params = { RV_BENCH_SINK_PARAMS_HDR };
+
 /* Where rv_guest_sink_params says the guest writes (checked in main). */
 static const struct rv_device_cfg sinks[NR_SINKS] = {
-	{ .type = "bench-sink", .name = "sink0", .space = RV_SPACE_MMIO, .base = 0xd0001000 },
-	{ .type = "bench-sink", .name = "sink1", .space = RV_SPACE_MMIO, .base = 0xd0002000 },
-	{ .type = "bench-sink", .name = "sink2", .space = RV_SPACE_MMIO, .base = 0xd0003000 },
+	{ .type = "bench-sink",
+	  .name = "sink0",
+	  .space = RV_SPACE_MMIO,
+	  .base = 0xd0001000,
+	  .params = &sink_params.hdr },
+	{ .type = "bench-sink",
+	  .name = "sink1",
+	  .space = RV_SPACE_MMIO,
+	  .base = 0xd0002000,
+	  .params = &sink_params.hdr },
+	{ .type = "bench-sink",
+	  .name = "sink2",
+	  .space = RV_SPACE_MMIO,
+	  .base = 0xd0003000,
+	  .params = &sink_params.hdr },
 };
 
 struct sink_run {
@@ -106,13 +121,13 @@ static void run_sinks(const uint8_t *start, const uint8_t *end, enum rv_coalesce
 	uint64_t t0;
 
 	*r = (struct sink_run){ 0 };
-	assert_int_equal(rv_bench_sink_set_ring_entries(ring_entries), 0);
+	sink_params.ring_entries = ring_entries;
 	printf("mode %s, flush %llu ns, device rings of %u entries\n", rv_coalesce_mode_name(mode),
 	       (unsigned long long)flush_ns, ring_entries);
 	t0 = rv_now_ns();
 	r->ret = rv_test_run(&t);
 	printf("ran in %llu ms\n", (unsigned long long)(rv_now_ns() - t0) / 1000000);
-	assert_int_equal(rv_bench_sink_set_ring_entries(RV_BENCH_SINK_DEFAULT_ENTRIES), 0);
+	sink_params.ring_entries = 0;
 }
 
 /* Every sink saw every vCPU's rounds once, in order; nothing else. */
@@ -272,10 +287,10 @@ static void check_registers(enum rv_coalesce_mode mode)
 
 	if (mode != RV_COALESCE_OFF)
 		require_coalesced_mmio();
-	assert_int_equal(rv_bench_sink_set_ring_entries(CHECK_RING_ENTRIES), 0);
+	sink_params.ring_entries = CHECK_RING_ENTRIES;
 	t.opaque = &r;
 	r.ret = rv_test_run(&t);
-	assert_int_equal(rv_bench_sink_set_ring_entries(RV_BENCH_SINK_DEFAULT_ENTRIES), 0);
+	sink_params.ring_entries = 0;
 	assert_int_equal(r.ret, RV_EXIT_POWEROFF);
 	assert_int_equal(r.found, NR_SINKS);
 
@@ -361,9 +376,9 @@ static void run_doorbell(bool doorbell, struct sink_run *r)
 	};
 
 	*r = (struct sink_run){ .expect = NR_SINKS * rv_guest_sink_doorbell_rounds };
-	rv_bench_sink_set_doorbell(doorbell);
+	sink_params.doorbell = doorbell;
 	r->ret = rv_test_run(&t);
-	rv_bench_sink_set_doorbell(false);
+	sink_params.doorbell = false;
 }
 
 /*

@@ -4,7 +4,7 @@
  * the Image, initrd and device tree go: valid headers, every truncation,
  * every corrupted field, a fixed-seed corruption fuzz loop, placement rules
  * (2 MiB base + text_offset, the initrd's 32 GiB window, the dtb's own
- * 2 MiB region), and the RAM layout's limits. Pure code: runs on any host.
+ * 2 MiB region). Pure code: runs on any host.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -265,22 +265,6 @@ static void test_load_copies_into_ram(void **state)
 			 -EFAULT);
 }
 
-static void test_ram_layout(void **state)
-{
-	struct rv_mem_region r[2];
-
-	assert_int_equal(rv_arch_ram_layout(512 * MiB, r, 2), 1);
-	assert_int_equal(r[0].gpa, RV_ARM64_RAM_ADDR);
-	assert_int_equal(r[0].size, 512 * MiB);
-	assert_int_equal(rv_arch_ram_layout(8 * MiB, r, 2), -EINVAL);
-	/* The 40-bit IPA space of a default VM: at most 1 TiB - 1 GiB of RAM. */
-	assert_int_equal(rv_arch_ram_layout(1024 * GiB - 1 * GiB, r, 2), 1);
-	rv_err_clear();
-	assert_int_equal(rv_arch_ram_layout(1024 * GiB, r, 2), -EINVAL);
-	assert_non_null(strstr(rv_err_msg(), "40-bit"));
-	assert_int_equal(rv_arch_ram_layout(512 * MiB, r, 0), -EINVAL);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,7 +277,6 @@ int main(void)
 		cmocka_unit_test(test_placement),
 		cmocka_unit_test(test_placement_limits),
 		cmocka_unit_test(test_load_copies_into_ram),
-		cmocka_unit_test(test_ram_layout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

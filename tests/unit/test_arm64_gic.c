@@ -4,12 +4,13 @@
  * frames aligned as arm-vgic-v3.rst / arm-vgic.rst require, the
  * redistributors of the largest allowed machine fitting below the UART, no
  * two regions overlapping, RAM starting above every device, the GIC
- * version limits, and where `ringvmm bench` puts its parameters and sinks.
+ * version limits, the RAM layout, and the platform's free MMIO window.
  * Needs arm64 KVM headers: built for arm64 (cross build, run under
  * qemu-user).
  */
 #include <errno.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,8 +21,6 @@
 #include "arch/arm64/boot.h"
 #include "arch/arm64/gic.h"
 #include "arch/arm64/layout.h"
-#include "devices/pseudo/bench-sink.h"
-#include "bench/guest.h"
 #include "vmm/mem/translate.h"
 #include "vmm/mem/plan.h"
 #include "vmm/util.h"
@@ -62,7 +61,7 @@ static void test_gicv3_layout(void **state)
 	assert_int_equal(rv_arm64_gic_layout(3, RV_ARM64_MAX_VCPUS + 1, &l), -EINVAL);
 	assert_int_equal(rv_arm64_gic_layout(3, 0, &l), -EINVAL);
 	/* The CLI checks --cpus against the same limit. */
-	assert_int_equal(rv_arch_max_vcpus(), RV_ARM64_MAX_VCPUS);
+	assert_int_equal(rv_platform.max_vcpus, RV_ARM64_MAX_VCPUS);
 }
 
 static void test_gicv2_layout(void **state)
@@ -113,47 +112,45 @@ static void test_memory_map(void **state)
 	/* RAM is 1 GiB aligned (so the initrd window rule is easy to meet). */
 	assert_int_equal(ram[0].gpa % (1ULL << 30), 0);
 	/* Every device lies in a reserved range, and no reserved range in RAM. */
-	res = rv_arch_reserved_ranges(&nr_res);
+	res = rv_platform.reserved;
+	nr_res = rv_platform.nr_reserved;
 	assert_true(nr_res > 0);
 	for (unsigned int i = 0; i < nr_res; i++)
 		assert_true(res[i].gpa + res[i].size <= ram[0].gpa);
+	/* The free window: inside a reserved range, clear of the UART; no ports. */
+	{
+		const struct rv_arch_window *w = &rv_platform.free_mmio;
+		const struct range map[] = {
+			{ w->base, w->size, "free MMIO" },
+			{ RV_ARM64_UART_ADDR, RV_ARM64_UART_SIZE, "UART" },
+			{ RV_ARM64_GICD_ADDR, RV_ARM64_GICR_LIMIT - RV_ARM64_GICD_ADDR, "GIC" },
+		};
+		bool covered = false;
+
+		assert_true(w->size > 0);
+		assert_disjoint(map, RV_ARRAY_SIZE(map));
+		for (unsigned int i = 0; i < nr_res; i++)
+			covered |= w->base >= res[i].gpa &&
+				   w->base + w->size <= res[i].gpa + res[i].size;
+		assert_true(covered);
+		assert_int_equal(rv_platform.free_pio.size, 0);
+	}
 }
 
-extern const uint8_t rv_arm64_bench_guest_start[], rv_arm64_bench_guest_end[];
-
-/*
- * The bench guest placed as arch/arm64/vm.c places raw code, in the
- * benchmark's 32 MiB of RAM (bench/runner.c): its parameters lie in RAM,
- * clear of its code, stacks and dtb region; its 16 sinks inside the device
- * window, clear of the UART.
- */
-static void test_bench_layout(void **state)
+static void test_ram_layout(void **state)
 {
-	uint64_t len = rv_arm64_bench_guest_end - rv_arm64_bench_guest_start;
-	struct rv_arm64_image img = { .text_offset = RV_ARM64_BUILTIN_OFFSET, .image_size = len };
-	struct rv_arm64_boot_layout b;
-	uint64_t ram_size = 32ULL << 20;
-	uint64_t sinks = RV_BENCH_MAX_DEVICES * RV_BENCH_SINK_LEN;
+	struct rv_mem_region r[2];
 
-	assert_int_equal(rv_arm64_boot_place(RV_ARM64_RAM_ADDR, ram_size, &img, len, 0, &b), 0);
-	{
-		const struct range map[] = {
-			{ RV_ARM64_RAM_ADDR, RV_ARM64_BUILTIN_OFFSET, "stacks" },
-			{ b.kernel_addr, len, "code" },
-			{ b.dtb_addr, RV_ARM64_DTB_MAX, "dtb" },
-			{ RV_ARM64_BENCH_PARAMS_ADDR, RV_BENCH_PARAMS_SIZE, "parameters" },
-			{ RV_ARM64_UART_ADDR, RV_ARM64_UART_SIZE, "UART" },
-			{ RV_ARM64_BENCH_MMIO_ADDR, sinks, "sinks" },
-		};
-
-		assert_disjoint(map, RV_ARRAY_SIZE(map));
-	}
-	assert_true(RV_ARM64_BENCH_PARAMS_ADDR % 8 == 0);
-	assert_true(RV_ARM64_BENCH_PARAMS_ADDR + RV_BENCH_PARAMS_SIZE <=
-		    RV_ARM64_RAM_ADDR + ram_size);
-	assert_true(RV_ARM64_BENCH_MMIO_ADDR >= RV_ARM64_DEVICE_MMIO_ADDR);
-	assert_true(RV_ARM64_BENCH_MMIO_ADDR + sinks <=
-		    RV_ARM64_DEVICE_MMIO_ADDR + RV_ARM64_DEVICE_MMIO_SIZE);
+	assert_int_equal(rv_arch_ram_layout(512 * RV_MiB, r, 2), 1);
+	assert_int_equal(r[0].gpa, RV_ARM64_RAM_ADDR);
+	assert_int_equal(r[0].size, 512 * RV_MiB);
+	assert_int_equal(rv_arch_ram_layout(8 * RV_MiB, r, 2), -EINVAL);
+	/* The 40-bit IPA space of a default VM: at most 1 TiB - 1 GiB of RAM. */
+	assert_int_equal(rv_arch_ram_layout(1023 * RV_GiB, r, 2), 1);
+	rv_err_clear();
+	assert_int_equal(rv_arch_ram_layout(1024 * RV_GiB, r, 2), -EINVAL);
+	assert_non_null(strstr(rv_err_msg(), "40-bit"));
+	assert_int_equal(rv_arch_ram_layout(512 * RV_MiB, r, 0), -EINVAL);
 }
 
 /* KVM_IRQ_LINE's irq field for SPI n: type 1 in bits 27:24, ID 32 + n. */
@@ -168,7 +165,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gicv3_layout), cmocka_unit_test(test_gicv2_layout),
-		cmocka_unit_test(test_memory_map),   cmocka_unit_test(test_bench_layout),
+		cmocka_unit_test(test_memory_map),   cmocka_unit_test(test_ram_layout),
 		cmocka_unit_test(test_irq_line),
 	};
 

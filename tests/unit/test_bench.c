@@ -6,6 +6,8 @@
  * message naming what was wrong). Its statistics (bench/stats.c): the
  * median and spread, and the per-mode, per-device rows built from made-up
  * runs: sums, medians over repeats, merged latency, speed-up against off.
+ * Where its sinks go (bench/sinks.c): the platform's free windows, stride
+ * apart, refused where a window is missing or too small.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -16,7 +18,10 @@
 
 #include <cmocka.h>
 
+#include "arch/arch.h"
 #include "bench/bench.h"
+#include "devices/pseudo/bench-sink.h"
+#include "vmm/device.h"
 #include "vmm/util.h"
 #include "msg_fx.h"
 
@@ -282,12 +287,63 @@ static void test_rows(void **state)
 	assert_int_equal(w.writes, 0);
 }
 
+/* A made-up platform: room for 3 MMIO sinks and 2 port ones. */
+static const struct rv_arch_platform fake_platform = {
+	.name = "fake",
+	.free_mmio = { 0x10000000, 3 * RV_BENCH_SINK_LEN },
+	.free_pio = { 0x7000, 2 * RV_BENCH_SINK_PIO_LEN },
+};
+
+static void test_sinks_in_free_windows(void **state)
+{
+	struct rv_bench_sink_params p = { RV_BENCH_SINK_PARAMS_HDR };
+	struct rv_device_cfg sinks[RV_BENCH_MAX_DEVICES];
+	char names[RV_BENCH_MAX_DEVICES][RV_BENCH_NAME_LEN];
+	struct rv_arch_platform no_pio = fake_platform;
+
+	expect_ok(parse("--devices", "3", "--space", "mmio", NULL));
+	assert_int_equal(rv_bench_place_sinks(&opts, &fake_platform, &p.hdr, sinks, names), 0);
+	for (unsigned int d = 0; d < 3; d++) {
+		assert_string_equal(sinks[d].type, "bench-sink");
+		assert_int_equal(sinks[d].space, RV_SPACE_MMIO);
+		assert_int_equal(sinks[d].base, 0x10000000 + d * RV_BENCH_MMIO_STRIDE);
+		assert_ptr_equal(sinks[d].params, &p.hdr);
+	}
+	assert_string_equal(sinks[2].name, "sink2");
+
+	/* Mixed: the odd ones in port space, at their own index's stride. */
+	expect_ok(parse("--devices", "2", "--space", "mixed", NULL));
+	assert_int_equal(rv_bench_place_sinks(&opts, &fake_platform, &p.hdr, sinks, names), 0);
+	assert_int_equal(sinks[0].space, RV_SPACE_MMIO);
+	assert_int_equal(sinks[0].base, 0x10000000);
+	assert_int_equal(sinks[1].space, RV_SPACE_PIO);
+	assert_int_equal(sinks[1].base, 0x7000 + RV_BENCH_PIO_STRIDE);
+
+	/* One more than the window holds. */
+	expect_ok(parse("--devices", "4", "--space", "mmio", NULL));
+	rv_test_expect_err(rv_bench_place_sinks(&opts, &fake_platform, &p.hdr, sinks, names),
+			   -ENOSPC, "sink 3", "MMIO", NULL);
+	expect_ok(parse("--devices", "3", "--space", "pio", NULL));
+	rv_test_expect_err(rv_bench_place_sinks(&opts, &fake_platform, &p.hdr, sinks, names),
+			   -ENOSPC, "sink 2", "port", NULL);
+
+	/* No port space at all: say so, and what to use instead. */
+	no_pio.free_pio = (struct rv_arch_window){ 0, 0 };
+	expect_ok(parse("--devices", "1", "--space", "pio", NULL));
+	rv_test_expect_err(rv_bench_place_sinks(&opts, &no_pio, &p.hdr, sinks, names), -ENOTSUP,
+			   "fake", "--space mmio", NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),  cmocka_unit_test(test_options_both_forms),
-		cmocka_unit_test(test_modes),	  cmocka_unit_test(test_bad_input),
-		cmocka_unit_test(test_summarize), cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_options_both_forms),
+		cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_summarize),
+		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_sinks_in_free_windows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
