@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Linux x86 boot protocol (Documentation/arch/x86/boot.rst) for a kernel
- * image the user named: a bzImage (protocol 2.06+) or an ELF64 vmlinux.
+ * image the user named: a bzImage (protocol 2.06+, bzimage.c) or an ELF64
+ * vmlinux (elf.c). Here: the boot_params ("zero page") both fill in, with
+ * the command line, the initrd and the e820 map, and the choice of loader.
  *
  * Everything in the image is untrusted: each offset and size read from it is
  * checked against the image length (overflow included) before use, and every
@@ -17,16 +19,11 @@
  * RSI/ESI; no real-mode setup code runs, so the setup header is copied into
  * a zeroed boot_params by us ("32-bit/64-bit Boot Protocol" in boot.rst).
  */
-#include "boot.h"
+#include "loader.h"
 
-#include <asm/bootparam.h>
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "vmm/mem/translate.h"
 #include "vmm/util.h"
@@ -67,52 +64,12 @@ _Static_assert(RV_BP_OFF(e820_table) == 0x2d0, "e820_table");
 _Static_assert(sizeof(struct boot_e820_entry) == sizeof(struct rv_x86_e820_entry),
 	       "e820 entry layout");
 
-#define RV_BZ_HDR_START 0x1f1 /* the setup header inside the image */
-#define RV_BZ_HDR_MAX (RV_BZ_HDR_START + sizeof(struct setup_header))
-#define RV_BZ_MAGIC_END 0x206 /* "HdrS" at 0x202..0x205 */
-#define RV_BZ_HDRS 0x53726448 /* "HdrS", little-endian */
-#define RV_BZ_BOOT_FLAG 0xaa55
-/* Header must reach cmdline_size (2.06) or init_size (2.10) for us to read them. */
-#define RV_BZ_HDR_END_206 0x23c
-#define RV_BZ_HDR_END_210 0x264
-/* boot.rst "Sample Boot Configuration": heap to 0xe000 of the setup segment. */
-#define RV_BZ_HEAP_END 0xe000
-/*
- * The first bytes of a kernel file, read before its format is known: the
- * bzImage setup header ends there, and an ELF header is shorter.
- */
-#define RV_HEAD_SIZE RV_BZ_HDR_MAX
-_Static_assert(sizeof(Elf64_Ehdr) <= RV_HEAD_SIZE, "ELF header in the head");
-/*
- * Program headers we read. A vmlinux has five (vmlinux.lds.S PHDRS: text,
- * data, percpu, init, note); 64 leaves room and bounds the table, whose
- * e_phnum the image controls, to 3.5 KiB on the stack.
- */
-#define RV_ELF_MAX_PHNUM 64
-#define RV_LOADER_UNDEFINED 0xff  /* type_of_loader: "0xFF = undefined" */
-#define RV_VID_MODE_NORMAL 0xffff /* "vga=normal" */
-/*
- * x86 COMMAND_LINE_SIZE (2048, with the NUL): the bound for a vmlinux, which
- * has no cmdline_size field. Longer lines would be truncated by the kernel.
- */
-#define RV_ELF_CMDLINE_SIZE 2047
-/* header.S INITRD_ADDR_MAX, used for a vmlinux, which has no setup header. */
-#define RV_ELF_INITRD_ADDR_MAX 0x7fffffffULL
-#define RV_ELF_PROTOCOL 0x020f /* what we fill in: 2.15 fields are valid */
 #define RV_4GiB (4 * RV_GiB)
 #define RV_PAGE 4096ULL
-
-static uint64_t rv_max(uint64_t a, uint64_t b)
-{
-	return a > b ? a : b;
-}
-
-/* "2.06" from 0x0206: the low byte is the minor number in decimal. */
-#define RV_PROTO_FMT "%u.%02u"
-#define RV_PROTO_ARG(v) (unsigned int)((v) >> 8), (unsigned int)((v)&0xff)
+_Static_assert(sizeof(Elf64_Ehdr) <= RV_HEAD_SIZE, "ELF header in the head");
 
 /* End of the RAM region holding the 1 MiB line: the top of "low RAM". */
-static uint64_t rv_x86_low_ram_end(const struct rv_mem *mem)
+uint64_t rv_x86_low_ram_end(const struct rv_mem *mem)
 {
 	for (unsigned int i = 0; i < mem->nr; i++) {
 		const struct rv_mem_region *r = &mem->regions[i];
@@ -191,8 +148,8 @@ int rv_x86_e820_build(const struct rv_mem *mem, struct rv_x86_e820_entry *tab, u
  * high memory as boot.rst "The Kernel Command Line" asks. @max is the
  * kernel's limit without the NUL (cmdline_size, 2.06+).
  */
-static int rv_x86_load_cmdline(const struct rv_mem *mem, const char *cmdline, uint32_t max,
-			       struct boot_params *bp)
+int rv_x86_load_cmdline(const struct rv_mem *mem, const char *cmdline, uint32_t max,
+			struct boot_params *bp)
 {
 	const char *s = cmdline ? cmdline : "";
 	size_t len = strlen(s);
@@ -217,9 +174,9 @@ static int rv_x86_load_cmdline(const struct rv_mem *mem, const char *cmdline, ui
  * must stay clear of the kernel's [start, end) footprint and of the VMM's
  * boot area below 1 MiB.
  */
-static int rv_x86_load_initrd(const struct rv_mem *mem, const struct rv_x86_boot_cfg *cfg,
-			      uint64_t addr_max, uint64_t kernel_start, uint64_t kernel_end,
-			      struct boot_params *bp, struct rv_x86_boot_info *info)
+int rv_x86_load_initrd(const struct rv_mem *mem, const struct rv_x86_boot_cfg *cfg,
+		       uint64_t addr_max, uint64_t kernel_start, uint64_t kernel_end,
+		       struct boot_params *bp, struct rv_x86_boot_info *info)
 {
 	const struct rv_image *img = cfg->initrd;
 	uint64_t limit, floor, addr, len;
@@ -254,8 +211,8 @@ static int rv_x86_load_initrd(const struct rv_mem *mem, const struct rv_x86_boot
 }
 
 /* The fields every kernel gets, whichever image format it came in. */
-static int rv_x86_finish_params(const struct rv_mem *mem, const struct rv_x86_boot_cfg *cfg,
-				struct boot_params *bp, struct rv_x86_boot_info *info)
+int rv_x86_finish_params(const struct rv_mem *mem, const struct rv_x86_boot_cfg *cfg,
+			 struct boot_params *bp, struct rv_x86_boot_info *info)
 {
 	struct rv_x86_e820_entry e820[E820_MAX_ENTRIES_ZEROPAGE];
 	int n;
@@ -271,314 +228,6 @@ static int rv_x86_finish_params(const struct rv_mem *mem, const struct rv_x86_bo
 	if (rv_mem_write(mem, RV_X86_BOOT_PARAMS_ADDR, bp, sizeof(*bp)))
 		return rv_err(-ENOSPC, "no RAM for boot_params at 0x%llx", RV_X86_BOOT_PARAMS_ADDR);
 	info->boot_params_addr = RV_X86_BOOT_PARAMS_ADDR;
-	return 0;
-}
-
-/*
- * @k holds the first min(file size, RV_HEAD_SIZE) bytes, and the caller
- * checked that reaches RV_BZ_MAGIC_END; the rest stays in the file.
- */
-static int rv_x86_load_bzimage(const struct rv_mem *mem, const struct rv_x86_boot_cfg *cfg,
-			       const uint8_t *k, struct rv_x86_boot_info *info)
-{
-	uint64_t klen = cfg->kernel->size, pm_len;
-	size_t setup_size, hdr_end, need;
-	uint64_t load = RV_X86_KERNEL_ADDR, start, end, footprint, ram_end;
-	struct boot_params bp;
-	struct setup_header h;
-	unsigned int sects;
-	void *dst;
-	int ret;
-
-	if (k[0x1fe] != 0x55 || k[0x1ff] != 0xaa)
-		return rv_err(-EINVAL, "bzImage: boot_flag 0x%02x%02x at 0x1fe is not 0xaa55",
-			      k[0x1ff], k[0x1fe]);
-	/* boot.rst "Loading The Rest of The Kernel": 0 setup_sects means 4. */
-	sects = k[RV_BZ_HDR_START] ? k[RV_BZ_HDR_START] : 4;
-	setup_size = (sects + 1) * 512;
-	if (setup_size > klen)
-		return rv_err(-EINVAL,
-			      "bzImage: setup_sects %u extends past the end of the %llu-byte file",
-			      sects, (unsigned long long)klen);
-	/*
-	 * The setup area (>= 2560 bytes) holds the whole struct, so the head
-	 * has it all; only the bytes up to the header's own end mean anything.
-	 */
-	_Static_assert(RV_BZ_HDR_MAX <= 5 * 512, "header inside the setup area");
-	memcpy(&h, k + RV_BZ_HDR_START, sizeof(h));
-	if (h.version < 0x0206)
-		return rv_err(-EINVAL, "bzImage: boot protocol " RV_PROTO_FMT " is older than 2.06",
-			      RV_PROTO_ARG(h.version));
-	/* boot.rst: the header ends at 0x202 + the jump offset byte at 0x201. */
-	hdr_end = 0x202 + k[0x201];
-	need = h.version >= 0x020a ? RV_BZ_HDR_END_210 : RV_BZ_HDR_END_206;
-	if (hdr_end < need)
-		return rv_err(
-			-EINVAL,
-			"bzImage: setup header ends at 0x%zx, before the end (0x%zx) of the protocol " RV_PROTO_FMT
-			" fields",
-			hdr_end, need, RV_PROTO_ARG(h.version));
-	if (!(h.loadflags & LOADED_HIGH))
-		return rv_err(
-			-EINVAL,
-			"bzImage: loadflags 0x%02x lack LOADED_HIGH (a zImage, loaded at 0x10000, is not supported)",
-			h.loadflags);
-	pm_len = klen - setup_size;
-	if (!pm_len)
-		return rv_err(-EINVAL, "bzImage: no protected-mode code after the %zu setup bytes",
-			      setup_size);
-
-	/*
-	 * boot.rst init_size: the kernel needs init_size bytes from its
-	 * runtime start, align_up(load, kernel_alignment) when relocatable,
-	 * else pref_address. compressed/head_64.S also never goes below
-	 * LOAD_PHYSICAL_ADDR, which header.S stores as pref_address.
-	 */
-	start = load;
-	footprint = pm_len;
-	if (h.relocatable_kernel) {
-		uint32_t a = h.kernel_alignment;
-
-		if (!a || (a & (a - 1)))
-			return rv_err(-EINVAL,
-				      "bzImage: kernel_alignment 0x%x is not a power of two", a);
-		start = RV_ALIGN_UP(load, (uint64_t)a);
-	}
-	if (h.version >= 0x020a) {
-		if (h.relocatable_kernel)
-			start = rv_max(start, h.pref_address);
-		else if (h.pref_address)
-			start = h.pref_address;
-		footprint = h.init_size;
-	}
-	if (start < load || __builtin_add_overflow(start, footprint, &end))
-		return rv_err(
-			-EINVAL,
-			"bzImage: runtime start 0x%llx + init_size 0x%llx is not a valid range above 0x%llx",
-			(unsigned long long)start, (unsigned long long)footprint,
-			(unsigned long long)load);
-	end = rv_max(end, load + pm_len);
-	dst = rv_mem_gpa_to_hva(mem, load, end - load);
-	if (!dst) {
-		ram_end = rv_x86_low_ram_end(mem);
-		return rv_err(
-			-ENOSPC,
-			"bzImage: the kernel needs RAM [0x%llx, 0x%llx) (image 0x%llx bytes, init_size 0x%x from 0x%llx), but RAM from 1 MiB ends at 0x%llx",
-			(unsigned long long)load, (unsigned long long)end,
-			(unsigned long long)pm_len, h.init_size, (unsigned long long)start,
-			(unsigned long long)ram_end);
-	}
-
-	/* Entry: boot.rst "64-bit Boot Protocol" / "32-bit Boot Protocol". */
-	if (h.version >= 0x020c && (h.xloadflags & XLF_KERNEL_64)) {
-		info->entry = load + 0x200;
-		info->entry_64 = true;
-	} else {
-		/* code32_start defaults to the load address; honour a moved one. */
-		if (h.code32_start < load || h.code32_start - load >= pm_len)
-			return rv_err(
-				-EINVAL,
-				"bzImage: code32_start 0x%x is outside the %llu-byte kernel loaded at 0x%llx",
-				h.code32_start, (unsigned long long)pm_len,
-				(unsigned long long)load);
-		info->entry = h.code32_start;
-		info->entry_64 = false;
-	}
-
-	/* "initialized to all zero", then the header up to its own end. */
-	memset(&bp, 0, sizeof(bp));
-	memcpy(&bp.hdr, k + RV_BZ_HDR_START, rv_min_u64(hdr_end, RV_BZ_HDR_MAX) - RV_BZ_HDR_START);
-	ret = rv_x86_load_cmdline(mem, cfg->cmdline, h.cmdline_size, &bp);
-	if (ret)
-		return ret;
-	/* The protected-mode code, from the file into RAM checked above. */
-	ret = rv_image_pread(cfg->kernel, setup_size, dst, pm_len);
-	if (ret)
-		return ret;
-	ret = rv_x86_load_initrd(mem, cfg, h.initrd_addr_max, load, end, &bp, info);
-	if (ret)
-		return ret;
-
-	/* The "write (obligatory)" fields of boot.rst "Details of Header Fields". */
-	bp.hdr.type_of_loader = RV_LOADER_UNDEFINED;
-	bp.hdr.ext_loader_ver = 0;
-	bp.hdr.ext_loader_type = 0;
-	bp.hdr.loadflags |= CAN_USE_HEAP;
-	bp.hdr.heap_end_ptr = RV_BZ_HEAP_END - 0x200;
-	bp.hdr.vid_mode = RV_VID_MODE_NORMAL;
-	bp.hdr.hardware_subarch = X86_SUBARCH_PC; /* not Xen PV, not a MID */
-	/* We pass no setup_data list; the image's value means nothing here. */
-	bp.hdr.setup_data = 0;
-	ret = rv_x86_finish_params(mem, cfg, &bp, info);
-	if (ret)
-		return ret;
-	info->kernel_addr = load;
-	info->kernel_size = pm_len;
-	info->protocol = h.version;
-	return 0;
-}
-
-/* The headers of an ELF64 vmlinux: all of it the loader holds in memory. */
-struct rv_x86_elf {
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph[RV_ELF_MAX_PHNUM];
-};
-
-/*
- * Check the ELF header in @head (the file's first min(size, RV_HEAD_SIZE)
- * bytes) and read the program header table it points at into @el.
- */
-static int rv_x86_elf_read_headers(const struct rv_image *img, const uint8_t *head,
-				   struct rv_x86_elf *el)
-{
-	Elf64_Ehdr *eh = &el->eh;
-	uint64_t klen = img->size, tab, end;
-
-	if (klen < sizeof(*eh))
-		return rv_err(-EINVAL, "ELF: %llu bytes is shorter than the %zu-byte ELF header",
-			      (unsigned long long)klen, sizeof(*eh));
-	memcpy(eh, head, sizeof(*eh));
-	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
-		return rv_err(-EINVAL, "ELF: class %u is not ELFCLASS64", eh->e_ident[EI_CLASS]);
-	if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
-		return rv_err(-EINVAL, "ELF: data encoding %u is not little-endian",
-			      eh->e_ident[EI_DATA]);
-	if (eh->e_machine != EM_X86_64)
-		return rv_err(-EINVAL, "ELF: e_machine %u is not EM_X86_64", eh->e_machine);
-	if (eh->e_type != ET_EXEC)
-		return rv_err(-EINVAL, "ELF: e_type %u is not ET_EXEC", eh->e_type);
-	if (eh->e_phentsize != sizeof(Elf64_Phdr))
-		return rv_err(-EINVAL, "ELF: e_phentsize %u is not %zu", eh->e_phentsize,
-			      sizeof(Elf64_Phdr));
-	if (!eh->e_phnum || eh->e_phnum == PN_XNUM)
-		return rv_err(-EINVAL, "ELF: e_phnum %u: no usable program header table",
-			      eh->e_phnum);
-	/* The image controls e_phnum: bound what we read before reading it. */
-	if (eh->e_phnum > RV_ELF_MAX_PHNUM)
-		return rv_err(-EINVAL,
-			      "ELF: e_phnum %u is more than the %u program headers ringvmm reads",
-			      eh->e_phnum, RV_ELF_MAX_PHNUM);
-	/* phnum * 56 is at most 3.5 KiB; only phoff + that can overflow. */
-	tab = (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr);
-	if (__builtin_add_overflow(eh->e_phoff, tab, &end) || end > klen)
-		return rv_err(
-			-EINVAL,
-			"ELF: program headers at 0x%llx (%u x %zu bytes) extend past the end of the %llu-byte file",
-			(unsigned long long)eh->e_phoff, eh->e_phnum, sizeof(Elf64_Phdr),
-			(unsigned long long)klen);
-	/* phoff need not be aligned: pread() does not care, and el->ph is. */
-	return rv_image_pread(img, eh->e_phoff, el->ph, tab);
-}
-
-/*
- * Linux links vmlinux with ENTRY(phys_startup_64) (vmlinux.lds.S), so
- * e_entry is already physical; other links may give a virtual address in
- * __START_KERNEL_map, which a PT_LOAD's p_vaddr - p_paddr converts.
- */
-static int rv_x86_elf_entry(const struct rv_x86_elf *el, uint64_t *entry)
-{
-	uint64_t e = el->eh.e_entry;
-
-	for (int virt = 0; virt < 2; virt++) {
-		for (unsigned int i = 0; i < el->eh.e_phnum; i++) {
-			const Elf64_Phdr *ph = &el->ph[i];
-			uint64_t base = virt ? ph->p_vaddr : ph->p_paddr;
-
-			if (ph->p_type != PT_LOAD || e < base || e - base >= ph->p_memsz)
-				continue;
-			*entry = ph->p_paddr + (e - base);
-			return 0;
-		}
-	}
-	return rv_err(-EINVAL, "ELF: e_entry 0x%llx is in no PT_LOAD segment",
-		      (unsigned long long)e);
-}
-
-static int rv_x86_load_elf(const struct rv_mem *mem, const struct rv_x86_boot_cfg *cfg,
-			   const uint8_t *head, struct rv_x86_boot_info *info)
-{
-	uint64_t lo = UINT64_MAX, hi = 0, entry = 0, klen = cfg->kernel->size;
-	unsigned int loads = 0;
-	struct boot_params bp;
-	struct rv_x86_elf el;
-	int ret;
-
-	ret = rv_x86_elf_read_headers(cfg->kernel, head, &el);
-	if (ret)
-		return ret;
-	ret = rv_x86_elf_entry(&el, &entry);
-	if (ret)
-		return ret;
-	memset(&bp, 0, sizeof(bp));
-	ret = rv_x86_load_cmdline(mem, cfg->cmdline, RV_ELF_CMDLINE_SIZE, &bp);
-	if (ret)
-		return ret;
-
-	for (unsigned int i = 0; i < el.eh.e_phnum; i++) {
-		const Elf64_Phdr *ph = &el.ph[i];
-		uint64_t fend, mend;
-		uint8_t *dst;
-
-		if (ph->p_type != PT_LOAD || !ph->p_memsz)
-			continue;
-		if (ph->p_filesz > ph->p_memsz)
-			return rv_err(-EINVAL,
-				      "ELF: PT_LOAD %u has p_filesz 0x%llx > p_memsz 0x%llx", i,
-				      (unsigned long long)ph->p_filesz,
-				      (unsigned long long)ph->p_memsz);
-		if (__builtin_add_overflow(ph->p_offset, ph->p_filesz, &fend) || fend > klen)
-			return rv_err(
-				-EINVAL,
-				"ELF: PT_LOAD %u file bytes [0x%llx, +0x%llx) extend past the end of the %llu-byte file",
-				i, (unsigned long long)ph->p_offset,
-				(unsigned long long)ph->p_filesz, (unsigned long long)klen);
-		/* Below 1 MiB live boot_params, page tables, GDT and ACPI. */
-		if (ph->p_paddr < RV_X86_HIMEM_ADDR)
-			return rv_err(
-				-EINVAL,
-				"ELF: PT_LOAD %u at 0x%llx is below 1 MiB, where the VMM's boot data lives",
-				i, (unsigned long long)ph->p_paddr);
-		dst = rv_mem_gpa_to_hva(mem, ph->p_paddr, ph->p_memsz);
-		if (!dst || __builtin_add_overflow(ph->p_paddr, ph->p_memsz, &mend))
-			return rv_err(-ENOSPC,
-				      "ELF: PT_LOAD %u [0x%llx, +0x%llx) is not inside guest RAM",
-				      i, (unsigned long long)ph->p_paddr,
-				      (unsigned long long)ph->p_memsz);
-		/* File bytes straight into guest RAM, then the bss zeroed. */
-		ret = rv_image_pread(cfg->kernel, ph->p_offset, dst, ph->p_filesz);
-		if (ret)
-			return ret;
-		memset(dst + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
-		lo = rv_min_u64(lo, ph->p_paddr);
-		hi = rv_max(hi, mend);
-		loads++;
-	}
-	if (!loads)
-		return rv_err(-EINVAL, "ELF: no non-empty PT_LOAD segment");
-
-	ret = rv_x86_load_initrd(mem, cfg, RV_ELF_INITRD_ADDR_MAX, lo, hi, &bp, info);
-	if (ret)
-		return ret;
-	/*
-	 * No setup header to copy: build the parts of one the kernel reads
-	 * (boot.rst "64-bit Boot Protocol", zero-page.rst).
-	 */
-	bp.hdr.boot_flag = RV_BZ_BOOT_FLAG;
-	bp.hdr.header = RV_BZ_HDRS;
-	bp.hdr.version = RV_ELF_PROTOCOL;
-	bp.hdr.type_of_loader = RV_LOADER_UNDEFINED;
-	bp.hdr.loadflags = LOADED_HIGH;
-	bp.hdr.vid_mode = RV_VID_MODE_NORMAL;
-	bp.hdr.cmdline_size = RV_ELF_CMDLINE_SIZE;
-	bp.hdr.initrd_addr_max = RV_ELF_INITRD_ADDR_MAX;
-	ret = rv_x86_finish_params(mem, cfg, &bp, info);
-	if (ret)
-		return ret;
-	info->entry = entry;
-	info->entry_64 = true;
-	info->kernel_addr = lo;
-	info->kernel_size = hi - lo;
-	info->protocol = 0;
 	return 0;
 }
 
