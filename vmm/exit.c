@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The exit handler: what a KVM_RUN exit means, and the I/O it asks for.
- * Pure in the run page and the buses, so tests/unit/test_vcpu_exit.c feeds
+ * Pure in the run page and the buses, so tests/unit/test_exit.c feeds
  * it made-up run pages; the vCPU thread (vcpu.c) only calls it.
  */
 #include "exit.h"

@@ -2,7 +2,7 @@
 /*
  * The exit handler. rv_exit_handle() is a pure function of the run page and
  * the buses: it decides what an exit means and performs the I/O, and is
- * unit-tested with made-up run pages (tests/unit/test_vcpu_exit.c). The
+ * unit-tested with made-up run pages (tests/unit/test_exit.c). The
  * vCPU thread around it (vcpu.c) only runs KVM_RUN.
  */
 #ifndef RV_EXIT_H

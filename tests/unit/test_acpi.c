@@ -5,7 +5,8 @@
  * length and checksum is checked, fields are read at the byte offsets the
  * ACPI 6.4 spec gives (not through acpi.c's structs), and the DSDT's AML is
  * decoded back by a small independent parser that also checks every
- * PkgLength. Plus the AML encoder's corner cases, ENOSPC and EINVAL.
+ * PkgLength (aml_fx.c). Plus ENOSPC and EINVAL; the AML encoder on its own
+ * is test_aml.c's.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -14,14 +15,13 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-
 #include <cmocka.h>
-
 #include "arch/x86/acpi.h"
 #include "arch/x86/aml.h"
 #include "arch/x86/layout.h"
 #include "vmm/device.h"
 #include "vmm/util.h"
+#include "aml_fx.h"
 
 #define GPA RV_X86_ACPI_ADDR
 static uint8_t buf[RV_X86_ACPI_SIZE];
@@ -235,153 +235,6 @@ static void test_madt(void **state)
 	check_madt(255);
 }
 
-/*
- * A small AML decoder for what the DSDT may hold: Scope, Device and Name
- * with Integer, String, Package and Buffer data. It records every Name
- * with its absolute path and fails on anything else or on a PkgLength that
- * does not end exactly at the end of its object.
- */
-#define AML_PATH_MAX 48
-
-struct aml_obj {
-	char path[AML_PATH_MAX];
-	char kind; /* 'i'nteger, 's'tring, 'p'ackage, 'b'uffer */
-	uint64_t ival;
-	const uint8_t *data; /* string, buffer bytes */
-	size_t len;
-	unsigned int nr_elements;
-	uint64_t elements[4];
-};
-
-static struct aml_obj objs[1024];
-static unsigned int nr_objs, nr_aml_devices;
-
-static const uint8_t *aml_pkglen(const uint8_t *p, const uint8_t *end, const uint8_t **pkg_end)
-{
-	unsigned int n, i;
-	size_t len;
-
-	assert_true(p < end);
-	n = p[0] >> 6;
-	len = n ? p[0] & 0xf : p[0] & 0x3f;
-	assert_true(n == 0 || !(p[0] & 0x30));
-	assert_true(p + 1 + n <= end);
-	for (i = 0; i < n; i++)
-		len |= (size_t)p[1 + i] << (4 + 8 * i);
-	assert_true(len <= (size_t)(end - p));
-	*pkg_end = p + len;
-	return p + 1 + n;
-}
-
-static const uint8_t *aml_name(const uint8_t *p, const uint8_t *end, const char *scope, char *path)
-{
-	unsigned int nr = 1, i;
-
-	if (*p == '\\') {
-		strcpy(path, "\\");
-		p++;
-	} else {
-		strcpy(path, scope);
-	}
-	if (*p == 0x2e) {
-		nr = 2;
-		p++;
-	} else if (*p == 0x2f) {
-		nr = p[1];
-		p += 2;
-	}
-	assert_true(p + 4 * nr <= end);
-	for (i = 0; i < nr; i++, p += 4) {
-		assert_true(strlen(path) + 6 <= AML_PATH_MAX);
-		if (path[strlen(path) - 1] != '\\')
-			strcat(path, ".");
-		strncat(path, (const char *)p, 4);
-	}
-	return p;
-}
-
-static const uint8_t *aml_data(const uint8_t *p, const uint8_t *end, struct aml_obj *o)
-{
-	/* ZeroOp, OneOp, then Byte, Word, DWord and QWord prefixes. */
-	static const unsigned int width[] = { [0x0a] = 1, [0x0b] = 2, [0x0c] = 4, [0x0e] = 8 };
-	const uint8_t *pend, *q;
-	unsigned int i;
-
-	assert_true(p < end);
-	if (*p <= 0x01 || (*p <= 0x0e && *p != 0x0d && width[*p])) {
-		assert_true(p + 1 + width[*p] <= end);
-		o->kind = 'i';
-		o->ival = *p <= 0x01 ? *p : 0;
-		for (i = 0; i < width[*p]; i++)
-			o->ival |= (uint64_t)p[1 + i] << (8 * i);
-		return p + 1 + width[*p];
-	}
-	if (*p == 0x0d) {
-		o->kind = 's';
-		o->data = p + 1;
-		o->len = strnlen((const char *)p + 1, end - p - 1);
-		assert_true(p + 1 + o->len < end);
-		return p + 2 + o->len;
-	}
-	if (*p == 0x12) {
-		q = aml_pkglen(p + 1, end, &pend);
-		o->kind = 'p';
-		o->nr_elements = *q++;
-		for (i = 0; q < pend; i++) {
-			struct aml_obj e;
-
-			q = aml_data(q, pend, &e);
-			assert_int_equal(e.kind, 'i');
-			if (i < 4)
-				o->elements[i] = e.ival;
-		}
-		assert_int_equal(i, o->nr_elements);
-		assert_ptr_equal(q, pend);
-		return pend;
-	}
-	if (*p == 0x11) {
-		struct aml_obj size;
-
-		q = aml_pkglen(p + 1, end, &pend);
-		q = aml_data(q, pend, &size);
-		assert_int_equal(size.kind, 'i');
-		o->kind = 'b';
-		o->data = q;
-		o->len = pend - q;
-		assert_int_equal(size.ival, o->len);
-		return pend;
-	}
-	fail_msg("unexpected AML data byte 0x%02x", *p);
-	return NULL;
-}
-
-static void aml_termlist(const uint8_t *p, const uint8_t *end, const char *scope)
-{
-	char path[AML_PATH_MAX];
-
-	while (p < end) {
-		if (*p == 0x08) {
-			struct aml_obj *o = &objs[nr_objs++];
-
-			assert_true(nr_objs <= RV_ARRAY_SIZE(objs));
-			memset(o, 0, sizeof(*o));
-			p = aml_name(p + 1, end, scope, o->path);
-			p = aml_data(p, end, o);
-		} else if (*p == 0x10 || (*p == 0x5b && p[1] == 0x82)) {
-			const uint8_t *pend;
-
-			if (*p == 0x5b)
-				nr_aml_devices++;
-			p = aml_pkglen(p + (*p == 0x10 ? 1 : 2), end, &pend);
-			p = aml_name(p, pend, scope, path);
-			aml_termlist(p, pend, path);
-			p = pend;
-		} else {
-			fail_msg("unexpected AML opcode 0x%02x", *p);
-		}
-	}
-}
-
 static void aml_parse_dsdt(void)
 {
 	const uint8_t *d = dsdt();
@@ -389,17 +242,6 @@ static void aml_parse_dsdt(void)
 	nr_objs = 0;
 	nr_aml_devices = 0;
 	aml_termlist(d + 36, d + le32(d + 4), "\\");
-}
-
-static const struct aml_obj *aml_find(const char *path)
-{
-	unsigned int i;
-
-	for (i = 0; i < nr_objs; i++)
-		if (!strcmp(objs[i].path, path))
-			return &objs[i];
-	fail_msg("no %s in the DSDT", path);
-	return NULL;
 }
 
 /*
@@ -563,114 +405,6 @@ static void test_einval(void **state)
 	assert_int_equal(rv_x86_acpi_build(buf, sizeof(buf), GPA, &cfg, &rsdp), 0);
 }
 
-/* The encoder on its own, byte-exact against ACPI 6.4 chapter 20. */
-static uint8_t out[8192];
-
-/* Scope(_SB){"xx..x"}: a body of 4 + (n + 2) bytes. Returns 0 on error. */
-static size_t aml_scope_of(size_t size, unsigned int n)
-{
-	char s[5000];
-	struct rv_aml a;
-	size_t mark;
-
-	memset(s, 'x', n);
-	s[n] = '\0';
-	rv_aml_init(&a, out, size);
-	mark = rv_aml_scope_begin(&a, "_SB_");
-	rv_aml_string(&a, s);
-	rv_aml_end(&a, mark);
-	return rv_aml_err(&a) ? 0 : a.len;
-}
-
-static void test_aml_encoding(void **state)
-{
-	/* 20.2.3: the smallest encoding, read back by the test's decoder. */
-	static const struct {
-		uint64_t v;
-		size_t len;
-	} ints[] = {
-		{ 0, 1 },	   { 1, 1 },	      { 2, 2 },
-		{ 0xff, 2 },	   { 0x100, 3 },      { 0xffff, 3 },
-		{ 0x10000, 5 },	   { 0xffffffff, 5 }, { 0x100000000ULL, 9 },
-		{ UINT64_MAX, 9 },
-	};
-	static const uint8_t names[] = {
-		'\\', 0x2e, '_', 'S',  'B', '_', 'C',  'O',  'M',  '0',	 '_',
-		'S',  '5',  '_', 0x2f, 3,   'A', '_',  '_',  '_',  'B',	 '_',
-		'_',  '_',  'C', '_',  '_', '_', 0x0c, 0x41, 0xd0, 0x0a, 0x03,
-	};
-	/* Body sizes around the 1/2 and 2/3 byte PkgLength limits (20.2.4). */
-	static const struct {
-		unsigned int n, bytes;
-		uint8_t lead;
-	} pkg[] = {
-		{ 56, 1, 63 },
-		{ 57, 2, 0x40 | (65 & 0xf) },
-		{ 4087, 2, 0x4f },
-		{ 4088, 3, 0x80 | (4097 & 0xf) },
-	};
-	const uint8_t *pend;
-	struct aml_obj o;
-	struct rv_aml a;
-	unsigned int i;
-	size_t len;
-
-	(void)state;
-	for (i = 0; i < RV_ARRAY_SIZE(ints); i++) {
-		rv_aml_init(&a, out, sizeof(out));
-		rv_aml_integer(&a, ints[i].v);
-		assert_int_equal(a.len, ints[i].len);
-		assert_ptr_equal(aml_data(out, out + a.len, &o), out + a.len);
-		assert_int_equal(o.ival, ints[i].v);
-	}
-
-	rv_aml_init(&a, out, sizeof(out));
-	rv_aml_name_string(&a, "\\_SB_.COM0");
-	rv_aml_name_string(&a, "_S5");
-	rv_aml_name_string(&a, "A.B.C");
-	rv_aml_eisaid(&a, "PNP0A03");
-	assert_int_equal(rv_aml_err(&a), 0);
-	assert_int_equal(a.len, sizeof(names));
-	assert_memory_equal(out, names, sizeof(names));
-
-	for (i = 0; i < RV_ARRAY_SIZE(pkg); i++) {
-		len = aml_scope_of(sizeof(out), pkg[i].n);
-		assert_int_equal(len, 1 + pkg[i].bytes + 4 + pkg[i].n + 2);
-		assert_int_equal(out[1], pkg[i].lead);
-		aml_pkglen(out + 1, out + len, &pend);
-		assert_ptr_equal(pend, out + len);
-		/* One byte short of room: ENOSPC, never a partial object. */
-		assert_int_equal(aml_scope_of(len - 1, pkg[i].n), 0);
-	}
-}
-
-static void test_aml_errors(void **state)
-{
-	static const char *const bad[] = { "com0", "\\_SB_.TOOLONG", "A..B", "_SB_.", "1ABC" };
-	struct rv_aml a;
-	unsigned int i;
-
-	(void)state;
-	for (i = 0; i < RV_ARRAY_SIZE(bad); i++) {
-		rv_aml_init(&a, out, sizeof(out));
-		rv_aml_name_string(&a, bad[i]);
-		assert_int_equal(rv_aml_err(&a), -EINVAL);
-		assert_int_equal(a.len, 0);
-	}
-	rv_aml_init(&a, out, sizeof(out));
-	rv_aml_eisaid(&a, "pnp0501");
-	assert_int_equal(rv_aml_err(&a), -EINVAL);
-	rv_aml_init(&a, out, sizeof(out));
-	rv_aml_rt_irq_noflags(&a, 16);
-	assert_int_equal(rv_aml_err(&a), -EINVAL);
-	/* Sticky: nothing is emitted once an emitter failed. */
-	rv_aml_init(&a, out, 2);
-	rv_aml_integer(&a, 0x1234);
-	rv_aml_integer(&a, 0);
-	assert_int_equal(rv_aml_err(&a), -ENOSPC);
-	assert_int_equal(a.len, 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -682,8 +416,6 @@ int main(void)
 		cmocka_unit_test(test_dsdt_devices),
 		cmocka_unit_test(test_enospc),
 		cmocka_unit_test(test_einval),
-		cmocka_unit_test(test_aml_encoding),
-		cmocka_unit_test(test_aml_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

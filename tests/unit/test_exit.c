@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: the vCPU exit handler (rv_exit_handle in vmm/vcpu.c) on
+ * Description: the vCPU exit handler (rv_exit_handle in vmm/exit.c) on
  * made-up run pages, no KVM. Port I/O in both directions and sizes 1/2/4,
  * string I/O delivered item by item, MMIO routed to the MMIO bus, and the
  * exits that end the guest. The run page is a malloc'ed buffer of exactly
@@ -11,9 +11,6 @@
  * Coalescing's hook: before a PIO or MMIO exit is dispatched, the handler
  * calls rv_coalesce_before_exit() once with the accessed range's device
  * (flush-before-access), and never for malformed or other exits.
- *
- * vcpu.c also holds the thread code, which links against KVM, arch and VM
- * functions: fakes below satisfy the linker and fail the test if called.
  */
 #include <errno.h>
 #include <linux/kvm.h>
@@ -26,7 +23,6 @@
 
 #include <cmocka.h>
 
-#include "arch/arch.h"
 #include "vmm/bus.h"
 #include "vmm/coalesce/coalesce.h"
 #include "vmm/device.h"
@@ -34,36 +30,6 @@
 #include "vmm/util.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
-
-/* ---- fakes for the thread code's dependencies: never called here ---- */
-
-int rv_arch_vcpu_init(struct rv_vcpu *vcpu)
-{
-	fail_msg("rv_arch_vcpu_init called");
-	return -ENOSYS;
-}
-
-void rv_arch_vcpu_dump(struct rv_vcpu *vcpu, FILE *out)
-{
-	fail_msg("rv_arch_vcpu_dump called");
-}
-
-void rv_vm_request_exit(struct rv_vm *vm, int reason)
-{
-	fail_msg("rv_vm_request_exit called");
-}
-
-int __rv_kvm_ioctl(int fd, unsigned long req, unsigned long arg)
-{
-	fail_msg("__rv_kvm_ioctl called");
-	return -ENOSYS;
-}
-
-int rv_kvm_ioctl_named(int fd, unsigned long req, unsigned long arg, const char *name)
-{
-	fail_msg("rv_kvm_ioctl_named(%s) called", name);
-	return -ENOSYS;
-}
 
 /* ---- a fake coalescing engine: records the hook's calls ---- */
 
