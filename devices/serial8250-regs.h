@@ -2,7 +2,7 @@
 /*
  * The 16550A's registers and their bits, as the PC16550D datasheet names
  * them (register descriptions and "Interrupt Control Functions"); only
- * devices/serial8250.c includes this. The unit tests spell the values out
+ * devices/serial8250*.c include this. The unit tests spell the values out
  * from the datasheet instead, so that a wrong constant here cannot agree
  * with itself.
  */
