@@ -5,10 +5,11 @@
 # rotating from round to round so that no VMM always runs first or last;
 # then each VMM starts and ends an empty VM once (RVEMPTY lines).
 #
-# The VMMs (labels as in the results):
+# The VMMs (labels as in the results), x86 (RVR_ARCH=x86):
 #   ringvmm-bz   ringvmm, bzImage                  ringvmm-elf  ringvmm, ELF vmlinux
 #   kvmtool      lkvm run, bzImage (no network)    qemu-bz      QEMU -M microvm, bzImage (qboot)
 #   qemu-pvh     QEMU -M microvm, vmlinux through its PVH entry
+# arm64 (RVR_ARCH=arm64): ringvmm and kvmtool, each booting the raw Image.
 # Each gets 1 vCPU and RVB_MEM of RAM, a 16550 console on its stdout, the
 # same command line (kvmtool and QEMU add their own parts) and, for QEMU,
 # `rtc=on`: without a CMOS RTC the guest's rtc_cmos probe waits ~5 s.
@@ -19,7 +20,8 @@
 # instructions end it, and exits: ringvmm's built-in guest (a banner, then
 # ACPI power-off), kvmtool with /peers/reset.bin (real mode: out 0xfe to
 # port 0x64), QEMU with /peers/fw-exit.bin as firmware (out to an
-# isa-debug-exit port at the reset vector).
+# isa-debug-exit port at the reset vector); on arm64 kvmtool runs
+# /peers/off.Image, an Image whose code calls PSCI SYSTEM_OFF.
 
 RVR_CMDLINE="console=ttyS0 quiet rv.test=uptime"
 RVR_MEM_MB=$((RVB_MEM_KB / 1024))
@@ -38,6 +40,10 @@ rvr_boot() {
             -initrd /l2/initrd.cpio.gz -append "$RVR_CMDLINE" ;;
         qemu-pvh) rvb_measure "$1" "$2" rvr_qemu -kernel /l2/vmlinux \
             -initrd /l2/initrd.cpio.gz -append "$RVR_CMDLINE" ;;
+        ringvmm-a64) rvb_measure "$1" "$2" /ringvmm run --kernel /l2/Image \
+            --initrd /l2/initrd.cpio.gz --cmdline "$RVR_CMDLINE" --mem "$RVB_MEM" ;;
+        kvmtool-a64) rvb_measure "$1" "$2" /peers/lkvm run --nodefaults -n mode=none \
+            -k /l2/Image -i /l2/initrd.cpio.gz -p "$RVR_CMDLINE" -m "$RVR_MEM_MB" -c 1 ;;
     esac
 }
 
@@ -49,6 +55,8 @@ rvr_empty() {
         case $1 in
             ringvmm) /ringvmm run --mem "$RVB_MEM" ;;
             kvmtool) /peers/lkvm run --nodefaults -n mode=none -k /peers/reset.bin \
+                -m "$RVR_MEM_MB" -c 1 ;;
+            kvmtool-a64) /peers/lkvm run --nodefaults -n mode=none -k /peers/off.Image \
                 -m "$RVR_MEM_MB" -c 1 ;;
             qemu) rvr_qemu -bios /peers/fw-exit.bin -device isa-debug-exit,iobase=0xf4,iosize=1 ;;
         esac < /dev/null > "/tmp/empty.$1.$2.out" 2>&1
@@ -65,13 +73,19 @@ printf '#!/bin/sh\nexec /usr/bin/qemu-system-x86_64 -M microvm,rtc=on -accel kvm
     "$RVR_MEM_MB" > /bin/rvr_qemu
 chmod 755 /bin/rvr_qemu
 
-set -- ringvmm-bz ringvmm-elf kvmtool qemu-bz qemu-pvh
+if [ "${RVR_ARCH:-x86}" = arm64 ]; then
+    set -- ringvmm-a64 kvmtool-a64
+    RVR_EMPTY="ringvmm kvmtool-a64"
+else
+    set -- ringvmm-bz ringvmm-elf kvmtool qemu-bz qemu-pvh
+    RVR_EMPTY="ringvmm kvmtool qemu"
+fi
 echo "RVRACE vmms=$* runs=$RVB_RUNS mem=$RVB_MEM"
 r=1
 while [ "$r" -le "$RVB_RUNS" ]; do
     echo "RVRUN race round $r"
     for v in "$@"; do rvr_boot "$v" "$r"; done
-    for v in ringvmm kvmtool qemu; do rvr_empty "$v" "$r"; done
+    for v in $RVR_EMPTY; do rvr_empty "$v" "$r"; done
     # Rotate: the first VMM of this round is the last of the next.
     _first=$1
     shift
