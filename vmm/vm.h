@@ -6,7 +6,8 @@
  * Life cycle: rv_vm_create() builds everything (nothing runs yet);
  * rv_vm_run() starts the vCPU threads, runs the event loop on the calling
  * thread until the guest powers off, resets, dies, or a signal arrives, then
- * stops and joins the vCPUs; rv_vm_destroy() releases everything.
+ * stops and joins the vCPUs; rv_vm_destroy() releases everything, and is
+ * called after every rv_vm_create(), failed or not (vmm/err.h).
  */
 #ifndef RV_VM_H
 #define RV_VM_H
