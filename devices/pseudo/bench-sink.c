@@ -311,7 +311,8 @@ static int rv_bench_sink_coalesce(struct rv_bench_sink *s, struct rv_device_env 
 }
 
 /* @cfg's parameters, or the defaults, checked. */
-static int rv_bench_sink_params(const struct rv_device_cfg *cfg, struct rv_bench_sink_params *out)
+static int rv_bench_sink_get_params(const struct rv_device_cfg *cfg,
+				    struct rv_bench_sink_params *out)
 {
 	const struct rv_bench_sink_params *p;
 	int ret;
@@ -338,7 +339,7 @@ static int rv_bench_sink_create(struct rv_device_env *env, const struct rv_devic
 	struct rv_bench_sink *s;
 	int ret;
 
-	ret = rv_bench_sink_params(cfg, &params);
+	ret = rv_bench_sink_get_params(cfg, &params);
 	if (ret)
 		return ret;
 	s = calloc(1, sizeof(*s));

@@ -6,6 +6,8 @@
  * prefixes a create() failure with the instance name and type;
  * rv_device_add() keeps creation order and rv_device_destroy_all() tears
  * down last-created-first, skipping devices without a destroy().
+ * rv_device_params() hands a device its own parameters and refuses another
+ * type's, or another size of struct, with a message.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -221,6 +223,46 @@ static void test_set_irq_helper(void **state)
 	assert_int_equal(seen[1], 1);
 }
 
+/* A device type's own parameters: its struct, with the header first. */
+struct foo_params {
+	struct rv_device_params hdr;
+	unsigned int queues;
+};
+
+struct bar_params {
+	struct rv_device_params hdr;
+	uint64_t size;
+};
+
+static void test_params(void **state)
+{
+	struct foo_params foo = { RV_DEVICE_PARAMS_HDR("foo", struct foo_params), 4 };
+	struct bar_params bar = { RV_DEVICE_PARAMS_HDR("bar", struct bar_params), 1 };
+	struct rv_device_cfg cfg = { .type = "foo", .name = "foo0" };
+	const struct foo_params *p = &foo;
+
+	(void)state;
+	/* None given: NULL, the device's defaults. */
+	assert_int_equal(rv_device_params(&cfg, "foo", sizeof(*p), (const void **)&p), 0);
+	assert_null(p);
+	cfg.params = &foo.hdr;
+	assert_int_equal(rv_device_params(&cfg, "foo", sizeof(*p), (const void **)&p), 0);
+	assert_ptr_equal(p, &foo);
+	assert_int_equal(p->queues, 4);
+	/* Another type's: refused by name, before a byte of them is read. */
+	cfg.params = &bar.hdr;
+	rv_err_clear();
+	assert_int_equal(rv_device_params(&cfg, "foo", sizeof(*p), (const void **)&p), -EINVAL);
+	assert_null(p);
+	assert_non_null(strstr(rv_err_msg(), "foo0: parameters for a \"bar\" device"));
+	/* Its own type, but a struct of another size (another version). */
+	foo.hdr.size = sizeof(foo) + 8;
+	cfg.params = &foo.hdr;
+	rv_err_clear();
+	assert_int_equal(rv_device_params(&cfg, "foo", sizeof(*p), (const void **)&p), -EINVAL);
+	assert_non_null(strstr(rv_err_msg(), "expected"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +273,7 @@ int main(void)
 		cmocka_unit_test_setup(test_add_order, reset),
 		cmocka_unit_test_setup(test_destroy_all_order, reset),
 		cmocka_unit_test_setup(test_set_irq_helper, reset),
+		cmocka_unit_test_setup(test_params, reset),
 	};
 
 	return cmocka_run_group_tests_name("device", tests, NULL, NULL);
