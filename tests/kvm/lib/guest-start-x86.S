@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Offset 0 of an x86 guest blob: every vCPU starts here (RDI = its index,
+ * RSP = its stack) and calls the function the host chose (header.entry),
+ * with the ABI's stack alignment; if it returns, the vCPU halts.
+ */
+#include "ucall.h"
+
+	.section .rv_guest_start, "ax"
+	.code64
+	.globl	_start
+_start:
+	call	*rv_guest_entry(%rip)
+1:	hlt
+	jmp	1b
+	/* The header's fixed place; the assembler refuses if the code is longer. */
+	.org	_start + RV_GUEST_HEADER_OFFSET
+rv_guest_header:
+	.quad	RV_GUEST_MAGIC
+	.quad	RV_GUEST_LOAD
+rv_guest_entry:
+	.quad	0
+	.quad	rv_guest_symbols_start, rv_guest_symbols_end
+
+	.section .note.GNU-stack, "", @progbits
