@@ -13,13 +13,6 @@ _start:
 	call	*rv_guest_entry(%rip)
 1:	hlt
 	jmp	1b
-	/* The header's fixed place; the assembler refuses if the code is longer. */
-	.org	_start + RV_GUEST_HEADER_OFFSET
-rv_guest_header:
-	.quad	RV_GUEST_MAGIC
-	.quad	RV_GUEST_LOAD
-rv_guest_entry:
-	.quad	0
-	.quad	rv_guest_symbols_start, rv_guest_symbols_end
+	RV_GUEST_HEADER
 
 	.section .note.GNU-stack, "", @progbits

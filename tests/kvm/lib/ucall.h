@@ -18,7 +18,22 @@
 #define RV_GUEST_HEADER_OFFSET 32
 #define RV_GUEST_MAGIC 0x31545345544b5652 /* "RVKTEST1" */
 
-#ifndef __ASSEMBLER__ /* the entry code reads the two numbers above */
+#ifdef __ASSEMBLER__
+/*
+ * The header (struct rv_guest_header), after the entry code of
+ * lib/guest-start-<arch>.S, which must define _start and fit before it:
+ * .org refuses to go backwards. The host fills in rv_guest_entry.
+ */
+	.macro	RV_GUEST_HEADER
+	.org	_start + RV_GUEST_HEADER_OFFSET
+rv_guest_header:
+	.quad	RV_GUEST_MAGIC
+	.quad	RV_GUEST_LOAD
+rv_guest_entry:
+	.quad	0
+	.quad	rv_guest_symbols_start, rv_guest_symbols_end
+	.endm
+#else
 #include <stdint.h>
 
 enum rv_ucall_cmd {
