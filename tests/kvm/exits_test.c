@@ -147,12 +147,66 @@ static void test_ucall_reports_and_asserts(void **state)
 	assert_true(a->line > 0);
 }
 
+/*
+ * The ucall device reads what the guest points it at, so it checks it: the
+ * whole struct in guest RAM, a known command, no more arguments than the
+ * struct holds. Each bad ucall is reported and stops the VM.
+ */
+#define RAM_END (RV_TEST_RAM_ADDR + (64ULL << 20)) /* rv_test_run()'s 64 MiB */
+
+RV_GUEST_CODE(guest_ucall_outside_ram)
+{
+	rv_guest_ucall_exit((struct rv_ucall *)(uintptr_t)(RAM_END + 0x1000));
+	GUEST_DONE(); /* never */
+}
+
+RV_GUEST_CODE(guest_ucall_straddles_ram_end)
+{
+	rv_guest_ucall_exit((struct rv_ucall *)(uintptr_t)(RAM_END - 8));
+	GUEST_DONE();
+}
+
+RV_GUEST_CODE(guest_ucall_bad_command)
+{
+	struct rv_ucall uc = { .cmd = RV_UCALL_NR };
+
+	rv_guest_ucall_exit(&uc);
+	GUEST_DONE();
+}
+
+RV_GUEST_CODE(guest_ucall_too_many_args)
+{
+	struct rv_ucall uc = { .cmd = RV_UCALL_SYNC, .nr_args = RV_UCALL_MAX_ARGS + 1 };
+
+	rv_guest_ucall_exit(&uc);
+	GUEST_DONE();
+}
+
+static void expect_bad_ucall(const char *guest, const char *why)
+{
+	const struct rv_test_vm vm = { .guest = guest };
+
+	assert_int_equal(rv_test_run(&vm), RV_EXIT_ERROR);
+	assert_non_null(rv_test_log.bad_ucall);
+	assert_string_equal(rv_test_log.bad_ucall, why);
+	assert_int_equal(rv_test_log.nr_ucalls, 0); /* nothing logged, no DONE */
+}
+
+static void test_bad_ucalls_stop_the_vm(void **state)
+{
+	expect_bad_ucall("guest_ucall_outside_ram", "the struct is not all in guest RAM");
+	expect_bad_ucall("guest_ucall_straddles_ram_end", "the struct is not all in guest RAM");
+	expect_bad_ucall("guest_ucall_bad_command", "unknown command");
+	expect_bad_ucall("guest_ucall_too_many_args", "too many arguments");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pio_and_mmio_reach_the_device),
 		cmocka_unit_test(test_string_io_is_split_into_items),
 		cmocka_unit_test(test_ucall_reports_and_asserts),
+		cmocka_unit_test(test_bad_ucalls_stop_the_vm),
 	};
 
 	rv_test_require_kvm();

@@ -226,13 +226,16 @@ static void rv_test_ucall_write(void *o, uint64_t off, const void *d, unsigned i
 			rv_test_ucall_bad(gpa, "too many arguments");
 			stop = true;
 		} else {
+			bool full;
+
 			pthread_mutex_lock(&rv_test_log.lock);
-			if (rv_test_log.nr_ucalls < RV_TEST_MAX_UCALLS)
+			full = rv_test_log.nr_ucalls == RV_TEST_MAX_UCALLS;
+			if (!full)
 				rv_test_log.ucall[rv_test_log.nr_ucalls++] = uc;
 			pthread_mutex_unlock(&rv_test_log.lock);
-			if (rv_test_log.nr_ucalls >= RV_TEST_MAX_UCALLS)
+			if (full)
 				rv_test_ucall_bad(gpa, "more ucalls than the log holds");
-			stop = uc.cmd == RV_UCALL_ASSERT;
+			stop = full || uc.cmd == RV_UCALL_ASSERT;
 		}
 	}
 	/* A failed guest assertion or a garbled ucall: nothing left to run. */
