@@ -24,6 +24,7 @@
  * lib/guest-start-<arch>.S, which must define _start and fit before it:
  * .org refuses to go backwards. The host fills in rv_guest_entry.
  */
+/* clang-format off */
 	.macro	RV_GUEST_HEADER
 	.org	_start + RV_GUEST_HEADER_OFFSET
 rv_guest_header:
@@ -33,6 +34,7 @@ rv_guest_entry:
 	.quad	0
 	.quad	rv_guest_symbols_start, rv_guest_symbols_end
 	.endm
+/* clang-format on */
 #else
 #include <stdint.h>
 
