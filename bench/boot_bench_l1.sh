@@ -47,11 +47,14 @@ rvb_now() {
     echo "$_t"
 }
 
-# Guest RAM size in kB from ringvmm's --mem syntax (K/M/G suffixes).
+# Guest RAM size in kB from ringvmm's -m syntax: a number alone is MiB,
+# K/M/G/T suffixes (an "iB" or "B" after them too), bytes with a bare B.
 rvb_mem_kb() {
     awk -v m="$1" 'BEGIN {
-        n = m + 0; u = toupper(substr(m, length(m)))
-        if (u == "G") n *= 1048576; else if (u == "M") n *= 1024; else if (u != "K") n /= 1024
+        n = m + 0; s = toupper(m); sub(/^[0-9X]+/, "", s); sub(/I?B$/, "", s)
+        if (s == "T") n *= 1073741824; else if (s == "G") n *= 1048576
+        else if (s == "K") ; else if (s == "" && toupper(m) ~ /[0-9]B$/) n /= 1024
+        else n *= 1024
         printf "%d", n
     }'
 }
@@ -119,8 +122,8 @@ while [ "$i" -le "$RVB_RUNS" ]; do
     # then becomes ringvmm (busybox timeout execs the program in place, its
     # watchdog is a separate process), so $! is ringvmm's pid.
     sh -c 'echo "RVBENCH-EXEC"; exec timeout -k 5 "$0" "$@"' "$RV_RUN_TIMEOUT" \
-        /ringvmm run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
-        --cmdline "console=ttyS0 quiet rv.test=uptime" --mem "$RVB_MEM" \
+        /ringvmm run -k /l2/bzImage -i /l2/initrd.cpio.gz \
+        -p "quiet rv.test=uptime" -m "$RVB_MEM" \
         < /dev/null > "$o.fifo" 2> "$o.err" &
     pid=$!
     if [ "$RVB_INTERVAL" != 0 ]; then
