@@ -24,7 +24,7 @@ const char rv_cli_usage[] =
 
 /* ---- run ---- */
 
-static int rv_cli_set_kernel(void *ctx, const struct rv_opt *o, const char *opt, const char *v)
+static int rv_cli_set_file(void *ctx, const struct rv_opt *o, const char *opt, const char *v)
 {
 	struct rv_cli *cli = ctx;
 
@@ -257,10 +257,10 @@ static int rv_cli_set_device(void *ctx, const struct rv_opt *o, const char *opt,
 }
 
 static const struct rv_opt rv_cli_run_opts[] = {
-	{ "kernel", 'k', NULL, "FILE", 0, rv_cli_set_kernel, NULL,
+	{ "kernel", 'k', NULL, "FILE", 0, rv_cli_set_file, NULL,
 	  "bzImage (boot protocol 2.06+) or ELF64 vmlinux;\n"
 	  "arm64: Image" },
-	{ "initrd", 'i', NULL, "FILE", 0, rv_cli_set_kernel, NULL, "initial ramdisk" },
+	{ "initrd", 'i', NULL, "FILE", 0, rv_cli_set_file, NULL, "initial ramdisk" },
 	{ "cmdline", 'p', "params", "STR", 0, rv_cli_set_cmdline, NULL,
 	  "words added to the kernel command line, after\n"
 	  "\"" RV_CLI_DEFAULT_CMDLINE "\" (the console ringvmm provides)" },
@@ -281,7 +281,7 @@ static const struct rv_opt rv_cli_run_opts[] = {
 	  "guest writes become MMIO exits (repeatable, up to 8)" },
 	{ "memmap", 0, NULL, NULL, 0, rv_cli_set_flag, NULL,
 	  "print the guest physical map (every memslot), exit" },
-	{ "dump-dtb", 0, NULL, "FILE", 0, rv_cli_set_kernel, NULL,
+	{ "dump-dtb", 0, NULL, "FILE", 0, rv_cli_set_file, NULL,
 	  "write the guest's device tree to FILE (arm64)" },
 	{ "coalesce", 0, NULL, "MODE", 0, rv_cli_set_coalesce, NULL,
 	  "coalesced MMIO/PIO writes: per-device (default: each\n"
