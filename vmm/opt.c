@@ -123,6 +123,7 @@ int rv_opt_parse(const struct rv_opt_cmd *cmd, int argc, char *const argv[], voi
 	char shorts[3 * RV_OPT_MAX + 3];
 	unsigned int seen[RV_OPT_MAX] = { 0 };
 	char spelt[64], names[96];
+	const struct rv_opt *bare = NULL; /* the last option, if it took an optional value bare */
 
 	if (rv_opt_count(cmd) > RV_OPT_MAX)
 		return rv_err(-E2BIG, "%s: more than %d options", cmd->name, RV_OPT_MAX);
@@ -136,6 +137,11 @@ int rv_opt_parse(const struct rv_opt_cmd *cmd, int argc, char *const argv[], voi
 		c = getopt_long(argc, argv, shorts, longopts, &li);
 		if (c == -1)
 			break;
+		if (c == 1 && bare)
+			return rv_err(-EINVAL,
+				      "%s: unexpected argument \"%s\" (a value of --%s goes with '=': "
+				      "--%s=%s)",
+				      cmd->name, optarg, bare->name, bare->name, optarg);
 		if (c == 1)
 			return rv_err(-EINVAL, "%s: unexpected argument \"%s\" (options only)",
 				      cmd->name, optarg);
@@ -175,6 +181,7 @@ int rv_opt_parse(const struct rv_opt_cmd *cmd, int argc, char *const argv[], voi
 		ret = o->set(ctx, o, spelt, optarg);
 		if (ret)
 			return ret;
+		bare = o->flags & RV_OPT_OPTIONAL && !optarg ? o : NULL;
 	}
 	/* What follows a "--". */
 	if (optind < argc)

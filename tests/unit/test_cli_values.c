@@ -183,7 +183,8 @@ static void test_stats_log_metrics(void **state)
 {
 	expect_error(parse("run", "--stats=xml", NULL), "--stats=xml", "text, json", NULL);
 	/* --stats takes its value with '=' only. */
-	expect_error(parse("run", "--stats", "json", NULL), "unexpected argument", "json", NULL);
+	expect_error(parse("run", "--stats", "json", NULL), "unexpected argument", "--stats=json",
+		     NULL);
 
 	for (int l = RV_LOG_ERROR; l <= RV_LOG_DEBUG; l++) {
 		static const char *const names[] = { "error", "warn", "info", "debug" };
