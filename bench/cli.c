@@ -142,19 +142,6 @@ static int rv_bench_set_format(void *ctx, const struct rv_opt *opt, const char *
 	return 0;
 }
 
-static int rv_bench_set_flag(void *ctx, const struct rv_opt *opt, const char *name, const char *v)
-{
-	struct rv_bench_opts *o = ctx;
-
-	if (!strcmp(opt->name, "cpl0"))
-		o->cpl0 = true;
-	else if (!strcmp(opt->name, "verbose"))
-		o->verbose = true;
-	else
-		o->help = true;
-	return 0;
-}
-
 #define RV_BENCH_NUM(field, lo, hi, ...)  \
 	(&(const struct rv_bench_numopt){ \
 		.min = (lo), .max = (hi), .off = RV_BENCH_OPT(field), __VA_ARGS__ })
@@ -207,10 +194,12 @@ static const struct rv_opt rv_bench_opts_table[] = {
 	{ "plot", 0, NULL, "FILE", 0, rv_bench_set_plot, NULL,
 	  "an SVG chart of cost per write and latency by mode\n"
 	  "(needs gnuplot)" },
-	{ "cpl0", 0, NULL, NULL, 0, rv_bench_set_flag, NULL,
+	{ "cpl0", 0, NULL, NULL, 0, rv_opt_set_flag, RV_OPT_FLAG(struct rv_bench_opts, cpl0),
 	  "run the guest at CPL0 even where CPL3 is possible" },
-	{ "verbose", 'v', NULL, NULL, 0, rv_bench_set_flag, NULL, "say what each run does" },
-	{ "help", 'h', NULL, NULL, 0, rv_bench_set_flag, NULL, "this help" },
+	{ "verbose", 'v', NULL, NULL, 0, rv_opt_set_flag,
+	  RV_OPT_FLAG(struct rv_bench_opts, verbose), "say what each run does" },
+	{ "help", 'h', NULL, NULL, 0, rv_opt_set_flag, RV_OPT_FLAG(struct rv_bench_opts, help),
+	  "this help" },
 };
 
 static const struct rv_opt_cmd rv_bench_cmd = {

@@ -172,21 +172,6 @@ static int rv_cli_set_passthrough(void *ctx, const struct rv_opt *o, const char 
 	return 0;
 }
 
-static int rv_cli_set_flag(void *ctx, const struct rv_opt *o, const char *opt, const char *v)
-{
-	struct rv_cli *cli = ctx;
-
-	if (!strcmp(o->name, "memmap"))
-		cli->memmap = true;
-	else if (!strcmp(o->name, "verbose"))
-		cli->verbose = true;
-	else if (!strcmp(o->name, "json"))
-		cli->json = true;
-	else
-		cli->help = true;
-	return 0;
-}
-
 static int rv_cli_set_stats(void *ctx, const struct rv_opt *o, const char *opt, const char *v)
 {
 	struct rv_cli *cli = ctx;
@@ -279,7 +264,7 @@ static const struct rv_opt rv_cli_run_opts[] = {
 	  "map FILE (a PCI BAR's sysfs resource<N>, /dev/mem)\n"
 	  "into the guest at ADDR as a memslot of its own; ro:\n"
 	  "guest writes become MMIO exits (repeatable, up to 8)" },
-	{ "memmap", 0, NULL, NULL, 0, rv_cli_set_flag, NULL,
+	{ "memmap", 0, NULL, NULL, 0, rv_opt_set_flag, RV_OPT_FLAG(struct rv_cli, memmap),
 	  "print the guest physical map (every memslot), exit" },
 	{ "dump-dtb", 0, NULL, "FILE", 0, rv_cli_set_file, NULL,
 	  "write the guest's device tree to FILE (arm64)" },
@@ -299,10 +284,11 @@ static const struct rv_opt rv_cli_run_opts[] = {
 	  "ms (default 1000) while the guest runs" },
 	{ "log-level", 0, NULL, "L", 0, rv_cli_set_log_level, NULL,
 	  "messages shown: error, warn (default), info, debug" },
-	{ "verbose", 'v', NULL, NULL, 0, rv_cli_set_flag, NULL,
+	{ "verbose", 'v', NULL, NULL, 0, rv_opt_set_flag, RV_OPT_FLAG(struct rv_cli, verbose),
 	  "say what is being set up (--log-level debug), the\n"
 	  "final kernel command line included" },
-	{ "help", 'h', NULL, NULL, 0, rv_cli_set_flag, NULL, "this help" },
+	{ "help", 'h', NULL, NULL, 0, rv_opt_set_flag, RV_OPT_FLAG(struct rv_cli, help),
+	  "this help" },
 };
 
 static const char rv_cli_run_head[] =
@@ -422,8 +408,10 @@ static int rv_cli_parse_run(int argc, char *const argv[], struct rv_cli *cli)
 /* ---- caps ---- */
 
 static const struct rv_opt rv_cli_caps_opts[] = {
-	{ "json", 0, NULL, NULL, 0, rv_cli_set_flag, NULL, "one JSON object instead of the table" },
-	{ "help", 'h', NULL, NULL, 0, rv_cli_set_flag, NULL, "this help" },
+	{ "json", 0, NULL, NULL, 0, rv_opt_set_flag, RV_OPT_FLAG(struct rv_cli, json),
+	  "one JSON object instead of the table" },
+	{ "help", 'h', NULL, NULL, 0, rv_opt_set_flag, RV_OPT_FLAG(struct rv_cli, help),
+	  "this help" },
 };
 
 static const struct rv_opt_cmd rv_cli_caps_cmd = {

@@ -47,6 +47,12 @@ const struct rv_opt *rv_opt_find_short(const struct rv_opt_cmd *cmd, char c)
 	return NULL;
 }
 
+int rv_opt_set_flag(void *ctx, const struct rv_opt *o, const char *opt, const char *val)
+{
+	*(bool *)((char *)ctx + *(const size_t *)o->data) = true;
+	return 0;
+}
+
 /* "-m/--mem", "-p/--cmdline/--params": every spelling of @o. */
 static const char *rv_opt_names(const struct rv_opt *o, char *buf, size_t size)
 {

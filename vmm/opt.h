@@ -18,6 +18,7 @@
 #define RV_OPT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 /* rv_opt.flags */
@@ -44,6 +45,13 @@ struct rv_opt {
 	/* One or more lines ('\n'-separated) for --help; NULL: not listed. */
 	const char *help;
 };
+
+/*
+ * set() for a flag: sets the bool at offset *(size_t *)data in the
+ * context, which RV_OPT_FLAG(type, field) gives as the entry's data.
+ */
+int rv_opt_set_flag(void *ctx, const struct rv_opt *o, const char *opt, const char *val);
+#define RV_OPT_FLAG(type, field) (&(const size_t){ offsetof(type, field) })
 
 /* Options of one command. */
 struct rv_opt_cmd {

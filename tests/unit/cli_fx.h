@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the command-line tests share (test_cli.c, test_cli_values.c): the
- * parse of "ringvmm ARGS...", its checks, and a command's --help text.
+ * parse of "ringvmm ARGS..." and its checks.
  * Include after <cmocka.h>.
  */
 #ifndef RV_TEST_CLI_FX_H
@@ -51,19 +51,6 @@ static inline void expect_ok(int ret)
 	if (ret)
 		fail_msg("parse returned %d: \"%s\"", ret, rv_err_msg());
 	assert_string_equal(rv_err_msg(), "");
-}
-
-/* What `ringvmm run --help` (or caps --help) prints, from the table. */
-static inline char *usage_of(void (*fn)(FILE *))
-{
-	char *text = NULL;
-	size_t len;
-	FILE *f = open_memstream(&text, &len);
-
-	assert_non_null(f);
-	fn(f);
-	fclose(f);
-	return text;
 }
 
 #endif

@@ -172,13 +172,8 @@ static void test_usage(void **state)
 		"--json",	    "--csv",	      "--plot FILE",	    "--cpl0",
 		"-v, --verbose",    "-h, --help",
 	};
-	char *text = NULL;
-	size_t len;
-	FILE *f = open_memstream(&text, &len);
+	char *text = rv_test_capture(rv_bench_usage);
 
-	assert_non_null(f);
-	rv_bench_usage(f);
-	fclose(f);
 	assert_non_null(strstr(text, "usage: ringvmm bench coalesce [options]"));
 	for (unsigned int i = 0; i < RV_ARRAY_SIZE(names); i++)
 		if (!strstr(text, names[i]))

@@ -330,7 +330,7 @@ static void test_help_version(void **state)
 	assert_non_null(strstr(rv_cli_usage, "--version"));
 
 	/* run --help: every option of the table, and lines that fit a terminal. */
-	text = usage_of(rv_cli_run_usage);
+	text = rv_test_capture(rv_cli_run_usage);
 	assert_non_null(strstr(text, "usage: ringvmm run [options]"));
 	for (unsigned int i = 0; i < RV_ARRAY_SIZE(run_opts); i++)
 		if (!strstr(text, run_opts[i]))
@@ -343,45 +343,12 @@ static void test_help_version(void **state)
 		l += len + (l[len] == '\n');
 	}
 	free(text);
-	text = usage_of(rv_cli_caps_usage);
+	text = rv_test_capture(rv_cli_caps_usage);
 	assert_non_null(strstr(text, "usage: ringvmm caps"));
 	assert_non_null(strstr(text, "--json"));
 	assert_non_null(strstr(text, "-h, --help"));
 	free(text);
 }
-
-/* A device type's own run option (vmm/device.h), as --disk will be. */
-static int fake_disk_check(const char *value)
-{
-	return strstr(value, "bad") ? rv_err(-EINVAL, "\"bad\" is not a disk") : 0;
-}
-
-static const struct rv_device_option fake_disk_opt = {
-	.name = "fake-disk",
-	.short_name = 'D',
-	.metavar = "FILE",
-	.help = "a disk image (a test device)",
-	.repeat = true,
-	.check = fake_disk_check,
-};
-
-static struct rv_device_type fake_disk_type = {
-	.name = "fake-disk",
-	.cli_option = &fake_disk_opt,
-};
-
-static const struct rv_device_option fake_rng_opt = {
-	.name = "fake-rng",
-	.help = "a random number generator (a test device)",
-};
-
-static struct rv_device_type fake_rng_type = {
-	.name = "fake-rng",
-	.cli_option = &fake_rng_opt,
-};
-
-RV_DEVICE_TYPE(fake_disk_type)
-RV_DEVICE_TYPE(fake_rng_type)
 
 int main(void)
 {

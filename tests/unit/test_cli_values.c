@@ -277,7 +277,7 @@ static void test_device_options(void **state)
 	expect_error(parse("run", "--fake-rng=1", NULL), "--fake-rng takes no value", NULL);
 
 	/* In run --help, as the table's own options are. */
-	text = usage_of(rv_cli_run_usage);
+	text = rv_test_capture(rv_cli_run_usage);
 	assert_non_null(strstr(text, "-D, --fake-disk FILE"));
 	assert_non_null(strstr(text, "a disk image (a test device)"));
 	assert_non_null(strstr(text, "--fake-rng"));
