@@ -254,7 +254,7 @@ static const struct rv_opt rv_cli_run_opts[] = {
 	  "default and -p" },
 	{ "mem", 'm', NULL, "SIZE", 0, rv_cli_set_mem, NULL,
 	  "guest RAM: MiB, or with a K, M, G or T suffix;\n"
-	  "bytes with a B suffix (default 256)" },
+	  "bytes with a B suffix (default 256M)" },
 	{ "cpus", 'c', NULL, "N", 0, rv_cli_set_cpus, NULL, "vCPUs (default 1)" },
 	{ "mem-backend", 0, NULL, "B", 0, rv_cli_set_backend, NULL,
 	  "guest RAM from anon (default), memfd, hugetlb or\n"
