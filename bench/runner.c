@@ -31,6 +31,7 @@
 #include "arch/arch.h"
 #include "devices/pseudo/bench-sink.h"
 #include "bench.h"
+#include "vmm/coalesce/mode.h"
 #include "vmm/kvm.h"
 #include "vmm/util.h"
 #include "vmm/vm.h"
@@ -85,7 +86,8 @@ static void rv_bench_params(const struct rv_bench_opts *o, struct rv_bench_setup
 	p[RV_BENCH_P_BURST / 8] = o->burst;
 	p[RV_BENCH_P_READ_RELOAD / 8] = o->read_every ? o->read_every : UINT64_MAX;
 	/* Elsewhere a doorbell write is an ordinary exit: no doorbells there. */
-	p[RV_BENCH_P_DB_RELOAD / 8] = mode == RV_BENCH_DOORBELL ? o->doorbell_every : UINT64_MAX;
+	p[RV_BENCH_P_DB_RELOAD / 8] = rv_coalesce_modes[mode].doorbell ? o->doorbell_every :
+									 UINT64_MAX;
 	p[RV_BENCH_P_NR_CPUS / 8] = o->cpus;
 	for (unsigned int d = 0; d < o->devices; d++) {
 		uint64_t *e = p + (RV_BENCH_P_DEVICES + d * RV_BENCH_P_DEV_SIZE) / 8;
@@ -227,9 +229,7 @@ static int rv_bench_one(struct rv_bench *b, struct rv_bench_setup *s, struct rv_
 		.guest_code = s->code,
 		.guest_code_len = s->code_len,
 		.guest_user_mode = rv_bench_levels.user && !o->cpl0 && !s->cpl0,
-		.coalesce_mode = r->mode == RV_BENCH_OFF     ? RV_COALESCE_OFF :
-				 r->mode == RV_BENCH_VM_RING ? RV_COALESCE_VM_RING :
-							       RV_COALESCE_PER_DEVICE,
+		.coalesce_mode = rv_coalesce_modes[r->mode].mode,
 		.coalesce_flush_ns = o->flush_us * 1000,
 		.extra_devices = s->sinks,
 		.nr_extra_devices = o->devices,
@@ -242,7 +242,7 @@ static int rv_bench_one(struct rv_bench *b, struct rv_bench_setup *s, struct rv_
 	s->sink = (struct rv_bench_sink_params){
 		RV_BENCH_SINK_PARAMS_HDR,
 		.ring_entries = o->ring_entries,
-		.doorbell = r->mode == RV_BENCH_DOORBELL,
+		.doorbell = rv_coalesce_modes[r->mode].doorbell,
 		.work_ns = o->work_ns,
 	};
 	rv_bench_params(o, s, r->mode);
