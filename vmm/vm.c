@@ -253,8 +253,13 @@ int rv_vm_run(struct rv_vm *vm)
 	/* Whatever stopped the loop, the vCPUs must see a reason to stop. */
 	rv_vm_request_exit(vm, ret ? RV_EXIT_ERROR : RV_EXIT_SIGNAL);
 	rv_vcpus_stop(vm);
+	if (vm->vcpu_stuck)
+		return ret ? ret : __atomic_load_n(&vm->exit_reason, __ATOMIC_ACQUIRE);
 	/* The guest's last coalesced writes (its last bytes of output...). */
 	rv_coalesce_flush_all(vm->coalesce);
+	/* ...and out to stdout, in bounded time: what cannot go is counted. */
+	if (vm->console_ready)
+		rv_console_flush(&vm->console, RV_CONSOLE_FLUSH_MS);
 	if (ret)
 		return ret;
 	return __atomic_load_n(&vm->exit_reason, __ATOMIC_ACQUIRE);
@@ -262,6 +267,9 @@ int rv_vm_run(struct rv_vm *vm)
 
 void rv_vm_destroy(struct rv_vm *vm)
 {
+	/* A vCPU still runs and may hold any lock: the process exit cleans up. */
+	if (vm->vcpu_stuck)
+		return;
 	/*
 	 * First: it drains the kernel ring, which is in vCPU 0's mapping, and
 	 * hands what is left to devices, which must still exist.
@@ -326,6 +334,7 @@ static void rv_vm_print_coalesce_table(struct rv_vm *vm, FILE *out)
 
 void rv_vm_print_stats(struct rv_vm *vm, FILE *out, bool json)
 {
+	uint64_t cb, cd, cr;
 	bool first = true;
 
 	if (json) {
@@ -348,6 +357,13 @@ void rv_vm_print_stats(struct rv_vm *vm, FILE *out, bool json)
 				vm->vcpus[i].mmio_exits, vm->vcpus[i].handle_ns / 1000.0);
 		fprintf(out, "], \"unhandled_pio\": %" PRIu64 ", \"unhandled_mmio\": %" PRIu64,
 			vm->pio.unhandled, vm->mmio.unhandled);
+		if (vm->console_ready) {
+			rv_console_out_stats(&vm->console, &cb, &cd, &cr);
+			fprintf(out,
+				", \"console\": {\"out_bytes\": %" PRIu64
+				", \"out_dropped\": %" PRIu64 ", \"out_refused\": %" PRIu64 "}",
+				cb, cd, cr);
+		}
 		if (vm->coalesce) {
 			fputs(", ", out);
 			rv_coalesce_engine_json(vm->coalesce, out);
@@ -363,6 +379,13 @@ void rv_vm_print_stats(struct rv_vm *vm, FILE *out, bool json)
 		if (d->ops && d->ops->stats_json)
 			d->ops->stats_json(d, out);
 		fputc('\n', out);
+	}
+	if (vm->console_ready) {
+		rv_console_out_stats(&vm->console, &cb, &cd, &cr);
+		fprintf(out,
+			"console: %" PRIu64 " bytes out, %" PRIu64 " dropped, %" PRIu64
+			" writes refused (buffer full)\n",
+			cb, cd, cr);
 	}
 	/* A device that coalesces prints its rv_coalesce_stats_json() itself. */
 	if (vm->coalesce) {

@@ -96,6 +96,13 @@ struct rv_vm {
 	int exit_reason; /* enum rv_exit_reason */
 	bool dump_done;
 
+	/*
+	 * A vCPU thread did not stop within RV_VCPU_STOP_MS of being asked
+	 * (rv_vcpus_stop): it may hold any device's lock, so nothing that
+	 * takes one may run; the process exits without tearing the VM down.
+	 */
+	bool vcpu_stuck;
+
 	/* The raw guest code really runs unprivileged (cfg.guest_user_mode). */
 	bool guest_user_mode;
 
