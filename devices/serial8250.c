@@ -538,6 +538,8 @@ static void rv_serial_coalesce_setup(struct rv_serial *s, struct rv_device_env *
 		.handle = rv_serial_coalesced_write,
 		.handle_end = rv_serial_coalesced_end,
 		.opaque = s,
+		/* Its handler only queues bytes for the console: a thread buys nothing. */
+		.drain = RV_COALESCE_DRAIN_SHARED,
 	};
 	ret = rv_coalesce_ring_init(&s->tx_ring, s->tx_entries, UART_COALESCE_ENTRIES);
 	if (!ret)

@@ -34,6 +34,9 @@ const char rv_cli_usage[] =
 	"                     device handles its own, before its next access),\n"
 	"                     vm-ring (all devices at every exit), off (every write exits)\n"
 	"  --coalesce-flush-us N  handle coalesced writes at least every N us (default 1000)\n"
+	"  --coalesce-drain D shared (default: the event loop handles devices' writes\n"
+	"                     between accesses) or per-device (a thread per device,\n"
+	"                     so a slow device never delays another's writes)\n"
 	"  --stats[=json]     per-device statistics on stderr at exit\n"
 	"  --verbose          say what is being set up\n"
 	"\n"
@@ -95,6 +98,13 @@ static int rv_cli_parse_run(int argc, char *const argv[], int i, struct rv_cli *
 			if (rv_coalesce_mode_parse(v, &vm->coalesce_mode))
 				return rv_err(-EINVAL,
 					      "--coalesce %s: not one of off, vm-ring, per-device",
+					      v);
+		} else if (rv_opt_is(a, "--coalesce-drain")) {
+			if (!(v = rv_opt_value(argc, argv, &i, "--coalesce-drain")))
+				return -EINVAL;
+			if (rv_coalesce_drain_parse(v, &vm->coalesce_drain))
+				return rv_err(-EINVAL,
+					      "--coalesce-drain %s: not one of shared, per-device",
 					      v);
 		} else if (rv_opt_is(a, "--coalesce-flush-us")) {
 			if (!(v = rv_opt_value(argc, argv, &i, "--coalesce-flush-us")))

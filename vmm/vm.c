@@ -184,8 +184,11 @@ static int rv_vm_setup_coalescing(struct rv_vm *vm)
 				 &vm->loop, cfg->coalesce_flush_ns);
 	if (ret)
 		return ret;
-	rv_debug("coalescing: mode %s, engine %s, drain timer every %" PRIu64 " us",
-		 rv_coalesce_mode_name(cfg->coalesce_mode), rv_coalesce_engine_name(vm->coalesce),
+	rv_coalesce_set_drain(vm->coalesce, cfg->coalesce_drain);
+	rv_debug("coalescing: mode %s, drain %s, engine %s, drain timer every %" PRIu64
+		 " us while active",
+		 rv_coalesce_mode_name(cfg->coalesce_mode),
+		 rv_coalesce_drain_name(cfg->coalesce_drain), rv_coalesce_engine_name(vm->coalesce),
 		 (uint64_t)(cfg->coalesce_flush_ns ? cfg->coalesce_flush_ns :
 						     RV_COALESCE_DEFAULT_FLUSH_NS) /
 			 1000);

@@ -52,6 +52,8 @@ struct rv_vm_config {
 	/* Coalesced MMIO (vmm/coalesce/coalesce.h): mode and the drain timer period. */
 	enum rv_coalesce_mode coalesce_mode;
 	uint64_t coalesce_flush_ns;
+	/* Who drains devices' rings between accesses (per-device mode). */
+	enum rv_coalesce_drain coalesce_drain;
 	/* Devices besides the platform's (tests, --bench-sink, ...). */
 	const struct rv_device_cfg *extra_devices;
 	unsigned int nr_extra_devices;
