@@ -19,23 +19,28 @@ const char rv_bench_usage[] =
 	"in each coalescing mode, interleaved run by run; every run checks that\n"
 	"each device received every write once and in order (exit 1 otherwise).\n"
 	"\n"
-	"  --mode M           off, vm-ring, per-device or doorbell; repeat the\n"
-	"                     option or give a comma list (default: all four)\n"
+	"  --mode M           off, vm-ring, per-device, own-drain (per-device, each\n"
+	"                     device drained by a thread of its own) or doorbell;\n"
+	"                     repeat the option or give a comma list (default: all)\n"
 	"  --devices N        benchmark devices, 1 to 16 (default 4)\n"
 	"  --space S          mmio (default), pio, or mixed (even devices MMIO,\n"
 	"                     odd ones port I/O)\n"
 	"  --writes N         writes per device and vCPU (default 20000)\n"
 	"  --burst N          writes to one device before the next (default 1:\n"
 	"                     interleaved across devices)\n"
-	"  --read-every N     a non-coalesced read of the device just written every\n"
-	"                     N writes (forces a flush; default 0: never)\n"
+	"  --read-every N[,N...]  a non-coalesced read of a device every N of its\n"
+	"                     writes (forces a flush; default 0: never); one value\n"
+	"                     for every device, or one per device\n"
 	"  --doorbell-every N in mode doorbell, ring the device's doorbell every N\n"
 	"                     writes (default 64)\n"
 	"  --cpus N           vCPUs, each writing its own stream (default 1)\n"
 	"  --ring-entries N   each device's ring, a power of two (default 256)\n"
 	"  --flush-us N       the drain timer's period (default 1000)\n"
-	"  --device-work-ns N each device busy-waits N ns per write it handles, to\n"
-	"                     model real device work (default 0)\n"
+	"  --device-work-ns N[,N...]  a device busy-waits N ns per write it handles,\n"
+	"                     to model real device work (default 0); one value for\n"
+	"                     every device, or one per device (20000,0,0,0)\n"
+	"  --isolation        run every mode again without device work, and show\n"
+	"                     the light devices' latency with and without it\n"
 	"  --repeat N         runs per mode; medians and spreads over them (default 3)\n"
 	"  --json | --csv     machine-readable output instead of the table\n"
 	"  --plot FILE        an SVG chart of cost per write and latency by mode\n"
@@ -47,6 +52,7 @@ static const char *const rv_bench_mode_names[] = {
 	[RV_BENCH_OFF] = "off",
 	[RV_BENCH_VM_RING] = "vm-ring",
 	[RV_BENCH_PER_DEVICE] = "per-device",
+	[RV_BENCH_OWN_DRAIN] = "own-drain",
 	[RV_BENCH_DOORBELL] = "doorbell",
 };
 
@@ -83,9 +89,10 @@ static int rv_bench_add_modes(const char *v, struct rv_bench_opts *o)
 			    !strncmp(p, rv_bench_mode_names[m], len))
 				break;
 		if (m == RV_BENCH_NR_MODES)
-			return rv_err(-EINVAL,
-				      "bench: --mode %s: not one of off, vm-ring, per-device, doorbell",
-				      v);
+			return rv_err(
+				-EINVAL,
+				"bench: --mode %s: not one of off, vm-ring, per-device, own-drain, doorbell",
+				v);
 		for (unsigned int i = 0; i < o->nr_modes; i++)
 			if (o->modes[i] == m)
 				return rv_err(-EINVAL, "bench: --mode %s given twice",
@@ -127,13 +134,11 @@ static const struct rv_bench_numopt rv_bench_numopts[] = {
 	{ "--devices", 1, RV_BENCH_MAX_DEVICES, RV_BENCH_OPT(devices), true },
 	{ "--writes", 1, RV_BENCH_MAX_WRITES, RV_BENCH_OPT(writes) },
 	{ "--burst", 1, RV_BENCH_MAX_WRITES, RV_BENCH_OPT(burst) },
-	{ "--read-every", 0, RV_BENCH_MAX_WRITES, RV_BENCH_OPT(read_every) },
 	{ "--doorbell-every", 1, RV_BENCH_MAX_WRITES, RV_BENCH_OPT(doorbell_every) },
 	{ "--cpus", 1, RV_BENCH_MAX_CPUS, RV_BENCH_OPT(cpus), true },
 	/* devices/pseudo/bench-sink.h: free-running ring indices need a power of two. */
 	{ "--ring-entries", 1, 65536, RV_BENCH_OPT(ring_entries), true, true },
 	{ "--flush-us", 1, RV_BENCH_MAX_FLUSH_US, RV_BENCH_OPT(flush_us) },
-	{ "--device-work-ns", 0, RV_BENCH_MAX_WORK_NS, RV_BENCH_OPT(work_ns) },
 	{ "--repeat", 1, RV_BENCH_MAX_REPEAT, RV_BENCH_OPT(repeat), true },
 };
 
@@ -152,6 +157,46 @@ static int rv_bench_set_number(const struct rv_bench_numopt *no, const char *v,
 		*(unsigned int *)field = n;
 	else
 		*(uint64_t *)field = n;
+	return 0;
+}
+
+/* A number, or a comma list of them (one per device), into @v. */
+static int rv_bench_set_list(const char *name, const char *s, uint64_t max, uint64_t *v,
+			     unsigned int *nr)
+{
+	const char *p = s;
+
+	*nr = 0;
+	do {
+		char num[24];
+		size_t len = strcspn(p, ",");
+		uint64_t n;
+
+		if (*nr == RV_BENCH_MAX_DEVICES)
+			return rv_err(-EINVAL, "bench: %s %s: more than %d values", name, s,
+				      RV_BENCH_MAX_DEVICES);
+		if (!len || len >= sizeof(num))
+			return rv_err(-EINVAL, "bench: %s %s: not a number or a comma list of them",
+				      name, s);
+		memcpy(num, p, len);
+		num[len] = '\0';
+		if (rv_parse_u64(num, &n) || n > max)
+			return rv_err(-EINVAL, "bench: %s %s: %s is not a number from 0 to %llu",
+				      name, s, num, (unsigned long long)max);
+		v[(*nr)++] = n;
+		p += len;
+	} while (*p++ == ',');
+	return 0;
+}
+
+/* A single value applies to every device; a list needs one per device. */
+static int rv_bench_spread_list(const char *name, uint64_t *v, unsigned int nr,
+				unsigned int devices)
+{
+	if (nr > 1 && nr != devices)
+		return rv_err(-EINVAL, "bench: %s: %u values for %u devices", name, nr, devices);
+	for (unsigned int d = nr; nr == 1 && d < devices; d++)
+		v[d] = v[0];
 	return 0;
 }
 
@@ -180,7 +225,19 @@ int rv_bench_parse(int argc, char *const argv[], int first, struct rv_bench_opts
 		}
 		if (number)
 			continue;
-		if (rv_opt_is(a, "--mode")) {
+		if (rv_opt_is(a, "--read-every") || rv_opt_is(a, "--device-work-ns")) {
+			bool rd = rv_opt_is(a, "--read-every");
+			const char *name = rd ? "--read-every" : "--device-work-ns";
+
+			if (!(v = rv_bench_value(argc, argv, &i, name)))
+				return -EINVAL;
+			ret = rv_bench_set_list(name, v,
+						rd ? RV_BENCH_MAX_WRITES : RV_BENCH_MAX_WORK_NS,
+						rd ? o->read_every : o->work_ns,
+						rd ? &o->nr_read_every : &o->nr_work_ns);
+			if (ret)
+				return ret;
+		} else if (rv_opt_is(a, "--mode")) {
 			if (!(v = rv_bench_value(argc, argv, &i, "--mode")))
 				return -EINVAL;
 			ret = rv_bench_add_modes(v, o);
@@ -210,6 +267,8 @@ int rv_bench_parse(int argc, char *const argv[], int first, struct rv_bench_opts
 			csv = true;
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			o->help = true;
+		} else if (!strcmp(a, "--isolation")) {
+			o->isolation = true;
 		} else if (!strcmp(a, "--cpl0")) {
 			o->cpl0 = true;
 		} else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
@@ -220,6 +279,24 @@ int rv_bench_parse(int argc, char *const argv[], int first, struct rv_bench_opts
 	}
 	if (json && csv)
 		return rv_err(-EINVAL, "bench: --json and --csv exclude each other");
+	ret = rv_bench_spread_list("--read-every", o->read_every, o->nr_read_every, o->devices);
+	if (!ret)
+		ret = rv_bench_spread_list("--device-work-ns", o->work_ns, o->nr_work_ns,
+					   o->devices);
+	if (ret)
+		return ret;
+	if (o->isolation) {
+		bool light = false, heavy = false;
+
+		for (unsigned int d = 0; d < o->devices; d++) {
+			heavy |= o->work_ns[d] != 0;
+			light |= o->work_ns[d] == 0;
+		}
+		if (!heavy || !light)
+			return rv_err(
+				-EINVAL,
+				"bench: --isolation needs devices with and without work (--device-work-ns 20000,0,0,0)");
+	}
 	o->format = json ? RV_BENCH_JSON : csv ? RV_BENCH_CSV : RV_BENCH_TABLE;
 	if (!o->nr_modes)
 		for (unsigned int m = 0; m < RV_BENCH_NR_MODES; m++)

@@ -60,12 +60,15 @@ static void test_defaults(void **state)
 	assert_int_equal(opts.devices, RV_BENCH_DEFAULT_DEVICES);
 	assert_int_equal(opts.writes, RV_BENCH_DEFAULT_WRITES);
 	assert_int_equal(opts.burst, 1);
-	assert_int_equal(opts.read_every, 0);
+	for (unsigned int d = 0; d < RV_BENCH_MAX_DEVICES; d++) {
+		assert_int_equal(opts.read_every[d], 0);
+		assert_int_equal(opts.work_ns[d], 0);
+	}
+	assert_false(opts.isolation);
 	assert_int_equal(opts.doorbell_every, RV_BENCH_DEFAULT_DOORBELL_EVERY);
 	assert_int_equal(opts.cpus, 1);
 	assert_int_equal(opts.ring_entries, 256);
 	assert_int_equal(opts.flush_us, 1000);
-	assert_int_equal(opts.work_ns, 0);
 	assert_int_equal(opts.repeat, RV_BENCH_DEFAULT_REPEAT);
 	assert_int_equal(opts.space, RV_BENCH_SPACE_MMIO);
 	assert_int_equal(opts.format, RV_BENCH_TABLE);
@@ -83,12 +86,15 @@ static void test_options_both_forms(void **state)
 	assert_int_equal(opts.devices, 3);
 	assert_int_equal(opts.writes, 100);
 	assert_int_equal(opts.burst, 8);
-	assert_int_equal(opts.read_every, 5);
+	for (unsigned int d = 0; d < 3; d++)
+		assert_int_equal(opts.read_every[d], 5);
 	assert_int_equal(opts.doorbell_every, 7);
 	assert_int_equal(opts.cpus, 2);
 	assert_int_equal(opts.ring_entries, 64);
 	assert_int_equal(opts.flush_us, 250);
-	assert_int_equal(opts.work_ns, 900);
+	for (unsigned int d = 0; d < 3; d++)
+		assert_int_equal(opts.work_ns[d], 900);
+	assert_int_equal(opts.work_ns[3], 0);
 	assert_int_equal(opts.repeat, 5);
 	assert_int_equal(opts.space, RV_BENCH_SPACE_MIXED);
 	assert_string_equal(opts.plot, "out.svg");
@@ -106,6 +112,31 @@ static void test_options_both_forms(void **state)
 
 	expect_ok(parse("--help", NULL));
 	assert_true(opts.help);
+}
+
+/* One value per device, in either order of --devices; and --isolation. */
+static void test_per_device_lists(void **state)
+{
+	expect_ok(parse("--device-work-ns", "20000,0,0,0", "--read-every=0,8,8,8", "--isolation",
+			NULL));
+	assert_int_equal(opts.work_ns[0], 20000);
+	assert_int_equal(opts.work_ns[1], 0);
+	assert_int_equal(opts.read_every[0], 0);
+	assert_int_equal(opts.read_every[3], 8);
+	assert_true(opts.isolation);
+	assert_true(rv_bench_dev_is_light(&opts, 1));
+	assert_false(rv_bench_dev_is_light(&opts, 0));
+	assert_true(rv_bench_has_reads(&opts));
+	expect_ok(parse("--read-every", "1,2", "--devices", "2", NULL));
+	assert_int_equal(opts.read_every[1], 2);
+	expect_error(parse("--device-work-ns", "1,2,3", NULL), "3 values for 4 devices");
+	expect_error(parse("--read-every", "1,,2", NULL), "--read-every 1,,2");
+	expect_error(parse("--read-every", "1,", NULL), "--read-every 1,");
+	expect_error(parse("--device-work-ns", "5,2000000,0,0", NULL), "2000000");
+	expect_error(parse("--isolation", NULL), "--isolation");
+	expect_error(parse("--isolation", "--device-work-ns", "7", NULL), "--isolation");
+	expect_ok(parse("--mode", "own-drain", NULL));
+	assert_int_equal(opts.modes[0], RV_BENCH_OWN_DRAIN);
 }
 
 static void test_modes(void **state)
@@ -206,7 +237,7 @@ static void fake_runs(struct rv_bench_opts *o, struct rv_bench *b, struct rv_ben
 			x->writes = 100;
 			x->streams_ok = true;
 			x->exits = m ? 2 + d : 102;
-			x->coalesced = m ? 90 : 0;
+			x->coalesced = m ? 98 : 0; /* fallbacks are among them */
 			x->fallbacks = m ? 10 - 2 * d : 0;
 			x->drains = m ? 5 * (r->repeat + 1) : 0;
 			if (m) {
@@ -285,9 +316,13 @@ static void test_rows(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),  cmocka_unit_test(test_options_both_forms),
-		cmocka_unit_test(test_modes),	  cmocka_unit_test(test_bad_input),
-		cmocka_unit_test(test_summarize), cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_options_both_forms),
+		cmocka_unit_test(test_per_device_lists),
+		cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_summarize),
+		cmocka_unit_test(test_rows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
