@@ -8,22 +8,6 @@ set -u
 RINGVMM=${1:?usage: cli_test.sh path/to/ringvmm}
 . "$(dirname "$0")/lib/cli_lib.sh"
 
-# mk_elf FILE HEXCODE: a minimal ELF64 x86-64 "vmlinux" whose one PT_LOAD
-# puts HEXCODE at physical 16 MiB, the entry point.
-mk_elf() {
-	python3 - "$1" "$2" <<'PY'
-import struct, sys
-code = bytes.fromhex(sys.argv[2])
-paddr = 0x1000000
-ehdr = struct.pack('<16sHHIQQQIHHHHHH', b'\x7fELF\x02\x01\x01' + b'\0' * 9,
-                   2, 62, 1, paddr, 64, 0, 0, 64, 56, 1, 64, 0, 0)
-phdr = struct.pack('<IIQQQQQQ', 1, 5, 0x1000, paddr, paddr, len(code), len(code), 0x1000)
-img = ehdr + phdr
-img += b'\0' * (0x1000 - len(img)) + code
-open(sys.argv[1], 'wb').write(img)
-PY
-}
-
 expect_status "--version" 0 "$RINGVMM" --version
 grep -q '^ringvmm ' "$TMP/out" && ok "--version prints a version" || not_ok "--version output"
 expect_status "--help" 0 "$RINGVMM" --help
