@@ -255,20 +255,29 @@ static void rv_bench_access_table(const struct rv_bench *b, FILE *out)
 	const struct rv_bench_opts *o = b->o;
 	struct rv_bench_row w;
 
-	fprintf(out, "\naccess cost: an exit's wait for coalescing before its device sees it\n");
-	fprintf(out, "%-11s %-7s %9s %10s %10s %11s %10s\n", "mode", "device", "read every",
+	fprintf(out,
+		"\naccess cost: an exit's wait for coalescing before its device sees it (us)%s\n",
+		o->isolation ? ", with the device work and without (alone)" : "");
+	fprintf(out, "%-11s %-7s %10s %10s %10s %10s %10s", "mode", "device", "read every",
 		"access p50", "access p99", "ring high", "work ns");
+	if (o->isolation)
+		fprintf(out, " %10s %10s", "p50 alone", "p99 alone");
+	fputc('\n', out);
 	for (unsigned int m = 0; m < o->nr_modes; m++) {
 		if (o->modes[m] == RV_BENCH_OFF)
 			continue;
 		for (unsigned int d = 0; d < o->devices; d++) {
 			rv_bench_row(b, o->modes[m], d, &w);
-			fprintf(out,
-				"%-11s sink%-3u %9" PRIu64 " %8.1f us %8.1f us %11.0f %10" PRIu64
-				"\n",
+			fprintf(out, "%-11s sink%-3u %10" PRIu64 " %10.1f %10.1f %10.0f %10" PRIu64,
 				rv_bench_mode_name(w.mode), d, o->read_every[d],
 				w.m[RV_BENCH_ACC_P50].median, w.m[RV_BENCH_ACC_P99].median,
 				w.m[RV_BENCH_HIGH_WATER].median, o->work_ns[d]);
+			if (o->isolation) {
+				rv_bench_row_variant(b, o->modes[m], true, d, &w);
+				fprintf(out, " %10.1f %10.1f", w.m[RV_BENCH_ACC_P50].median,
+					w.m[RV_BENCH_ACC_P99].median);
+			}
+			fputc('\n', out);
 		}
 	}
 }
