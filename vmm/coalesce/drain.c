@@ -39,6 +39,13 @@
 #include "engine.h"
 #include "vmm/util.h"
 
+/*
+ * A drain context runs a device's handlers, as a vCPU thread does (whose
+ * stack is as small, vmm/vcpu.c): shallow call chains. The default 8 MiB
+ * would be virtual memory for nothing, per device.
+ */
+#define RV_COALESCE_CTX_STACK_SIZE (256 * 1024)
+
 void rv_coalesce_wake(struct rv_coalesce *c)
 {
 	uint64_t one = 1;
@@ -243,6 +250,7 @@ static void *rv_coalesce_ctx_thread(void *arg)
 int rv_coalesce_ctx_start(struct rv_coalesce_device *dev)
 {
 	struct rv_coalesce_ctx *x = calloc(1, sizeof(*x));
+	pthread_attr_t attr;
 	int ret;
 
 	if (!x)
@@ -255,7 +263,10 @@ int rv_coalesce_ctx_start(struct rv_coalesce_device *dev)
 	}
 	/* Published before the thread starts: it reads dev->ctx's fields only. */
 	dev->ctx = x;
-	ret = -pthread_create(&x->thread, NULL, rv_coalesce_ctx_thread, x);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, RV_COALESCE_CTX_STACK_SIZE);
+	ret = -pthread_create(&x->thread, &attr, rv_coalesce_ctx_thread, x);
+	pthread_attr_destroy(&attr);
 	if (ret) {
 		ret = rv_err(ret, "%s: drain thread: %s", dev->name, strerror(-ret));
 		dev->ctx = NULL;
