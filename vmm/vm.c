@@ -248,6 +248,7 @@ int rv_vm_create(struct rv_vm *vm, const struct rv_vm_config *cfg)
 
 int rv_vm_run(struct rv_vm *vm)
 {
+	uint64_t t0;
 	int ret;
 
 	ret = rv_vcpus_start(vm);
@@ -255,7 +256,9 @@ int rv_vm_run(struct rv_vm *vm)
 		ret = rv_loop_run(&vm->loop);
 	/* Whatever stopped the loop, the vCPUs must see a reason to stop. */
 	rv_vm_request_exit(vm, ret ? RV_EXIT_ERROR : RV_EXIT_SIGNAL);
+	t0 = rv_now_ns();
 	rv_vcpus_stop(vm);
+	vm->stop_vcpus_ns = rv_now_ns() - t0;
 	if (vm->vcpu_stuck)
 		return ret ? ret : __atomic_load_n(&vm->exit_reason, __ATOMIC_ACQUIRE);
 	/* The guest's last coalesced writes (its last bytes of output...). */
@@ -263,6 +266,7 @@ int rv_vm_run(struct rv_vm *vm)
 	/* ...and out to stdout, in bounded time: what cannot go is counted. */
 	if (vm->console_ready)
 		rv_console_flush(&vm->console, RV_CONSOLE_FLUSH_MS);
+	vm->stop_ns = rv_now_ns() - t0;
 	if (ret)
 		return ret;
 	return __atomic_load_n(&vm->exit_reason, __ATOMIC_ACQUIRE);
@@ -389,6 +393,9 @@ void rv_vm_print_stats(struct rv_vm *vm, FILE *out, bool json)
 			"console: %" PRIu64 " bytes out, %" PRIu64 " dropped, %" PRIu64
 			" writes refused (buffer full)\n",
 			cb, cd, cr);
+		fprintf(out,
+			"stop: vCPUs stopped in %.1f ms, VM stopped and output flushed in %.1f ms\n",
+			vm->stop_vcpus_ns / 1e6, vm->stop_ns / 1e6);
 	}
 	/* A device that coalesces prints its rv_coalesce_stats_json() itself. */
 	if (vm->coalesce) {

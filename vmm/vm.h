@@ -104,6 +104,8 @@ struct rv_vm {
 	 * takes one may run; the process exits without tearing the VM down.
 	 */
 	bool vcpu_stuck;
+	/* How long the stop took: the vCPUs, and all (flushes included). */
+	uint64_t stop_vcpus_ns, stop_ns;
 
 	/* The raw guest code really runs unprivileged (cfg.guest_user_mode). */
 	bool guest_user_mode;
