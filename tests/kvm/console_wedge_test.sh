@@ -11,10 +11,7 @@ set -u
 RINGVMM=${1:?usage: console_wedge_test.sh path/to/ringvmm}
 . "$(dirname "$0")/lib/cli_lib.sh"
 
-if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
-	echo "SKIP: /dev/kvm is not usable here"
-	exit 77
-fi
+require_kvm
 
 # At 16 MiB, in 64-bit mode: mov $0x3f8, %edx; mov $'x', %al;
 # 1: out %al, (%dx); jmp 1b. THR writes forever, never a look at LSR.

@@ -64,6 +64,14 @@ open(sys.argv[1], 'wb').write(img)
 PY
 }
 
+# Exit 77 (skip) unless /dev/kvm can be used.
+require_kvm() {
+	if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
+		echo "SKIP: /dev/kvm is not usable here"
+		exit 77
+	fi
+}
+
 # The closing line; the exit status says whether anything failed.
 finish() {
 	echo "$pass passed, $fail failed, $skipped skipped"
