@@ -64,9 +64,11 @@ open(sys.argv[1], 'wb').write(img)
 PY
 }
 
+kvm_usable() { [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
+
 # Exit 77 (skip) unless /dev/kvm can be used.
 require_kvm() {
-	if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
+	if ! kvm_usable; then
 		echo "SKIP: /dev/kvm is not usable here"
 		exit 77
 	fi
