@@ -168,6 +168,8 @@ static void tdev_init(struct fx *f, struct tdev *d, const char *name, bool pio, 
 			 0);
 }
 
+enum rv_coalesce_drain fx_policy = RV_COALESCE_DRAIN_SHARED;
+
 struct fx *fx_new(enum rv_coalesce_mode mode, uint32_t a_ring, bool with_loop)
 {
 	return fx_new_drain(mode, a_ring, with_loop, RV_COALESCE_DRAIN_SHARED,
@@ -196,6 +198,7 @@ struct fx *fx_new_drain(enum rv_coalesce_mode mode, uint32_t a_ring, bool with_l
 	assert_int_equal(rv_coalesce_create(&f->c, mode, -1, f->kring, PAGE,
 					    with_loop ? &f->loop : NULL, 1000000),
 			 0);
+	rv_coalesce_set_drain(f->c, fx_policy);
 	f->a.cdev.drain = a_drain;
 	f->b.cdev.drain = b_drain;
 	tdev_init(f, &f->a, "A", true, A_PORT, 8, 1, a_ring);

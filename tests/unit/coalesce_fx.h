@@ -85,6 +85,8 @@ struct fx {
 
 /* A's device ring holds @a_ring entries (a power of two up to 128). */
 struct fx *fx_new(enum rv_coalesce_mode mode, uint32_t a_ring, bool with_loop);
+/* The engine's drain policy for the next fx_new_drain() (default: shared). */
+extern enum rv_coalesce_drain fx_policy;
 /* The same, with each device's choice of drain context. */
 struct fx *fx_new_drain(enum rv_coalesce_mode mode, uint32_t a_ring, bool with_loop,
 			enum rv_coalesce_drain a_drain, enum rv_coalesce_drain b_drain);

@@ -141,6 +141,7 @@ struct rv_coalesce_device {
 	struct rv_coalesce_stats stats;
 	struct rv_coalesce_ctx *ctx;	/* its own drain context, or NULL: the loop */
 	struct rv_coalesce_ring *spill; /* with ctx: where writes wait when ring is full */
+	uint64_t handle_ns_avg;		/* with ctx: handling time per entry, averaged */
 	bool pending;			/* entries queued for the loop to process */
 	bool flushing;			/* a flush holds entries it popped but has not handled */
 	int doorbell_fd;		/* eventfd KVM signals on a doorbell write, or -1 */

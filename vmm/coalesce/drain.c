@@ -70,6 +70,44 @@ void rv_coalesce_ctx_kick(struct rv_coalesce_ctx *x)
 	}
 }
 
+/*
+ * A device with a context of its own whose handling has been cheap: the
+ * loop's tick may handle a small batch of it itself (a thread wake-up
+ * costs more than the work). One whose handling costs more always gets
+ * its own thread, which is the point of having one.
+ */
+#define RV_COALESCE_INLINE_NS 2000	  /* per entry, averaged */
+#define RV_COALESCE_INLINE_BATCH_NS 50000 /* for the batch */
+
+static bool rv_coalesce_cheap(struct rv_coalesce_device *d)
+{
+	uint64_t avg = __atomic_load_n(&d->handle_ns_avg, __ATOMIC_RELAXED);
+
+	/*
+	 * Only a device given a context by the policy, not one that asked
+	 * for it (its handler may block), and only once its own thread has
+	 * measured it (0: not yet).
+	 */
+	return d->drain != RV_COALESCE_DRAIN_OWN && d->engine->wake_fd >= 0 && avg &&
+	       avg <= RV_COALESCE_INLINE_NS;
+}
+
+/* Loop thread. */
+static bool rv_coalesce_try_inline(struct rv_coalesce_device *d)
+{
+	uint64_t avg = __atomic_load_n(&d->handle_ns_avg, __ATOMIC_RELAXED);
+	uint64_t n = rv_coalesce_ring_count(d->ring) + rv_coalesce_ring_count(d->spill);
+
+	if (!rv_coalesce_cheap(d) || avg * n > RV_COALESCE_INLINE_BATCH_NS)
+		return false;
+	/* Its own thread is at it: leave it to that thread, never wait. */
+	if (pthread_mutex_trylock(&d->flush_lock))
+		return false;
+	rv_coalesce_flush_locked(d);
+	pthread_mutex_unlock(&d->flush_lock);
+	return true;
+}
+
 void rv_coalesce_kick_pending(struct rv_coalesce *c, struct rv_coalesce_device *except)
 {
 	bool shared = false;
@@ -77,7 +115,8 @@ void rv_coalesce_kick_pending(struct rv_coalesce *c, struct rv_coalesce_device *
 	for (struct rv_coalesce_device *d = c->devices; d; d = d->next) {
 		if (d == except || !__atomic_load_n(&d->pending, __ATOMIC_ACQUIRE))
 			continue;
-		if (d->ctx)
+		/* A cheap one goes by the loop, which wakes anyway for the others. */
+		if (d->ctx && !rv_coalesce_cheap(d))
 			rv_coalesce_ctx_kick(d->ctx);
 		else
 			shared = true;
@@ -136,9 +175,14 @@ static void rv_coalesce_on_wake(void *opaque, int res)
 	 * then exchanges wake_sent; ours reads its write and so sees pending.
 	 */
 	(void)__atomic_exchange_n(&c->wake_sent, false, __ATOMIC_ACQ_REL);
-	for (struct rv_coalesce_device *d = c->devices; d; d = d->next)
-		if (!d->ctx && __atomic_load_n(&d->pending, __ATOMIC_ACQUIRE))
+	for (struct rv_coalesce_device *d = c->devices; d; d = d->next) {
+		if (!__atomic_load_n(&d->pending, __ATOMIC_ACQUIRE))
+			continue;
+		if (!d->ctx)
 			rv_coalesce_device_flush(d);
+		else if (!rv_coalesce_try_inline(d))
+			rv_coalesce_ctx_kick(d->ctx);
+	}
 	if (__atomic_load_n(&c->tick_armed, __ATOMIC_ACQUIRE) && !c->timer_watch.armed)
 		rv_coalesce_timer_arm(c);
 }
@@ -155,9 +199,14 @@ static void rv_coalesce_on_timer(void *opaque, int res)
 	c->timer_flushes++;
 	active = __atomic_exchange_n(&c->active, false, __ATOMIC_SEQ_CST);
 	n = rv_coalesce_drain(c);
-	/* Contexts first, so that they work while we flush the shared ones. */
+	/* Costly contexts first, so that they work while we flush the others. */
 	for (struct rv_coalesce_device *d = c->devices; d; d = d->next)
-		if (d->ctx && __atomic_load_n(&d->pending, __ATOMIC_ACQUIRE))
+		if (d->ctx && __atomic_load_n(&d->pending, __ATOMIC_ACQUIRE) &&
+		    !rv_coalesce_cheap(d))
+			rv_coalesce_ctx_kick(d->ctx);
+	for (struct rv_coalesce_device *d = c->devices; d; d = d->next)
+		if (d->ctx && __atomic_load_n(&d->pending, __ATOMIC_ACQUIRE) &&
+		    !rv_coalesce_try_inline(d))
 			rv_coalesce_ctx_kick(d->ctx);
 	rv_coalesce_flush_shared(c);
 	if (active || n) {

@@ -266,10 +266,11 @@ static void rv_coalesce_handle_batch(struct rv_coalesce_device *dev,
 }
 
 /* Flush lock held. */
-static void rv_coalesce_flush_locked(struct rv_coalesce_device *dev)
+void rv_coalesce_flush_locked(struct rv_coalesce_device *dev)
 {
 	struct rv_coalesce_entry batch[RV_COALESCE_BATCH];
 	uint32_t budget, n = 0, nr = 0;
+	uint64_t t0 = dev->ctx ? rv_now_ns() : 0;
 
 	/*
 	 * Popped entries leave the ring before they are handled: flushing
@@ -315,6 +316,14 @@ static void rv_coalesce_flush_locked(struct rv_coalesce_device *dev)
 		rv_coalesce_handle_batch(dev, batch, nr);
 	if (n)
 		dev->stats.drains++;
+	/* What an entry costs this device: drain.c decides who handles its next batch. */
+	if (n && dev->ctx) {
+		uint64_t per = (rv_now_ns() - t0) / n + 1; /* 0 means "not measured" */
+		uint64_t avg = __atomic_load_n(&dev->handle_ns_avg, __ATOMIC_RELAXED);
+
+		__atomic_store_n(&dev->handle_ns_avg, avg ? (3 * avg + per) / 4 : per,
+				 __ATOMIC_RELAXED);
+	}
 	/* Release: whoever sees it clear also sees the handling done. */
 	__atomic_store_n(&dev->flushing, false, __ATOMIC_RELEASE);
 }

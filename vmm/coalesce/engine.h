@@ -116,6 +116,8 @@ void rv_coalesce_wake(struct rv_coalesce *c);
 void rv_coalesce_kick_pending(struct rv_coalesce *c, struct rv_coalesce_device *except);
 /* A vCPU exited: the drain timer must tick at least once after this. */
 void rv_coalesce_note_activity(struct rv_coalesce *c);
+/* @dev's flush lock held: handle what its rings hold. */
+void rv_coalesce_flush_locked(struct rv_coalesce_device *dev);
 /* Flush the shared devices that have work (loop thread). */
 void rv_coalesce_flush_shared(struct rv_coalesce *c);
 
