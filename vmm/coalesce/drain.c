@@ -76,8 +76,8 @@ void rv_coalesce_ctx_kick(struct rv_coalesce_ctx *x)
  * costs more than the work). One whose handling costs more always gets
  * its own thread, which is the point of having one.
  */
-#define RV_COALESCE_INLINE_NS 2000	  /* per entry, averaged */
-#define RV_COALESCE_INLINE_BATCH_NS 50000 /* for the batch */
+#define RV_COALESCE_INLINE_NS 10000	   /* per entry, averaged */
+#define RV_COALESCE_INLINE_BATCH_NS 200000 /* for the batch */
 
 static bool rv_coalesce_cheap(struct rv_coalesce_device *d)
 {

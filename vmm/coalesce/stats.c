@@ -55,12 +55,13 @@ void rv_coalesce_stats_json(const struct rv_coalesce_device *dev, FILE *out)
 		", \"ordinary_exits\": %" PRIu64 ", \"drains\": %" PRIu64
 		", \"ring_high_water\": %" PRIu64 ", \"ring_full_fallbacks\": %" PRIu64
 		", \"spilled\": %" PRIu64 ", \"doorbells\": %" PRIu64
-		", \"drain\": \"%s\", \"ctx_wakeups\": %" PRIu64
+		", \"drain\": \"%s\", \"ctx_wakeups\": %" PRIu64 ", \"handle_ns_avg\": %" PRIu64
 		", \"latency_us\": {\"p50\": %.3f, \"p99\": %.3f, \"max\": %.3f, \"samples\": %" PRIu64
 		"}, \"access_us\": {\"p50\": %.3f, \"p99\": %.3f, \"samples\": %" PRIu64 "}",
 		s->zones, dev->ring->nr_entries, s->coalesced_writes, s->ordinary_exits, s->drains,
 		s->ring_high_water, s->ring_full_fallbacks, s->spilled, s->doorbells,
 		dev->ctx ? "own" : "shared", s->ctx_wakeups,
+		__atomic_load_n(&dev->handle_ns_avg, __ATOMIC_RELAXED),
 		rv_us(rv_latency_percentile(&s->latency, 50)),
 		rv_us(rv_latency_percentile(&s->latency, 99)), rv_us(s->latency.max_ns),
 		s->latency.count, rv_us(rv_latency_percentile(&s->access, 50)),
