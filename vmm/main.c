@@ -113,7 +113,7 @@ static int rv_cmd_run(struct rv_cli *cli)
 	/* Put the terminal back before anything else is printed. */
 	rv_console_restore_all();
 	/* A vCPU that would not stop may hold a device's lock: no stats. */
-	if (cli->stats != RV_STATS_OFF && !vm.vcpu_stuck)
+	if (cli->stats != RV_STATS_OFF && !vm.vcpu_stuck_in_exit)
 		rv_vm_print_stats(&vm, stderr, cli->stats == RV_STATS_JSON);
 	rv_vm_destroy(&vm);
 	return status;

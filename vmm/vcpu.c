@@ -81,7 +81,9 @@ static void *rv_vcpu_thread(void *arg)
 			vcpu->mmio_exits++;
 
 		t0 = rv_now_ns();
+		__atomic_store_n(&vcpu->in_exit, true, __ATOMIC_RELEASE);
 		action = rv_exit_handle(vcpu->run, &ctx);
+		__atomic_store_n(&vcpu->in_exit, false, __ATOMIC_RELEASE);
 		vcpu->handle_ns += rv_now_ns() - t0;
 		switch (action) {
 		case RV_EXIT_ACTION_CONTINUE:
@@ -223,9 +225,12 @@ void rv_vcpus_stop(struct rv_vm *vm)
 		if (!vm->vcpus[i].started)
 			continue;
 		if (!rv_vcpu_join(&vm->vcpus[i], &deadline)) {
-			rv_warn("vCPU %u did not stop within %d ms: leaving it", i,
-				RV_VCPU_STOP_MS);
+			bool in_exit = __atomic_load_n(&vm->vcpus[i].in_exit, __ATOMIC_ACQUIRE);
+
+			rv_warn("vCPU %u did not stop within %d ms (%s): leaving it", i,
+				RV_VCPU_STOP_MS, in_exit ? "in the exit handler" : "in KVM_RUN");
 			vm->vcpu_stuck = true;
+			vm->vcpu_stuck_in_exit |= in_exit;
 			continue;
 		}
 		vm->vcpus[i].started = false;

@@ -20,7 +20,7 @@ int rv_vcpus_start(struct rv_vm *vm);
  * running and vm->vcpu_stuck says so (a stop must end ringvmm in bounded
  * time, whatever the guest does).
  */
-#define RV_VCPU_STOP_MS 700
+#define RV_VCPU_STOP_MS 1000
 void rv_vcpus_stop(struct rv_vm *vm);
 void rv_vcpus_destroy(struct rv_vm *vm);
 

@@ -259,7 +259,7 @@ int rv_vm_run(struct rv_vm *vm)
 	t0 = rv_now_ns();
 	rv_vcpus_stop(vm);
 	vm->stop_vcpus_ns = rv_now_ns() - t0;
-	if (vm->vcpu_stuck)
+	if (vm->vcpu_stuck_in_exit)
 		return ret ? ret : __atomic_load_n(&vm->exit_reason, __ATOMIC_ACQUIRE);
 	/* The guest's last coalesced writes (its last bytes of output...). */
 	rv_coalesce_flush_all(vm->coalesce);

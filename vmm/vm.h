@@ -66,6 +66,7 @@ struct rv_vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool started;
+	bool in_exit; /* in the exit handler, where it may hold a device's lock */
 	uint64_t exits;
 	uint64_t io_exits, mmio_exits;
 	/* Time this thread spent handling exits: the VMM's work on it. */
@@ -100,10 +101,13 @@ struct rv_vm {
 
 	/*
 	 * A vCPU thread did not stop within RV_VCPU_STOP_MS of being asked
-	 * (rv_vcpus_stop): it may hold any device's lock, so nothing that
-	 * takes one may run; the process exits without tearing the VM down.
+	 * (rv_vcpus_stop): the process exits without tearing the VM down.
+	 * vcpu_stuck_in_exit: one of them is in the exit handler, where it
+	 * may hold any device's lock, so nothing that takes one may run
+	 * either (no final flush, no statistics). One that is only slow to
+	 * leave KVM_RUN (a very loaded host) holds none: the flushes run.
 	 */
-	bool vcpu_stuck;
+	bool vcpu_stuck, vcpu_stuck_in_exit;
 	/* How long the stop took: the vCPUs, and all (flushes included). */
 	uint64_t stop_vcpus_ns, stop_ns;
 
