@@ -63,6 +63,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "mode.h"
 #include "vmm/util.h"
 
 /*
@@ -135,61 +136,9 @@ uint32_t rv_coalesce_ring_count(const struct rv_coalesce_ring *ring)
 	return n > ring->nr_entries ? ring->nr_entries : n;
 }
 
-/* ---- modes ---- */
-
-static const char *const rv_coalesce_mode_names[] = {
-	[RV_COALESCE_OFF] = "off",
-	[RV_COALESCE_VM_RING] = "vm-ring",
-	[RV_COALESCE_PER_DEVICE] = "per-device",
-};
-
-int rv_coalesce_mode_parse(const char *s, enum rv_coalesce_mode *mode)
-{
-	for (unsigned int i = 0; s && i < RV_ARRAY_SIZE(rv_coalesce_mode_names); i++) {
-		if (!strcmp(s, rv_coalesce_mode_names[i])) {
-			*mode = i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-const char *rv_coalesce_mode_name(enum rv_coalesce_mode mode)
-{
-	if ((unsigned int)mode < RV_ARRAY_SIZE(rv_coalesce_mode_names))
-		return rv_coalesce_mode_names[mode];
-	return "?";
-}
-
 enum rv_coalesce_mode rv_coalesce_mode(const struct rv_coalesce *c)
 {
 	return c->mode;
-}
-
-static const char *const rv_coalesce_drain_names[] = {
-	[RV_COALESCE_DRAIN_SHARED] = "shared",
-	[RV_COALESCE_DRAIN_OWN] = "per-device",
-};
-
-int rv_coalesce_drain_parse(const char *s, enum rv_coalesce_drain *policy)
-{
-	for (unsigned int i = RV_COALESCE_DRAIN_SHARED;
-	     s && i < RV_ARRAY_SIZE(rv_coalesce_drain_names); i++) {
-		if (!strcmp(s, rv_coalesce_drain_names[i])) {
-			*policy = i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-const char *rv_coalesce_drain_name(enum rv_coalesce_drain policy)
-{
-	if (policy == RV_COALESCE_DRAIN_DEFAULT)
-		policy = RV_COALESCE_DRAIN_SHARED;
-	if ((unsigned int)policy < RV_ARRAY_SIZE(rv_coalesce_drain_names))
-		return rv_coalesce_drain_names[policy];
-	return "?";
 }
 
 void rv_coalesce_set_drain(struct rv_coalesce *c, enum rv_coalesce_drain policy)
@@ -517,7 +466,7 @@ int rv_coalesce_create(struct rv_coalesce **out, enum rv_coalesce_mode mode, int
 	int ret;
 
 	*out = NULL;
-	if ((unsigned int)mode >= RV_ARRAY_SIZE(rv_coalesce_mode_names))
+	if ((unsigned int)mode >= RV_COALESCE_NR_MODES)
 		return -EINVAL;
 	c = calloc(1, sizeof(*c));
 	if (!c)

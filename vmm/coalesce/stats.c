@@ -9,6 +9,7 @@
 #include <pthread.h>
 
 #include "engine.h"
+#include "vmm/stats.h"
 #include "vmm/util.h"
 
 static double rv_us(uint64_t ns)
@@ -45,31 +46,45 @@ void rv_coalesce_stats_snapshot(const struct rv_coalesce_device *dev, struct rv_
 	pthread_mutex_unlock(&c->lock);
 }
 
-void rv_coalesce_stats_json(const struct rv_coalesce_device *dev, FILE *out)
+void rv_coalesce_stats_emit(const struct rv_coalesce_device *dev, struct rv_stats_sink *out)
 {
 	struct rv_coalesce_stats snap, *s = &snap;
 
 	rv_coalesce_stats_snapshot(dev, &snap);
-	fprintf(out,
-		"\"zones\": %" PRIu64 ", \"ring_entries\": %u, \"coalesced_writes\": %" PRIu64
-		", \"ordinary_exits\": %" PRIu64 ", \"drains\": %" PRIu64
-		", \"ring_high_water\": %" PRIu64 ", \"ring_full_fallbacks\": %" PRIu64
-		", \"spilled\": %" PRIu64 ", \"doorbells\": %" PRIu64
-		", \"drain\": \"%s\", \"ctx_wakeups\": %" PRIu64 ", \"handle_ns_avg\": %" PRIu64
-		", \"latency_us\": {\"p50\": %.3f, \"p99\": %.3f, \"max\": %.3f, \"samples\": %" PRIu64
-		"}, \"access_us\": {\"p50\": %.3f, \"p99\": %.3f, \"samples\": %" PRIu64 "}",
-		s->zones, dev->ring->nr_entries, s->coalesced_writes, s->ordinary_exits, s->drains,
-		s->ring_high_water, s->ring_full_fallbacks, s->spilled, s->doorbells,
-		dev->ctx ? "own" : "shared", s->ctx_wakeups,
-		__atomic_load_n(&dev->handle_ns_avg, __ATOMIC_RELAXED),
-		rv_us(rv_latency_percentile(&s->latency, 50)),
-		rv_us(rv_latency_percentile(&s->latency, 99)), rv_us(s->latency.max_ns),
-		s->latency.count, rv_us(rv_latency_percentile(&s->access, 50)),
-		rv_us(rv_latency_percentile(&s->access, 99)), s->access.count);
+	rv_stats_u64(out, "zones", s->zones);
+	rv_stats_u64(out, "ring_entries", dev->ring->nr_entries);
+	rv_stats_u64(out, "coalesced_writes", s->coalesced_writes);
+	rv_stats_u64(out, "ordinary_exits", s->ordinary_exits);
+	rv_stats_u64(out, "drains", s->drains);
+	rv_stats_u64(out, "ring_high_water", s->ring_high_water);
+	rv_stats_u64(out, "ring_full_fallbacks", s->ring_full_fallbacks);
+	rv_stats_u64(out, "spilled", s->spilled);
+	rv_stats_u64(out, "doorbells", s->doorbells);
+	rv_stats_str(out, "drain", dev->ctx ? "own" : "shared");
+	rv_stats_u64(out, "ctx_wakeups", s->ctx_wakeups);
+	rv_stats_u64(out, "handle_ns_avg", __atomic_load_n(&dev->handle_ns_avg, __ATOMIC_RELAXED));
+	rv_stats_group(out, "latency_us");
+	rv_stats_f64(out, "p50", rv_us(rv_latency_percentile(&s->latency, 50)));
+	rv_stats_f64(out, "p99", rv_us(rv_latency_percentile(&s->latency, 99)));
+	rv_stats_f64(out, "max", rv_us(s->latency.max_ns));
+	rv_stats_u64(out, "samples", s->latency.count);
+	rv_stats_end(out);
+	rv_stats_group(out, "access_us");
+	rv_stats_f64(out, "p50", rv_us(rv_latency_percentile(&s->access, 50)));
+	rv_stats_f64(out, "p99", rv_us(rv_latency_percentile(&s->access, 99)));
+	rv_stats_u64(out, "samples", s->access.count);
+	rv_stats_end(out);
+}
+
+void rv_coalesce_stats_json(const struct rv_coalesce_device *dev, FILE *out)
+{
+	struct rv_stats_json j;
+
+	rv_coalesce_stats_emit(dev, rv_stats_json_init(&j, out));
 }
 
 /* The loop's counters are exact once the loop has stopped (its thread). */
-void rv_coalesce_engine_json(const struct rv_coalesce *c, FILE *out)
+void rv_coalesce_engine_emit(const struct rv_coalesce *c, struct rv_stats_sink *out)
 {
 	struct rv_coalesce *e = (struct rv_coalesce *)c; /* for the lock */
 	uint64_t drains, entries, unrouted, corrupt;
@@ -80,15 +95,26 @@ void rv_coalesce_engine_json(const struct rv_coalesce *c, FILE *out)
 	unrouted = c->unrouted;
 	corrupt = c->corrupt;
 	pthread_mutex_unlock(&e->lock);
-	fprintf(out,
-		"\"coalesce_mode\": \"%s\", \"coalesce_engine\": \"%s\", \"coalesce\": {"
-		"\"kernel_ring_entries\": %u, \"flush_us\": %.3f, \"kernel_drains\": %" PRIu64
-		", \"kernel_entries\": %" PRIu64 ", \"unrouted\": %" PRIu64
-		", \"corrupt_indices\": %" PRIu64 ", \"loop_wakeups\": %" PRIu64
-		", \"timer_flushes\": %" PRIu64 ", \"timer_arms\": %" PRIu64
-		", \"drain\": \"%s\", \"drain_contexts\": %u}",
-		rv_coalesce_mode_name(c->mode), c->ops->name, c->kcap ? c->kcap - 1 : 0,
-		rv_us(c->flush_ns), drains, entries, unrouted, corrupt, c->wakeups,
-		c->timer_flushes, c->timer_arms, rv_coalesce_drain_name(c->drain_policy),
-		c->nr_ctx);
+	rv_stats_str(out, "coalesce_mode", rv_coalesce_mode_name(c->mode));
+	rv_stats_str(out, "coalesce_engine", c->ops->name);
+	rv_stats_group(out, "coalesce");
+	rv_stats_u64(out, "kernel_ring_entries", c->kcap ? c->kcap - 1 : 0);
+	rv_stats_f64(out, "flush_us", rv_us(c->flush_ns));
+	rv_stats_u64(out, "kernel_drains", drains);
+	rv_stats_u64(out, "kernel_entries", entries);
+	rv_stats_u64(out, "unrouted", unrouted);
+	rv_stats_u64(out, "corrupt_indices", corrupt);
+	rv_stats_u64(out, "loop_wakeups", c->wakeups);
+	rv_stats_u64(out, "timer_flushes", c->timer_flushes);
+	rv_stats_u64(out, "timer_arms", c->timer_arms);
+	rv_stats_str(out, "drain", rv_coalesce_drain_name(c->drain_policy));
+	rv_stats_u64(out, "drain_contexts", c->nr_ctx);
+	rv_stats_end(out);
+}
+
+void rv_coalesce_engine_json(const struct rv_coalesce *c, FILE *out)
+{
+	struct rv_stats_json j;
+
+	rv_coalesce_engine_emit(c, rv_stats_json_init(&j, out));
 }
