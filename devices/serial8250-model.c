@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The 16550A's register model: what each register access does to the
- * UART's state, its FIFO and its interrupt pin, after the PC16550D
+ * UART's state, its FIFOs and its interrupt pin, after the PC16550D
  * datasheet (what is modelled and what is not: serial8250.c's opening
  * comment). Everything here runs under s->lock.
  */
@@ -32,7 +32,9 @@ static unsigned int rv_serial_rx_trigger(const struct rv_serial *s)
 
 static uint8_t rv_serial_lsr(const struct rv_serial *s)
 {
-	return (s->rx_count ? UART_LSR_DR : 0) | s->lsr_err | UART_LSR_THRE | UART_LSR_TEMT;
+	/* Empty when the console has taken every byte (txq, at the top). */
+	return (s->rx_count ? UART_LSR_DR : 0) | s->lsr_err |
+	       (s->txq_len ? 0 : UART_LSR_THRE | UART_LSR_TEMT);
 }
 
 /* The pending interrupt with the highest priority (IIR table). */
@@ -134,21 +136,24 @@ static void rv_serial_loopback(struct rv_serial *s, uint8_t c)
 		s->rx_fifo[s->rx_head] = c;
 }
 
-/* Lock held: send @len bytes to the console, counting them. */
-static void rv_serial_send(struct rv_serial *s, const uint8_t *buf, unsigned int len)
+/*
+ * Lock held: hand txq to the console, as much as it takes (it never
+ * blocks). THR empty again raises the THRE interrupt (IIR table: "THR
+ * empty"); bytes left wait for rv_serial_tx_ready().
+ */
+void rv_serial_tx_push(struct rv_serial *s)
 {
-	if (rv_console_write(s->con, buf, len))
-		s->tx_errors += len;
-	else
-		s->tx_bytes += len;
-}
+	size_t n = 0;
 
-/* Lock held: what coalesced writes left in tx_batch goes out first. */
-void rv_serial_send_batch(struct rv_serial *s)
-{
-	if (s->tx_batch_len)
-		rv_serial_send(s, s->tx_batch, s->tx_batch_len);
-	s->tx_batch_len = 0;
+	if (s->txq_len)
+		n = rv_console_write(s->con, s->txq, s->txq_len);
+	if (n) {
+		s->tx_bytes += n;
+		s->txq_len -= n;
+		memmove(s->txq, s->txq + n, s->txq_len);
+	}
+	/* Cleared by the THR write, set again once it has all gone out. */
+	s->thre_pending = !s->txq_len;
 }
 
 static void rv_serial_write_thr(struct rv_serial *s, uint8_t c)
@@ -156,17 +161,37 @@ static void rv_serial_write_thr(struct rv_serial *s, uint8_t c)
 	if (s->mcr & UART_MCR_LOOP) {
 		/* The serial output is held marking: nothing leaves. */
 		rv_serial_loopback(s, c);
-	} else if (s->con && s->tx_defer) {
-		if (s->tx_batch_len == sizeof(s->tx_batch))
-			rv_serial_send_batch(s);
-		s->tx_batch[s->tx_batch_len++] = c;
-	} else if (s->con) {
-		/* In the order the device took them: deferred bytes first. */
-		rv_serial_send_batch(s);
-		rv_serial_send(s, &c, 1);
+		/* Sent at once: THR is empty again. */
+		s->thre_pending = true;
+		return;
 	}
-	/* Written (clears THRE) and sent at once: THR is empty again. */
-	s->thre_pending = true;
+	if (!s->con) {
+		s->thre_pending = true; /* nowhere to go: gone at once */
+		return;
+	}
+	/* Written while not empty (LSR said so): the byte is lost, as on a chip. */
+	if (s->txq_len == sizeof(s->txq))
+		s->tx_dropped++;
+	else
+		s->txq[s->txq_len++] = c;
+	/* A coalesced batch goes out at its end (rv_serial_coalesced_end). */
+	if (s->tx_defer)
+		s->thre_pending = false;
+	else
+		rv_serial_tx_push(s);
+}
+
+/* The console has room again (loop thread): what waits in txq goes. */
+void rv_serial_tx_ready(void *opaque)
+{
+	struct rv_serial *s = opaque;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->txq_len && s->con && !(s->mcr & UART_MCR_LOOP)) {
+		rv_serial_tx_push(s);
+		rv_serial_update_irq(s);
+	}
+	pthread_mutex_unlock(&s->lock);
 }
 
 static void rv_serial_write_fcr(struct rv_serial *s, uint8_t v)
@@ -186,7 +211,7 @@ static void rv_serial_write_fcr(struct rv_serial *s, uint8_t v)
 	}
 	if (!was_on || (v & UART_FCR_CLEAR_RX))
 		rv_serial_rx_clear(s);
-	/* UART_FCR_CLEAR_TX: the TX FIFO is always empty. */
+	/* UART_FCR_CLEAR_TX: txq is the console's, not discarded (see the top). */
 	s->fcr = v & UART_FCR_STORED;
 	rv_serial_rx_room(s);
 }

@@ -32,11 +32,10 @@ struct rv_serial {
 
 	/*
 	 * Taken by vCPU threads (register accesses) and the loop thread
-	 * (console input). Held across rv_console_write() too: two vCPUs
-	 * writing THR are then written out in the order the device saw them,
-	 * which is the order the guest serialised them in (Linux holds the
-	 * port lock). The cost is that a blocked stdout stalls a vCPU that
-	 * writes THR, which is also what a real UART does to a polling guest.
+	 * (console input, tx_ready). Held across rv_console_write() too,
+	 * which never blocks: two vCPUs writing THR are then written out in
+	 * the order the device saw them, which is the order the guest
+	 * serialised them in (Linux holds the port lock).
 	 */
 	pthread_mutex_t lock;
 
@@ -60,7 +59,7 @@ struct rv_serial {
 	uint8_t rx_fifo[UART_FIFO_SIZE];
 	unsigned int rx_head, rx_count;
 
-	uint64_t tx_bytes, rx_bytes, irqs, overruns, tx_errors;
+	uint64_t tx_bytes, rx_bytes, irqs, overruns, tx_dropped;
 
 	/* Coalesced writes to THR: the ring is ours, in this structure. */
 	uint64_t base;
@@ -68,25 +67,28 @@ struct rv_serial {
 	struct rv_coalesce_ring tx_ring;
 	struct rv_coalesce_entry tx_entries[UART_COALESCE_ENTRIES];
 	/*
-	 * Bytes of coalesced THR writes not yet written to the console: a
-	 * drain writes them out with one rv_console_write() at its end
-	 * (rv_serial_coalesced_end), not one per byte. Under lock; tx_defer
-	 * is set while a coalesced write is handled.
+	 * Bytes written to THR that the console has not taken yet (under
+	 * lock): while it is full, and during a drain of coalesced THR
+	 * writes, which goes out with one rv_console_write() at its end
+	 * (rv_serial_coalesced_end) rather than one per byte. tx_defer is set
+	 * while a coalesced write is handled.
 	 */
 	bool tx_defer;
-	unsigned int tx_batch_len;
-	uint8_t tx_batch[UART_COALESCE_ENTRIES];
+	unsigned int txq_len;
+	uint8_t txq[UART_COALESCE_ENTRIES];
 };
 
-/* What a register access does (s->lock held for the _locked ones and below). */
+/* What a register access does (s->lock held for all but the last three). */
 unsigned int rv_serial_rx_cap(const struct rv_serial *s);
 void rv_serial_rx_push(struct rv_serial *s, uint8_t c);
 /* Recompute the interrupt pin; tell the irqchip only when it changes. */
 void rv_serial_update_irq(struct rv_serial *s);
 void rv_serial_update_msr(struct rv_serial *s);
-/* What coalesced writes left in tx_batch goes out to the console. */
-void rv_serial_send_batch(struct rv_serial *s);
+/* Hand the console what txq holds, as much as it takes. */
+void rv_serial_tx_push(struct rv_serial *s);
 void rv_serial_write_locked(struct rv_serial *s, uint64_t off, uint8_t v);
+/* The console has room again (its callback): takes s->lock. */
+void rv_serial_tx_ready(void *opaque);
 /* The bus's read and write (struct rv_bus_ops): they take s->lock. */
 void rv_serial_read(void *opaque, uint64_t off, void *data, unsigned int len);
 void rv_serial_write(void *opaque, uint64_t off, const void *data, unsigned int len);

@@ -11,9 +11,17 @@
  *   +3  LCR    +4 MCR    +5 LSR    +6 MSR    +7 SCR
  *
  * What is modelled and what is not:
- * - Transmission is instantaneous: a THR write goes to the console and THR
- *   and the shift register are empty again at once (LSR THRE|TEMT always 1).
- *   The TX FIFO therefore never holds anything; FCR bit 2 is a no-op.
+ * - Transmission takes as long as the console takes the bytes. They go
+ *   through a transmit queue (txq) to the console, which never blocks
+ *   (vmm/console.h): while the console takes them at once, THR and the
+ *   shift register are empty again at once (LSR THRE|TEMT set). When the
+ *   console's buffer is full (a stdout nobody reads), bytes wait in txq,
+ *   LSR says THRE and TEMT clear, and the THRE interrupt comes when the
+ *   console has taken them all: the guest is throttled, as by a slow line,
+ *   and no VMM thread waits. A guest that writes THR regardless once txq is
+ *   full loses those bytes (counted: tx_dropped), as a real UART's
+ *   overwritten THR would. txq is deeper than the chip's 16-byte FIFO so
+ *   that a coalesced batch fits; FCR bit 2 is a no-op.
  * - A 16-byte RX FIFO (1 byte, the RBR, with the FIFO off). Console input
  *   is flow-controlled: the device takes what fits and asks the console for
  *   more (rv_console_rx_ready) when the guest makes room, so input is never
@@ -63,7 +71,7 @@ static const struct rv_bus_ops rv_serial_bus_ops = {
 /*
  * A THR write the kernel coalesced: handled by the very function a write
  * through the bus reaches, under the same lock, except that its byte waits
- * in tx_batch for the end of the drain. The engine only delivers entries
+ * in txq for the end of the drain. The engine only delivers entries
  * that lie wholly inside the 1-byte zone, so this is a 1-byte write at
  * offset 0, which with DLAB set is a DLL write, as on the bus.
  */
@@ -86,7 +94,10 @@ static void rv_serial_coalesced_end(void *opaque)
 	struct rv_serial *s = opaque;
 
 	pthread_mutex_lock(&s->lock);
-	rv_serial_send_batch(s);
+	if (s->con && !(s->mcr & UART_MCR_LOOP)) {
+		rv_serial_tx_push(s);
+		rv_serial_update_irq(s);
+	}
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -124,6 +135,8 @@ static void rv_serial_coalesce_setup(struct rv_serial *s, struct rv_device_env *
 		.handle = rv_serial_coalesced_write,
 		.handle_end = rv_serial_coalesced_end,
 		.opaque = s,
+		/* Its handler only queues bytes for the console: a thread buys nothing. */
+		.drain = RV_COALESCE_DRAIN_SHARED,
 	};
 	ret = rv_coalesce_ring_init(&s->tx_ring, s->tx_entries, UART_COALESCE_ENTRIES);
 	if (!ret)
@@ -165,7 +178,7 @@ static size_t rv_serial_rx(void *opaque, const uint8_t *buf, size_t len)
 static void rv_serial_stats(struct rv_device *dev, struct rv_stats_sink *out)
 {
 	struct rv_serial *s = dev->priv;
-	uint64_t tx, rx, irqs, overruns, tx_errors;
+	uint64_t tx, rx, irqs, overruns, queued, dropped;
 
 	/* Copied under the lock, named after it: the sink may be slow (a file). */
 	pthread_mutex_lock(&s->lock);
@@ -173,13 +186,15 @@ static void rv_serial_stats(struct rv_device *dev, struct rv_stats_sink *out)
 	rx = s->rx_bytes;
 	irqs = s->irqs;
 	overruns = s->overruns;
-	tx_errors = s->tx_errors;
+	queued = s->txq_len;
+	dropped = s->tx_dropped;
 	pthread_mutex_unlock(&s->lock);
 	rv_stats_u64(out, "tx_bytes", tx);
 	rv_stats_u64(out, "rx_bytes", rx);
 	rv_stats_u64(out, "irqs", irqs);
 	rv_stats_u64(out, "overruns", overruns);
-	rv_stats_u64(out, "tx_errors", tx_errors);
+	rv_stats_u64(out, "tx_queued", queued);
+	rv_stats_u64(out, "tx_dropped", dropped);
 	if (s->dev.coalesce)
 		rv_coalesce_stats_emit(s->dev.coalesce, out);
 }
@@ -193,8 +208,10 @@ static void rv_serial_destroy(struct rv_device *dev)
 {
 	struct rv_serial *s = dev->priv;
 
-	if (s->con)
+	if (s->con) {
+		rv_console_set_tx_ready(s->con, NULL, NULL);
 		rv_console_detach(s->con);
+	}
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -214,7 +231,7 @@ static int rv_serial_create(struct rv_device_env *env, const struct rv_device_cf
 		return rv_err(-EINVAL, "no %s bus", cfg->space == RV_SPACE_PIO ? "pio" : "mmio");
 	s = calloc(1, sizeof(*s));
 	if (!s)
-		return rv_err(-ENOMEM, "%s: out of memory", cfg->name ? cfg->name : "serial8250");
+		return -ENOMEM;
 	s->env = env;
 	s->irq = cfg->irq;
 	ret = pthread_mutex_init(&s->lock, NULL);
@@ -234,6 +251,7 @@ static int rv_serial_create(struct rv_device_env *env, const struct rv_device_cf
 			goto out_free;
 		}
 		s->con = env->console;
+		rv_console_set_tx_ready(s->con, rv_serial_tx_ready, s);
 	}
 	snprintf(s->dev.name, sizeof(s->dev.name), "%s", cfg->name ? cfg->name : "serial8250");
 	ret = rv_bus_register(bus, cfg->base, UART_LEN, &rv_serial_bus_ops, s, &s->dev);
@@ -250,8 +268,10 @@ static int rv_serial_create(struct rv_device_env *env, const struct rv_device_cf
 	return 0;
 
 out_detach:
-	if (s->con)
+	if (s->con) {
+		rv_console_set_tx_ready(s->con, NULL, NULL);
 		rv_console_detach(s->con);
+	}
 out_free:
 	pthread_mutex_destroy(&s->lock);
 	free(s);

@@ -96,6 +96,7 @@ struct rv_bench_sink {
 	uint64_t last[RV_BENCH_SINK_STREAMS];
 	struct rv_bench_sink_counters c;
 	struct rv_bench_sink_params p; /* the defaults filled in */
+	uint64_t work_ns; /* busy time per data write handled (atomic: set after creation) */
 	/* Coalescing: the device's side and the ring it brings. */
 	bool coalescing;
 	struct rv_coalesce_device cdev;
@@ -131,8 +132,8 @@ static void rv_bench_sink_data(struct rv_bench_sink *s, uint64_t off, uint64_t v
 out_unlock:
 	pthread_mutex_unlock(&s->lock);
 	/* The modelled work: outside the lock, as a device's I/O would be. */
-	if (s->p.work_ns) {
-		uint64_t until = rv_now_ns() + s->p.work_ns;
+	if (__atomic_load_n(&s->work_ns, __ATOMIC_RELAXED)) {
+		uint64_t until = rv_now_ns() + __atomic_load_n(&s->work_ns, __ATOMIC_RELAXED);
 
 		while (rv_now_ns() < until)
 			;
@@ -232,6 +233,14 @@ static const struct rv_device_ops rv_bench_sink_ops = {
 	.stats = rv_bench_sink_stats,
 	.destroy = rv_bench_sink_destroy,
 };
+
+int rv_bench_sink_set_device_work(struct rv_device *dev, uint64_t ns)
+{
+	if (!dev || dev->ops != &rv_bench_sink_ops)
+		return -EINVAL;
+	__atomic_store_n(&((struct rv_bench_sink *)dev->priv)->work_ns, ns, __ATOMIC_RELAXED);
+	return 0;
+}
 
 int rv_bench_sink_counters(const struct rv_device *dev, struct rv_bench_sink_counters *out)
 {
@@ -349,6 +358,7 @@ static int rv_bench_sink_create(struct rv_device_env *env, const struct rv_devic
 	s->base = cfg->base;
 	s->pio = pio;
 	s->p = params;
+	s->work_ns = params.work_ns;
 	s->l = pio ? &rv_bench_sink_pio : &rv_bench_sink_mmio;
 	snprintf(s->dev.name, sizeof(s->dev.name), "%s", cfg->name);
 	s->dev.ops = &rv_bench_sink_ops;

@@ -65,6 +65,12 @@ struct rv_bench_sink_params {
 
 #define RV_BENCH_SINK_PARAMS_HDR RV_DEVICE_PARAMS_HDR("bench-sink", struct rv_bench_sink_params)
 
+/*
+ * After creation, before the VM runs: @dev's own busy time per write (its
+ * parameters' work_ns until then). -EINVAL if @dev is not a bench-sink.
+ */
+int rv_bench_sink_set_device_work(struct rv_device *dev, uint64_t ns);
+
 struct rv_bench_sink_counters {
 	uint64_t writes;	/* data writes handled, every stream */
 	uint64_t lost;		/* sequence numbers skipped (gaps) */
