@@ -13,7 +13,7 @@ RINGVMM_PACKAGES=(
 	ca-certificates
 	# ringvmm bench coalesce --plot (and its smoke test)
 	gnuplot-nox
-	# STYLE.md: kernel-style formatting, checked (tests/unit/clang_format_test.sh)
+	# kernel-style formatting (.clang-format), checked (tests/unit/clang_format_test.sh)
 	clang-format
 	# arm64: the cross build (its libraries come from scripts/arm64-sysroot.sh),
 	# its unit tests under qemu-user, the arm64 nested test host, dtc

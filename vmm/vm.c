@@ -17,7 +17,7 @@
 #include "util.h"
 #include "vcpu.h"
 
-/* api.rst 4.1: the only stable API version there has ever been. */
+/* api.rst, KVM_GET_API_VERSION: the only stable API version there has ever been. */
 #define RV_KVM_API_VERSION 12
 
 static int rv_vm_set_irq(void *opaque, unsigned int gsi, int level)
@@ -25,7 +25,7 @@ static int rv_vm_set_irq(void *opaque, unsigned int gsi, int level)
 	struct rv_vm *vm = opaque;
 	struct kvm_irq_level irq = { .irq = rv_arch_irq_line(gsi), .level = level };
 
-	/* api.rst 4.25 KVM_IRQ_LINE: with an in-kernel irqchip, any thread. */
+	/* api.rst, KVM_IRQ_LINE: a VM ioctl to the in-kernel irqchip, so any thread. */
 	return rv_kvm_ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq);
 }
 
@@ -127,7 +127,7 @@ static int rv_vm_open(struct rv_vm *vm)
 	if (ret != RV_KVM_API_VERSION)
 		return rv_err(-ENOTSUP, "KVM API version %d, ringvmm needs %d", ret,
 			      RV_KVM_API_VERSION);
-	/* api.rst 4.2: type 0 is the default VM type on every arch we support. */
+	/* api.rst, KVM_CREATE_VM: type 0 is the default VM type on every arch we support. */
 	vm->vm_fd = rv_kvm_ioctl_val(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
 		return vm->vm_fd;

@@ -52,7 +52,7 @@ struct rv_vm_config {
 	/* Coalesced MMIO (vmm/coalesce/coalesce.h): mode and the drain timer period. */
 	enum rv_coalesce_mode coalesce_mode;
 	uint64_t coalesce_flush_ns;
-	/* Devices besides the platform's (tests, --bench-sink, ...). */
+	/* Devices besides the platform's (tests' devices, the benchmark's sinks). */
 	const struct rv_device_cfg *extra_devices;
 	unsigned int nr_extra_devices;
 };

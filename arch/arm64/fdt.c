@@ -319,7 +319,7 @@ int rv_arm64_fdt_build(void *buf, size_t size, const struct rv_arm64_fdt_cfg *cf
 
 	FDT_TRY(fdt_begin_node(buf, "psci"));
 	FDT_TRY(fdt_property_string(buf, "compatible", "arm,psci-0.2"));
-	/* KVM answers PSCI calls made with HVC from EL1 (api.rst 4.82). */
+	/* KVM answers PSCI calls made with HVC from EL1 (api.rst, KVM_ARM_VCPU_INIT: PSCI_0_2). */
 	FDT_TRY(fdt_property_string(buf, "method", "hvc"));
 	FDT_TRY(fdt_end_node(buf));
 

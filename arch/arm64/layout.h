@@ -72,7 +72,7 @@
 #define RV_ARM64_DEVICE_MMIO_SIZE RV_ARM64_UL(0x06000000)
 
 #define RV_ARM64_RAM_ADDR RV_ARM64_UL(0x40000000)
-/* api.rst 4.2 KVM_CREATE_VM: machine type 0 gives a 40-bit IPA space. */
+/* api.rst, KVM_CREATE_VM: machine type 0 gives a 40-bit IPA space. */
 #define RV_ARM64_IPA_LIMIT (RV_ARM64_UL(1) << 40)
 
 /*

@@ -73,7 +73,7 @@ int rv_arch_vm_init(struct rv_vm *vm)
 	if (ret)
 		return ret;
 	/*
-	 * api.rst 4.83 KVM_ARM_PREFERRED_TARGET: the target (CPU model) KVM
+	 * api.rst, KVM_ARM_PREFERRED_TARGET: the target (CPU model) KVM
 	 * emulates best on this host, to pass back in KVM_ARM_VCPU_INIT.
 	 */
 	ret = rv_kvm_ioctl(vm->vm_fd, KVM_ARM_PREFERRED_TARGET, &a->vcpu_init);

@@ -73,7 +73,7 @@
 #define RV_X86_LAPIC_ADDR 0xfee00000ULL
 #define RV_X86_IDENTITY_MAP_ADDR 0xfffbc000ULL
 #define RV_X86_TSS_ADDR 0xfffbd000ULL
-/* One identity-map page and the three TSS pages (api.rst 4.48, 4.71). */
+/* One identity-map page, three TSS pages (api.rst, KVM_SET_IDENTITY_MAP_ADDR, KVM_SET_TSS_ADDR). */
 #define RV_X86_KVM_PRIVATE_SIZE 0x4000ULL
 #define RV_X86_HIGH_RAM_ADDR 0x100000000ULL
 

@@ -2,9 +2,9 @@
 # Nested test host for ringvmm's Linux boot tests (sourced, bash).
 #
 # /dev/kvm on the development machines is a paravirtual flavour that cannot
-# boot stock Linux (docs: /work/shared/docs/PLATFORM.md, "the nested test
-# host"). So: QEMU TCG emulates an AMD CPU with SVM, a Debian bookworm cloud
-# kernel (L1) loads kvm-amd inside it, and the statically linked ringvmm runs
+# boot stock Linux (docs/platform.md, "The x86 nested host"). So: QEMU TCG
+# emulates an AMD CPU with SVM, a Debian bookworm cloud kernel (L1) loads
+# kvm-amd inside it, and the statically linked ringvmm runs
 # in L1 and boots an L2 Linux (the same cloud kernel) with a busybox initramfs.
 #
 # What is built where:

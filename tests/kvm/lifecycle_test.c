@@ -27,7 +27,7 @@ static void test_reset(void **state)
 
 /*
  * On hardware KVM this is KVM_EXIT_SHUTDOWN; a KVM that emulates CPL0 code
- * (the PVM flavour of PLATFORM.md) stops at the int3 with an emulation
+ * (the PVM flavour, docs/platform.md) stops at the int3 with an emulation
  * internal error instead. Either way the guest died: exit status 1.
  */
 static void test_triple_fault_is_a_death(void **state)

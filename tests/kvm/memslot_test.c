@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: memslot backends on /dev/kvm (vmm/mem-*.c), each through the
+ * Description: memslot backends on /dev/kvm (the files of vmm/mem/), each through the
  * real VM code with a tiny guest (guests_x86.S).
  *
  * RAM from anon, memfd, hugetlb and guest_memfd: the guest echoes a value

@@ -2,9 +2,9 @@
 /*
  * Coalesced MMIO/PIO, per device (see coalesce.h and docs/coalescing.md):
  * the device rings, the zone table, routing, the flush rules (statistics:
- * coalesce-stats.c).
- * The kernel side (api.rst 4.116 KVM_(UN)REGISTER_COALESCED_MMIO, one ring
- * per VM) is the engine in coalesce-vmring.c.
+ * stats.c).
+ * The kernel side (api.rst, KVM_REGISTER_COALESCED_MMIO, one ring per VM)
+ * is the engine in vm-ring.c.
  *
  * The engine drains the kernel's ring and routes each entry by address to
  * the ring of the device that owns the zone; the device handles its entries

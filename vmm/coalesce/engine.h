@@ -7,7 +7,9 @@
  *
  * The seam for another kernel interface is struct rv_coalesce_engine_ops:
  * a kernel that wrote into device rings itself (the "bring your own buffer"
- * design suggested in seed 000's review) would provide a zone_add that
+ * design suggested in the review of "KVM: Add
+ * KVM_CREATE_COALESCED_MMIO_BUFFER ioctl", kvm list, August 2024) would
+ * provide a zone_add that
  * hands KVM the device's ring memory, and a drain with nothing left to
  * route. Devices, modes and flush rules would not change.
  */
@@ -82,7 +84,7 @@ void rv_coalesce_drain(struct rv_coalesce *c);
 bool rv_coalesce_has_work(struct rv_coalesce_device *dev);
 /* Ask the event loop to flush the devices marked pending (any thread). */
 void rv_coalesce_wake(struct rv_coalesce *c);
-/* Unregister @dev's doorbell, if it has one (coalesce-doorbell.c). */
+/* Unregister @dev's doorbell, if it has one (doorbell.c). */
 void rv_coalesce_doorbell_remove(struct rv_coalesce_device *dev);
 
 /* The engines. */

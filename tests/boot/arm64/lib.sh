@@ -3,7 +3,7 @@
 # machine with EL2 (-M virt,virtualization=on,gic-version=3 -cpu max), a
 # Debian arm64 cloud kernel boots there as L1 with KVM built in (VHE), and
 # the static arm64 ringvmm inside it boots the same kernel as L2 with a
-# busybox initramfs (/PLATFORM.md, "arm64: the nested test host works too").
+# busybox initramfs (docs/platform.md, "The arm64 nested host").
 #
 # Built on tests/boot/lib.sh (sourced first: its helpers for the cache,
 # cpio, the known console text and result checking), with what differs:
@@ -173,7 +173,7 @@ rv_a64_run() {
     rv_boot_log "arm64 QEMU session '$name' (log: $RV_BOOT_LOG)"
     # virtualization=on: the L1 kernel starts at EL2 and KVM uses VHE.
     # pauth-impdef=on: QARMA5 pointer authentication emulation is about 4x
-    # slower (PLATFORM.md). -no-reboot + panic=-1: an L1 crash ends QEMU.
+    # slower (docs/platform.md). -no-reboot + panic=-1: an L1 crash ends QEMU.
     rv_boot_qemu "$RV_BOOT_LOG" qemu-system-aarch64 \
         -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on \
         -accel tcg,thread=multi -smp "$RV_A64_SMP" -m 2048 \
