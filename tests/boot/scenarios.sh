@@ -331,8 +331,9 @@ rv_sc_kvm_suite() {
                 tail -n 30 "$RV_OUT/kvm-$_n.log" | sed "s/^/RVLOG kvm_suite $_n tail | /"
                 ;;
         esac
-        # cmocka's and cli_lib.sh's closing lines, and every failure.
-        grep -E '^\[  (PASSED|FAILED|  SKIPPED) \]|^not ok|^[0-9]+ passed|SKIP|FAIL' \
+        # cmocka's and cli_lib.sh's closing lines, and every failure
+        # (cmocka pads its tags: "[  PASSED  ]", "[  SKIPPED ]").
+        grep -E '^\[ +(PASSED|FAILED|SKIPPED) +\]|^not ok|^[0-9]+ passed|SKIP|FAIL' \
             "$RV_OUT/kvm-$_n.log" | head -n 40 | sed "s/^/RVLOG kvm_suite $_n | /"
     done
     RV_RC=0
