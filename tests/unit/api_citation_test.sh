@@ -159,8 +159,9 @@ fi
 [ "$self_ok" = 1 ] || exit 1
 
 cd "$root" || exit 1
-find README.md arch bench devices docs scripts tests vmm -type f \
-	\( -name '*.[chS]' -o -name '*.md' -o -name '*.sh' -o -name '*.build' \) |
+# shellcheck disable=SC2046 # top-level names of the tree: no blanks
+find $(ls -d README.md arch bench devices docs man scripts tests vmm 2> /dev/null) -type f \
+	\( -name '*.[chS]' -o -name '*.md' -o -name '*.sh' -o -name '*.build' -o -name '*.scd' \) |
 	grep -v '^tests/unit/api_citation_test\.sh$' | sort > "$tmp/files"
 # shellcheck disable=SC2046 # file names of the tree: no blanks
 rv_check $(cat "$tmp/files") > "$tmp/tree.out" 3> "$tmp/counts"
