@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 struct rv_bus;
+struct rv_mem;
 struct rv_coalesce;
 struct rv_coalesce_device;
 struct rv_console;
@@ -33,6 +34,13 @@ struct rv_device_cfg {
 	uint64_t base;
 	unsigned int irq; /* GSI (x86) or SPI number, 0 = none */
 	bool console;	  /* wire to the VMM's console (stdin/stdout) */
+	/*
+	 * Added by the user (a device option, rv_device_type.option): the
+	 * VM places it in the arch's next free MMIO slot (base and irq), and
+	 * @args is the option's value, which only the device parses.
+	 */
+	bool slot;
+	const char *args;
 };
 
 /* What a device may use of the machine it is plugged into. */
@@ -41,6 +49,11 @@ struct rv_device_env {
 	struct rv_bus *mmio;
 	struct rv_loop *loop;	    /* event loop, NULL in unit tests */
 	struct rv_console *console; /* NULL when the VM has none */
+	/* Guest memory, for devices that DMA (virtio); NULL in some tests. */
+	const struct rv_mem *mem;
+	/* The KVM VM fd, for KVM_IOEVENTFD and KVM_IRQFD; -1 in unit tests. */
+	int vm_fd;
+	unsigned int nr_cpus;
 	/* Coalescing engine (vmm/coalesce/coalesce.h); NULL: the device must not coalesce. */
 	struct rv_coalesce *coalesce;
 	/*
@@ -86,11 +99,26 @@ struct rv_device {
 struct rv_device_type {
 	const char *name;
 	int (*create)(struct rv_device_env *env, const struct rv_device_cfg *cfg);
+	/*
+	 * Optional: a `ringvmm run` option that adds one instance per use
+	 * (--disk PATH, --rng), so the CLI never names a device. Its value,
+	 * if @option_arg, reaches create() as cfg->args; @option_check is a
+	 * pure parse of it (0, or -EINVAL with a one-line message naming
+	 * the option and the value).
+	 */
+	const char *option; /* long name, without the dashes */
+	char short_option;  /* 0: none */
+	bool option_arg;
+	int (*option_check)(const char *arg);
+	const char *option_help; /* its lines of `ringvmm --help` */
+	unsigned int option_max; /* instances allowed, 0: 1 */
 	struct rv_device_type *next;
 };
 
 void rv_device_type_register(struct rv_device_type *type);
 const struct rv_device_type *rv_device_type_find(const char *name);
+/* Every registered type (for the CLI's device options), in no set order. */
+const struct rv_device_type *rv_device_types(void);
 
 /*
  * Each devices/<x>.c ends with RV_DEVICE_TYPE(x_type): a constructor puts the

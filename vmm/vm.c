@@ -138,10 +138,38 @@ static int rv_vm_open(struct rv_vm *vm)
 	return 0;
 }
 
+/*
+ * The platform's devices and the extra ones in one list; a device added
+ * by the user (cfg->slot) takes the arch's next free MMIO slot.
+ */
+static int rv_vm_place_devices(struct rv_vm *vm)
+{
+	const struct rv_device_cfg *plat = rv_arch_platform_devices(&vm->nr_dev_cfgs);
+	unsigned int np = vm->nr_dev_cfgs, slot = 0;
+
+	vm->nr_dev_cfgs += vm->cfg->nr_extra_devices;
+	vm->dev_cfgs = calloc(vm->nr_dev_cfgs ? vm->nr_dev_cfgs : 1, sizeof(*vm->dev_cfgs));
+	if (!vm->dev_cfgs)
+		return rv_err(-ENOMEM, "out of memory for %u device configs", vm->nr_dev_cfgs);
+	memcpy(vm->dev_cfgs, plat, np * sizeof(*plat));
+	for (unsigned int i = 0; i < vm->cfg->nr_extra_devices; i++) {
+		struct rv_device_cfg *d = &vm->dev_cfgs[np + i];
+		int ret;
+
+		*d = vm->cfg->extra_devices[i];
+		if (!d->slot)
+			continue;
+		ret = rv_arch_mmio_slot(slot++, &d->base, &d->irq);
+		if (ret)
+			return rv_err(ret, "device %s: no free MMIO slot (at most %u devices)",
+				      d->name, slot - 1);
+		d->space = RV_SPACE_MMIO;
+	}
+	return 0;
+}
+
 static int rv_vm_create_devices(struct rv_vm *vm)
 {
-	const struct rv_device_cfg *cfgs;
-	unsigned int nr;
 	int ret;
 
 	vm->env = (struct rv_device_env){
@@ -149,20 +177,20 @@ static int rv_vm_create_devices(struct rv_vm *vm)
 		.mmio = &vm->mmio,
 		.loop = &vm->loop,
 		.console = vm->console_ready ? &vm->console : NULL,
+		.mem = &vm->mem,
+		.vm_fd = vm->vm_fd,
+		.nr_cpus = vm->cfg->nr_cpus,
 		.coalesce = vm->coalesce,
 		.set_irq = rv_vm_set_irq,
 		.irq_opaque = vm,
 		.request_exit = rv_vm_device_exit,
 		.exit_opaque = vm,
 	};
-	cfgs = rv_arch_platform_devices(&nr);
-	for (unsigned int i = 0; i < nr; i++) {
-		ret = rv_device_create(&vm->env, &cfgs[i]);
-		if (ret)
-			return ret;
-	}
-	for (unsigned int i = 0; i < vm->cfg->nr_extra_devices; i++) {
-		ret = rv_device_create(&vm->env, &vm->cfg->extra_devices[i]);
+	ret = rv_vm_place_devices(vm);
+	if (ret)
+		return ret;
+	for (unsigned int i = 0; i < vm->nr_dev_cfgs; i++) {
+		ret = rv_device_create(&vm->env, &vm->dev_cfgs[i]);
 		if (ret)
 			return ret;
 	}
@@ -282,6 +310,8 @@ void rv_vm_destroy(struct rv_vm *vm)
 	rv_bus_destroy(&vm->pio);
 	rv_bus_destroy(&vm->mmio);
 	rv_arch_vm_destroy(vm);
+	free(vm->dev_cfgs);
+	vm->dev_cfgs = NULL;
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
