@@ -174,6 +174,8 @@ static void rv_vmmio_reset(struct rv_virtio_mmio *t)
 	uint64_t ns;
 
 	t->generation++;
+	/* No more queue work from the loop thread while we wait below. */
+	t->status = 0;
 	if (t->ops->reset)
 		t->ops->reset(t);
 	clock_gettime(CLOCK_MONOTONIC, &deadline);

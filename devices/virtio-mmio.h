@@ -42,13 +42,13 @@ struct rv_virtio_dev_ops {
 	 */
 	void (*queue_notify)(struct rv_virtio_mmio *t, unsigned int q);
 	/*
-	 * Transport lock held: the driver reset the device (or a queue
-	 * broke). Stop starting work; return how many requests are still in
-	 * flight, whose buffers the host kernel may still fill. The transport
-	 * waits (lock released) until rv_virtio_mmio_request_done() brings
-	 * that to 0, so no completion lands in memory the driver reuses.
+	 * Optional, transport lock held: the driver reset the device. The
+	 * transport then waits (lock released) until the requests the device
+	 * counts in t->inflight are done (rv_virtio_mmio_request_done()), so
+	 * the host kernel is not still filling buffers the driver reuses; a
+	 * request of an older t->generation must not touch the rings.
 	 */
-	unsigned int (*reset)(struct rv_virtio_mmio *t);
+	void (*reset)(struct rv_virtio_mmio *t);
 	/* Optional: the driver wrote config space (already copied in). */
 	void (*config_written)(struct rv_virtio_mmio *t);
 };
@@ -126,7 +126,7 @@ void rv_virtio_mmio_fini(struct rv_virtio_mmio *t);
 void rv_virtio_mmio_used(struct rv_virtio_mmio *t, unsigned int q);
 /* Lock held: queue @q broke (rv_vq_broken): DEVICE_NEEDS_RESET, config interrupt. */
 void rv_virtio_mmio_queue_broken(struct rv_virtio_mmio *t, unsigned int q);
-/* Lock held: one in-flight request finished (see ops->reset). */
+/* Lock held: one in-flight request finished; the device decremented t->inflight. */
 void rv_virtio_mmio_request_done(struct rv_virtio_mmio *t);
 /* Was VIRTIO_F_* / device feature @bit negotiated? */
 bool rv_virtio_mmio_has(const struct rv_virtio_mmio *t, unsigned int bit);

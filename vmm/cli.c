@@ -41,6 +41,65 @@ const char rv_cli_usage[] =
 	"in raw mode, and Ctrl-A x quits. Exit status: 0 when the guest powers off\n"
 	"or reboots (or a signal stops it), 1 when the guest dies, 2 for errors.\n";
 
+/*
+ * A device type's own option (rv_device_type.option): each use adds one
+ * instance, placed by the VM, its value passed on untouched. -ENOENT when
+ * @argv[*i] is no device's option.
+ */
+static int rv_cli_device_option(int argc, char *const argv[], int *i, struct rv_cli *cli)
+{
+	const char *a = argv[*i];
+
+	for (const struct rv_device_type *t = rv_device_types(); t; t = t->next) {
+		unsigned int nr = 0, max = t->option_max ? t->option_max : 1;
+		struct rv_device_cfg *d;
+		const char *v = NULL;
+		char name[40];
+		int ret;
+
+		if (!t->option)
+			continue;
+		snprintf(name, sizeof(name), "--%s", t->option);
+		if (t->short_option && a[0] == '-' && a[1] == t->short_option && !a[2]) {
+			if (t->option_arg && !(v = rv_opt_value(argc, argv, i, name)))
+				return -EINVAL;
+		} else if (!t->option_arg && !strcmp(a, name)) {
+			/* a flag */
+		} else if (t->option_arg && rv_opt_is(a, name)) {
+			if (!(v = rv_opt_value(argc, argv, i, name)))
+				return -EINVAL;
+		} else {
+			continue;
+		}
+		if (t->option_check) {
+			ret = t->option_check(v);
+			if (ret)
+				return ret;
+		}
+		for (unsigned int k = 0; k < cli->vm.nr_extra_devices; k++)
+			nr += !strcmp(cli->devices[k].type, t->name);
+		if (nr >= max)
+			return rv_err(-EINVAL, "%s: at most %u", name, max);
+		if (cli->vm.nr_extra_devices == RV_CLI_MAX_DEVICES)
+			return rv_err(-EINVAL, "%s: at most %d devices in all", name,
+				      RV_CLI_MAX_DEVICES);
+		d = &cli->devices[cli->vm.nr_extra_devices];
+		snprintf(cli->device_names[cli->vm.nr_extra_devices], sizeof(cli->device_names[0]),
+			 "%s%u", t->name, nr);
+		*d = (struct rv_device_cfg){
+			.type = t->name,
+			.name = cli->device_names[cli->vm.nr_extra_devices],
+			.space = RV_SPACE_MMIO,
+			.slot = true,
+			.args = v,
+		};
+		cli->vm.extra_devices = cli->devices;
+		cli->vm.nr_extra_devices++;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 static int rv_cli_parse_run(int argc, char *const argv[], int i, struct rv_cli *cli)
 {
 	struct rv_vm_config *vm = &cli->vm;
@@ -131,7 +190,11 @@ static int rv_cli_parse_run(int argc, char *const argv[], int i, struct rv_cli *
 		} else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
 			cli->verbose = true;
 		} else {
-			return rv_err(-EINVAL, "run: unknown option \"%s\"", a);
+			ret = rv_cli_device_option(argc, argv, &i, cli);
+			if (ret == -ENOENT)
+				return rv_err(-EINVAL, "run: unknown option \"%s\"", a);
+			if (ret)
+				return ret;
 		}
 	}
 	if (!vm->kernel && vm->initrd)

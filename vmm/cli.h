@@ -22,9 +22,14 @@ enum rv_cli_cmd {
 
 enum rv_stats_mode { RV_STATS_OFF, RV_STATS_TEXT, RV_STATS_JSON };
 
+/* Devices added by device options (--disk, --rng), in command-line order. */
+#define RV_CLI_MAX_DEVICES 8
+
 struct rv_cli {
 	enum rv_cli_cmd cmd;
 	struct rv_vm_config vm;
+	struct rv_device_cfg devices[RV_CLI_MAX_DEVICES];
+	char device_names[RV_CLI_MAX_DEVICES][32];
 	enum rv_stats_mode stats;
 	bool json; /* caps --json */
 	bool verbose;

@@ -28,6 +28,20 @@ const struct rv_device_type *rv_device_types(void)
 	return rv_device_type_list;
 }
 
+void rv_device_options_help(FILE *out)
+{
+	bool first = true;
+
+	for (const struct rv_device_type *t = rv_device_type_list; t; t = t->next) {
+		if (!t->option_help)
+			continue;
+		if (first)
+			fputs("\nrun options that add devices:\n", out);
+		fputs(t->option_help, out);
+		first = false;
+	}
+}
+
 int rv_device_create(struct rv_device_env *env, const struct rv_device_cfg *cfg)
 {
 	const struct rv_device_type *type = rv_device_type_find(cfg->type);

@@ -119,6 +119,8 @@ void rv_device_type_register(struct rv_device_type *type);
 const struct rv_device_type *rv_device_type_find(const char *name);
 /* Every registered type (for the CLI's device options), in no set order. */
 const struct rv_device_type *rv_device_types(void);
+/* The device options' lines of `ringvmm --help`. */
+void rv_device_options_help(FILE *out);
 
 /*
  * Each devices/<x>.c ends with RV_DEVICE_TYPE(x_type): a constructor puts the

@@ -196,6 +196,7 @@ int main(int argc, char **argv)
 	switch (cli.cmd) {
 	case RV_CMD_HELP:
 		fputs(rv_cli_usage, stdout);
+		rv_device_options_help(stdout);
 		return 0;
 	case RV_CMD_VERSION:
 		printf("ringvmm %s (%s)\n", RV_VERSION, rv_arch_name);

@@ -67,12 +67,11 @@ static void echo_notify(struct rv_virtio_mmio *vm, unsigned int q)
 	}
 }
 
-static unsigned int echo_reset(struct rv_virtio_mmio *vm)
+static void echo_reset(struct rv_virtio_mmio *vm)
 {
 	struct t *t = rv_container_of(vm, struct t, vm);
 
 	t->resets++;
-	return 0;
 }
 
 static const struct rv_virtio_dev_ops echo_ops = {
