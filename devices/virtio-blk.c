@@ -70,6 +70,7 @@ struct rv_blk {
 	struct rv_loop_watch ring_watch;
 	struct virtio_blk_config config;
 	struct rv_blk_req *reqs; /* RV_VQ_MAX_SIZE per queue */
+	unsigned int nr_reqs;
 	struct rv_blk_stats stats;
 };
 
@@ -339,10 +340,11 @@ static void rv_blk_stats_json(struct rv_device *dev, FILE *out)
 		"\"path\": \"%s\", \"read_only\": %s, \"cache\": \"%s\", \"queues\": %u, "
 		"\"requests\": %" PRIu64 ", \"read_bytes\": %" PRIu64 ", \"write_bytes\": %" PRIu64
 		", \"flushes\": %" PRIu64 ", \"discards\": %" PRIu64 ", \"errors\": %" PRIu64
-		", \"inflight_high_water\": %u, ",
+		", \"inflight\": %u, \"inflight_high_water\": %u, ",
 		b->spec.path, b->spec.ro ? "true" : "false", b->spec.direct ? "none" : "writeback",
 		b->t.nr_queues, b->stats.requests, b->stats.read_bytes, b->stats.write_bytes,
-		b->stats.flushes, b->stats.discards, b->stats.errors, b->stats.inflight_high);
+		b->stats.flushes, b->stats.discards, b->stats.errors, b->t.inflight,
+		b->stats.inflight_high);
 	pthread_mutex_unlock(&b->t.lock);
 	rv_virtio_mmio_stats_json(&b->t, out);
 }
@@ -358,7 +360,7 @@ static void rv_blk_destroy(struct rv_device *dev)
 	}
 	if (b->fd >= 0)
 		close(b->fd);
-	for (unsigned int i = 0; b->reqs && i < RV_VIRTIO_MAX_QUEUES * RV_VQ_MAX_SIZE; i++)
+	for (unsigned int i = 0; b->reqs && i < b->nr_reqs; i++)
 		free(b->reqs[i].bounce);
 	free(b->reqs);
 	free(b);
@@ -465,7 +467,8 @@ static int rv_blk_create(struct rv_device_env *env, const struct rv_device_cfg *
 		ret = -ENOMEM;
 		goto out_free;
 	}
-	for (unsigned int i = 0; i < nr_queues * RV_VQ_MAX_SIZE; i++)
+	b->nr_reqs = nr_queues * RV_VQ_MAX_SIZE;
+	for (unsigned int i = 0; i < b->nr_reqs; i++)
 		b->reqs[i].blk = b;
 	/* Room for every request of every queue: a get_sqe never fails. */
 	ret = io_uring_queue_init(nr_queues * RV_VQ_MAX_SIZE, &b->ring, 0);

@@ -584,5 +584,20 @@ void rv_virtio_mmio_stats_json(struct rv_virtio_mmio *t, FILE *out)
 		t->stats.notifications, t->stats.interrupts, t->stats.suppressed,
 		t->stats.config_interrupts, t->stats.resets, t->stats.broken,
 		t->q[0].ioeventfd ? "true" : "false", t->irq_fd >= 0 ? "true" : "false");
+	/*
+	 * Each started queue: the driver's avail->idx, what the device took
+	 * and gave back. A gap at exit says where a request got stuck.
+	 */
+	fputs(", \"rings\": \"", out);
+	for (unsigned int i = 0; i < t->nr_queues; i++) {
+		struct rv_vq *vq = &t->q[i].vq;
+
+		if (vq->started)
+			fprintf(out, "%sq%u avail %u taken %u used %u", i ? ", " : "", i,
+				__atomic_load_n((volatile uint16_t *)(vq->avail + 2),
+						__ATOMIC_RELAXED),
+				vq->last_avail, vq->used_idx);
+	}
+	fputc('"', out);
 	pthread_mutex_unlock(&t->lock);
 }

@@ -41,6 +41,24 @@ off() {
     sleep 1000000
 }
 
+# virtio: the modules Debian's kernel builds them as (lib.sh stages them in
+# /modules); loaded only by the tests that need them, in dependency order.
+virtio_modules() {
+    for m in virtio_ring virtio virtio_mmio "$@"; do
+        insmod "/modules/$m.ko" || echo "RINGVMM-L2-ERROR insmod $m failed"
+    done
+}
+
+# Wait up to 10 s for the device node $1.
+wait_dev() {
+    i=0
+    while [ ! -e "$1" ] && [ $i -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    [ -e "$1" ]
+}
+
 action=poweroff
 # The command line is one line of blank-separated words.
 # shellcheck disable=SC2013
@@ -118,6 +136,47 @@ case "$action" in
         done
         echo "RINGVMM-PFNMAP-SEED $(/rvmem read "$addr" 64 | head -n 1)"
         echo "RINGVMM-PFNMAP-WROTE $(/rvmem write $((addr + 4096)) /known.txt 2>&1)"
+        off
+        ;;
+    root)
+        # Boot on to the ext4 root on the first virtio-blk disk, the way a
+        # distribution's initramfs does: load the drivers, mount, switch.
+        virtio_modules virtio_blk
+        if ! wait_dev /dev/vda; then
+            echo "RINGVMM-L2-ERROR no /dev/vda"
+            off
+        fi
+        echo "RINGVMM-L2-VDA ro=$(cat /sys/block/vda/ro) size=$(cat /sys/block/vda/size) serial=$(cat /sys/block/vda/serial 2> /dev/null)"
+        mkdir -p /newroot
+        if ! mount -t ext4 -o rw /dev/vda /newroot; then
+            echo "RINGVMM-L2-ERROR mount /dev/vda failed"
+            off
+        fi
+        exec switch_root /newroot /sbin/init
+        ;;
+    diskro)
+        # A read-only disk (--disk ...,ro): the kernel sees it read-only,
+        # a write that gets past the kernel's check is refused by the
+        # device, and the file system still reads.
+        virtio_modules virtio_blk
+        wait_dev /dev/vda || echo "RINGVMM-L2-ERROR no /dev/vda"
+        ro=$(cat /sys/block/vda/ro)
+        if dd if=/known.txt of=/dev/vda bs=4096 seek=4000 2> /dev/null; then k=accepted; else k=refused; fi
+        # Past the kernel: clear its read-only flag; the fsync reaches the device.
+        blockdev --setrw /dev/vda 2> /dev/null
+        if dd if=/known.txt of=/dev/vda bs=4096 seek=4000 conv=fsync 2> /dev/null; then d=accepted; else d=refused; fi
+        mkdir -p /mnt
+        # noload: a journal that needs replaying cannot be replayed read-only.
+        if mount -t ext4 -o ro,noload /dev/vda /mnt && cmp -s /mnt/known.txt /known.txt; then m=ok; else m=failed; fi
+        echo "RINGVMM-DISKRO ro=$ro kernel_write=$k device_write=$d mount_ro_read=$m"
+        umount /mnt 2> /dev/null
+        off
+        ;;
+    rng)
+        virtio_modules virtio-rng
+        wait_dev /dev/hwrng || echo "RINGVMM-L2-ERROR no /dev/hwrng"
+        n=$(head -c 64 /dev/hwrng | wc -c)
+        echo "RINGVMM-RNG current=$(cat /sys/class/misc/hw_random/rng_current) bytes=$n"
         off
         ;;
     *)
