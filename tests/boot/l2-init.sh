@@ -172,6 +172,24 @@ case "$action" in
         umount /mnt 2> /dev/null
         off
         ;;
+    pdd)
+        # Two vCPUs, two disks, in parallel: 4 MiB of random bytes to each
+        # with O_DIRECT, one dd pinned to each CPU, then read back.
+        virtio_modules virtio_blk
+        wait_dev /dev/vdb || echo "RINGVMM-L2-ERROR no /dev/vdb"
+        head -c 4194304 /dev/urandom > /tmp/pat
+        sum=$(md5sum < /tmp/pat | cut -c1-32)
+        taskset 1 dd if=/tmp/pat of=/dev/vda bs=64k oflag=direct conv=fsync 2> /tmp/dd0 &
+        p0=$!
+        taskset 2 dd if=/tmp/pat of=/dev/vdb bs=64k oflag=direct conv=fsync 2> /tmp/dd1 &
+        p1=$!
+        wait $p0 && r0=ok || r0=failed
+        wait $p1 && r1=ok || r1=failed
+        a=$(head -c 4194304 /dev/vda | md5sum | cut -c1-32)
+        b=$(head -c 4194304 /dev/vdb | md5sum | cut -c1-32)
+        echo "RINGVMM-PDD sum=$sum dd=$r0,$r1 vda=$a vdb=$b"
+        off
+        ;;
     rng)
         virtio_modules virtio-rng
         wait_dev /dev/hwrng || echo "RINGVMM-L2-ERROR no /dev/hwrng"

@@ -60,7 +60,7 @@ RV_L1_SMP=${RINGVMM_L1_SMP:-1}
 # function rv_sc_<name> in scenarios.sh.
 # shellcheck disable=SC2034 # used by run_all.sh
 RV_BOOT_TESTS=(boot_bzimage boot_vmlinux smp console reboot guest_memfd pfnmap_ivshmem
-    pfnmap_devmem virtio_blk virtio_blk_ro virtio_rng sid:guest_memfd)
+    pfnmap_devmem virtio_blk virtio_blk_ro virtio_blk_smp virtio_rng sid:guest_memfd)
 
 # The virtio drivers L2 loads (l2-init.sh), in dependency order, and those
 # L1 loads to see its own disk: every session gives L1 a virtio-blk PCI disk

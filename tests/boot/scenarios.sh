@@ -264,6 +264,30 @@ rv_sc_virtio_blk_ro() {
     rv_report virtio_blk_ro "$_p" "$_l errors=${_e:-?} bad:$_bad"
 }
 
+# Two vCPUs write two disks (regular files in L1's tmpfs, one queue per
+# vCPU by default) at once; what the guest read back, and what L1 finds in
+# the files, must be what the guest wrote.
+rv_sc_virtio_blk_smp() {
+    rm -f /tmp/pdd0.img /tmp/pdd1.img
+    truncate -s 8M /tmp/pdd0.img
+    truncate -s 8M /tmp/pdd1.img
+    rv_vmm virtio_blk_smp run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
+        --cmdline "$(rv_cmdline pdd)" --mem 256M --cpus 2 \
+        --disk /tmp/pdd0.img -d /tmp/pdd1.img --stats=json
+    _p=$(rv_rc_problem)
+    _l=$(sed -n 's/.*RINGVMM-PDD \(.*\)/\1/p' "$RV_OUT/virtio_blk_smp.out" | tr -d '\r' | head -n 1)
+    _s=$(echo "$_l" | sed -n 's/.*sum=\([0-9a-f]*\).*/\1/p')
+    [ -n "$_s" ] && [ "$_l" = "sum=$_s dd=ok,ok vda=$_s vdb=$_s" ] || _p="$_p guest saw: ${_l:-nothing};"
+    for _f in /tmp/pdd0.img /tmp/pdd1.img; do
+        [ "$(head -c 4194304 "$_f" | md5sum | cut -c1-32)" = "$_s" ] || _p="$_p $_f differs;"
+    done
+    _q0=$(rv_stat virtio_blk_smp virtio-blk0 queues)
+    _h0=$(rv_stat virtio_blk_smp virtio-blk0 inflight_high_water)
+    _h1=$(rv_stat virtio_blk_smp virtio-blk1 inflight_high_water)
+    rv_report virtio_blk_smp "$_p" "$_l queues=${_q0:-?} inflight_high_water=${_h0:-?},${_h1:-?}"
+    rm -f /tmp/pdd0.img /tmp/pdd1.img
+}
+
 # --rng: the guest's hw_random core picks virtio-rng and reads from it.
 rv_sc_virtio_rng() {
     rv_vmm virtio_rng run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
