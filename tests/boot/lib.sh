@@ -545,23 +545,40 @@ rv_boot__build_l1_base() {
     printf '%s' "$stamp" > "$out.stamp"
 }
 
+# RV_L2_MODULES of the kernel unpacked at $2 into $1/modules (plain .ko:
+# busybox insmod reads no .xz); one the kernel has built in is skipped.
+rv_boot__stage_l2_modules() {
+    local stage=$1 kroot=$2 m mod
+    mkdir -p "$stage/modules"
+    for m in $RV_L2_MODULES; do
+        mod=$(rv_boot__find1 "$kroot" "$m.ko*") || continue
+        case $mod in
+            *.xz) xz -dc "$mod" > "$stage/modules/$m.ko" ;;
+            *) cp "$mod" "$stage/modules/$m.ko" ;;
+        esac
+    done
+}
+
 # The ext4 root disk of the virtio_blk tests, at $1: busybox, /known.txt and
 # l2-root-init.sh as /sbin/init, made by mkfs.ext4 -d (no root, no mount
 # needed). 4 KiB blocks, which cache=none's 4 KiB logical blocks require.
+# $2: the function that stages busybox (the arm64 harness passes its own),
+# $3: the known text.
 rv_boot__build_root_image() {
-    local out=$1 stamp stage
+    local out=$1 stage_fn=${2:-rv_boot__stage_busybox} known=${3:-$RV_KNOWN} stamp stage
     command -v mkfs.ext4 > /dev/null ||
         rv_boot_fail "no mkfs.ext4 (e2fsprogs) to build the root disk image"
-    stamp="$(cat "$RV_BOOT_DIR/l2-root-init.sh")|$RV_BBROOT|$(cat "$RV_KNOWN")|$RV_ROOT_IMAGE_SIZE|$(declare -f rv_boot__stage_busybox)"
+    stamp="$(cat "$RV_BOOT_DIR/l2-root-init.sh")|$(cat "$known")|$RV_ROOT_IMAGE_SIZE|$(declare -f "$stage_fn")"
     rv_boot__fresh "$out.stamp" "$stamp" && [[ -e $out ]] && return 0
-    rv_boot_log "building the ext4 root disk image"
+    rv_boot_log "building the ext4 root disk image $out"
     stage=$(mktemp -d "$(dirname "$out")/.root.XXXXXX")
-    rv_boot__stage_busybox "$stage"
+    "$stage_fn" "$stage"
     mkdir -p "$stage/mnt" "$stage/etc"
     rm -f "$stage/sbin/init"
     install -m 755 "$RV_BOOT_DIR/l2-root-init.sh" "$stage/sbin/init"
-    cp "$RV_KNOWN" "$stage/known.txt"
+    cp "$known" "$stage/known.txt"
     rm -f "$out.tmp"
+    truncate -s "$RV_ROOT_IMAGE_SIZE" "$out.tmp"
     # Inode tables and journal zeroed now: no lazy-init writes in a guest
     # that runs at nested-emulation speed.
     mkfs.ext4 -q -F -b 4096 -L rvroot -E root_owner=0:0,lazy_itable_init=0,lazy_journal_init=0 \
@@ -593,7 +610,7 @@ rv_boot_build_images() {
 
     RV_KNOWN=$build/known.txt
     RV_L2_INITRD=$build/l2.cpio.gz
-    stamp="$(cat "$RV_BOOT_DIR/l2-init.sh")|$RV_BBROOT|$(cat "$RV_RVMEM.stamp")|$(declare -f rv_boot__gen_known rv_boot__stage_busybox)|$RV_L2_MODULES"
+    stamp="$(cat "$RV_BOOT_DIR/l2-init.sh")|$RV_BBROOT|$(cat "$RV_RVMEM.stamp")|$(declare -f rv_boot__gen_known rv_boot__stage_busybox rv_boot__stage_l2_modules)|$RV_L2_MODULES"
     if ! rv_boot__fresh "$build/l2.stamp" "$stamp" || [[ ! -e $RV_L2_INITRD ]]; then
         rv_boot_log "building L2 initramfs"
         rv_boot__gen_known > "$RV_KNOWN"
@@ -602,14 +619,7 @@ rv_boot_build_images() {
         install -m 755 "$RV_BOOT_DIR/l2-init.sh" "$stage/init"
         cp "$RV_KNOWN" "$stage/known.txt"
         install -m 755 "$RV_RVMEM" "$stage/rvmem"
-        mkdir -p "$stage/modules"
-        for m in $RV_L2_MODULES; do
-            mod=$(rv_boot__find1 "$RV_KROOT" "$m.ko*") || rv_boot_fail "no $m.ko in $RV_KROOT"
-            case $mod in
-                *.xz) xz -dc "$mod" > "$stage/modules/$m.ko" ;;
-                *) cp "$mod" "$stage/modules/$m.ko" ;;
-            esac
-        done
+        rv_boot__stage_l2_modules "$stage" "$RV_KROOT"
         rv_boot__cpio "$stage" | gzip -9n > "$RV_L2_INITRD.tmp"
         mv "$RV_L2_INITRD.tmp" "$RV_L2_INITRD"
         rm -rf "$stage"
