@@ -339,11 +339,14 @@ const char *rv_vq_error_name(enum rv_vq_error e)
 	return (unsigned int)e < sizeof(names) / sizeof(names[0]) && names[e] ? names[e] : "?";
 }
 
-size_t rv_vq_iov_to_buf(const struct iovec *iov, unsigned int n, size_t off, void *dst, size_t len)
+/* Copy between @buf and the iovecs from byte @off on, either way. */
+static size_t rv_vq_iov_copy(const struct iovec *iov, unsigned int n, size_t off, void *buf,
+			     size_t len, bool to_iov)
 {
 	size_t done = 0;
 
 	for (unsigned int i = 0; i < n && done < len; i++) {
+		uint8_t *p = (uint8_t *)iov[i].iov_base + off;
 		size_t chunk;
 
 		if (off >= iov[i].iov_len) {
@@ -353,31 +356,23 @@ size_t rv_vq_iov_to_buf(const struct iovec *iov, unsigned int n, size_t off, voi
 		chunk = iov[i].iov_len - off;
 		if (chunk > len - done)
 			chunk = len - done;
-		memcpy((uint8_t *)dst + done, (uint8_t *)iov[i].iov_base + off, chunk);
+		if (to_iov)
+			memcpy(p, (uint8_t *)buf + done, chunk);
+		else
+			memcpy((uint8_t *)buf + done, p, chunk);
 		done += chunk;
 		off = 0;
 	}
 	return done;
 }
 
+size_t rv_vq_iov_to_buf(const struct iovec *iov, unsigned int n, size_t off, void *dst, size_t len)
+{
+	return rv_vq_iov_copy(iov, n, off, dst, len, false);
+}
+
 size_t rv_vq_buf_to_iov(const struct iovec *iov, unsigned int n, size_t off, const void *src,
 			size_t len)
 {
-	size_t done = 0;
-
-	for (unsigned int i = 0; i < n && done < len; i++) {
-		size_t chunk;
-
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		chunk = iov[i].iov_len - off;
-		if (chunk > len - done)
-			chunk = len - done;
-		memcpy((uint8_t *)iov[i].iov_base + off, (const uint8_t *)src + done, chunk);
-		done += chunk;
-		off = 0;
-	}
-	return done;
+	return rv_vq_iov_copy(iov, n, off, (void *)src, len, true);
 }

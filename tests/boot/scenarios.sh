@@ -289,19 +289,22 @@ rv_sc_virtio_blk_smp() {
 }
 
 # --rng: the guest's hw_random core picks virtio-rng and reads from it.
-rv_sc_virtio_rng() {
-    rv_vmm virtio_rng run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
+# $1: the test's name, $2: the kernel. Also the arm64 test's check.
+rv_check_rng() {
+    rv_vmm "$1" run --kernel "$2" --initrd "${3:-/l2/initrd.cpio.gz}" \
         --cmdline "$(rv_cmdline rng)" --mem 256M --rng --stats=json
     _p=$(rv_rc_problem)
-    _l=$(sed -n 's/.*RINGVMM-RNG \(.*\)/\1/p' "$RV_OUT/virtio_rng.out" | tr -d '\r' | head -n 1)
+    _l=$(sed -n 's/.*RINGVMM-RNG \(.*\)/\1/p' "$RV_OUT/$1.out" | tr -d '\r' | head -n 1)
     case "$_l" in
         "current=virtio_rng."*" bytes=64") ;;
         *) _p="$_p guest saw: ${_l:-nothing};" ;;
     esac
-    _b=$(rv_stat virtio_rng virtio-rng0 bytes)
+    _b=$(rv_stat "$1" virtio-rng0 bytes)
     [ "${_b:-0}" -ge 64 ] || _p="$_p --stats=json: ${_b:-no} bytes;"
-    rv_report virtio_rng "$_p" "$_l host_bytes=${_b:-?}"
+    rv_report "$1" "$_p" "$_l host_bytes=${_b:-?}"
 }
+
+rv_sc_virtio_rng() { rv_check_rng virtio_rng /l2/bzImage; }
 
 # Is L1's kernel at least version $1.$2?
 rv_l1_at_least() {

@@ -250,14 +250,4 @@ rv_sc_a64_virtio_blk() {
     rm -f /tmp/root.img
 }
 
-rv_sc_a64_virtio_rng() {
-    rv_vmm a64_virtio_rng run --kernel "$RV_A64_IMAGE" --initrd "$RV_A64_INITRD" \
-        --cmdline "$(rv_cmdline rng)" --mem 512M --rng --stats=json
-    _p=$(rv_rc_problem)
-    _l=$(sed -n 's/.*RINGVMM-RNG \(.*\)/\1/p' "$RV_OUT/a64_virtio_rng.out" | tr -d '\r' | head -n 1)
-    case "$_l" in
-        "current=virtio_rng."*" bytes=64") ;;
-        *) _p="$_p guest saw: ${_l:-nothing};" ;;
-    esac
-    rv_report a64_virtio_rng "$_p" "$_l"
-}
+rv_sc_a64_virtio_rng() { rv_check_rng a64_virtio_rng "$RV_A64_IMAGE" "$RV_A64_INITRD"; }
