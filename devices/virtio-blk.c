@@ -109,8 +109,11 @@ static void rv_blk_complete(struct rv_blk *b, struct rv_blk_req *r, uint8_t stat
 		r->bounce = NULL;
 	}
 	r->busy = false;
-	/* Started before a reset: its rings and status byte are not ours any more. */
-	if (r->generation != t->generation)
+	/*
+	 * Started before a reset, or its queue was disabled since (QueueReady
+	 * 0): its rings and status byte are not ours any more.
+	 */
+	if (r->generation != t->generation || !vq->started)
 		return;
 	if (r->info.status)
 		*r->info.status = status;
