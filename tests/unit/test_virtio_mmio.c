@@ -317,6 +317,7 @@ static void test_config_and_widths(void **state)
 	uint8_t b = 0;
 	uint16_t h = 0;
 	uint32_t w = 0;
+	uint64_t q = 0;
 
 	assert_int_equal(rv_bus_access(&t->bus, BASE + 0x100 + 3, &b, 1, false), 0);
 	assert_int_equal(b, 4);
@@ -333,7 +334,7 @@ static void test_config_and_widths(void **state)
 	assert_int_equal(rv_bus_access(&t->bus, BASE + VIRTIO_MMIO_MAGIC_VALUE, &h, 2, false), 0);
 	assert_int_equal(h, 0);
 	/* 8-byte accesses never reach the device. */
-	assert_int_equal(rv_bus_access(&t->bus, BASE, &w, 8, false), -EINVAL);
+	assert_int_equal(rv_bus_access(&t->bus, BASE, &q, 8, false), -EINVAL);
 	/* Nothing at an unknown register. */
 	assert_int_equal(rd(t, 0x0f8), 0);
 }
