@@ -7,6 +7,7 @@
 #   random bytes to /big.bin, sync, print their checksums;
 # rv.root=read: compare /written.txt with /known.txt, print /big.bin's
 #   checksum (the checker compares it with the write's).
+# rv.root=dirty: power off while writing, without unmounting.
 # Either way the root is remounted read-only (the journal is flushed and the
 # file system marked clean) before the power-off, so the host's e2fsck -fn
 # finds it clean.
@@ -36,6 +37,22 @@ case "$mode" in
     read)
         if cmp -s /written.txt /known.txt; then r=ok; else r=differs; fi
         echo "RINGVMM-ROOT-READ written=$r big=$(md5sum < /big.bin | cut -c1-32)"
+        ;;
+    dirty)
+        # Power off in the middle of writing: files and syncs in a loop in
+        # the background, then poweroff -f without unmounting. The journal
+        # must make it whole again at the next mount.
+        (
+            i=0
+            while :; do
+                head -c 262144 /dev/urandom > "/dirty.$i"
+                sync &
+                i=$((i + 1))
+            done
+        ) &
+        sleep 2
+        echo "RINGVMM-ROOT-DIRTY powering off with writes in flight"
+        poweroff -f
         ;;
     *)
         echo "RINGVMM-ROOT-ERROR unknown rv.root=$mode"

@@ -239,6 +239,22 @@ rv_sc_virtio_blk() {
     rv_report virtio_blk "$_p" "$_info read(cache=none): written=${_r:-?} big=${_big:-?} read_bytes=${_rb:-?}"
 }
 
+# A guest that powers off with writes in flight (no unmount, no sync): ringvmm
+# ends promptly and cleanly; the journal is replayed by the next mount,
+# which virtio_blk (run after this one) does, and the host's e2fsck -fn
+# after it checks the whole file system.
+rv_sc_virtio_blk_dirty() {
+    rv_l1_disk || echo "no /dev/vda" > "$RV_OUT/virtio_blk_dirty.err"
+    rv_vmm virtio_blk_dirty run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
+        --cmdline "$(rv_cmdline root) rv.root=dirty" --mem 256M --disk /dev/vda --stats=json
+    _p=$(rv_rc_problem)
+    grep -q 'RINGVMM-ROOT-DIRTY' "$RV_OUT/virtio_blk_dirty.out" || _p="$_p no RINGVMM-ROOT-DIRTY;"
+    _in=$(rv_stat virtio_blk_dirty virtio-blk0 inflight)
+    _wb=$(rv_stat virtio_blk_dirty virtio-blk0 write_bytes)
+    sync
+    rv_report virtio_blk_dirty "$_p" "write_bytes=${_wb:-?} inflight_at_exit=${_in:-?}"
+}
+
 # A read-only disk (,ro): the guest sees it read-only, and a write that
 # gets past the guest kernel's check is refused by the device; it still
 # mounts and reads. Then the bad --disk values: one line, exit 2.
