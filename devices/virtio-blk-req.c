@@ -21,10 +21,9 @@ int rv_blk_parse_spec(const char *arg, struct rv_blk_spec *spec)
 
 	memset(spec, 0, sizeof(*spec));
 	if (!plen)
-		return rv_err(-EINVAL,
-			      "--disk %s: no file name (use --disk PATH[,ro][,cache=none])", arg);
+		return rv_err(-EINVAL, "no file name (use PATH[,ro][,cache=none][,queues=N])");
 	if (plen >= sizeof(spec->path))
-		return rv_err(-EINVAL, "--disk %.40s...: file name too long", arg);
+		return rv_err(-EINVAL, "file name too long");
 	memcpy(spec->path, arg, plen);
 	while (o) {
 		const char *next = strchr(o + 1, ',');
@@ -43,15 +42,13 @@ int rv_blk_parse_spec(const char *arg, struct rv_blk_spec *spec)
 			memcpy(val, opt + 7, len - 7);
 			val[len - 7] = 0;
 			if (rv_parse_u64(val, &n) || n < 1 || n > 16)
-				return rv_err(-EINVAL,
-					      "--disk %s: queues=%s: not a number from 1 to 16",
-					      arg, val);
+				return rv_err(-EINVAL, "queues=%s: not a number from 1 to 16", val);
 			spec->nr_queues = n;
 		} else {
 			return rv_err(-EINVAL,
-				      "--disk %s: unknown option \"%.*s\" (known: ro, cache=none, "
+				      "unknown option \"%.*s\" (known: ro, cache=none, "
 				      "cache=writeback, queues=N)",
-				      arg, (int)len, opt);
+				      (int)len, opt);
 		}
 		o = next;
 	}

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "devices/virtio-mmio.h"
+#include "vmm/stats.h"
 #include "vmm/util.h"
 
 /* cache=none: O_DIRECT wants this alignment of memory, offsets and lengths. */
@@ -334,22 +335,25 @@ static const struct rv_virtio_dev_ops rv_blk_virtio_ops = {
 	.reset = rv_blk_reset,
 };
 
-static void rv_blk_stats_json(struct rv_device *dev, FILE *out)
+static void rv_blk_stats(struct rv_device *dev, struct rv_stats_sink *s)
 {
 	struct rv_blk *b = dev->priv;
 
 	pthread_mutex_lock(&b->t.lock);
-	fprintf(out,
-		"\"path\": \"%s\", \"read_only\": %s, \"cache\": \"%s\", \"queues\": %u, "
-		"\"requests\": %" PRIu64 ", \"read_bytes\": %" PRIu64 ", \"write_bytes\": %" PRIu64
-		", \"flushes\": %" PRIu64 ", \"discards\": %" PRIu64 ", \"errors\": %" PRIu64
-		", \"inflight\": %u, \"inflight_high_water\": %u, ",
-		b->spec.path, b->spec.ro ? "true" : "false", b->spec.direct ? "none" : "writeback",
-		b->t.nr_queues, b->stats.requests, b->stats.read_bytes, b->stats.write_bytes,
-		b->stats.flushes, b->stats.discards, b->stats.errors, b->t.inflight,
-		b->stats.inflight_high);
+	rv_stats_str(s, "path", b->spec.path);
+	rv_stats_u64(s, "read_only", b->spec.ro);
+	rv_stats_str(s, "cache", b->spec.direct ? "none" : "writeback");
+	rv_stats_u64(s, "queues", b->t.nr_queues);
+	rv_stats_u64(s, "requests", b->stats.requests);
+	rv_stats_u64(s, "read_bytes", b->stats.read_bytes);
+	rv_stats_u64(s, "write_bytes", b->stats.write_bytes);
+	rv_stats_u64(s, "flushes", b->stats.flushes);
+	rv_stats_u64(s, "discards", b->stats.discards);
+	rv_stats_u64(s, "errors", b->stats.errors);
+	rv_stats_u64(s, "inflight", b->t.inflight);
+	rv_stats_u64(s, "inflight_high_water", b->stats.inflight_high);
 	pthread_mutex_unlock(&b->t.lock);
-	rv_virtio_mmio_stats_json(&b->t, out);
+	rv_virtio_mmio_stats(&b->t, s);
 }
 
 static void rv_blk_destroy(struct rv_device *dev)
@@ -370,7 +374,7 @@ static void rv_blk_destroy(struct rv_device *dev)
 }
 
 static const struct rv_device_ops rv_blk_ops = {
-	.stats_json = rv_blk_stats_json,
+	.stats = rv_blk_stats,
 	.destroy = rv_blk_destroy,
 };
 
@@ -517,17 +521,20 @@ static int rv_blk_check(const char *arg)
 	return rv_blk_parse_spec(arg, &spec);
 }
 
+static const struct rv_device_option rv_blk_option = {
+	.name = "disk",
+	.short_name = 'd',
+	.metavar = "PATH[,ro][,cache=none][,queues=N]",
+	.help = "a virtio-blk disk: a raw image or block device\n"
+		"(ro: read-only; cache=none: O_DIRECT; queues:\n"
+		"default one per vCPU); repeatable",
+	.repeat = true,
+	.check = rv_blk_check,
+};
+
 static struct rv_device_type rv_blk_type = {
 	.name = "virtio-blk",
 	.create = rv_blk_create,
-	.option = "disk",
-	.short_option = 'd',
-	.option_arg = true,
-	.option_check = rv_blk_check,
-	.option_help = "  -d, --disk PATH[,ro][,cache=none][,queues=N]\n"
-		       "                     a virtio-blk disk: a raw image or block device\n"
-		       "                     (ro: read-only; cache=none: O_DIRECT; queues:\n"
-		       "                     default one per vCPU); repeatable\n",
-	.option_max = 8,
+	.cli_option = &rv_blk_option,
 };
 RV_DEVICE_TYPE(rv_blk_type)

@@ -33,8 +33,8 @@ struct rv_blk_spec {
 };
 
 /*
- * Parse a --disk value. 0, or -EINVAL with a one-line message naming the
- * option and the value (rv_err_msg()). Checks nothing on the host.
+ * Parse a --disk value. 0, or -EINVAL with a one-line message about the
+ * value (the CLI prefixes the option and value). Checks nothing on the host.
  */
 int rv_blk_parse_spec(const char *arg, struct rv_blk_spec *spec);
 

@@ -24,6 +24,7 @@
 
 #include "vmm/bus.h"
 #include "vmm/kvm.h"
+#include "vmm/stats.h"
 #include "vmm/util.h"
 
 #define RV_VIRTIO_MMIO_MAGIC 0x74726976 /* "virt" */
@@ -573,31 +574,34 @@ void rv_virtio_mmio_fini(struct rv_virtio_mmio *t)
 	pthread_mutex_destroy(&t->lock);
 }
 
-void rv_virtio_mmio_stats_json(struct rv_virtio_mmio *t, FILE *out)
+void rv_virtio_mmio_stats(struct rv_virtio_mmio *t, struct rv_stats_sink *s)
 {
+	char rings[32 * RV_VIRTIO_MAX_QUEUES] = "";
+	size_t n = 0;
+
 	pthread_mutex_lock(&t->lock);
-	fprintf(out,
-		"\"notifications\": %" PRIu64 ", \"interrupts\": %" PRIu64
-		", \"interrupts_suppressed\": %" PRIu64 ", \"config_interrupts\": %" PRIu64
-		", \"resets\": %" PRIu64 ", \"broken_queues\": %" PRIu64
-		", \"ioeventfd\": %s, \"irqfd\": %s",
-		t->stats.notifications, t->stats.interrupts, t->stats.suppressed,
-		t->stats.config_interrupts, t->stats.resets, t->stats.broken,
-		t->q[0].ioeventfd ? "true" : "false", t->irq_fd >= 0 ? "true" : "false");
+	rv_stats_u64(s, "notifications", t->stats.notifications);
+	rv_stats_u64(s, "interrupts", t->stats.interrupts);
+	rv_stats_u64(s, "interrupts_suppressed", t->stats.suppressed);
+	rv_stats_u64(s, "config_interrupts", t->stats.config_interrupts);
+	rv_stats_u64(s, "resets", t->stats.resets);
+	rv_stats_u64(s, "broken_queues", t->stats.broken);
+	rv_stats_u64(s, "ioeventfd", t->q[0].ioeventfd);
+	rv_stats_u64(s, "irqfd", t->irq_fd >= 0);
 	/*
 	 * Each started queue: the driver's avail->idx, what the device took
 	 * and gave back. A gap at exit says where a request got stuck.
 	 */
-	fputs(", \"rings\": \"", out);
-	for (unsigned int i = 0; i < t->nr_queues; i++) {
+	for (unsigned int i = 0; i < t->nr_queues && n < sizeof(rings); i++) {
 		struct rv_vq *vq = &t->q[i].vq;
 
 		if (vq->started)
-			fprintf(out, "%sq%u avail %u taken %u used %u", i ? ", " : "", i,
-				__atomic_load_n((volatile uint16_t *)(vq->avail + 2),
-						__ATOMIC_RELAXED),
-				vq->last_avail, vq->used_idx);
+			n += snprintf(rings + n, sizeof(rings) - n, "%sq%u %u/%u/%u", n ? " " : "",
+				      i,
+				      __atomic_load_n((volatile uint16_t *)(vq->avail + 2),
+						      __ATOMIC_RELAXED),
+				      vq->last_avail, vq->used_idx);
 	}
-	fputc('"', out);
+	rv_stats_str(s, "rings_avail_taken_used", rings);
 	pthread_mutex_unlock(&t->lock);
 }

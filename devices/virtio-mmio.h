@@ -131,8 +131,9 @@ void rv_virtio_mmio_request_done(struct rv_virtio_mmio *t);
 /* Was VIRTIO_F_* / device feature @bit negotiated? */
 bool rv_virtio_mmio_has(const struct rv_virtio_mmio *t, unsigned int bit);
 
-/* The transport's statistics as JSON members (no braces). */
-void rv_virtio_mmio_stats_json(struct rv_virtio_mmio *t, FILE *out);
+/* The transport's statistics (vmm/stats.h). */
+struct rv_stats_sink;
+void rv_virtio_mmio_stats(struct rv_virtio_mmio *t, struct rv_stats_sink *s);
 
 /* Register accesses, for tests that have no bus (the bus calls these). */
 void rv_virtio_mmio_read(void *opaque, uint64_t off, void *data, unsigned int len);

@@ -16,6 +16,7 @@
 #include <sys/random.h>
 
 #include "devices/virtio-mmio.h"
+#include "vmm/stats.h"
 #include "vmm/util.h"
 
 /* Bytes per request at most; the driver asks again for more. */
@@ -76,15 +77,16 @@ static const struct rv_virtio_dev_ops rv_rng_virtio_ops = {
 	.queue_notify = rv_rng_queue_notify,
 };
 
-static void rv_rng_stats_json(struct rv_device *dev, FILE *out)
+static void rv_rng_stats(struct rv_device *dev, struct rv_stats_sink *s)
 {
 	struct rv_rng *r = dev->priv;
 
 	pthread_mutex_lock(&r->t.lock);
-	fprintf(out, "\"requests\": %" PRIu64 ", \"bytes\": %" PRIu64 ", \"errors\": %" PRIu64 ", ",
-		r->requests, r->bytes, r->errors);
+	rv_stats_u64(s, "requests", r->requests);
+	rv_stats_u64(s, "bytes", r->bytes);
+	rv_stats_u64(s, "errors", r->errors);
 	pthread_mutex_unlock(&r->t.lock);
-	rv_virtio_mmio_stats_json(&r->t, out);
+	rv_virtio_mmio_stats(&r->t, s);
 }
 
 static void rv_rng_destroy(struct rv_device *dev)
@@ -96,7 +98,7 @@ static void rv_rng_destroy(struct rv_device *dev)
 }
 
 static const struct rv_device_ops rv_rng_ops = {
-	.stats_json = rv_rng_stats_json,
+	.stats = rv_rng_stats,
 	.destroy = rv_rng_destroy,
 };
 
@@ -120,10 +122,14 @@ static int rv_rng_create(struct rv_device_env *env, const struct rv_device_cfg *
 	return 0;
 }
 
+static const struct rv_device_option rv_rng_option = {
+	.name = "rng",
+	.help = "a virtio-rng entropy device fed by getrandom(2)",
+};
+
 static struct rv_device_type rv_rng_type = {
 	.name = "virtio-rng",
 	.create = rv_rng_create,
-	.option = "rng",
-	.option_help = "  --rng              a virtio-rng entropy device fed by getrandom(2)\n",
+	.cli_option = &rv_rng_option,
 };
 RV_DEVICE_TYPE(rv_rng_type)

@@ -7,39 +7,25 @@
 #include "util.h"
 
 /* Filled by constructors before main(); read-only afterwards. */
-static struct rv_device_type *rv_device_type_list;
+static struct rv_device_type *rv_device_types;
 
 void rv_device_type_register(struct rv_device_type *type)
 {
-	type->next = rv_device_type_list;
-	rv_device_type_list = type;
+	type->next = rv_device_types;
+	rv_device_types = type;
 }
 
 const struct rv_device_type *rv_device_type_find(const char *name)
 {
-	for (struct rv_device_type *t = rv_device_type_list; t; t = t->next)
+	for (struct rv_device_type *t = rv_device_types; t; t = t->next)
 		if (!strcmp(t->name, name))
 			return t;
 	return NULL;
 }
 
-const struct rv_device_type *rv_device_types(void)
+const struct rv_device_type *rv_device_type_next(const struct rv_device_type *t)
 {
-	return rv_device_type_list;
-}
-
-void rv_device_options_help(FILE *out)
-{
-	bool first = true;
-
-	for (const struct rv_device_type *t = rv_device_type_list; t; t = t->next) {
-		if (!t->option_help)
-			continue;
-		if (first)
-			fputs("\nrun options that add devices:\n", out);
-		fputs(t->option_help, out);
-		first = false;
-	}
+	return t ? t->next : rv_device_types;
 }
 
 int rv_device_create(struct rv_device_env *env, const struct rv_device_cfg *cfg)

@@ -139,24 +139,42 @@ static int rv_vm_open(struct rv_vm *vm)
 }
 
 /*
- * The platform's devices and the extra ones in one list; a device added
- * by the user (cfg->slot) takes the arch's next free MMIO slot.
+ * The platform's devices, the extra ones, and one per device option value
+ * (cfg->device_args: --disk, --rng), in one list. A device asked for by
+ * an option takes the arch's next free MMIO slot; it is named after its
+ * type and how many of that type came before ("virtio-blk0").
  */
 static int rv_vm_place_devices(struct rv_vm *vm)
 {
+	const struct rv_vm_config *cfg = vm->cfg;
 	const struct rv_device_cfg *plat = rv_arch_platform_devices(&vm->nr_dev_cfgs);
-	unsigned int np = vm->nr_dev_cfgs, slot = 0;
+	unsigned int np = vm->nr_dev_cfgs, ne = cfg->nr_extra_devices, slot = 0;
 
-	vm->nr_dev_cfgs += vm->cfg->nr_extra_devices;
+	vm->nr_dev_cfgs += ne + cfg->nr_device_args;
 	vm->dev_cfgs = calloc(vm->nr_dev_cfgs ? vm->nr_dev_cfgs : 1, sizeof(*vm->dev_cfgs));
 	if (!vm->dev_cfgs)
 		return rv_err(-ENOMEM, "out of memory for %u device configs", vm->nr_dev_cfgs);
 	memcpy(vm->dev_cfgs, plat, np * sizeof(*plat));
-	for (unsigned int i = 0; i < vm->cfg->nr_extra_devices; i++) {
-		struct rv_device_cfg *d = &vm->dev_cfgs[np + i];
+	if (ne)
+		memcpy(vm->dev_cfgs + np, cfg->extra_devices, ne * sizeof(*plat));
+	for (unsigned int i = 0; i < cfg->nr_device_args; i++) {
+		const struct rv_device_arg *a = &cfg->device_args[i];
+		unsigned int nth = 0;
+
+		for (unsigned int k = 0; k < i; k++)
+			nth += cfg->device_args[k].type == a->type;
+		snprintf(vm->dev_names[i], sizeof(vm->dev_names[i]), "%s%u", a->type->name, nth);
+		vm->dev_cfgs[np + ne + i] = (struct rv_device_cfg){
+			.type = a->type->name,
+			.name = vm->dev_names[i],
+			.slot = true,
+			.args = a->value,
+		};
+	}
+	for (unsigned int i = np; i < vm->nr_dev_cfgs; i++) {
+		struct rv_device_cfg *d = &vm->dev_cfgs[i];
 		int ret;
 
-		*d = vm->cfg->extra_devices[i];
 		if (!d->slot)
 			continue;
 		ret = rv_arch_mmio_slot(slot++, &d->base, &d->irq);
@@ -316,89 +334,4 @@ void rv_vm_destroy(struct rv_vm *vm)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
-}
-
-/* --stats (text): the per-device view of coalescing, one row per device. */
-static void rv_vm_print_coalesce_table(struct rv_vm *vm, FILE *out)
-{
-	bool header = false;
-
-	for (struct rv_device *d = vm->env.devices; d; d = d->next) {
-		struct rv_coalesce_stats s;
-
-		if (!d->coalesce)
-			continue;
-		if (!header) {
-			fprintf(out,
-				"\ncoalescing per device (mode %s):\n"
-				"%-12s %6s %10s %9s %8s %10s %9s %9s %9s %9s %9s\n",
-				rv_coalesce_mode_name(rv_coalesce_mode(vm->coalesce)), "device",
-				"ring", "coalesced", "exits", "drains", "high-water", "ring-full",
-				"doorbells", "p50 us", "p99 us", "max us");
-			header = true;
-		}
-		rv_coalesce_stats_snapshot(d->coalesce, &s);
-		fprintf(out,
-			"%-12s %6u %10" PRIu64 " %9" PRIu64 " %8" PRIu64 " %10" PRIu64 " %9" PRIu64
-			" %9" PRIu64,
-			d->name, d->coalesce->ring->nr_entries, s.coalesced_writes,
-			s.ordinary_exits, s.drains, s.ring_high_water, s.ring_full_fallbacks,
-			s.doorbells);
-		if (s.latency.count)
-			fprintf(out, " %9.1f %9.1f %9.1f\n",
-				rv_latency_percentile(&s.latency, 50) / 1000.0,
-				rv_latency_percentile(&s.latency, 99) / 1000.0,
-				s.latency.max_ns / 1000.0);
-		else
-			fprintf(out, " %9s %9s %9s\n", "-", "-", "-");
-	}
-}
-
-void rv_vm_print_stats(struct rv_vm *vm, FILE *out, bool json)
-{
-	bool first = true;
-
-	if (json) {
-		fprintf(out, "{\"devices\": [");
-		for (struct rv_device *d = vm->env.devices; d; d = d->next) {
-			fprintf(out, "%s{\"name\": \"%s\"", first ? "" : ", ", d->name);
-			if (d->ops && d->ops->stats_json) {
-				fputs(", ", out);
-				d->ops->stats_json(d, out);
-			}
-			fputc('}', out);
-			first = false;
-		}
-		fprintf(out, "], \"vcpus\": [");
-		for (unsigned int i = 0; i < vm->nr_vcpus; i++)
-			fprintf(out,
-				"%s{\"id\": %u, \"exits\": %" PRIu64 ", \"io_exits\": %" PRIu64
-				", \"mmio_exits\": %" PRIu64 ", \"exit_handling_us\": %.3f}",
-				i ? ", " : "", i, vm->vcpus[i].exits, vm->vcpus[i].io_exits,
-				vm->vcpus[i].mmio_exits, vm->vcpus[i].handle_ns / 1000.0);
-		fprintf(out, "], \"unhandled_pio\": %" PRIu64 ", \"unhandled_mmio\": %" PRIu64,
-			vm->pio.unhandled, vm->mmio.unhandled);
-		if (vm->coalesce) {
-			fputs(", ", out);
-			rv_coalesce_engine_json(vm->coalesce, out);
-		}
-		fputs("}\n", out);
-		return;
-	}
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
-		fprintf(out, "vcpu%u: %" PRIu64 " exits (%" PRIu64 " pio, %" PRIu64 " mmio)\n", i,
-			vm->vcpus[i].exits, vm->vcpus[i].io_exits, vm->vcpus[i].mmio_exits);
-	for (struct rv_device *d = vm->env.devices; d; d = d->next) {
-		fprintf(out, "%s: ", d->name);
-		if (d->ops && d->ops->stats_json)
-			d->ops->stats_json(d, out);
-		fputc('\n', out);
-	}
-	/* A device that coalesces prints its rv_coalesce_stats_json() itself. */
-	if (vm->coalesce) {
-		fputs("coalescing: ", out);
-		rv_coalesce_engine_json(vm->coalesce, out);
-		fputc('\n', out);
-		rv_vm_print_coalesce_table(vm, out);
-	}
 }

@@ -117,8 +117,8 @@ static void test_spec(void **state)
 	assert_int_equal(rv_blk_parse_spec(",ro", &s), -EINVAL);
 	rv_err_clear();
 	assert_int_equal(rv_blk_parse_spec("a.img,rw", &s), -EINVAL);
-	assert_string_equal(rv_err_msg(), "--disk a.img,rw: unknown option \"rw\" (known: ro, "
-					  "cache=none, cache=writeback, queues=N)");
+	assert_string_equal(rv_err_msg(), "unknown option \"rw\" (known: ro, cache=none, "
+					  "cache=writeback, queues=N)");
 	rv_err_clear();
 	assert_int_equal(rv_blk_parse_spec("a.img,", &s), -EINVAL);
 	rv_err_clear();
