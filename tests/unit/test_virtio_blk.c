@@ -43,9 +43,7 @@ static int setup(void **state)
 {
 	struct t *t = calloc(1, sizeof(*t));
 
-	vq_fx_init(&t->f, N);
-	vq_fx_setup(&t->f, &t->vq);
-	assert_int_equal(rv_vq_start(&t->vq, &t->f.mem), 0);
+	vq_fx_init_started(&t->f, &t->vq, N, false);
 	t->g.sectors = SECTORS;
 	*state = t;
 	return 0;

@@ -73,15 +73,12 @@ static void *loop_thread(void *opaque)
 
 static uint32_t rd(struct t *t, uint64_t off)
 {
-	uint32_t v = 0;
-
-	assert_int_equal(rv_bus_access(&t->bus, BASE + off, &v, 4, false), 0);
-	return v;
+	return vq_fx_rd32(&t->bus, BASE + off);
 }
 
 static void wr(struct t *t, uint64_t off, uint32_t v)
 {
-	assert_int_equal(rv_bus_access(&t->bus, BASE + off, &v, 4, true), 0);
+	vq_fx_wr32(&t->bus, BASE + off, v);
 }
 
 /* Create the disk on @args and bring it up as a driver does. */

@@ -82,15 +82,12 @@ static const struct rv_virtio_dev_ops echo_ops = {
 
 static uint32_t rd(struct t *t, uint64_t off)
 {
-	uint32_t v = 0xdeadbeef;
-
-	assert_int_equal(rv_bus_access(&t->bus, BASE + off, &v, 4, false), 0);
-	return v;
+	return vq_fx_rd32(&t->bus, BASE + off);
 }
 
 static void wr(struct t *t, uint64_t off, uint32_t v)
 {
-	assert_int_equal(rv_bus_access(&t->bus, BASE + off, &v, 4, true), 0);
+	vq_fx_wr32(&t->bus, BASE + off, v);
 }
 
 static int setup(void **state)

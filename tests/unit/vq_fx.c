@@ -1,6 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "vq_fx.h"
-
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +6,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "vq_fx.h"
 
 void vq_fx_init(struct vq_fx *f, uint16_t size)
 {
@@ -26,6 +26,14 @@ void vq_fx_init(struct vq_fx *f, uint16_t size)
 	assert_int_equal(rv_mem_add(&f->mem, &ram, 0), 0);
 	assert_int_equal(rv_mem_add(&f->mem, &rom, 0), 0);
 	f->size = size;
+}
+
+void vq_fx_init_started(struct vq_fx *f, struct rv_vq *vq, uint16_t size, bool indirect)
+{
+	vq_fx_init(f, size);
+	vq_fx_setup(f, vq);
+	vq->indirect = indirect;
+	assert_int_equal(rv_vq_start(vq, &f->mem), 0);
 }
 
 void vq_fx_fini(struct vq_fx *f)

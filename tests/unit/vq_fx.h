@@ -7,9 +7,11 @@
 #ifndef RV_TEST_VQ_FX_H
 #define RV_TEST_VQ_FX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "devices/virtqueue.h"
+#include "vmm/bus.h"
 #include "vmm/mem/translate.h"
 
 #define VQ_FX_RAM_GPA 0x100000ULL
@@ -30,6 +32,8 @@ struct vq_fx {
 };
 
 void vq_fx_init(struct vq_fx *f, uint16_t size);
+/* vq_fx_init(), then @vq set up on the rings and started (@indirect negotiated). */
+void vq_fx_init_started(struct vq_fx *f, struct rv_vq *vq, uint16_t size, bool indirect);
 void vq_fx_fini(struct vq_fx *f);
 /* Host pointer of guest RAM/ROM at @gpa (the test's own view). */
 void *vq_fx_host(struct vq_fx *f, uint64_t gpa);
@@ -48,5 +52,19 @@ void vq_fx_set_used_event(struct vq_fx *f, uint16_t v);
 uint16_t vq_fx_avail_event(struct vq_fx *f);
 uint16_t vq_fx_used_idx(struct vq_fx *f);
 void vq_fx_used_elem(struct vq_fx *f, uint16_t slot, uint32_t *id, uint32_t *len);
+
+/* A driver's 32-bit register access through @bus (it must reach a device). */
+static inline uint32_t vq_fx_rd32(struct rv_bus *bus, uint64_t addr)
+{
+	uint32_t v = 0;
+
+	assert_int_equal(rv_bus_access(bus, addr, &v, 4, false), 0);
+	return v;
+}
+
+static inline void vq_fx_wr32(struct rv_bus *bus, uint64_t addr, uint32_t v)
+{
+	assert_int_equal(rv_bus_access(bus, addr, &v, 4, true), 0);
+}
 
 #endif
