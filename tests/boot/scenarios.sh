@@ -219,7 +219,7 @@ rv_sc_virtio_blk() {
     echo "RVRUN virtio_blk"
     _t0=$(rv_now)
     timeout -k 5 "$RV_RUN_TIMEOUT" "$RV_VMM" run --kernel /l2/bzImage \
-        --initrd /l2/initrd.cpio.gz --cmdline "$(rv_cmdline root) rv.root=write" \
+        --initrd /l2/initrd.cpio.gz -p "$(rv_params root) rv.root=write" \
         --mem 256M --disk /dev/vda,queues=2 --stats=json \
         < /dev/null > "$RV_OUT/virtio_blk.out" 2> "$RV_OUT/virtio_blk.err" &
     _pid=$!
@@ -252,7 +252,7 @@ rv_sc_virtio_blk() {
     fi
 
     rv_vmm virtio_blk run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
-        --cmdline "$(rv_cmdline root) rv.root=read" --mem 256M \
+        -p "$(rv_params root) rv.root=read" --mem 256M \
         --disk /dev/vda,cache=none --stats=json
     _p=$(rv_rc_problem)
     _r=$(sed -n 's/.*RINGVMM-ROOT-READ written=\([a-z]*\) big=\([0-9a-f]*\).*/\1/p' "$RV_OUT/virtio_blk.out" | head -n 1)
@@ -271,7 +271,7 @@ rv_sc_virtio_blk() {
 rv_sc_virtio_blk_dirty() {
     rv_l1_disk || echo "no /dev/vda" > "$RV_OUT/virtio_blk_dirty.err"
     rv_vmm virtio_blk_dirty run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
-        --cmdline "$(rv_cmdline root) rv.root=dirty" --mem 256M --disk /dev/vda --stats=json
+        -p "$(rv_params root) rv.root=dirty" --mem 256M --disk /dev/vda --stats=json
     _p=$(rv_rc_problem)
     grep -q 'RINGVMM-ROOT-DIRTY' "$RV_OUT/virtio_blk_dirty.out" || _p="$_p no RINGVMM-ROOT-DIRTY;"
     _in=$(rv_stat virtio_blk_dirty virtio-blk0 inflight)
@@ -286,7 +286,7 @@ rv_sc_virtio_blk_dirty() {
 rv_sc_virtio_blk_ro() {
     rv_l1_disk || echo "no /dev/vda" > "$RV_OUT/virtio_blk_ro.err"
     rv_vmm virtio_blk_ro run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
-        --cmdline "$(rv_cmdline diskro)" --mem 256M --disk /dev/vda,ro --stats=json
+        -p "$(rv_params diskro)" --mem 256M --disk /dev/vda,ro --stats=json
     _p=$(rv_rc_problem)
     _l=$(sed -n 's/.*RINGVMM-DISKRO \(.*\)/\1/p' "$RV_OUT/virtio_blk_ro.out" | tr -d '\r' | head -n 1)
     [ "$_l" = "ro=1 kernel_write=refused device_write=refused mount_ro_read=ok" ] ||
@@ -313,7 +313,7 @@ rv_sc_virtio_blk_smp() {
     truncate -s 8M /tmp/pdd0.img
     truncate -s 8M /tmp/pdd1.img
     rv_vmm virtio_blk_smp run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
-        --cmdline "$(rv_cmdline pdd)" --mem 256M --cpus 2 \
+        -p "$(rv_params pdd)" --mem 256M --cpus 2 \
         --disk /tmp/pdd0.img -d /tmp/pdd1.img --stats=json
     _p=$(rv_rc_problem)
     _l=$(sed -n 's/.*RINGVMM-PDD \(.*\)/\1/p' "$RV_OUT/virtio_blk_smp.out" | tr -d '\r' | head -n 1)
@@ -333,7 +333,7 @@ rv_sc_virtio_blk_smp() {
 # $1: the test's name, $2: the kernel. Also the arm64 test's check.
 rv_check_rng() {
     rv_vmm "$1" run --kernel "$2" --initrd "${3:-/l2/initrd.cpio.gz}" \
-        --cmdline "$(rv_cmdline rng)" --mem 256M --rng --stats=json
+        -p "$(rv_params rng)" --mem 256M --rng --stats=json
     _p=$(rv_rc_problem)
     _l=$(sed -n 's/.*RINGVMM-RNG \(.*\)/\1/p' "$RV_OUT/$1.out" | tr -d '\r' | head -n 1)
     case "$_l" in

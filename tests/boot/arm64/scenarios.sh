@@ -227,7 +227,7 @@ rv_sc_a64_reboot() {
 rv_sc_a64_virtio_blk() {
     cp /l2/root.img /tmp/root.img
     rv_vmm a64_virtio_blk run --kernel "$RV_A64_IMAGE" --initrd "$RV_A64_INITRD" \
-        --cmdline "$(rv_cmdline root) rv.root=write" --mem 512M --cpus 2 \
+        -p "$(rv_params root) rv.root=write" --mem 512M --cpus 2 \
         --disk /tmp/root.img --dump-dtb "$RV_OUT/a64_virtio_blk.dtb" --stats=json
     _p=$(rv_rc_problem)
     _o=$RV_OUT/a64_virtio_blk.out
@@ -239,7 +239,7 @@ rv_sc_a64_virtio_blk() {
     _q=$(rv_stat a64_virtio_blk virtio-blk0 queues)
     if [ -z "$_p" ]; then
         rv_vmm a64_virtio_blk run --kernel "$RV_A64_IMAGE" --initrd "$RV_A64_INITRD" \
-            --cmdline "$(rv_cmdline root) rv.root=read" --mem 512M --disk /tmp/root.img \
+            -p "$(rv_params root) rv.root=read" --mem 512M --disk /tmp/root.img \
             --stats=json
         _p=$(rv_rc_problem)
         _r=$(sed -n 's/.*RINGVMM-ROOT-READ written=\([a-z]*\) big=\([0-9a-f]*\).*/\1 \2/p' "$_o" | head -n 1)
