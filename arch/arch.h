@@ -53,6 +53,13 @@ const struct rv_mem_range *rv_arch_reserved_ranges(unsigned int *nr);
 const struct rv_device_cfg *rv_arch_platform_devices(unsigned int *nr);
 
 /*
+ * The @i-th MMIO slot for a device the user adds (--disk, --rng): a 4 KiB
+ * window in the device MMIO area and its own level-triggered interrupt
+ * line. -ENOSPC past the last slot.
+ */
+int rv_arch_mmio_slot(unsigned int i, uint64_t *base, unsigned int *irq);
+
+/*
  * After memory and devices exist: load the kernel (or the built-in guest),
  * and build firmware tables (ACPI / device tree) that describe @vm.
  */

@@ -138,10 +138,56 @@ static int rv_vm_open(struct rv_vm *vm)
 	return 0;
 }
 
+/*
+ * The platform's devices, the extra ones, and one per device option value
+ * (cfg->device_args: --disk, --rng), in one list. A device asked for by
+ * an option takes the arch's next free MMIO slot; it is named after its
+ * type and how many of that type came before ("virtio-blk0").
+ */
+static int rv_vm_place_devices(struct rv_vm *vm)
+{
+	const struct rv_vm_config *cfg = vm->cfg;
+	const struct rv_device_cfg *plat = rv_arch_platform_devices(&vm->nr_dev_cfgs);
+	unsigned int np = vm->nr_dev_cfgs, ne = cfg->nr_extra_devices, slot = 0;
+
+	vm->nr_dev_cfgs += ne + cfg->nr_device_args;
+	vm->dev_cfgs = calloc(vm->nr_dev_cfgs ? vm->nr_dev_cfgs : 1, sizeof(*vm->dev_cfgs));
+	if (!vm->dev_cfgs)
+		return rv_err(-ENOMEM, "out of memory for %u device configs", vm->nr_dev_cfgs);
+	memcpy(vm->dev_cfgs, plat, np * sizeof(*plat));
+	if (ne)
+		memcpy(vm->dev_cfgs + np, cfg->extra_devices, ne * sizeof(*plat));
+	for (unsigned int i = 0; i < cfg->nr_device_args; i++) {
+		const struct rv_device_arg *a = &cfg->device_args[i];
+		unsigned int nth = 0;
+
+		for (unsigned int k = 0; k < i; k++)
+			nth += cfg->device_args[k].type == a->type;
+		snprintf(vm->dev_names[i], sizeof(vm->dev_names[i]), "%s%u", a->type->name, nth);
+		vm->dev_cfgs[np + ne + i] = (struct rv_device_cfg){
+			.type = a->type->name,
+			.name = vm->dev_names[i],
+			.slot = true,
+			.args = a->value,
+		};
+	}
+	for (unsigned int i = np; i < vm->nr_dev_cfgs; i++) {
+		struct rv_device_cfg *d = &vm->dev_cfgs[i];
+		int ret;
+
+		if (!d->slot)
+			continue;
+		ret = rv_arch_mmio_slot(slot++, &d->base, &d->irq);
+		if (ret)
+			return rv_err(ret, "device %s: no free MMIO slot (at most %u devices)",
+				      d->name, slot - 1);
+		d->space = RV_SPACE_MMIO;
+	}
+	return 0;
+}
+
 static int rv_vm_create_devices(struct rv_vm *vm)
 {
-	const struct rv_device_cfg *cfgs;
-	unsigned int nr;
 	int ret;
 
 	vm->env = (struct rv_device_env){
@@ -149,20 +195,20 @@ static int rv_vm_create_devices(struct rv_vm *vm)
 		.mmio = &vm->mmio,
 		.loop = &vm->loop,
 		.console = vm->console_ready ? &vm->console : NULL,
+		.mem = &vm->mem,
+		.vm_fd = vm->vm_fd,
+		.nr_cpus = vm->cfg->nr_cpus,
 		.coalesce = vm->coalesce,
 		.set_irq = rv_vm_set_irq,
 		.irq_opaque = vm,
 		.request_exit = rv_vm_device_exit,
 		.exit_opaque = vm,
 	};
-	cfgs = rv_arch_platform_devices(&nr);
-	for (unsigned int i = 0; i < nr; i++) {
-		ret = rv_device_create(&vm->env, &cfgs[i]);
-		if (ret)
-			return ret;
-	}
-	for (unsigned int i = 0; i < vm->cfg->nr_extra_devices; i++) {
-		ret = rv_device_create(&vm->env, &vm->cfg->extra_devices[i]);
+	ret = rv_vm_place_devices(vm);
+	if (ret)
+		return ret;
+	for (unsigned int i = 0; i < vm->nr_dev_cfgs; i++) {
+		ret = rv_device_create(&vm->env, &vm->dev_cfgs[i]);
 		if (ret)
 			return ret;
 	}
@@ -297,6 +343,8 @@ void rv_vm_destroy(struct rv_vm *vm)
 	rv_bus_destroy(&vm->pio);
 	rv_bus_destroy(&vm->mmio);
 	rv_arch_vm_destroy(vm);
+	free(vm->dev_cfgs);
+	vm->dev_cfgs = NULL;
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)

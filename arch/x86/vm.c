@@ -137,6 +137,15 @@ const struct rv_device_cfg *rv_arch_platform_devices(unsigned int *nr)
 	return rv_x86_platform;
 }
 
+int rv_arch_mmio_slot(unsigned int i, uint64_t *base, unsigned int *irq)
+{
+	if (i >= RV_X86_NR_SLOTS)
+		return -ENOSPC;
+	*base = RV_X86_SLOT_MMIO_ADDR + i * RV_X86_SLOT_SIZE;
+	*irq = RV_X86_SLOT_FIRST_GSI + i;
+	return 0;
+}
+
 static int rv_x86_build_acpi(struct rv_vm *vm, uint64_t *rsdp)
 {
 	struct rv_x86_acpi_cfg acpi = {
@@ -145,8 +154,8 @@ static int rv_x86_build_acpi(struct rv_vm *vm, uint64_t *rsdp)
 		.ioapic_addr = RV_X86_IOAPIC_ADDR,
 		/* KVM's IOAPIC answers to id 0 after reset (its IOAPICID register). */
 		.ioapic_id = 0,
-		.devices = rv_x86_platform,
-		.nr_devices = RV_ARRAY_SIZE(rv_x86_platform),
+		.devices = vm->dev_cfgs,
+		.nr_devices = vm->nr_dev_cfgs,
 	};
 	void *buf = rv_mem_gpa_to_hva(&vm->mem, RV_X86_ACPI_ADDR, RV_X86_ACPI_SIZE);
 
