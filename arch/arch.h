@@ -63,6 +63,18 @@ struct rv_arch_platform {
 	 */
 	struct rv_arch_window free_mmio;
 	struct rv_arch_window free_pio;
+	/*
+	 * Slots for the devices the user adds (--disk, --rng): slot i is the
+	 * @size bytes at @base + i * @size, on interrupt line @first_irq + i
+	 * (a GSI on x86, an SPI on arm64), level-triggered. vmm/vm.c hands
+	 * them out in command-line order; the firmware tables describe each.
+	 */
+	struct rv_arch_slots {
+		uint64_t base;
+		uint64_t size;
+		unsigned int nr;
+		unsigned int first_irq;
+	} slots;
 	const struct rv_cap_desc *caps;
 	unsigned int nr_caps;
 };

@@ -13,7 +13,7 @@ RINGVMM_PACKAGES=(
 	ca-certificates
 	# ringvmm bench coalesce --plot (and its smoke test)
 	gnuplot-nox
-	# STYLE.md: kernel-style formatting, checked (tests/unit/clang_format_test.sh)
+	# kernel-style formatting (.clang-format), checked (tests/unit/clang_format_test.sh)
 	clang-format
 	# ringvmm(1) from man/ringvmm.1.scd, and man to check it renders
 	scdoc man-db

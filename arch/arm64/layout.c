@@ -71,7 +71,7 @@ static const struct rv_cap_desc rv_arm64_caps[] = {
 };
 
 /*
- * api.rst 4.25 KVM_IRQ_LINE on arm64: bits 27-24 the type (SPI), 15-0 the
+ * api.rst, KVM_IRQ_LINE, on arm64: bits 27-24 the type (SPI), 15-0 the
  * GIC interrupt ID, which for SPI n is 32 + n; the vCPU field is unused.
  */
 uint32_t rv_arch_irq_line(unsigned int irq)
@@ -89,8 +89,11 @@ const struct rv_arch_platform rv_platform = {
 	.nr_reserved = RV_ARRAY_SIZE(rv_arm64_reserved),
 	.devices = rv_arm64_devices,
 	.nr_devices = RV_ARRAY_SIZE(rv_arm64_devices),
-	/* The UART sits below the window: all of it is free. No port space. */
-	.free_mmio = { RV_ARM64_DEVICE_MMIO_ADDR, RV_ARM64_DEVICE_MMIO_SIZE },
+	/* The UART sits below the window, the slots follow it. No port space. */
+	.free_mmio = { RV_ARM64_DEVICE_MMIO_ADDR,
+		       RV_ARM64_SLOT_MMIO_ADDR - RV_ARM64_DEVICE_MMIO_ADDR },
+	.slots = { RV_ARM64_SLOT_MMIO_ADDR, RV_ARM64_SLOT_SIZE, RV_ARM64_NR_SLOTS,
+		   RV_ARM64_SLOT_FIRST_SPI },
 	.caps = rv_arm64_caps,
 	.nr_caps = RV_ARRAY_SIZE(rv_arm64_caps),
 };

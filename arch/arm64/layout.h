@@ -12,8 +12,9 @@
  *              |                              |  frames), room for 123 vCPUs
  *  0x0900_0000 | UART: 16550A, "ns16550a"     |  8 one-byte registers; THR is
  *              |                              |  a coalesced MMIO zone
- *  0x0a00_0000 | device MMIO window           |  all free (rv_platform.free_mmio):
- *              |                              |  tests, bench-sinks, virtio-mmio
+ *  0x0a00_0000 | device MMIO window           |  1 MiB free: rv_platform.free_mmio
+ *              |                              |  (tests, bench-sinks)
+ *  0x0a10_0000 |  virtio-mmio slots           |  8 x 4 KiB, SPI 16-23 (rv_platform.slots)
  *  0x1000_0000 | (nothing)                    |
  *  0x4000_0000 +------------------------------+  RAM base (1 GiB aligned)
  *              | built-in guest stacks        |  raw guest code only
@@ -68,8 +69,20 @@
 #define RV_ARM64_DEVICE_MMIO_ADDR RV_ARM64_UL(0x0a000000)
 #define RV_ARM64_DEVICE_MMIO_SIZE RV_ARM64_UL(0x06000000)
 
+/*
+ * Devices the user adds (--disk, --rng: virtio-mmio transports) take these
+ * slots in order, after the free window the tests and bench-sinks use, each
+ * with its own level-triggered SPI.
+ */
+#define RV_ARM64_SLOT_MMIO_ADDR (RV_ARM64_DEVICE_MMIO_ADDR + RV_ARM64_UL(0x100000))
+#define RV_ARM64_SLOT_SIZE RV_ARM64_UL(0x1000)
+#define RV_ARM64_SLOT_FIRST_SPI 16
+#define RV_ARM64_NR_SLOTS 8
+/* A virtio-mmio register window (virtio 1.2, "MMIO Device Register Layout"). */
+#define RV_ARM64_VIRTIO_MMIO_SIZE RV_ARM64_UL(0x200)
+
 #define RV_ARM64_RAM_ADDR RV_ARM64_UL(0x40000000)
-/* api.rst 4.2 KVM_CREATE_VM: machine type 0 gives a 40-bit IPA space. */
+/* api.rst, KVM_CREATE_VM: machine type 0 gives a 40-bit IPA space. */
 #define RV_ARM64_IPA_LIMIT (RV_ARM64_UL(1) << 40)
 
 /*

@@ -98,9 +98,11 @@ const struct rv_arch_platform rv_platform = {
 	.nr_reserved = RV_ARRAY_SIZE(rv_x86_reserved),
 	.devices = rv_x86_devices,
 	.nr_devices = RV_ARRAY_SIZE(rv_x86_devices),
-	/* No platform device sits in the MMIO window. */
-	.free_mmio = { RV_X86_DEVICE_MMIO_ADDR, RV_X86_DEVICE_MMIO_SIZE },
+	/* No platform device sits in the MMIO window; the slots follow it. */
+	.free_mmio = { RV_X86_DEVICE_MMIO_ADDR, RV_X86_SLOT_MMIO_ADDR - RV_X86_DEVICE_MMIO_ADDR },
 	.free_pio = { RV_X86_FREE_PIO_ADDR, RV_X86_FREE_PIO_SIZE },
+	.slots = { RV_X86_SLOT_MMIO_ADDR, RV_X86_SLOT_SIZE, RV_X86_NR_SLOTS,
+		   RV_X86_SLOT_FIRST_GSI },
 	.caps = rv_x86_caps,
 	.nr_caps = RV_ARRAY_SIZE(rv_x86_caps),
 };

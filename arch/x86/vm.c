@@ -29,7 +29,7 @@ int rv_arch_vm_init(struct rv_vm *vm)
 		return rv_err(-ENOMEM, "out of memory for the VM's x86 state");
 
 	/*
-	 * api.rst 4.48 KVM_SET_TSS_ADDR and 4.71 KVM_SET_IDENTITY_MAP_ADDR:
+	 * api.rst, KVM_SET_TSS_ADDR and KVM_SET_IDENTITY_MAP_ADDR:
 	 * Intel VMX needs three pages for a real-mode TSS and one for an
 	 * identity page table, in guest physical space no memslot covers.
 	 * Other implementations ignore them, so only a hard failure counts.
@@ -45,7 +45,7 @@ int rv_arch_vm_init(struct rv_vm *vm)
 			return ret;
 	}
 
-	/* PIC + IOAPIC + local APICs in the kernel (api.rst 4.24). */
+	/* PIC + IOAPIC + local APICs in the kernel (api.rst, KVM_CREATE_IRQCHIP). */
 	if (!rv_kvm_cap(vm->kvm_fd, KVM_CAP_IRQCHIP))
 		return rv_err(-ENOTSUP,
 			      "KVM lacks KVM_CAP_IRQCHIP (in-kernel interrupt controller)");
@@ -53,7 +53,7 @@ int rv_arch_vm_init(struct rv_vm *vm)
 	if (ret)
 		return ret;
 
-	/* The i8254 PIT Linux calibrates against (api.rst 4.66 KVM_CREATE_PIT2). */
+	/* The i8254 PIT Linux calibrates against (api.rst, KVM_CREATE_PIT2). */
 	if (!rv_kvm_cap(vm->kvm_fd, KVM_CAP_PIT2))
 		return rv_err(-ENOTSUP, "KVM lacks KVM_CAP_PIT2 (in-kernel PIT)");
 	return rv_kvm_ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit);
@@ -77,8 +77,8 @@ static int rv_x86_build_acpi(struct rv_vm *vm, uint64_t *rsdp)
 		.ioapic_addr = RV_X86_IOAPIC_ADDR,
 		/* KVM's IOAPIC answers to id 0 after reset (its IOAPICID register). */
 		.ioapic_id = 0,
-		.devices = rv_platform.devices,
-		.nr_devices = rv_platform.nr_devices,
+		.devices = vm->dev_cfgs,
+		.nr_devices = vm->nr_dev_cfgs,
 	};
 	void *buf = rv_mem_gpa_to_hva(&vm->mem, RV_X86_ACPI_ADDR, RV_X86_ACPI_SIZE);
 
