@@ -148,10 +148,10 @@ static int rv_x86_build_acpi(struct rv_vm *vm, uint64_t *rsdp)
 		.devices = rv_x86_platform,
 		.nr_devices = RV_ARRAY_SIZE(rv_x86_platform),
 	};
-	void *buf = rv_mem_gpa_to_hva(&vm->mem, RV_X86_ACPI_ADDR, RV_X86_ACPI_SIZE);
+	void *buf = rv_mem_ram_hva(&vm->mem, RV_X86_ACPI_ADDR, RV_X86_ACPI_SIZE, "ACPI tables");
 
 	if (!buf)
-		return rv_err(-ENOSPC, "no RAM for the ACPI tables at 0x%llx", RV_X86_ACPI_ADDR);
+		return -ENOSPC;
 	return rv_x86_acpi_build(buf, RV_X86_ACPI_SIZE, RV_X86_ACPI_ADDR, &acpi, rsdp);
 }
 
@@ -162,9 +162,11 @@ static int rv_x86_load_raw(struct rv_vm *vm, const uint8_t *code, size_t len)
 {
 	struct rv_x86_vm *x86 = rv_x86_vm(vm);
 
-	if (rv_mem_write(&vm->mem, RV_X86_BUILTIN_ADDR, code, len))
-		return rv_err(-ENOSPC, "guest code of %zu bytes does not fit at 0x%llx", len,
-			      RV_X86_BUILTIN_ADDR);
+	int ret;
+
+	ret = rv_mem_ram_write(&vm->mem, RV_X86_BUILTIN_ADDR, code, len, "guest code");
+	if (ret)
+		return ret;
 	x86->entry = RV_X86_BUILTIN_ADDR;
 	x86->entry_64 = true;
 	return 0;
@@ -179,13 +181,13 @@ static int rv_x86_open_image(struct rv_image *img, const char *what, const char 
 {
 	int ret;
 
-	ret = rv_image_open(img, path);
+	ret = rv_image_open(img, what, path);
 	if (ret)
-		return rv_err_wrap(ret, "%s", what);
+		return ret;
 	if (img->size > ram) {
 		rv_image_close(img);
 		return rv_err(-EFBIG,
-			      "%s: %s: %" PRIu64 " bytes, more than the %" PRIu64
+			      "%s %s: %" PRIu64 " bytes, more than the %" PRIu64
 			      " MiB of guest RAM",
 			      what, path, img->size, ram >> 20);
 	}
@@ -206,11 +208,11 @@ static int rv_x86_load_kernel(struct rv_vm *vm, uint64_t rsdp)
 	uint64_t ram = rv_mem_ram_size(&vm->mem);
 	int ret;
 
-	ret = rv_x86_open_image(&kernel, "kernel", cfg->kernel, ram);
+	ret = rv_x86_open_image(&kernel, "--kernel", cfg->kernel, ram);
 	if (ret)
 		return ret;
 	if (cfg->initrd) {
-		ret = rv_x86_open_image(&initrd, "initrd", cfg->initrd, ram);
+		ret = rv_x86_open_image(&initrd, "--initrd", cfg->initrd, ram);
 		if (ret)
 			goto out_close;
 		boot.initrd = &initrd;
