@@ -5,7 +5,8 @@
  *
  * Everything in the image is untrusted: each offset and size read from it is
  * checked against the image length (overflow included) before use, and every
- * guest address goes through rv_mem_gpa_to_hva() with its whole length. The
+ * guest address goes through rv_mem_ram_hva() with its whole length: images
+ * land in guest RAM only, never in a --passthrough slot or a hole. The
  * image can only hurt the guest it boots, never the VMM.
  *
  * Only headers are read into (bounded, on-stack) buffers: the bzImage setup
@@ -24,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -196,15 +198,16 @@ static int rv_x86_load_cmdline(const struct rv_mem *mem, const char *cmdline, ui
 {
 	const char *s = cmdline ? cmdline : "";
 	size_t len = strlen(s);
+	int ret;
 
 	if (len > max || len + 1 > RV_X86_CMDLINE_MAX)
 		return rv_err(
 			-E2BIG,
 			"command line is %zu bytes; the kernel takes at most %u (cmdline_size) and ringvmm at most %llu",
 			len, max, RV_X86_CMDLINE_MAX - 1);
-	if (rv_mem_write(mem, RV_X86_CMDLINE_ADDR, s, len + 1))
-		return rv_err(-ENOSPC, "no RAM for the command line at 0x%llx",
-			      RV_X86_CMDLINE_ADDR);
+	ret = rv_mem_ram_write(mem, RV_X86_CMDLINE_ADDR, s, len + 1, "the command line");
+	if (ret)
+		return ret;
 	bp->hdr.cmd_line_ptr = RV_X86_CMDLINE_ADDR;
 	return 0;
 }
@@ -239,10 +242,9 @@ static int rv_x86_load_initrd(const struct rv_mem *mem, const struct rv_x86_boot
 			"initrd of %llu bytes does not fit between 0x%llx (end of the kernel) and 0x%llx (min of initrd_addr_max+1, top of low RAM, 4 GiB)",
 			(unsigned long long)len, (unsigned long long)floor,
 			(unsigned long long)limit);
-	dst = rv_mem_gpa_to_hva(mem, addr, len);
+	dst = rv_mem_ram_hva(mem, addr, len, "initrd");
 	if (!dst)
-		return rv_err(-ENOSPC, "initrd [0x%llx, +0x%llx) is not in guest RAM",
-			      (unsigned long long)addr, (unsigned long long)len);
+		return -ENOSPC;
 	ret = rv_image_pread(img, 0, dst, len);
 	if (ret)
 		return ret;
@@ -258,7 +260,7 @@ static int rv_x86_finish_params(const struct rv_mem *mem, const struct rv_x86_bo
 				struct boot_params *bp, struct rv_x86_boot_info *info)
 {
 	struct rv_x86_e820_entry e820[E820_MAX_ENTRIES_ZEROPAGE];
-	int n;
+	int n, ret;
 
 	n = rv_x86_e820_build(mem, e820, RV_ARRAY_SIZE(e820));
 	if (n < 0)
@@ -268,8 +270,9 @@ static int rv_x86_finish_params(const struct rv_mem *mem, const struct rv_x86_bo
 	/* zero-page.rst: 0x070 acpi_rsdp_addr, read by the kernel from 2.14. */
 	if (cfg->acpi_rsdp_addr && bp->hdr.version >= 0x020e)
 		bp->acpi_rsdp_addr = cfg->acpi_rsdp_addr;
-	if (rv_mem_write(mem, RV_X86_BOOT_PARAMS_ADDR, bp, sizeof(*bp)))
-		return rv_err(-ENOSPC, "no RAM for boot_params at 0x%llx", RV_X86_BOOT_PARAMS_ADDR);
+	ret = rv_mem_ram_write(mem, RV_X86_BOOT_PARAMS_ADDR, bp, sizeof(*bp), "boot_params");
+	if (ret)
+		return ret;
 	info->boot_params_addr = RV_X86_BOOT_PARAMS_ADDR;
 	return 0;
 }
@@ -358,8 +361,7 @@ static int rv_x86_load_bzimage(const struct rv_mem *mem, const struct rv_x86_boo
 			(unsigned long long)start, (unsigned long long)footprint,
 			(unsigned long long)load);
 	end = rv_max(end, load + pm_len);
-	dst = rv_mem_gpa_to_hva(mem, load, end - load);
-	if (!dst) {
+	if (!rv_mem_find(mem, load, end - load)) {
 		ram_end = rv_x86_low_ram_end(mem);
 		return rv_err(
 			-ENOSPC,
@@ -368,6 +370,10 @@ static int rv_x86_load_bzimage(const struct rv_mem *mem, const struct rv_x86_boo
 			(unsigned long long)pm_len, h.init_size, (unsigned long long)start,
 			(unsigned long long)ram_end);
 	}
+	/* In the map, but it must be RAM too: not a --passthrough slot. */
+	dst = rv_mem_ram_hva(mem, load, end - load, "bzImage: the kernel");
+	if (!dst)
+		return -ENOSPC;
 
 	/* Entry: boot.rst "64-bit Boot Protocol" / "32-bit Boot Protocol". */
 	if (h.version >= 0x020c && (h.xloadflags & XLF_KERNEL_64)) {
@@ -517,6 +523,7 @@ static int rv_x86_load_elf(const struct rv_mem *mem, const struct rv_x86_boot_cf
 	for (unsigned int i = 0; i < el.eh.e_phnum; i++) {
 		const Elf64_Phdr *ph = &el.ph[i];
 		uint64_t fend, mend;
+		char what[32];
 		uint8_t *dst;
 
 		if (ph->p_type != PT_LOAD || !ph->p_memsz)
@@ -538,12 +545,21 @@ static int rv_x86_load_elf(const struct rv_mem *mem, const struct rv_x86_boot_cf
 				-EINVAL,
 				"ELF: PT_LOAD %u at 0x%llx is below 1 MiB, where the VMM's boot data lives",
 				i, (unsigned long long)ph->p_paddr);
-		dst = rv_mem_gpa_to_hva(mem, ph->p_paddr, ph->p_memsz);
-		if (!dst || __builtin_add_overflow(ph->p_paddr, ph->p_memsz, &mend))
-			return rv_err(-ENOSPC,
-				      "ELF: PT_LOAD %u [0x%llx, +0x%llx) is not inside guest RAM",
-				      i, (unsigned long long)ph->p_paddr,
-				      (unsigned long long)ph->p_memsz);
+		/*
+		 * p_paddr and p_memsz are the image's: the whole segment must
+		 * be guest RAM, not a --passthrough slot (a read-only one has a
+		 * read-only host mapping) and not past the end of the map.
+		 */
+		snprintf(what, sizeof(what), "ELF: PT_LOAD %u", i);
+		dst = rv_mem_ram_hva(mem, ph->p_paddr, ph->p_memsz, what);
+		if (!dst)
+			return -ENOSPC;
+		if (__builtin_add_overflow(ph->p_paddr, ph->p_memsz, &mend))
+			return rv_err(
+				-ENOSPC,
+				"ELF: PT_LOAD %u [0x%llx, +0x%llx) ends at the top of the address space",
+				i, (unsigned long long)ph->p_paddr,
+				(unsigned long long)ph->p_memsz);
 		/* File bytes straight into guest RAM, then the bss zeroed. */
 		ret = rv_image_pread(cfg->kernel, ph->p_offset, dst, ph->p_filesz);
 		if (ret)
