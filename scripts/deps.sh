@@ -7,7 +7,7 @@ set -euo pipefail
 RINGVMM_PACKAGES=(
 	# build
 	gcc libc6-dev meson ninja-build pkg-config
-	liburing-dev libfdt-dev libcmocka-dev
+	liburing-dev libfdt-dev libcmocka-dev libseccomp-dev
 	# tests: scripts, the nested test host (QEMU TCG with SVM), guest images
 	python3 qemu-system-x86 busybox-static cpio lz4 xz-utils gzip
 	ca-certificates

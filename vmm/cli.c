@@ -35,6 +35,7 @@ const char rv_cli_usage[] =
 	"                     vm-ring (all devices at every exit), off (every write exits)\n"
 	"  --coalesce-flush-us N  handle coalesced writes at least every N us (default 1000)\n"
 	"  --stats[=json]     per-device statistics on stderr at exit\n"
+	"  --no-seccomp       run without the seccomp sandbox (debugging only; loud)\n"
 	"  --verbose          say what is being set up\n"
 	"\n"
 	"The console is the first UART (ttyS0) on stdin/stdout; a terminal is put\n"
@@ -122,6 +123,8 @@ static int rv_cli_parse_run(int argc, char *const argv[], int i, struct rv_cli *
 			if (ret)
 				return ret;
 			vm->nr_passthrough++;
+		} else if (!strcmp(a, "--no-seccomp")) {
+			vm->no_seccomp = true;
 		} else if (!strcmp(a, "--memmap")) {
 			cli->memmap = true;
 		} else if (!strcmp(a, "--stats") || !strcmp(a, "--stats=text")) {
@@ -152,6 +155,8 @@ int rv_cli_parse(int argc, char *const argv[], struct rv_cli *cli)
 	cli->vm.console_out_fd = 1;
 	cli->vm.coalesce_mode = RV_COALESCE_PER_DEVICE;
 	cli->vm.coalesce_flush_ns = RV_COALESCE_DEFAULT_FLUSH_NS;
+	/* On by default: only --no-seccomp (loud) turns the filters off. */
+	cli->vm.sandbox = true;
 
 	if (argc < 2)
 		return rv_err(-EINVAL, "no command given (try ringvmm --help)");

@@ -52,6 +52,14 @@ struct rv_vm_config {
 	/* Coalesced MMIO (vmm/coalesce/coalesce.h): mode and the drain timer period. */
 	enum rv_coalesce_mode coalesce_mode;
 	uint64_t coalesce_flush_ns;
+	/*
+	 * Enter the sandbox (vmm/sandbox.h) before the guest runs: guest RAM
+	 * out of core dumps, and unless @no_seccomp, no_new_privs, no
+	 * capabilities and the seccomp filters. The CLI sets it; tests and
+	 * benchmarks that build a config leave it off.
+	 */
+	bool sandbox;
+	bool no_seccomp; /* --no-seccomp */
 	/* Devices besides the platform's (tests, --bench-sink, ...). */
 	const struct rv_device_cfg *extra_devices;
 	unsigned int nr_extra_devices;
@@ -95,6 +103,9 @@ struct rv_vm {
 	/* First reason recorded wins; read by rv_vm_run() after the loop stops. */
 	int exit_reason; /* enum rv_exit_reason */
 	bool dump_done;
+
+	/* The seccomp filters are on: each vCPU thread enters its own. */
+	bool sandboxed;
 
 	/* The raw guest code really runs unprivileged (cfg.guest_user_mode). */
 	bool guest_user_mode;
