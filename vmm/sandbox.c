@@ -60,7 +60,7 @@ struct rv_sandbox_call {
 
 /*
  * System calls allowed without argument checks. mmap, mprotect, clone,
- * tgkill and ioctl are allowed only with the arguments checked in
+ * tgkill, prctl and ioctl are allowed only with the arguments checked in
  * rv_sandbox_build(), and are not listed here.
  */
 static const struct rv_sandbox_call rv_sandbox_calls[] = {
@@ -233,6 +233,8 @@ static int rv_sandbox_arg_rules(scmp_filter_ctx ctx, enum rv_sandbox_kind kind)
 	const struct scmp_arg_cmp noexec = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
 	/* Signals only to our own threads (pthread_kill, raise). */
 	const struct scmp_arg_cmp self = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid());
+	/* prctl: only a thread naming itself (pthread_setname_np, "vcpu0"). */
+	const struct scmp_arg_cmp name = SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME);
 	/* Threads only, never a new process (LSan, posix_spawn, fork). */
 	const struct scmp_arg_cmp thread = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD);
 	int ret;
@@ -242,6 +244,8 @@ static int rv_sandbox_arg_rules(scmp_filter_ctx ctx, enum rv_sandbox_kind kind)
 		ret = rv_sandbox_rule(ctx, SCMP_SYS(mprotect), 1, &noexec);
 	if (!ret)
 		ret = rv_sandbox_rule(ctx, SCMP_SYS(tgkill), 1, &self);
+	if (!ret)
+		ret = rv_sandbox_rule(ctx, SCMP_SYS(prctl), 1, &name);
 	if (ret || kind == RV_SANDBOX_VCPU)
 		return ret;
 	ret = rv_sandbox_rule(ctx, SCMP_SYS(clone), 1, &thread);

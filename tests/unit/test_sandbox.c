@@ -48,8 +48,10 @@ enum outcome { ALLOWED, SIGSYS_DEATH };
 /* A pipe made before the child enters the sandbox, as ringvmm's fds are. */
 static int io[2];
 
+/* A new thread names itself first, as a vCPU thread does (prctl). */
 static void *thread_fn(void *arg)
 {
+	pthread_setname_np(pthread_self(), "t0");
 	return arg;
 }
 
@@ -98,6 +100,8 @@ static int act(int what)
 	case 12: /* execve */
 		execl("/bin/true", "true", (char *)NULL);
 		return 1;
+	case 11: /* prctl other than PR_SET_NAME */
+		return prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	case 13: /* KVM_RUN on a vCPU thread: allowed (EBADF here) */
 		return ioctl(-1, KVM_RUN, 0) == -1 && errno == EBADF ? 0 : 1;
 	}
@@ -189,6 +193,7 @@ static void test_denied(void **state)
 		expect(kind, 5, SIGSYS_DEATH);	/* KVM_CREATE_VM */
 		expect(kind, 9, SIGSYS_DEATH);	/* fork */
 		expect(kind, 12, SIGSYS_DEATH); /* execve */
+		expect(kind, 11, SIGSYS_DEATH); /* prctl but PR_SET_NAME */
 	}
 	expect(RV_SANDBOX_LOOP, 6, SIGSYS_DEATH); /* KVM_RUN off a vCPU thread */
 	expect(RV_SANDBOX_VCPU, 8, SIGSYS_DEATH); /* a vCPU makes no threads */
