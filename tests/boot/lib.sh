@@ -60,7 +60,7 @@ RV_L1_SMP=${RINGVMM_L1_SMP:-1}
 # function rv_sc_<name> in scenarios.sh.
 # shellcheck disable=SC2034 # used by run_all.sh
 RV_BOOT_TESTS=(boot_bzimage boot_vmlinux smp console reboot guest_memfd pfnmap_ivshmem
-    pfnmap_devmem sid:guest_memfd)
+    pfnmap_devmem sandbox bad_inputs sid:guest_memfd)
 
 # PFNMAP sources every QEMU session gives L1 (tests pfnmap_*): an
 # ivshmem-plain device whose BAR2 is the file runs/<name>/ivshmem.bin on this
@@ -621,6 +621,9 @@ rv_boot_scenario() {
         echo "RV_IVSHMEM_SIZE=$RV_IVSHMEM_SIZE RV_PT_GPA=$RV_PT_GPA"
         echo "RV_HIDDEN_ADDR=$RV_HIDDEN_ADDR RV_HIDDEN_SIZE=$RV_HIDDEN_SIZE"
         cat "$RV_BOOT_DIR/scenarios.sh"
+        # The bad-input cases (scenario bad_inputs), as functions only.
+        echo "RV_BAD_INPUT_LIB=1"
+        cat "$RV_BOOT_DIR/../kvm/bad_input_table.sh"
         for t in "$@"; do echo "rv_sc_$t"; done
     } > "$out"
 }

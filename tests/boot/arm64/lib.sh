@@ -33,7 +33,8 @@ RV_A64_SMP=${RINGVMM_ARM64_SMP:-2}
 # docs/arm64.md) the whole set takes about 50 s in one QEMU session, so CI
 # runs all of it: no shorter CI subset is needed.
 # shellcheck disable=SC2034 # used by run_all.sh
-RV_A64_TESTS=(a64_caps a64_builtin a64_errors a64_bench a64_linux_log a64_linux a64_console a64_reboot)
+RV_A64_TESTS=(a64_caps a64_builtin a64_errors a64_bench a64_linux_log a64_linux a64_console a64_reboot
+    a64_sandbox)
 
 rv_a64_need_host_tools() {
     local missing=() c
