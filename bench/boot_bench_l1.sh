@@ -3,7 +3,7 @@
 # boot the L2 bzImage RVB_RUNS times with rv.test=uptime and report one line
 # per run:
 #
-#   RVBENCH run=<i> rc=<rc> exec_to_init=<s> exec_to_exit=<s>
+#   RVBENCH vmm=<label> run=<i> rc=<rc> exec_to_init=<s> exec_to_exit=<s>
 #           guest_uptime=<s> hwm_kb=<kB> nonguest_peak_kb=<kB>
 #           nonguest_anon_peak_kb=<kB> nonguest_end_kb=<kB> samples=<n>
 #
@@ -105,22 +105,22 @@ rvb_stamp='function t(s, S) { return s + (S - int(S)) }'
 RVB_MEM_KB=$(rvb_mem_kb "$RVB_MEM")
 echo "RVBENCH config runs=$RVB_RUNS mem=$RVB_MEM mem_kb=$RVB_MEM_KB interval=$RVB_INTERVAL"
 
-i=1
-while [ "$i" -le "$RVB_RUNS" ]; do
-    o=/tmp/bench.$i
-    # ringvmm's stdout goes through a fifo to `ts`, which stamps each line as
-    # it arrives; ringvmm itself stays a direct child so that `wait` gives
-    # its exit code.
+# rvb_measure LABEL RUN CMD...: run CMD (a VMM booting the L2 guest) once
+# and print its RVBENCH line. The VMM's stdout goes through a fifo to `ts`,
+# which stamps each line as it arrives; the VMM itself stays a direct child
+# so that `wait` gives its exit code.
+rvb_measure() {
+    _label=$1 _run=$2
+    shift 2
+    o=/tmp/bench.$_label.$_run
     mkfifo "$o.fifo"
     ts '%s %.S' < "$o.fifo" > "$o.out" &
     tspid=$!
     t0=$(rvb_now)
     # The inner shell announces itself, stamped right before the exec, and
-    # then becomes ringvmm (busybox timeout execs the program in place, its
-    # watchdog is a separate process), so $! is ringvmm's pid.
-    sh -c 'echo "RVBENCH-EXEC"; exec timeout -k 5 "$0" "$@"' "$RV_RUN_TIMEOUT" \
-        /ringvmm run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
-        --cmdline "console=ttyS0 quiet rv.test=uptime" --mem "$RVB_MEM" \
+    # then becomes the VMM (busybox timeout execs the program in place, its
+    # watchdog is a separate process), so $! is the VMM's pid.
+    sh -c 'echo "RVBENCH-EXEC"; exec timeout -k 5 "$0" "$@"' "$RV_RUN_TIMEOUT" "$@" \
         < /dev/null > "$o.fifo" 2> "$o.err" &
     pid=$!
     if [ "$RVB_INTERVAL" != 0 ]; then
@@ -133,15 +133,30 @@ while [ "$i" -le "$RVB_RUNS" ]; do
     t1=$(rvb_now)
     wait "$tspid"
     rm -f "$o.fifo"
-    awk -v t0="$t0" -v t1="$t1" -v mem="$mem" -v i="$i" -v rc="$rc" -v tmo="$RV_RUN_TIMEOUT" "$rvb_stamp"'
+    awk -v t0="$t0" -v t1="$t1" -v mem="$mem" -v i="$_run" -v rc="$rc" -v tmo="$RV_RUN_TIMEOUT" \
+        -v vmm="$_label" "$rvb_stamp"'
         /RVBENCH-EXEC/ { start = t($1, $2) }
         !init && /RINGVMM-L2-INIT/ { init = t($1, $2) }
         /RINGVMM-UPTIME/ { up = $NF; sub(/\r$/, "", up) }
         END {
             split(mem, m, " ")
             # ringvmm exits 0 on SIGTERM: a timeout shows only on the clock.
-            printf "RVBENCH run=%d rc=%d timed_out=%d exec_to_init=%s exec_to_exit=%.2f guest_uptime=%s hwm_kb=%d nonguest_peak_kb=%d nonguest_anon_peak_kb=%d nonguest_end_kb=%d samples=%d\n",
-                i, rc, (t1 - t0 >= tmo), init ? sprintf("%.3f", init - start) : "none", t1 - t0, up == "" ? "none" : up, m[1], m[2], m[3], m[5], m[4]
+            printf "RVBENCH vmm=%s run=%d rc=%d timed_out=%d exec_to_init=%s exec_to_exit=%.2f guest_uptime=%s hwm_kb=%d nonguest_peak_kb=%d nonguest_anon_peak_kb=%d nonguest_end_kb=%d samples=%d\n",
+                vmm, i, rc, (t1 - t0 >= tmo), init ? sprintf("%.3f", init - start) : "none", t1 - t0, up == "" ? "none" : up, m[1], m[2], m[3], m[5], m[4]
         }' "$o.out"
-    i=$((i + 1))
-done
+    if [ "$rc" != 0 ]; then
+        tail -n 5 "$o.err" | sed "s/^/RVBENCH-ERR $_label $_run | /"
+    fi
+}
+
+# Alone this file is boot_bench.sh's L1 side: ringvmm only. bench/boot_race.sh
+# prepends RVB_NO_MAIN=1 and appends a loop of its own over several VMMs.
+rvb_main() {
+    i=1
+    while [ "$i" -le "$RVB_RUNS" ]; do
+        rvb_measure ringvmm "$i" /ringvmm run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
+            --cmdline "console=ttyS0 quiet rv.test=uptime" --mem "$RVB_MEM"
+        i=$((i + 1))
+    done
+}
+[ -n "${RVB_NO_MAIN:-}" ] || rvb_main

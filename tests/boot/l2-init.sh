@@ -35,6 +35,11 @@ drain() {
 
 off() {
     drain
+    # rv.off=reboot: for a VMM that a power-off does not end (kvmtool on
+    # x86 gives the guest no ACPI; a keyboard-controller reset ends it).
+    if [ "$offhow" = reboot ]; then
+        reboot -f
+    fi
     poweroff -f
     # Only reached if the power-off request did not stop the VM.
     echo "RINGVMM-L2-ERROR poweroff -f returned"
@@ -42,11 +47,13 @@ off() {
 }
 
 action=poweroff
+offhow=poweroff
 # The command line is one line of blank-separated words.
 # shellcheck disable=SC2013
 for arg in $(cat /proc/cmdline); do
     case "$arg" in
         rv.test=*) action=${arg#rv.test=} ;;
+        rv.off=*) offhow=${arg#rv.off=} ;;
     esac
 done
 

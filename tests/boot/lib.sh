@@ -44,6 +44,8 @@
 
 RV_BOOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RV_REPO=$(cd "$RV_BOOT_DIR/../.." && pwd)
+# shellcheck source=kvm_payload.sh
+source "$RV_BOOT_DIR/kvm_payload.sh"
 RV_CACHE=${RINGVMM_CACHE:-$HOME/.cache/ringvmm}
 RV_STATIC=${RINGVMM_STATIC:-$RV_REPO/build-static/ringvmm}
 RV_QEMU_TIMEOUT=${RINGVMM_QEMU_TIMEOUT:-600}
@@ -55,12 +57,16 @@ RV_QEMU_SILENT=${RINGVMM_QEMU_SILENT:-}
 # shellcheck disable=SC2034 # used by run_all.sh
 RV_BOOT_SESSIONS=${RINGVMM_BOOT_SESSIONS:-8}
 RV_L1_SMP=${RINGVMM_L1_SMP:-1}
+# L1's RAM, MiB. TCG allocates it as L1 touches it, so more costs little;
+# run_all.sh raises it for kvm_suite, whose --memmap checks lay out 4 GiB
+# and more of guest RAM and are refused above the host's RAM.
+RV_L1_MEM=${RINGVMM_L1_MEM:-2048}
 
 # The boot tests, in the order run_all.sh runs them. Each has an L1-side
 # function rv_sc_<name> in scenarios.sh.
 # shellcheck disable=SC2034 # used by run_all.sh
 RV_BOOT_TESTS=(boot_bzimage boot_vmlinux smp console reboot guest_memfd pfnmap_ivshmem
-    pfnmap_devmem sandbox bad_inputs sid:guest_memfd)
+    pfnmap_devmem kvm_suite sandbox bad_inputs sid:guest_memfd)
 
 # PFNMAP sources every QEMU session gives L1 (tests pfnmap_*): an
 # ivshmem-plain device whose BAR2 is the file runs/<name>/ivshmem.bin on this
@@ -754,6 +760,8 @@ rv_boot_run() {
     mkdir -p "$stage"
     install -m 755 "$scenario" "$stage/scenario.sh"
     [[ -n $vmm ]] && install -m 755 "$vmm" "$stage/ringvmm"
+    # Files some tests need in L1 besides ringvmm (run_all.sh: kvm_suite).
+    [[ -n ${RV_BOOT_PAYLOAD:-} ]] && cp -a "$RV_BOOT_PAYLOAD/." "$stage/"
     # Pad the base to a 4-byte multiple (GNU cpio already pads to 512) so the
     # kernel finds the appended archive's header aligned.
     initrd=$dir/l1.cpio
@@ -777,7 +785,7 @@ rv_boot_run() {
     # share=on so writes reach it) and memmap=SIZE$ADDR, which hides that RAM
     # from L1's kernel (e820 "Reserved": /dev/mem may map it).
     rv_boot_qemu "$RV_BOOT_LOG" qemu-system-x86_64 \
-        -accel tcg,thread=multi -cpu EPYC,+svm,+npt -smp "$RV_L1_SMP" -m 2048 \
+        -accel tcg,thread=multi -cpu EPYC,+svm,+npt -smp "$RV_L1_SMP" -m "$RV_L1_MEM" \
         -nodefaults -no-user-config -nographic -serial stdio -no-reboot \
         -object "memory-backend-file,id=rvshm,mem-path=$RV_BOOT_IVSHMEM,size=$RV_IVSHMEM_SIZE,share=on" \
         -device ivshmem-plain,memdev=rvshm \

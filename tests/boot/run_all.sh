@@ -38,6 +38,22 @@ mkdir -p "$RV_CACHE/runs"
 passed=0
 failed=0
 skipped=0
+
+# kvm_suite runs the tests/kvm suite of a native build in L1
+# (kvm_payload.sh): RINGVMM_KVM_TESTS names its tests/kvm build folder.
+for i in "${!default_tests[@]}"; do
+    [[ ${default_tests[i]} == kvm_suite ]] || continue
+    if rv_boot_kvm_payload "$RV_CACHE/runs/kvm-payload" \
+        "${RINGVMM_KVM_TESTS:-$RV_REPO/build/tests/kvm}"; then
+        export RV_BOOT_PAYLOAD=$RV_CACHE/runs/kvm-payload
+        RV_L1_MEM=$((RV_L1_MEM > 6144 ? RV_L1_MEM : 6144))
+    else
+        echo "SKIP kvm_suite ($RV_KVM_PAYLOAD_WHY)"
+        skipped=$((skipped + 1))
+        unset 'default_tests[i]'
+        default_tests=("${default_tests[@]}")
+    fi
+done
 sessions=
 
 stalls=0

@@ -306,6 +306,44 @@ rv_sc_l1_smoke() {
     fi
 }
 
+# The tests/kvm suite (kvm_payload.sh staged it in /kvm) on L1's real KVM:
+# every C test, then every shell test against the static ringvmm. A test
+# passes with exit 0 and is skipped with 77 (it prints why); the verdict
+# lists the failures, and each test's closing lines go to the log.
+rv_sc_kvm_suite() {
+    _t0=$(rv_now)
+    _pass=0 _skip=0 _fail=
+    echo "RVRUN kvm_suite"
+    for _t in /kvm/bin/*_test /kvm/src/*_test.sh; do
+        [ -e "$_t" ] || continue
+        _n=$(basename "$_t")
+        echo "RVRUN kvm_suite $_n"
+        case $_t in
+            *.sh) timeout -k 5 "$RV_RUN_TIMEOUT" bash "$_t" "$RV_VMM" ;;
+            *) timeout -k 5 "$RV_RUN_TIMEOUT" "$_t" ;;
+        esac < /dev/null > "$RV_OUT/kvm-$_n.log" 2>&1
+        _rc=$?
+        case $_rc in
+            0) _pass=$((_pass + 1)) ;;
+            77) _skip=$((_skip + 1)) ;;
+            *)
+                _fail="$_fail $_n(rc=$_rc)"
+                tail -n 30 "$RV_OUT/kvm-$_n.log" | sed "s/^/RVLOG kvm_suite $_n tail | /"
+                ;;
+        esac
+        # cmocka's and cli_lib.sh's closing lines, and every failure.
+        grep -E '^\[  (PASSED|FAILED|  SKIPPED) \]|^not ok|^[0-9]+ passed|SKIP|FAIL' \
+            "$RV_OUT/kvm-$_n.log" | head -n 40 | sed "s/^/RVLOG kvm_suite $_n | /"
+    done
+    RV_RC=0
+    RV_SECS=$(rv_since "$_t0")
+    if [ -z "$_fail" ] && [ "$_pass" -gt 0 ]; then
+        echo "RVTEST kvm_suite rc=0 time=${RV_SECS}s PASS $_pass passed, $_skip skipped"
+    else
+        echo "RVTEST kvm_suite rc=0 time=${RV_SECS}s FAIL failed:${_fail:- none ran}; $_pass passed, $_skip skipped"
+    fi
+}
+
 # The seccomp sandbox on a real KVM (vmm/sandbox.c): a Linux boot under
 # the filters is every other test here (the sandbox is on by default);
 # this one makes each thread kind try a denied call right after entering

@@ -165,6 +165,8 @@ rv_a64_run() {
     stage=$dir/overlay
     install -m 755 "$scenario" "$stage/scenario.sh"
     install -m 755 "$RV_A64_STATIC" "$stage/ringvmm"
+    # Files some runs need in L1 besides ringvmm (bench/boot_race.sh).
+    [[ -n ${RV_BOOT_PAYLOAD:-} ]] && cp -a "$RV_BOOT_PAYLOAD/." "$stage/"
     initrd=$dir/l1.cpio
     cp "$RV_A64_L1_BASE" "$initrd"
     truncate -s %512 "$initrd"
