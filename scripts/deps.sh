@@ -15,6 +15,8 @@ RINGVMM_PACKAGES=(
 	gnuplot-nox
 	# STYLE.md: kernel-style formatting, checked (tests/unit/clang_format_test.sh)
 	clang-format
+	# tests/fuzz: libFuzzer and the sanitizer runtimes are clang's
+	clang libclang-rt-dev
 	# arm64: the cross build (its libraries come from scripts/arm64-sysroot.sh),
 	# its unit tests under qemu-user, the arm64 nested test host, dtc
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
