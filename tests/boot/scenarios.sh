@@ -366,7 +366,11 @@ rv_sc_sandbox() {
     _p="$_p$(rv_rc_problem)"
     grep -q 'RINGVMM-L2-INIT' "$RV_OUT/sandbox.out" || _p="$_p no RINGVMM-L2-INIT with --no-seccomp;"
     grep -q 'WITHOUT the sandbox' "$RV_OUT/sandbox.err" || _p="$_p --no-seccomp was not loud;"
-    rv_report sandbox "$_p" "selftest vcpu+loop SIGSYS, --no-seccomp boots"
+    # `ringvmm caps` says the sandbox can be installed here.
+    rv_vmm sandbox_caps caps
+    grep -q '^sandbox: yes' "$RV_OUT/sandbox_caps.out" || _p="$_p caps: no 'sandbox: yes' line;"
+    grep '^sandbox:' "$RV_OUT/sandbox_caps.out" | sed 's/^/RVLOG sandbox caps | /'
+    rv_report sandbox "$_p" "selftest vcpu+loop SIGSYS, --no-seccomp boots, caps says yes"
 }
 
 # The bad-input table of docs/threat-model.md on a real KVM: every case of
