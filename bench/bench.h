@@ -23,6 +23,7 @@
 #include "guest.h"
 #include "vmm/coalesce/latency.h"
 
+/* The shared mode table's entries (vmm/coalesce/mode.h), in its order. */
 enum rv_bench_mode {
 	RV_BENCH_OFF,	     /* no coalescing: every write exits */
 	RV_BENCH_VM_RING,    /* the VM-wide ring, all devices flushed at every exit */
@@ -77,10 +78,15 @@ struct rv_bench_opts {
 #define RV_BENCH_MAX_FLUSH_US 60000000ULL
 #define RV_BENCH_MAX_WORK_NS 1000000ULL
 
-/* Fill @o from argv[@first..]: 0, or -EINVAL with a one-line rv_err(). */
-int rv_bench_parse(int argc, char *const argv[], int first, struct rv_bench_opts *o);
+/*
+ * Fill @o from argv[1..@argc) (argv[0]: "coalesce") by the option table:
+ * 0, or -EINVAL with a one-line rv_err().
+ */
+int rv_bench_parse(int argc, char *const argv[], struct rv_bench_opts *o);
+/* The mode's name in the shared table (vmm/coalesce/mode.h). */
 const char *rv_bench_mode_name(enum rv_bench_mode mode);
-extern const char rv_bench_usage[];
+/* `ringvmm bench coalesce --help`, from the table. */
+void rv_bench_usage(FILE *out);
 
 /* What one device showed in one run. */
 struct rv_bench_dev_run {

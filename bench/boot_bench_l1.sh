@@ -47,11 +47,14 @@ rvb_now() {
     echo "$_t"
 }
 
-# Guest RAM size in kB from ringvmm's --mem syntax (K/M/G suffixes).
+# Guest RAM size in kB from ringvmm's -m syntax: a number alone is MiB,
+# K/M/G/T suffixes (an "iB" or "B" after them too), bytes with a bare B.
 rvb_mem_kb() {
     awk -v m="$1" 'BEGIN {
-        n = m + 0; u = toupper(substr(m, length(m)))
-        if (u == "G") n *= 1048576; else if (u == "M") n *= 1024; else if (u != "K") n /= 1024
+        n = m + 0; s = toupper(m); sub(/^[0-9X]+/, "", s); sub(/I?B$/, "", s)
+        if (s == "T") n *= 1073741824; else if (s == "G") n *= 1048576
+        else if (s == "K") ; else if (s == "" && toupper(m) ~ /[0-9]B$/) n /= 1024
+        else n *= 1024
         printf "%d", n
     }'
 }
@@ -154,8 +157,8 @@ rvb_measure() {
 rvb_main() {
     i=1
     while [ "$i" -le "$RVB_RUNS" ]; do
-        rvb_measure ringvmm "$i" /ringvmm run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
-            --cmdline "console=ttyS0 quiet rv.test=uptime" --mem "$RVB_MEM"
+        rvb_measure ringvmm "$i" /ringvmm run -k /l2/bzImage -i /l2/initrd.cpio.gz \
+            -p "quiet rv.test=uptime" -m "$RVB_MEM"
         i=$((i + 1))
     done
 }

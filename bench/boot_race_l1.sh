@@ -30,9 +30,9 @@ RVR_MEM_MB=$((RVB_MEM_KB / 1024))
 rvr_boot() {
     case $1 in
         ringvmm-bz) rvb_measure "$1" "$2" /ringvmm run --kernel /l2/bzImage \
-            --initrd /l2/initrd.cpio.gz --cmdline "$RVR_CMDLINE" --mem "$RVB_MEM" ;;
+            --initrd /l2/initrd.cpio.gz --cmdline-replace "$RVR_CMDLINE" --mem "$RVB_MEM" ;;
         ringvmm-elf) rvb_measure "$1" "$2" /ringvmm run --kernel /l2/vmlinux \
-            --initrd /l2/initrd.cpio.gz --cmdline "$RVR_CMDLINE" --mem "$RVB_MEM" ;;
+            --initrd /l2/initrd.cpio.gz --cmdline-replace "$RVR_CMDLINE" --mem "$RVB_MEM" ;;
         kvmtool) rvb_measure "$1" "$2" /peers/lkvm run --nodefaults -n mode=none \
             -k /l2/bzImage -i /l2/initrd.cpio.gz -p "$RVR_CMDLINE rv.off=reboot" \
             -m "$RVR_MEM_MB" -c 1 ;;
@@ -41,7 +41,7 @@ rvr_boot() {
         qemu-pvh) rvb_measure "$1" "$2" rvr_qemu -kernel /l2/vmlinux \
             -initrd /l2/initrd.cpio.gz -append "$RVR_CMDLINE" ;;
         ringvmm-a64) rvb_measure "$1" "$2" /ringvmm run --kernel /l2/Image \
-            --initrd /l2/initrd.cpio.gz --cmdline "$RVR_CMDLINE" --mem "$RVB_MEM" ;;
+            --initrd /l2/initrd.cpio.gz --cmdline-replace "$RVR_CMDLINE" --mem "$RVB_MEM" ;;
         kvmtool-a64) rvb_measure "$1" "$2" /peers/lkvm run --nodefaults -n mode=none \
             -k /l2/Image -i /l2/initrd.cpio.gz -p "$RVR_CMDLINE" -m "$RVR_MEM_MB" -c 1 ;;
     esac

@@ -10,91 +10,58 @@
 #include <string.h>
 
 #include "bench.h"
+#include "vmm/coalesce/mode.h"
+#include "vmm/opt.h"
 #include "vmm/util.h"
 
-const char rv_bench_usage[] =
+static const char rv_bench_head[] =
 	"usage: ringvmm bench coalesce [options]\n"
 	"\n"
 	"Built-in guests write sequence numbers to benchmark devices (bench-sinks)\n"
 	"in each coalescing mode, interleaved run by run; every run checks that\n"
 	"each device received every write once and in order (exit 1 otherwise).\n"
-	"\n"
-	"  --mode M           off, vm-ring, per-device or doorbell; repeat the\n"
-	"                     option or give a comma list (default: all four)\n"
-	"  --devices N        benchmark devices, 1 to 16 (default 4)\n"
-	"  --space S          mmio (default), pio, or mixed (even devices MMIO,\n"
-	"                     odd ones port I/O)\n"
-	"  --writes N         writes per device and vCPU (default 20000)\n"
-	"  --burst N          writes to one device before the next (default 1:\n"
-	"                     interleaved across devices)\n"
-	"  --read-every N     a non-coalesced read of the device just written every\n"
-	"                     N writes (forces a flush; default 0: never)\n"
-	"  --doorbell-every N in mode doorbell, ring the device's doorbell every N\n"
-	"                     writes (default 64)\n"
-	"  --cpus N           vCPUs, each writing its own stream (default 1)\n"
-	"  --ring-entries N   each device's ring, a power of two (default 256)\n"
-	"  --flush-us N       the drain timer's period (default 1000)\n"
-	"  --device-work-ns N each device busy-waits N ns per write it handles, to\n"
-	"                     model real device work (default 0)\n"
-	"  --repeat N         runs per mode; medians and spreads over them (default 3)\n"
-	"  --json | --csv     machine-readable output instead of the table\n"
-	"  --plot FILE        an SVG chart of cost per write and latency by mode\n"
-	"                     (needs gnuplot)\n"
-	"  --cpl0             run the guest at CPL0 even where CPL3 is possible\n"
-	"  --verbose          say what each run does\n";
+	"\n";
 
-static const char *const rv_bench_mode_names[] = {
-	[RV_BENCH_OFF] = "off",
-	[RV_BENCH_VM_RING] = "vm-ring",
-	[RV_BENCH_PER_DEVICE] = "per-device",
-	[RV_BENCH_DOORBELL] = "doorbell",
-};
+/* bench's modes are the shared table's entries (vmm/coalesce/mode.h), in order. */
+_Static_assert(RV_BENCH_NR_MODES == RV_COALESCE_NR_NAMED, "one bench mode per named mode");
+_Static_assert(RV_BENCH_DOORBELL == 3 && (int)RV_BENCH_PER_DEVICE == (int)RV_COALESCE_PER_DEVICE,
+	       "bench modes in the table's order");
 
 const char *rv_bench_mode_name(enum rv_bench_mode mode)
 {
-	if ((unsigned int)mode < RV_ARRAY_SIZE(rv_bench_mode_names))
-		return rv_bench_mode_names[mode];
+	if ((unsigned int)mode < RV_BENCH_NR_MODES)
+		return rv_coalesce_modes[mode].name;
 	return "?";
 }
 
-/* rv_opt_value(), its message in the words of every bench error. */
-static const char *rv_bench_value(int argc, char *const argv[], int *i, const char *name)
-{
-	const char *v = rv_opt_value(argc, argv, i, name);
-
-	if (!v)
-		rv_err_wrap(-EINVAL, "bench");
-	return v;
-}
-
 /* One --mode value: a mode or a comma list of them, each at most once. */
-static int rv_bench_add_modes(const char *v, struct rv_bench_opts *o)
+static int rv_bench_set_modes(void *ctx, const struct rv_opt *opt, const char *name, const char *v)
 {
+	struct rv_bench_opts *o = ctx;
 	const char *p = v;
 
 	if (!*v)
-		return rv_err(-EINVAL, "bench: --mode needs a value");
+		return rv_err(-EINVAL, "bench coalesce: %s \"\": needs a mode (%s)", name,
+			      rv_coalesce_mode_list(true));
 	while (*p) {
 		size_t len = strcspn(p, ",");
+		const struct rv_coalesce_mode_desc *d = rv_coalesce_mode_lookup_n(p, len, true);
 		unsigned int m;
 
-		for (m = 0; m < RV_BENCH_NR_MODES; m++)
-			if (strlen(rv_bench_mode_names[m]) == len &&
-			    !strncmp(p, rv_bench_mode_names[m], len))
-				break;
-		if (m == RV_BENCH_NR_MODES)
-			return rv_err(-EINVAL,
-				      "bench: --mode %s: not one of off, vm-ring, per-device, doorbell",
-				      v);
+		if (!d)
+			return rv_err(-EINVAL, "bench coalesce: %s %s: \"%.*s\" is not one of %s",
+				      name, v, (int)len, p, rv_coalesce_mode_list(true));
+		m = d - rv_coalesce_modes;
 		for (unsigned int i = 0; i < o->nr_modes; i++)
 			if (o->modes[i] == m)
-				return rv_err(-EINVAL, "bench: --mode %s given twice",
-					      rv_bench_mode_names[m]);
+				return rv_err(-EINVAL, "bench coalesce: %s %s: %s given twice",
+					      name, v, d->name);
 		o->modes[o->nr_modes++] = m;
 		p += len;
 		if (*p == ',' && !*++p)
 			return rv_err(-EINVAL,
-				      "bench: --mode %s: a mode is missing after the comma", v);
+				      "bench coalesce: %s %s: a mode is missing after the comma",
+				      name, v);
 	}
 	return 0;
 }
@@ -114,7 +81,6 @@ static void rv_bench_defaults(struct rv_bench_opts *o)
 
 /* The options that take a number: their range and where it goes. */
 struct rv_bench_numopt {
-	const char *name;
 	uint64_t min, max;
 	size_t off;  /* in struct rv_bench_opts */
 	bool narrow; /* an unsigned int there, else a uint64_t */
@@ -123,31 +89,17 @@ struct rv_bench_numopt {
 
 #define RV_BENCH_OPT(field) offsetof(struct rv_bench_opts, field)
 
-static const struct rv_bench_numopt rv_bench_numopts[] = {
-	{ "--devices", 1, RV_BENCH_MAX_DEVICES, RV_BENCH_OPT(devices), true },
-	{ "--writes", 1, RV_BENCH_MAX_WRITES, RV_BENCH_OPT(writes) },
-	{ "--burst", 1, RV_BENCH_MAX_WRITES, RV_BENCH_OPT(burst) },
-	{ "--read-every", 0, RV_BENCH_MAX_WRITES, RV_BENCH_OPT(read_every) },
-	{ "--doorbell-every", 1, RV_BENCH_MAX_WRITES, RV_BENCH_OPT(doorbell_every) },
-	{ "--cpus", 1, RV_BENCH_MAX_CPUS, RV_BENCH_OPT(cpus), true },
-	/* devices/pseudo/bench-sink.h: free-running ring indices need a power of two. */
-	{ "--ring-entries", 1, 65536, RV_BENCH_OPT(ring_entries), true, true },
-	{ "--flush-us", 1, RV_BENCH_MAX_FLUSH_US, RV_BENCH_OPT(flush_us) },
-	{ "--device-work-ns", 0, RV_BENCH_MAX_WORK_NS, RV_BENCH_OPT(work_ns) },
-	{ "--repeat", 1, RV_BENCH_MAX_REPEAT, RV_BENCH_OPT(repeat), true },
-};
-
-static int rv_bench_set_number(const struct rv_bench_numopt *no, const char *v,
-			       struct rv_bench_opts *o)
+static int rv_bench_set_number(void *ctx, const struct rv_opt *opt, const char *name, const char *v)
 {
-	char *field = (char *)o + no->off;
+	const struct rv_bench_numopt *no = opt->data;
+	char *field = (char *)ctx + no->off;
 	uint64_t n;
 
 	if (rv_parse_u64(v, &n) || n < no->min || n > no->max)
-		return rv_err(-EINVAL, "bench: %s %s: not a number from %llu to %llu", no->name, v,
-			      (unsigned long long)no->min, (unsigned long long)no->max);
+		return rv_err(-EINVAL, "bench coalesce: %s %s: not a number from %llu to %llu",
+			      name, v, (unsigned long long)no->min, (unsigned long long)no->max);
 	if (no->pow2 && (n & (n - 1)))
-		return rv_err(-EINVAL, "bench: %s %s: not a power of two", no->name, v);
+		return rv_err(-EINVAL, "bench coalesce: %s %s: not a power of two", name, v);
 	if (no->narrow)
 		*(unsigned int *)field = n;
 	else
@@ -155,72 +107,121 @@ static int rv_bench_set_number(const struct rv_bench_numopt *no, const char *v,
 	return 0;
 }
 
-int rv_bench_parse(int argc, char *const argv[], int first, struct rv_bench_opts *o)
+static int rv_bench_set_space(void *ctx, const struct rv_opt *opt, const char *name, const char *v)
 {
-	bool json = false, csv = false;
-	const char *v;
+	struct rv_bench_opts *o = ctx;
+
+	if (!strcmp(v, "mmio"))
+		o->space = RV_BENCH_SPACE_MMIO;
+	else if (!strcmp(v, "pio"))
+		o->space = RV_BENCH_SPACE_PIO;
+	else if (!strcmp(v, "mixed"))
+		o->space = RV_BENCH_SPACE_MIXED;
+	else
+		return rv_err(-EINVAL, "bench coalesce: %s %s: not one of mmio, pio, mixed", name,
+			      v);
+	return 0;
+}
+
+static int rv_bench_set_plot(void *ctx, const struct rv_opt *opt, const char *name, const char *v)
+{
+	if (!*v)
+		return rv_err(-EINVAL, "bench coalesce: %s \"\": needs a file name", name);
+	((struct rv_bench_opts *)ctx)->plot = v;
+	return 0;
+}
+
+static int rv_bench_set_format(void *ctx, const struct rv_opt *opt, const char *name, const char *v)
+{
+	struct rv_bench_opts *o = ctx;
+	enum rv_bench_format f = !strcmp(opt->name, "json") ? RV_BENCH_JSON : RV_BENCH_CSV;
+
+	if (o->format != RV_BENCH_TABLE && o->format != f)
+		return rv_err(-EINVAL, "bench coalesce: --json and --csv exclude each other");
+	o->format = f;
+	return 0;
+}
+
+#define RV_BENCH_NUM(field, lo, hi, ...)  \
+	(&(const struct rv_bench_numopt){ \
+		.min = (lo), .max = (hi), .off = RV_BENCH_OPT(field), __VA_ARGS__ })
+
+static const struct rv_opt rv_bench_opts_table[] = {
+	{ "mode", 0, NULL, "M", RV_OPT_REPEAT, rv_bench_set_modes, NULL,
+	  "off, vm-ring, per-device or doorbell; repeat the\n"
+	  "option or give a comma list (default: all four)" },
+	{ "devices", 0, NULL, "N", 0, rv_bench_set_number,
+	  RV_BENCH_NUM(devices, 1, RV_BENCH_MAX_DEVICES, .narrow = true),
+	  "benchmark devices, 1 to 16 (default 4)" },
+	{ "space", 0, NULL, "S", 0, rv_bench_set_space, NULL,
+	  "mmio (default), pio, or mixed (even devices MMIO,\n"
+	  "odd ones port I/O)" },
+	{ "writes", 0, NULL, "N", 0, rv_bench_set_number,
+	  RV_BENCH_NUM(writes, 1, RV_BENCH_MAX_WRITES),
+	  "writes per device and vCPU (default 20000)" },
+	{ "burst", 0, NULL, "N", 0, rv_bench_set_number,
+	  RV_BENCH_NUM(burst, 1, RV_BENCH_MAX_WRITES),
+	  "writes to one device before the next (default 1:\n"
+	  "interleaved across devices)" },
+	{ "read-every", 0, NULL, "N", 0, rv_bench_set_number,
+	  RV_BENCH_NUM(read_every, 0, RV_BENCH_MAX_WRITES),
+	  "a non-coalesced read of the device just written every\n"
+	  "N writes (forces a flush; default 0: never)" },
+	{ "doorbell-every", 0, NULL, "N", 0, rv_bench_set_number,
+	  RV_BENCH_NUM(doorbell_every, 1, RV_BENCH_MAX_WRITES),
+	  "in mode doorbell, ring the device's doorbell every N\n"
+	  "writes (default 64)" },
+	{ "cpus", 'c', NULL, "N", 0, rv_bench_set_number,
+	  RV_BENCH_NUM(cpus, 1, RV_BENCH_MAX_CPUS, .narrow = true),
+	  "vCPUs, each writing its own stream (default 1)" },
+	/* devices/pseudo/bench-sink.h: free-running ring indices need a power of two. */
+	{ "ring-entries", 0, NULL, "N", 0, rv_bench_set_number,
+	  RV_BENCH_NUM(ring_entries, 1, 65536, .narrow = true, .pow2 = true),
+	  "each device's ring, a power of two (default 256)" },
+	{ "flush-us", 0, NULL, "N", 0, rv_bench_set_number,
+	  RV_BENCH_NUM(flush_us, 1, RV_BENCH_MAX_FLUSH_US),
+	  "the drain timer's period (default 1000)" },
+	{ "device-work-ns", 0, NULL, "N", 0, rv_bench_set_number,
+	  RV_BENCH_NUM(work_ns, 0, RV_BENCH_MAX_WORK_NS),
+	  "each device busy-waits N ns per write it handles, to\n"
+	  "model real device work (default 0)" },
+	{ "repeat", 0, NULL, "N", 0, rv_bench_set_number,
+	  RV_BENCH_NUM(repeat, 1, RV_BENCH_MAX_REPEAT, .narrow = true),
+	  "runs per mode; medians and spreads over them (default 3)" },
+	{ "json", 0, NULL, NULL, 0, rv_bench_set_format, NULL,
+	  "machine-readable output instead of the table" },
+	{ "csv", 0, NULL, NULL, 0, rv_bench_set_format, NULL, "the same as CSV" },
+	{ "plot", 0, NULL, "FILE", 0, rv_bench_set_plot, NULL,
+	  "an SVG chart of cost per write and latency by mode\n"
+	  "(needs gnuplot)" },
+	{ "cpl0", 0, NULL, NULL, 0, rv_opt_set_flag, RV_OPT_FLAG(struct rv_bench_opts, cpl0),
+	  "run the guest at CPL0 even where CPL3 is possible" },
+	{ "verbose", 'v', NULL, NULL, 0, rv_opt_set_flag,
+	  RV_OPT_FLAG(struct rv_bench_opts, verbose), "say what each run does" },
+	{ "help", 'h', NULL, NULL, 0, rv_opt_set_flag, RV_OPT_FLAG(struct rv_bench_opts, help),
+	  "this help" },
+};
+
+static const struct rv_opt_cmd rv_bench_cmd = {
+	.name = "bench coalesce",
+	.usage = rv_bench_head,
+	.opts = rv_bench_opts_table,
+	.nr_opts = RV_ARRAY_SIZE(rv_bench_opts_table),
+};
+
+void rv_bench_usage(FILE *out)
+{
+	rv_opt_usage(&rv_bench_cmd, out);
+}
+
+int rv_bench_parse(int argc, char *const argv[], struct rv_bench_opts *o)
+{
 	int ret;
 
 	rv_bench_defaults(o);
-	for (int i = first; i < argc; i++) {
-		const char *a = argv[i];
-		bool number = false;
-
-		for (unsigned int k = 0; k < RV_ARRAY_SIZE(rv_bench_numopts); k++) {
-			if (!rv_opt_is(a, rv_bench_numopts[k].name))
-				continue;
-			v = rv_bench_value(argc, argv, &i, rv_bench_numopts[k].name);
-			if (!v)
-				return -EINVAL;
-			ret = rv_bench_set_number(&rv_bench_numopts[k], v, o);
-			if (ret)
-				return ret;
-			number = true;
-			break;
-		}
-		if (number)
-			continue;
-		if (rv_opt_is(a, "--mode")) {
-			if (!(v = rv_bench_value(argc, argv, &i, "--mode")))
-				return -EINVAL;
-			ret = rv_bench_add_modes(v, o);
-			if (ret)
-				return ret;
-		} else if (rv_opt_is(a, "--space")) {
-			if (!(v = rv_bench_value(argc, argv, &i, "--space")))
-				return -EINVAL;
-			if (!strcmp(v, "mmio"))
-				o->space = RV_BENCH_SPACE_MMIO;
-			else if (!strcmp(v, "pio"))
-				o->space = RV_BENCH_SPACE_PIO;
-			else if (!strcmp(v, "mixed"))
-				o->space = RV_BENCH_SPACE_MIXED;
-			else
-				return rv_err(-EINVAL,
-					      "bench: --space %s: not one of mmio, pio, mixed", v);
-		} else if (rv_opt_is(a, "--plot")) {
-			if (!(v = rv_bench_value(argc, argv, &i, "--plot")))
-				return -EINVAL;
-			if (!*v)
-				return rv_err(-EINVAL, "bench: --plot needs a file name");
-			o->plot = v;
-		} else if (!strcmp(a, "--json")) {
-			json = true;
-		} else if (!strcmp(a, "--csv")) {
-			csv = true;
-		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			o->help = true;
-		} else if (!strcmp(a, "--cpl0")) {
-			o->cpl0 = true;
-		} else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
-			o->verbose = true;
-		} else {
-			return rv_err(-EINVAL, "bench coalesce: unknown option \"%s\"", a);
-		}
-	}
-	if (json && csv)
-		return rv_err(-EINVAL, "bench: --json and --csv exclude each other");
-	o->format = json ? RV_BENCH_JSON : csv ? RV_BENCH_CSV : RV_BENCH_TABLE;
+	ret = rv_opt_parse(&rv_bench_cmd, argc, argv, o);
+	if (ret)
+		return ret;
 	if (!o->nr_modes)
 		for (unsigned int m = 0; m < RV_BENCH_NR_MODES; m++)
 			o->modes[o->nr_modes++] = m;

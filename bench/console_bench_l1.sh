@@ -47,7 +47,7 @@ for mode in $RVC_MODES; do
     t0=$(rvc_now)
     timeout -k 5 "$RV_RUN_TIMEOUT" /ringvmm run --kernel /l2/bzImage \
         --initrd /l2/initrd.cpio.gz --mem 256M \
-        --cmdline "console=ttyS0 quiet rv.test=spew rv.spew=$RVC_SIZE" \
+        -p "quiet rv.test=spew rv.spew=$RVC_SIZE" \
         --coalesce "$mode" --coalesce-flush-us "$RVC_FLUSH_US" --stats=json \
         < /dev/null > "$o.fifo" 2> "$o.err"
     rc=$?

@@ -31,6 +31,7 @@
 #include "arch/arch.h"
 #include "devices/pseudo/bench-sink.h"
 #include "bench.h"
+#include "vmm/coalesce/mode.h"
 #include "vmm/kvm.h"
 #include "vmm/util.h"
 #include "vmm/vm.h"
@@ -90,7 +91,8 @@ static void rv_bench_params(const struct rv_bench_opts *o, const struct rv_bench
 	p[RV_BENCH_P_BURST / 8] = o->burst;
 	p[RV_BENCH_P_READ_RELOAD / 8] = o->read_every ? o->read_every : UINT64_MAX;
 	/* Elsewhere a doorbell write is an ordinary exit: no doorbells there. */
-	p[RV_BENCH_P_DB_RELOAD / 8] = mode == RV_BENCH_DOORBELL ? o->doorbell_every : UINT64_MAX;
+	p[RV_BENCH_P_DB_RELOAD / 8] = rv_coalesce_modes[mode].doorbell ? o->doorbell_every :
+									 UINT64_MAX;
 	p[RV_BENCH_P_NR_CPUS / 8] = o->cpus;
 	for (unsigned int d = 0; d < o->devices; d++) {
 		uint64_t *e = p + (RV_BENCH_P_DEVICES + d * RV_BENCH_P_DEV_SIZE) / 8;
@@ -231,9 +233,7 @@ static int rv_bench_one(struct rv_bench *b, struct rv_bench_setup *s, struct rv_
 		.guest_code = s->guest.code,
 		.guest_code_len = s->guest.len,
 		.guest_user_mode = s->guest.user_level && !o->cpl0 && !s->cpl0,
-		.coalesce_mode = r->mode == RV_BENCH_OFF     ? RV_COALESCE_OFF :
-				 r->mode == RV_BENCH_VM_RING ? RV_COALESCE_VM_RING :
-							       RV_COALESCE_PER_DEVICE,
+		.coalesce_mode = rv_coalesce_modes[r->mode].mode,
 		.coalesce_flush_ns = o->flush_us * 1000,
 		.extra_devices = s->sinks,
 		.nr_extra_devices = o->devices,
@@ -246,7 +246,7 @@ static int rv_bench_one(struct rv_bench *b, struct rv_bench_setup *s, struct rv_
 	ret = rv_bench_sink_set_ring_entries(o->ring_entries);
 	if (ret)
 		return rv_err(ret, "bench: %u ring entries", o->ring_entries);
-	rv_bench_sink_set_doorbell(r->mode == RV_BENCH_DOORBELL);
+	rv_bench_sink_set_doorbell(rv_coalesce_modes[r->mode].doorbell);
 	rv_bench_sink_set_work_ns(o->work_ns);
 	rv_err_clear();
 	ret = rv_vm_create(&vm, &cfg);

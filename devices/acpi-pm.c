@@ -19,6 +19,7 @@
 
 #include "vmm/bus.h"
 #include "vmm/device.h"
+#include "vmm/stats.h"
 #include "vmm/util.h"
 
 #define ACPI_PM_SLEEP_CTL 0
@@ -68,13 +69,14 @@ static const struct rv_bus_ops rv_acpi_pm_bus_ops = {
 	.write = rv_acpi_pm_write,
 };
 
-static void rv_acpi_pm_stats(struct rv_device *dev, FILE *out)
+static void rv_acpi_pm_stats(struct rv_device *dev, struct rv_stats_sink *out)
 {
 	struct rv_acpi_pm *pm = dev->priv;
 
-	fprintf(out,
-		"\"poweroffs\": %" PRIu64 ", \"resets\": %" PRIu64 ", \"ignored_writes\": %" PRIu64,
-		pm->poweroffs, pm->resets, pm->ignored);
+	/* Bumped by a vCPU thread meanwhile (--metrics): each read in one load. */
+	rv_stats_u64(out, "poweroffs", __atomic_load_n(&pm->poweroffs, __ATOMIC_RELAXED));
+	rv_stats_u64(out, "resets", __atomic_load_n(&pm->resets, __ATOMIC_RELAXED));
+	rv_stats_u64(out, "ignored_writes", __atomic_load_n(&pm->ignored, __ATOMIC_RELAXED));
 }
 
 static void rv_acpi_pm_destroy(struct rv_device *dev)
@@ -83,7 +85,7 @@ static void rv_acpi_pm_destroy(struct rv_device *dev)
 }
 
 static const struct rv_device_ops rv_acpi_pm_ops = {
-	.stats_json = rv_acpi_pm_stats,
+	.stats = rv_acpi_pm_stats,
 	.destroy = rv_acpi_pm_destroy,
 };
 

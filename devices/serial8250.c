@@ -49,6 +49,7 @@
 #include "vmm/coalesce/coalesce.h"
 #include "vmm/console.h"
 #include "vmm/device.h"
+#include "vmm/stats.h"
 #include "vmm/util.h"
 #include "serial8250-regs.h"
 
@@ -540,20 +541,26 @@ static size_t rv_serial_rx(void *opaque, const uint8_t *buf, size_t len)
 	return n;
 }
 
-static void rv_serial_stats(struct rv_device *dev, FILE *out)
+static void rv_serial_stats(struct rv_device *dev, struct rv_stats_sink *out)
 {
 	struct rv_serial *s = dev->priv;
+	uint64_t tx, rx, irqs, overruns, tx_errors;
 
+	/* Copied under the lock, named after it: the sink may be slow (a file). */
 	pthread_mutex_lock(&s->lock);
-	fprintf(out,
-		"\"tx_bytes\": %" PRIu64 ", \"rx_bytes\": %" PRIu64 ", \"irqs\": %" PRIu64
-		", \"overruns\": %" PRIu64 ", \"tx_errors\": %" PRIu64,
-		s->tx_bytes, s->rx_bytes, s->irqs, s->overruns, s->tx_errors);
+	tx = s->tx_bytes;
+	rx = s->rx_bytes;
+	irqs = s->irqs;
+	overruns = s->overruns;
+	tx_errors = s->tx_errors;
 	pthread_mutex_unlock(&s->lock);
-	if (s->dev.coalesce) {
-		fputs(", ", out);
-		rv_coalesce_stats_json(s->dev.coalesce, out);
-	}
+	rv_stats_u64(out, "tx_bytes", tx);
+	rv_stats_u64(out, "rx_bytes", rx);
+	rv_stats_u64(out, "irqs", irqs);
+	rv_stats_u64(out, "overruns", overruns);
+	rv_stats_u64(out, "tx_errors", tx_errors);
+	if (s->dev.coalesce)
+		rv_coalesce_stats_emit(s->dev.coalesce, out);
 }
 
 /*
@@ -572,7 +579,7 @@ static void rv_serial_destroy(struct rv_device *dev)
 }
 
 static const struct rv_device_ops rv_serial_ops = {
-	.stats_json = rv_serial_stats,
+	.stats = rv_serial_stats,
 	.destroy = rv_serial_destroy,
 };
 

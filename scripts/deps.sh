@@ -17,6 +17,8 @@ RINGVMM_PACKAGES=(
 	clang-format
 	# tests/fuzz: libFuzzer and the sanitizer runtimes are clang's
 	clang libclang-rt-dev
+	# ringvmm(1) from man/ringvmm.1.scd, and man to check it renders
+	scdoc man-db
 	# arm64: the cross build (its libraries come from scripts/arm64-sysroot.sh),
 	# its unit tests under qemu-user, the arm64 nested test host, dtc
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static

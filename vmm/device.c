@@ -23,6 +23,11 @@ const struct rv_device_type *rv_device_type_find(const char *name)
 	return NULL;
 }
 
+const struct rv_device_type *rv_device_type_next(const struct rv_device_type *t)
+{
+	return t ? t->next : rv_device_types;
+}
+
 int rv_device_create(struct rv_device_env *env, const struct rv_device_cfg *cfg)
 {
 	const struct rv_device_type *type = rv_device_type_find(cfg->type);

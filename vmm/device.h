@@ -22,6 +22,7 @@ struct rv_coalesce_device;
 struct rv_console;
 struct rv_loop;
 struct rv_device;
+struct rv_stats_sink;
 
 enum rv_bus_space { RV_SPACE_PIO, RV_SPACE_MMIO };
 
@@ -68,7 +69,13 @@ enum rv_exit_reason {
 };
 
 struct rv_device_ops {
-	/* Print the device's statistics as the members of a JSON object. */
+	/*
+	 * Name the device's counters to @s (vmm/stats.h): --stats (JSON and
+	 * table) and --metrics all come from it. Called while vCPUs run too
+	 * (--metrics): take the device's lock, and no engine call under it.
+	 */
+	void (*stats)(struct rv_device *dev, struct rv_stats_sink *s);
+	/* Older form, JSON only: the members of a JSON object. Prefer stats. */
 	void (*stats_json)(struct rv_device *dev, FILE *out);
 	/* Release everything create() took. */
 	void (*destroy)(struct rv_device *dev);
@@ -83,14 +90,45 @@ struct rv_device {
 	struct rv_device *next;
 };
 
+/*
+ * A `ringvmm run` option a device type brings (lkvm's --disk, --rng, ...):
+ * the CLI adds it to run's option table and --help, so vmm/ never names it
+ * (vmm/cli.h). Each value lands in rv_vm_config.device_args.
+ */
+struct rv_device_option {
+	const char *name;    /* the long name, without "--": "disk" */
+	char short_name;     /* 0: none; -d and -n are kept for --disk and --net */
+	const char *metavar; /* the value's name in --help; NULL: a flag */
+	const char *help;    /* one or more lines for --help */
+	bool repeat;	     /* may be given more than once (one instance each) */
+	/*
+	 * Optional: check one value at parse time. 0, or -EINVAL with an
+	 * rv_err() about the value alone: the CLI prefixes the option.
+	 */
+	int (*check)(const char *value);
+};
+
+/* One value of a device's option, in command-line order. */
+struct rv_device_arg {
+	const struct rv_device_type *type;
+	const char *value; /* NULL for a flag */
+};
+
+/* At most this many device option values in one run. */
+#define RV_DEVICE_MAX_ARGS 16
+
 struct rv_device_type {
 	const char *name;
 	int (*create)(struct rv_device_env *env, const struct rv_device_cfg *cfg);
+	/* Optional: the run option that asks for an instance of this type. */
+	const struct rv_device_option *cli_option;
 	struct rv_device_type *next;
 };
 
 void rv_device_type_register(struct rv_device_type *type);
 const struct rv_device_type *rv_device_type_find(const char *name);
+/* Every registered type: rv_device_type_next(NULL) is the first, then NULL at the end. */
+const struct rv_device_type *rv_device_type_next(const struct rv_device_type *t);
 
 /*
  * Each devices/<x>.c ends with RV_DEVICE_TYPE(x_type): a constructor puts the

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <linux/kvm.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,12 +22,11 @@
 #include "cli.h"
 #include "console.h"
 #include "kvm.h"
+#include "metrics.h"
+#include "vm-stats.h"
 #include "util.h"
+#include "version.h"
 #include "vm.h"
-
-#ifndef RV_VERSION
-#define RV_VERSION "unknown"
-#endif
 
 enum { RV_STATUS_OK = 0, RV_STATUS_GUEST_DIED = 1, RV_STATUS_CONFIG = 2 };
 
@@ -42,18 +42,19 @@ static int rv_fail(const char *what, int err)
 }
 
 /* Checks that need the host: its memory and KVM's vCPU limit. */
-static int rv_check_host_limits(const struct rv_vm_config *cfg)
+static int rv_check_host_limits(const struct rv_cli *cli)
 {
+	const struct rv_vm_config *cfg = &cli->vm;
 	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
 	uint64_t host = pages > 0 && psize > 0 ? (uint64_t)pages * psize : 0;
 
 	if (host && cfg->mem_size > host)
 		return rv_err(-EINVAL,
-			      "--mem: %" PRIu64 " MiB is more than the host's %" PRIu64 " MiB",
-			      cfg->mem_size >> 20, host >> 20);
+			      "%s: %" PRIu64 " MiB is more than the host's %" PRIu64 " MiB",
+			      cli->mem_arg, cfg->mem_size >> 20, host >> 20);
 	if (cfg->nr_cpus > rv_arch_max_vcpus())
-		return rv_err(-EINVAL, "--cpus %u: %s supports at most %u", cfg->nr_cpus,
-			      rv_arch_name, rv_arch_max_vcpus());
+		return rv_err(-EINVAL, "%s: %s supports at most %u", cli->cpus_arg, rv_arch_name,
+			      rv_arch_max_vcpus());
 	return 0;
 }
 
@@ -67,16 +68,23 @@ static int rv_max_vcpus(const struct rv_vm *vm)
 
 static int rv_cmd_run(struct rv_cli *cli)
 {
+	struct rv_metrics metrics;
 	struct rv_vm vm;
 	int ret, status;
 
-	ret = rv_check_host_limits(&cli->vm);
+	if (cli->help) {
+		rv_cli_run_usage(stdout);
+		return RV_STATUS_OK;
+	}
+	ret = rv_check_host_limits(cli);
 	if (ret)
 		return rv_fail("run", ret);
+	if (cli->vm.cmdline)
+		rv_info("kernel command line: %s", cli->vm.cmdline);
 	ret = rv_vm_create(&vm, &cli->vm);
 	if (!ret && vm.vm_fd >= 0 && (int)cli->vm.nr_cpus > rv_max_vcpus(&vm) &&
 	    rv_max_vcpus(&vm) > 0)
-		ret = rv_err(-EINVAL, "--cpus %u: KVM allows at most %d", cli->vm.nr_cpus,
+		ret = rv_err(-EINVAL, "%s: KVM allows at most %d", cli->cpus_arg,
 			     rv_max_vcpus(&vm));
 	if (ret) {
 		status = rv_fail("setting up the VM", ret);
@@ -90,8 +98,16 @@ static int rv_cmd_run(struct rv_cli *cli)
 		rv_vm_destroy(&vm);
 		return RV_STATUS_OK;
 	}
+	ret = rv_metrics_start(&metrics, &vm, cli->metrics_path, cli->metrics_interval_ms);
+	if (ret) {
+		status = rv_fail("--metrics", ret);
+		rv_vm_destroy(&vm);
+		return status;
+	}
 
 	ret = rv_vm_run(&vm);
+	/* The last figures, whatever stopped the guest. */
+	rv_metrics_stop(&metrics);
 	if (ret < 0) {
 		fprintf(stderr, "ringvmm: %s\n", *rv_err_msg() ? rv_err_msg() : strerror(-ret));
 		status = RV_STATUS_GUEST_DIED;
@@ -112,8 +128,10 @@ static int rv_cmd_run(struct rv_cli *cli)
 	}
 	/* Put the terminal back before anything else is printed. */
 	rv_console_restore_all();
-	if (cli->stats != RV_STATS_OFF)
-		rv_vm_print_stats(&vm, stderr, cli->stats == RV_STATS_JSON);
+	if (cli->stats == RV_STATS_JSON)
+		rv_vm_print_stats(&vm, stderr, true);
+	else if (cli->stats == RV_STATS_TEXT)
+		rv_stats_print_table(&vm, stderr);
 	rv_vm_destroy(&vm);
 	return status;
 }
@@ -129,7 +147,7 @@ static int rv_cmd_bench(struct rv_cli *cli)
 	int ret, status;
 
 	if (cli->bench.help) {
-		fputs(rv_bench_usage, stdout);
+		rv_bench_usage(stdout);
 		return RV_STATUS_OK;
 	}
 	if (cli->bench.plot && rv_bench_plot_check())
@@ -192,15 +210,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ringvmm: %s\n", rv_err_msg());
 		return RV_STATUS_CONFIG;
 	}
-	rv_verbose = cli.verbose;
+	rv_log_level = cli.log_level;
 	switch (cli.cmd) {
 	case RV_CMD_HELP:
 		fputs(rv_cli_usage, stdout);
 		return 0;
 	case RV_CMD_VERSION:
-		printf("ringvmm %s (%s)\n", RV_VERSION, rv_arch_name);
+		printf("ringvmm %s (%s), built against KVM API version %d\n", RV_GIT_VERSION,
+		       rv_arch_name, KVM_API_VERSION);
 		return 0;
 	case RV_CMD_CAPS:
+		if (cli.help) {
+			rv_cli_caps_usage(stdout);
+			return 0;
+		}
 		ret = rv_caps_print(stdout, cli.json);
 		return ret ? rv_fail("caps", ret) : 0;
 	case RV_CMD_RUN:

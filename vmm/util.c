@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-bool rv_verbose;
+int rv_log_level = RV_LOG_WARN;
 
 /* Per thread: a vCPU thread's failure must not overwrite main's context. */
 static __thread char rv_err_buf[512];
@@ -62,28 +62,58 @@ void rv_err_clear(void)
 	rv_err_buf[0] = '\0';
 }
 
+static const char *const rv_log_level_names[] = {
+	[RV_LOG_ERROR] = "error",
+	[RV_LOG_WARN] = "warn",
+	[RV_LOG_INFO] = "info",
+	[RV_LOG_DEBUG] = "debug",
+};
+
+int rv_log_level_parse(const char *s, int *level)
+{
+	for (unsigned int i = 0; s && i < RV_ARRAY_SIZE(rv_log_level_names); i++) {
+		if (!strcmp(s, rv_log_level_names[i])) {
+			*level = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static void rv_log(int level, const char *fmt, va_list ap)
+{
+	if (rv_log_level < level)
+		return;
+	fputs("ringvmm: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void rv_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("ringvmm: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	rv_log(RV_LOG_WARN, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+void rv_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	rv_log(RV_LOG_INFO, fmt, ap);
+	va_end(ap);
 }
 
 void rv_debug(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!rv_verbose)
-		return;
-	fputs("ringvmm: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	rv_log(RV_LOG_DEBUG, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static int rv_parse_number(const char *s, uint64_t *out, const char **end)
@@ -319,25 +349,4 @@ uint64_t rv_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-const char *rv_opt_value(int argc, char *const argv[], int *i, const char *name)
-{
-	const char *arg = argv[*i];
-	size_t n = strlen(name);
-
-	if (arg[n] == '=')
-		return arg + n + 1;
-	if (*i + 1 >= argc) {
-		rv_err(-EINVAL, "%s needs a value", name);
-		return NULL;
-	}
-	return argv[++*i];
-}
-
-bool rv_opt_is(const char *arg, const char *name)
-{
-	size_t n = strlen(name);
-
-	return !strncmp(arg, name, n) && (arg[n] == '\0' || arg[n] == '=');
 }

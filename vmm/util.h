@@ -55,9 +55,17 @@ int rv_err_wrap(int err, const char *fmt, ...) __attribute__((format(printf, 2, 
 const char *rv_err_msg(void);
 void rv_err_clear(void);
 
-/* Diagnostics to stderr; rv_debug only with --verbose. */
-extern bool rv_verbose;
+/*
+ * Diagnostics to stderr, each shown from its --log-level on: rv_warn from
+ * warn (the default), rv_info from info, rv_debug from debug (--verbose).
+ * Errors are main's to print, at every level.
+ */
+enum rv_log_level { RV_LOG_ERROR, RV_LOG_WARN, RV_LOG_INFO, RV_LOG_DEBUG };
+extern int rv_log_level;
+/* "error", "warn", "info", "debug" -> enum; -EINVAL for anything else. */
+int rv_log_level_parse(const char *s, int *level);
 void rv_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void rv_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void rv_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
@@ -68,15 +76,6 @@ void rv_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int rv_parse_size(const char *s, uint64_t *out);
 /* Parse a plain unsigned decimal/hex number with the same strictness. */
 int rv_parse_u64(const char *s, uint64_t *out);
-
-/*
- * Command-line options, for every subcommand's parser. rv_opt_is(): does
- * @arg name option @name, alone or as "@name=..."? rv_opt_value(): the value
- * of the option at argv[*i], "--opt=value" or "--opt value" (then *i moves
- * past it); NULL with a message when it is missing.
- */
-bool rv_opt_is(const char *arg, const char *name);
-const char *rv_opt_value(int argc, char *const argv[], int *i, const char *name);
 
 /* What rv_path_open() lets a path be: a mask of these. */
 #define RV_PATH_REG (1u << 0) /* a regular file */

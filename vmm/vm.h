@@ -63,6 +63,9 @@ struct rv_vm_config {
 	/* Devices besides the platform's (tests, --bench-sink, ...). */
 	const struct rv_device_cfg *extra_devices;
 	unsigned int nr_extra_devices;
+	/* Values of the run options devices bring (rv_device_option), in order. */
+	struct rv_device_arg device_args[RV_DEVICE_MAX_ARGS];
+	unsigned int nr_device_args;
 };
 
 struct rv_vcpu {

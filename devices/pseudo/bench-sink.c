@@ -52,6 +52,7 @@
 #include "vmm/bus.h"
 #include "vmm/coalesce/coalesce.h"
 #include "vmm/device.h"
+#include "vmm/stats.h"
 #include "vmm/util.h"
 #include "bench-sink.h"
 
@@ -253,11 +254,11 @@ static const struct rv_bus_ops rv_bench_sink_pio_ops = {
 	.write = rv_bench_sink_write,
 };
 
-static void rv_bench_sink_stats(struct rv_device *dev, FILE *out);
+static void rv_bench_sink_stats(struct rv_device *dev, struct rv_stats_sink *out);
 static void rv_bench_sink_destroy(struct rv_device *dev);
 
 static const struct rv_device_ops rv_bench_sink_ops = {
-	.stats_json = rv_bench_sink_stats,
+	.stats = rv_bench_sink_stats,
 	.destroy = rv_bench_sink_destroy,
 };
 
@@ -274,7 +275,7 @@ int rv_bench_sink_counters(const struct rv_device *dev, struct rv_bench_sink_cou
 	return 0;
 }
 
-static void rv_bench_sink_stats(struct rv_device *dev, FILE *out)
+static void rv_bench_sink_stats(struct rv_device *dev, struct rv_stats_sink *out)
 {
 	struct rv_bench_sink *s = dev->priv;
 	struct rv_bench_sink_counters c;
@@ -282,14 +283,13 @@ static void rv_bench_sink_stats(struct rv_device *dev, FILE *out)
 	pthread_mutex_lock(&s->lock);
 	c = s->c;
 	pthread_mutex_unlock(&s->lock);
-	fprintf(out,
-		"\"writes\": %" PRIu64 ", \"lost\": %" PRIu64 ", \"reordered\": %" PRIu64
-		", \"read_mismatch\": %" PRIu64 ", \"invalid\": %" PRIu64,
-		c.writes, c.lost, c.reordered, c.read_mismatch, c.invalid);
-	if (s->coalescing) {
-		fputs(", ", out);
-		rv_coalesce_stats_json(&s->cdev, out);
-	}
+	rv_stats_u64(out, "writes", c.writes);
+	rv_stats_u64(out, "lost", c.lost);
+	rv_stats_u64(out, "reordered", c.reordered);
+	rv_stats_u64(out, "read_mismatch", c.read_mismatch);
+	rv_stats_u64(out, "invalid", c.invalid);
+	if (s->coalescing)
+		rv_coalesce_stats_emit(&s->cdev, out);
 }
 
 static void rv_bench_sink_destroy(struct rv_device *dev)

@@ -66,7 +66,7 @@ RV_L1_MEM=${RINGVMM_L1_MEM:-2048}
 # function rv_sc_<name> in scenarios.sh.
 # shellcheck disable=SC2034 # used by run_all.sh
 RV_BOOT_TESTS=(boot_bzimage boot_vmlinux smp console reboot guest_memfd pfnmap_ivshmem
-    pfnmap_devmem kvm_suite sandbox bad_inputs sid:guest_memfd)
+    pfnmap_devmem kvm_suite sandbox bad_inputs sid:guest_memfd sid:kvm_suite)
 
 # PFNMAP sources every QEMU session gives L1 (tests pfnmap_*): an
 # ivshmem-plain device whose BAR2 is the file runs/<name>/ivshmem.bin on this

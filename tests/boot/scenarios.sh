@@ -90,25 +90,50 @@ rv_check_boot() {
     rv_report "$1" "$_p" "$(rv_marker_info "$1")"
 }
 
-# The L2 command line; rv.test selects the action of L2's /init (l2-init.sh).
-rv_cmdline() { echo "console=ttyS0 quiet rv.test=$1"; }
+# What L2's command line adds to ringvmm's default (console=ttyS0), with
+# -p; rv.test selects the action of L2's /init (l2-init.sh).
+rv_params() { echo "quiet rv.test=$1"; }
 
+# Also the command line end to end: the short options, -p appended to the
+# default (--verbose prints the final line), and --metrics lines while L2
+# boots (one every 200 ms, seq counting up, vCPU exits never going down).
 rv_sc_boot_bzimage() {
-    rv_vmm boot_bzimage run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
-        --cmdline "$(rv_cmdline poweroff)" --mem 256M
-    rv_check_boot boot_bzimage
+    _m=$RV_OUT/boot_bzimage.metrics
+    rm -f "$_m"
+    rv_vmm boot_bzimage run -k /l2/bzImage -i /l2/initrd.cpio.gz \
+        -p "$(rv_params poweroff)" -m 256 -v --metrics "$_m,interval=200"
+    _p=$(rv_rc_problem)
+    grep -q 'RINGVMM-L2-INIT' "$RV_OUT/boot_bzimage.out" || _p="$_p no RINGVMM-L2-INIT;"
+    grep -qx 'ringvmm: kernel command line: console=ttyS0 quiet rv.test=poweroff' \
+        "$RV_OUT/boot_bzimage.err" || _p="$_p --verbose: no final command line \"console=ttyS0 $(rv_params poweroff)\";"
+    _ml=$(grep -c '' "$_m" 2> /dev/null)
+    # Lines are {"seq": N, ..."vcpus": [{"id": 0, "exits": E, ...}...}.
+    _bad=$(awk '!/^\{"seq": [0-9]+, "time_ms": .*\}$/ { print "line " NR " malformed"; exit }
+        { s = $2; sub(",", "", s); if (s != NR) { print "seq " s " at line " NR; exit } }
+        { e = $0; sub(/.*"vcpus": \[\{"id": 0, "exits": /, "", e); e += 0
+          if (e < last) { print "vCPU 0 exits fell " last " -> " e; exit } last = e }' "$_m" 2> /dev/null)
+    # L2's boot takes seconds even under KVM: a few lines at least.
+    [ "${_ml:-0}" -ge 3 ] || _p="$_p --metrics wrote ${_ml:-no} lines;"
+    [ -z "$_bad" ] || _p="$_p --metrics: $_bad;"
+    rv_report boot_bzimage "$_p" "$(rv_marker_info boot_bzimage) metrics_lines=${_ml:-0}"
+    # The first and last lines, for the record.
+    { head -n 1 "$_m"; tail -n 1 "$_m"; } 2> /dev/null | cut -c 1-900 |
+        sed 's/^/RVLOG boot_bzimage metrics | /'
 }
 
 rv_sc_boot_vmlinux() {
     rv_vmm boot_vmlinux run --kernel /l2/vmlinux --initrd /l2/initrd.cpio.gz \
-        --cmdline "$(rv_cmdline poweroff)" --mem 256M
+        --cmdline "$(rv_params poweroff)" --mem 256M
     rv_check_boot boot_vmlinux
 }
 
 rv_sc_smp() {
-    rv_vmm smp run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
-        --cmdline "$(rv_cmdline cpus)" --mem 256M --cpus 2
+    rv_vmm smp run -k /l2/bzImage -i /l2/initrd.cpio.gz -p "$(rv_params cpus)" -m 256 -c 2 \
+        --stats
     _p=$(rv_rc_problem)
+    # --stats: the vCPU table has a row per vCPU.
+    [ "$(grep -cE '^  [01] +[0-9]+ +[0-9]+ +[0-9]+ +[0-9.]+$' "$RV_OUT/smp.err")" = 2 ] ||
+        _p="$_p --stats: not one vCPU row each for vCPU 0 and 1;"
     _cpus=$(sed -n 's/.*RINGVMM-CPUS \([0-9]*\).*/\1/p' "$RV_OUT/smp.out" | head -n 1)
     if [ -z "$_cpus" ]; then
         _p="$_p no RINGVMM-CPUS line;"
@@ -122,7 +147,7 @@ rv_sc_console() {
     # Through the coalesced UART path (per-device rings, the default, named
     # here so the test says what it covers), with the statistics to prove it.
     rv_vmm console run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
-        --cmdline "$(rv_cmdline console)" --mem 256M --coalesce per-device --stats=json
+        -p "$(rv_params console)" --mem 256M --coalesce per-device --stats=json
     _p=$(rv_rc_problem)
     # The UART's object in the one-line JSON on stderr; coalesced_writes
     # comes before its nested latency object, so [^}]* reaches it.
@@ -156,7 +181,7 @@ rv_sc_console() {
 
 rv_sc_reboot() {
     rv_vmm reboot run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
-        --cmdline "$(rv_cmdline reboot)" --mem 256M
+        -p "$(rv_params reboot)" --mem 256M
     rv_check_boot reboot
 }
 
@@ -176,7 +201,7 @@ rv_l1_at_least() {
 # one error line naming the missing capability and exits 2, nothing run.
 rv_sc_guest_memfd() {
     rv_vmm guest_memfd run --kernel /l2/vmlinux --initrd /l2/initrd.cpio.gz \
-        --cmdline "$(rv_cmdline poweroff)" --mem 256M --mem-backend guest_memfd --verbose
+        -p "$(rv_params poweroff)" --mem 256M --mem-backend guest_memfd --verbose
     _o=$RV_OUT/guest_memfd.out
     _e=$RV_OUT/guest_memfd.err
     if rv_l1_at_least 6 18; then
@@ -254,7 +279,7 @@ rv_sc_pfnmap_ivshmem() {
     # Memory decoding on, as a driver would (pci_enable_device).
     echo 1 > "$_dev/enable"
     rv_vmm pfnmap_ivshmem run --kernel /l2/vmlinux --initrd /l2/initrd.cpio.gz \
-        --cmdline "$(rv_cmdline pfnmap) rv.pfn=$RV_PT_GPA" --mem 256M --verbose --stats=json \
+        -p "$(rv_params pfnmap) rv.pfn=$RV_PT_GPA" --mem 256M --verbose --stats=json \
         --passthrough "path=$_dev/resource2,size=$RV_IVSHMEM_SIZE,gpa=$RV_PT_GPA"
     rv_check_pfnmap pfnmap_ivshmem "bar=$_dev/resource2"
 }
@@ -279,7 +304,7 @@ rv_sc_pfnmap_devmem() {
         return
     fi
     rv_vmm pfnmap_devmem run --kernel /l2/vmlinux --initrd /l2/initrd.cpio.gz \
-        --cmdline "$(rv_cmdline pfnmap) rv.pfn=$RV_PT_GPA" --mem 256M --verbose --stats=json \
+        -p "$(rv_params pfnmap) rv.pfn=$RV_PT_GPA" --mem 256M --verbose --stats=json \
         --passthrough "path=/dev/mem,offset=$RV_HIDDEN_ADDR,size=$RV_HIDDEN_SIZE,gpa=$RV_PT_GPA"
     _x=
     grep -q "RINGVMM-PFNMAP-SEED RINGVMM-HOST-SEED $_seed" "$RV_OUT/pfnmap_devmem.out" ||
@@ -331,8 +356,9 @@ rv_sc_kvm_suite() {
                 tail -n 30 "$RV_OUT/kvm-$_n.log" | sed "s/^/RVLOG kvm_suite $_n tail | /"
                 ;;
         esac
-        # cmocka's and cli_lib.sh's closing lines, and every failure.
-        grep -E '^\[  (PASSED|FAILED|  SKIPPED) \]|^not ok|^[0-9]+ passed|SKIP|FAIL' \
+        # cmocka's and cli_lib.sh's closing lines, and every failure
+        # (cmocka pads its tags: "[  PASSED  ]", "[  SKIPPED ]").
+        grep -E '^\[ +(PASSED|FAILED|SKIPPED) +\]|^not ok|^[0-9]+ passed|SKIP|FAIL' \
             "$RV_OUT/kvm-$_n.log" | head -n 40 | sed "s/^/RVLOG kvm_suite $_n | /"
     done
     RV_RC=0

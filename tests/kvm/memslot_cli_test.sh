@@ -111,6 +111,6 @@ expect_config_error "an unknown backend" "--mem-backend pmem|not a RAM backend" 
 	"$RINGVMM" run --mem-backend pmem
 nine=()
 for i in $(seq 0 8); do nine+=(--passthrough "$(printf '%s,size=4K,gpa=0x%x' "$P" $((0xe0000000 + i * 4096)))"); done
-expect_config_error "nine slots" "--passthrough: at most 8" "$RINGVMM" run "${nine[@]}"
+expect_config_error "nine slots" "--passthrough path=|at most 8 slots" "$RINGVMM" run "${nine[@]}"
 
 finish

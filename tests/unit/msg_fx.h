@@ -9,6 +9,7 @@
 #define RV_TEST_MSG_FX_H
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "vmm/util.h"
@@ -56,6 +57,19 @@ static inline void rv_test_expect_err(int ret, int want, ...)
 	va_start(ap, want);
 	rv_test_expect_err_v(ret, want, ap);
 	va_end(ap);
+}
+
+/* What @fn prints (a command's --help...), malloc'ed: the caller frees it. */
+static inline char *rv_test_capture(void (*fn)(FILE *))
+{
+	char *text = NULL;
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	fn(f);
+	fclose(f);
+	return text;
 }
 
 #endif

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Description: `ringvmm bench coalesce` without KVM. Its options
- * (bench/cli.c): the defaults, every option in both forms, modes as a
- * list and repeated, and each kind of bad input (-EINVAL with a one-line
- * message naming what was wrong). Its statistics (bench/stats.c): the
+ * (bench/cli.c, an option table): the defaults, every option in both forms
+ * and its short form, modes as a list and repeated, duplicates refused, the
+ * --help text from the table, and each kind of bad input (-EINVAL with a
+ * one-line message naming the option and the value). Its statistics (bench/stats.c): the
  * median and spread, and the per-mode, per-device rows built from made-up
  * runs: sums, medians over repeats, merged latency, speed-up against off.
  */
@@ -12,6 +13,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -36,7 +39,7 @@ static int parse(const char *first, ...)
 	argc = rv_test_argv_append(argv, 3, MAX_ARGS, first, ap);
 	va_end(ap);
 	rv_err_clear();
-	return rv_bench_parse(argc, argv, 3, &opts);
+	return rv_bench_parse(argc - 2, argv + 2, &opts);
 }
 
 /* -EINVAL and a one-line message holding @word. */
@@ -106,6 +109,76 @@ static void test_options_both_forms(void **state)
 
 	expect_ok(parse("--help", NULL));
 	assert_true(opts.help);
+	expect_ok(parse("-h", NULL));
+	assert_true(opts.help);
+
+	/* Short forms, alone and clustered. */
+	expect_ok(parse("-c", "3", "-v", NULL));
+	assert_int_equal(opts.cpus, 3);
+	assert_true(opts.verbose);
+	expect_ok(parse("-c4", "--verbose", NULL));
+	assert_int_equal(opts.cpus, 4);
+	expect_ok(parse("-vc", "5", NULL));
+	assert_int_equal(opts.cpus, 5);
+	assert_true(opts.verbose);
+	expect_ok(parse("--cpus=6", "--flush-us=7", "--burst=2", "--read-every=3",
+			"--doorbell-every=4", "--device-work-ns=5", "--repeat=9", "--mode=off",
+			NULL));
+	assert_int_equal(opts.cpus, 6);
+	assert_int_equal(opts.flush_us, 7);
+	assert_int_equal(opts.burst, 2);
+	assert_int_equal(opts.read_every, 3);
+	assert_int_equal(opts.doorbell_every, 4);
+	assert_int_equal(opts.work_ns, 5);
+	assert_int_equal(opts.repeat, 9);
+	assert_int_equal(opts.nr_modes, 1);
+}
+
+/* Every option but --mode at most once, whatever its spelling. */
+static void test_duplicates(void **state)
+{
+	static const char *const twice[][4] = {
+		{ "--devices", "2", "--devices=3" },
+		{ "--writes", "1", "--writes", "2" },
+		{ "-c", "1", "--cpus", "2" },
+		{ "--cpus=1", "-c2" },
+		{ "--json", "--json" },
+		{ "--csv", "--csv" },
+		{ "--cpl0", "--cpl0" },
+		{ "-v", "--verbose" },
+		{ "--plot", "a", "--plot=b" },
+		{ "--space", "pio", "--space", "mmio" },
+		{ "--ring-entries=2", "--ring-entries=4" },
+	};
+
+	for (unsigned int i = 0; i < RV_ARRAY_SIZE(twice); i++) {
+		rv_err_clear();
+		expect_error(parse(twice[i][0], twice[i][1], twice[i][2], twice[i][3], NULL),
+			     "may be given only once");
+	}
+	/* The message names the option and the second value. */
+	expect_error(parse("--writes", "1", "--writes", "22", NULL), "--writes 22");
+	expect_ok(parse("--mode", "off", "--mode", "vm-ring", "--mode=doorbell", NULL));
+	assert_int_equal(opts.nr_modes, 3);
+}
+
+/* --help comes from the table: every option in it, one column. */
+static void test_usage(void **state)
+{
+	static const char *const names[] = {
+		"--mode M",	    "--devices N",    "--space S",	    "--writes N",
+		"--burst N",	    "--read-every N", "--doorbell-every N", "-c, --cpus N",
+		"--ring-entries N", "--flush-us N",   "--device-work-ns N", "--repeat N",
+		"--json",	    "--csv",	      "--plot FILE",	    "--cpl0",
+		"-v, --verbose",    "-h, --help",
+	};
+	char *text = rv_test_capture(rv_bench_usage);
+
+	assert_non_null(strstr(text, "usage: ringvmm bench coalesce [options]"));
+	for (unsigned int i = 0; i < RV_ARRAY_SIZE(names); i++)
+		if (!strstr(text, names[i]))
+			fail_msg("bench --help lacks \"%s\"", names[i]);
+	free(text);
 }
 
 static void test_modes(void **state)
@@ -128,9 +201,10 @@ static void test_modes(void **state)
 static void test_bad_input(void **state)
 {
 	expect_error(parse("--mode", "fast", NULL), "--mode fast");
+	expect_error(parse("--mode", "fast", NULL), "off, vm-ring, per-device, doorbell");
 	expect_error(parse("--mode", "off,", NULL), "missing after the comma");
 	expect_error(parse("--mode", "off,,vm-ring", NULL), "--mode off,,vm-ring");
-	expect_error(parse("--mode", "", NULL), "--mode needs a value");
+	expect_error(parse("--mode", "", NULL), "--mode \"\": needs a mode");
 	expect_error(parse("--mode", "off", "--mode", "off", NULL), "given twice");
 	expect_error(parse("--mode", "vm-ring,per-device,vm-ring", NULL), "given twice");
 	expect_error(parse("--mode", NULL), "--mode needs a value");
@@ -151,11 +225,19 @@ static void test_bad_input(void **state)
 	expect_error(parse("--repeat", "0", NULL), "--repeat 0");
 	expect_error(parse("--repeat", NULL), "--repeat needs a value");
 	expect_error(parse("--space", "dma", NULL), "--space dma");
-	expect_error(parse("--plot", "", NULL), "--plot needs a file name");
+	expect_error(parse("--plot", "", NULL), "--plot \"\": needs a file name");
 	expect_error(parse("--json", "--csv", NULL), "exclude each other");
+	expect_error(parse("--csv", "--json", NULL), "exclude each other");
 	expect_error(parse("--jsonl", NULL), "unknown option \"--jsonl\"");
 	expect_error(parse("--devices4", NULL), "unknown option");
-	expect_error(parse("extra", NULL), "unknown option \"extra\"");
+	/* Whole words: no abbreviations. */
+	expect_error(parse("--dev", "4", NULL), "unknown option \"--dev\"");
+	expect_error(parse("-x", NULL), "unknown option \"-x\"");
+	expect_error(parse("--cpl0=1", NULL), "--cpl0 takes no value");
+	expect_error(parse("-c", NULL), "-c needs a value");
+	expect_error(parse("extra", NULL), "unexpected argument \"extra\"");
+	/* Every message says which command it is about. */
+	expect_error(parse("--devices", "0", NULL), "bench coalesce: ");
 }
 
 static void test_summarize(void **state)
@@ -285,9 +367,10 @@ static void test_rows(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),  cmocka_unit_test(test_options_both_forms),
-		cmocka_unit_test(test_modes),	  cmocka_unit_test(test_bad_input),
-		cmocka_unit_test(test_summarize), cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_defaults),   cmocka_unit_test(test_options_both_forms),
+		cmocka_unit_test(test_modes),	   cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_summarize),  cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_duplicates), cmocka_unit_test(test_usage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

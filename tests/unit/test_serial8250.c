@@ -37,6 +37,7 @@
 #include "vmm/device.h"
 #include "vmm/kvm.h"
 #include "vmm/loop.h"
+#include "vmm/stats.h"
 #include "vmm/util.h"
 
 #define BASE 0x3f8
@@ -323,7 +324,7 @@ static void test_tx_order(void **state)
 
 	mem = open_memstream(&json, &json_len);
 	assert_non_null(mem);
-	f->env.devices->ops->stats_json(f->env.devices, mem);
+	rv_device_stats_json(f->env.devices, mem);
 	fclose(mem);
 	assert_non_null(strstr(json, "\"tx_bytes\": 29"));
 	assert_non_null(strstr(json, "\"rx_bytes\": 0"));
@@ -837,7 +838,7 @@ static void test_coalesced_thr(void **state)
 
 	mem = open_memstream(&json, &json_len);
 	assert_non_null(mem);
-	f->env.devices->ops->stats_json(f->env.devices, mem);
+	rv_device_stats_json(f->env.devices, mem);
 	fclose(mem);
 	assert_non_null(strstr(json, "\"tx_bytes\": 22"));
 	assert_non_null(strstr(json, "\"coalesced_writes\": 22"));

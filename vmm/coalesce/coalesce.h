@@ -199,9 +199,13 @@ void rv_coalesce_device_flush(struct rv_coalesce_device *dev);
  */
 void rv_coalesce_stats_snapshot(const struct rv_coalesce_device *dev,
 				struct rv_coalesce_stats *out);
-/* Print @dev's statistics (a snapshot) as JSON members (no braces). */
+/* Name @dev's statistics (a snapshot) to @out (vmm/stats.h). */
+struct rv_stats_sink;
+void rv_coalesce_stats_emit(const struct rv_coalesce_device *dev, struct rv_stats_sink *out);
+/* The same as JSON members (no braces). */
 void rv_coalesce_stats_json(const struct rv_coalesce_device *dev, FILE *out);
-/* The mode, the engine and its counters as JSON members (no braces). */
+/* The mode, the engine and its counters, to @out (vmm/stats.h), or as JSON members. */
+void rv_coalesce_engine_emit(const struct rv_coalesce *c, struct rv_stats_sink *out);
 void rv_coalesce_engine_json(const struct rv_coalesce *c, FILE *out);
 
 /* What a VM on @fd (a VM or system fd) would get: for `ringvmm caps`. */

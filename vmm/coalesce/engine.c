@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "mode.h"
 #include "vmm/util.h"
 
 /* ---- the device ring ---- */
@@ -109,32 +110,6 @@ uint32_t rv_coalesce_ring_count(const struct rv_coalesce_ring *ring)
 	uint32_t n = __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE) - head;
 
 	return n > ring->nr_entries ? ring->nr_entries : n;
-}
-
-/* ---- modes ---- */
-
-static const char *const rv_coalesce_mode_names[] = {
-	[RV_COALESCE_OFF] = "off",
-	[RV_COALESCE_VM_RING] = "vm-ring",
-	[RV_COALESCE_PER_DEVICE] = "per-device",
-};
-
-int rv_coalesce_mode_parse(const char *s, enum rv_coalesce_mode *mode)
-{
-	for (unsigned int i = 0; s && i < RV_ARRAY_SIZE(rv_coalesce_mode_names); i++) {
-		if (!strcmp(s, rv_coalesce_mode_names[i])) {
-			*mode = i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-const char *rv_coalesce_mode_name(enum rv_coalesce_mode mode)
-{
-	if ((unsigned int)mode < RV_ARRAY_SIZE(rv_coalesce_mode_names))
-		return rv_coalesce_mode_names[mode];
-	return "?";
 }
 
 enum rv_coalesce_mode rv_coalesce_mode(const struct rv_coalesce *c)
@@ -460,7 +435,7 @@ int rv_coalesce_create(struct rv_coalesce **out, enum rv_coalesce_mode mode, int
 	int ret;
 
 	*out = NULL;
-	if ((unsigned int)mode >= RV_ARRAY_SIZE(rv_coalesce_mode_names))
+	if ((unsigned int)mode >= RV_COALESCE_NR_MODES)
 		return -EINVAL;
 	c = calloc(1, sizeof(*c));
 	if (!c)

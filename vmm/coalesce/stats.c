@@ -9,6 +9,7 @@
 #include <pthread.h>
 
 #include "engine.h"
+#include "vmm/stats.h"
 #include "vmm/util.h"
 
 static double rv_us(uint64_t ns)
@@ -42,27 +43,36 @@ void rv_coalesce_stats_snapshot(const struct rv_coalesce_device *dev, struct rv_
 	pthread_mutex_unlock(&c->lock);
 }
 
-void rv_coalesce_stats_json(const struct rv_coalesce_device *dev, FILE *out)
+void rv_coalesce_stats_emit(const struct rv_coalesce_device *dev, struct rv_stats_sink *out)
 {
 	struct rv_coalesce_stats snap, *s = &snap;
 
 	rv_coalesce_stats_snapshot(dev, &snap);
-	fprintf(out,
-		"\"zones\": %" PRIu64 ", \"ring_entries\": %u, \"coalesced_writes\": %" PRIu64
-		", \"ordinary_exits\": %" PRIu64 ", \"drains\": %" PRIu64
-		", \"ring_high_water\": %" PRIu64 ", \"ring_full_fallbacks\": %" PRIu64
-		", \"doorbells\": %" PRIu64
-		", \"latency_us\": {\"p50\": %.3f, \"p99\": %.3f, \"max\": %.3f, \"samples\": %" PRIu64
-		"}",
-		s->zones, dev->ring->nr_entries, s->coalesced_writes, s->ordinary_exits, s->drains,
-		s->ring_high_water, s->ring_full_fallbacks, s->doorbells,
-		rv_us(rv_latency_percentile(&s->latency, 50)),
-		rv_us(rv_latency_percentile(&s->latency, 99)), rv_us(s->latency.max_ns),
-		s->latency.count);
+	rv_stats_u64(out, "zones", s->zones);
+	rv_stats_u64(out, "ring_entries", dev->ring->nr_entries);
+	rv_stats_u64(out, "coalesced_writes", s->coalesced_writes);
+	rv_stats_u64(out, "ordinary_exits", s->ordinary_exits);
+	rv_stats_u64(out, "drains", s->drains);
+	rv_stats_u64(out, "ring_high_water", s->ring_high_water);
+	rv_stats_u64(out, "ring_full_fallbacks", s->ring_full_fallbacks);
+	rv_stats_u64(out, "doorbells", s->doorbells);
+	rv_stats_group(out, "latency_us");
+	rv_stats_f64(out, "p50", rv_us(rv_latency_percentile(&s->latency, 50)));
+	rv_stats_f64(out, "p99", rv_us(rv_latency_percentile(&s->latency, 99)));
+	rv_stats_f64(out, "max", rv_us(s->latency.max_ns));
+	rv_stats_u64(out, "samples", s->latency.count);
+	rv_stats_end(out);
+}
+
+void rv_coalesce_stats_json(const struct rv_coalesce_device *dev, FILE *out)
+{
+	struct rv_stats_json j;
+
+	rv_coalesce_stats_emit(dev, rv_stats_json_init(&j, out));
 }
 
 /* The loop's counters are exact once the loop has stopped (its thread). */
-void rv_coalesce_engine_json(const struct rv_coalesce *c, FILE *out)
+void rv_coalesce_engine_emit(const struct rv_coalesce *c, struct rv_stats_sink *out)
 {
 	struct rv_coalesce *e = (struct rv_coalesce *)c; /* for the lock */
 	uint64_t drains, entries, unrouted, corrupt;
@@ -73,13 +83,23 @@ void rv_coalesce_engine_json(const struct rv_coalesce *c, FILE *out)
 	unrouted = c->unrouted;
 	corrupt = c->corrupt;
 	pthread_mutex_unlock(&e->lock);
-	fprintf(out,
-		"\"coalesce_mode\": \"%s\", \"coalesce_engine\": \"%s\", \"coalesce\": {"
-		"\"kernel_ring_entries\": %u, \"flush_us\": %.3f, \"kernel_drains\": %" PRIu64
-		", \"kernel_entries\": %" PRIu64 ", \"unrouted\": %" PRIu64
-		", \"corrupt_indices\": %" PRIu64 ", \"loop_wakeups\": %" PRIu64
-		", \"timer_flushes\": %" PRIu64 "}",
-		rv_coalesce_mode_name(c->mode), c->ops->name, c->kcap ? c->kcap - 1 : 0,
-		rv_us(c->flush_ns), drains, entries, unrouted, corrupt, c->wakeups,
-		c->timer_flushes);
+	rv_stats_str(out, "coalesce_mode", rv_coalesce_mode_name(c->mode));
+	rv_stats_str(out, "coalesce_engine", c->ops->name);
+	rv_stats_group(out, "coalesce");
+	rv_stats_u64(out, "kernel_ring_entries", c->kcap ? c->kcap - 1 : 0);
+	rv_stats_f64(out, "flush_us", rv_us(c->flush_ns));
+	rv_stats_u64(out, "kernel_drains", drains);
+	rv_stats_u64(out, "kernel_entries", entries);
+	rv_stats_u64(out, "unrouted", unrouted);
+	rv_stats_u64(out, "corrupt_indices", corrupt);
+	rv_stats_u64(out, "loop_wakeups", c->wakeups);
+	rv_stats_u64(out, "timer_flushes", c->timer_flushes);
+	rv_stats_end(out);
+}
+
+void rv_coalesce_engine_json(const struct rv_coalesce *c, FILE *out)
+{
+	struct rv_stats_json j;
+
+	rv_coalesce_engine_emit(c, rv_stats_json_init(&j, out));
 }

@@ -163,7 +163,7 @@ int rv_mem_setup(struct rv_mem *mem, struct rv_mem_setup *s)
 		if (ret)
 			return ret;
 	}
-	if (rv_verbose)
+	if (rv_log_level >= RV_LOG_DEBUG)
 		rv_memmap_print(mem, stderr);
 	return 0;
 }

@@ -18,6 +18,8 @@
 # Environment (besides tests/boot/lib.sh's RINGVMM_CACHE, *_TIMEOUT):
 #   RINGVMM_ARM64_STATIC   static arm64 ringvmm (default build-arm64-static/ringvmm)
 #   RINGVMM_ARM64_SMP      L1 CPUs (default 2: TCG runs them on two host threads)
+#   RINGVMM_ARM64_KVM_TESTS  tests/kvm programs cross-built for arm64
+#                          (default build-arm64/tests/kvm), run by kvm_suite
 
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -28,13 +30,17 @@ RV_A64_DIR=$RV_BOOT_DIR/arm64
 RV_A64_CACHE=$RV_CACHE/arm64
 RV_A64_STATIC=${RINGVMM_ARM64_STATIC:-$RV_REPO/build-arm64-static/ringvmm}
 RV_A64_SMP=${RINGVMM_ARM64_SMP:-2}
+RV_A64_KVM_TESTS=${RINGVMM_ARM64_KVM_TESTS:-$RV_REPO/build-arm64/tests/kvm}
+# Where scripts/arm64-sysroot.sh put the arm64 libraries the cross build
+# links against (cross/aarch64-linux-gnu.ini names the same path).
+RV_A64_SYSROOT=/opt/ringvmm/sysroot-aarch64
 
 # All arm64 boot tests, in the order run_all.sh runs them. Measured (see
 # docs/arm64.md) the whole set takes about 50 s in one QEMU session, so CI
 # runs all of it: no shorter CI subset is needed.
 # shellcheck disable=SC2034 # used by run_all.sh
 RV_A64_TESTS=(a64_caps a64_builtin a64_errors a64_bench a64_linux_log a64_linux a64_console a64_reboot
-    a64_sandbox)
+    kvm_suite a64_sandbox)
 
 rv_a64_need_host_tools() {
     local missing=() c
@@ -144,6 +150,52 @@ rv_a64_prepare() {
     exec {lock}>&-
 }
 
+# The shared library $1 for arm64: from the sysroot the cross build links
+# against (cross/aarch64-linux-gnu.ini), else the cross compiler's own libc.
+rv_a64__find_lib() {
+    local d
+    for d in "$RV_A64_SYSROOT/usr/lib/aarch64-linux-gnu" "$RV_A64_SYSROOT/lib/aarch64-linux-gnu"; do
+        [[ -e $d/$1 ]] && { echo "$d/$1"; return 0; }
+    done
+    d=$(aarch64-linux-gnu-gcc -print-file-name="$1")
+    [[ $d == /* && -e $d ]] && echo "$d"
+}
+
+# rv_a64_kvm_payload STAGE: the tests/kvm programs of the arm64 cross build
+# into STAGE/kvm/bin, where kvm_suite (tests/boot/scenarios.sh) runs them,
+# and what they load (glibc, cmocka, liburing, libfdt) into STAGE/lib as on
+# Debian arm64, since L1 has only static busybox. readelf, not ldd: these
+# are not this machine's programs. Returns 1, with the reason in
+# RV_KVM_PAYLOAD_WHY, when there is nothing to run.
+rv_a64_kvm_payload() {
+    local stage=$1 f lib path todo=() seen=" "
+    if ! compgen -G "$RV_A64_KVM_TESTS/*_test" > /dev/null; then
+        RV_KVM_PAYLOAD_WHY="no tests/kvm programs in $RV_A64_KVM_TESTS (the arm64 cross build: meson setup build-arm64 --cross-file cross/aarch64-linux-gnu.ini && ninja -C build-arm64)"
+        return 1
+    fi
+    rm -rf "$stage"
+    mkdir -p "$stage/kvm/bin" "$stage/lib/aarch64-linux-gnu"
+    for f in "$RV_A64_KVM_TESTS"/*_test; do
+        file -b "$f" | grep -q aarch64 || rv_boot_fail "$f is not an arm64 program"
+        install -m 755 "$f" "$stage/kvm/bin/"
+        todo+=("$f")
+    done
+    while ((${#todo[@]})); do
+        f=${todo[0]}
+        todo=("${todo[@]:1}")
+        for lib in $(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+            [[ $seen == *" $lib "* ]] && continue
+            seen+="$lib "
+            path=$(rv_a64__find_lib "$lib") ||
+                rv_boot_fail "$lib (needed by $(basename "$f")) is in neither the arm64 sysroot nor the cross compiler's libraries"
+            cp -L "$path" "$stage/lib/aarch64-linux-gnu/$lib"
+            todo+=("$path")
+        done
+    done
+    path=$(rv_a64__find_lib ld-linux-aarch64.so.1) || rv_boot_fail "no arm64 ld-linux-aarch64.so.1"
+    cp -L "$path" "$stage/lib/ld-linux-aarch64.so.1"
+}
+
 # rv_a64_scenario FILE TEST...: the L1 scenario running the named tests.
 rv_a64_scenario() {
     local out=$1 t
@@ -165,7 +217,8 @@ rv_a64_run() {
     stage=$dir/overlay
     install -m 755 "$scenario" "$stage/scenario.sh"
     install -m 755 "$RV_A64_STATIC" "$stage/ringvmm"
-    # Files some runs need in L1 besides ringvmm (bench/boot_race.sh).
+    # Files some runs need in L1 besides ringvmm (bench/boot_race.sh,
+    # kvm_suite: run_all.sh).
     [[ -n ${RV_BOOT_PAYLOAD:-} ]] && cp -a "$RV_BOOT_PAYLOAD/." "$stage/"
     initrd=$dir/l1.cpio
     cp "$RV_A64_L1_BASE" "$initrd"

@@ -26,6 +26,25 @@ t0=$(rv_boot__now)
 rv_a64_need_ringvmm
 rv_a64_prepare
 mkdir -p "$RV_A64_CACHE/runs"
+skipped=0
+
+# kvm_suite runs tests/kvm's programs of the arm64 cross build in L1, on
+# its real arm64 KVM (lib.sh rv_a64_kvm_payload; tests/boot/scenarios.sh).
+for i in "${!tests[@]}"; do
+    [[ ${tests[i]} == kvm_suite ]] || continue
+    if rv_a64_kvm_payload "$RV_A64_CACHE/runs/kvm-payload"; then
+        export RV_BOOT_PAYLOAD=$RV_A64_CACHE/runs/kvm-payload
+    else
+        echo "SKIP kvm_suite ($RV_KVM_PAYLOAD_WHY)"
+        skipped=$((skipped + 1))
+        unset 'tests[i]'
+        tests=("${tests[@]}")
+    fi
+done
+if ((${#tests[@]} == 0)); then
+    echo "0 passed, 0 failed, $skipped skipped"
+    exit 77
+fi
 rv_a64_scenario "$RV_A64_CACHE/runs/$name.scenario.sh" "${tests[@]}"
 rv_a64_run "$name" "$RV_A64_CACHE/runs/$name.scenario.sh"
 
@@ -57,5 +76,5 @@ for t in "${tests[@]}"; do
 done
 grep -a '^RINGVMM-L1-KVMLOG' "$RV_BOOT_LOG" | head -n 6 || true
 echo "total $(rv_boot__since "$t0") s (QEMU session ${RV_BOOT_QEMU_SECS} s, log $RV_BOOT_LOG)"
-echo "$passed passed, $failed failed, 0 skipped"
+echo "$passed passed, $failed failed, $skipped skipped"
 ((failed == 0))

@@ -1,7 +1,7 @@
 # shellcheck shell=sh
 # L1-side arm64 boot test scenarios (busybox sh inside the arm64 nested test
 # host). lib.sh concatenates tests/boot/scenarios.sh (for its helpers:
-# rv_vmm, rv_rc_problem, rv_report, rv_check_boot, rv_cmdline; its x86
+# rv_vmm, rv_rc_problem, rv_report, rv_check_boot, rv_params; its x86
 # rv_sc_* functions are defined but never called), this file, and calls of
 # the wanted rv_sc_a64_<test> functions into L1's /scenario.sh.
 #
@@ -164,7 +164,7 @@ rv_sc_a64_bench() {
 # tree (bootargs, initrd range) goes to the host.
 rv_sc_a64_linux() {
     rv_vmm a64_linux run --kernel "$RV_A64_IMAGE" --initrd "$RV_A64_INITRD" \
-        --cmdline "$(rv_cmdline cpus)" --mem 512M --cpus 2 \
+        -p "$(rv_params cpus)" --mem 512M --cpus 2 \
         --dump-dtb "$RV_OUT/a64_linux.dtb" --stats=json
     _p=$(rv_rc_problem)
     grep -q 'RINGVMM-L2-INIT' "$RV_OUT/a64_linux.out" || _p="$_p no RINGVMM-L2-INIT;"
@@ -181,7 +181,7 @@ rv_sc_a64_linux() {
 # found the machine the device tree describes. Bounded: CI's short boot.
 rv_sc_a64_linux_log() {
     rv_vmm a64_linux_log run --kernel "$RV_A64_IMAGE" --initrd "$RV_A64_INITRD" \
-        --cmdline "console=ttyS0 rv.test=poweroff" --mem 512M --cpus 2
+        -p "rv.test=poweroff" --mem 512M --cpus 2
     _p=$(rv_rc_problem)
     _o=$RV_OUT/a64_linux_log.out
     for _l in 'Booting Linux on physical CPU 0x0' 'Machine model: ringvmm' \
@@ -198,7 +198,7 @@ rv_sc_a64_linux_log() {
 # Console output is byte-exact (8 KiB of known text, no \r added).
 rv_sc_a64_console() {
     rv_vmm a64_console run --kernel "$RV_A64_IMAGE" --initrd "$RV_A64_INITRD" \
-        --cmdline "$(rv_cmdline console)" --mem 256M
+        -p "$(rv_params console)" --mem 256M
     _p=$(rv_rc_problem)
     _o=$RV_OUT/a64_console.out
     _s=$RV_OUT/a64_console.section
@@ -217,7 +217,7 @@ rv_sc_a64_console() {
 # A guest `reboot -f` (PSCI SYSTEM_RESET) ends ringvmm with 0.
 rv_sc_a64_reboot() {
     rv_vmm a64_reboot run --kernel "$RV_A64_IMAGE" --initrd "$RV_A64_INITRD" \
-        --cmdline "$(rv_cmdline reboot)" --mem 256M
+        -p "$(rv_params reboot)" --mem 256M
     rv_check_boot a64_reboot
 }
 

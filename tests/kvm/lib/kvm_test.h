@@ -1,129 +1,151 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * tests/kvm: tiny guests run by the real VM code on /dev/kvm.
+ * tests/kvm: tiny guests run by the real VM code on /dev/kvm, in the style
+ * of the kernel's KVM selftests.
  *
- * A test picks guest code (from guests_x86.S), optionally adds the recording
- * test device, runs the VM to its end and checks what the device saw and why
- * the VM stopped. Tests exit 77 (skip) and say why when /dev/kvm is missing.
+ * A test file holds its guest functions (RV_GUEST_CODE, lib/guest.h) next
+ * to the checks that run them: rv_test_run() starts a VM whose vCPUs all
+ * call the named guest function, with the recorder device (every access it
+ * gets is logged) and the ucall device (what the guest reports: GUEST_SYNC,
+ * GUEST_DONE, GUEST_ASSERT). After the run, the test states what it expects
+ * in structs with named fields: rv_test_expect_run() for how the VM ended
+ * and what the guest reported, rv_test_expect_accesses() for what the
+ * recorder saw. A check that needs what this host lacks says why and skips
+ * (RV_TEST_REQUIRE_CAP); a host without /dev/kvm skips the whole file
+ * (exit 77).
  */
 #ifndef RV_KVM_TEST_H
 #define RV_KVM_TEST_H
 
 #include <pthread.h>
-#include <stdbool.h>
-#include <stdint.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
 
 #include "vmm/device.h"
+#include "vmm/util.h"
 #include "vmm/vm.h"
 
-/* Where the recorder device sits (guests_x86.S uses the same numbers). */
-#define RV_TEST_PIO_BASE 0x500
-#define RV_TEST_PIO_LEN 0x10
-#define RV_TEST_MMIO_BASE 0xd0000000ULL
-#define RV_TEST_MMIO_LEN 0x1000
+/* Also in the guest build: the whole file is compiled there (lib/guest.h). */
+#include "guest.h"
 
+/* One access the recorder device saw, or one a test expects. */
 struct rv_test_access {
-	bool is_mmio;
-	bool is_write;
-	uint64_t offset;
+	bool mmio;
+	bool write;
+	uint64_t offset; /* from the recorder's base in its space */
 	unsigned int len;
 	uint64_t value;
 };
 
 #define RV_TEST_MAX_ACCESSES 4096
+#define RV_TEST_MAX_UCALLS 256
 
-/* What the recorder device saw; one per test process. */
-struct rv_test_recorder {
+/* What the test devices saw; one per test process. */
+struct rv_test_log {
 	pthread_mutex_t lock;
-	struct rv_test_access log[RV_TEST_MAX_ACCESSES];
-	unsigned int nr;
-	uint64_t read_value;	  /* returned by reads at offset 0 */
-	unsigned int writes_at_0; /* PIO writes to offset 0 (check-in counter) */
+	struct rv_test_access access[RV_TEST_MAX_ACCESSES];
+	unsigned int nr_accesses;
+	uint64_t read_value;	  /* recorder reads at offset 0 return this */
+	unsigned int writes_at_0; /* PIO writes to offset 0: a check-in count */
+	struct rv_ucall ucall[RV_TEST_MAX_UCALLS];
+	unsigned int nr_ucalls;
+	/* A ucall the device could not read: its address, and why. */
+	uint64_t bad_ucall_gpa;
+	const char *bad_ucall;
 };
 
-extern struct rv_test_recorder rv_test_rec;
+extern struct rv_test_log rv_test_log;
 
 /* Exit 77 with a reason if this machine cannot run KVM tests. */
 void rv_test_require_kvm(void);
 
-/*
- * Run @code (64-bit, entered at CPL0 by every vCPU with RDI = vCPU index)
- * on @nr_cpus vCPUs with the recorder device. @stop_after_ms > 0: ask the VM
- * to stop from another thread after that long (tests of the stop path).
- * Returns rv_vm_run()'s result.
- */
-int rv_test_run_guest(const uint8_t *start, const uint8_t *end, unsigned int nr_cpus,
-		      unsigned int stop_after_ms);
-
 /* KVM_CHECK_EXTENSION on /dev/kvm: the capability's value, 0 when absent. */
 int rv_test_kvm_cap(long cap);
 
+/* Skip the current test, saying which capability is missing and why. */
+#define RV_TEST_REQUIRE_CAP(cap, why) rv_test_require_cap(cap, #cap, why)
+void rv_test_require_cap(long cap, const char *name, const char *why);
+/* Skip the current test with a reason. */
+#define RV_TEST_SKIP(...)                     \
+	do {                                  \
+		printf("SKIP: " __VA_ARGS__); \
+		printf("\n");                 \
+		skip();                       \
+	} while (0)
+
 /* Everything a test may choose about the VM it runs. */
 struct rv_test_vm {
-	const uint8_t *start, *end; /* guest code, as for rv_test_run_guest() */
+	const char *guest; /* the RV_GUEST_CODE function every vCPU calls */
 	unsigned int nr_cpus;
-	unsigned int stop_after_ms; /* as for rv_test_run_guest() */
+	/* RAM backend and passthrough slots (NULL: anonymous RAM, none). */
+	const struct rv_vm_config *mem;
+	/* > 0: stop the VM from another thread after that long (as a signal would). */
+	unsigned int stop_after_ms;
 	/*
-	 * Instead: stop the VM (as a signal would) once the 32-bit word at
-	 * guest physical @stop_gpa reaches @stop_value (0: not used), or
+	 * Instead: stop once the @stop_words 32-bit words of the guest
+	 * variable @stop_symbol (RV_GUEST_EXPORT) add up to @stop_value, or
 	 * after RV_TEST_STOP_TIMEOUT_MS. Polled from another thread, so it
 	 * causes no exit. @before_stop, if set, runs just before the stop.
 	 */
-	uint64_t stop_gpa;
+	const char *stop_symbol;
+	unsigned int stop_words;
 	uint32_t stop_value;
 	void (*before_stop)(struct rv_vm *vm, void *opaque);
 	enum rv_coalesce_mode coalesce_mode; /* zero: RV_COALESCE_OFF */
 	uint64_t coalesce_flush_ns;	     /* 0: the VM's default */
-	/* Devices besides the recorder (at most RV_TEST_MAX_DEVICES). */
+	/* Devices besides the recorder and the ucall device. */
 	const struct rv_device_cfg *devices;
 	unsigned int nr_devices;
+	/* After the VM is created, before it runs: seed guest RAM (0 or -errno). */
+	int (*before_run)(struct rv_vm *vm, void *opaque);
 	/*
-	 * Called after rv_vm_run() returned (vCPUs and loop stopped) and
-	 * before the VM is destroyed, to read device state. Keep assertions
-	 * out of it: a failed one would jump over the VM's teardown.
+	 * After rv_vm_run() returned (vCPUs and loop stopped), before the VM
+	 * is destroyed: copy device state out. No assertions in here: a failed
+	 * one would jump over the VM's teardown.
 	 */
 	void (*after_run)(struct rv_vm *vm, void *opaque);
-	void *opaque; /* for before_stop and after_run */
+	void *opaque; /* for the hooks */
 };
 
 #define RV_TEST_MAX_DEVICES 8
 #define RV_TEST_STOP_TIMEOUT_MS 60000
 
-/* Run the VM @t describes; returns rv_vm_run()'s result or -errno. */
+/*
+ * Run the VM @t describes: rv_vm_run()'s result, or -errno when the VM
+ * could not be made (the message is in rv_test_setup_error).
+ */
 int rv_test_run(const struct rv_test_vm *t);
+extern char rv_test_setup_error[512];
+
+/* How a run should have ended, and what the guest should have said. */
+struct rv_test_expect {
+	int exit;     /* enum rv_exit_reason rv_vm_run() returns */
+	bool done;    /* the guest reached GUEST_DONE() */
+	int nr_syncs; /* GUEST_SYNC reports; -1: any number */
+};
+
+/*
+ * Check @ret and the ucall log against @e. A guest assertion is reported
+ * first, with its file, line, condition and values.
+ */
+void rv_test_expect_run(int ret, const struct rv_test_expect *e);
+
+/* The @i-th GUEST_SYNC report of the last run (fails the test if absent). */
+const struct rv_ucall *rv_test_sync(unsigned int i);
+
+/* The recorder saw exactly @want, in this order. */
+void rv_test_expect_accesses(const struct rv_test_access *want, unsigned int nr);
+
+/* The last value the guest wrote to recorder MMIO @offset, or ~0. */
+uint64_t rv_test_recorded_mmio(uint64_t offset);
 
 /* The device called @name in @vm, or NULL. */
 struct rv_device *rv_test_find_device(struct rv_vm *vm, const char *name);
 
-/* Guest code, from guests_x86.S. */
-#define RV_TEST_GUEST(name) extern const uint8_t name##_start[], name##_end[]
-RV_TEST_GUEST(rv_guest_pio_mmio);
-RV_TEST_GUEST(rv_guest_string_io);
-RV_TEST_GUEST(rv_guest_smp_checkin);
-RV_TEST_GUEST(rv_guest_poweroff);
-RV_TEST_GUEST(rv_guest_reset);
-RV_TEST_GUEST(rv_guest_triple_fault);
-RV_TEST_GUEST(rv_guest_halt);
-RV_TEST_GUEST(rv_guest_sink_check);
-RV_TEST_GUEST(rv_guest_sink_writeonly);
-RV_TEST_GUEST(rv_guest_sink_writeonly_halt);
-RV_TEST_GUEST(rv_guest_sink_regs);
-RV_TEST_GUEST(rv_guest_sink_doorbell);
-extern const uint64_t rv_guest_sink_doorbell_rounds;
+/* The guest address of RV_GUEST_CODE/RV_GUEST_EXPORT @name (fails if none). */
+uint64_t rv_test_guest_addr(const char *name);
 
-/*
- * The numbers the bench-sink guests are built with (guests_x86.S exports
- * them so the test checks against what the guest really did).
- */
-struct rv_guest_sink_params {
-	uint64_t base;	 /* first bench-sink */
-	uint64_t stride; /* distance between two bench-sinks */
-	uint64_t nr_sinks;
-	uint64_t rounds;      /* values each vCPU writes to each sink */
-	uint64_t check_every; /* writes between two COUNT reads (check guest) */
-	uint64_t nr_cpus;     /* vCPUs vCPU 0 waits for before powering off */
-	uint64_t done_gpa;    /* 32-bit count of vCPUs done writing */
-};
-extern const struct rv_guest_sink_params rv_guest_sink_params;
-
+const char *rv_test_exit_name(int reason);
 #endif

@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: GPL-2.0
+# bash completion for ringvmm. The options come from ringvmm's own --help,
+# which its option tables print (vmm/opt.h), so they never drift.
+
+_ringvmm_options() {
+	"$1" "${@:2}" --help 2>/dev/null | grep -oE -- '(^|[ ,])--?[a-zA-Z][a-zA-Z0-9-]*' |
+		sed 's/^[ ,]//' | sort -u
+}
+
+_ringvmm() {
+	local cur prev cmd=() i
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD - 1]}
+
+	# The command (and bench's benchmark) typed so far.
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		case ${COMP_WORDS[i]} in
+		-*) ;;
+		*) [ ${#cmd[@]} -lt 2 ] && cmd+=("${COMP_WORDS[i]}") ;;
+		esac
+		[ "${cmd[0]}" != bench ] && [ ${#cmd[@]} -ge 1 ] && break
+	done
+
+	case $prev in
+	-k | --kernel | -i | --initrd | --dump-dtb | --plot | --metrics)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		compopt -o filenames 2>/dev/null
+		return
+		;;
+	--coalesce)
+		COMPREPLY=($(compgen -W "off vm-ring per-device" -- "$cur"))
+		return
+		;;
+	--mode)
+		COMPREPLY=($(compgen -W "off vm-ring per-device doorbell" -- "$cur"))
+		return
+		;;
+	--mem-backend)
+		COMPREPLY=($(compgen -W "anon memfd hugetlb guest_memfd" -- "$cur"))
+		return
+		;;
+	--log-level)
+		COMPREPLY=($(compgen -W "error warn info debug" -- "$cur"))
+		return
+		;;
+	--space)
+		COMPREPLY=($(compgen -W "mmio pio mixed" -- "$cur"))
+		return
+		;;
+	esac
+
+	if [ ${#cmd[@]} -eq 0 ]; then
+		COMPREPLY=($(compgen -W "run caps bench --help --version" -- "$cur"))
+	elif [ "${cmd[0]}" = bench ] && [ ${#cmd[@]} -eq 1 ]; then
+		COMPREPLY=($(compgen -W "coalesce" -- "$cur"))
+	elif [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "$(_ringvmm_options "${COMP_WORDS[0]}" "${cmd[@]}")" -- "$cur"))
+	fi
+}
+complete -F _ringvmm ringvmm
