@@ -176,7 +176,7 @@ rv_bad_inputs() {
     rv_bi_case user "\`--mem 0\`" 0 "--mem 0" run --mem 0
     rv_bi_case user "\`--mem lots\`" 0 "--mem lots" run --mem lots
     rv_bi_case user "\`--mem 64T\`, more than the host" 0 "more than the host" run --mem 64T
-    rv_bi_case user "\`--mem 16777217\`, not page-sized" 0 "multiple of 4 KiB" run --mem 16777217
+    rv_bi_case user "\`--mem 16777217B\`, not page-sized" 0 "multiple of 4 KiB" run --mem 16777217B
     rv_bi_case user "\`--cpus 0\`" 0 "--cpus 0" run --cpus 0
     rv_bi_case user "\`--cpus 100000\`" 0 "--cpus 100000" run --cpus 100000
     rv_bi_case user "\`--coalesce sometimes\`" 0 "--coalesce sometimes" run --coalesce sometimes
