@@ -28,6 +28,7 @@ enum rv_bench_mode {
 	RV_BENCH_OFF,	     /* no coalescing: every write exits */
 	RV_BENCH_VM_RING,    /* the VM-wide ring, all devices flushed at every exit */
 	RV_BENCH_PER_DEVICE, /* per-device rings, flush per device */
+	RV_BENCH_OWN_DRAIN,  /* per-device, each device drained by a thread of its own */
 	RV_BENCH_DOORBELL,   /* per-device, and the guest rings doorbells */
 	RV_BENCH_NR_MODES,
 };
@@ -46,11 +47,14 @@ struct rv_bench_opts {
 	unsigned int devices;
 	uint64_t writes; /* per device and vCPU */
 	uint64_t burst;
-	uint64_t read_every;	 /* 0: no reads */
+	/* Per device (a single value applies to every device); 0: none. */
+	uint64_t read_every[RV_BENCH_MAX_DEVICES];
+	uint64_t work_ns[RV_BENCH_MAX_DEVICES]; /* a device's busy time per write */
+	unsigned int nr_read_every, nr_work_ns; /* values given: 1 or devices */
+	bool isolation;		 /* every mode again without device work: the isolation table */
 	uint64_t doorbell_every; /* doorbell mode only */
 	unsigned int cpus;
 	unsigned int ring_entries; /* each device's ring */
-	uint64_t work_ns;	   /* a device's busy time per write handled */
 	uint64_t flush_us;	   /* the drain timer */
 	unsigned int repeat;
 	enum rv_bench_space space;
@@ -94,13 +98,16 @@ struct rv_bench_dev_run {
 	bool streams_ok; /* every vCPU's stream carried all of its writes */
 	uint64_t exits, coalesced, drains, fallbacks, doorbells, high_water;
 	uint64_t lat_p50_ns, lat_p99_ns, lat_max_ns, lat_samples;
+	/* Ordinary exits' wait for coalescing (flush-before-access). */
+	uint64_t acc_p50_ns, acc_p99_ns, acc_samples;
 };
 
 /* One VM: one mode, one repeat. */
 struct rv_bench_run {
 	enum rv_bench_mode mode;
 	unsigned int repeat;
-	int status; /* rv_vm_run(): RV_EXIT_POWEROFF expected, or -errno */
+	bool baseline; /* --isolation: this run without any device work */
+	int status;    /* rv_vm_run(): RV_EXIT_POWEROFF expected, or -errno */
 	bool timed_out;
 	bool user_mode;	   /* the guest ran at CPL3 */
 	uint64_t marks;	   /* MARK writes: two per vCPU */
@@ -110,6 +117,8 @@ struct rv_bench_run {
 	uint64_t loop_cpu_ns;	   /* the event loop's thread */
 	uint64_t process_cpu_ns;   /* the whole process, guest time included */
 	struct rv_latency latency; /* every device's, merged */
+	struct rv_latency light;   /* the devices without work of their own, merged */
+	struct rv_latency access;  /* every device's access wait, merged */
 	struct rv_bench_dev_run dev[RV_BENCH_MAX_DEVICES];
 };
 
@@ -161,6 +170,11 @@ enum rv_bench_metric {
 	RV_BENCH_LAT_P50, /* microseconds */
 	RV_BENCH_LAT_P99,
 	RV_BENCH_LAT_MAX,
+	RV_BENCH_ACC_P50, /* microseconds: an access's wait for coalescing */
+	RV_BENCH_ACC_P99,
+	RV_BENCH_LIGHT_P50, /* microseconds: the light devices' latency, merged */
+	RV_BENCH_LIGHT_P99,
+	RV_BENCH_LIGHT_MAX,
 	RV_BENCH_VMM_CPU,     /* milliseconds: loop thread + exit handlers */
 	RV_BENCH_PROCESS_CPU, /* milliseconds: the whole process */
 	RV_BENCH_NR_METRICS,
@@ -182,6 +196,12 @@ struct rv_bench_row {
 /* Summarise mode @mode, device @device (< 0: all together) into @row. */
 void rv_bench_row(const struct rv_bench *b, enum rv_bench_mode mode, int device,
 		  struct rv_bench_row *row);
+/* The same over the --isolation runs without device work (@baseline) or with. */
+void rv_bench_row_variant(const struct rv_bench *b, enum rv_bench_mode mode, bool baseline,
+			  int device, struct rv_bench_row *row);
+/* Has device @d no work of its own while another has (--device-work-ns)? */
+bool rv_bench_dev_is_light(const struct rv_bench_opts *o, unsigned int d);
+bool rv_bench_has_reads(const struct rv_bench_opts *o);
 
 /*
  * The report: medians and spreads over the repeats, per mode and device,

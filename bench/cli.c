@@ -24,7 +24,8 @@ static const char rv_bench_head[] =
 
 /* bench's modes are the shared table's entries (vmm/coalesce/mode.h), in order. */
 _Static_assert(RV_BENCH_NR_MODES == RV_COALESCE_NR_NAMED, "one bench mode per named mode");
-_Static_assert(RV_BENCH_DOORBELL == 3 && (int)RV_BENCH_PER_DEVICE == (int)RV_COALESCE_PER_DEVICE,
+_Static_assert(RV_BENCH_OWN_DRAIN == 3 && RV_BENCH_DOORBELL == 4 &&
+		       (int)RV_BENCH_PER_DEVICE == (int)RV_COALESCE_PER_DEVICE,
 	       "bench modes in the table's order");
 
 const char *rv_bench_mode_name(enum rv_bench_mode mode)
@@ -107,6 +108,53 @@ static int rv_bench_set_number(void *ctx, const struct rv_opt *opt, const char *
 	return 0;
 }
 
+/* A number, or a comma list of them (one per device): --read-every, --device-work-ns. */
+static int rv_bench_set_list(void *ctx, const struct rv_opt *opt, const char *name, const char *v)
+{
+	struct rv_bench_opts *o = ctx;
+	bool rd = !strcmp(opt->name, "read-every");
+	uint64_t max = rd ? RV_BENCH_MAX_WRITES : RV_BENCH_MAX_WORK_NS;
+	uint64_t *out = rd ? o->read_every : o->work_ns;
+	unsigned int *nr = rd ? &o->nr_read_every : &o->nr_work_ns;
+	const char *p = v;
+
+	*nr = 0;
+	do {
+		char num[24];
+		size_t len = strcspn(p, ",");
+		uint64_t n;
+
+		if (*nr == RV_BENCH_MAX_DEVICES)
+			return rv_err(-EINVAL, "bench coalesce: %s %s: more than %d values", name,
+				      v, RV_BENCH_MAX_DEVICES);
+		if (!len || len >= sizeof(num))
+			return rv_err(-EINVAL,
+				      "bench coalesce: %s %s: not a number or a comma list of them",
+				      name, v);
+		memcpy(num, p, len);
+		num[len] = '\0';
+		if (rv_parse_u64(num, &n) || n > max)
+			return rv_err(-EINVAL,
+				      "bench coalesce: %s %s: %s is not a number from 0 to %llu",
+				      name, v, num, (unsigned long long)max);
+		out[(*nr)++] = n;
+		p += len;
+	} while (*p++ == ',');
+	return 0;
+}
+
+/* A single value applies to every device; a list needs one per device. */
+static int rv_bench_spread_list(const char *name, uint64_t *v, unsigned int nr,
+				unsigned int devices)
+{
+	if (nr > 1 && nr != devices)
+		return rv_err(-EINVAL, "bench coalesce: %s: %u values for %u devices", name, nr,
+			      devices);
+	for (unsigned int d = nr; nr == 1 && d < devices; d++)
+		v[d] = v[0];
+	return 0;
+}
+
 static int rv_bench_set_space(void *ctx, const struct rv_opt *opt, const char *name, const char *v)
 {
 	struct rv_bench_opts *o = ctx;
@@ -148,8 +196,9 @@ static int rv_bench_set_format(void *ctx, const struct rv_opt *opt, const char *
 
 static const struct rv_opt rv_bench_opts_table[] = {
 	{ "mode", 0, NULL, "M", RV_OPT_REPEAT, rv_bench_set_modes, NULL,
-	  "off, vm-ring, per-device or doorbell; repeat the\n"
-	  "option or give a comma list (default: all four)" },
+	  "off, vm-ring, per-device, own-drain (per-device, each\n"
+	  "device drained by a thread of its own) or doorbell;\n"
+	  "repeat the option or give a comma list (default: all)" },
 	{ "devices", 0, NULL, "N", 0, rv_bench_set_number,
 	  RV_BENCH_NUM(devices, 1, RV_BENCH_MAX_DEVICES, .narrow = true),
 	  "benchmark devices, 1 to 16 (default 4)" },
@@ -163,10 +212,10 @@ static const struct rv_opt rv_bench_opts_table[] = {
 	  RV_BENCH_NUM(burst, 1, RV_BENCH_MAX_WRITES),
 	  "writes to one device before the next (default 1:\n"
 	  "interleaved across devices)" },
-	{ "read-every", 0, NULL, "N", 0, rv_bench_set_number,
-	  RV_BENCH_NUM(read_every, 0, RV_BENCH_MAX_WRITES),
-	  "a non-coalesced read of the device just written every\n"
-	  "N writes (forces a flush; default 0: never)" },
+	{ "read-every", 0, NULL, "N[,N...]", 0, rv_bench_set_list, NULL,
+	  "a non-coalesced read of a device every N of its\n"
+	  "writes (forces a flush; default 0: never); one value\n"
+	  "for every device, or one per device" },
 	{ "doorbell-every", 0, NULL, "N", 0, rv_bench_set_number,
 	  RV_BENCH_NUM(doorbell_every, 1, RV_BENCH_MAX_WRITES),
 	  "in mode doorbell, ring the device's doorbell every N\n"
@@ -181,10 +230,14 @@ static const struct rv_opt rv_bench_opts_table[] = {
 	{ "flush-us", 0, NULL, "N", 0, rv_bench_set_number,
 	  RV_BENCH_NUM(flush_us, 1, RV_BENCH_MAX_FLUSH_US),
 	  "the drain timer's period (default 1000)" },
-	{ "device-work-ns", 0, NULL, "N", 0, rv_bench_set_number,
-	  RV_BENCH_NUM(work_ns, 0, RV_BENCH_MAX_WORK_NS),
-	  "each device busy-waits N ns per write it handles, to\n"
-	  "model real device work (default 0)" },
+	{ "device-work-ns", 0, NULL, "N[,N...]", 0, rv_bench_set_list, NULL,
+	  "a device busy-waits N ns per write it handles, to\n"
+	  "model real device work (default 0); one value for\n"
+	  "every device, or one per device (20000,0,0,0)" },
+	{ "isolation", 0, NULL, NULL, 0, rv_opt_set_flag,
+	  RV_OPT_FLAG(struct rv_bench_opts, isolation),
+	  "run every mode again without device work, and show\n"
+	  "the light devices' latency with and without it" },
 	{ "repeat", 0, NULL, "N", 0, rv_bench_set_number,
 	  RV_BENCH_NUM(repeat, 1, RV_BENCH_MAX_REPEAT, .narrow = true),
 	  "runs per mode; medians and spreads over them (default 3)" },
@@ -222,6 +275,24 @@ int rv_bench_parse(int argc, char *const argv[], struct rv_bench_opts *o)
 	ret = rv_opt_parse(&rv_bench_cmd, argc, argv, o);
 	if (ret)
 		return ret;
+	ret = rv_bench_spread_list("--read-every", o->read_every, o->nr_read_every, o->devices);
+	if (!ret)
+		ret = rv_bench_spread_list("--device-work-ns", o->work_ns, o->nr_work_ns,
+					   o->devices);
+	if (ret)
+		return ret;
+	if (o->isolation) {
+		bool light = false, heavy = false;
+
+		for (unsigned int d = 0; d < o->devices; d++) {
+			heavy |= o->work_ns[d] != 0;
+			light |= o->work_ns[d] == 0;
+		}
+		if (!heavy || !light)
+			return rv_err(
+				-EINVAL,
+				"bench coalesce: --isolation needs devices with and without work (--device-work-ns 20000,0,0,0)");
+	}
 	if (!o->nr_modes)
 		for (unsigned int m = 0; m < RV_BENCH_NR_MODES; m++)
 			o->modes[o->nr_modes++] = m;

@@ -27,7 +27,7 @@
  * Registers in the write loops:
  *   x19 parameters            x20 stream (vCPU index)
  *   x21 writes per device     x22 burst
- *   x23 read countdown        x24 doorbell countdown
+ *   x23 read every (device's) x24 doorbell countdown
  *   x25 n0, first value of the round
  *   x26 device table entry    x27 end of the device table
  *   x28 device base           x9  base + 8 * stream (DATA, COUNT)
@@ -48,10 +48,9 @@ rv_arm64_bench_guest_start:
 	ldr	x19, =RV_ARM64_BENCH_PARAMS_ADDR
 	ldr	x21, P(WRITES)
 	ldr	x22, P(BURST)
-	ldr	x23, P(READ_RELOAD)
 	ldr	x24, P(DB_RELOAD)
 	ldr	x27, P(NR_DEVICES)
-	add	x27, x19, x27, lsl #4		/* RV_BENCH_P_DEV_SIZE */
+	add	x27, x19, x27, lsl #5		/* RV_BENCH_P_DEV_SIZE */
 	add	x27, x27, #RV_BENCH_P_DEVICES
 	bl	mark
 	mov	x25, #1
@@ -60,6 +59,7 @@ round:
 	add	x26, x19, #RV_BENCH_P_DEVICES
 device:
 	ldr	x28, [x26, #RV_BENCH_P_DEV_BASE]
+	ldr	x23, [x26, #RV_BENCH_P_DEV_READ]
 	mov	x10, x25
 	add	x11, x25, x22			/* the burst ends at n0 + burst, */
 	add	x0, x21, #1
@@ -67,8 +67,10 @@ device:
 	csel	x11, x0, x11, hi		/* or after the last write */
 	add	x9, x28, x20, lsl #3
 1:	str	x10, [x9, #RV_BENCH_SINK_DATA(0)] /* the write: coalesced, or an exit */
-	subs	x23, x23, #1
-	b.eq	read
+	cbz	x23, 2f
+	udiv	x0, x10, x23			/* a read after n % READ == 0 */
+	msub	x0, x0, x23, x10
+	cbz	x0, read
 2:	subs	x24, x24, #1
 	b.eq	doorbell
 3:	add	x10, x10, #1
@@ -76,7 +78,6 @@ device:
 	b.lo	1b
 	b	next_device
 read:
-	ldr	x23, P(READ_RELOAD)
 	/* COUNT(stream): an exit, so the VMM first handles our writes to it. */
 	ldr	x0, [x9, #RV_BENCH_SINK_COUNT(0)]
 	cmp	x0, x10

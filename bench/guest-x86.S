@@ -15,7 +15,7 @@
  * Registers in the write loops:
  *   r8  parameters            r9  stream (vCPU index)
  *   r10 writes per device     r11 burst
- *   r12 read countdown        r13 doorbell countdown
+ *   r12 read every (device's)  r13 doorbell countdown
  *   r14 n0, first value of the round
  *   r15 device table entry    rdi end of the device table
  *   rbp device base           rbx DATA(stream) address or port
@@ -37,10 +37,9 @@ rv_x86_bench_guest_start:
 	mov	$RV_X86_BENCH_PARAMS_ADDR, %r8d
 	mov	P(WRITES), %r10
 	mov	P(BURST), %r11
-	mov	P(READ_RELOAD), %r12
 	mov	P(DB_RELOAD), %r13
 	mov	P(NR_DEVICES), %rdi
-	shl	$4, %rdi			/* RV_BENCH_P_DEV_SIZE */
+	shl	$5, %rdi			/* RV_BENCH_P_DEV_SIZE */
 	lea	P(DEVICES), %rax
 	add	%rax, %rdi
 	call	mark
@@ -50,6 +49,7 @@ round:
 	lea	P(DEVICES), %r15
 device:
 	mov	RV_BENCH_P_DEV_BASE(%r15), %rbp
+	mov	RV_BENCH_P_DEV_READ(%r15), %r12
 	mov	%r14, %rcx
 	lea	(%r14, %r11), %rsi		/* the burst ends at n0 + burst, */
 	lea	1(%r10), %rax
@@ -60,7 +60,12 @@ device:
 
 	lea	RV_BENCH_SINK_DATA(0)(%rbp, %r9, 8), %rbx
 1:	mov	%rcx, (%rbx)			/* the write: coalesced, or an exit */
-	dec	%r12
+	test	%r12, %r12
+	jz	2f
+	mov	%rcx, %rax			/* a read after n % READ == 0 */
+	xor	%edx, %edx
+	div	%r12
+	test	%rdx, %rdx
 	jz	mmio_read
 2:	dec	%r13
 	jz	mmio_doorbell
@@ -69,7 +74,6 @@ device:
 	jb	1b
 	jmp	next_device
 mmio_read:
-	mov	P(READ_RELOAD), %r12
 	/* COUNT(stream): an exit, so the VMM first handles our writes to it. */
 	mov	RV_BENCH_SINK_COUNT(0)(%rbx), %rax
 	cmp	%rcx, %rax
@@ -86,7 +90,12 @@ pio_burst:
 4:	mov	%ecx, %eax
 	mov	%ebx, %edx
 	out	%eax, %dx			/* the write: coalesced, or an exit */
-	dec	%r12
+	test	%r12, %r12
+	jz	5f
+	mov	%rcx, %rax
+	xor	%edx, %edx
+	div	%r12
+	test	%rdx, %rdx
 	jz	pio_read
 5:	dec	%r13
 	jz	pio_doorbell
@@ -95,7 +104,6 @@ pio_burst:
 	jb	4b
 	jmp	next_device
 pio_read:
-	mov	P(READ_RELOAD), %r12
 	lea	RV_BENCH_SINK_PIO_COUNT(0)(%rbx), %edx
 	in	%dx, %eax
 	cmp	%ecx, %eax

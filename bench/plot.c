@@ -72,7 +72,7 @@ static int rv_bench_plot_script(const struct rv_bench *b, const char *path, cons
 						   "MMIO",
 		o->devices > 1 ? "s" : "", o->cpus, o->cpus > 1 ? "s" : "",
 		(unsigned long long)o->writes, (unsigned long long)o->burst,
-		o->read_every ? "reads" : "no reads", rv_bench_level(b), o->repeat,
+		rv_bench_has_reads(o) ? "reads" : "no reads", rv_bench_level(b), o->repeat,
 		o->repeat > 1 ? "s" : "");
 	fprintf(f,
 		"set style fill solid 0.6 border -1\n"

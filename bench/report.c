@@ -160,11 +160,26 @@ static const char *rv_bench_space_name(const struct rv_bench_opts *o, int d)
 	return rv_bench_dev_is_pio(o, d) ? "pio" : "mmio";
 }
 
+/* "8" when every device has the same value, else "8,0,0,0". */
+static const char *rv_bench_list(const struct rv_bench_opts *o, const uint64_t *v, char *buf,
+				 size_t len)
+{
+	bool same = true;
+	size_t at = 0;
+
+	for (unsigned int d = 1; d < o->devices; d++)
+		same &= v[d] == v[0];
+	for (unsigned int d = 0; d < (same ? 1 : o->devices) && at < len; d++)
+		at += snprintf(buf + at, len - at, "%s%" PRIu64, d ? "," : "", v[d]);
+	return buf;
+}
+
 /* The configuration in words, for the table's header. */
 static void rv_bench_describe(const struct rv_bench *b, const struct rv_bench_host *h, FILE *out)
 {
 	const struct rv_bench_opts *o = b->o;
 	bool doorbell = false;
+	char list[RV_BENCH_MAX_DEVICES * 21];
 
 	for (unsigned int m = 0; m < o->nr_modes; m++)
 		doorbell |= o->modes[m] == RV_BENCH_DOORBELL;
@@ -175,8 +190,9 @@ static void rv_bench_describe(const struct rv_bench *b, const struct rv_bench_ho
 		" writes per device and vCPU, burst %" PRIu64 ", ",
 		o->devices, rv_bench_space_name(o, -1), o->devices > 1 ? "s" : "", o->cpus,
 		o->cpus > 1 ? "s" : "", o->writes, o->burst);
-	if (o->read_every)
-		fprintf(out, "a read every %" PRIu64 " writes\n", o->read_every);
+	if (rv_bench_has_reads(o))
+		fprintf(out, "a read every %s writes to a device\n",
+			rv_bench_list(o, o->read_every, list, sizeof(list)));
 	else
 		fprintf(out, "no reads\n");
 	if (doorbell)
@@ -186,9 +202,14 @@ static void rv_bench_describe(const struct rv_bench *b, const struct rv_bench_ho
 		fprintf(out, "  ");
 	fprintf(out, "device rings of %u entries, drain timer %" PRIu64 " us, %u run%s per mode\n",
 		o->ring_entries, o->flush_us, o->repeat, o->repeat > 1 ? "s" : "");
-	if (o->work_ns)
-		fprintf(out, "  each device busy for %" PRIu64 " ns per write it handles\n",
-			o->work_ns);
+	for (unsigned int d = 0; d < o->devices; d++) {
+		if (!o->work_ns[d])
+			continue;
+		fprintf(out, "  devices busy for %s ns per write they handle%s\n",
+			rv_bench_list(o, o->work_ns, list, sizeof(list)),
+			o->isolation ? " (and every mode again without: --isolation)" : "");
+		break;
+	}
 	fprintf(out, "  hot loop at %s", rv_bench_level(b));
 	/* Say why not unprivileged, where the arch could have been. */
 	if (!b->user_mode && b->user_level)
@@ -224,6 +245,76 @@ static void rv_bench_table_row(const struct rv_bench *b, const struct rv_bench_r
 	fprintf(out, " %8.1f\n", m[RV_BENCH_VMM_CPU].median);
 }
 
+/*
+ * What an access (an exit: a read, a MARK) waited for coalescing before
+ * its device saw it: the drain and the flushes the mode prescribes. With
+ * per-device rings it is the accessed device's own earlier writes only.
+ */
+static void rv_bench_access_table(const struct rv_bench *b, FILE *out)
+{
+	const struct rv_bench_opts *o = b->o;
+	struct rv_bench_row w;
+
+	fprintf(out,
+		"\naccess cost: an exit's wait for coalescing before its device sees it (us)%s\n",
+		o->isolation ? ", with the device work and without (alone)" : "");
+	fprintf(out, "%-11s %-7s %10s %10s %10s %10s %10s", "mode", "device", "read every",
+		"access p50", "access p99", "ring high", "work ns");
+	if (o->isolation)
+		fprintf(out, " %10s %10s", "p50 alone", "p99 alone");
+	fputc('\n', out);
+	for (unsigned int m = 0; m < o->nr_modes; m++) {
+		if (o->modes[m] == RV_BENCH_OFF)
+			continue;
+		for (unsigned int d = 0; d < o->devices; d++) {
+			rv_bench_row(b, o->modes[m], d, &w);
+			fprintf(out, "%-11s sink%-3u %10" PRIu64 " %10.1f %10.1f %10.0f %10" PRIu64,
+				rv_bench_mode_name(w.mode), d, o->read_every[d],
+				w.m[RV_BENCH_ACC_P50].median, w.m[RV_BENCH_ACC_P99].median,
+				w.m[RV_BENCH_HIGH_WATER].median, o->work_ns[d]);
+			if (o->isolation) {
+				rv_bench_row_variant(b, o->modes[m], true, d, &w);
+				fprintf(out, " %10.1f %10.1f", w.m[RV_BENCH_ACC_P50].median,
+					w.m[RV_BENCH_ACC_P99].median);
+			}
+			fputc('\n', out);
+		}
+	}
+}
+
+/*
+ * Isolation: the devices without work of their own ("light"), their
+ * latencies merged, in runs where the others work (--device-work-ns) and in
+ * the same runs without any device work; the change is the price a light
+ * device pays for a heavy neighbour.
+ */
+static void rv_bench_isolation_table(const struct rv_bench *b, FILE *out)
+{
+	const struct rv_bench_opts *o = b->o;
+
+	fprintf(out,
+		"\nisolation: the light devices' write-to-handling latency (us), without and with"
+		" the heavy neighbour\n");
+	fprintf(out, "%-11s %9s %9s %9s %9s %9s %9s %8s\n", "mode", "p50 alone", "p50 heavy",
+		"p99 alone", "p99 heavy", "max alone", "max heavy", "p99 +%");
+	for (unsigned int m = 0; m < o->nr_modes; m++) {
+		struct rv_bench_row alone, heavy;
+		double a99, h99;
+
+		if (o->modes[m] == RV_BENCH_OFF)
+			continue;
+		rv_bench_row_variant(b, o->modes[m], true, -1, &alone);
+		rv_bench_row_variant(b, o->modes[m], false, -1, &heavy);
+		a99 = alone.m[RV_BENCH_LIGHT_P99].median;
+		h99 = heavy.m[RV_BENCH_LIGHT_P99].median;
+		fprintf(out, "%-11s %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %7.0f%%\n",
+			rv_bench_mode_name(o->modes[m]), alone.m[RV_BENCH_LIGHT_P50].median,
+			heavy.m[RV_BENCH_LIGHT_P50].median, a99, h99,
+			alone.m[RV_BENCH_LIGHT_MAX].median, heavy.m[RV_BENCH_LIGHT_MAX].median,
+			a99 > 0 ? (h99 - a99) / a99 * 100 : 0);
+	}
+}
+
 static void rv_bench_table(const struct rv_bench *b, const struct rv_bench_host *h, FILE *out)
 {
 	const struct rv_bench_opts *o = b->o;
@@ -247,10 +338,14 @@ static void rv_bench_table(const struct rv_bench *b, const struct rv_bench_host 
 	}
 	fprintf(out,
 		"\nexits: ordinary exits to the device (writes that exited, reads, marks);"
-		" exited: writes KVM did not\ncoalesce; ring-full: writes handled at once because the"
-		" device's ring was full; latency: write\nto handling, an upper bound (off: none,"
+		" exited: writes KVM did not\ncoalesce; ring-full: drains stopped to handle a full"
+		" device ring first; latency: write\nto handling, an upper bound (off: none,"
 		" every write is handled at its exit); VMM ms: event loop\nthread CPU plus vCPU"
 		" time in the exit handler\n");
+	if (rv_bench_has_reads(o))
+		rv_bench_access_table(b, out);
+	if (o->isolation)
+		rv_bench_isolation_table(b, out);
 }
 
 static void rv_bench_json_summary(const char *name, const struct rv_bench_summary *s, FILE *out)
@@ -291,6 +386,8 @@ static void rv_bench_json_row(const struct rv_bench *b, const struct rv_bench_ro
 		m[RV_BENCH_DOORBELLS].median, m[RV_BENCH_HIGH_WATER].median);
 	fprintf(out, ", \"latency_us\": {\"p50\": %.3f, \"p99\": %.3f, \"max\": %.3f}",
 		m[RV_BENCH_LAT_P50].median, m[RV_BENCH_LAT_P99].median, m[RV_BENCH_LAT_MAX].median);
+	fprintf(out, ", \"access_us\": {\"p50\": %.3f, \"p99\": %.3f}", m[RV_BENCH_ACC_P50].median,
+		m[RV_BENCH_ACC_P99].median);
 	if (off)
 		fprintf(out, ", \"latency_note\": \"%s\"", rv_bench_off_latency);
 	rv_bench_json_summary("vmm_cpu_ms", &m[RV_BENCH_VMM_CPU], out);
@@ -303,6 +400,7 @@ static void rv_bench_json(const struct rv_bench *b, const struct rv_bench_host *
 	const struct rv_bench_opts *o = b->o;
 	struct rv_bench_row w;
 	const char *sep = "";
+	char list[RV_BENCH_MAX_DEVICES * 21];
 
 	fprintf(out,
 		"{\"benchmark\": \"coalesce\", \"arch\": \"%s\", \"host\": {\"cpu\": \"%s\""
@@ -310,12 +408,16 @@ static void rv_bench_json(const struct rv_bench *b, const struct rv_bench_host *
 		rv_arch_name, h->cpu, h->cpus, h->kernel, h->kvm);
 	fprintf(out,
 		", \"config\": {\"devices\": %u, \"space\": \"%s\", \"writes\": %" PRIu64
-		", \"burst\": %" PRIu64 ", \"read_every\": %" PRIu64
+		", \"burst\": %" PRIu64 ", \"read_every\": \"%s\""
 		", \"doorbell_every\": %" PRIu64
-		", \"cpus\": %u, \"ring_entries\": %u, \"flush_us\": %" PRIu64
-		", \"device_work_ns\": %" PRIu64 ", \"repeat\": %u, \"modes\": [",
-		o->devices, rv_bench_space_name(o, -1), o->writes, o->burst, o->read_every,
-		o->doorbell_every, o->cpus, o->ring_entries, o->flush_us, o->work_ns, o->repeat);
+		", \"cpus\": %u, \"ring_entries\": %u, \"flush_us\": %" PRIu64,
+		o->devices, rv_bench_space_name(o, -1), o->writes, o->burst,
+		rv_bench_list(o, o->read_every, list, sizeof(list)), o->doorbell_every, o->cpus,
+		o->ring_entries, o->flush_us);
+	fprintf(out,
+		", \"device_work_ns\": \"%s\", \"isolation\": %s, \"repeat\": %u, \"modes\": [",
+		rv_bench_list(o, o->work_ns, list, sizeof(list)), o->isolation ? "true" : "false",
+		o->repeat);
 	for (unsigned int m = 0; m < o->nr_modes; m++)
 		fprintf(out, "%s\"%s\"", m ? ", " : "", rv_bench_mode_name(o->modes[m]));
 	fprintf(out,

@@ -89,7 +89,6 @@ static void rv_bench_params(const struct rv_bench_opts *o, const struct rv_bench
 	p[RV_BENCH_P_NR_DEVICES / 8] = o->devices;
 	p[RV_BENCH_P_WRITES / 8] = o->writes;
 	p[RV_BENCH_P_BURST / 8] = o->burst;
-	p[RV_BENCH_P_READ_RELOAD / 8] = o->read_every ? o->read_every : UINT64_MAX;
 	/* Elsewhere a doorbell write is an ordinary exit: no doorbells there. */
 	p[RV_BENCH_P_DB_RELOAD / 8] = rv_coalesce_modes[mode].doorbell ? o->doorbell_every :
 									 UINT64_MAX;
@@ -100,6 +99,7 @@ static void rv_bench_params(const struct rv_bench_opts *o, const struct rv_bench
 		e[RV_BENCH_P_DEV_BASE / 8] = s->sinks[d].base;
 		e[RV_BENCH_P_DEV_KIND / 8] = rv_bench_dev_is_pio(o, d) ? RV_BENCH_DEV_PIO :
 									 RV_BENCH_DEV_MMIO;
+		e[RV_BENCH_P_DEV_READ / 8] = o->read_every[d];
 	}
 }
 
@@ -189,6 +189,9 @@ static void rv_bench_collect(struct rv_vm *vm, const struct rv_bench_opts *o,
 		/* The engine's statistics are exact now that the VM has stopped. */
 		if (dev->coalesce)
 			cs = dev->coalesce->stats;
+		if (rv_bench_dev_is_light(o, d))
+			rv_latency_merge(&r->light, &cs.latency);
+		rv_latency_merge(&r->access, &cs.access);
 		*dr = (struct rv_bench_dev_run){
 			.writes = c.writes,
 			.lost = c.lost,
@@ -206,6 +209,9 @@ static void rv_bench_collect(struct rv_vm *vm, const struct rv_bench_opts *o,
 			.lat_p99_ns = rv_latency_percentile(&cs.latency, 99),
 			.lat_max_ns = cs.latency.max_ns,
 			.lat_samples = cs.latency.count,
+			.acc_p50_ns = rv_latency_percentile(&cs.access, 50),
+			.acc_p99_ns = rv_latency_percentile(&cs.access, 99),
+			.acc_samples = cs.access.count,
 		};
 		for (unsigned int k = 0; k < RV_BENCH_SINK_STREAMS; k++)
 			if (c.stream_writes[k] != (k < o->cpus ? o->writes : 0))
@@ -235,6 +241,8 @@ static int rv_bench_one(struct rv_bench *b, struct rv_bench_setup *s, struct rv_
 		.guest_user_mode = s->guest.user_level && !o->cpl0 && !s->cpl0,
 		.coalesce_mode = rv_coalesce_modes[r->mode].mode,
 		.coalesce_flush_ns = o->flush_us * 1000,
+		.coalesce_drain = rv_coalesce_modes[r->mode].own_drain ? RV_COALESCE_DRAIN_OWN :
+									 RV_COALESCE_DRAIN_SHARED,
 		.extra_devices = s->sinks,
 		.nr_extra_devices = o->devices,
 	};
@@ -247,11 +255,14 @@ static int rv_bench_one(struct rv_bench *b, struct rv_bench_setup *s, struct rv_
 	if (ret)
 		return rv_err(ret, "bench: %u ring entries", o->ring_entries);
 	rv_bench_sink_set_doorbell(rv_coalesce_modes[r->mode].doorbell);
-	rv_bench_sink_set_work_ns(o->work_ns);
 	rv_err_clear();
 	ret = rv_vm_create(&vm, &cfg);
 	if (ret)
 		goto out_destroy;
+	/* Each device's work (none in an --isolation baseline run). */
+	for (unsigned int d = 0; d < o->devices; d++)
+		rv_bench_sink_set_device_work(rv_bench_find(&vm, s->names[d]),
+					      r->baseline ? 0 : o->work_ns[d]);
 	r->user_mode = vm.guest_user_mode;
 	b->pio_coalescing = rv_kvm_cap(vm.vm_fd, KVM_CAP_COALESCED_PIO) > 0;
 	rv_bench_params(o, s, r->mode, params);
@@ -332,7 +343,8 @@ int rv_bench_run_all(struct rv_bench *b)
 	ret = rv_bench_setup(o, &s);
 	if (ret)
 		goto out_close;
-	b->nr_runs = o->repeat * o->nr_modes;
+	/* --isolation: each mode twice, with the device work and without. */
+	b->nr_runs = o->repeat * o->nr_modes * (o->isolation ? 2 : 1);
 	b->runs = calloc(b->nr_runs, sizeof(*b->runs));
 	if (!b->runs) {
 		ret = rv_err(-ENOMEM, "bench: no memory for %u runs", b->nr_runs);
@@ -345,12 +357,16 @@ int rv_bench_run_all(struct rv_bench *b)
 		struct rv_bench_run *r = &b->runs[i];
 
 		do {
+			unsigned int per_repeat = o->nr_modes * (o->isolation ? 2 : 1);
+
 			memset(r, 0, sizeof(*r));
 			r->mode = o->modes[i % o->nr_modes];
-			r->repeat = i / o->nr_modes;
+			r->baseline = (i % per_repeat) >= o->nr_modes;
+			r->repeat = i / per_repeat;
 			if (o->verbose)
-				fprintf(stderr, "bench: run %u of %u: %s, repeat %u\n", i + 1,
-					b->nr_runs, rv_bench_mode_name(r->mode), r->repeat + 1);
+				fprintf(stderr, "bench: run %u of %u: %s%s, repeat %u\n", i + 1,
+					b->nr_runs, rv_bench_mode_name(r->mode),
+					r->baseline ? " (no device work)" : "", r->repeat + 1);
 			ret = rv_bench_one(b, &s, r);
 		} while (!ret && rv_bench_retry_at_cpl0(&s, r));
 		if (ret) {
@@ -360,7 +376,6 @@ int rv_bench_run_all(struct rv_bench *b)
 		b->user_mode &= r->user_mode;
 	}
 	rv_bench_sink_set_doorbell(false);
-	rv_bench_sink_set_work_ns(0);
 	rv_bench_sink_set_ring_entries(RV_BENCH_SINK_DEFAULT_ENTRIES);
 out_close:
 	if (s.null_fd >= 0)

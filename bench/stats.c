@@ -36,6 +36,23 @@ double rv_bench_spread_pct(const struct rv_bench_summary *s)
 	return (s->max - s->min) / 2 / s->median * 100;
 }
 
+bool rv_bench_dev_is_light(const struct rv_bench_opts *o, unsigned int d)
+{
+	bool heavy = false;
+
+	for (unsigned int i = 0; i < o->devices; i++)
+		heavy |= o->work_ns[i] != 0;
+	return heavy && d < o->devices && !o->work_ns[d];
+}
+
+bool rv_bench_has_reads(const struct rv_bench_opts *o)
+{
+	for (unsigned int d = 0; d < o->devices; d++)
+		if (o->read_every[d])
+			return true;
+	return false;
+}
+
 /* Device @d's counters in run @r, or all devices' summed (@d < 0). */
 static void rv_bench_dev_sum(const struct rv_bench *b, const struct rv_bench_run *r, int d,
 			     struct rv_bench_dev_run *out)
@@ -57,12 +74,17 @@ static void rv_bench_dev_sum(const struct rv_bench *b, const struct rv_bench_run
 		out->lat_p50_ns = x->lat_p50_ns;
 		out->lat_p99_ns = x->lat_p99_ns;
 		out->lat_max_ns = x->lat_max_ns;
+		out->acc_p50_ns = x->acc_p50_ns;
+		out->acc_p99_ns = x->acc_p99_ns;
+		out->acc_samples += x->acc_samples;
 	}
 	/* All devices: percentiles of the merged histograms, not of percentiles. */
 	if (d < 0) {
 		out->lat_p50_ns = rv_latency_percentile(&r->latency, 50);
 		out->lat_p99_ns = rv_latency_percentile(&r->latency, 99);
 		out->lat_max_ns = r->latency.max_ns;
+		out->acc_p50_ns = rv_latency_percentile(&r->access, 50);
+		out->acc_p99_ns = rv_latency_percentile(&r->access, 99);
 	}
 }
 
@@ -87,9 +109,8 @@ static double rv_bench_value(const struct rv_bench *b, const struct rv_bench_run
 	case RV_BENCH_FALLBACKS:
 		return x.fallbacks;
 	case RV_BENCH_EXITED:
-		/* Neither in a device ring nor handled from KVM's: they exited. */
-		return x.writes > x.coalesced + x.fallbacks ? x.writes - x.coalesced - x.fallbacks :
-							      0;
+		/* Never in a device's ring: they exited. */
+		return x.writes > x.coalesced ? x.writes - x.coalesced : 0;
 	case RV_BENCH_COALESCED:
 		return x.coalesced;
 	case RV_BENCH_DOORBELLS:
@@ -102,6 +123,16 @@ static double rv_bench_value(const struct rv_bench *b, const struct rv_bench_run
 		return x.lat_p99_ns / 1e3;
 	case RV_BENCH_LAT_MAX:
 		return x.lat_max_ns / 1e3;
+	case RV_BENCH_ACC_P50:
+		return x.acc_p50_ns / 1e3;
+	case RV_BENCH_ACC_P99:
+		return x.acc_p99_ns / 1e3;
+	case RV_BENCH_LIGHT_P50:
+		return rv_latency_percentile(&r->light, 50) / 1e3;
+	case RV_BENCH_LIGHT_P99:
+		return rv_latency_percentile(&r->light, 99) / 1e3;
+	case RV_BENCH_LIGHT_MAX:
+		return r->light.max_ns / 1e3;
 	case RV_BENCH_VMM_CPU:
 		return (r->loop_cpu_ns + r->handle_ns) / 1e6;
 	case RV_BENCH_PROCESS_CPU:
@@ -120,7 +151,7 @@ static double rv_bench_mode_cost(const struct rv_bench *b, enum rv_bench_mode mo
 	unsigned int n = 0;
 
 	for (unsigned int i = 0; i < b->nr_runs && n < RV_BENCH_MAX_REPEAT; i++)
-		if (b->runs[i].mode == mode)
+		if (b->runs[i].mode == mode && !b->runs[i].baseline)
 			v[n++] = rv_bench_value(b, &b->runs[i], 0, RV_BENCH_NS_PER_WRITE);
 	if (!n)
 		return -1;
@@ -130,6 +161,12 @@ static double rv_bench_mode_cost(const struct rv_bench *b, enum rv_bench_mode mo
 
 void rv_bench_row(const struct rv_bench *b, enum rv_bench_mode mode, int device,
 		  struct rv_bench_row *row)
+{
+	rv_bench_row_variant(b, mode, false, device, row);
+}
+
+void rv_bench_row_variant(const struct rv_bench *b, enum rv_bench_mode mode, bool baseline,
+			  int device, struct rv_bench_row *row)
 {
 	const struct rv_bench_opts *o = b->o;
 	double v[RV_BENCH_MAX_REPEAT], off;
@@ -144,7 +181,7 @@ void rv_bench_row(const struct rv_bench *b, enum rv_bench_mode mode, int device,
 		const struct rv_bench_run *r = &b->runs[i];
 		struct rv_bench_dev_run x;
 
-		if (r->mode != mode)
+		if (r->mode != mode || r->baseline != baseline)
 			continue;
 		row->runs++;
 		rv_bench_dev_sum(b, r, device, &x);
@@ -166,7 +203,7 @@ void rv_bench_row(const struct rv_bench *b, enum rv_bench_mode mode, int device,
 		unsigned int n = 0;
 
 		for (unsigned int i = 0; i < b->nr_runs && n < RV_BENCH_MAX_REPEAT; i++)
-			if (b->runs[i].mode == mode)
+			if (b->runs[i].mode == mode && b->runs[i].baseline == baseline)
 				v[n++] = rv_bench_value(b, &b->runs[i], device, k);
 		rv_bench_summarize(v, n, &row->m[k]);
 	}

@@ -11,9 +11,17 @@
  *   +3  LCR    +4 MCR    +5 LSR    +6 MSR    +7 SCR
  *
  * What is modelled and what is not:
- * - Transmission is instantaneous: a THR write goes to the console and THR
- *   and the shift register are empty again at once (LSR THRE|TEMT always 1).
- *   The TX FIFO therefore never holds anything; FCR bit 2 is a no-op.
+ * - Transmission takes as long as the console takes the bytes. They go
+ *   through a transmit queue (txq) to the console, which never blocks
+ *   (vmm/console.h): while the console takes them at once, THR and the
+ *   shift register are empty again at once (LSR THRE|TEMT set). When the
+ *   console's buffer is full (a stdout nobody reads), bytes wait in txq,
+ *   LSR says THRE and TEMT clear, and the THRE interrupt comes when the
+ *   console has taken them all: the guest is throttled, as by a slow line,
+ *   and no VMM thread waits. A guest that writes THR regardless once txq is
+ *   full loses those bytes (counted: tx_dropped), as a real UART's
+ *   overwritten THR would. txq is deeper than the chip's 16-byte FIFO so
+ *   that a coalesced batch fits; FCR bit 2 is a no-op.
  * - A 16-byte RX FIFO (1 byte, the RBR, with the FIFO off). Console input
  *   is flow-controlled: the device takes what fits and asks the console for
  *   more (rv_console_rx_ready) when the guest makes room, so input is never
@@ -71,11 +79,10 @@ struct rv_serial {
 
 	/*
 	 * Taken by vCPU threads (register accesses) and the loop thread
-	 * (console input). Held across rv_console_write() too: two vCPUs
-	 * writing THR are then written out in the order the device saw them,
-	 * which is the order the guest serialised them in (Linux holds the
-	 * port lock). The cost is that a blocked stdout stalls a vCPU that
-	 * writes THR, which is also what a real UART does to a polling guest.
+	 * (console input, tx_ready). Held across rv_console_write() too,
+	 * which never blocks: two vCPUs writing THR are then written out in
+	 * the order the device saw them, which is the order the guest
+	 * serialised them in (Linux holds the port lock).
 	 */
 	pthread_mutex_t lock;
 
@@ -99,7 +106,7 @@ struct rv_serial {
 	uint8_t rx_fifo[UART_FIFO_SIZE];
 	unsigned int rx_head, rx_count;
 
-	uint64_t tx_bytes, rx_bytes, irqs, overruns, tx_errors;
+	uint64_t tx_bytes, rx_bytes, irqs, overruns, tx_dropped;
 
 	/* Coalesced writes to THR: the ring is ours, in this structure. */
 	uint64_t base;
@@ -107,14 +114,15 @@ struct rv_serial {
 	struct rv_coalesce_ring tx_ring;
 	struct rv_coalesce_entry tx_entries[UART_COALESCE_ENTRIES];
 	/*
-	 * Bytes of coalesced THR writes not yet written to the console: a
-	 * drain writes them out with one rv_console_write() at its end
-	 * (rv_serial_coalesced_end), not one per byte. Under lock; tx_defer
-	 * is set while a coalesced write is handled.
+	 * Bytes written to THR that the console has not taken yet (under
+	 * lock): while it is full, and during a drain of coalesced THR
+	 * writes, which goes out with one rv_console_write() at its end
+	 * (rv_serial_coalesced_end) rather than one per byte. tx_defer is set
+	 * while a coalesced write is handled.
 	 */
 	bool tx_defer;
-	unsigned int tx_batch_len;
-	uint8_t tx_batch[UART_COALESCE_ENTRIES];
+	unsigned int txq_len;
+	uint8_t txq[UART_COALESCE_ENTRIES];
 };
 
 static bool rv_serial_fifo_on(const struct rv_serial *s)
@@ -137,7 +145,9 @@ static unsigned int rv_serial_rx_trigger(const struct rv_serial *s)
 
 static uint8_t rv_serial_lsr(const struct rv_serial *s)
 {
-	return (s->rx_count ? UART_LSR_DR : 0) | s->lsr_err | UART_LSR_THRE | UART_LSR_TEMT;
+	/* Empty when the console has taken every byte (txq, at the top). */
+	return (s->rx_count ? UART_LSR_DR : 0) | s->lsr_err |
+	       (s->txq_len ? 0 : UART_LSR_THRE | UART_LSR_TEMT);
 }
 
 /* The pending interrupt with the highest priority (IIR table). */
@@ -239,21 +249,24 @@ static void rv_serial_loopback(struct rv_serial *s, uint8_t c)
 		s->rx_fifo[s->rx_head] = c;
 }
 
-/* Lock held: send @len bytes to the console, counting them. */
-static void rv_serial_send(struct rv_serial *s, const uint8_t *buf, unsigned int len)
+/*
+ * Lock held: hand txq to the console, as much as it takes (it never
+ * blocks). THR empty again raises the THRE interrupt (IIR table: "THR
+ * empty"); bytes left wait for rv_serial_tx_ready().
+ */
+static void rv_serial_tx_push(struct rv_serial *s)
 {
-	if (rv_console_write(s->con, buf, len))
-		s->tx_errors += len;
-	else
-		s->tx_bytes += len;
-}
+	size_t n = 0;
 
-/* Lock held: what coalesced writes left in tx_batch goes out first. */
-static void rv_serial_send_batch(struct rv_serial *s)
-{
-	if (s->tx_batch_len)
-		rv_serial_send(s, s->tx_batch, s->tx_batch_len);
-	s->tx_batch_len = 0;
+	if (s->txq_len)
+		n = rv_console_write(s->con, s->txq, s->txq_len);
+	if (n) {
+		s->tx_bytes += n;
+		s->txq_len -= n;
+		memmove(s->txq, s->txq + n, s->txq_len);
+	}
+	/* Cleared by the THR write, set again once it has all gone out. */
+	s->thre_pending = !s->txq_len;
 }
 
 static void rv_serial_write_thr(struct rv_serial *s, uint8_t c)
@@ -261,17 +274,37 @@ static void rv_serial_write_thr(struct rv_serial *s, uint8_t c)
 	if (s->mcr & UART_MCR_LOOP) {
 		/* The serial output is held marking: nothing leaves. */
 		rv_serial_loopback(s, c);
-	} else if (s->con && s->tx_defer) {
-		if (s->tx_batch_len == sizeof(s->tx_batch))
-			rv_serial_send_batch(s);
-		s->tx_batch[s->tx_batch_len++] = c;
-	} else if (s->con) {
-		/* In the order the device took them: deferred bytes first. */
-		rv_serial_send_batch(s);
-		rv_serial_send(s, &c, 1);
+		/* Sent at once: THR is empty again. */
+		s->thre_pending = true;
+		return;
 	}
-	/* Written (clears THRE) and sent at once: THR is empty again. */
-	s->thre_pending = true;
+	if (!s->con) {
+		s->thre_pending = true; /* nowhere to go: gone at once */
+		return;
+	}
+	/* Written while not empty (LSR said so): the byte is lost, as on a chip. */
+	if (s->txq_len == sizeof(s->txq))
+		s->tx_dropped++;
+	else
+		s->txq[s->txq_len++] = c;
+	/* A coalesced batch goes out at its end (rv_serial_coalesced_end). */
+	if (s->tx_defer)
+		s->thre_pending = false;
+	else
+		rv_serial_tx_push(s);
+}
+
+/* The console has room again (loop thread): what waits in txq goes. */
+static void rv_serial_tx_ready(void *opaque)
+{
+	struct rv_serial *s = opaque;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->txq_len && s->con && !(s->mcr & UART_MCR_LOOP)) {
+		rv_serial_tx_push(s);
+		rv_serial_update_irq(s);
+	}
+	pthread_mutex_unlock(&s->lock);
 }
 
 static void rv_serial_write_fcr(struct rv_serial *s, uint8_t v)
@@ -291,7 +324,7 @@ static void rv_serial_write_fcr(struct rv_serial *s, uint8_t v)
 	}
 	if (!was_on || (v & UART_FCR_CLEAR_RX))
 		rv_serial_rx_clear(s);
-	/* UART_FCR_CLEAR_TX: the TX FIFO is always empty. */
+	/* UART_FCR_CLEAR_TX: txq is the console's, not discarded (see the top). */
 	s->fcr = v & UART_FCR_STORED;
 	rv_serial_rx_room(s);
 }
@@ -442,7 +475,7 @@ static const struct rv_bus_ops rv_serial_bus_ops = {
 /*
  * A THR write the kernel coalesced: handled by the very function a write
  * through the bus reaches, under the same lock, except that its byte waits
- * in tx_batch for the end of the drain. The engine only delivers entries
+ * in txq for the end of the drain. The engine only delivers entries
  * that lie wholly inside the 1-byte zone, so this is a 1-byte write at
  * offset 0, which with DLAB set is a DLL write, as on the bus.
  */
@@ -465,7 +498,10 @@ static void rv_serial_coalesced_end(void *opaque)
 	struct rv_serial *s = opaque;
 
 	pthread_mutex_lock(&s->lock);
-	rv_serial_send_batch(s);
+	if (s->con && !(s->mcr & UART_MCR_LOOP)) {
+		rv_serial_tx_push(s);
+		rv_serial_update_irq(s);
+	}
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -503,6 +539,8 @@ static void rv_serial_coalesce_setup(struct rv_serial *s, struct rv_device_env *
 		.handle = rv_serial_coalesced_write,
 		.handle_end = rv_serial_coalesced_end,
 		.opaque = s,
+		/* Its handler only queues bytes for the console: a thread buys nothing. */
+		.drain = RV_COALESCE_DRAIN_SHARED,
 	};
 	ret = rv_coalesce_ring_init(&s->tx_ring, s->tx_entries, UART_COALESCE_ENTRIES);
 	if (!ret)
@@ -544,7 +582,7 @@ static size_t rv_serial_rx(void *opaque, const uint8_t *buf, size_t len)
 static void rv_serial_stats(struct rv_device *dev, struct rv_stats_sink *out)
 {
 	struct rv_serial *s = dev->priv;
-	uint64_t tx, rx, irqs, overruns, tx_errors;
+	uint64_t tx, rx, irqs, overruns, queued, dropped;
 
 	/* Copied under the lock, named after it: the sink may be slow (a file). */
 	pthread_mutex_lock(&s->lock);
@@ -552,13 +590,15 @@ static void rv_serial_stats(struct rv_device *dev, struct rv_stats_sink *out)
 	rx = s->rx_bytes;
 	irqs = s->irqs;
 	overruns = s->overruns;
-	tx_errors = s->tx_errors;
+	queued = s->txq_len;
+	dropped = s->tx_dropped;
 	pthread_mutex_unlock(&s->lock);
 	rv_stats_u64(out, "tx_bytes", tx);
 	rv_stats_u64(out, "rx_bytes", rx);
 	rv_stats_u64(out, "irqs", irqs);
 	rv_stats_u64(out, "overruns", overruns);
-	rv_stats_u64(out, "tx_errors", tx_errors);
+	rv_stats_u64(out, "tx_queued", queued);
+	rv_stats_u64(out, "tx_dropped", dropped);
 	if (s->dev.coalesce)
 		rv_coalesce_stats_emit(s->dev.coalesce, out);
 }
@@ -572,8 +612,10 @@ static void rv_serial_destroy(struct rv_device *dev)
 {
 	struct rv_serial *s = dev->priv;
 
-	if (s->con)
+	if (s->con) {
+		rv_console_set_tx_ready(s->con, NULL, NULL);
 		rv_console_detach(s->con);
+	}
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -613,6 +655,7 @@ static int rv_serial_create(struct rv_device_env *env, const struct rv_device_cf
 			goto out_free;
 		}
 		s->con = env->console;
+		rv_console_set_tx_ready(s->con, rv_serial_tx_ready, s);
 	}
 	snprintf(s->dev.name, sizeof(s->dev.name), "%s", cfg->name ? cfg->name : "serial8250");
 	ret = rv_bus_register(bus, cfg->base, UART_LEN, &rv_serial_bus_ops, s, &s->dev);
@@ -629,8 +672,10 @@ static int rv_serial_create(struct rv_device_env *env, const struct rv_device_cf
 	return 0;
 
 out_detach:
-	if (s->con)
+	if (s->con) {
+		rv_console_set_tx_ready(s->con, NULL, NULL);
 		rv_console_detach(s->con);
+	}
 out_free:
 	pthread_mutex_destroy(&s->lock);
 	free(s);

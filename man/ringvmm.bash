@@ -32,7 +32,11 @@ _ringvmm() {
 		return
 		;;
 	--mode)
-		COMPREPLY=($(compgen -W "off vm-ring per-device doorbell" -- "$cur"))
+		COMPREPLY=($(compgen -W "off vm-ring per-device own-drain doorbell" -- "$cur"))
+		return
+		;;
+	--coalesce-drain)
+		COMPREPLY=($(compgen -W "shared per-device" -- "$cur"))
 		return
 		;;
 	--mem-backend)

@@ -138,6 +138,15 @@ static int rv_cli_set_coalesce(void *ctx, const struct rv_opt *o, const char *op
 	return 0;
 }
 
+static int rv_cli_set_drain(void *ctx, const struct rv_opt *o, const char *opt, const char *v)
+{
+	struct rv_cli *cli = ctx;
+
+	if (rv_coalesce_drain_parse(v, &cli->vm.coalesce_drain))
+		return rv_err(-EINVAL, "%s %s: not one of shared, per-device", opt, v);
+	return 0;
+}
+
 static int rv_cli_set_flush(void *ctx, const struct rv_opt *o, const char *opt, const char *v)
 {
 	struct rv_cli *cli = ctx;
@@ -276,6 +285,10 @@ static const struct rv_opt rv_cli_run_opts[] = {
 	{ "coalesce-flush-us", 0, NULL, "N", 0, rv_cli_set_flush, NULL,
 	  "handle coalesced writes at least every N us\n"
 	  "(default 1000)" },
+	{ "coalesce-drain", 0, NULL, "D", 0, rv_cli_set_drain, NULL,
+	  "shared (default: the event loop handles devices'\n"
+	  "writes between accesses) or per-device (a thread\n"
+	  "per device: a slow one never delays another's)" },
 	{ "stats", 0, NULL, "json", RV_OPT_OPTIONAL, rv_cli_set_stats, NULL,
 	  "statistics at exit on stderr: a table per device\n"
 	  "and vCPU, or one JSON object" },

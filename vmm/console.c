@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The VMM console: guest output to out_fd, host input from in_fd.
+ * The VMM console: host input from in_fd (here), guest output to out_fd
+ * (console-out.c).
  *
  * Input path (all on the loop thread):
  *
@@ -275,13 +276,18 @@ int rv_console_init(struct rv_console *con, struct rv_loop *loop, int in_fd, int
 	con->out_fd = out_fd;
 	con->loop = loop;
 	con->ready_fd = -1;
+	ret = rv_console_out_init(con);
+	if (ret)
+		return ret;
 	/* Without a loop nobody would read input: leave the terminal alone. */
 	if (!loop || in_fd < 0)
 		return 0;
 
 	con->ready_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (con->ready_fd < 0)
-		return rv_err(-errno, "console: eventfd: %s", strerror(errno));
+	if (con->ready_fd < 0) {
+		ret = rv_err(-errno, "console: eventfd: %s", strerror(errno));
+		goto out_output;
+	}
 	if (isatty(in_fd)) {
 		ret = rv_console_make_raw(con);
 		if (ret)
@@ -306,7 +312,10 @@ out_raw:
 out_eventfd:
 	close(con->ready_fd);
 	con->ready_fd = -1;
-	return rv_err(ret, "console: cannot watch input: %s", strerror(-ret));
+	ret = rv_err(ret, "console: cannot watch input: %s", strerror(-ret));
+out_output:
+	rv_console_out_destroy(con);
+	return ret;
 }
 
 /*
@@ -324,6 +333,7 @@ void rv_console_destroy(struct rv_console *con)
 	if (con->ready_fd >= 0)
 		close(con->ready_fd);
 	con->ready_fd = -1;
+	rv_console_out_destroy(con);
 	rv_console_restore(con);
 	con->rx = NULL;
 }
@@ -356,36 +366,4 @@ void rv_console_rx_ready(struct rv_console *con)
 	/* An eventfd write from any thread; EAGAIN means a kick is pending. */
 	if (write(con->ready_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		rv_warn("console: writing the ready eventfd: %s", strerror(errno));
-}
-
-/*
- * Not rv_write_all(): on a non-blocking out_fd it fails with EAGAIN without
- * saying how much it wrote, and guest output must be neither lost nor
- * repeated. Here EAGAIN waits in poll() until out_fd drains.
- */
-int rv_console_write(struct rv_console *con, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	if (con->out_fd < 0)
-		return 0;
-	while (len) {
-		ssize_t n = write(con->out_fd, p, len);
-		struct pollfd pfd = { .fd = con->out_fd, .events = POLLOUT };
-
-		if (n > 0) {
-			p += n;
-			len -= n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
-				return -errno;
-			continue;
-		}
-		return n < 0 ? -errno : -EIO;
-	}
-	return 0;
 }

@@ -116,6 +116,28 @@ int rv_loop_add_timer(struct rv_loop *loop, struct rv_loop_watch *w, uint64_t in
 	return rv_loop_arm(w);
 }
 
+int rv_loop_add_oneshot(struct rv_loop *loop, struct rv_loop_watch *w, uint64_t interval_ns,
+			rv_loop_fn fn, void *opaque, const char *name, bool start)
+{
+	if (!interval_ns || !fn)
+		return -EINVAL;
+	*w = (struct rv_loop_watch){
+		.loop = loop, .fd = -1, .fn = fn, .opaque = opaque, .name = name, .oneshot = true,
+		.interval = {
+			.tv_sec = interval_ns / 1000000000ULL,
+			.tv_nsec = interval_ns % 1000000000ULL,
+		},
+	};
+	return start ? rv_loop_arm(w) : 0;
+}
+
+int rv_loop_timer_start(struct rv_loop_watch *w)
+{
+	if (w->armed || w->removed)
+		return 0;
+	return rv_loop_arm(w);
+}
+
 void rv_loop_remove(struct rv_loop_watch *w)
 {
 	/*
@@ -138,7 +160,7 @@ static void rv_loop_complete(struct rv_loop_watch *w, int res)
 		res = 0;
 	w->fn(w->opaque, res);
 	/* The callback may have removed the watch or re-added it. */
-	if (!w->removed && !w->armed && res >= 0) {
+	if (!w->removed && !w->armed && res >= 0 && !w->oneshot) {
 		int ret = rv_loop_arm(w);
 
 		if (ret)

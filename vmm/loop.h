@@ -28,6 +28,7 @@ struct rv_loop_watch {
 	void *opaque;
 	bool armed; /* an SQE for it is in flight */
 	bool removed;
+	bool oneshot;	  /* a timer that fires once per rv_loop_timer_start() */
 	const char *name; /* for messages */
 };
 
@@ -51,6 +52,15 @@ int rv_loop_add_fd(struct rv_loop *loop, struct rv_loop_watch *w, int fd, unsign
 /* Call @fn every @interval_ns nanoseconds (res = 0). */
 int rv_loop_add_timer(struct rv_loop *loop, struct rv_loop_watch *w, uint64_t interval_ns,
 		      rv_loop_fn fn, void *opaque, const char *name);
+/*
+ * A timer that fires once, @interval_ns after each rv_loop_timer_start()
+ * (the first is done here when @start). Nothing is in flight while it is
+ * not started: an idle timer costs no wake-ups.
+ */
+int rv_loop_add_oneshot(struct rv_loop *loop, struct rv_loop_watch *w, uint64_t interval_ns,
+			rv_loop_fn fn, void *opaque, const char *name, bool start);
+/* Loop thread (or before rv_loop_run()): start @w unless it is in flight. */
+int rv_loop_timer_start(struct rv_loop_watch *w);
 /* Stop calling @w's callback (it may already be in flight: we ignore it). */
 void rv_loop_remove(struct rv_loop_watch *w);
 

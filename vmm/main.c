@@ -128,9 +128,10 @@ static int rv_cmd_run(struct rv_cli *cli)
 	}
 	/* Put the terminal back before anything else is printed. */
 	rv_console_restore_all();
-	if (cli->stats == RV_STATS_JSON)
+	/* A vCPU that would not stop may hold a device's lock: no stats. */
+	if (cli->stats == RV_STATS_JSON && !vm.vcpu_stuck_in_exit)
 		rv_vm_print_stats(&vm, stderr, true);
-	else if (cli->stats == RV_STATS_TEXT)
+	else if (cli->stats == RV_STATS_TEXT && !vm.vcpu_stuck_in_exit)
 		rv_stats_print_table(&vm, stderr);
 	rv_vm_destroy(&vm);
 	return status;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "arch/arch.h"
@@ -90,7 +91,9 @@ static void *rv_vcpu_thread(void *arg)
 			vcpu->mmio_exits++;
 
 		t0 = rv_now_ns();
+		__atomic_store_n(&vcpu->in_exit, true, __ATOMIC_RELEASE);
 		action = rv_exit_handle(vcpu->run, &ctx);
+		__atomic_store_n(&vcpu->in_exit, false, __ATOMIC_RELEASE);
 		vcpu->handle_ns += rv_now_ns() - t0;
 		switch (action) {
 		case RV_EXIT_ACTION_CONTINUE:
@@ -176,8 +179,45 @@ int rv_vcpus_start(struct rv_vm *vm)
 	return ret;
 }
 
+/* Join @vcpu by @deadline (CLOCK_REALTIME, pthread_timedjoin_np's clock). */
+static bool rv_vcpu_join(struct rv_vcpu *vcpu, const struct timespec *deadline)
+{
+	int ret;
+
+	/* Kick again now and then: a kick can land just before KVM_RUN. */
+	for (;;) {
+		struct timespec now, step;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		step = now;
+		step.tv_nsec += 50000000L;
+		if (step.tv_nsec >= 1000000000L) {
+			step.tv_sec++;
+			step.tv_nsec -= 1000000000L;
+		}
+		if (step.tv_sec > deadline->tv_sec ||
+		    (step.tv_sec == deadline->tv_sec && step.tv_nsec > deadline->tv_nsec))
+			step = *deadline;
+		ret = pthread_timedjoin_np(vcpu->thread, NULL, &step);
+		if (ret != ETIMEDOUT)
+			return true;
+		if (step.tv_sec == deadline->tv_sec && step.tv_nsec == deadline->tv_nsec)
+			return false;
+		pthread_kill(vcpu->thread, RV_VCPU_KICK_SIGNAL);
+	}
+}
+
 void rv_vcpus_stop(struct rv_vm *vm)
 {
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += RV_VCPU_STOP_MS / 1000;
+	deadline.tv_nsec += (long)(RV_VCPU_STOP_MS % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
 		struct rv_vcpu *vcpu = &vm->vcpus[i];
 
@@ -192,8 +232,17 @@ void rv_vcpus_stop(struct rv_vm *vm)
 		pthread_kill(vcpu->thread, RV_VCPU_KICK_SIGNAL);
 	}
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
-		if (vm->vcpus[i].started)
-			pthread_join(vm->vcpus[i].thread, NULL);
+		if (!vm->vcpus[i].started)
+			continue;
+		if (!rv_vcpu_join(&vm->vcpus[i], &deadline)) {
+			bool in_exit = __atomic_load_n(&vm->vcpus[i].in_exit, __ATOMIC_ACQUIRE);
+
+			rv_warn("vCPU %u did not stop within %d ms (%s): leaving it", i,
+				RV_VCPU_STOP_MS, in_exit ? "in the exit handler" : "in KVM_RUN");
+			vm->vcpu_stuck = true;
+			vm->vcpu_stuck_in_exit |= in_exit;
+			continue;
+		}
 		vm->vcpus[i].started = false;
 	}
 }

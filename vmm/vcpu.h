@@ -14,7 +14,13 @@
 struct rv_vm;
 int rv_vcpus_create(struct rv_vm *vm);
 int rv_vcpus_start(struct rv_vm *vm);
-/* Kick every vCPU out of KVM_RUN and join the threads. */
+/*
+ * Kick every vCPU out of KVM_RUN and join the threads, waiting at most
+ * RV_VCPU_STOP_MS in all: a thread that has not stopped by then is left
+ * running and vm->vcpu_stuck says so (a stop must end ringvmm in bounded
+ * time, whatever the guest does).
+ */
+#define RV_VCPU_STOP_MS 1000
 void rv_vcpus_stop(struct rv_vm *vm);
 void rv_vcpus_destroy(struct rv_vm *vm);
 

@@ -38,6 +38,23 @@ static void rv_stats_device_json(struct rv_device *d, FILE *out, const struct rv
 	fputc('}', out);
 }
 
+/* The console's output (written, dropped, refused) and how long the stop took. */
+static void rv_stats_console_emit(struct rv_vm *vm, struct rv_stats_sink *s)
+{
+	uint64_t bytes, dropped, refused;
+
+	rv_console_out_stats(&vm->console, &bytes, &dropped, &refused);
+	rv_stats_group(s, "console");
+	rv_stats_u64(s, "out_bytes", bytes);
+	rv_stats_u64(s, "out_dropped", dropped);
+	rv_stats_u64(s, "out_refused", refused);
+	rv_stats_end(s);
+	rv_stats_group(s, "stop");
+	rv_stats_f64(s, "vcpus_ms", vm->stop_vcpus_ns / 1e6);
+	rv_stats_f64(s, "total_ms", vm->stop_ns / 1e6);
+	rv_stats_end(s);
+}
+
 void rv_stats_vm_json(struct rv_vm *vm, FILE *out, const struct rv_stats_extra *extra)
 {
 	struct rv_stats_json j;
@@ -60,6 +77,11 @@ void rv_stats_vm_json(struct rv_vm *vm, FILE *out, const struct rv_stats_extra *
 	}
 	fprintf(out, "], \"unhandled_pio\": %" PRIu64 ", \"unhandled_mmio\": %" PRIu64,
 		rv_load(&vm->pio.unhandled), rv_load(&vm->mmio.unhandled));
+	if (vm->console_ready) {
+		rv_stats_json_init(&j, out);
+		j.first[0] = false;
+		rv_stats_console_emit(vm, &j.sink);
+	}
 	if (vm->coalesce) {
 		rv_stats_json_init(&j, out);
 		j.first[0] = false;
@@ -178,6 +200,10 @@ void rv_stats_print_table(struct rv_vm *vm, FILE *out)
 			d->ops->stats_json(d, out);
 			fputc('\n', out);
 		}
+	}
+	if (vm->console_ready) {
+		rv_table_init(&t, out, "(console)");
+		rv_stats_console_emit(vm, &t.sink);
 	}
 	if (vm->coalesce) {
 		rv_table_init(&t, out, "(coalescing)");

@@ -185,8 +185,11 @@ static int rv_vm_setup_coalescing(struct rv_vm *vm)
 				 &vm->loop, cfg->coalesce_flush_ns);
 	if (ret)
 		return ret;
-	rv_debug("coalescing: mode %s, engine %s, drain timer every %" PRIu64 " us",
-		 rv_coalesce_mode_name(cfg->coalesce_mode), rv_coalesce_engine_name(vm->coalesce),
+	rv_coalesce_set_drain(vm->coalesce, cfg->coalesce_drain);
+	rv_debug("coalescing: mode %s, drain %s, engine %s, drain timer every %" PRIu64
+		 " us while active",
+		 rv_coalesce_mode_name(cfg->coalesce_mode),
+		 rv_coalesce_drain_name(cfg->coalesce_drain), rv_coalesce_engine_name(vm->coalesce),
 		 (uint64_t)(cfg->coalesce_flush_ns ? cfg->coalesce_flush_ns :
 						     RV_COALESCE_DEFAULT_FLUSH_NS) /
 			 1000);
@@ -246,6 +249,7 @@ int rv_vm_create(struct rv_vm *vm, const struct rv_vm_config *cfg)
 
 int rv_vm_run(struct rv_vm *vm)
 {
+	uint64_t t0;
 	int ret = 0;
 
 	/*
@@ -269,9 +273,17 @@ int rv_vm_run(struct rv_vm *vm)
 		ret = rv_loop_run(&vm->loop);
 	/* Whatever stopped the loop, the vCPUs must see a reason to stop. */
 	rv_vm_request_exit(vm, ret ? RV_EXIT_ERROR : RV_EXIT_SIGNAL);
+	t0 = rv_now_ns();
 	rv_vcpus_stop(vm);
+	vm->stop_vcpus_ns = rv_now_ns() - t0;
+	if (vm->vcpu_stuck_in_exit)
+		return ret ? ret : __atomic_load_n(&vm->exit_reason, __ATOMIC_ACQUIRE);
 	/* The guest's last coalesced writes (its last bytes of output...). */
 	rv_coalesce_flush_all(vm->coalesce);
+	/* ...and out to stdout, in bounded time: what cannot go is counted. */
+	if (vm->console_ready)
+		rv_console_flush(&vm->console, RV_CONSOLE_FLUSH_MS);
+	vm->stop_ns = rv_now_ns() - t0;
 	if (ret)
 		return ret;
 	return __atomic_load_n(&vm->exit_reason, __ATOMIC_ACQUIRE);
@@ -279,6 +291,9 @@ int rv_vm_run(struct rv_vm *vm)
 
 void rv_vm_destroy(struct rv_vm *vm)
 {
+	/* A vCPU still runs and may hold any lock: the process exit cleans up. */
+	if (vm->vcpu_stuck)
+		return;
 	/*
 	 * First: it drains the kernel ring, which is in vCPU 0's mapping, and
 	 * hands what is left to devices, which must still exist.

@@ -60,6 +60,8 @@ struct rv_vm_config {
 	 */
 	bool sandbox;
 	bool no_seccomp; /* --no-seccomp */
+	/* Who drains devices' rings between accesses (per-device mode). */
+	enum rv_coalesce_drain coalesce_drain;
 	/* Devices besides the platform's (tests, --bench-sink, ...). */
 	const struct rv_device_cfg *extra_devices;
 	unsigned int nr_extra_devices;
@@ -75,6 +77,7 @@ struct rv_vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool started;
+	bool in_exit; /* in the exit handler, where it may hold a device's lock */
 	uint64_t exits;
 	uint64_t io_exits, mmio_exits;
 	/* Time this thread spent handling exits: the VMM's work on it. */
@@ -109,6 +112,17 @@ struct rv_vm {
 
 	/* The seccomp filters are on: each vCPU thread enters its own. */
 	bool sandboxed;
+	/*
+	 * A vCPU thread did not stop within RV_VCPU_STOP_MS of being asked
+	 * (rv_vcpus_stop): the process exits without tearing the VM down.
+	 * vcpu_stuck_in_exit: one of them is in the exit handler, where it
+	 * may hold any device's lock, so nothing that takes one may run
+	 * either (no final flush, no statistics). One that is only slow to
+	 * leave KVM_RUN (a very loaded host) holds none: the flushes run.
+	 */
+	bool vcpu_stuck, vcpu_stuck_in_exit;
+	/* How long the stop took: the vCPUs, and all (flushes included). */
+	uint64_t stop_vcpus_ns, stop_ns;
 
 	/* The raw guest code really runs unprivileged (cfg.guest_user_mode). */
 	bool guest_user_mode;

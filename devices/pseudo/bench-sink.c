@@ -95,7 +95,7 @@ struct rv_bench_sink {
 	/* Next value expected per stream, minus one (0: nothing seen yet). */
 	uint64_t last[RV_BENCH_SINK_STREAMS];
 	struct rv_bench_sink_counters c;
-	uint64_t work_ns; /* busy time per data write handled */
+	uint64_t work_ns; /* busy time per data write handled (atomic: set after creation) */
 	/* Coalescing: the device's side and the ring it brings. */
 	bool coalescing;
 	struct rv_coalesce_device cdev;
@@ -160,8 +160,8 @@ static void rv_bench_sink_data(struct rv_bench_sink *s, uint64_t off, uint64_t v
 out_unlock:
 	pthread_mutex_unlock(&s->lock);
 	/* The modelled work: outside the lock, as a device's I/O would be. */
-	if (s->work_ns) {
-		uint64_t until = rv_now_ns() + s->work_ns;
+	if (__atomic_load_n(&s->work_ns, __ATOMIC_RELAXED)) {
+		uint64_t until = rv_now_ns() + __atomic_load_n(&s->work_ns, __ATOMIC_RELAXED);
 
 		while (rv_now_ns() < until)
 			;
@@ -261,6 +261,14 @@ static const struct rv_device_ops rv_bench_sink_ops = {
 	.stats = rv_bench_sink_stats,
 	.destroy = rv_bench_sink_destroy,
 };
+
+int rv_bench_sink_set_device_work(struct rv_device *dev, uint64_t ns)
+{
+	if (!dev || dev->ops != &rv_bench_sink_ops)
+		return -EINVAL;
+	__atomic_store_n(&((struct rv_bench_sink *)dev->priv)->work_ns, ns, __ATOMIC_RELAXED);
+	return 0;
+}
 
 int rv_bench_sink_counters(const struct rv_device *dev, struct rv_bench_sink_counters *out)
 {

@@ -61,6 +61,8 @@ void rv_bench_sink_set_doorbell(bool on);
  * the coalescing modes differ in. 0 (the default): no extra work.
  */
 void rv_bench_sink_set_work_ns(uint64_t ns);
+/* After creation, before the VM runs: @dev's own busy time per write. */
+int rv_bench_sink_set_device_work(struct rv_device *dev, uint64_t ns);
 
 struct rv_bench_sink_counters {
 	uint64_t writes;	/* data writes handled, every stream */

@@ -11,7 +11,7 @@
 #                                 path is broken)
 #   rv.test=<action> on the kernel command line selects what to do next;
 #                                 pfnmap also takes rv.pfn=<guest address>,
-#                                 spew rv.spew=<bytes>.
+#                                 spew rv.spew=<bytes>; idle sleeps for ever.
 
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 
@@ -86,6 +86,12 @@ case "$action" in
         read -r up _ < /proc/uptime
         echo "RINGVMM-UPTIME $up"
         off
+        ;;
+    idle)
+        # bench/idle_wakeups_nested.sh: an idle guest, for ever (L1 stops
+        # ringvmm with SIGTERM). Nothing runs: the vCPU halts in KVM.
+        echo "RINGVMM-IDLE"
+        while :; do sleep 3600; done
         ;;
     spew)
         # The console benchmark (bench/console_bench.sh): rv.spew=N bytes

@@ -65,7 +65,7 @@ RV_L1_MEM=${RINGVMM_L1_MEM:-2048}
 # The boot tests, in the order run_all.sh runs them. Each has an L1-side
 # function rv_sc_<name> in scenarios.sh.
 # shellcheck disable=SC2034 # used by run_all.sh
-RV_BOOT_TESTS=(boot_bzimage boot_vmlinux smp console reboot guest_memfd pfnmap_ivshmem
+RV_BOOT_TESTS=(boot_bzimage boot_vmlinux smp console console_wedge reboot guest_memfd pfnmap_ivshmem
     pfnmap_devmem kvm_suite sandbox bad_inputs sid:guest_memfd sid:kvm_suite)
 
 # PFNMAP sources every QEMU session gives L1 (tests pfnmap_*): an

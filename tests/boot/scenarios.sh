@@ -179,6 +179,56 @@ rv_sc_console() {
     rv_report console "$_p" "$_info"
 }
 
+# A guest cannot make ringvmm unkillable through its console: L2 prints
+# (rv.test=spew of 1 MiB, far more than pipes and buffers hold) to a
+# stdout that is a FIFO nobody reads (this shell holds it open, so writes
+# do not fail with EPIPE: they would block). Once the pipe has long been full, SIGTERM must end ringvmm
+# within 2 s with exit 0, in the default mode and with coalescing off.
+rv_wedge_one() {
+    _n=$1
+    shift
+    echo "RVRUN $_n"
+    rm -f /tmp/wedge.fifo
+    mkfifo /tmp/wedge.fifo
+    exec 7<> /tmp/wedge.fifo
+    "$RV_VMM" run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
+        --cmdline "$(rv_cmdline spew) rv.spew=1048576" --mem 256M --stats "$@" \
+        < /dev/null > /tmp/wedge.fifo 2> "$RV_OUT/$_n.err" &
+    _pid=$!
+    # L2 boots (about 10 s here), then fills the 64 KiB pipe at once.
+    sleep 25
+    _t0=$(rv_now)
+    kill -TERM "$_pid"
+    _i=0
+    while kill -0 "$_pid" 2> /dev/null && [ "$_i" -lt 20 ]; do
+        sleep 0.1
+        _i=$((_i + 1))
+    done
+    if kill -0 "$_pid" 2> /dev/null; then
+        kill -KILL "$_pid"
+        wait "$_pid"
+        RV_RC=$?
+        _wp="$_wp $_n: SIGTERM did not stop ringvmm within 2 s (SIGKILL did);"
+    else
+        wait "$_pid"
+        RV_RC=$?
+        [ "$RV_RC" = 0 ] || _wp="$_wp $_n: exit code $RV_RC after SIGTERM, expected 0;"
+    fi
+    exec 7<&-
+    _d=$(grep -o '"*[a-z_]*dropped[^,]*' "$RV_OUT/$_n.err" | tr '\n' ' ')
+    _wi="$_wi $_n: stopped $(rv_since "$_t0")s after SIGTERM, rc=$RV_RC, ${_d:-no drop count};"
+}
+
+rv_sc_console_wedge() {
+    _wp=
+    _wi=
+    rv_wedge_one console_wedge
+    rv_wedge_one console_wedge_off --coalesce off
+    : > "$RV_OUT/console_wedge.out"
+    RV_SECS=-
+    rv_report console_wedge "$_wp" "$_wi"
+}
+
 rv_sc_reboot() {
     rv_vmm reboot run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
         -p "$(rv_params reboot)" --mem 256M

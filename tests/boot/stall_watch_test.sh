@@ -41,7 +41,7 @@ chmod +x "$tmp/fake-qemu"
 
 RV_QEMU_STALL=2
 RV_QEMU_SILENT=3
-RV_QEMU_TIMEOUT=8
+RV_QEMU_TIMEOUT=15
 
 # expect MODE RC WHY: run one session, check its exit code and stall reason.
 expect() {

@@ -5,7 +5,8 @@
 # reads and tiny rings (so the ring-full fallbacks run): the JSON report has
 # one row per mode and device, each device received every write (writes ==
 # writes x vCPUs), none lost or reordered, and the run says OK. Then CSV,
-# the table, --plot when gnuplot is there, and bad options (exit 2).
+# the table, per-device work and reads with --isolation (its table and the
+# access-cost table), --plot when gnuplot is there, and bad options (exit 2).
 # Usage: bench_smoke_test.sh path/to/ringvmm
 set -u
 RINGVMM=${1:?usage: bench_smoke_test.sh path/to/ringvmm}
@@ -16,6 +17,8 @@ expect_config_error "an unknown benchmark" "unknown benchmark" "$RINGVMM" bench 
 expect_config_error "--mode fast" "--mode fast" "$RINGVMM" bench coalesce --mode fast
 expect_config_error "--ring-entries 3" "power of two" "$RINGVMM" bench coalesce --ring-entries 3
 expect_config_error "--json with --csv" "exclude" "$RINGVMM" bench coalesce --json --csv
+expect_config_error "a work list of the wrong length" "3 values for 4 devices" "$RINGVMM" bench coalesce --device-work-ns 1,2,3
+expect_config_error "--isolation without a heavy device" "--isolation" "$RINGVMM" bench coalesce --isolation
 expect_status "bench --help" 0 "$RINGVMM" bench coalesce --help
 expect_line "bench --help shows the options" '--read-every'
 
@@ -32,7 +35,7 @@ check_json() {
 import json, sys
 path, devices, cpus, writes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 r = json.load(open(path))
-modes = ["off", "vm-ring", "per-device", "doorbell"]
+modes = ["off", "vm-ring", "per-device", "own-drain", "doorbell"]
 want = {(m, "sink%d" % d) for m in modes for d in range(devices)}
 got = {(x["mode"], x["device"]) for x in r["runs"]}
 if got != want:
@@ -97,6 +100,14 @@ expect_status "the table" 0 "$RINGVMM" bench coalesce --writes 300 --repeat 1 --
 expect_line "the table has a per-device-mode row" '^per-device +sink1 '
 expect_line "the table says where the hot loop ran" 'hot loop at CPL[03]'
 expect_line "the table gives the verdict" '^order and completeness: OK'
+
+expect_status "per-device work and reads, --isolation" 0 "$RINGVMM" bench coalesce --writes 300 \
+	--repeat 1 --devices 3 --device-work-ns 2000,0,0 --read-every 0,8,8 --isolation \
+	--mode vm-ring,own-drain
+expect_line "the header names the per-device work" 'busy for 2000,0,0 ns'
+expect_line "the isolation table has an own-drain row" '^own-drain +[0-9.]+ +[0-9.]+ '
+expect_line "the access-cost table has sink1 in vm-ring" '^vm-ring +sink1 +8 '
+expect_line "the isolation run gives the verdict" '^order and completeness: OK \(4 runs'
 
 if command -v gnuplot >/dev/null; then
 	expect_status "--plot" 0 "$RINGVMM" bench coalesce --writes 300 --repeat 1 --devices 1 \

@@ -8,26 +8,9 @@ set -u
 RINGVMM=${1:?usage: cli_test.sh path/to/ringvmm}
 . "$(dirname "$0")/lib/cli_lib.sh"
 
-# mk_elf FILE HEXCODE: a minimal ELF64 x86-64 "vmlinux" whose one PT_LOAD
-# puts HEXCODE at physical 16 MiB, the entry point.
-mk_elf() {
-	python3 - "$1" "$2" <<'PY'
-import struct, sys
-code = bytes.fromhex(sys.argv[2])
-paddr = 0x1000000
-ehdr = struct.pack('<16sHHIQQQIHHHHHH', b'\x7fELF\x02\x01\x01' + b'\0' * 9,
-                   2, 62, 1, paddr, 64, 0, 0, 64, 56, 1, 64, 0, 0)
-phdr = struct.pack('<IIQQQQQQ', 1, 5, 0x1000, paddr, paddr, len(code), len(code), 0x1000)
-img = ehdr + phdr
-img += b'\0' * (0x1000 - len(img)) + code
-open(sys.argv[1], 'wb').write(img)
-PY
-}
-
 # Kernel, initrd and firmware-table errors are found while loading, after
 # /dev/kvm is opened: without a usable /dev/kvm those checks say so and skip
 # (tests/boot's kvm_suite runs this script again on the nested host's KVM).
-kvm_usable() { [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
 expect_load_error() {
 	if kvm_usable; then
 		expect_config_error "$@"

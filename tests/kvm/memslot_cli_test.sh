@@ -9,10 +9,7 @@ set -u
 RINGVMM=${1:?usage: memslot_cli_test.sh path/to/ringvmm}
 . "$(dirname "$0")/lib/cli_lib.sh"
 
-if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
-	echo "SKIP: /dev/kvm is not usable here"
-	exit 77
-fi
+require_kvm
 
 # A 16 MiB "BAR": each MiB filled with its index.
 for i in $(seq 0 15); do head -c 1048576 /dev/zero | tr '\0' "\\$(printf '%03o' $((i + 1)))"; done >"$TMP/bar"

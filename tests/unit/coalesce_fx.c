@@ -83,14 +83,31 @@ static void tdev_access(struct tdev *d, bool write, bool coalesced, uint64_t add
 		if (d->handled != __atomic_load_n(&d->written, __ATOMIC_RELAXED))
 			d->stale_reads++;
 	} else if (d->nr < LOG_MAX) {
-		d->log[d->nr++] = (struct rec){ global_seq++, write, coalesced, addr, data };
+		d->log[d->nr++] =
+			(struct rec){ __atomic_fetch_add(&global_seq, 1, __ATOMIC_RELAXED), write,
+				      coalesced, addr, data };
 	}
 	pthread_mutex_unlock(&d->lock);
 }
 
 static void tdev_handle(void *opaque, const struct rv_coalesce_entry *e)
 {
-	tdev_access(opaque, true, true, e->addr, e->data);
+	struct tdev *d = opaque;
+
+	/* A test holds the handler here, as a device stuck in its work. */
+	if (__atomic_load_n(&d->stall, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&d->stalled, true, __ATOMIC_RELEASE);
+		while (__atomic_load_n(&d->stall, __ATOMIC_ACQUIRE))
+			usleep(100);
+	}
+	/* One thread: the engine lock is busy only if this thread holds it. */
+	if (!d->checking && !d->cdev.ctx) {
+		if (pthread_mutex_trylock(&d->cdev.engine->lock))
+			d->under_engine_lock++;
+		else
+			pthread_mutex_unlock(&d->cdev.engine->lock);
+	}
+	tdev_access(d, true, true, e->addr, e->data);
 }
 
 static void tdev_end(void *opaque)
@@ -129,6 +146,8 @@ static const struct rv_bus_ops tdev_ops = {
 static void tdev_init(struct fx *f, struct tdev *d, const char *name, bool pio, uint64_t base,
 		      uint64_t len, uint64_t zone_len, uint32_t ring)
 {
+	enum rv_coalesce_drain drain = d->cdev.drain; /* the test's choice */
+
 	snprintf(d->dev.name, sizeof(d->dev.name), "%s", name);
 	d->base = base;
 	pthread_mutex_init(&d->lock, NULL);
@@ -139,6 +158,7 @@ static void tdev_init(struct fx *f, struct tdev *d, const char *name, bool pio, 
 		.handle = tdev_handle,
 		.handle_end = tdev_end,
 		.opaque = d,
+		.drain = drain,
 	};
 	assert_int_equal(rv_coalesce_device_add(f->c, &d->cdev), 0);
 	assert_int_equal(rv_coalesce_zone_add(&d->cdev, base, zone_len, pio), 0);
@@ -148,7 +168,16 @@ static void tdev_init(struct fx *f, struct tdev *d, const char *name, bool pio, 
 			 0);
 }
 
+enum rv_coalesce_drain fx_policy = RV_COALESCE_DRAIN_SHARED;
+
 struct fx *fx_new(enum rv_coalesce_mode mode, uint32_t a_ring, bool with_loop)
+{
+	return fx_new_drain(mode, a_ring, with_loop, RV_COALESCE_DRAIN_SHARED,
+			    RV_COALESCE_DRAIN_SHARED);
+}
+
+struct fx *fx_new_drain(enum rv_coalesce_mode mode, uint32_t a_ring, bool with_loop,
+			enum rv_coalesce_drain a_drain, enum rv_coalesce_drain b_drain)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
@@ -169,6 +198,9 @@ struct fx *fx_new(enum rv_coalesce_mode mode, uint32_t a_ring, bool with_loop)
 	assert_int_equal(rv_coalesce_create(&f->c, mode, -1, f->kring, PAGE,
 					    with_loop ? &f->loop : NULL, 1000000),
 			 0);
+	rv_coalesce_set_drain(f->c, fx_policy);
+	f->a.cdev.drain = a_drain;
+	f->b.cdev.drain = b_drain;
 	tdev_init(f, &f->a, "A", true, A_PORT, 8, 1, a_ring);
 	tdev_init(f, &f->b, "B", false, B_BASE, 0x1000, B_ZONE_LEN, 16);
 	f->run = calloc(1, RUN_SIZE);

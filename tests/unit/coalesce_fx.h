@@ -62,6 +62,10 @@ struct tdev {
 	unsigned int nr;
 	/* handle_end() calls: how many, and nr at each (the batches). */
 	unsigned int ends, end_at[LOG_MAX];
+	/* A test sets stall to hold the handler; stalled: it is held. */
+	bool stall, stalled;
+	/* Single-threaded tests: entries handled with the engine lock held. */
+	unsigned int under_engine_lock;
 	/* Threaded tests: check the order instead of logging. */
 	bool checking;
 	uint64_t mask, handled, written, bad_order, stale_reads;
@@ -81,6 +85,11 @@ struct fx {
 
 /* A's device ring holds @a_ring entries (a power of two up to 128). */
 struct fx *fx_new(enum rv_coalesce_mode mode, uint32_t a_ring, bool with_loop);
+/* The engine's drain policy for the next fx_new_drain() (default: shared). */
+extern enum rv_coalesce_drain fx_policy;
+/* The same, with each device's choice of drain context. */
+struct fx *fx_new_drain(enum rv_coalesce_mode mode, uint32_t a_ring, bool with_loop,
+			enum rv_coalesce_drain a_drain, enum rv_coalesce_drain b_drain);
 void fx_free(struct fx *f);
 
 /* What KVM's coalesced_mmio_write() does; false when it would exit instead. */

@@ -63,12 +63,15 @@ static void test_defaults(void **state)
 	assert_int_equal(opts.devices, RV_BENCH_DEFAULT_DEVICES);
 	assert_int_equal(opts.writes, RV_BENCH_DEFAULT_WRITES);
 	assert_int_equal(opts.burst, 1);
-	assert_int_equal(opts.read_every, 0);
+	for (unsigned int d = 0; d < RV_BENCH_MAX_DEVICES; d++) {
+		assert_int_equal(opts.read_every[d], 0);
+		assert_int_equal(opts.work_ns[d], 0);
+	}
+	assert_false(opts.isolation);
 	assert_int_equal(opts.doorbell_every, RV_BENCH_DEFAULT_DOORBELL_EVERY);
 	assert_int_equal(opts.cpus, 1);
 	assert_int_equal(opts.ring_entries, 256);
 	assert_int_equal(opts.flush_us, 1000);
-	assert_int_equal(opts.work_ns, 0);
 	assert_int_equal(opts.repeat, RV_BENCH_DEFAULT_REPEAT);
 	assert_int_equal(opts.space, RV_BENCH_SPACE_MMIO);
 	assert_int_equal(opts.format, RV_BENCH_TABLE);
@@ -86,12 +89,15 @@ static void test_options_both_forms(void **state)
 	assert_int_equal(opts.devices, 3);
 	assert_int_equal(opts.writes, 100);
 	assert_int_equal(opts.burst, 8);
-	assert_int_equal(opts.read_every, 5);
+	for (unsigned int d = 0; d < 3; d++)
+		assert_int_equal(opts.read_every[d], 5);
 	assert_int_equal(opts.doorbell_every, 7);
 	assert_int_equal(opts.cpus, 2);
 	assert_int_equal(opts.ring_entries, 64);
 	assert_int_equal(opts.flush_us, 250);
-	assert_int_equal(opts.work_ns, 900);
+	for (unsigned int d = 0; d < 3; d++)
+		assert_int_equal(opts.work_ns[d], 900);
+	assert_int_equal(opts.work_ns[3], 0);
 	assert_int_equal(opts.repeat, 5);
 	assert_int_equal(opts.space, RV_BENCH_SPACE_MIXED);
 	assert_string_equal(opts.plot, "out.svg");
@@ -127,9 +133,9 @@ static void test_options_both_forms(void **state)
 	assert_int_equal(opts.cpus, 6);
 	assert_int_equal(opts.flush_us, 7);
 	assert_int_equal(opts.burst, 2);
-	assert_int_equal(opts.read_every, 3);
+	assert_int_equal(opts.read_every[0], 3);
 	assert_int_equal(opts.doorbell_every, 4);
-	assert_int_equal(opts.work_ns, 5);
+	assert_int_equal(opts.work_ns[0], 5);
 	assert_int_equal(opts.repeat, 9);
 	assert_int_equal(opts.nr_modes, 1);
 }
@@ -166,11 +172,25 @@ static void test_duplicates(void **state)
 static void test_usage(void **state)
 {
 	static const char *const names[] = {
-		"--mode M",	    "--devices N",    "--space S",	    "--writes N",
-		"--burst N",	    "--read-every N", "--doorbell-every N", "-c, --cpus N",
-		"--ring-entries N", "--flush-us N",   "--device-work-ns N", "--repeat N",
-		"--json",	    "--csv",	      "--plot FILE",	    "--cpl0",
-		"-v, --verbose",    "-h, --help",
+		"--mode M",
+		"--devices N",
+		"--space S",
+		"--writes N",
+		"--burst N",
+		"--read-every N[,N...]",
+		"--doorbell-every N",
+		"-c, --cpus N",
+		"--ring-entries N",
+		"--flush-us N",
+		"--device-work-ns N[,N...]",
+		"--repeat N",
+		"--isolation",
+		"--json",
+		"--csv",
+		"--plot FILE",
+		"--cpl0",
+		"-v, --verbose",
+		"-h, --help",
 	};
 	char *text = rv_test_capture(rv_bench_usage);
 
@@ -179,6 +199,31 @@ static void test_usage(void **state)
 		if (!strstr(text, names[i]))
 			fail_msg("bench --help lacks \"%s\"", names[i]);
 	free(text);
+}
+
+/* One value per device, in either order of --devices; and --isolation. */
+static void test_per_device_lists(void **state)
+{
+	expect_ok(parse("--device-work-ns", "20000,0,0,0", "--read-every=0,8,8,8", "--isolation",
+			NULL));
+	assert_int_equal(opts.work_ns[0], 20000);
+	assert_int_equal(opts.work_ns[1], 0);
+	assert_int_equal(opts.read_every[0], 0);
+	assert_int_equal(opts.read_every[3], 8);
+	assert_true(opts.isolation);
+	assert_true(rv_bench_dev_is_light(&opts, 1));
+	assert_false(rv_bench_dev_is_light(&opts, 0));
+	assert_true(rv_bench_has_reads(&opts));
+	expect_ok(parse("--read-every", "1,2", "--devices", "2", NULL));
+	assert_int_equal(opts.read_every[1], 2);
+	expect_error(parse("--device-work-ns", "1,2,3", NULL), "3 values for 4 devices");
+	expect_error(parse("--read-every", "1,,2", NULL), "--read-every 1,,2");
+	expect_error(parse("--read-every", "1,", NULL), "--read-every 1,");
+	expect_error(parse("--device-work-ns", "5,2000000,0,0", NULL), "2000000");
+	expect_error(parse("--isolation", NULL), "--isolation");
+	expect_error(parse("--isolation", "--device-work-ns", "7", NULL), "--isolation");
+	expect_ok(parse("--mode", "own-drain", NULL));
+	assert_int_equal(opts.modes[0], RV_BENCH_OWN_DRAIN);
 }
 
 static void test_modes(void **state)
@@ -201,7 +246,8 @@ static void test_modes(void **state)
 static void test_bad_input(void **state)
 {
 	expect_error(parse("--mode", "fast", NULL), "--mode fast");
-	expect_error(parse("--mode", "fast", NULL), "off, vm-ring, per-device, doorbell");
+	expect_error(parse("--mode", "fast", NULL),
+		     "off, vm-ring, per-device, own-drain, doorbell");
 	expect_error(parse("--mode", "off,", NULL), "missing after the comma");
 	expect_error(parse("--mode", "off,,vm-ring", NULL), "--mode off,,vm-ring");
 	expect_error(parse("--mode", "", NULL), "--mode \"\": needs a mode");
@@ -288,7 +334,7 @@ static void fake_runs(struct rv_bench_opts *o, struct rv_bench *b, struct rv_ben
 			x->writes = 100;
 			x->streams_ok = true;
 			x->exits = m ? 2 + d : 102;
-			x->coalesced = m ? 90 : 0;
+			x->coalesced = m ? 98 : 0; /* fallbacks are among them */
 			x->fallbacks = m ? 10 - 2 * d : 0;
 			x->drains = m ? 5 * (r->repeat + 1) : 0;
 			if (m) {
@@ -367,10 +413,15 @@ static void test_rows(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),   cmocka_unit_test(test_options_both_forms),
-		cmocka_unit_test(test_modes),	   cmocka_unit_test(test_bad_input),
-		cmocka_unit_test(test_summarize),  cmocka_unit_test(test_rows),
-		cmocka_unit_test(test_duplicates), cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_options_both_forms),
+		cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_summarize),
+		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_duplicates),
+		cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_per_device_lists),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

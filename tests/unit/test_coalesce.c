@@ -303,18 +303,23 @@ static void test_ring_full_fallback(void **state)
 	for (uint64_t i = 0; i < 10; i++)
 		expect_rec(&f->a, i, true, true, A_PORT, '0' + i);
 	expect_rec(&f->a, 10, false, false, A_PORT + 5, 0);
-	/* 0-3 queued, 4 full: flush 0-3, handle 4; 5-8 queued, 9 the same. */
-	assert_int_equal(f->a.cdev.stats.coalesced_writes, 8);
+	/*
+	 * 0-3 queued, 4 finds no room: the drain stops, 0-3 are handled
+	 * (without the engine lock), the drain goes on; 4-7 queued, 8 the
+	 * same; 8-9 handled before the read.
+	 */
+	assert_int_equal(f->a.cdev.stats.coalesced_writes, 10);
 	assert_int_equal(f->a.cdev.stats.ring_full_fallbacks, 2);
 	assert_int_equal(f->a.cdev.stats.ring_high_water, 4);
 	assert_int_equal(f->a.cdev.stats.latency.count, 10);
 	assert_int_equal(f->kring->first, 7);
-	/* Each batch ends before the next is handled: 0-3 | 4 | 5-8 | 9. */
-	assert_int_equal(f->a.ends, 4);
+	/* Each batch ends before the next is handled: 0-3 | 4-7 | 8-9. */
+	assert_int_equal(f->a.ends, 3);
 	assert_int_equal(f->a.end_at[0], 4);
-	assert_int_equal(f->a.end_at[1], 5);
-	assert_int_equal(f->a.end_at[2], 9);
-	assert_int_equal(f->a.end_at[3], 10);
+	assert_int_equal(f->a.end_at[1], 8);
+	assert_int_equal(f->a.end_at[2], 10);
+	/* No handler ran under the engine lock (issue: one stuck device blocked every exit). */
+	assert_int_equal(f->a.under_engine_lock, 0);
 	fx_free(f);
 }
 
@@ -355,8 +360,10 @@ static void test_kernel_ring_full_exit(void **state)
 	for (unsigned int i = 0; i < n; i++)
 		expect_rec(&f->a, i, true, true, A_PORT, i & 0xff);
 	expect_rec(&f->a, n, true, false, A_PORT, n & 0xff);
-	assert_int_equal(f->a.cdev.stats.coalesced_writes + f->a.cdev.stats.ring_full_fallbacks, n);
+	assert_int_equal(f->a.cdev.stats.coalesced_writes, n);
+	assert_true(f->a.cdev.stats.ring_full_fallbacks > 0);
 	assert_int_equal(f->a.cdev.stats.latency.count, n);
+	assert_int_equal(f->a.under_engine_lock, 0);
 	assert_int_equal(f->a.cdev.stats.ordinary_exits, 1);
 	fx_free(f);
 }

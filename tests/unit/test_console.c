@@ -3,7 +3,8 @@
  * Description: the console on the real io_uring loop, with pipes for input
  * and output and a fake receiver with a settable amount of room: input order,
  * buffering and backpressure (no polling while the receiver is full), Ctrl-A
- * escapes, EOF, EAGAIN-safe output, and raw mode on a pseudo-terminal.
+ * escapes, EOF, bounded output that never blocks (a stdout nobody reads),
+ * and raw mode on a pseudo-terminal.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -18,6 +19,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -39,6 +41,7 @@ struct fx {
 	size_t room;	 /* what the fake receiver takes, like a device FIFO */
 	unsigned int rx_calls;
 	unsigned int quits;
+	unsigned int tx_ready_calls;
 	bool (*cond)(struct fx *f);
 	uint64_t deadline;
 };
@@ -350,38 +353,109 @@ static void *drain_thread(void *arg)
 	return NULL;
 }
 
-static void test_output_nonblocking(void **state)
+static void on_tx_ready(void *opaque)
+{
+	((struct fx *)opaque)->tx_ready_calls++;
+}
+
+static bool tx_ready_called(struct fx *f)
+{
+	return f->tx_ready_calls > 0;
+}
+
+/* Offer src[*off..total) in odd-sized pieces until one is refused in part. */
+static void offer(struct fx *f, const uint8_t *src, size_t total, size_t *off)
+{
+	size_t chunk = 1;
+
+	while (*off < total) {
+		size_t n = total - *off < chunk ? total - *off : chunk;
+		size_t took = rv_console_write(&f->con, src + *off, n);
+
+		assert_true(took <= n);
+		*off += took;
+		if (took < n)
+			return;
+		chunk = chunk * 3 % 7919 + 1; /* 1 byte to ~8 KiB */
+	}
+}
+
+/*
+ * stdout a blocking pipe nobody reads: no write blocks; the console takes
+ * what fits (the pipe, then its buffer) and refuses the rest; tx_ready
+ * comes only once a reader made room; every byte arrives once, in order;
+ * and the pipe's description, shared with whoever started us, stays
+ * blocking. Before the bounded buffer, the first write here never returned.
+ */
+static void test_output_bounded(void **state)
 {
 	struct fx *f = *state;
-	const size_t total = 512 * 1024;
+	const size_t total = 1024 * 1024;
 	uint8_t *src = malloc(total);
 	struct drain d = { .fd = f->out[0], .buf = malloc(total + 65536) };
+	uint64_t t0 = rv_now_ns(), bytes, dropped, refused;
+	size_t off = 0;
 	pthread_t t;
-	size_t off = 0, chunk = 1;
 
 	assert_non_null(src);
 	assert_non_null(d.buf);
 	for (size_t i = 0; i < total; i++)
 		src[i] = (uint8_t)(i * 7 + (i >> 9));
-	/* A small non-blocking pipe: the writes must hit EAGAIN. */
 	fcntl(f->out[1], F_SETPIPE_SZ, 4096);
-	assert_int_equal(fcntl(f->out[1], F_SETFL, O_NONBLOCK), 0);
+	rv_console_set_tx_ready(&f->con, on_tx_ready, f);
+	offer(f, src, total, &off);
+	assert_true(rv_now_ns() - t0 < 1000000000ULL);
+	assert_true(off >= RV_CONSOLE_OUT_SIZE);
+	assert_true(off < total);
+	assert_int_equal(fcntl(f->out[1], F_GETFL) & O_NONBLOCK, 0);
+	/* Nobody reads: no room, so no call. */
+	assert_false(run_until(f, tx_ready_called, 30));
+
 	assert_int_equal(pthread_create(&t, NULL, drain_thread, &d), 0);
 	while (off < total) {
-		size_t n = total - off < chunk ? total - off : chunk;
-
-		assert_int_equal(rv_console_write(&f->con, src + off, n), 0);
-		off += n;
-		chunk = chunk * 3 % 7919 + 1; /* 1 byte to ~8 KiB */
+		assert_true(run_until(f, tx_ready_called, 5000));
+		f->tx_ready_calls = 0;
+		offer(f, src, total, &off);
 	}
+	rv_console_flush(&f->con, 5000);
+	rv_console_out_stats(&f->con, &bytes, &dropped, &refused);
+	assert_int_equal(bytes, total);
+	assert_int_equal(dropped, 0);
+	assert_true(refused > 0);
+	/* EOF for the reader: our reopened description is a writer too. */
+	rv_console_destroy(&f->con);
 	close(f->out[1]);
 	f->out[1] = -1;
-	f->con.out_fd = -1;
 	pthread_join(t, NULL);
 	assert_int_equal(d.len, total);
 	assert_memory_equal(d.buf, src, total);
 	free(src);
 	free(d.buf);
+}
+
+/* At exit with nobody reading: the flush gives up in time and counts the rest. */
+static void test_flush_counts_dropped(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t src[256 * 1024];
+	uint64_t t0, bytes, dropped, refused;
+	size_t off = 0;
+
+	fcntl(f->out[1], F_SETPIPE_SZ, 4096);
+	offer(f, src, sizeof(src), &off);
+	t0 = rv_now_ns();
+	rv_console_flush(&f->con, 100);
+	assert_true(rv_now_ns() - t0 < 500000000ULL);
+	rv_console_out_stats(&f->con, &bytes, &dropped, &refused);
+	assert_int_equal(bytes + dropped, off);
+	assert_int_equal(dropped, RV_CONSOLE_OUT_SIZE);
+	/* A closed pipe: output is counted as dropped, never a throttled guest. */
+	signal(SIGPIPE, SIG_IGN); /* as main() does */
+	close(f->out[0]);
+	f->out[0] = -1;
+	assert_int_equal(rv_console_write(&f->con, "abc", 3), 3);
+	rv_console_out_stats(&f->con, &bytes, &dropped, &refused);
+	assert_int_equal(dropped, RV_CONSOLE_OUT_SIZE + 3);
 }
 
 static void test_no_loop(void **state)
@@ -400,14 +474,14 @@ static void test_no_loop(void **state)
 	assert_int_equal(rv_console_attach(&con, fake_rx, f), 0);
 	assert_int_equal(rv_console_attach(&con, NULL, f), -EINVAL);
 	rv_console_rx_ready(&con); /* a no-op without a loop */
-	assert_int_equal(rv_console_write(&con, "ok", 2), 0);
+	assert_int_equal(rv_console_write(&con, "ok", 2), 2);
 	assert_int_equal(read(f->out[0], buf, sizeof(buf)), 2);
 	assert_memory_equal(buf, "ok", 2);
 	rv_console_destroy(&con);
 
 	/* No output fd: output is dropped, not an error. */
 	assert_int_equal(rv_console_init(&con, NULL, -1, -1), 0);
-	assert_int_equal(rv_console_write(&con, "x", 1), 0);
+	assert_int_equal(rv_console_write(&con, "x", 1), 1);
 	rv_console_destroy(&con);
 }
 
@@ -471,7 +545,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_escape_off_without_hook, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eof, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dev_null_input, setup_bare, teardown),
-		cmocka_unit_test_setup_teardown(test_output_nonblocking, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_output_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flush_counts_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_loop, setup_bare, teardown),
 		cmocka_unit_test_setup_teardown(test_raw_tty, setup_bare, teardown),
 	};

@@ -13,8 +13,16 @@
  *   coalesced write to *that* device that precedes it is handled first.
  *   Other devices' writes are not touched (in per-device mode).
  *
- * Nothing is lost: when a ring is full, the write is handled synchronously,
- * after the device's earlier entries (a "ring-full fallback").
+ * Nothing is lost: when a ring is full, the write waits in an engine-owned
+ * spill ring (devices with a drain context of their own), and when that is
+ * full too the drain stops, the device's entries are handled, and the drain
+ * goes on (a "ring-full fallback"). No device handler ever runs under the
+ * engine lock.
+ *
+ * Drain contexts: a device's entries are handled either by the event loop
+ * (shared) or by a thread of the device's own that waits on its own eventfd
+ * (and doorbell), so that one device's slow handler never delays another's
+ * writes (docs/coalescing.md, "Drain contexts").
  *
  * The engine: every upstream kernel has only one VM-wide coalesced ring
  * (KVM_REGISTER_COALESCED_MMIO, api.rst 4.116), so the engine drains it and
@@ -77,15 +85,28 @@ bool rv_coalesce_ring_push(struct rv_coalesce_ring *ring, const struct rv_coales
 bool rv_coalesce_ring_pop(struct rv_coalesce_ring *ring, struct rv_coalesce_entry *e);
 uint32_t rv_coalesce_ring_count(const struct rv_coalesce_ring *ring);
 
+/* Who handles a device's entries when no vCPU access does. */
+enum rv_coalesce_drain {
+	RV_COALESCE_DRAIN_DEFAULT, /* a device's choice: whatever the engine's policy says */
+	RV_COALESCE_DRAIN_SHARED,  /* the event loop, with every other shared device */
+	RV_COALESCE_DRAIN_OWN,	   /* a thread of the device's own (per-device mode only) */
+};
+
+struct rv_coalesce_ctx;
+
 struct rv_coalesce_stats {
 	uint64_t zones;
 	uint64_t coalesced_writes; /* entries that reached the device's ring */
 	uint64_t ordinary_exits;   /* exits to this device's ranges */
 	uint64_t drains;	   /* flushes that handled at least one entry */
 	uint64_t ring_high_water;
-	uint64_t ring_full_fallbacks;
-	uint64_t doorbells;	   /* doorbell rings seen by the event loop */
-	struct rv_latency latency; /* entry seen -> handled, nanoseconds */
+	uint64_t ring_full_fallbacks; /* drains stopped to handle a full ring's entries */
+	uint64_t spilled;	      /* entries that waited in the spill ring */
+	uint64_t doorbells;	      /* doorbell rings seen */
+	uint64_t ctx_wakeups;	      /* times its own drain context woke up */
+	struct rv_latency latency;    /* entry seen -> handled, nanoseconds */
+	/* An access's wait for coalescing (drain + flushes) before dispatch. */
+	struct rv_latency access;
 };
 
 /*
@@ -111,15 +132,21 @@ struct rv_coalesce_device {
 	 */
 	void (*handle_end)(void *opaque);
 	void *opaque;
+	/* The device's choice of drain context (0: the engine's policy). */
+	enum rv_coalesce_drain drain;
 
 	/* Engine-owned. */
 	pthread_mutex_t flush_lock;
 	struct rv_coalesce *engine;
 	struct rv_coalesce_stats stats;
-	bool pending;	 /* entries queued for the loop to process */
-	bool flushing;	 /* a flush holds entries it popped but has not handled */
-	int doorbell_fd; /* eventfd KVM signals on a doorbell write, or -1 */
+	struct rv_coalesce_ctx *ctx;	/* its own drain context, or NULL: the loop */
+	struct rv_coalesce_ring *spill; /* with ctx: where writes wait when ring is full */
+	uint64_t handle_ns_avg;		/* with ctx: handling time per entry, averaged */
+	bool pending;			/* entries queued for the loop to process */
+	bool flushing;			/* a flush holds entries it popped but has not handled */
+	int doorbell_fd;		/* eventfd KVM signals on a doorbell write, or -1 */
 	struct rv_loop_watch doorbell_watch;
+	bool doorbell_on_loop; /* doorbell_watch is the loop's (no context of its own) */
 	uint64_t doorbell_addr;
 	uint32_t doorbell_len;
 	bool doorbell_pio;
@@ -157,6 +184,15 @@ int rv_coalesce_attach_ring(struct rv_coalesce *c, void *vcpu0_run, size_t run_s
  */
 void rv_coalesce_destroy(struct rv_coalesce *c);
 enum rv_coalesce_mode rv_coalesce_mode(const struct rv_coalesce *c);
+/*
+ * Before any device is added: which devices get a drain context of their
+ * own in per-device mode (RV_COALESCE_DRAIN_OWN: every device that does not
+ * ask for the shared loop; SHARED, the default: only those that ask).
+ */
+void rv_coalesce_set_drain(struct rv_coalesce *c, enum rv_coalesce_drain policy);
+/* "shared", "per-device" <-> the policy; -EINVAL for anything else. */
+int rv_coalesce_drain_parse(const char *s, enum rv_coalesce_drain *policy);
+const char *rv_coalesce_drain_name(enum rv_coalesce_drain policy);
 const char *rv_coalesce_engine_name(const struct rv_coalesce *c);
 
 /* Before any vCPU runs (the device list is then walked without a lock). */

@@ -11,6 +11,9 @@
  * on to the next instruction, and signals the ioeventfd when the doorbell
  * write executes, so every write before the doorbell is in the kernel ring
  * when the loop reads the eventfd; the drain then moves them to the device.
+ *
+ * A device with a drain context of its own (drain.c) waits on its doorbell
+ * in that context instead of the loop: the doorbell wakes that thread only.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -35,24 +38,20 @@ static void rv_coalesce_on_doorbell(void *opaque, int res)
 	if (read(dev->doorbell_fd, &rings, sizeof(rings)) != sizeof(rings))
 		return;
 	__atomic_fetch_add(&dev->stats.doorbells, rings, __ATOMIC_RELAXED);
+	rv_coalesce_note_activity(c);
 	rv_coalesce_drain(c);
 	if (rv_coalesce_has_work(dev))
 		rv_coalesce_device_flush(dev);
 	/* The drain may have left other devices' entries: their turn comes next. */
-	for (struct rv_coalesce_device *d = c->devices; d; d = d->next) {
-		if (d != dev && __atomic_load_n(&d->pending, __ATOMIC_ACQUIRE)) {
-			rv_coalesce_wake(c);
-			break;
-		}
-	}
+	rv_coalesce_kick_pending(c, dev);
 }
 
-static int rv_coalesce_ioeventfd(struct rv_coalesce_device *dev, bool assign)
+static int rv_coalesce_ioeventfd(struct rv_coalesce_device *dev, int fd, bool assign)
 {
 	struct kvm_ioeventfd io = {
 		.addr = dev->doorbell_addr,
 		.len = dev->doorbell_len,
-		.fd = dev->doorbell_fd,
+		.fd = fd,
 		.flags = (dev->doorbell_pio ? KVM_IOEVENTFD_FLAG_PIO : 0) |
 			 (assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN),
 	};
@@ -64,7 +63,7 @@ static int rv_coalesce_ioeventfd(struct rv_coalesce_device *dev, bool assign)
 int rv_coalesce_doorbell_add(struct rv_coalesce_device *dev, uint64_t addr, uint32_t len, bool pio)
 {
 	struct rv_coalesce *c = dev ? dev->engine : NULL;
-	int ret;
+	int ret, fd;
 
 	if (!c || (len != 1 && len != 2 && len != 4 && len != 8))
 		return -EINVAL;
@@ -75,31 +74,39 @@ int rv_coalesce_doorbell_add(struct rv_coalesce_device *dev, uint64_t addr, uint
 	if (!rv_kvm_cap(c->vm_fd, KVM_CAP_IOEVENTFD))
 		return rv_err(-ENOTSUP, "%s: doorbells need KVM_CAP_IOEVENTFD", dev->name);
 
-	dev->doorbell_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (dev->doorbell_fd < 0)
+	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd < 0)
 		return rv_err(-errno, "%s: doorbell eventfd: %s", dev->name, strerror(errno));
 	dev->doorbell_addr = addr;
 	dev->doorbell_len = len;
 	dev->doorbell_pio = pio;
-	ret = rv_coalesce_ioeventfd(dev, true);
+	ret = rv_coalesce_ioeventfd(dev, fd, true);
 	if (ret) {
 		rv_err_wrap(ret, "%s: doorbell at %s 0x%" PRIx64, dev->name,
 			    pio ? "port" : "address", addr);
 		goto out_close;
 	}
-	ret = rv_loop_add_fd(c->loop, &dev->doorbell_watch, dev->doorbell_fd, POLLIN,
-			     rv_coalesce_on_doorbell, dev, "doorbell");
-	if (ret) {
-		rv_coalesce_ioeventfd(dev, false);
-		goto out_close;
+	if (dev->ctx) {
+		/* Its own context polls it: publish, then make it poll again. */
+		__atomic_store_n(&dev->doorbell_fd, fd, __ATOMIC_RELEASE);
+		rv_coalesce_ctx_kick(dev->ctx);
+	} else {
+		dev->doorbell_fd = fd;
+		ret = rv_loop_add_fd(c->loop, &dev->doorbell_watch, fd, POLLIN,
+				     rv_coalesce_on_doorbell, dev, "doorbell");
+		if (ret) {
+			rv_coalesce_ioeventfd(dev, fd, false);
+			dev->doorbell_fd = -1;
+			goto out_close;
+		}
+		dev->doorbell_on_loop = true;
 	}
 	rv_debug("%s: doorbell at %s 0x%" PRIx64 " (%u bytes) via KVM_IOEVENTFD", dev->name,
 		 pio ? "port" : "address", addr, len);
 	return 0;
 
 out_close:
-	close(dev->doorbell_fd);
-	dev->doorbell_fd = -1;
+	close(fd);
 	return ret;
 }
 
@@ -107,8 +114,11 @@ void rv_coalesce_doorbell_remove(struct rv_coalesce_device *dev)
 {
 	if (dev->doorbell_fd < 0)
 		return;
-	rv_loop_remove(&dev->doorbell_watch);
-	if (rv_coalesce_ioeventfd(dev, false) < 0)
+	/* A context of its own was stopped first (rv_coalesce_destroy). */
+	if (dev->doorbell_on_loop)
+		rv_loop_remove(&dev->doorbell_watch);
+	dev->doorbell_on_loop = false;
+	if (rv_coalesce_ioeventfd(dev, dev->doorbell_fd, false) < 0)
 		rv_debug("%s: could not unregister the doorbell", dev->name);
 	/*
 	 * The poll SQE may still be in flight and names this fd; the loop is

@@ -2,35 +2,51 @@
 /*
  * Coalesced MMIO/PIO, per device (see coalesce.h and docs/coalescing.md):
  * the device rings, the zone table, routing, the flush rules (statistics:
- * coalesce-stats.c).
- * The kernel side (api.rst 4.116 KVM_(UN)REGISTER_COALESCED_MMIO, one ring
- * per VM) is the engine in coalesce-vmring.c.
+ * stats.c; the loop's wake-up, the drain timer and per-device drain
+ * contexts: drain.c). The kernel side (api.rst, KVM_REGISTER_COALESCED_MMIO:
+ * one ring per VM) is the engine in vm-ring.c.
  *
  * The engine drains the kernel's ring and routes each entry by address to
  * the ring of the device that owns the zone; the device handles its entries
  * in its flush. A mode decides who flushes when:
  *
  *   per-device  at a vCPU exit: drain, flush the accessed device only, then
- *               dispatch the access; others are flushed by the event loop,
- *               woken through one eventfd.
+ *               dispatch the access; the others are handed to their drain
+ *               context: the event loop (woken through one eventfd), or a
+ *               thread of the device's own (its own eventfd).
  *   vm-ring     at a vCPU exit: drain and flush every device (the baseline:
  *               QEMU also flushes the whole ring before such an access).
  *   off         no zone is registered with KVM: every write exits.
  *
- * and a timer on the loop drains and flushes everything every flush
- * interval, which bounds the delay when the guest does nothing that exits.
+ * and a timer on the loop drains the kernel ring every flush interval while
+ * the guest is active, which bounds the delay when it does nothing that
+ * exits (drain.c: the timer sleeps while there is nothing to drain).
  *
  * Locks, and their order (never the reverse, so no deadlock):
  *
  *   1. engine lock (c->lock): the drain (the only producer of every device
- *      ring), the zone table, the previous drain's time.
- *   2. a device's flush_lock: the only consumer of that device's ring; held
- *      while its entries are handled, so a device sees them one at a time
- *      and in order. The ring-full fallback takes it under the engine lock.
+ *      ring and spill ring), the zone table, the previous drain's time.
+ *      Nothing that handles an entry runs under it: a drain that meets a
+ *      full device stops, drops it, flushes that device, and goes on.
+ *   2. a device's flush_lock: the only consumer of that device's rings;
+ *      held while its entries are handled, so a device sees them one at a
+ *      time and in order, whichever thread flushes (a vCPU before an
+ *      access, the loop, the device's own context). Taken under the engine
+ *      lock only by a statistics snapshot, which handles nothing.
  *   3. the device's own lock, taken by its handler (e.g. the UART's).
+ *   4. the console's output lock, under the UART's (it never blocks).
  *
  * Nothing holding 2 or 3 calls back into the engine. The device list only
  * grows before any vCPU runs, so walking it needs no lock.
+ *
+ * Memory ordering, beyond the locks: a device ring is single-producer
+ * single-consumer (release store of an index after the slot, acquire load
+ * of the other side's index: rv_coalesce_ring_push/pop); "pending" is set
+ * with release after a push and exchanged (acquire-release) by the flush
+ * before it counts the ring, so a push is either seen by that flush or
+ * leaves pending set for the next; each wake flag (wake_sent, a context's
+ * wake_sent, tick_armed) is exchanged by the side that consumes it before
+ * it looks for work, for the same reason.
  *
  * Latency: the kernel ring carries no timestamps. Each drain records when it
  * started; an entry it finds was written after the previous drain read the
@@ -50,71 +66,22 @@
 #include "mode.h"
 #include "vmm/util.h"
 
-/* ---- the device ring ---- */
-
-int rv_coalesce_ring_init(struct rv_coalesce_ring *ring, struct rv_coalesce_entry *mem,
-			  uint32_t nr_entries)
-{
-	if (!ring || !mem || !nr_entries || (nr_entries & (nr_entries - 1)) ||
-	    nr_entries > (1u << 31))
-		return -EINVAL;
-	ring->entries = mem;
-	ring->nr_entries = nr_entries;
-	ring->head = ring->tail = 0;
-	return 0;
-}
-
-bool rv_coalesce_ring_push(struct rv_coalesce_ring *ring, const struct rv_coalesce_entry *e)
-{
-	uint32_t tail = __atomic_load_n(&ring->tail, __ATOMIC_RELAXED); /* ours */
-	/*
-	 * Acquire, pairs with the release in pop: the consumer finished
-	 * copying a slot out before we see it free and overwrite it.
-	 */
-	uint32_t head = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
-
-	if (tail - head >= ring->nr_entries)
-		return false;
-	ring->entries[tail & (ring->nr_entries - 1)] = *e;
-	/* Release: the entry is written before the consumer sees the new tail. */
-	__atomic_store_n(&ring->tail, tail + 1, __ATOMIC_RELEASE);
-	return true;
-}
-
-bool rv_coalesce_ring_pop(struct rv_coalesce_ring *ring, struct rv_coalesce_entry *e)
-{
-	uint32_t head = __atomic_load_n(&ring->head, __ATOMIC_RELAXED); /* ours */
-	/* Acquire, pairs with the release in push: the entry is complete. */
-	uint32_t tail = __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE);
-
-	/*
-	 * Empty, or more than the ring holds: the producer is ours today, but
-	 * an index a kernel wrote (a per-buffer engine) is not to be trusted.
-	 */
-	if (head == tail || tail - head > ring->nr_entries)
-		return false;
-	*e = ring->entries[head & (ring->nr_entries - 1)];
-	/* Release: our copy is complete before the producer may reuse the slot. */
-	__atomic_store_n(&ring->head, head + 1, __ATOMIC_RELEASE);
-	return true;
-}
-
-uint32_t rv_coalesce_ring_count(const struct rv_coalesce_ring *ring)
-{
-	/*
-	 * head first: tail only grows and never passes head + nr_entries, so
-	 * a tail read later is at least this head. Either side may move on
-	 * meanwhile: the count is a snapshot, exact for the calling side.
-	 */
-	uint32_t head = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
-	uint32_t n = __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE) - head;
-
-	return n > ring->nr_entries ? ring->nr_entries : n;
-}
+/*
+ * A device with a drain context of its own also gets a spill ring: where
+ * its writes wait when its ring is full, so that a drain (a vCPU's, before
+ * it accesses another device) never waits for this device's handler. At 32
+ * bytes an entry, 32 KiB a device.
+ */
+#define RV_COALESCE_SPILL_ENTRIES 1024
 
 enum rv_coalesce_mode rv_coalesce_mode(const struct rv_coalesce *c)
 {
 	return c->mode;
+}
+
+void rv_coalesce_set_drain(struct rv_coalesce *c, enum rv_coalesce_drain policy)
+{
+	c->drain_policy = policy;
 }
 
 const char *rv_coalesce_engine_name(const struct rv_coalesce *c)
@@ -186,10 +153,11 @@ static void rv_coalesce_handle_batch(struct rv_coalesce_device *dev,
 }
 
 /* Flush lock held. */
-static void rv_coalesce_flush_locked(struct rv_coalesce_device *dev)
+void rv_coalesce_flush_locked(struct rv_coalesce_device *dev)
 {
 	struct rv_coalesce_entry batch[RV_COALESCE_BATCH];
 	uint32_t budget, n = 0, nr = 0;
+	uint64_t t0 = dev->ctx ? rv_now_ns() : 0;
 
 	/*
 	 * Popped entries leave the ring before they are handled: flushing
@@ -216,10 +184,33 @@ static void rv_coalesce_flush_locked(struct rv_coalesce_device *dev)
 			nr = 0;
 		}
 	}
+	/*
+	 * Then the spill ring, but only once the ring is empty: a write goes
+	 * to the ring only while the spill ring is empty (route), so what
+	 * the ring holds is older than anything spilled.
+	 */
+	if (dev->spill && !rv_coalesce_ring_count(dev->ring)) {
+		budget = n + rv_coalesce_ring_count(dev->spill);
+		while (n < budget && rv_coalesce_ring_pop(dev->spill, &batch[nr])) {
+			n++;
+			if (++nr == RV_COALESCE_BATCH) {
+				rv_coalesce_handle_batch(dev, batch, nr);
+				nr = 0;
+			}
+		}
+	}
 	if (nr)
 		rv_coalesce_handle_batch(dev, batch, nr);
 	if (n)
 		dev->stats.drains++;
+	/* What an entry costs this device: drain.c decides who handles its next batch. */
+	if (n && dev->ctx) {
+		uint64_t per = (rv_now_ns() - t0) / n + 1; /* 0 means "not measured" */
+		uint64_t avg = __atomic_load_n(&dev->handle_ns_avg, __ATOMIC_RELAXED);
+
+		__atomic_store_n(&dev->handle_ns_avg, avg ? (3 * avg + per) / 4 : per,
+				 __ATOMIC_RELAXED);
+	}
 	/* Release: whoever sees it clear also sees the handling done. */
 	__atomic_store_n(&dev->flushing, false, __ATOMIC_RELEASE);
 }
@@ -236,7 +227,7 @@ void rv_coalesce_device_flush(struct rv_coalesce_device *dev)
 /* ---- routing ---- */
 
 /* Engine lock held: the only producer of every device ring. */
-void rv_coalesce_route(struct rv_coalesce *c, struct rv_coalesce_entry *e)
+struct rv_coalesce_device *rv_coalesce_route(struct rv_coalesce *c, struct rv_coalesce_entry *e)
 {
 	struct rv_coalesce_zone *z = NULL;
 	struct rv_coalesce_device *dev;
@@ -253,32 +244,31 @@ void rv_coalesce_route(struct rv_coalesce *c, struct rv_coalesce_entry *e)
 				" (%u bytes) that matches no zone (warned once)",
 				e->pio ? "port" : "address", e->addr, e->len);
 		}
-		return;
+		return NULL;
 	}
 	dev = z->dev;
-	if (rv_coalesce_ring_push(dev->ring, e)) {
-		dev->stats.coalesced_writes++;
-		count = rv_coalesce_ring_count(dev->ring);
-		if (count > dev->stats.ring_high_water)
-			dev->stats.ring_high_water = count;
-		/* Release: whoever sees pending set also sees the push. */
-		__atomic_store_n(&dev->pending, true, __ATOMIC_RELEASE);
-		return;
+	/* The ring while nothing is spilled (order: see the flush), else the spill. */
+	if ((dev->spill && rv_coalesce_ring_count(dev->spill)) ||
+	    !rv_coalesce_ring_push(dev->ring, e)) {
+		if (!dev->spill || !rv_coalesce_ring_push(dev->spill, e))
+			return dev; /* no room: the caller flushes it, without our lock */
+		dev->stats.spilled++;
 	}
-	/*
-	 * The device's ring is full: handle its earlier entries, then this
-	 * one, here and now, so its order holds. Engine lock, then flush lock.
-	 */
-	dev->stats.ring_full_fallbacks++;
-	pthread_mutex_lock(&dev->flush_lock);
-	rv_coalesce_flush_locked(dev);
-	rv_coalesce_handle_batch(dev, e, 1);
-	pthread_mutex_unlock(&dev->flush_lock);
+	dev->stats.coalesced_writes++;
+	c->drained++;
+	count = rv_coalesce_ring_count(dev->ring) +
+		(dev->spill ? rv_coalesce_ring_count(dev->spill) : 0);
+	if (count > dev->stats.ring_high_water)
+		dev->stats.ring_high_water = count;
+	/* Release: whoever sees pending set also sees the push. */
+	__atomic_store_n(&dev->pending, true, __ATOMIC_RELEASE);
+	return NULL;
 }
 
 /* The engine of mode off: zones are recorded, nothing ever arrives. */
-static void rv_none_drain(struct rv_coalesce *c)
+static struct rv_coalesce_device *rv_none_drain(struct rv_coalesce *c)
 {
+	return NULL;
 }
 
 static int rv_none_zone_add(struct rv_coalesce *c, struct rv_coalesce_zone *z)
@@ -299,11 +289,28 @@ const struct rv_coalesce_engine_ops rv_coalesce_none_ops = {
 
 /* ---- when to drain and flush ---- */
 
-void rv_coalesce_drain(struct rv_coalesce *c)
+uint64_t rv_coalesce_drain(struct rv_coalesce *c)
 {
+	struct rv_coalesce_device *full;
+	uint64_t before;
+
 	pthread_mutex_lock(&c->lock);
-	c->ops->drain(c);
+	before = c->drained;
+	while ((full = c->ops->drain(c))) {
+		/*
+		 * A device with no room: its entries are handled here, but
+		 * without the engine lock, so that no other thread's drain,
+		 * nor a poweroff's, waits for this device's handler (only a
+		 * drain that must get past its entry does). Then go on.
+		 */
+		full->stats.ring_full_fallbacks++;
+		pthread_mutex_unlock(&c->lock);
+		rv_coalesce_device_flush(full);
+		pthread_mutex_lock(&c->lock);
+	}
+	before = c->drained - before;
 	pthread_mutex_unlock(&c->lock);
+	return before;
 }
 
 /*
@@ -317,19 +324,8 @@ bool rv_coalesce_has_work(struct rv_coalesce_device *dev)
 {
 	return __atomic_load_n(&dev->pending, __ATOMIC_ACQUIRE) ||
 	       rv_coalesce_ring_count(dev->ring) ||
+	       (dev->spill && rv_coalesce_ring_count(dev->spill)) ||
 	       __atomic_load_n(&dev->flushing, __ATOMIC_ACQUIRE);
-}
-
-void rv_coalesce_wake(struct rv_coalesce *c)
-{
-	uint64_t one = 1;
-
-	/* One eventfd write until the loop has consumed it. */
-	if (c->wake_fd < 0 || __atomic_exchange_n(&c->wake_sent, true, __ATOMIC_ACQ_REL))
-		return;
-	if (write(c->wake_fd, &one, sizeof(one)) < 0) {
-		/* EAGAIN: the counter is non-zero, a wake-up is pending. */
-	}
 }
 
 void rv_coalesce_flush_all(struct rv_coalesce *c)
@@ -344,12 +340,16 @@ void rv_coalesce_flush_all(struct rv_coalesce *c)
 
 void rv_coalesce_before_exit(struct rv_coalesce *c, struct rv_coalesce_device *owner)
 {
+	uint64_t t0;
+
 	if (!c)
 		return;
 	if (owner)
 		__atomic_fetch_add(&owner->stats.ordinary_exits, 1, __ATOMIC_RELAXED);
 	if (c->mode == RV_COALESCE_OFF)
 		return;
+	t0 = owner ? rv_now_ns() : 0;
+	rv_coalesce_note_activity(c);
 	/*
 	 * Every write this vCPU made before exiting is in the kernel ring
 	 * (KVM appended it before the exit): after the drain, each is in its
@@ -360,70 +360,39 @@ void rv_coalesce_before_exit(struct rv_coalesce *c, struct rv_coalesce_device *o
 		for (struct rv_coalesce_device *d = c->devices; d; d = d->next)
 			if (rv_coalesce_has_work(d))
 				rv_coalesce_device_flush(d);
-		return;
+	} else {
+		/*
+		 * Flush-before-access for the device being accessed, and only
+		 * it: if its own context is flushing, we wait on its flush
+		 * lock for its earlier writes, never for another device's.
+		 */
+		if (owner && rv_coalesce_has_work(owner))
+			rv_coalesce_device_flush(owner);
+		rv_coalesce_kick_pending(c, owner);
 	}
-	/* Flush-before-access for the device being accessed, and only it. */
-	if (owner && rv_coalesce_has_work(owner))
-		rv_coalesce_device_flush(owner);
-	for (struct rv_coalesce_device *d = c->devices; d; d = d->next) {
-		if (d != owner && __atomic_load_n(&d->pending, __ATOMIC_ACQUIRE)) {
-			rv_coalesce_wake(c);
-			break;
-		}
+	if (owner) {
+		uint64_t ns = rv_now_ns() - t0;
+
+		pthread_mutex_lock(&owner->flush_lock);
+		rv_latency_add(&owner->stats.access, ns);
+		pthread_mutex_unlock(&owner->flush_lock);
 	}
-}
-
-static void rv_coalesce_on_wake(void *opaque, int res)
-{
-	struct rv_coalesce *c = opaque;
-	uint64_t v;
-
-	if (res < 0)
-		return;
-	if (read(c->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		rv_warn("coalescing: reading the wake eventfd: %s", strerror(errno));
-	c->wakeups++;
-	/*
-	 * An exchange, for the same reason as in flush: a vCPU sets pending,
-	 * then exchanges wake_sent; ours reads its write and so sees pending.
-	 */
-	(void)__atomic_exchange_n(&c->wake_sent, false, __ATOMIC_ACQ_REL);
-	for (struct rv_coalesce_device *d = c->devices; d; d = d->next)
-		if (__atomic_load_n(&d->pending, __ATOMIC_ACQUIRE))
-			rv_coalesce_device_flush(d);
-}
-
-/* The latency bound when the guest does nothing that exits. */
-static void rv_coalesce_on_timer(void *opaque, int res)
-{
-	struct rv_coalesce *c = opaque;
-
-	if (res < 0)
-		return;
-	c->timer_flushes++;
-	rv_coalesce_flush_all(c);
 }
 
 /* ---- life cycle ---- */
 
-static int rv_coalesce_add_watches(struct rv_coalesce *c)
+static int rv_coalesce_spill_alloc(struct rv_coalesce_device *dev)
 {
-	int ret;
+	struct rv_coalesce_ring *r = calloc(1, sizeof(*r));
+	struct rv_coalesce_entry *mem = calloc(RV_COALESCE_SPILL_ENTRIES, sizeof(*mem));
 
-	c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (c->wake_fd < 0)
-		return rv_err(-errno, "coalescing: eventfd: %s", strerror(errno));
-	ret = rv_loop_add_fd(c->loop, &c->wake_watch, c->wake_fd, POLLIN, rv_coalesce_on_wake, c,
-			     "coalesce wake");
-	if (ret)
-		return rv_err(ret, "coalescing: cannot watch the wake eventfd");
-	ret = rv_loop_add_timer(c->loop, &c->timer_watch, c->flush_ns, rv_coalesce_on_timer, c,
-				"coalesce timer");
-	if (ret) {
-		rv_loop_remove(&c->wake_watch);
-		return rv_err(ret, "coalescing: cannot start the drain timer");
+	if (!r || !mem) {
+		free(r);
+		free(mem);
+		return -ENOMEM;
 	}
-	c->watches = true;
+	rv_coalesce_ring_init(r, mem, RV_COALESCE_SPILL_ENTRIES);
+	dev->spill = r;
 	return 0;
 }
 
@@ -475,6 +444,9 @@ void rv_coalesce_destroy(struct rv_coalesce *c)
 {
 	if (!c)
 		return;
+	/* The contexts first: they flush and use doorbells. */
+	for (struct rv_coalesce_device *d = c->devices; d; d = d->next)
+		rv_coalesce_ctx_stop(d);
 	/* Nothing a device was sent is left unhandled. */
 	rv_coalesce_flush_all(c);
 	for (struct rv_coalesce_device *d = c->devices; d; d = d->next)
@@ -490,6 +462,11 @@ void rv_coalesce_destroy(struct rv_coalesce *c)
 	pthread_mutex_unlock(&c->lock);
 	for (struct rv_coalesce_device *d = c->devices; d; d = d->next) {
 		pthread_mutex_destroy(&d->flush_lock);
+		if (d->spill) {
+			free(d->spill->entries);
+			free(d->spill);
+			d->spill = NULL;
+		}
 		d->engine = NULL;
 	}
 	free(c->zones);
@@ -512,7 +489,29 @@ int rv_coalesce_device_add(struct rv_coalesce *c, struct rv_coalesce_device *dev
 	memset(&dev->stats, 0, sizeof(dev->stats));
 	dev->pending = false;
 	dev->doorbell_fd = -1;
+	dev->doorbell_on_loop = false;
+	dev->ctx = NULL;
+	dev->spill = NULL;
 	dev->next = NULL;
+	/* Its own drain context: per-device mode, by its choice or the policy's. */
+	if (c->mode == RV_COALESCE_PER_DEVICE &&
+	    (dev->drain == RV_COALESCE_DRAIN_OWN || (dev->drain == RV_COALESCE_DRAIN_DEFAULT &&
+						     c->drain_policy == RV_COALESCE_DRAIN_OWN))) {
+		ret = rv_coalesce_spill_alloc(dev);
+		if (!ret)
+			ret = rv_coalesce_ctx_start(dev);
+		if (ret) {
+			if (dev->spill) {
+				free(dev->spill->entries);
+				free(dev->spill);
+				dev->spill = NULL;
+			}
+			pthread_mutex_destroy(&dev->flush_lock);
+			dev->engine = NULL;
+			return rv_err_wrap(ret, "%s: drain context", dev->name);
+		}
+		c->nr_ctx++;
+	}
 	pthread_mutex_lock(&c->lock);
 	for (p = &c->devices; *p; p = &(*p)->next)
 		;

@@ -11,6 +11,7 @@ const struct rv_coalesce_mode_desc rv_coalesce_modes[RV_COALESCE_NR_NAMED] = {
 	{ "off", RV_COALESCE_OFF, false },
 	{ "vm-ring", RV_COALESCE_VM_RING, false },
 	{ "per-device", RV_COALESCE_PER_DEVICE, false },
+	{ "own-drain", RV_COALESCE_PER_DEVICE, false, true },
 	{ "doorbell", RV_COALESCE_PER_DEVICE, true },
 };
 
@@ -33,7 +34,7 @@ const struct rv_coalesce_mode_desc *rv_coalesce_mode_lookup(const char *name, bo
 
 const char *rv_coalesce_mode_list(bool bench)
 {
-	return bench ? "off, vm-ring, per-device, doorbell" : "off, vm-ring, per-device";
+	return bench ? "off, vm-ring, per-device, own-drain, doorbell" : "off, vm-ring, per-device";
 }
 
 int rv_coalesce_mode_parse(const char *s, enum rv_coalesce_mode *mode)
@@ -50,5 +51,32 @@ const char *rv_coalesce_mode_name(enum rv_coalesce_mode mode)
 {
 	if ((unsigned int)mode < RV_COALESCE_NR_MODES)
 		return rv_coalesce_modes[mode].name;
+	return "?";
+}
+
+/* --coalesce-drain */
+static const char *const rv_coalesce_drain_names[] = {
+	[RV_COALESCE_DRAIN_SHARED] = "shared",
+	[RV_COALESCE_DRAIN_OWN] = "per-device",
+};
+
+int rv_coalesce_drain_parse(const char *s, enum rv_coalesce_drain *policy)
+{
+	for (unsigned int i = RV_COALESCE_DRAIN_SHARED;
+	     s && i < RV_ARRAY_SIZE(rv_coalesce_drain_names); i++) {
+		if (!strcmp(s, rv_coalesce_drain_names[i])) {
+			*policy = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *rv_coalesce_drain_name(enum rv_coalesce_drain policy)
+{
+	if (policy == RV_COALESCE_DRAIN_DEFAULT)
+		policy = RV_COALESCE_DRAIN_SHARED;
+	if ((unsigned int)policy < RV_ARRAY_SIZE(rv_coalesce_drain_names))
+		return rv_coalesce_drain_names[policy];
 	return "?";
 }

@@ -35,7 +35,10 @@ void rv_coalesce_stats_snapshot(const struct rv_coalesce_device *dev, struct rv_
 	out->drains = d->stats.drains;
 	out->ring_high_water = d->stats.ring_high_water;
 	out->ring_full_fallbacks = d->stats.ring_full_fallbacks;
+	out->spilled = d->stats.spilled;
 	out->latency = d->stats.latency;
+	out->access = d->stats.access;
+	out->ctx_wakeups = __atomic_load_n(&d->stats.ctx_wakeups, __ATOMIC_RELAXED);
 	out->doorbells = __atomic_load_n(&d->stats.doorbells, __ATOMIC_RELAXED);
 	/* Counted by vCPU threads under no lock: atomically. */
 	out->ordinary_exits = __atomic_load_n(&d->stats.ordinary_exits, __ATOMIC_RELAXED);
@@ -55,12 +58,21 @@ void rv_coalesce_stats_emit(const struct rv_coalesce_device *dev, struct rv_stat
 	rv_stats_u64(out, "drains", s->drains);
 	rv_stats_u64(out, "ring_high_water", s->ring_high_water);
 	rv_stats_u64(out, "ring_full_fallbacks", s->ring_full_fallbacks);
+	rv_stats_u64(out, "spilled", s->spilled);
 	rv_stats_u64(out, "doorbells", s->doorbells);
+	rv_stats_str(out, "drain", dev->ctx ? "own" : "shared");
+	rv_stats_u64(out, "ctx_wakeups", s->ctx_wakeups);
+	rv_stats_u64(out, "handle_ns_avg", __atomic_load_n(&dev->handle_ns_avg, __ATOMIC_RELAXED));
 	rv_stats_group(out, "latency_us");
 	rv_stats_f64(out, "p50", rv_us(rv_latency_percentile(&s->latency, 50)));
 	rv_stats_f64(out, "p99", rv_us(rv_latency_percentile(&s->latency, 99)));
 	rv_stats_f64(out, "max", rv_us(s->latency.max_ns));
 	rv_stats_u64(out, "samples", s->latency.count);
+	rv_stats_end(out);
+	rv_stats_group(out, "access_us");
+	rv_stats_f64(out, "p50", rv_us(rv_latency_percentile(&s->access, 50)));
+	rv_stats_f64(out, "p99", rv_us(rv_latency_percentile(&s->access, 99)));
+	rv_stats_u64(out, "samples", s->access.count);
 	rv_stats_end(out);
 }
 
@@ -94,6 +106,9 @@ void rv_coalesce_engine_emit(const struct rv_coalesce *c, struct rv_stats_sink *
 	rv_stats_u64(out, "corrupt_indices", corrupt);
 	rv_stats_u64(out, "loop_wakeups", c->wakeups);
 	rv_stats_u64(out, "timer_flushes", c->timer_flushes);
+	rv_stats_u64(out, "timer_arms", c->timer_arms);
+	rv_stats_str(out, "drain", rv_coalesce_drain_name(c->drain_policy));
+	rv_stats_u64(out, "drain_contexts", c->nr_ctx);
 	rv_stats_end(out);
 }
 

@@ -29,14 +29,15 @@
 #include "vmm/kvm.h"
 #include "vmm/util.h"
 
-static void rv_vmring_drain(struct rv_coalesce *c)
+static struct rv_coalesce_device *rv_vmring_drain(struct rv_coalesce *c)
 {
 	struct kvm_coalesced_mmio_ring *ring = c->kring;
 	uint64_t start = rv_now_ns(), seen = c->prev_drain_ns;
+	struct rv_coalesce_device *full;
 	uint32_t first, last;
 
 	if (!ring)
-		return;
+		return NULL;
 	c->kernel_drains++;
 	/*
 	 * Acquire, pairs with the smp_wmb() KVM does between filling a slot and
@@ -56,7 +57,7 @@ static void rv_vmring_drain(struct rv_coalesce *c)
 			rv_warn("coalescing: kernel ring indices out of range (first %u, last %u, %u slots): not draining",
 				first, last, c->kcap);
 		}
-		return;
+		return NULL;
 	}
 	/* At most kcap - 1 slots: last was read once. */
 	while (first != last) {
@@ -73,15 +74,24 @@ static void rv_vmring_drain(struct rv_coalesce *c)
 			.seen_ns = seen,
 		};
 
+		/* len is from the shared page: copy at most the 8 bytes of data[]. */
+		memcpy(&e.data, k.data, e.len < sizeof(k.data) ? e.len : sizeof(k.data));
+		/*
+		 * A device without room: the entry stays first in the ring
+		 * (first not advanced) until the caller has flushed it, and
+		 * this drain is not complete: prev_drain_ns stays, so the
+		 * entries left keep their earlier seen_ns.
+		 */
+		full = rv_coalesce_route(c, &e);
+		if (full)
+			return full;
 		first = (first + 1) % c->kcap;
 		/* Release: our copy of the slot is done before KVM may refill it. */
 		__atomic_store_n(&ring->first, first, __ATOMIC_RELEASE);
 		c->kernel_entries++;
-		/* len is from the shared page: copy at most the 8 bytes of data[]. */
-		memcpy(&e.data, k.data, e.len < sizeof(k.data) ? e.len : sizeof(k.data));
-		rv_coalesce_route(c, &e);
 	}
 	c->prev_drain_ns = start;
+	return NULL;
 }
 
 static int rv_vmring_zone_add(struct rv_coalesce *c, struct rv_coalesce_zone *z)

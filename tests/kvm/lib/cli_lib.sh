@@ -48,6 +48,32 @@ expect_line() {
 	if grep -qE -- "$2" "$TMP/out"; then ok "$1"; else not_ok "$1: no line matching /$2/"; fi
 }
 
+# mk_elf FILE HEXCODE: a minimal ELF64 x86-64 "vmlinux" whose one PT_LOAD
+# puts HEXCODE at physical 16 MiB, the entry point.
+mk_elf() {
+	python3 - "$1" "$2" <<'PY'
+import struct, sys
+code = bytes.fromhex(sys.argv[2])
+paddr = 0x1000000
+ehdr = struct.pack('<16sHHIQQQIHHHHHH', b'\x7fELF\x02\x01\x01' + b'\0' * 9,
+                   2, 62, 1, paddr, 64, 0, 0, 64, 56, 1, 64, 0, 0)
+phdr = struct.pack('<IIQQQQQQ', 1, 5, 0x1000, paddr, paddr, len(code), len(code), 0x1000)
+img = ehdr + phdr
+img += b'\0' * (0x1000 - len(img)) + code
+open(sys.argv[1], 'wb').write(img)
+PY
+}
+
+kvm_usable() { [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
+
+# Exit 77 (skip) unless /dev/kvm can be used.
+require_kvm() {
+	if ! kvm_usable; then
+		echo "SKIP: /dev/kvm is not usable here"
+		exit 77
+	fi
+}
+
 # The closing line; the exit status says whether anything failed.
 finish() {
 	echo "$pass passed, $fail failed, $skipped skipped"
