@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The seam between the machine (vmm/) and an architecture (arch/<arch>/).
- * Each arch folder implements these hooks in files of the same names
- * (vm.c, vcpu.c, boot.c, ...); the build picks the folder. Nothing in vmm/
- * or devices/ tests the architecture with #ifdef.
+ * Both arch folders have vm.c, vcpu.c, boot.c, layout.h and builtin.S, but
+ * the hooks are not always in the same one (arm64 keeps the memory-map
+ * hooks in layout.c and boot.c, x86 in vm.c), and each has files of its
+ * own for its firmware tables (x86: acpi.c, aml.c, cpuid.c; arm64: fdt.c,
+ * gic.c). The build picks the folder. Nothing in vmm/ or devices/ tests the
+ * architecture with #ifdef.
  */
 #ifndef RV_ARCH_H
 #define RV_ARCH_H
@@ -50,6 +53,13 @@ const struct rv_mem_range *rv_arch_reserved_ranges(unsigned int *nr);
 const struct rv_device_cfg *rv_arch_platform_devices(unsigned int *nr);
 
 /*
+ * The @i-th MMIO slot for a device the user adds (--disk, --rng): a 4 KiB
+ * window in the device MMIO area and its own level-triggered interrupt
+ * line. -ENOSPC past the last slot.
+ */
+int rv_arch_mmio_slot(unsigned int i, uint64_t *base, unsigned int *irq);
+
+/*
  * After memory and devices exist: load the kernel (or the built-in guest),
  * and build firmware tables (ACPI / device tree) that describe @vm.
  */
@@ -67,7 +77,7 @@ int rv_arch_vcpu_init(struct rv_vcpu *vcpu);
 int rv_arch_vcpus_ready(struct rv_vm *vm);
 
 /*
- * The irq field of KVM_IRQ_LINE (api.rst 4.25) for a device's interrupt
+ * The irq field of struct kvm_irq_level (api.rst, KVM_IRQ_LINE) for a device's interrupt
  * line, struct rv_device_cfg.irq: x86 passes the GSI through, arm64
  * encodes an SPI's type and GIC interrupt ID.
  */

@@ -10,7 +10,7 @@
 # Env:   RINGVMM_BENCH_MEM (256M), RINGVMM_BENCH_INTERVAL (RSS sampling
 #        period in s, 0.2; 0 disables sampling), plus those of
 #        tests/boot/lib.sh (RINGVMM_STATIC, RINGVMM_CACHE, ...).
-# Nested timings drift by up to 25% between sessions (PLATFORM.md): compare
+# Nested timings drift by up to 25% between sessions (docs/platform.md): compare
 # VMMs or changes only within one session.
 # Exit 0 all runs reached /init with exit code 0, 1 otherwise, 77 skip.
 set -euo pipefail

@@ -10,7 +10,7 @@
 #        (default: --writes 5000 --repeat 3, x86; --help for the options)
 # Env:   those of tests/boot/lib.sh (RINGVMM_STATIC, RINGVMM_L1_SMP, ...)
 #        or, with --arm64, tests/boot/arm64/lib.sh (RINGVMM_ARM64_STATIC...).
-# Nested timings drift by up to 25% between sessions (PLATFORM.md): the
+# Nested timings drift by up to 25% between sessions (docs/platform.md): the
 # modes run interleaved within the one session, so compare them there.
 # Exit: ringvmm's (0 when every write arrived once and in order, 1 when
 # not, 2 for bad options), 1 if the session did not finish, 77 skip.

@@ -26,7 +26,7 @@
 #                            frequent). Plus those
 #        of tests/boot/lib.sh (RINGVMM_STATIC, RINGVMM_CACHE, ...). The
 #        ringvmm run and QEMU session timeouts grow with the size unless set.
-# Nested timings drift by up to 25% between sessions (PLATFORM.md): every
+# Nested timings drift by up to 25% between sessions (docs/platform.md): every
 # session runs every mode, so that a slow session slows them all alike.
 # Exit 0 when every run printed every byte in order and exited 0, 1
 # otherwise, 77 skip.

@@ -43,7 +43,7 @@
 #define RV_BENCH_PIO_STRIDE 0x400
 /*
  * A run that takes longer than this is stuck: 10 s plus 1 ms per write,
- * 40 times the slowest exit measured (PLATFORM.md's nested host).
+ * 40 times the slowest exit measured (the nested hosts, docs/platform.md).
  */
 #define RV_BENCH_WATCHDOG_BASE_NS 10000000000ULL
 #define RV_BENCH_WATCHDOG_PER_WRITE_NS 1000000ULL

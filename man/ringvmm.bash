@@ -22,7 +22,7 @@ _ringvmm() {
 	done
 
 	case $prev in
-	-k | --kernel | -i | --initrd | --dump-dtb | --plot | --metrics)
+	-k | --kernel | -i | --initrd | -d | --disk | --dump-dtb | --plot | --metrics)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		return

@@ -13,7 +13,7 @@ RINGVMM_PACKAGES=(
 	ca-certificates
 	# ringvmm bench coalesce --plot (and its smoke test)
 	gnuplot-nox
-	# STYLE.md: kernel-style formatting, checked (tests/unit/clang_format_test.sh)
+	# kernel-style formatting (.clang-format), checked (tests/unit/clang_format_test.sh)
 	clang-format
 	# tests/fuzz: libFuzzer and the sanitizer runtimes are clang's
 	clang libclang-rt-dev

@@ -2,7 +2,7 @@
 /*
  * `ringvmm caps`: every KVM capability ringvmm uses, whether this host has
  * it, its value, and what needs it. Values come from KVM_CHECK_EXTENSION on
- * a VM fd where one can be created (api.rst 4.4: the VM's answer is the one
+ * a VM fd where one can be created (api.rst, KVM_CHECK_EXTENSION: the VM's answer is the one
  * that counts; some capabilities differ per VM type), else on /dev/kvm.
  */
 #include "caps.h"

@@ -35,7 +35,7 @@
 #ifndef KVM_MEM_GUEST_MEMFD
 #define KVM_MEM_GUEST_MEMFD (1UL << 2)
 
-/* api.rst 4.140 KVM_SET_USER_MEMORY_REGION2 */
+/* api.rst, KVM_SET_USER_MEMORY_REGION2 */
 struct kvm_userspace_memory_region2 {
 	__u32 slot;
 	__u32 flags;
@@ -49,7 +49,7 @@ struct kvm_userspace_memory_region2 {
 };
 #define KVM_SET_USER_MEMORY_REGION2 _IOW(KVMIO, 0x49, struct kvm_userspace_memory_region2)
 
-/* api.rst 4.141 KVM_CREATE_GUEST_MEMFD */
+/* api.rst, KVM_CREATE_GUEST_MEMFD */
 struct kvm_create_guest_memfd {
 	__u64 size;
 	__u64 flags;

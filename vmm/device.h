@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 struct rv_bus;
+struct rv_mem;
 struct rv_coalesce;
 struct rv_coalesce_device;
 struct rv_console;
@@ -34,6 +35,13 @@ struct rv_device_cfg {
 	uint64_t base;
 	unsigned int irq; /* GSI (x86) or SPI number, 0 = none */
 	bool console;	  /* wire to the VMM's console (stdin/stdout) */
+	/*
+	 * Asked for by a device option (rv_device_option): the VM places it
+	 * in the arch's next free MMIO slot (base and irq), and @args is the
+	 * option's value (NULL for a flag), which only the device parses.
+	 */
+	bool slot;
+	const char *args;
 };
 
 /* What a device may use of the machine it is plugged into. */
@@ -42,6 +50,11 @@ struct rv_device_env {
 	struct rv_bus *mmio;
 	struct rv_loop *loop;	    /* event loop, NULL in unit tests */
 	struct rv_console *console; /* NULL when the VM has none */
+	/* Guest memory, for devices that DMA (virtio); NULL in some tests. */
+	const struct rv_mem *mem;
+	/* The KVM VM fd, for KVM_IOEVENTFD and KVM_IRQFD; -1 in unit tests. */
+	int vm_fd;
+	unsigned int nr_cpus;
 	/* Coalescing engine (vmm/coalesce/coalesce.h); NULL: the device must not coalesce. */
 	struct rv_coalesce *coalesce;
 	/*
@@ -97,7 +110,7 @@ struct rv_device {
  */
 struct rv_device_option {
 	const char *name;    /* the long name, without "--": "disk" */
-	char short_name;     /* 0: none; -d and -n are kept for --disk and --net */
+	char short_name;     /* 0: none; -n is kept for --net */
 	const char *metavar; /* the value's name in --help; NULL: a flag */
 	const char *help;    /* one or more lines for --help */
 	bool repeat;	     /* may be given more than once (one instance each) */

@@ -37,8 +37,8 @@ static enum rv_exit_action rv_exit_handle_io(struct kvm_run *run, const struct r
 
 	/*
 	 * KVM fills these, but they index our mapping of the run page: check
-	 * that data_offset + size * count stays inside it (api.rst 5.
-	 * "The kvm_run structure", KVM_EXIT_IO) rather than trust them.
+	 * that data_offset + size * count stays inside it (api.rst, struct
+	 * kvm_run: KVM_EXIT_IO) rather than trust them.
 	 */
 	if ((size != 1 && size != 2 && size != 4) || count == 0 ||
 	    __builtin_mul_overflow(size, count, &end) ||

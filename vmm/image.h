@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Files a guest is loaded from (kernel, initrd), read on demand by any arch's
- * loader: headers into small buffers, payloads straight into guest RAM.
+ * Files a guest is loaded from (kernel, initrd), read on demand: headers
+ * into small buffers, payloads straight into guest RAM. The x86 loader
+ * (arch/x86/boot.c) reads through it; arm64's reads the whole Image and
+ * initrd with rv_read_file() (vmm/util.h) and places them from memory.
  */
 #ifndef RV_IMAGE_H
 #define RV_IMAGE_H

@@ -62,7 +62,7 @@ static int rv_max_vcpus(const struct rv_vm *vm)
 {
 	int max = rv_kvm_cap(vm->vm_fd, KVM_CAP_MAX_VCPUS);
 
-	/* api.rst 4.4: without KVM_CAP_MAX_VCPUS, KVM_CAP_NR_VCPUS is the limit. */
+	/* api.rst, KVM_CREATE_VCPU: without KVM_CAP_MAX_VCPUS, KVM_CAP_NR_VCPUS is the limit. */
 	return max ? max : rv_kvm_cap(vm->vm_fd, KVM_CAP_NR_VCPUS);
 }
 

@@ -225,8 +225,8 @@ void rv_vcpus_stop(struct rv_vm *vm)
 			continue;
 		/*
 		 * immediate_exit closes the race with a thread that is about
-		 * to enter KVM_RUN when the signal lands (api.rst,
-		 * "immediate_exit"); the signal covers a thread inside it.
+		 * to enter KVM_RUN when the signal lands (api.rst, struct
+		 * kvm_run: immediate_exit); the signal covers a thread inside it.
 		 */
 		__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_RELEASE);
 		pthread_kill(vcpu->thread, RV_VCPU_KICK_SIGNAL);

@@ -18,7 +18,7 @@
 #include "util.h"
 #include "vcpu.h"
 
-/* api.rst 4.1: the only stable API version there has ever been. */
+/* api.rst, KVM_GET_API_VERSION: the only stable API version there has ever been. */
 #define RV_KVM_API_VERSION 12
 
 static int rv_vm_set_irq(void *opaque, unsigned int gsi, int level)
@@ -26,7 +26,7 @@ static int rv_vm_set_irq(void *opaque, unsigned int gsi, int level)
 	struct rv_vm *vm = opaque;
 	struct kvm_irq_level irq = { .irq = rv_arch_irq_line(gsi), .level = level };
 
-	/* api.rst 4.25 KVM_IRQ_LINE: with an in-kernel irqchip, any thread. */
+	/* api.rst, KVM_IRQ_LINE: a VM ioctl to the in-kernel irqchip, so any thread. */
 	return rv_kvm_ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq);
 }
 
@@ -128,7 +128,7 @@ static int rv_vm_open(struct rv_vm *vm)
 	if (ret != RV_KVM_API_VERSION)
 		return rv_err(-ENOTSUP, "KVM API version %d, ringvmm needs %d", ret,
 			      RV_KVM_API_VERSION);
-	/* api.rst 4.2: type 0 is the default VM type on every arch we support. */
+	/* api.rst, KVM_CREATE_VM: type 0 is the default VM type on every arch we support. */
 	vm->vm_fd = rv_kvm_ioctl_val(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
 		return vm->vm_fd;
@@ -139,10 +139,56 @@ static int rv_vm_open(struct rv_vm *vm)
 	return 0;
 }
 
+/*
+ * The platform's devices, the extra ones, and one per device option value
+ * (cfg->device_args: --disk, --rng), in one list. A device asked for by
+ * an option takes the arch's next free MMIO slot; it is named after its
+ * type and how many of that type came before ("virtio-blk0").
+ */
+static int rv_vm_place_devices(struct rv_vm *vm)
+{
+	const struct rv_vm_config *cfg = vm->cfg;
+	const struct rv_device_cfg *plat = rv_arch_platform_devices(&vm->nr_dev_cfgs);
+	unsigned int np = vm->nr_dev_cfgs, ne = cfg->nr_extra_devices, slot = 0;
+
+	vm->nr_dev_cfgs += ne + cfg->nr_device_args;
+	vm->dev_cfgs = calloc(vm->nr_dev_cfgs ? vm->nr_dev_cfgs : 1, sizeof(*vm->dev_cfgs));
+	if (!vm->dev_cfgs)
+		return rv_err(-ENOMEM, "out of memory for %u device configs", vm->nr_dev_cfgs);
+	memcpy(vm->dev_cfgs, plat, np * sizeof(*plat));
+	if (ne)
+		memcpy(vm->dev_cfgs + np, cfg->extra_devices, ne * sizeof(*plat));
+	for (unsigned int i = 0; i < cfg->nr_device_args; i++) {
+		const struct rv_device_arg *a = &cfg->device_args[i];
+		unsigned int nth = 0;
+
+		for (unsigned int k = 0; k < i; k++)
+			nth += cfg->device_args[k].type == a->type;
+		snprintf(vm->dev_names[i], sizeof(vm->dev_names[i]), "%s%u", a->type->name, nth);
+		vm->dev_cfgs[np + ne + i] = (struct rv_device_cfg){
+			.type = a->type->name,
+			.name = vm->dev_names[i],
+			.slot = true,
+			.args = a->value,
+		};
+	}
+	for (unsigned int i = np; i < vm->nr_dev_cfgs; i++) {
+		struct rv_device_cfg *d = &vm->dev_cfgs[i];
+		int ret;
+
+		if (!d->slot)
+			continue;
+		ret = rv_arch_mmio_slot(slot++, &d->base, &d->irq);
+		if (ret)
+			return rv_err(ret, "device %s: no free MMIO slot (at most %u devices)",
+				      d->name, slot - 1);
+		d->space = RV_SPACE_MMIO;
+	}
+	return 0;
+}
+
 static int rv_vm_create_devices(struct rv_vm *vm)
 {
-	const struct rv_device_cfg *cfgs;
-	unsigned int nr;
 	int ret;
 
 	vm->env = (struct rv_device_env){
@@ -150,20 +196,20 @@ static int rv_vm_create_devices(struct rv_vm *vm)
 		.mmio = &vm->mmio,
 		.loop = &vm->loop,
 		.console = vm->console_ready ? &vm->console : NULL,
+		.mem = &vm->mem,
+		.vm_fd = vm->vm_fd,
+		.nr_cpus = vm->cfg->nr_cpus,
 		.coalesce = vm->coalesce,
 		.set_irq = rv_vm_set_irq,
 		.irq_opaque = vm,
 		.request_exit = rv_vm_device_exit,
 		.exit_opaque = vm,
 	};
-	cfgs = rv_arch_platform_devices(&nr);
-	for (unsigned int i = 0; i < nr; i++) {
-		ret = rv_device_create(&vm->env, &cfgs[i]);
-		if (ret)
-			return ret;
-	}
-	for (unsigned int i = 0; i < vm->cfg->nr_extra_devices; i++) {
-		ret = rv_device_create(&vm->env, &vm->cfg->extra_devices[i]);
+	ret = rv_vm_place_devices(vm);
+	if (ret)
+		return ret;
+	for (unsigned int i = 0; i < vm->nr_dev_cfgs; i++) {
+		ret = rv_device_create(&vm->env, &vm->dev_cfgs[i]);
 		if (ret)
 			return ret;
 	}
@@ -314,6 +360,8 @@ void rv_vm_destroy(struct rv_vm *vm)
 	rv_bus_destroy(&vm->pio);
 	rv_bus_destroy(&vm->mmio);
 	rv_arch_vm_destroy(vm);
+	free(vm->dev_cfgs);
+	vm->dev_cfgs = NULL;
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)

@@ -62,7 +62,7 @@ struct rv_vm_config {
 	bool no_seccomp; /* --no-seccomp */
 	/* Who drains devices' rings between accesses (per-device mode). */
 	enum rv_coalesce_drain coalesce_drain;
-	/* Devices besides the platform's (tests, --bench-sink, ...). */
+	/* Devices besides the platform's (tests' devices, the benchmark's sinks). */
 	const struct rv_device_cfg *extra_devices;
 	unsigned int nr_extra_devices;
 	/* Values of the run options devices bring (rv_device_option), in order. */
@@ -102,6 +102,14 @@ struct rv_vm {
 	/* Coalesced MMIO/PIO; env.coalesce too. Created even in mode off. */
 	struct rv_coalesce *coalesce;
 	struct rv_device_env env;
+	/*
+	 * Every device of the machine, placed: the arch's platform devices,
+	 * then cfg->extra_devices with their slots filled in. What the
+	 * firmware tables (ACPI, device tree) describe.
+	 */
+	struct rv_device_cfg *dev_cfgs;
+	unsigned int nr_dev_cfgs;
+	char dev_names[RV_DEVICE_MAX_ARGS][32]; /* of the devices options asked for */
 
 	struct rv_vcpu *vcpus;
 	unsigned int nr_vcpus;

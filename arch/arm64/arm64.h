@@ -13,7 +13,7 @@
 struct rv_vm;
 
 struct rv_arm64_vm {
-	/* KVM_ARM_PREFERRED_TARGET's answer (api.rst 4.83), features added per vCPU. */
+	/* The answer of api.rst, KVM_ARM_PREFERRED_TARGET; features added per vCPU. */
 	struct kvm_vcpu_init vcpu_init;
 	struct rv_arm64_gic gic;
 	struct rv_arm64_boot_layout boot;

@@ -210,13 +210,42 @@ static int rv_fdt_serial8250(void *fdt, const struct rv_device_cfg *dev, const c
 	return 0;
 }
 
+/*
+ * A virtio-mmio transport (virtio 1.2, "Virtio Over MMIO"; Linux's
+ * Documentation/devicetree/bindings/virtio/mmio.yaml): its register window
+ * and a level-triggered SPI, high while InterruptStatus is non-zero.
+ */
+static int rv_fdt_virtio_mmio(void *fdt, const struct rv_device_cfg *dev, const char *name)
+{
+	uint64_t reg[2] = { dev->base, RV_ARM64_VIRTIO_MMIO_SIZE };
+	int ret;
+
+	FDT_TRY(fdt_begin_node(fdt, name));
+	FDT_TRY(fdt_property_string(fdt, "compatible", "virtio,mmio"));
+	ret = rv_fdt_reg(fdt, reg, 1);
+	if (ret)
+		return ret;
+	if (dev->irq) {
+		ret = rv_fdt_irq(fdt, GIC_SPI, dev->irq, IRQ_TYPE_LEVEL_HIGH);
+		if (ret)
+			return ret;
+	}
+	/* The device reads guest RAM coherently: no cache maintenance needed. */
+	FDT_TRY(fdt_property(fdt, "dma-coherent", NULL, 0));
+	FDT_TRY(fdt_end_node(fdt));
+	return 0;
+}
+
 /* Device types with a device tree binding; the rest get no node. */
 static const struct rv_fdt_binding {
 	const char *type;
 	const char *node; /* node name, "@<base>" appended */
 	int (*emit)(void *fdt, const struct rv_device_cfg *dev, const char *name);
+	bool prefix; /* @type names a family: "virtio-" matches "virtio-blk" */
 } rv_fdt_bindings[] = {
 	{ "serial8250", "serial", rv_fdt_serial8250 },
+	/* Every virtio device type sits on a virtio-mmio transport. */
+	{ "virtio-", "virtio_mmio", rv_fdt_virtio_mmio, true },
 };
 
 static const struct rv_fdt_binding *rv_fdt_binding(const struct rv_device_cfg *dev)
@@ -224,7 +253,9 @@ static const struct rv_fdt_binding *rv_fdt_binding(const struct rv_device_cfg *d
 	if (dev->space != RV_SPACE_MMIO)
 		return NULL; /* arm64 has no port I/O */
 	for (unsigned int i = 0; i < RV_ARRAY_SIZE(rv_fdt_bindings); i++)
-		if (!strcmp(rv_fdt_bindings[i].type, dev->type))
+		if (rv_fdt_bindings[i].prefix ? !strncmp(rv_fdt_bindings[i].type, dev->type,
+							 strlen(rv_fdt_bindings[i].type)) :
+						!strcmp(rv_fdt_bindings[i].type, dev->type))
 			return &rv_fdt_bindings[i];
 	return NULL;
 }
@@ -319,7 +350,7 @@ int rv_arm64_fdt_build(void *buf, size_t size, const struct rv_arm64_fdt_cfg *cf
 
 	FDT_TRY(fdt_begin_node(buf, "psci"));
 	FDT_TRY(fdt_property_string(buf, "compatible", "arm,psci-0.2"));
-	/* KVM answers PSCI calls made with HVC from EL1 (api.rst 4.82). */
+	/* KVM answers PSCI calls made with HVC from EL1 (api.rst, KVM_ARM_VCPU_INIT: PSCI_0_2). */
 	FDT_TRY(fdt_property_string(buf, "method", "hvc"));
 	FDT_TRY(fdt_end_node(buf));
 

@@ -2,7 +2,7 @@
 /*
  * The vGIC. Order of operations, from arm-vgic-v3.rst / arm-vgic.rst:
  *
- *   1. KVM_CREATE_DEVICE (api.rst 4.80) with KVM_DEV_TYPE_ARM_VGIC_V3, or
+ *   1. KVM_CREATE_DEVICE (api.rst, KVM_CREATE_DEVICE) with KVM_DEV_TYPE_ARM_VGIC_V3, or
  *      _V2 where the host cannot emulate a GICv3 (a GICv2 host, or a GICv3
  *      host without the GICv2-compatible CPU interface: each version is
  *      only there when the hardware supports it).

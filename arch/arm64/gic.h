@@ -2,7 +2,7 @@
 /*
  * The in-kernel interrupt controller: a vGICv3 when the host can emulate
  * one, else a vGICv2 (Documentation/virt/kvm/devices/arm-vgic-v3.rst and
- * arm-vgic.rst), created with KVM_CREATE_DEVICE (api.rst 4.80).
+ * arm-vgic.rst), created with KVM_CREATE_DEVICE (api.rst, KVM_CREATE_DEVICE).
  */
 #ifndef RV_ARM64_GIC_H
 #define RV_ARM64_GIC_H

@@ -52,7 +52,7 @@ const struct rv_device_cfg *rv_arch_platform_devices(unsigned int *nr)
 }
 
 /*
- * api.rst 4.25 KVM_IRQ_LINE on arm64: bits 27-24 the type (SPI), 15-0 the
+ * api.rst, KVM_IRQ_LINE, on arm64: bits 27-24 the type (SPI), 15-0 the
  * GIC interrupt ID, which for SPI n is 32 + n; the vCPU field is unused.
  */
 uint32_t rv_arch_irq_line(unsigned int irq)

@@ -15,6 +15,7 @@
  *  0x0a00_0000 | device MMIO window           |  (virtio-mmio, bench sink, tests;
  *              |                              |  `ringvmm bench`: 16 sinks, 4 KiB
  *              |                              |  apart, from its start)
+ *  0x0a10_0000 |  virtio-mmio slots           |  8 x 4 KiB, SPI 16-23
  *  0x1000_0000 | (nothing)                    |
  *  0x4000_0000 +------------------------------+  RAM base (1 GiB aligned)
  *              | built-in guest stacks        |  raw guest code only
@@ -71,8 +72,20 @@
 #define RV_ARM64_DEVICE_MMIO_ADDR RV_ARM64_UL(0x0a000000)
 #define RV_ARM64_DEVICE_MMIO_SIZE RV_ARM64_UL(0x06000000)
 
+/*
+ * Devices the user adds (--disk, --rng: virtio-mmio transports) take these
+ * slots in order, clear of the bench sinks at the window's start, each
+ * with its own level-triggered SPI.
+ */
+#define RV_ARM64_SLOT_MMIO_ADDR (RV_ARM64_DEVICE_MMIO_ADDR + RV_ARM64_UL(0x100000))
+#define RV_ARM64_SLOT_SIZE RV_ARM64_UL(0x1000)
+#define RV_ARM64_SLOT_FIRST_SPI 16
+#define RV_ARM64_NR_SLOTS 8
+/* A virtio-mmio register window (virtio 1.2, "MMIO Device Register Layout"). */
+#define RV_ARM64_VIRTIO_MMIO_SIZE RV_ARM64_UL(0x200)
+
 #define RV_ARM64_RAM_ADDR RV_ARM64_UL(0x40000000)
-/* api.rst 4.2 KVM_CREATE_VM: machine type 0 gives a 40-bit IPA space. */
+/* api.rst, KVM_CREATE_VM: machine type 0 gives a 40-bit IPA space. */
 #define RV_ARM64_IPA_LIMIT (RV_ARM64_UL(1) << 40)
 
 /*

@@ -2,7 +2,7 @@
 /*
  * arm64 vCPU state at entry.
  *
- * api.rst 4.82 KVM_ARM_VCPU_INIT resets a vCPU to the architectural reset
+ * api.rst, KVM_ARM_VCPU_INIT: it resets a vCPU to the architectural reset
  * state of the target KVM_ARM_PREFERRED_TARGET named, with the features we
  * ask for: KVM_ARM_VCPU_PSCI_0_2 (the guest powers CPUs and the system on
  * and off through PSCI 0.2 calls that KVM answers), and on secondary vCPUs
@@ -28,7 +28,7 @@
 #include "arm64.h"
 #include "layout.h"
 
-/* api.rst 4.68 KVM_SET_ONE_REG: arm64 core register ids. */
+/* api.rst, KVM_SET_ONE_REG: arm64 core register ids. */
 #define RV_CORE_REG(name) \
 	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(name))
 #define RV_REG_PC RV_CORE_REG(regs.pc)

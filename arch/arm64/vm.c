@@ -73,7 +73,7 @@ int rv_arch_vm_init(struct rv_vm *vm)
 	if (ret)
 		return ret;
 	/*
-	 * api.rst 4.83 KVM_ARM_PREFERRED_TARGET: the target (CPU model) KVM
+	 * api.rst, KVM_ARM_PREFERRED_TARGET: the target (CPU model) KVM
 	 * emulates best on this host, to pass back in KVM_ARM_VCPU_INIT.
 	 */
 	ret = rv_kvm_ioctl(vm->vm_fd, KVM_ARM_PREFERRED_TARGET, &a->vcpu_init);
@@ -175,22 +175,13 @@ int rv_arch_load(struct rv_vm *vm)
 				 rv_arm64_builtin_guest_end - rv_arm64_builtin_guest_start);
 }
 
-/* Every device the VM has, platform and extra, for the device tree. */
-static struct rv_device_cfg *rv_arm64_all_devices(const struct rv_vm *vm, unsigned int *nr)
+int rv_arch_mmio_slot(unsigned int i, uint64_t *base, unsigned int *irq)
 {
-	const struct rv_device_cfg *plat;
-	struct rv_device_cfg *all;
-	unsigned int np;
-
-	plat = rv_arch_platform_devices(&np);
-	*nr = np + vm->cfg->nr_extra_devices;
-	all = calloc(*nr ? *nr : 1, sizeof(*all));
-	if (!all)
-		return NULL;
-	memcpy(all, plat, np * sizeof(*all));
-	if (vm->cfg->nr_extra_devices)
-		memcpy(all + np, vm->cfg->extra_devices, vm->cfg->nr_extra_devices * sizeof(*all));
-	return all;
+	if (i >= RV_ARM64_NR_SLOTS)
+		return -ENOSPC;
+	*base = RV_ARM64_SLOT_MMIO_ADDR + i * RV_ARM64_SLOT_SIZE;
+	*irq = RV_ARM64_SLOT_FIRST_SPI + i;
+	return 0;
 }
 
 static int rv_arm64_dump_dtb(const char *path, const void *fdt, size_t len)
@@ -235,11 +226,10 @@ static int rv_arm64_write_fdt(struct rv_vm *vm)
 	if (getrandom(&fc.kaslr_seed, sizeof(fc.kaslr_seed), GRND_NONBLOCK) !=
 	    sizeof(fc.kaslr_seed))
 		fc.kaslr_seed = 0;
-	fc.devices = rv_arm64_all_devices(vm, &fc.nr_devices);
-	if (!fc.devices)
-		return -ENOMEM;
+	/* Every device the VM has, platform and extra, placed. */
+	fc.devices = vm->dev_cfgs;
+	fc.nr_devices = vm->nr_dev_cfgs;
 	ret = rv_arm64_fdt_build(fdt, RV_ARM64_DTB_MAX, &fc);
-	free((void *)fc.devices);
 	if (ret)
 		return ret;
 	rv_debug("device tree: %u bytes at 0x%" PRIx64 ", GICv%u", fdt_totalsize(fdt),

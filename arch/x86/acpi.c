@@ -478,7 +478,8 @@ static int rv_x86_acpi_dsdt(struct rv_x86_acpi_out *out, size_t off,
 			continue;
 		if (!strcmp(dev->type, "serial8250"))
 			ret = rv_x86_acpi_dsdt_serial(&aml, dev, nr_serial++);
-		else if (!strcmp(dev->type, "virtio-mmio"))
+		/* Every virtio device type sits on a virtio-mmio transport. */
+		else if (!strncmp(dev->type, "virtio-", strlen("virtio-")))
 			ret = rv_x86_acpi_dsdt_virtio_mmio(&aml, dev, nr_virtio++);
 		else
 			ret = 0; /* not enumerated through ACPI: skip */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The guest's CPUID: what KVM supports (KVM_GET_SUPPORTED_CPUID, api.rst
- * 4.46), with the topology leaves rewritten so that every vCPU agrees with
+ * The guest's CPUID: what KVM supports (api.rst, KVM_GET_SUPPORTED_CPUID),
+ * with the topology leaves rewritten so that every vCPU agrees with
  * the MADT: one package, @nr_cpus cores, one thread per core, APIC id = vCPU
  * index. Linux cross-checks leaf 1, leaf 0xb (Intel and AMD) and
  * 0x80000008/0x8000001e (AMD); inconsistent values make it park CPUs.

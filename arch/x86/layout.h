@@ -25,7 +25,8 @@
  *              | initrd (top of low RAM)   |
  *  0xc000_0000 +---------------------------+  (or the end of RAM if smaller)
  *              | MMIO hole: devices        |
- *  0xd000_0000 |  device MMIO window       |  (256 MiB)
+ *  0xd000_0000 |  device MMIO window       |  (256 MiB; bench sinks at its start)
+ *  0xd010_0000 |   virtio-mmio slots       |  8 x 4 KiB, GSI 16-23
  *  0xe000_0000 |  free: --passthrough      |  (so the tests' slots go here)
  *  0xfec0_0000 |  IOAPIC                   |
  *  0xfee0_0000 |  local APIC               |
@@ -66,6 +67,16 @@
 #define RV_X86_MMIO_HOLE_SIZE 0x40000000ULL
 #define RV_X86_DEVICE_MMIO_ADDR 0xd0000000ULL
 #define RV_X86_DEVICE_MMIO_SIZE 0x10000000ULL
+/*
+ * Devices the user adds (--disk, --rng: virtio-mmio transports) take
+ * these slots in order, clear of the bench sinks at the window's start.
+ * Their interrupts are the IOAPIC pins above the ISA range, 16-23 (KVM's
+ * IOAPIC has 24), level-triggered and active high as the DSDT says.
+ */
+#define RV_X86_SLOT_MMIO_ADDR (RV_X86_DEVICE_MMIO_ADDR + 0x100000ULL)
+#define RV_X86_SLOT_SIZE 0x1000ULL
+#define RV_X86_SLOT_FIRST_GSI 16
+#define RV_X86_NR_SLOTS 8
 /* The local APIC page, and the MSI address range around it (0xfeexxxxx). */
 #define RV_X86_LAPIC_SIZE 0x100000ULL
 #define RV_X86_IOAPIC_SIZE 0x1000ULL
@@ -73,7 +84,7 @@
 #define RV_X86_LAPIC_ADDR 0xfee00000ULL
 #define RV_X86_IDENTITY_MAP_ADDR 0xfffbc000ULL
 #define RV_X86_TSS_ADDR 0xfffbd000ULL
-/* One identity-map page and the three TSS pages (api.rst 4.48, 4.71). */
+/* One identity-map page, three TSS pages (api.rst, KVM_SET_IDENTITY_MAP_ADDR, KVM_SET_TSS_ADDR). */
 #define RV_X86_KVM_PRIVATE_SIZE 0x4000ULL
 #define RV_X86_HIGH_RAM_ADDR 0x100000000ULL
 

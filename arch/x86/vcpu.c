@@ -10,7 +10,7 @@
  * Raw guest code (tests, benchmarks) may ask to run unprivileged
  * (rv_vm_config.guest_user_mode): it is then entered at CPL3 in 64-bit
  * mode, with DPL 3 flat segments, user-accessible pages and IOPL 3 so that
- * port I/O needs no TSS bitmap. Some KVMs (PLATFORM.md's PVM) run CPL3 code
+ * port I/O needs no TSS bitmap. Some KVMs (the PVM of docs/platform.md) run CPL3 code
  * natively but emulate CPL0 code instruction by instruction.
  */
 #include <errno.h>
@@ -221,7 +221,7 @@ static int rv_x86_set_msrs(struct rv_vcpu *vcpu)
 	m.e[n].index = MSR_IA32_MISC_ENABLE;
 	m.e[n++].data = MSR_IA32_MISC_ENABLE_FAST_STRING;
 	m.hdr.nmsrs = n;
-	/* api.rst 4.19: returns the number of MSRs set, stopping at the first bad one. */
+	/* api.rst, KVM_SET_MSRS: returns the number of MSRs set, stopping at the first bad one. */
 	ret = rv_kvm_ioctl(vcpu->fd, KVM_SET_MSRS, &m.hdr);
 	if (ret < 0)
 		return ret;
@@ -340,7 +340,7 @@ void rv_arch_vcpu_dump(struct rv_vcpu *vcpu, FILE *out)
 		"ringvmm: CS %04x (base %llx, l=%u db=%u dpl=%u)\n",
 		r.rip, r.rsp, r.rflags, r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp, s.cr0,
 		s.cr2, s.cr3, s.cr4, s.efer, s.cs.selector, s.cs.base, s.cs.l, s.cs.db, s.cs.dpl);
-	/* api.rst 4.38 KVM_TRANSLATE: the guest's own page tables decide. */
+	/* api.rst, KVM_TRANSLATE: the guest's own page tables decide. */
 	tr.linear_address = s.cs.base + r.rip;
 	if (__rv_kvm_ioctl(vcpu->fd, KVM_TRANSLATE, (unsigned long)&tr) < 0 || !tr.valid)
 		tr.physical_address = (s.cr0 & X86_CR0_PG) ? UINT64_MAX : tr.linear_address;

@@ -34,7 +34,7 @@ int rv_arch_vm_init(struct rv_vm *vm)
 		return -ENOMEM;
 
 	/*
-	 * api.rst 4.48 KVM_SET_TSS_ADDR and 4.71 KVM_SET_IDENTITY_MAP_ADDR:
+	 * api.rst, KVM_SET_TSS_ADDR and KVM_SET_IDENTITY_MAP_ADDR:
 	 * Intel VMX needs three pages for a real-mode TSS and one for an
 	 * identity page table, in guest physical space no memslot covers.
 	 * Other implementations ignore them, so only a hard failure counts.
@@ -50,7 +50,7 @@ int rv_arch_vm_init(struct rv_vm *vm)
 			return ret;
 	}
 
-	/* PIC + IOAPIC + local APICs in the kernel (api.rst 4.24). */
+	/* PIC + IOAPIC + local APICs in the kernel (api.rst, KVM_CREATE_IRQCHIP). */
 	if (!rv_kvm_cap(vm->kvm_fd, KVM_CAP_IRQCHIP))
 		return rv_err(-ENOTSUP,
 			      "KVM lacks KVM_CAP_IRQCHIP (in-kernel interrupt controller)");
@@ -58,7 +58,7 @@ int rv_arch_vm_init(struct rv_vm *vm)
 	if (ret)
 		return ret;
 
-	/* The i8254 PIT Linux calibrates against (api.rst 4.66 KVM_CREATE_PIT2). */
+	/* The i8254 PIT Linux calibrates against (api.rst, KVM_CREATE_PIT2). */
 	if (!rv_kvm_cap(vm->kvm_fd, KVM_CAP_PIT2))
 		return rv_err(-ENOTSUP, "KVM lacks KVM_CAP_PIT2 (in-kernel PIT)");
 	return rv_kvm_ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit);
@@ -137,6 +137,15 @@ const struct rv_device_cfg *rv_arch_platform_devices(unsigned int *nr)
 	return rv_x86_platform;
 }
 
+int rv_arch_mmio_slot(unsigned int i, uint64_t *base, unsigned int *irq)
+{
+	if (i >= RV_X86_NR_SLOTS)
+		return -ENOSPC;
+	*base = RV_X86_SLOT_MMIO_ADDR + i * RV_X86_SLOT_SIZE;
+	*irq = RV_X86_SLOT_FIRST_GSI + i;
+	return 0;
+}
+
 static int rv_x86_build_acpi(struct rv_vm *vm, uint64_t *rsdp)
 {
 	struct rv_x86_acpi_cfg acpi = {
@@ -145,8 +154,8 @@ static int rv_x86_build_acpi(struct rv_vm *vm, uint64_t *rsdp)
 		.ioapic_addr = RV_X86_IOAPIC_ADDR,
 		/* KVM's IOAPIC answers to id 0 after reset (its IOAPICID register). */
 		.ioapic_id = 0,
-		.devices = rv_x86_platform,
-		.nr_devices = RV_ARRAY_SIZE(rv_x86_platform),
+		.devices = vm->dev_cfgs,
+		.nr_devices = vm->nr_dev_cfgs,
 	};
 	void *buf = rv_mem_ram_hva(&vm->mem, RV_X86_ACPI_ADDR, RV_X86_ACPI_SIZE, "ACPI tables");
 

@@ -38,6 +38,14 @@ for m in irqbypass kvm kvm-amd; do
     fi
 done
 
+# L1's own virtio disk (the virtio_blk tests use it): best effort, the
+# tests that need /dev/vda say so when it is missing.
+if [ -e /modules/optional.list ]; then
+    while read -r m; do
+        insmod "/modules/$m.ko" 2> /dev/null
+    done < /modules/optional.list
+fi
+
 if [ "$kvm_ok" = 1 ] && [ -c /dev/kvm ]; then
     read -r up _ < /proc/uptime
     echo "RINGVMM-L1-KVM ok uptime=$up"

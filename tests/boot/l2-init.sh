@@ -46,6 +46,26 @@ off() {
     sleep 1000000
 }
 
+# virtio: the modules Debian's kernel builds them as (lib.sh stages them in
+# /modules); loaded only by the tests that need them, in dependency order.
+virtio_modules() {
+    for m in virtio_ring virtio virtio_mmio "$@"; do
+        # Absent: the kernel has it built in.
+        [ -e "/modules/$m.ko" ] || continue
+        insmod "/modules/$m.ko" || echo "RINGVMM-L2-ERROR insmod $m failed"
+    done
+}
+
+# Wait up to 10 s for the device node $1.
+wait_dev() {
+    i=0
+    while [ ! -e "$1" ] && [ $i -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    [ -e "$1" ]
+}
+
 action=poweroff
 offhow=poweroff
 # The command line is one line of blank-separated words.
@@ -131,6 +151,65 @@ case "$action" in
         done
         echo "RINGVMM-PFNMAP-SEED $(/rvmem read "$addr" 64 | head -n 1)"
         echo "RINGVMM-PFNMAP-WROTE $(/rvmem write $((addr + 4096)) /known.txt 2>&1)"
+        off
+        ;;
+    root)
+        # Boot on to the ext4 root on the first virtio-blk disk, the way a
+        # distribution's initramfs does: load the drivers, mount, switch.
+        virtio_modules virtio_blk
+        if ! wait_dev /dev/vda; then
+            echo "RINGVMM-L2-ERROR no /dev/vda"
+            off
+        fi
+        echo "RINGVMM-L2-VDA ro=$(cat /sys/block/vda/ro) size=$(cat /sys/block/vda/size) serial=$(cat /sys/block/vda/serial 2> /dev/null)"
+        mkdir -p /newroot
+        if ! mount -t ext4 -o rw /dev/vda /newroot; then
+            echo "RINGVMM-L2-ERROR mount /dev/vda failed"
+            off
+        fi
+        exec switch_root /newroot /sbin/init
+        ;;
+    diskro)
+        # A read-only disk (--disk ...,ro): the kernel sees it read-only,
+        # a write that gets past the kernel's check is refused by the
+        # device, and the file system still reads.
+        virtio_modules virtio_blk
+        wait_dev /dev/vda || echo "RINGVMM-L2-ERROR no /dev/vda"
+        ro=$(cat /sys/block/vda/ro)
+        if dd if=/known.txt of=/dev/vda bs=4096 seek=4000 2> /dev/null; then k=accepted; else k=refused; fi
+        # Past the kernel: clear its read-only flag; the fsync reaches the device.
+        blockdev --setrw /dev/vda 2> /dev/null
+        if dd if=/known.txt of=/dev/vda bs=4096 seek=4000 conv=fsync 2> /dev/null; then d=accepted; else d=refused; fi
+        mkdir -p /mnt
+        # noload: a journal that needs replaying cannot be replayed read-only.
+        if mount -t ext4 -o ro,noload /dev/vda /mnt && cmp -s /mnt/known.txt /known.txt; then m=ok; else m=failed; fi
+        echo "RINGVMM-DISKRO ro=$ro kernel_write=$k device_write=$d mount_ro_read=$m"
+        umount /mnt 2> /dev/null
+        off
+        ;;
+    pdd)
+        # Two vCPUs, two disks, in parallel: 4 MiB of random bytes to each
+        # with O_DIRECT, one dd pinned to each CPU, then read back.
+        virtio_modules virtio_blk
+        wait_dev /dev/vdb || echo "RINGVMM-L2-ERROR no /dev/vdb"
+        head -c 4194304 /dev/urandom > /tmp/pat
+        sum=$(md5sum < /tmp/pat | cut -c1-32)
+        taskset 1 dd if=/tmp/pat of=/dev/vda bs=64k oflag=direct conv=fsync 2> /tmp/dd0 &
+        p0=$!
+        taskset 2 dd if=/tmp/pat of=/dev/vdb bs=64k oflag=direct conv=fsync 2> /tmp/dd1 &
+        p1=$!
+        wait $p0 && r0=ok || r0=failed
+        wait $p1 && r1=ok || r1=failed
+        a=$(head -c 4194304 /dev/vda | md5sum | cut -c1-32)
+        b=$(head -c 4194304 /dev/vdb | md5sum | cut -c1-32)
+        echo "RINGVMM-PDD sum=$sum dd=$r0,$r1 vda=$a vdb=$b"
+        off
+        ;;
+    rng)
+        virtio_modules virtio-rng
+        wait_dev /dev/hwrng || echo "RINGVMM-L2-ERROR no /dev/hwrng"
+        n=$(head -c 64 /dev/hwrng | wc -c)
+        echo "RINGVMM-RNG current=$(cat /sys/class/misc/hw_random/rng_current) bytes=$n"
         off
         ;;
     *)

@@ -2,9 +2,9 @@
 # Nested test host for ringvmm's Linux boot tests (sourced, bash).
 #
 # /dev/kvm on the development machines is a paravirtual flavour that cannot
-# boot stock Linux (docs: /work/shared/docs/PLATFORM.md, "the nested test
-# host"). So: QEMU TCG emulates an AMD CPU with SVM, a Debian bookworm cloud
-# kernel (L1) loads kvm-amd inside it, and the statically linked ringvmm runs
+# boot stock Linux (docs/platform.md, "The x86 nested host"). So: QEMU TCG
+# emulates an AMD CPU with SVM, a Debian bookworm cloud kernel (L1) loads
+# kvm-amd inside it, and the statically linked ringvmm runs
 # in L1 and boots an L2 Linux (the same cloud kernel) with a busybox initramfs.
 #
 # What is built where:
@@ -66,7 +66,16 @@ RV_L1_MEM=${RINGVMM_L1_MEM:-2048}
 # function rv_sc_<name> in scenarios.sh.
 # shellcheck disable=SC2034 # used by run_all.sh
 RV_BOOT_TESTS=(boot_bzimage boot_vmlinux smp console console_wedge reboot guest_memfd pfnmap_ivshmem
-    pfnmap_devmem kvm_suite sandbox bad_inputs sid:guest_memfd sid:kvm_suite)
+    pfnmap_devmem kvm_suite virtio_blk_dirty virtio_blk virtio_blk_ro virtio_blk_smp virtio_rng
+    sandbox bad_inputs sid:guest_memfd sid:kvm_suite)
+
+# The virtio drivers L2 loads (l2-init.sh), in dependency order, and those
+# L1 loads to see its own disk: every session gives L1 a virtio-blk PCI disk
+# holding an ext4 image (runs/<name>/disk.img), which L1 hands to ringvmm as
+# a block device (the virtio_blk tests); the host checks it after QEMU.
+RV_L2_MODULES="virtio_ring virtio virtio_mmio virtio_blk virtio-rng"
+RV_L1_OPT_MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk"
+RV_ROOT_IMAGE_SIZE=32M
 
 # PFNMAP sources every QEMU session gives L1 (tests pfnmap_*): an
 # ivshmem-plain device whose BAR2 is the file runs/<name>/ivshmem.bin on this
@@ -500,7 +509,7 @@ rv_boot__build_rvmem() {
 # and QEMU loads it from memory. Rebuilt when an input changes.
 rv_boot__build_l1_base() {
     local out=$1 modroot=$2 stamp stage m mod
-    stamp="$(cat "$RV_BOOT_DIR/l1-init.sh")|$(cat "$(dirname "$RV_L2_INITRD")/l2.stamp")|$modroot|$(declare -f rv_boot__stage_busybox)"
+    stamp="$(cat "$RV_BOOT_DIR/l1-init.sh")|$(cat "$(dirname "$RV_L2_INITRD")/l2.stamp")|$modroot|$(declare -f rv_boot__stage_busybox)|$RV_L1_OPT_MODULES"
     rv_boot__fresh "$out.stamp" "$stamp" && [[ -e $out ]] && return 0
     rv_boot_log "building L1 base initramfs $(basename "$(dirname "$out")")"
     stage=$(mktemp -d "$(dirname "$out")/.l1.XXXXXX")
@@ -515,12 +524,66 @@ rv_boot__build_l1_base() {
             *) cp "$mod" "$stage/modules/$m.ko" ;;
         esac
     done
+    # Optional, for L1's own virtio disk: a kernel that has them built in
+    # (or names them otherwise) simply has no list entry for them.
+    for m in $RV_L1_OPT_MODULES; do
+        mod=$(rv_boot__find1 "$modroot" "$m.ko*") || continue
+        case $mod in
+            *.xz) xz -dc "$mod" > "$stage/modules/$m.ko" ;;
+            *) cp "$mod" "$stage/modules/$m.ko" ;;
+        esac
+        echo "$m" >> "$stage/modules/optional.list"
+    done
     cp "$RV_VMLINUZ" "$stage/l2/bzImage"
     cp "$RV_VMLINUX" "$stage/l2/vmlinux"
     cp "$RV_L2_INITRD" "$stage/l2/initrd.cpio.gz"
     cp "$RV_KNOWN" "$stage/known.txt"
     install -m 755 "$RV_RVMEM" "$stage/rvmem"
     rv_boot__cpio "$stage" > "$out.tmp"
+    mv "$out.tmp" "$out"
+    rm -rf "$stage"
+    printf '%s' "$stamp" > "$out.stamp"
+}
+
+# RV_L2_MODULES of the kernel unpacked at $2 into $1/modules (plain .ko:
+# busybox insmod reads no .xz); one the kernel has built in is skipped.
+rv_boot__stage_l2_modules() {
+    local stage=$1 kroot=$2 m mod
+    mkdir -p "$stage/modules"
+    for m in $RV_L2_MODULES; do
+        mod=$(rv_boot__find1 "$kroot" "$m.ko*") || continue
+        case $mod in
+            *.xz) xz -dc "$mod" > "$stage/modules/$m.ko" ;;
+            *) cp "$mod" "$stage/modules/$m.ko" ;;
+        esac
+    done
+}
+
+# The ext4 root disk of the virtio_blk tests, at $1: busybox, /known.txt and
+# l2-root-init.sh as /sbin/init, made by mkfs.ext4 -d (no root, no mount
+# needed). 4 KiB blocks, which cache=none's 4 KiB logical blocks require.
+# $2: the function that stages busybox (the arm64 harness passes its own),
+# $3: the known text.
+rv_boot__build_root_image() {
+    local out=$1 stage_fn=${2:-rv_boot__stage_busybox} known=${3:-$RV_KNOWN} stamp stage
+    command -v mkfs.ext4 > /dev/null ||
+        rv_boot_fail "no mkfs.ext4 (e2fsprogs) to build the root disk image"
+    stamp="$(cat "$RV_BOOT_DIR/l2-root-init.sh")|$(cat "$known")|$RV_ROOT_IMAGE_SIZE|$(declare -f "$stage_fn")"
+    rv_boot__fresh "$out.stamp" "$stamp" && [[ -e $out ]] && return 0
+    rv_boot_log "building the ext4 root disk image $out"
+    stage=$(mktemp -d "$(dirname "$out")/.root.XXXXXX")
+    "$stage_fn" "$stage"
+    mkdir -p "$stage/mnt" "$stage/etc"
+    rm -f "$stage/sbin/init"
+    install -m 755 "$RV_BOOT_DIR/l2-root-init.sh" "$stage/sbin/init"
+    cp "$known" "$stage/known.txt"
+    rm -f "$out.tmp"
+    truncate -s "$RV_ROOT_IMAGE_SIZE" "$out.tmp"
+    # Inode tables and journal zeroed now: no lazy-init writes in a guest
+    # that runs at nested-emulation speed.
+    mkfs.ext4 -q -F -b 4096 -L rvroot -E root_owner=0:0,lazy_itable_init=0,lazy_journal_init=0 \
+        -d "$stage" "$out.tmp" "$RV_ROOT_IMAGE_SIZE" >&2 ||
+        rv_boot_fail "mkfs.ext4 -d failed"
     mv "$out.tmp" "$out"
     rm -rf "$stage"
     printf '%s' "$stamp" > "$out.stamp"
@@ -547,7 +610,7 @@ rv_boot_build_images() {
 
     RV_KNOWN=$build/known.txt
     RV_L2_INITRD=$build/l2.cpio.gz
-    stamp="$(cat "$RV_BOOT_DIR/l2-init.sh")|$RV_BBROOT|$(cat "$RV_RVMEM.stamp")|$(declare -f rv_boot__gen_known rv_boot__stage_busybox)"
+    stamp="$(cat "$RV_BOOT_DIR/l2-init.sh")|$RV_BBROOT|$(cat "$RV_RVMEM.stamp")|$(declare -f rv_boot__gen_known rv_boot__stage_busybox rv_boot__stage_l2_modules)|$RV_L2_MODULES"
     if ! rv_boot__fresh "$build/l2.stamp" "$stamp" || [[ ! -e $RV_L2_INITRD ]]; then
         rv_boot_log "building L2 initramfs"
         rv_boot__gen_known > "$RV_KNOWN"
@@ -556,6 +619,7 @@ rv_boot_build_images() {
         install -m 755 "$RV_BOOT_DIR/l2-init.sh" "$stage/init"
         cp "$RV_KNOWN" "$stage/known.txt"
         install -m 755 "$RV_RVMEM" "$stage/rvmem"
+        rv_boot__stage_l2_modules "$stage" "$RV_KROOT"
         rv_boot__cpio "$stage" | gzip -9n > "$RV_L2_INITRD.tmp"
         mv "$RV_L2_INITRD.tmp" "$RV_L2_INITRD"
         rm -rf "$stage"
@@ -564,6 +628,9 @@ rv_boot_build_images() {
 
     RV_L1_BASE=$build/l1-base.cpio
     rv_boot__build_l1_base "$RV_L1_BASE" "$RV_KROOT"
+
+    RV_ROOT_IMAGE=$build/root.img
+    rv_boot__build_root_image "$RV_ROOT_IMAGE"
     rv_boot_log "images: $(rv_boot__since "$t0") s (kernel $RV_KVER)"
 }
 
@@ -777,6 +844,10 @@ rv_boot_run() {
     truncate -s "$RV_IVSHMEM_SIZE" "$RV_BOOT_IVSHMEM"
     printf '%s\n' "$RV_BOOT_IVSHMEM_SEED" | dd of="$RV_BOOT_IVSHMEM" conv=notrunc status=none
 
+    # L1's virtio disk: a fresh copy of the root image (the virtio_blk tests).
+    RV_BOOT_DISK=$dir/disk.img
+    cp --sparse=always "$RV_ROOT_IMAGE" "$RV_BOOT_DISK"
+
     RV_BOOT_LOG=$dir/qemu.log
     rv_boot_log "QEMU session '$name', L1 $(basename "$kernel") (log: $RV_BOOT_LOG)"
     # TCG with an emulated EPYC with SVM and NPT: L1's kvm-amd sees real-style
@@ -789,6 +860,7 @@ rv_boot_run() {
         -nodefaults -no-user-config -nographic -serial stdio -no-reboot \
         -object "memory-backend-file,id=rvshm,mem-path=$RV_BOOT_IVSHMEM,size=$RV_IVSHMEM_SIZE,share=on" \
         -device ivshmem-plain,memdev=rvshm \
+        -drive "file=$RV_BOOT_DISK,format=raw,if=virtio" \
         -kernel "$kernel" -initrd "$initrd" \
         -append "console=ttyS0 panic=-1 quiet memmap=$RV_HIDDEN_SIZE\$$RV_HIDDEN_ADDR"
     rm -f "$initrd"
@@ -818,6 +890,22 @@ rv_boot_post_pfnmap_ivshmem() {
         return 1
     fi
     echo "pattern check: $(basename "$RV_BOOT_IVSHMEM")[0x1000, +$size) on the host equals known.txt; L2 read this side's seed $want"
+}
+
+# After QEMU, on this machine: the disk L2 wrote its root on (through
+# ringvmm, through L1's virtio disk) must be a clean ext4 (e2fsck -fn) and
+# hold /written.txt equal to known.txt (read back with debugfs, no mount).
+rv_boot_post_virtio_blk() {
+    local out
+    if ! out=$(e2fsck -fn "$RV_BOOT_DISK" 2>&1); then
+        echo "e2fsck -fn $(basename "$RV_BOOT_DISK") is not clean: $(tail -n 3 <<< "$out" | tr '\n' ' ')"
+        return 1
+    fi
+    if ! debugfs -R 'cat /written.txt' "$RV_BOOT_DISK" 2> /dev/null | cmp -s - "$RV_KNOWN"; then
+        echo "/written.txt in $(basename "$RV_BOOT_DISK") differs from known.txt"
+        return 1
+    fi
+    echo "e2fsck -fn clean ($(tail -n 1 <<< "$out")); /written.txt equals known.txt"
 }
 
 # rv_boot_check LOG TEST [SHOWN]: print the test's verdict (under the name

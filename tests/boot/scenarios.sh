@@ -235,6 +235,168 @@ rv_sc_reboot() {
     rv_check_boot reboot
 }
 
+# L1's own virtio disk (lib.sh gives every session one, holding the ext4
+# root image); up to 5 s for its node after the modules load.
+rv_l1_disk() {
+    _i=0
+    while [ ! -b /dev/vda ] && [ $_i -lt 50 ]; do
+        sleep 0.1
+        _i=$((_i + 1))
+    done
+    [ -b /dev/vda ]
+}
+
+# A number from ringvmm's --stats=json line for device $2: field $3.
+rv_stat() {
+    sed -n "s/.*\"name\": \"$2\", [^}]*\"$3\": \([0-9]*\).*/\1/p" "$RV_OUT/$1.err" | tail -n 1
+}
+
+# An ext4 root on virtio-blk, booted twice. The first boot (two queues,
+# on L1's block device /dev/vda through the page cache)
+# writes a file and 1 MiB of random bytes, syncs and powers off; meanwhile
+# a second ringvmm asking for the same disk must be turned away by the OFD
+# lock (exit 2, one line). The second boot (cache=none: O_DIRECT) reads
+# them back. The host then runs e2fsck -fn on the image (lib.sh
+# rv_boot_post_virtio_blk).
+rv_sc_virtio_blk() {
+    if ! rv_l1_disk; then
+        RV_RC=- RV_SECS=0
+        : > "$RV_OUT/virtio_blk.out"
+        ls /dev > "$RV_OUT/virtio_blk.err"
+        rv_report virtio_blk "L1 has no /dev/vda (its virtio disk);"
+        return
+    fi
+    echo "RVRUN virtio_blk"
+    _t0=$(rv_now)
+    timeout -k 5 "$RV_RUN_TIMEOUT" "$RV_VMM" run --kernel /l2/bzImage \
+        --initrd /l2/initrd.cpio.gz -p "$(rv_params root) rv.root=write" \
+        --mem 256M --disk /dev/vda,queues=2 --stats=json \
+        < /dev/null > "$RV_OUT/virtio_blk.out" 2> "$RV_OUT/virtio_blk.err" &
+    _pid=$!
+    sleep 2
+    timeout -k 5 20 "$RV_VMM" run --disk /dev/vda \
+        < /dev/null > "$RV_OUT/virtio_blk_lock.out" 2> "$RV_OUT/virtio_blk_lock.err"
+    _lrc=$?
+    wait $_pid
+    RV_RC=$?
+    RV_SECS=$(rv_since "$_t0")
+    _p=$(rv_rc_problem)
+    _o=$RV_OUT/virtio_blk.out
+    grep -q 'RINGVMM-ROOT-INIT /dev/vda ext4 rw' "$_o" || _p="$_p no ext4 rw root on /dev/vda;"
+    _w=$(sed -n 's/.*RINGVMM-ROOT-WROTE known=\([0-9a-f]*\) big=\([0-9a-f]*\).*/\1 \2/p' "$_o" | head -n 1)
+    [ -n "$_w" ] || _p="$_p no RINGVMM-ROOT-WROTE;"
+    grep -q 'RINGVMM-ROOT-DONE' "$_o" || _p="$_p the root was not remounted read-only;"
+    [ "$_lrc" = 2 ] && grep -q 'locked by another process' "$RV_OUT/virtio_blk_lock.err" ||
+        _p="$_p a second ringvmm on the same disk: rc=$_lrc, not the lock error;"
+    _req=$(rv_stat virtio_blk virtio-blk0 requests)
+    _wb=$(rv_stat virtio_blk virtio-blk0 write_bytes)
+    _hw=$(rv_stat virtio_blk virtio-blk0 inflight_high_water)
+    _irq=$(rv_stat virtio_blk virtio-blk0 interrupts)
+    _sup=$(rv_stat virtio_blk virtio-blk0 interrupts_suppressed)
+    [ "${_wb:-0}" -ge 1048576 ] || _p="$_p --stats=json: write_bytes ${_wb:-none} < 1 MiB;"
+    sync
+    _info="write: requests=${_req:-?} write_bytes=${_wb:-?} inflight_high_water=${_hw:-?} interrupts=${_irq:-?} suppressed=${_sup:-?} lock=rc$_lrc"
+    if [ -n "$_p" ]; then
+        rv_report virtio_blk "$_p" "$_info"
+        return
+    fi
+
+    rv_vmm virtio_blk run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
+        -p "$(rv_params root) rv.root=read" --mem 256M \
+        --disk /dev/vda,cache=none --stats=json
+    _p=$(rv_rc_problem)
+    _r=$(sed -n 's/.*RINGVMM-ROOT-READ written=\([a-z]*\) big=\([0-9a-f]*\).*/\1/p' "$RV_OUT/virtio_blk.out" | head -n 1)
+    _big=$(sed -n 's/.*RINGVMM-ROOT-READ written=[a-z]* big=\([0-9a-f]*\).*/\1/p' "$RV_OUT/virtio_blk.out" | head -n 1)
+    [ "$_r" = ok ] || _p="$_p second boot: /written.txt ${_r:-not read};"
+    [ "$_big" = "${_w#* }" ] || _p="$_p second boot: /big.bin checksum $_big, wrote ${_w#* };"
+    _rb=$(rv_stat virtio_blk virtio-blk0 read_bytes)
+    sync
+    rv_report virtio_blk "$_p" "$_info read(cache=none): written=${_r:-?} big=${_big:-?} read_bytes=${_rb:-?}"
+}
+
+# A guest that powers off with writes in flight (no unmount, no sync): ringvmm
+# ends promptly and cleanly; the journal is replayed by the next mount,
+# which virtio_blk (run after this one) does, and the host's e2fsck -fn
+# after it checks the whole file system.
+rv_sc_virtio_blk_dirty() {
+    rv_l1_disk || echo "no /dev/vda" > "$RV_OUT/virtio_blk_dirty.err"
+    rv_vmm virtio_blk_dirty run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
+        -p "$(rv_params root) rv.root=dirty" --mem 256M --disk /dev/vda --stats=json
+    _p=$(rv_rc_problem)
+    grep -q 'RINGVMM-ROOT-DIRTY' "$RV_OUT/virtio_blk_dirty.out" || _p="$_p no RINGVMM-ROOT-DIRTY;"
+    _in=$(rv_stat virtio_blk_dirty virtio-blk0 inflight)
+    _wb=$(rv_stat virtio_blk_dirty virtio-blk0 write_bytes)
+    sync
+    rv_report virtio_blk_dirty "$_p" "write_bytes=${_wb:-?} inflight_at_exit=${_in:-?}"
+}
+
+# A read-only disk (,ro): the guest sees it read-only, and a write that
+# gets past the guest kernel's check is refused by the device; it still
+# mounts and reads. Then the bad --disk values: one line, exit 2.
+rv_sc_virtio_blk_ro() {
+    rv_l1_disk || echo "no /dev/vda" > "$RV_OUT/virtio_blk_ro.err"
+    rv_vmm virtio_blk_ro run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
+        -p "$(rv_params diskro)" --mem 256M --disk /dev/vda,ro --stats=json
+    _p=$(rv_rc_problem)
+    _l=$(sed -n 's/.*RINGVMM-DISKRO \(.*\)/\1/p' "$RV_OUT/virtio_blk_ro.out" | tr -d '\r' | head -n 1)
+    [ "$_l" = "ro=1 kernel_write=refused device_write=refused mount_ro_read=ok" ] ||
+        _p="$_p guest saw: ${_l:-nothing};"
+    # The guest kernel refuses first (its disk is read-only and BLKROSET
+    # cannot clear that); the device's own IOERR for writes is unit-tested.
+    _e=$(rv_stat virtio_blk_ro virtio-blk0 errors)
+    _bad=
+    for _d in /nonexistent.img /tmp /dev/vda,bogus; do
+        "$RV_VMM" run --disk "$_d" < /dev/null > /dev/null 2> "$RV_OUT/virtio_blk_bad.err"
+        _rc=$?
+        [ "$_rc" = 2 ] && [ "$(wc -l < "$RV_OUT/virtio_blk_bad.err")" = 1 ] ||
+            _p="$_p --disk $_d: rc=$_rc, $(wc -l < "$RV_OUT/virtio_blk_bad.err") lines;"
+        _bad="$_bad [$(cat "$RV_OUT/virtio_blk_bad.err")]"
+    done
+    rv_report virtio_blk_ro "$_p" "$_l errors=${_e:-?} bad:$_bad"
+}
+
+# Two vCPUs write two disks (regular files in L1's tmpfs, one queue per
+# vCPU by default) at once; what the guest read back, and what L1 finds in
+# the files, must be what the guest wrote.
+rv_sc_virtio_blk_smp() {
+    rm -f /tmp/pdd0.img /tmp/pdd1.img
+    truncate -s 8M /tmp/pdd0.img
+    truncate -s 8M /tmp/pdd1.img
+    rv_vmm virtio_blk_smp run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
+        -p "$(rv_params pdd)" --mem 256M --cpus 2 \
+        --disk /tmp/pdd0.img -d /tmp/pdd1.img --stats=json
+    _p=$(rv_rc_problem)
+    _l=$(sed -n 's/.*RINGVMM-PDD \(.*\)/\1/p' "$RV_OUT/virtio_blk_smp.out" | tr -d '\r' | head -n 1)
+    _s=$(echo "$_l" | sed -n 's/.*sum=\([0-9a-f]*\).*/\1/p')
+    [ -n "$_s" ] && [ "$_l" = "sum=$_s dd=ok,ok vda=$_s vdb=$_s" ] || _p="$_p guest saw: ${_l:-nothing};"
+    for _f in /tmp/pdd0.img /tmp/pdd1.img; do
+        [ "$(head -c 4194304 "$_f" | md5sum | cut -c1-32)" = "$_s" ] || _p="$_p $_f differs;"
+    done
+    _q0=$(rv_stat virtio_blk_smp virtio-blk0 queues)
+    _h0=$(rv_stat virtio_blk_smp virtio-blk0 inflight_high_water)
+    _h1=$(rv_stat virtio_blk_smp virtio-blk1 inflight_high_water)
+    rv_report virtio_blk_smp "$_p" "$_l queues=${_q0:-?} inflight_high_water=${_h0:-?},${_h1:-?}"
+    rm -f /tmp/pdd0.img /tmp/pdd1.img
+}
+
+# --rng: the guest's hw_random core picks virtio-rng and reads from it.
+# $1: the test's name, $2: the kernel. Also the arm64 test's check.
+rv_check_rng() {
+    rv_vmm "$1" run --kernel "$2" --initrd "${3:-/l2/initrd.cpio.gz}" \
+        -p "$(rv_params rng)" --mem 256M --rng --stats=json
+    _p=$(rv_rc_problem)
+    _l=$(sed -n 's/.*RINGVMM-RNG \(.*\)/\1/p' "$RV_OUT/$1.out" | tr -d '\r' | head -n 1)
+    case "$_l" in
+        "current=virtio_rng."*" bytes=64") ;;
+        *) _p="$_p guest saw: ${_l:-nothing};" ;;
+    esac
+    _b=$(rv_stat "$1" virtio-rng0 bytes)
+    [ "${_b:-0}" -ge 64 ] || _p="$_p --stats=json: ${_b:-no} bytes;"
+    rv_report "$1" "$_p" "$_l host_bytes=${_b:-?}"
+}
+
+rv_sc_virtio_rng() { rv_check_rng virtio_rng /l2/bzImage; }
+
 # Is L1's kernel at least version $1.$2?
 rv_l1_at_least() {
     _v=$(uname -r)

@@ -317,9 +317,9 @@ static void check_write_only(const struct sink_run *r)
 		assert_true(r->cs[i].coalesced_writes > 0);
 		/*
 		 * The guest never reads a sink, so every ordinary exit to one
-		 * is a write the kernel's full ring sent back (api.rst,
-		 * KVM_REGISTER_COALESCED_MMIO: a write that finds no room
-		 * exits as KVM_EXIT_MMIO).
+		 * is a write the kernel's full ring sent back (the kernel's
+		 * coalesced_mmio_write() declines a write that finds no room,
+		 * and it exits as KVM_EXIT_MMIO).
 		 */
 		assert_true(r->cs[i].ordinary_exits > 0);
 		assert_true(r->cs[i].ring_full_fallbacks > 0);

@@ -49,7 +49,7 @@ int rv_kvm_ioctl_named(int fd, unsigned long req, unsigned long arg, const char 
 	return 0;
 }
 
-/* vcpu.c's thread code: never reached here. */
+/* vmm/vcpu.c's thread code: never reached here. */
 int rv_arch_vcpu_init(struct rv_vcpu *vcpu)
 {
 	fail_msg("rv_arch_vcpu_init called");

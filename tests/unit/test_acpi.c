@@ -463,6 +463,42 @@ static void test_dsdt_virtio_mmio(void **state)
 	rt_expect("\\_SB_.VR00._CRS", "\x89\x06\x00\x01\x01\x05\x00\x00\x00", 9);
 }
 
+/*
+ * The devices `--disk` and `--rng` add: every virtio-<x> type is a
+ * virtio-mmio transport, one LNRO0005 per slot, in the arch's slots.
+ */
+static void test_dsdt_virtio_slots(void **state)
+{
+	const struct rv_device_cfg devs[] = {
+		{ .type = "virtio-blk",
+		  .name = "virtio-blk0",
+		  .space = RV_SPACE_MMIO,
+		  .base = RV_X86_SLOT_MMIO_ADDR,
+		  .irq = RV_X86_SLOT_FIRST_GSI },
+		{ .type = "virtio-rng",
+		  .name = "virtio-rng0",
+		  .space = RV_SPACE_MMIO,
+		  .base = RV_X86_SLOT_MMIO_ADDR + RV_X86_SLOT_SIZE,
+		  .irq = RV_X86_SLOT_FIRST_GSI + 1 },
+		/* Not a virtio type, though it starts alike. */
+		{ .type = "virtiox", .name = "x", .space = RV_SPACE_MMIO, .base = 0xd0200000 },
+	};
+	uint64_t rsdp;
+
+	(void)state;
+	assert_int_equal(build_n(2, devs, RV_ARRAY_SIZE(devs), sizeof(buf), &rsdp), 0);
+	aml_parse_dsdt();
+	assert_int_equal(nr_aml_devices, 2);
+	assert_string_equal((const char *)aml_find("\\_SB_.VR00._HID")->data, "LNRO0005");
+	assert_string_equal((const char *)aml_find("\\_SB_.VR01._HID")->data, "LNRO0005");
+	assert_int_equal(aml_find("\\_SB_.VR01._UID")->ival, 1);
+	/* Memory32Fixed(ReadWrite, 0xd0100000, 0x200), Interrupt(..., Level, ActiveHigh){16} */
+	rt_expect("\\_SB_.VR00._CRS", "\x86\x09\x00\x01\x00\x00\x10\xd0\x00\x02\x00\x00", 12);
+	rt_expect("\\_SB_.VR00._CRS", "\x89\x06\x00\x01\x01\x10\x00\x00\x00", 9);
+	rt_expect("\\_SB_.VR01._CRS", "\x86\x09\x00\x01\x00\x10\x10\xd0\x00\x02\x00\x00", 12);
+	rt_expect("\\_SB_.VR01._CRS", "\x89\x06\x00\x01\x01\x11\x00\x00\x00", 9);
+}
+
 /* \_S5, and one device per known type; others are skipped. */
 static void test_dsdt_devices(void **state)
 {
@@ -679,6 +715,7 @@ int main(void)
 		cmocka_unit_test(test_madt),
 		cmocka_unit_test(test_dsdt_serial),
 		cmocka_unit_test(test_dsdt_virtio_mmio),
+		cmocka_unit_test(test_dsdt_virtio_slots),
 		cmocka_unit_test(test_dsdt_devices),
 		cmocka_unit_test(test_enospc),
 		cmocka_unit_test(test_einval),

@@ -9,6 +9,7 @@
  * on any host with libfdt.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <libfdt.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -39,6 +40,17 @@ static const struct rv_device_cfg devices[] = {
 	{ .type = "test-recorder", .name = "rec", .space = RV_SPACE_MMIO, .base = 0x0a000000 },
 	/* A second, polled UART. */
 	{ .type = "serial8250", .name = "ttyS1", .space = RV_SPACE_MMIO, .base = 0x0a001000 },
+	/* What --disk and --rng add: a virtio-mmio node each. */
+	{ .type = "virtio-blk",
+	  .name = "virtio-blk0",
+	  .space = RV_SPACE_MMIO,
+	  .base = RV_ARM64_SLOT_MMIO_ADDR,
+	  .irq = RV_ARM64_SLOT_FIRST_SPI },
+	{ .type = "virtio-rng",
+	  .name = "virtio-rng0",
+	  .space = RV_SPACE_MMIO,
+	  .base = RV_ARM64_SLOT_MMIO_ADDR + RV_ARM64_SLOT_SIZE,
+	  .irq = RV_ARM64_SLOT_FIRST_SPI + 1 },
 };
 
 static struct rv_arm64_fdt_cfg base_cfg(unsigned int gic_version, unsigned int nr_cpus)
@@ -182,6 +194,18 @@ static void check_common(const struct rv_arm64_fdt_cfg *c)
 	assert_null(fdt_getprop(blob, node("/serial@a001000"), "interrupts", NULL));
 	assert_true(fdt_path_offset(blob, "/serial@3f8") < 0);
 	assert_true(fdt_path_offset(blob, "/test-recorder@a000000") < 0);
+
+	for (unsigned int i = 0; i < 2; i++) {
+		uint64_t reg[2] = { RV_ARM64_SLOT_MMIO_ADDR + i * RV_ARM64_SLOT_SIZE, 0x200 };
+		/* GIC_SPI, the slot's SPI, IRQ_TYPE_LEVEL_HIGH */
+		uint32_t irq[3] = { 0, RV_ARM64_SLOT_FIRST_SPI + i, 4 };
+
+		snprintf(path, sizeof(path), "/virtio_mmio@%" PRIx64, reg[0]);
+		chk_string(path, "compatible", "virtio,mmio");
+		chk_reg(path, reg, 1);
+		chk_cells(path, "interrupts", irq, 3);
+		prop(path, "dma-coherent", NULL);
+	}
 
 	chk_string("/aliases", "serial0", "/serial@9000000");
 	chk_string("/chosen", "stdout-path", "serial0:115200n8");

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: per-device coalescing (vmm/coalesce/engine.c, coalesce-vmring.c)
+ * Description: per-device coalescing (vmm/coalesce/engine.c, vm-ring.c)
  * without KVM, single-threaded. The device ring: full, empty, and its
  * free-running indices across the 2^32 wrap. The engine, over an INJECTED
  * kernel ring (a page filled the way KVM fills it: the slot at `last`,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: the memslot backends' host side (vmm/mem-*.c), without KVM
+ * Description: the memslot backends' host side (the files of vmm/mem/), without KVM
  * (vm_fd -1: every capability reads as absent). rv_mem_map_aligned() gives
  * exactly the aligned range; anon and memfd RAM are 2 MiB-aligned and
  * writable, the memfd is sealed and shows what was written through the

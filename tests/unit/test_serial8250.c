@@ -814,7 +814,7 @@ static void test_concurrent(void **state)
 	assert_int_equal(seq[1], CONC_TX);
 }
 
-/* KVM coalescing a guest's write to THR (api.rst 4.116): slot, then last. */
+/* KVM coalescing a guest's write to THR (api.rst, KVM_REGISTER_COALESCED_MMIO): slot, then last. */
 static void kernel_thr(struct fx *f, uint8_t v)
 {
 	struct kvm_coalesced_mmio *k = &f->kring->coalesced_mmio[f->kring->last];

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: the vCPU exit handler (rv_exit_handle in vmm/vcpu.c) on
+ * Description: the vCPU exit handler (rv_exit_handle in vmm/exit.c) on
  * made-up run pages, no KVM. Port I/O in both directions and sizes 1/2/4,
  * string I/O delivered item by item, MMIO routed to the MMIO bus, and the
  * exits that end the guest. The run page is a malloc'ed buffer of exactly
@@ -12,8 +12,8 @@
  * calls rv_coalesce_before_exit() once with the accessed range's device
  * (flush-before-access), and never for malformed or other exits.
  *
- * vcpu.c also holds the thread code, which links against KVM, arch and VM
- * functions: fakes below satisfy the linker and fail the test if called.
+ * The vCPU thread code stays in vmm/vcpu.c, which this test does not link;
+ * the KVM, arch and VM fakes below fail the test if anything calls them.
  */
 #include <errno.h>
 #include <linux/kvm.h>

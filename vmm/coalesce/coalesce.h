@@ -25,7 +25,7 @@
  * writes (docs/coalescing.md, "Drain contexts").
  *
  * The engine: every upstream kernel has only one VM-wide coalesced ring
- * (KVM_REGISTER_COALESCED_MMIO, api.rst 4.116), so the engine drains it and
+ * (api.rst, KVM_REGISTER_COALESCED_MMIO), so the engine drains it and
  * routes each entry by address to the owning device's ring. It sits behind
  * struct rv_coalesce_engine_ops so that a kernel filling device rings
  * directly could replace it without any device changing (docs/coalescing.md).
@@ -173,7 +173,7 @@ int rv_coalesce_create(struct rv_coalesce **out, enum rv_coalesce_mode mode, int
 /*
  * Once vCPU 0's run page is mapped: the kernel ring is the page at the
  * offset KVM_CAP_COALESCED_MMIO returned, inside that mapping of
- * @run_size bytes (api.rst 4.5 KVM_GET_VCPU_MMAP_SIZE). No-op in mode OFF.
+ * @run_size bytes (api.rst, KVM_GET_VCPU_MMAP_SIZE). No-op in mode OFF.
  */
 int rv_coalesce_attach_ring(struct rv_coalesce *c, void *vcpu0_run, size_t run_size);
 /*
@@ -213,8 +213,8 @@ int rv_coalesce_zone_add(struct rv_coalesce_device *dev, uint64_t addr, uint64_t
 void rv_coalesce_before_exit(struct rv_coalesce *c, struct rv_coalesce_device *owner);
 /*
  * Name @dev's doorbell: a register whose write means "handle what I wrote".
- * KVM signals an eventfd instead of exiting (KVM_IOEVENTFD, api.rst 4.59,
- * any value of @len bytes at @addr; @len 1, 2, 4 or 8), and the event loop
+ * KVM signals an eventfd instead of exiting (api.rst, KVM_IOEVENTFD: any
+ * value of @len bytes at @addr; @len 1, 2, 4 or 8), and the event loop
  * drains the kernel ring and flushes @dev: the guest's writes are handled
  * without it ever leaving guest mode. The device never sees the doorbell
  * write itself. In mode OFF nothing is registered (the write exits to the

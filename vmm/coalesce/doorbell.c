@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Doorbells: a device names one register whose write means "handle what I
- * wrote". KVM turns that write into an eventfd signal (KVM_IOEVENTFD,
- * api.rst 4.59) instead of an exit, and the event loop drains the kernel
+ * wrote". KVM turns that write into an eventfd signal (api.rst,
+ * KVM_IOEVENTFD) instead of an exit, and the event loop drains the kernel
  * ring and flushes that device. A guest that writes its data to a coalesced
  * zone and then rings the doorbell never leaves guest mode, yet its writes
  * are handled promptly rather than at the next exit or timer tick.

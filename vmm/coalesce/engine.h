@@ -7,7 +7,9 @@
  *
  * The seam for another kernel interface is struct rv_coalesce_engine_ops:
  * a kernel that wrote into device rings itself (the "bring your own buffer"
- * design suggested in seed 000's review) would provide a zone_add that
+ * design suggested in the review of "KVM: Add
+ * KVM_CREATE_COALESCED_MMIO_BUFFER ioctl", kvm list, August 2024) would
+ * provide a zone_add that
  * hands KVM the device's ring memory, and a drain with nothing left to
  * route. Devices, modes and flush rules would not change.
  */
@@ -127,7 +129,7 @@ int rv_coalesce_ctx_start(struct rv_coalesce_device *dev);
 void rv_coalesce_ctx_stop(struct rv_coalesce_device *dev);
 /* Wake @dev's own context (it has one), e.g. for a new doorbell fd. */
 void rv_coalesce_ctx_kick(struct rv_coalesce_ctx *ctx);
-/* Unregister @dev's doorbell, if it has one (coalesce-doorbell.c). */
+/* Unregister @dev's doorbell, if it has one (doorbell.c). */
 void rv_coalesce_doorbell_remove(struct rv_coalesce_device *dev);
 
 /* The engines. */

@@ -2,10 +2,11 @@
 /*
  * The "vm-ring-router" coalescing engine: what every upstream kernel offers.
  *
- * api.rst 4.116 KVM_(UN)REGISTER_COALESCED_MMIO: writes inside a registered
- * zone do not exit; KVM appends them to one ring per VM, the page at offset
- * KVM_CAP_COALESCED_MMIO (the capability's value, in pages) of every vCPU's
- * run mapping. A port zone needs KVM_CAP_COALESCED_PIO and .pio = 1.
+ * api.rst, KVM_REGISTER_COALESCED_MMIO (and KVM_UNREGISTER_COALESCED_MMIO):
+ * writes inside a registered zone do not exit; KVM appends them to one ring
+ * per VM, the page at offset KVM_CAP_COALESCED_MMIO (the capability's
+ * value, in pages) of every vCPU's run mapping. A port zone needs
+ * KVM_CAP_COALESCED_PIO and .pio = 1.
  *
  * The ring (struct kvm_coalesced_mmio_ring): KVM fills the slot at `last`,
  * then smp_wmb(), then advances `last`; userspace copies out the slot at
@@ -18,8 +19,9 @@
  *
  * This engine drains the ring and routes every entry, by address, to the
  * device that owns its zone (rv_coalesce_route). It never probes the
- * per-buffer ioctls of seed 000's series: they were never merged and their
- * numbers were given to other features since.
+ * per-buffer ioctls proposed in "KVM: Add KVM_CREATE_COALESCED_MMIO_BUFFER
+ * ioctl" (kvm list, August 2024): they were never merged and their numbers
+ * were given to other features since.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -109,7 +111,7 @@ static int rv_vmring_zone_add(struct rv_coalesce *c, struct rv_coalesce_zone *z)
 			 z->dev->name, z->addr, z->len);
 		return 0;
 	}
-	/* api.rst 4.116: from now on, writes inside the zone go to the ring. */
+	/* api.rst, KVM_REGISTER_COALESCED_MMIO: from now on, writes inside the zone go to the ring. */
 	ret = rv_kvm_ioctl(c->vm_fd, KVM_REGISTER_COALESCED_MMIO, &kz);
 	if (ret)
 		return rv_err_wrap(ret, "%s: coalesced %s zone 0x%" PRIx64 "+%" PRIu64,
@@ -131,7 +133,7 @@ static void rv_vmring_destroy(struct rv_coalesce *c)
 
 		if (!z->registered)
 			continue;
-		/* api.rst 4.116: removes the zones inside these bounds. */
+		/* api.rst, KVM_UNREGISTER_COALESCED_MMIO: removes the zones inside these bounds. */
 		ret = __rv_kvm_ioctl(c->vm_fd, KVM_UNREGISTER_COALESCED_MMIO, (unsigned long)&kz);
 		if (ret)
 			rv_warn("KVM_UNREGISTER_COALESCED_MMIO 0x%" PRIx64 ": %s", z->addr,
@@ -204,7 +206,7 @@ int rv_coalesce_attach_ring(struct rv_coalesce *c, void *vcpu0_run, size_t run_s
 	if (!c || !c->ring_offset)
 		return 0;
 	end = (uint64_t)(c->ring_offset + 1) * (uint64_t)c->page_size;
-	/* api.rst 4.5: KVM_GET_VCPU_MMAP_SIZE covers the ring page. Check it. */
+	/* api.rst, KVM_GET_VCPU_MMAP_SIZE: it covers the ring page. Check it. */
 	if (!vcpu0_run || end > run_size)
 		return rv_err(-EINVAL,
 			      "coalescing: ring page %d ends past the %zu-byte vCPU mapping",

@@ -26,7 +26,7 @@ static int rv_mem_anon_map(const struct rv_mem_ctx *ctx, struct rv_mem_region *r
 			      "guest RAM %s: cannot map %" PRIu64 " MiB of anonymous memory: %s",
 			      r->name, r->size >> 20, strerror(errno));
 	/*
-	 * Transparent huge pages: measured in PLATFORM.md, they cut a nested
+	 * Transparent huge pages: measured (docs/platform.md), they cut a nested
 	 * Linux boot by about a third. Advice only: a kernel without THP
 	 * refuses it and nothing else changes.
 	 */

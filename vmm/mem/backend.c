@@ -66,14 +66,15 @@ void *rv_mem_map_aligned(size_t size, int prot, int flags, int fd, off_t off, si
 }
 
 /*
- * Create (@size = the region's size) or delete (@size = 0: api.rst 4.35,
- * "memory_size 0 deletes the slot"; 4.140 alike) @r's memslot.
+ * Create (@size = the region's size) or delete (@size = 0: api.rst,
+ * KVM_SET_USER_MEMORY_REGION, "Deleting a slot is done by passing zero for
+ * memory_size"; KVM_SET_USER_MEMORY_REGION2 alike) @r's memslot.
  */
 static int rv_memslot_set(int vm_fd, const struct rv_mem_region *r, uint64_t size)
 {
 	if (r->kvm_flags & KVM_MEM_GUEST_MEMFD) {
 		/*
-		 * api.rst 4.140 KVM_SET_USER_MEMORY_REGION2: the slot's
+		 * api.rst, KVM_SET_USER_MEMORY_REGION2: the slot's
 		 * memory comes from guest_memfd at guest_memfd_offset;
 		 * userspace_addr must still map the same memory for the
 		 * VMM's own accesses (here: an mmap of that guest_memfd).
@@ -91,7 +92,7 @@ static int rv_memslot_set(int vm_fd, const struct rv_mem_region *r, uint64_t siz
 		return rv_kvm_ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION2, &kr);
 	}
 	/*
-	 * api.rst 4.35 KVM_SET_USER_MEMORY_REGION: KVM resolves
+	 * api.rst, KVM_SET_USER_MEMORY_REGION: KVM resolves
 	 * [userspace_addr, + memory_size) in this process at fault time and
 	 * follows changes to it through MMU notifiers, so the mapping need not
 	 * be populated (or pinned) now.
@@ -144,7 +145,7 @@ int rv_mem_setup(struct rv_mem *mem, struct rv_mem_setup *s)
 			return ret;
 	}
 	s->plan.page_size = page > 0 ? (uint64_t)page : 4096;
-	/* api.rst 4.35: "the maximum number of slots (KVM_CAP_NR_MEMSLOTS)", per VM. */
+	/* api.rst, KVM_SET_USER_MEMORY_REGION: KVM_CAP_NR_MEMSLOTS is the limit, per VM. */
 	nr_slots = rv_kvm_cap(s->ctx.vm_fd, KVM_CAP_NR_MEMSLOTS);
 	s->plan.max_slots = nr_slots > 0 ? nr_slots : 0;
 	ret = rv_memmap_build(mem, &s->plan);

@@ -3,12 +3,12 @@
  * Memslot backends: where the host memory behind a guest physical range
  * comes from, and how KVM is told about it. One small file each:
  *
- *   mem-anon.c          anonymous private memory (the default)
- *   mem-memfd.c         memfd, optionally hugetlb: RAM another process can map
- *   mem-guest-memfd.c   KVM_CREATE_GUEST_MEMFD (api.rst 4.141), mmapped for
- *                       the VMM's own accesses, registered with
- *                       KVM_SET_USER_MEMORY_REGION2 (api.rst 4.140)
- *   mem-pfnmap.c        a file mapped as is (a PCI BAR, /dev/mem, a VFIO
+ *   anon.c          anonymous private memory (the default)
+ *   memfd.c         memfd, optionally hugetlb: RAM another process can map
+ *   guest-memfd.c   api.rst, KVM_CREATE_GUEST_MEMFD, mmapped for the VMM's
+ *                   own accesses, registered with api.rst,
+ *                   KVM_SET_USER_MEMORY_REGION2
+ *   pfnmap.c        a file mapped as is (a PCI BAR, /dev/mem, a VFIO
  *                       region): a --passthrough slot
  *
  * The life of a region (vmm/mem/plan.h plans it, rv_mem_setup() runs it):
@@ -67,12 +67,12 @@ const struct rv_mem_backend *rv_mem_backend_get(enum rv_mem_backend_type t);
 void *rv_mem_map_aligned(size_t size, int prot, int flags, int fd, off_t off, size_t align);
 
 /*
- * Tell KVM about @r as memslot r->slot: KVM_SET_USER_MEMORY_REGION
- * (api.rst 4.35), or KVM_SET_USER_MEMORY_REGION2 (4.140) for a guest_memfd
- * slot. Sets r->registered.
+ * Tell KVM about @r as memslot r->slot: api.rst, KVM_SET_USER_MEMORY_REGION,
+ * or KVM_SET_USER_MEMORY_REGION2 for a guest_memfd slot. Sets
+ * r->registered.
  */
 int rv_memslot_register(int vm_fd, struct rv_mem_region *r);
-/* Delete memslot r->slot (memory_size 0, api.rst 4.35). */
+/* Delete memslot r->slot (memory_size 0, api.rst, KVM_SET_USER_MEMORY_REGION). */
 int rv_memslot_unregister(int vm_fd, struct rv_mem_region *r);
 
 struct rv_mem_setup {

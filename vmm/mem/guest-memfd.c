@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * guest_memfd RAM (api.rst 4.141 KVM_CREATE_GUEST_MEMFD): memory that KVM
+ * guest_memfd RAM (api.rst, KVM_CREATE_GUEST_MEMFD): memory that KVM
  * itself hands out, by file descriptor, rather than memory the VMM maps and
- * KVM looks up through the VMM's page tables (seed 002: "fd-based private
- * memory in memslots").
+ * KVM looks up through the VMM's page tables (the design discussed in
+ * "[PATCH v6 4/8] KVM: Extend the memslot to support fd-based private
+ * memory", kvm list, May-June 2022).
  *
  * For a default VM (no confidential computing) it serves as ordinary RAM
  * with two flags, both reported in KVM_CAP_GUEST_MEMFD_FLAGS:
@@ -11,7 +12,7 @@
  *                                 kernel and reads virtqueues through it;
  *   GUEST_MEMFD_FLAG_INIT_SHARED  its memory starts out shared (not private),
  *                                 so host faults on that mmap are allowed.
- * The slot is registered with KVM_SET_USER_MEMORY_REGION2 (api.rst 4.140),
+ * The slot is registered with api.rst, KVM_SET_USER_MEMORY_REGION2,
  * flag KVM_MEM_GUEST_MEMFD, naming the fd and the offset in it;
  * userspace_addr points at the VMM's mmap of the same fd.
  *
@@ -36,15 +37,15 @@ static int rv_mem_gmem_probe(const struct rv_mem_ctx *ctx)
 {
 	int flags;
 
-	/* Asked of the VM fd: the answers depend on the VM type (api.rst 4.4). */
+	/* Asked of the VM fd: the answers depend on the VM type (api.rst, KVM_CHECK_EXTENSION). */
 	if (!rv_kvm_cap(ctx->vm_fd, KVM_CAP_USER_MEMORY2))
 		return rv_err(
 			-ENOTSUP,
-			"--mem-backend guest_memfd: this KVM lacks KVM_CAP_USER_MEMORY2 (KVM_SET_USER_MEMORY_REGION2, api.rst 4.140)");
+			"--mem-backend guest_memfd: this KVM lacks KVM_CAP_USER_MEMORY2 (KVM_SET_USER_MEMORY_REGION2)");
 	if (!rv_kvm_cap(ctx->vm_fd, KVM_CAP_GUEST_MEMFD))
 		return rv_err(
 			-ENOTSUP,
-			"--mem-backend guest_memfd: this KVM lacks KVM_CAP_GUEST_MEMFD (KVM_CREATE_GUEST_MEMFD, api.rst 4.141)");
+			"--mem-backend guest_memfd: this KVM lacks KVM_CAP_GUEST_MEMFD (KVM_CREATE_GUEST_MEMFD)");
 	flags = rv_kvm_cap(ctx->vm_fd, KVM_CAP_GUEST_MEMFD_FLAGS);
 	if ((flags & RV_GMEM_FLAGS) != RV_GMEM_FLAGS)
 		return rv_err(

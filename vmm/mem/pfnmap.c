@@ -7,12 +7,14 @@
  * through sysfs resource<N> or a VFIO region, or RAM hidden from the host
  * kernel (memmap=) through /dev/mem.
  *
- * What KVM does with such a slot (seed 001; api.rst 4.35): nothing at
- * registration. On a guest fault, get_user_pages() refuses VM_PFNMAP and
- * VM_IO VMAs, so hva_to_pfn_remapped() reads the PFN from this process's
- * page table (faulting it in with fixup_user_fault() if need be), maps it
- * into the guest, and drops that mapping when an MMU notifier says the
- * host range changed. VM_PFNMAP promises neither MMIO nor exclusivity: the
+ * What KVM does with such a slot (api.rst, KVM_SET_USER_MEMORY_REGION; the
+ * thread "Memory regions and VMAs across architectures", kvm and kvmarm
+ * lists, November 2019): nothing at registration. On a guest fault,
+ * get_user_pages() refuses VM_PFNMAP and VM_IO VMAs, so
+ * hva_to_pfn_remapped() reads the PFN from this process's page table
+ * (faulting it in with fixup_user_fault() if need be), maps it into the
+ * guest, and drops that mapping when an MMU notifier says the host range
+ * changed. VM_PFNMAP promises neither MMIO nor exclusivity: the
  * PFNs may be ordinary RAM, and other processes may map them too. Nothing
  * is pinned, so the VMM must keep the mapping for as long as the slot
  * exists (rv_mem_release() deletes the slot first). docs/memory.md has
@@ -45,7 +47,10 @@ static int rv_mem_pfnmap_map(const struct rv_mem_ctx *ctx, struct rv_mem_region 
 	uint8_t *p;
 	int fd, ret;
 
-	/* api.rst 4.35: KVM_MEM_READONLY "if KVM_CAP_READONLY_MEM allows". */
+	/*
+	 * api.rst, KVM_SET_USER_MEMORY_REGION: KVM_MEM_READONLY can be set
+	 * "if KVM_CAP_READONLY_MEM capability allows it".
+	 */
 	if (r->readonly && !rv_kvm_cap(ctx->vm_fd, KVM_CAP_READONLY_MEM))
 		return rv_err(-ENOTSUP,
 			      "passthrough %s (%s): ro needs KVM_CAP_READONLY_MEM, which this KVM lacks",

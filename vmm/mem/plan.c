@@ -149,8 +149,9 @@ static int rv_memmap_check_pt(const struct rv_mem *mem, const struct rv_memmap_p
 
 	/*
 	 * mmap() takes page-aligned offsets, and KVM memslots are page
-	 * granular (api.rst 4.35: guest_phys_addr and memory_size, and
-	 * userspace_addr, must be page-aligned).
+	 * granular (KVM_SET_USER_MEMORY_REGION fails with EINVAL unless
+	 * guest_phys_addr, memory_size and userspace_addr are page-aligned:
+	 * the kernel's virt/kvm/kvm_main.c checks them).
 	 */
 	if (!RV_IS_ALIGNED(pt->gpa, ps))
 		return rv_err(-EINVAL,

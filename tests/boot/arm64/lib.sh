@@ -3,7 +3,7 @@
 # machine with EL2 (-M virt,virtualization=on,gic-version=3 -cpu max), a
 # Debian arm64 cloud kernel boots there as L1 with KVM built in (VHE), and
 # the static arm64 ringvmm inside it boots the same kernel as L2 with a
-# busybox initramfs (/PLATFORM.md, "arm64: the nested test host works too").
+# busybox initramfs (docs/platform.md, "The arm64 nested host").
 #
 # Built on tests/boot/lib.sh (sourced first: its helpers for the cache,
 # cpio, the known console text and result checking), with what differs:
@@ -40,7 +40,7 @@ RV_A64_SYSROOT=/opt/ringvmm/sysroot-aarch64
 # runs all of it: no shorter CI subset is needed.
 # shellcheck disable=SC2034 # used by run_all.sh
 RV_A64_TESTS=(a64_caps a64_builtin a64_errors a64_bench a64_linux_log a64_linux a64_console a64_reboot
-    kvm_suite a64_sandbox)
+    kvm_suite a64_virtio_blk a64_virtio_rng a64_sandbox)
 
 rv_a64_need_host_tools() {
     local missing=() c
@@ -104,7 +104,7 @@ rv_a64_build_images() {
 
     RV_A64_KNOWN=$build/known.txt
     RV_A64_L2_INITRD=$build/l2.cpio.gz
-    stamp="$(cat "$RV_BOOT_DIR/l2-init.sh")|$RV_A64_BBROOT|$(declare -f rv_boot__gen_known rv_a64__stage_busybox)"
+    stamp="$(cat "$RV_BOOT_DIR/l2-init.sh")|$RV_A64_BBROOT|$(declare -f rv_boot__gen_known rv_a64__stage_busybox rv_boot__stage_l2_modules)|$RV_L2_MODULES"
     if ! rv_boot__fresh "$build/l2.stamp" "$stamp" || [[ ! -e $RV_A64_L2_INITRD ]]; then
         rv_boot_log "building arm64 L2 initramfs"
         rv_boot__gen_known > "$RV_A64_KNOWN"
@@ -113,15 +113,21 @@ rv_a64_build_images() {
         # The same /init as the x86 L2: it is busybox sh.
         install -m 755 "$RV_BOOT_DIR/l2-init.sh" "$stage/init"
         cp "$RV_A64_KNOWN" "$stage/known.txt"
+        rv_boot__stage_l2_modules "$stage" "$RV_A64_KROOT"
         rv_boot__cpio "$stage" | gzip -9n > "$RV_A64_L2_INITRD.tmp"
         mv "$RV_A64_L2_INITRD.tmp" "$RV_A64_L2_INITRD"
         rm -rf "$stage"
         printf '%s' "$stamp" > "$build/l2.stamp"
     fi
 
+    # The ext4 root disk of a64_virtio_blk, with arm64 busybox. L1 has no
+    # disk of its own: the image travels in L1's initramfs.
+    RV_A64_ROOT_IMAGE=$build/root.img
+    rv_boot__build_root_image "$RV_A64_ROOT_IMAGE" rv_a64__stage_busybox "$RV_A64_KNOWN"
+
     # L1 = this base + a small per-run archive (ringvmm, scenario), as on x86.
     RV_A64_L1_BASE=$build/l1-base.cpio
-    stamp="$(cat "$RV_A64_DIR/l1-init.sh")|$(cat "$build/l2.stamp")|$(declare -f rv_a64__stage_busybox)"
+    stamp="$(cat "$RV_A64_DIR/l1-init.sh")|$(cat "$build/l2.stamp")|$(declare -f rv_a64__stage_busybox)|$(cat "$RV_A64_ROOT_IMAGE.stamp")"
     if ! rv_boot__fresh "$build/l1.stamp" "$stamp" || [[ ! -e $RV_A64_L1_BASE ]]; then
         rv_boot_log "building arm64 L1 base initramfs"
         stage=$(mktemp -d "$build/.l1.XXXXXX")
@@ -130,6 +136,7 @@ rv_a64_build_images() {
         mkdir -p "$stage/l2"
         cp "$RV_A64_IMAGE" "$stage/l2/Image"
         cp "$RV_A64_L2_INITRD" "$stage/l2/initrd.cpio.gz"
+        cp "$RV_A64_ROOT_IMAGE" "$stage/l2/root.img"
         cp "$RV_A64_KNOWN" "$stage/known.txt"
         rv_boot__cpio "$stage" > "$RV_A64_L1_BASE.tmp"
         mv "$RV_A64_L1_BASE.tmp" "$RV_A64_L1_BASE"
@@ -229,7 +236,7 @@ rv_a64_run() {
     rv_boot_log "arm64 QEMU session '$name' (log: $RV_BOOT_LOG)"
     # virtualization=on: the L1 kernel starts at EL2 and KVM uses VHE.
     # pauth-impdef=on: QARMA5 pointer authentication emulation is about 4x
-    # slower (PLATFORM.md). -no-reboot + panic=-1: an L1 crash ends QEMU.
+    # slower (docs/platform.md). -no-reboot + panic=-1: an L1 crash ends QEMU.
     rv_boot_qemu "$RV_BOOT_LOG" qemu-system-aarch64 \
         -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on \
         -accel tcg,thread=multi -smp "$RV_A64_SMP" -m 2048 \

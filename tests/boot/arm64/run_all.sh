@@ -70,6 +70,14 @@ for t in "${tests[@]}"; do
                 'reg = <0x00 0x40000000 0x00 0x20000000>' \
                 'kaslr-seed' || ok=0
             ;;
+        a64_virtio_blk)
+            rv_a64_check_dtb "$RV_BOOT_LOG" "$t" "${RV_A64_DTB_COMMON[@]}" \
+                'virtio_mmio@a100000 \{' \
+                'compatible = "virtio,mmio"' \
+                'reg = <0x00 0xa100000 0x00 0x200>' \
+                'interrupts = <0x00 0x10 0x04>' \
+                'dma-coherent;' || ok=0
+            ;;
         *) continue ;;
     esac
     if ((ok)); then passed=$((passed + 1)); else failed=$((failed + 1)); fi

@@ -221,6 +221,37 @@ rv_sc_a64_reboot() {
     rv_check_boot a64_reboot
 }
 
+# An ext4 root on virtio-blk (a virtio,mmio node in the device tree): the
+# image is a file in L1's tmpfs. The first boot writes, the second reads
+# back; the root is clean when L2 remounts it read-only at the end.
+rv_sc_a64_virtio_blk() {
+    cp /l2/root.img /tmp/root.img
+    rv_vmm a64_virtio_blk run --kernel "$RV_A64_IMAGE" --initrd "$RV_A64_INITRD" \
+        -p "$(rv_params root) rv.root=write" --mem 512M --cpus 2 \
+        --disk /tmp/root.img --dump-dtb "$RV_OUT/a64_virtio_blk.dtb" --stats=json
+    _p=$(rv_rc_problem)
+    _o=$RV_OUT/a64_virtio_blk.out
+    grep -q 'RINGVMM-ROOT-INIT /dev/vda ext4 rw' "$_o" || _p="$_p no ext4 rw root on /dev/vda;"
+    _w=$(sed -n 's/.*RINGVMM-ROOT-WROTE known=[0-9a-f]* big=\([0-9a-f]*\).*/\1/p' "$_o" | head -n 1)
+    [ -n "$_w" ] || _p="$_p first boot wrote nothing;"
+    grep -q 'RINGVMM-ROOT-DONE' "$_o" || _p="$_p the root was not remounted read-only;"
+    _wb=$(rv_stat a64_virtio_blk virtio-blk0 write_bytes)
+    _q=$(rv_stat a64_virtio_blk virtio-blk0 queues)
+    if [ -z "$_p" ]; then
+        rv_vmm a64_virtio_blk run --kernel "$RV_A64_IMAGE" --initrd "$RV_A64_INITRD" \
+            -p "$(rv_params root) rv.root=read" --mem 512M --disk /tmp/root.img \
+            --stats=json
+        _p=$(rv_rc_problem)
+        _r=$(sed -n 's/.*RINGVMM-ROOT-READ written=\([a-z]*\) big=\([0-9a-f]*\).*/\1 \2/p' "$_o" | head -n 1)
+        [ "$_r" = "ok $_w" ] || _p="$_p second boot read: ${_r:-nothing}, wrote big=$_w;"
+    fi
+    rv_report a64_virtio_blk "$_p" "write_bytes=${_wb:-?} queues=${_q:-?} read=${_r:-?}"
+    rv_emit_dtb a64_virtio_blk "$RV_OUT/a64_virtio_blk.dtb"
+    rm -f /tmp/root.img
+}
+
+rv_sc_a64_virtio_rng() { rv_check_rng a64_virtio_rng "$RV_A64_IMAGE" "$RV_A64_INITRD"; }
+
 # The sandbox on arm64 KVM (vmm/sandbox.c): the other a64 tests boot under
 # it; here each thread kind tries a denied call right after entering its
 # filter and ringvmm must die of SIGSYS (exit 159) naming it. Also the

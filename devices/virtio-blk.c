@@ -1,0 +1,540 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-blk (virtio 1.2, "Block Device") on io_uring: a raw image file or
+ * block device, `--disk PATH[,ro][,cache=none][,queues=N]`.
+ *
+ * Each disk has its own io_uring; the event loop polls its fd. Requests are
+ * popped on the loop thread when a queue is notified, and each becomes one
+ * SQE (readv, writev, fsync, fallocate) with the guest's buffers as its
+ * iovecs, so the host kernel moves the data and many requests are in
+ * flight at once; nothing waits. A completion writes the status byte and
+ * the used ring and interrupts the driver if it wants. Requests complete in
+ * whatever order the host finishes them, which the spec allows: the driver
+ * orders what it needs (it waits for writes before a FLUSH).
+ *
+ * A short read or write is continued from where it stopped; a host error
+ * becomes VIRTIO_BLK_S_IOERR for that request, and reading past the end of
+ * a file that shrank under us is an error, not an endless retry.
+ */
+#include "virtio-blk.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/fs.h>
+#include <linux/virtio_blk.h>
+#include <linux/virtio_ids.h>
+#include <liburing.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "devices/virtio-mmio.h"
+#include "vmm/stats.h"
+#include "vmm/util.h"
+
+/* cache=none: O_DIRECT wants this alignment of memory, offsets and lengths. */
+#define RV_BLK_DIRECT_ALIGN 4096
+
+struct rv_blk;
+
+struct rv_blk_req {
+	struct rv_blk *blk;
+	uint16_t queue;
+	bool busy;
+	uint32_t generation;
+	struct rv_blk_req_info info;
+	uint64_t done; /* bytes transferred so far (short reads/writes) */
+	void *bounce;  /* cache=none: an aligned copy of misaligned guest buffers */
+	unsigned int nr_iov;
+	struct iovec iov[RV_VQ_MAX_SIZE];
+	struct rv_vq_chain chain;
+};
+
+struct rv_blk_stats {
+	uint64_t requests, read_bytes, write_bytes, flushes, discards, errors;
+	unsigned int inflight_high;
+};
+
+struct rv_blk {
+	struct rv_device dev;
+	struct rv_virtio_mmio t;
+	struct rv_blk_spec spec;
+	struct rv_blk_geom geom;
+	int fd;
+	char serial[RV_BLK_ID_BYTES];
+	struct io_uring ring;
+	bool ring_ready;
+	struct rv_loop_watch ring_watch;
+	struct virtio_blk_config config;
+	struct rv_blk_req *reqs; /* RV_VQ_MAX_SIZE per queue */
+	unsigned int nr_reqs;
+	struct rv_blk_stats stats;
+};
+
+static struct rv_blk *rv_blk_of(struct rv_virtio_mmio *t)
+{
+	return rv_container_of(t, struct rv_blk, t);
+}
+
+static struct rv_blk_req *rv_blk_req_get(struct rv_blk *b, unsigned int q)
+{
+	struct rv_blk_req *r = b->reqs + (size_t)q * RV_VQ_MAX_SIZE;
+
+	/* A queue has at most its size (<= RV_VQ_MAX_SIZE) chains popped. */
+	for (unsigned int i = 0; i < RV_VQ_MAX_SIZE; i++)
+		if (!r[i].busy)
+			return &r[i];
+	return NULL;
+}
+
+/* Lock held: the status byte, the used ring, maybe an interrupt. */
+static void rv_blk_complete(struct rv_blk *b, struct rv_blk_req *r, uint8_t status)
+{
+	struct rv_virtio_mmio *t = &b->t;
+	struct rv_vq *vq = &t->q[r->queue].vq;
+	uint32_t written = r->info.written;
+
+	if (status != VIRTIO_BLK_S_OK) {
+		b->stats.errors++;
+		written = r->info.status ? 1 : 0;
+	}
+	if (r->bounce) {
+		if (status == VIRTIO_BLK_S_OK && r->info.type == VIRTIO_BLK_T_IN)
+			rv_vq_buf_to_iov(r->chain.iov + r->chain.nr_out, r->chain.nr_in, 0,
+					 r->bounce, r->info.len);
+		free(r->bounce);
+		r->bounce = NULL;
+	}
+	r->busy = false;
+	/*
+	 * Started before a reset, or its queue was disabled since (QueueReady
+	 * 0): its rings and status byte are not ours any more.
+	 */
+	if (r->generation != t->generation || !vq->started)
+		return;
+	if (r->info.status)
+		*r->info.status = status;
+	if (rv_vq_push(vq, r->chain.head, written))
+		rv_virtio_mmio_queue_broken(t, r->queue);
+	else
+		rv_virtio_mmio_used(t, r->queue);
+}
+
+static struct io_uring_sqe *rv_blk_sqe(struct rv_blk *b)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&b->ring);
+
+	if (!sqe) {
+		io_uring_submit(&b->ring);
+		sqe = io_uring_get_sqe(&b->ring);
+	}
+	return sqe;
+}
+
+/* Queue the host operation for @r (again, after a short transfer). */
+static int rv_blk_submit(struct rv_blk *b, struct rv_blk_req *r)
+{
+	struct io_uring_sqe *sqe = rv_blk_sqe(b);
+	uint64_t off = r->info.offset + r->done;
+	int mode;
+
+	if (!sqe)
+		return -EBUSY; /* cannot happen: the ring holds every request */
+	switch (r->info.type) {
+	case VIRTIO_BLK_T_IN:
+		io_uring_prep_readv(sqe, b->fd, r->iov, r->nr_iov, off);
+		break;
+	case VIRTIO_BLK_T_OUT:
+		io_uring_prep_writev(sqe, b->fd, r->iov, r->nr_iov, off);
+		break;
+	case VIRTIO_BLK_T_FLUSH:
+		/* A completed flush means the data is on stable storage: fsync. */
+		io_uring_prep_fsync(sqe, b->fd, 0);
+		break;
+	default: /* DISCARD, WRITE_ZEROES: the range was checked by the parser */
+		mode = r->info.type == VIRTIO_BLK_T_DISCARD || r->info.unmap ?
+			       FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE :
+			       FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
+		io_uring_prep_fallocate(sqe, b->fd, mode, r->info.offset, r->info.len);
+		break;
+	}
+	io_uring_sqe_set_data(sqe, r);
+	return 0;
+}
+
+/* cache=none with guest buffers O_DIRECT cannot take: one aligned copy. */
+static int rv_blk_bounce(struct rv_blk_req *r)
+{
+	bool aligned = true;
+
+	for (unsigned int i = 0; i < r->nr_iov; i++)
+		if ((uintptr_t)r->iov[i].iov_base % RV_BLK_DIRECT_ALIGN ||
+		    r->iov[i].iov_len % RV_BLK_DIRECT_ALIGN)
+			aligned = false;
+	if (aligned || !r->info.len)
+		return 0;
+	if (posix_memalign(&r->bounce, RV_BLK_DIRECT_ALIGN, r->info.len))
+		return -ENOMEM;
+	if (r->info.type == VIRTIO_BLK_T_OUT)
+		rv_vq_iov_to_buf(r->chain.iov, r->chain.nr_out, RV_BLK_HDR_SIZE, r->bounce,
+				 r->info.len);
+	r->iov[0] = (struct iovec){ r->bounce, r->info.len };
+	r->nr_iov = 1;
+	return 0;
+}
+
+/* Lock held: start the request just popped into @r. */
+static void rv_blk_start(struct rv_blk *b, struct rv_blk_req *r)
+{
+	struct rv_virtio_mmio *t = &b->t;
+	enum rv_blk_parse_result res;
+
+	r->busy = true;
+	r->generation = t->generation;
+	r->done = 0;
+	b->stats.requests++;
+	res = rv_blk_parse_req(&r->chain, &b->geom, &r->info, r->iov);
+	r->nr_iov = r->info.nr_iov;
+	if (res == RV_BLK_NO_STATUS) {
+		rv_warn("%s: a request without a status byte", b->dev.name);
+		rv_blk_complete(b, r, VIRTIO_BLK_S_IOERR);
+		return;
+	}
+	if (res == RV_BLK_DONE) {
+		rv_blk_complete(b, r, r->info.status_value);
+		return;
+	}
+	if (r->info.type == VIRTIO_BLK_T_GET_ID) {
+		rv_vq_buf_to_iov(r->iov, r->nr_iov, 0, b->serial, r->info.len);
+		rv_blk_complete(b, r, VIRTIO_BLK_S_OK);
+		return;
+	}
+	if (b->spec.direct && rv_blk_bounce(r)) {
+		rv_blk_complete(b, r, VIRTIO_BLK_S_IOERR);
+		return;
+	}
+	if (rv_blk_submit(b, r)) {
+		rv_blk_complete(b, r, VIRTIO_BLK_S_IOERR);
+		return;
+	}
+	t->inflight++;
+	if (t->inflight > b->stats.inflight_high)
+		b->stats.inflight_high = t->inflight;
+}
+
+static void rv_blk_queue_notify(struct rv_virtio_mmio *t, unsigned int q)
+{
+	struct rv_blk *b = rv_blk_of(t);
+	struct rv_vq *vq = &t->q[q].vq;
+
+	do {
+		struct rv_blk_req *r;
+
+		while ((r = rv_blk_req_get(b, q))) {
+			r->queue = q;
+			if (rv_vq_pop(vq, &r->chain) <= 0)
+				break;
+			rv_blk_start(b, r);
+		}
+		/*
+		 * No free request cannot happen (a queue never has more than
+		 * its size popped); if it did, completions run the queue again.
+		 */
+		if (!r)
+			break;
+		/* Ask for the next kick, and re-check the ring before idling. */
+	} while (!rv_vq_broken(vq) && rv_vq_enable_notify(vq));
+	io_uring_submit(&b->ring);
+}
+
+/* Lock held: one CQE for @r. */
+static void rv_blk_on_cqe(struct rv_blk *b, struct rv_blk_req *r, int res)
+{
+	bool rw = r->info.type == VIRTIO_BLK_T_IN || r->info.type == VIRTIO_BLK_T_OUT;
+
+	if (res == -EAGAIN || res == -EINTR) {
+		if (!rv_blk_submit(b, r))
+			return;
+		res = -EIO;
+	}
+	if (res < 0) {
+		rv_debug("%s: %s at %" PRIu64 ": %s", b->dev.name,
+			 r->info.type == VIRTIO_BLK_T_IN ? "read" : "write", r->info.offset,
+			 strerror(-res));
+		goto out_done;
+	}
+	if (rw) {
+		if (r->info.type == VIRTIO_BLK_T_IN)
+			b->stats.read_bytes += res;
+		else
+			b->stats.write_bytes += res;
+		r->done += res;
+		if (r->done < r->info.len) {
+			/* Short: go on from there; 0 bytes is the end of a shrunk file. */
+			if (!res)
+				goto out_err;
+			r->nr_iov = rv_blk_iov_advance(r->iov, r->nr_iov, res);
+			if (!rv_blk_submit(b, r))
+				return;
+			goto out_err;
+		}
+	} else if (r->info.type == VIRTIO_BLK_T_FLUSH) {
+		b->stats.flushes++;
+	} else {
+		b->stats.discards++;
+	}
+	b->t.inflight--;
+	rv_blk_complete(b, r, VIRTIO_BLK_S_OK);
+	rv_virtio_mmio_request_done(&b->t);
+	return;
+
+out_err:
+	res = -EIO;
+out_done:
+	b->t.inflight--;
+	rv_blk_complete(b, r, VIRTIO_BLK_S_IOERR);
+	rv_virtio_mmio_request_done(&b->t);
+}
+
+/* Loop thread: the disk's ring has completions. */
+static void rv_blk_on_ring(void *opaque, int res)
+{
+	struct rv_blk *b = opaque;
+	struct io_uring_cqe *cqe;
+	unsigned int head, n = 0;
+
+	if (res < 0)
+		return;
+	pthread_mutex_lock(&b->t.lock);
+	io_uring_for_each_cqe(&b->ring, head, cqe)
+	{
+		rv_blk_on_cqe(b, io_uring_cqe_get_data(cqe), cqe->res);
+		n++;
+	}
+	io_uring_cq_advance(&b->ring, n);
+	io_uring_submit(&b->ring); /* continuations of short transfers */
+	pthread_mutex_unlock(&b->t.lock);
+}
+
+/* The driver reset the device: the transport waits for t->inflight. */
+static void rv_blk_reset(struct rv_virtio_mmio *t)
+{
+	struct rv_blk *b = rv_blk_of(t);
+
+	/* Whatever is queued but not yet submitted goes now, so it can finish. */
+	io_uring_submit(&b->ring);
+}
+
+static const struct rv_virtio_dev_ops rv_blk_virtio_ops = {
+	.device_id = VIRTIO_ID_BLOCK,
+	.queue_notify = rv_blk_queue_notify,
+	.reset = rv_blk_reset,
+};
+
+static void rv_blk_stats(struct rv_device *dev, struct rv_stats_sink *s)
+{
+	struct rv_blk *b = dev->priv;
+
+	pthread_mutex_lock(&b->t.lock);
+	rv_stats_str(s, "path", b->spec.path);
+	rv_stats_u64(s, "read_only", b->spec.ro);
+	rv_stats_str(s, "cache", b->spec.direct ? "none" : "writeback");
+	rv_stats_u64(s, "queues", b->t.nr_queues);
+	rv_stats_u64(s, "requests", b->stats.requests);
+	rv_stats_u64(s, "read_bytes", b->stats.read_bytes);
+	rv_stats_u64(s, "write_bytes", b->stats.write_bytes);
+	rv_stats_u64(s, "flushes", b->stats.flushes);
+	rv_stats_u64(s, "discards", b->stats.discards);
+	rv_stats_u64(s, "errors", b->stats.errors);
+	rv_stats_u64(s, "inflight", b->t.inflight);
+	rv_stats_u64(s, "inflight_high_water", b->stats.inflight_high);
+	pthread_mutex_unlock(&b->t.lock);
+	rv_virtio_mmio_stats(&b->t, s);
+}
+
+static void rv_blk_destroy(struct rv_device *dev)
+{
+	struct rv_blk *b = dev->priv;
+
+	rv_virtio_mmio_fini(&b->t);
+	if (b->ring_ready) {
+		rv_loop_remove(&b->ring_watch);
+		io_uring_queue_exit(&b->ring);
+	}
+	if (b->fd >= 0)
+		close(b->fd);
+	for (unsigned int i = 0; b->reqs && i < b->nr_reqs; i++)
+		free(b->reqs[i].bounce);
+	free(b->reqs);
+	free(b);
+}
+
+static const struct rv_device_ops rv_blk_ops = {
+	.stats = rv_blk_stats,
+	.destroy = rv_blk_destroy,
+};
+
+/*
+ * Open the image: a regular file or a block device, read-only for ,ro,
+ * O_DIRECT for cache=none, and an OFD lock like QEMU's so two VMMs never
+ * write one image (a shared lock for ,ro, exclusive otherwise).
+ */
+static int rv_blk_open(struct rv_blk *b)
+{
+	const char *path = b->spec.path;
+	int flags = (b->spec.ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | (b->spec.direct ? O_DIRECT : 0);
+	struct flock lk = { .l_type = b->spec.ro ? F_RDLCK : F_WRLCK, .l_whence = SEEK_SET };
+	struct stat st;
+	uint64_t size;
+
+	b->fd = open(path, flags);
+	if (b->fd < 0)
+		return rv_err(-errno, "--disk %s: %s%s", path, strerror(errno),
+			      errno == EINVAL && b->spec.direct ?
+				      " (cache=none: the file system has no O_DIRECT)" :
+				      "");
+	if (fstat(b->fd, &st))
+		return rv_err(-errno, "--disk %s: %s", path, strerror(errno));
+	if (S_ISBLK(st.st_mode)) {
+		if (ioctl(b->fd, BLKGETSIZE64, &size))
+			return rv_err(-errno, "--disk %s: BLKGETSIZE64: %s", path, strerror(errno));
+	} else if (S_ISREG(st.st_mode)) {
+		size = st.st_size;
+	} else {
+		return rv_err(-EINVAL, "--disk %s: %s, not a disk image or block device", path,
+			      S_ISDIR(st.st_mode) ? "a directory" : "a special file");
+	}
+	if (fcntl(b->fd, F_OFD_SETLK, &lk))
+		return rv_err(-errno, "--disk %s: %s (is another ringvmm using it?)", path,
+			      errno == EAGAIN || errno == EACCES ? "locked by another process" :
+								   strerror(errno));
+	if (size % RV_BLK_SECTOR)
+		rv_warn("--disk %s: the last %" PRIu64 " bytes are not a whole sector: unused",
+			path, (uint64_t)(size % RV_BLK_SECTOR));
+	b->geom.sectors = size / RV_BLK_SECTOR;
+	b->geom.ro = b->spec.ro;
+	b->geom.align = b->spec.direct ? RV_BLK_DIRECT_ALIGN : 0;
+	/* GET_ID: stable for the same file, what a guest's /dev/disk/by-id uses. */
+	snprintf(b->serial, sizeof(b->serial), "rv%" PRIx64 "-%" PRIx64, (uint64_t)st.st_dev,
+		 (uint64_t)st.st_ino);
+	return 0;
+}
+
+static void rv_blk_fill_config(struct rv_blk *b)
+{
+	struct virtio_blk_config *c = &b->config;
+
+	c->capacity = b->geom.sectors;
+	/* header + data + status: every chain fits the longest we accept. */
+	c->seg_max = RV_VQ_MAX_SIZE - 2;
+	c->blk_size = b->spec.direct ? RV_BLK_DIRECT_ALIGN : RV_BLK_SECTOR;
+	c->num_queues = b->t.nr_queues;
+	c->max_discard_sectors = RV_BLK_MAX_DISCARD_SECTORS;
+	c->max_discard_seg = 1;
+	c->discard_sector_alignment = c->blk_size / RV_BLK_SECTOR;
+	c->max_write_zeroes_sectors = RV_BLK_MAX_DISCARD_SECTORS;
+	c->max_write_zeroes_seg = 1;
+	c->write_zeroes_may_unmap = 1;
+}
+
+static int rv_blk_create(struct rv_device_env *env, const struct rv_device_cfg *cfg)
+{
+	uint64_t features = (1ULL << VIRTIO_BLK_F_SEG_MAX) | (1ULL << VIRTIO_BLK_F_BLK_SIZE) |
+			    (1ULL << VIRTIO_BLK_F_FLUSH) | (1ULL << VIRTIO_BLK_F_MQ);
+	unsigned int nr_queues;
+	struct rv_blk *b;
+	int ret;
+
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->fd = -1;
+	b->dev.priv = b;
+	b->dev.ops = &rv_blk_ops;
+	snprintf(b->dev.name, sizeof(b->dev.name), "%s", cfg->name);
+	ret = rv_blk_parse_spec(cfg->args ? cfg->args : "", &b->spec);
+	if (ret)
+		goto out_free;
+	ret = rv_blk_open(b);
+	if (ret)
+		goto out_free;
+	features |= b->spec.ro ?
+			    1ULL << VIRTIO_BLK_F_RO :
+			    (1ULL << VIRTIO_BLK_F_DISCARD) | (1ULL << VIRTIO_BLK_F_WRITE_ZEROES);
+	/* One queue per vCPU by default, so vCPUs do not share one ring. */
+	nr_queues = b->spec.nr_queues ? b->spec.nr_queues : env->nr_cpus ? env->nr_cpus : 1;
+	if (nr_queues > RV_VIRTIO_MAX_QUEUES)
+		nr_queues = RV_VIRTIO_MAX_QUEUES;
+	b->reqs = calloc((size_t)nr_queues * RV_VQ_MAX_SIZE, sizeof(*b->reqs));
+	if (!b->reqs) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	b->nr_reqs = nr_queues * RV_VQ_MAX_SIZE;
+	for (unsigned int i = 0; i < b->nr_reqs; i++)
+		b->reqs[i].blk = b;
+	/* Room for every request of every queue: a get_sqe never fails. */
+	ret = io_uring_queue_init(nr_queues * RV_VQ_MAX_SIZE, &b->ring, 0);
+	if (ret) {
+		ret = rv_err(ret, "%s: io_uring_queue_init: %s", cfg->name, strerror(-ret));
+		goto out_free;
+	}
+	b->ring_ready = true;
+	b->config.num_queues = nr_queues;
+	ret = rv_virtio_mmio_init(&b->t, env, cfg, &b->dev, &rv_blk_virtio_ops, features, nr_queues,
+				  &b->config, sizeof(b->config));
+	if (ret)
+		goto out_ring;
+	rv_blk_fill_config(b);
+	if (env->loop) {
+		ret = rv_loop_add_fd(env->loop, &b->ring_watch, b->ring.ring_fd, POLLIN,
+				     rv_blk_on_ring, b, b->dev.name);
+		if (ret)
+			goto out_virtio;
+	}
+	rv_device_add(env, &b->dev);
+	rv_debug("%s: %s, %" PRIu64 " sectors%s%s, %u queues", cfg->name, b->spec.path,
+		 b->geom.sectors, b->spec.ro ? ", read-only" : "",
+		 b->spec.direct ? ", cache=none" : "", nr_queues);
+	return 0;
+
+out_virtio:
+	rv_virtio_mmio_fini(&b->t);
+out_ring:
+	io_uring_queue_exit(&b->ring);
+out_free:
+	if (b->fd >= 0)
+		close(b->fd);
+	free(b->reqs);
+	free(b);
+	return ret;
+}
+
+static int rv_blk_check(const char *arg)
+{
+	struct rv_blk_spec spec;
+
+	return rv_blk_parse_spec(arg, &spec);
+}
+
+static const struct rv_device_option rv_blk_option = {
+	.name = "disk",
+	.short_name = 'd',
+	.metavar = "PATH[,ro][,cache=none][,queues=N]",
+	.help = "a virtio-blk disk: a raw image or block device\n"
+		"(ro: read-only; cache=none: O_DIRECT; queues:\n"
+		"default one per vCPU); repeatable",
+	.repeat = true,
+	.check = rv_blk_check,
+};
+
+static struct rv_device_type rv_blk_type = {
+	.name = "virtio-blk",
+	.create = rv_blk_create,
+	.cli_option = &rv_blk_option,
+};
+RV_DEVICE_TYPE(rv_blk_type)

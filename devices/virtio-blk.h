@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * virtio-blk (virtio 1.2, "Block Device"): the pure parts, unit-tested
+ * without a disk or a guest. The --disk value, and one request taken
+ * apart from its descriptor chain: the header (type, sector), the data
+ * buffers and the status byte, with every guest-chosen number checked
+ * against the disk.
+ */
+#ifndef RV_VIRTIO_BLK_H
+#define RV_VIRTIO_BLK_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "devices/virtqueue.h"
+
+#define RV_BLK_SECTOR 512ULL
+/* Every request starts with a 16-byte header: type, reserved, sector. */
+#define RV_BLK_HDR_SIZE 16
+/* The GET_ID string: 20 bytes, NUL-padded, not necessarily terminated. */
+#define RV_BLK_ID_BYTES 20
+/* DISCARD / WRITE_ZEROES: one segment per request, this many sectors at most. */
+#define RV_BLK_MAX_DISCARD_SECTORS (1U << 22) /* 2 GiB */
+
+/* --disk PATH[,ro][,cache=none|writeback][,queues=N] */
+struct rv_blk_spec {
+	char path[PATH_MAX];
+	bool ro;
+	bool direct;		/* cache=none: O_DIRECT */
+	unsigned int nr_queues; /* 0: one per vCPU */
+};
+
+/*
+ * Parse a --disk value. 0, or -EINVAL with a one-line message about the
+ * value (the CLI prefixes the option and value). Checks nothing on the host.
+ */
+int rv_blk_parse_spec(const char *arg, struct rv_blk_spec *spec);
+
+/* What the device knows of the disk, for checking requests. */
+struct rv_blk_geom {
+	uint64_t sectors; /* capacity */
+	bool ro;
+	/* cache=none: data must be aligned to this (memory, offset, length). */
+	unsigned int align;
+};
+
+enum rv_blk_parse_result {
+	RV_BLK_SUBMIT = 0, /* valid: hand it to the host */
+	RV_BLK_DONE,	   /* complete now with req->status (error, GET_ID) */
+	RV_BLK_NO_STATUS,  /* not even a status byte: complete with nothing written */
+};
+
+struct rv_blk_req_info {
+	uint32_t type;	 /* VIRTIO_BLK_T_* */
+	uint8_t *status; /* the status byte in guest memory, or NULL */
+	uint8_t status_value;
+	uint64_t offset, len; /* bytes on the disk */
+	/* READ/WRITE data (without header and status), GET_ID's buffer. */
+	unsigned int nr_iov;
+	uint32_t unmap;	  /* WRITE_ZEROES: VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP */
+	uint32_t written; /* bytes the device writes into the chain on success */
+};
+
+/*
+ * Take apart the chain @c for a disk @g: the request's data buffers go
+ * to @iov (room for RV_VQ_MAX_SIZE). The guest controls every byte of
+ * the chain: a short header, a request past the end of the disk (sector
+ * arithmetic overflow included), a length that is not whole sectors, a
+ * write to a read-only disk are RV_BLK_DONE with VIRTIO_BLK_S_IOERR; an
+ * unknown type VIRTIO_BLK_S_UNSUPP.
+ */
+enum rv_blk_parse_result rv_blk_parse_req(const struct rv_vq_chain *c, const struct rv_blk_geom *g,
+					  struct rv_blk_req_info *r, struct iovec *iov);
+
+/* Drop the first @n bytes of an iovec array in place; returns the new count. */
+unsigned int rv_blk_iov_advance(struct iovec *iov, unsigned int nr, uint64_t n);
+
+#endif

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The virtio-mmio transport, modern interface only (virtio 1.2, "Virtio
+ * Over MMIO", Version 0x2). A virtio device (virtio-blk.c, virtio-rng.c)
+ * embeds a struct rv_virtio_mmio, describes itself with a
+ * struct rv_virtio_dev_ops, and sees only queue notifications, its
+ * config space and a reset.
+ *
+ * Threads. Register accesses come from vCPU threads; queue notifications
+ * arrive through KVM_IOEVENTFD eventfds polled by the event loop, so the
+ * device's queue work (and its I/O completions) runs on the loop thread and
+ * no vCPU waits for it. One mutex per transport serialises all of it.
+ * Interrupts leave through KVM_IRQFD, with a resample eventfd because the
+ * line is level-triggered; without KVM (unit tests) or without
+ * KVM_CAP_IRQFD_RESAMPLE, through env->set_irq (KVM_IRQ_LINE).
+ */
+#ifndef RV_VIRTIO_MMIO_H
+#define RV_VIRTIO_MMIO_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "devices/virtqueue.h"
+#include "vmm/device.h"
+#include "vmm/loop.h"
+
+/* The register window: registers, then the device's config space. */
+#define RV_VIRTIO_MMIO_SIZE 0x200
+#define RV_VIRTIO_MMIO_CONFIG 0x100
+#define RV_VIRTIO_MAX_QUEUES 16
+
+struct rv_virtio_mmio;
+
+struct rv_virtio_dev_ops {
+	uint32_t device_id; /* VIRTIO_ID_BLOCK, ... */
+	/*
+	 * Loop thread (or the notifying vCPU without a loop), transport lock
+	 * held, queue started and the device DRIVER_OK: queue @q may have
+	 * new buffers.
+	 */
+	void (*queue_notify)(struct rv_virtio_mmio *t, unsigned int q);
+	/*
+	 * Optional, transport lock held: the driver reset the device. The
+	 * transport then waits (lock released) until the requests the device
+	 * counts in t->inflight are done (rv_virtio_mmio_request_done()), so
+	 * the host kernel is not still filling buffers the driver reuses; a
+	 * request of an older t->generation must not touch the rings.
+	 */
+	void (*reset)(struct rv_virtio_mmio *t);
+	/* Optional: the driver wrote config space (already copied in). */
+	void (*config_written)(struct rv_virtio_mmio *t);
+};
+
+struct rv_virtio_queue {
+	struct rv_virtio_mmio *t;
+	unsigned int index;
+	struct rv_vq vq;
+	/* Registers as the driver wrote them (virtio 1.2, "MMIO Device Register Layout"). */
+	uint32_t num;
+	bool ready;
+	uint64_t desc, driver, device;
+	int kick_fd; /* eventfd KVM signals on QueueNotify, or -1 */
+	bool ioeventfd;
+	struct rv_loop_watch kick_watch;
+};
+
+struct rv_virtio_stats {
+	uint64_t notifications; /* QueueNotify writes seen (kicks) */
+	uint64_t interrupts;	/* used-buffer interrupts raised */
+	uint64_t suppressed;	/* used-buffer interrupts the driver did not want */
+	uint64_t config_interrupts;
+	uint64_t resets;
+	uint64_t broken; /* queues that saw garbage (DEVICE_NEEDS_RESET) */
+};
+
+struct rv_virtio_mmio {
+	const struct rv_virtio_dev_ops *ops;
+	struct rv_device_env *env;
+	struct rv_device *dev; /* the embedding device, for names and the bus */
+	uint64_t base;
+	unsigned int irq;
+	pthread_mutex_t lock;
+	pthread_cond_t idle; /* request_done() wakes a waiting reset */
+
+	uint64_t device_features, driver_features;
+	uint32_t device_features_sel, driver_features_sel;
+	uint32_t queue_sel;
+	uint32_t status;
+	uint32_t isr; /* InterruptStatus: bit 0 used buffer, bit 1 config change */
+	uint32_t config_generation;
+	unsigned int nr_queues;
+	struct rv_virtio_queue q[RV_VIRTIO_MAX_QUEUES];
+	uint8_t *config;
+	uint32_t config_len;
+
+	int irq_fd, resample_fd; /* KVM_IRQFD pair, or -1 */
+	struct rv_loop_watch resample_watch;
+	bool line; /* the pin's level, without irqfd */
+
+	/*
+	 * Requests the device has in flight (it counts them), and the reset
+	 * generation: a request started before a reset must not complete
+	 * into the rings of the next driver (ops->reset).
+	 */
+	unsigned int inflight;
+	uint32_t generation;
+
+	struct rv_virtio_stats stats;
+};
+
+/*
+ * Register the window at cfg->base, the ioeventfds and the irqfd.
+ * @features: the device's own feature bits; the transport adds
+ * VIRTIO_F_VERSION_1, VIRTIO_F_EVENT_IDX and VIRTIO_F_INDIRECT_DESC.
+ * @config (@config_len bytes, at most 0x100) stays the device's.
+ */
+int rv_virtio_mmio_init(struct rv_virtio_mmio *t, struct rv_device_env *env,
+			const struct rv_device_cfg *cfg, struct rv_device *dev,
+			const struct rv_virtio_dev_ops *ops, uint64_t features,
+			unsigned int nr_queues, void *config, uint32_t config_len);
+void rv_virtio_mmio_fini(struct rv_virtio_mmio *t);
+
+/* Lock held: after pushing used buffers on @q, interrupt the driver if it wants. */
+void rv_virtio_mmio_used(struct rv_virtio_mmio *t, unsigned int q);
+/* Lock held: queue @q broke (rv_vq_broken): DEVICE_NEEDS_RESET, config interrupt. */
+void rv_virtio_mmio_queue_broken(struct rv_virtio_mmio *t, unsigned int q);
+/* Lock held: one in-flight request finished; the device decremented t->inflight. */
+void rv_virtio_mmio_request_done(struct rv_virtio_mmio *t);
+/* Was VIRTIO_F_* / device feature @bit negotiated? */
+bool rv_virtio_mmio_has(const struct rv_virtio_mmio *t, unsigned int bit);
+
+/* The transport's statistics (vmm/stats.h). */
+struct rv_stats_sink;
+void rv_virtio_mmio_stats(struct rv_virtio_mmio *t, struct rv_stats_sink *s);
+
+/* Register accesses, for tests that have no bus (the bus calls these). */
+void rv_virtio_mmio_read(void *opaque, uint64_t off, void *data, unsigned int len);
+void rv_virtio_mmio_write(void *opaque, uint64_t off, const void *data, unsigned int len);
+
+#endif

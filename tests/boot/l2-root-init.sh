@@ -1,0 +1,65 @@
+#!/bin/sh
+# /sbin/init on the ext4 root disk of the virtio-blk boot test (lib.sh
+# rv_boot__build_root_image puts it there; l2-init.sh's `root` action mounts
+# the disk and switch_roots to it). Busybox sh, PID 1: no `set -e`.
+#
+# rv.root=write: write /written.txt (a copy of /known.txt) and 1 MiB of
+#   random bytes to /big.bin, sync, print their checksums;
+# rv.root=read: compare /written.txt with /known.txt, print /big.bin's
+#   checksum (the checker compares it with the write's).
+# rv.root=dirty: power off while writing, without unmounting.
+# Either way the root is remounted read-only (the journal is flushed and the
+# file system marked clean) before the power-off, so the host's e2fsck -fn
+# finds it clean.
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2> /dev/null
+
+echo "RINGVMM-ROOT-INIT $(awk '$2 == "/" { print $1, $3, $4 }' /proc/mounts | tail -n 1)"
+mode=
+# shellcheck disable=SC2013
+for arg in $(cat /proc/cmdline); do
+    case "$arg" in
+        rv.root=*) mode=${arg#rv.root=} ;;
+    esac
+done
+
+case "$mode" in
+    write)
+        cp /known.txt /written.txt
+        echo "RINGVMM-ROOT-STEP copied"
+        head -c 1048576 /dev/urandom > /big.bin
+        echo "RINGVMM-ROOT-STEP random"
+        sync
+        echo "RINGVMM-ROOT-WROTE known=$(md5sum < /written.txt | cut -c1-32) big=$(md5sum < /big.bin | cut -c1-32)"
+        ;;
+    read)
+        if cmp -s /written.txt /known.txt; then r=ok; else r=differs; fi
+        echo "RINGVMM-ROOT-READ written=$r big=$(md5sum < /big.bin | cut -c1-32)"
+        ;;
+    dirty)
+        # Power off in the middle of writing: files and syncs in a loop in
+        # the background, then poweroff -f without unmounting. The journal
+        # must make it whole again at the next mount.
+        (
+            i=0
+            while :; do
+                head -c 262144 /dev/urandom > "/dirty.$i"
+                sync &
+                i=$((i + 1))
+            done
+        ) &
+        sleep 2
+        echo "RINGVMM-ROOT-DIRTY powering off with writes in flight"
+        poweroff -f
+        ;;
+    *)
+        echo "RINGVMM-ROOT-ERROR unknown rv.root=$mode"
+        ;;
+esac
+mount -o remount,ro / || echo "RINGVMM-ROOT-ERROR remount,ro failed"
+echo "RINGVMM-ROOT-DONE"
+timeout 10 stty -F /dev/console "$(stty -F /dev/console -g)" 2> /dev/null
+poweroff -f
+sleep 1000000
