@@ -6,6 +6,7 @@
  * directory. FILE ending in .png gives PNG (pngcairo), anything else SVG.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,11 +128,16 @@ int rv_bench_plot(const struct rv_bench *b, const char *path)
 {
 	char dir[] = "/tmp/ringvmm-plot.XXXXXX";
 	char data[64], script[64];
-	int ret;
+	int ret, fd;
 
 	/* The name goes into a gnuplot string in single quotes. */
 	if (strchr(path, '\'') || strchr(path, '\n'))
 		return rv_err(-EINVAL, "--plot %s: a quote or newline in the name", path);
+	/* gnuplot would block on a FIFO: only a regular file, checked here. */
+	ret = rv_path_open("--plot", path, O_WRONLY | O_CREAT, 0644, RV_PATH_REG, &fd);
+	if (ret)
+		return ret;
+	close(fd);
 	if (!mkdtemp(dir))
 		return rv_err(-errno, "--plot: a temporary directory: %s", strerror(errno));
 	snprintf(data, sizeof(data), "%s/modes.dat", dir);

@@ -5,7 +5,9 @@
 #
 #   /opt/ringvmm/sysroot-aarch64/
 #     usr/include, usr/lib/aarch64-linux-gnu   Debian arm64 libfdt-dev, liburing-dev,
-#                                               libcmocka-dev and their runtime libraries
+#                                               libcmocka-dev, libseccomp-dev (its
+#                                               libseccomp.a for the static build)
+#                                               and their runtime libraries
 #     lib/ld-linux-aarch64.so.1, lib/aarch64-linux-gnu/libc.so.6, ...
 #                                               the cross toolchain's arm64 glibc (from
 #                                               libc6-dev-arm64-cross), for qemu-aarch64 -L
@@ -27,7 +29,7 @@ cross_libc=/usr/aarch64-linux-gnu/lib
 # shellcheck source-path=SCRIPTDIR source=arm64-apt.sh
 source "$repo/scripts/arm64-apt.sh"
 
-pkgs=(libfdt-dev libfdt1 liburing-dev liburing2 libcmocka-dev libcmocka0)
+pkgs=(libfdt-dev libfdt1 liburing-dev liburing2 libcmocka-dev libcmocka0 libseccomp-dev libseccomp2)
 
 [[ -e $cross_libc/ld-linux-aarch64.so.1 ]] || {
     echo "arm64-sysroot.sh: no $cross_libc/ld-linux-aarch64.so.1: install gcc-aarch64-linux-gnu (scripts/deps.sh)" >&2

@@ -7,7 +7,7 @@ set -euo pipefail
 RINGVMM_PACKAGES=(
 	# build
 	gcc libc6-dev meson ninja-build pkg-config
-	liburing-dev libfdt-dev libcmocka-dev
+	liburing-dev libfdt-dev libcmocka-dev libseccomp-dev
 	# tests: scripts, the nested test host (QEMU TCG with SVM), guest images
 	python3 qemu-system-x86 busybox-static cpio lz4 xz-utils gzip
 	ca-certificates
@@ -15,6 +15,8 @@ RINGVMM_PACKAGES=(
 	gnuplot-nox
 	# kernel-style formatting (.clang-format), checked (tests/unit/clang_format_test.sh)
 	clang-format
+	# tests/fuzz: libFuzzer and the sanitizer runtimes are clang's
+	clang libclang-rt-dev
 	# ringvmm(1) from man/ringvmm.1.scd, and man to check it renders
 	scdoc man-db
 	# arm64: the cross build (its libraries come from scripts/arm64-sysroot.sh),

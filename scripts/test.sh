@@ -5,10 +5,15 @@
 #   kvm   tiny guests on this machine's /dev/kvm, and the CLI end to end
 #   boot  real Linux guests booted by a static ringvmm inside the nested
 #         test host (QEMU TCG with SVM; see docs/testing.md)
+#   san   the unit and kvm suites again under ASan+UBSan (build-asan) and
+#         under TSan (build-tsan); a sanitizer report fails its test
+#   fuzz  each libFuzzer target of tests/fuzz for 10 s from its seeds
+#         (build-fuzz, clang with ASan+UBSan)
 #   arm64 the arm64 cross build: unit tests under qemu-user, and boot tests
 #         in the arm64 nested test host (docs/arm64.md)
 # Ends with one line "N passed, N failed, N skipped".
-# RINGVMM_SKIP_BOOT=1 leaves out the boot tests (they take a few minutes).
+# RINGVMM_SKIP_BOOT=1 leaves out the boot tests (they take a few minutes);
+# RINGVMM_SKIP_SAN=1 the sanitizer and fuzz builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +26,35 @@ ninja -C build-static
 
 status=0
 meson test -C build --print-errorlogs --num-processes 2 || status=1
+
+# --- sanitizers and fuzzing ---------------------------------------------
+# The same unit and kvm suites built with -fsanitize (gcc); the shell
+# checks of the tree (suite lint) run once, above. Any report ends the
+# test with a failure: halt_on_error, and ASan's leak check at exit.
+san_ran=0
+if [ "${RINGVMM_SKIP_SAN:-0}" = 1 ]; then
+	echo "sanitizers and fuzzing: skipped (RINGVMM_SKIP_SAN=1)"
+else
+	san_ran=1
+	export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1
+	export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+	export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+	[ -f build-asan/build.ninja ] ||
+		meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
+	ninja -C build-asan
+	meson test -C build-asan --print-errorlogs --num-processes 2 --no-suite lint ||
+		status=1
+	[ -f build-tsan/build.ninja ] || meson setup build-tsan -Db_sanitize=thread
+	ninja -C build-tsan
+	meson test -C build-tsan --print-errorlogs --num-processes 2 --no-suite lint ||
+		status=1
+	# libFuzzer is clang's; the fuzz build has only the fuzz targets' tests.
+	[ -f build-fuzz/build.ninja ] ||
+		CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=disabled \
+			-Db_sanitize=address,undefined -Db_lundef=false
+	ninja -C build-fuzz
+	meson test -C build-fuzz --print-errorlogs --num-processes 2 --suite fuzz || status=1
+fi
 
 boot_pass=0 boot_fail=0 boot_skip=0
 if [ "${RINGVMM_SKIP_BOOT:-0}" = 1 ]; then
@@ -107,8 +141,15 @@ PY
 }
 read -r m_pass m_fail m_skip < <(meson_counts build/meson-logs/testlog.json)
 read -r x_pass x_fail x_skip < <(meson_counts build-arm64/meson-logs/testlog.json)
+s_pass=0 s_fail=0 s_skip=0
+if [ "$san_ran" = 1 ]; then
+	for d in build-asan build-tsan build-fuzz; do
+		read -r p f s < <(meson_counts "$d/meson-logs/testlog.json")
+		s_pass=$((s_pass + p)) s_fail=$((s_fail + f)) s_skip=$((s_skip + s))
+	done
+fi
 [ "$a64_ran" = 1 ] || { x_pass=0 x_fail=0 x_skip=0; }
-echo "$((m_pass + boot_pass + x_pass + a64_pass)) passed," \
-	"$((m_fail + boot_fail + x_fail + a64_fail)) failed," \
-	"$((m_skip + boot_skip + x_skip + a64_skip)) skipped"
+echo "$((m_pass + s_pass + boot_pass + x_pass + a64_pass)) passed," \
+	"$((m_fail + s_fail + boot_fail + x_fail + a64_fail)) failed," \
+	"$((m_skip + s_skip + boot_skip + x_skip + a64_skip)) skipped"
 exit "$status"

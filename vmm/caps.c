@@ -9,12 +9,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <seccomp.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "arch/arch.h"
 #include "vmm/coalesce/coalesce.h"
 #include "kvm.h"
+#include "sandbox.h"
 #include "util.h"
 
 static const struct rv_cap_desc rv_generic_caps[] = {
@@ -67,7 +69,7 @@ static void rv_caps_print_coalesce(FILE *out, int fd, bool json)
 	if (json) {
 		fprintf(out,
 			"\n  ],\n  \"coalesce\": {\"engine\": \"%s\", \"ring_page_offset\": %d, "
-			"\"ring_entries\": %u, \"pio\": %s}\n}\n",
+			"\"ring_entries\": %u, \"pio\": %s},\n",
 			p.engine, p.ring_page_offset, p.ring_entries, p.pio ? "true" : "false");
 	} else if (p.ring_page_offset) {
 		fprintf(out,
@@ -79,6 +81,30 @@ static void rv_caps_print_coalesce(FILE *out, int fd, bool json)
 			"\ncoalescing engine: %s (no KVM_CAP_COALESCED_MMIO: only --coalesce off)\n",
 			p.engine);
 	}
+}
+
+/* Whether `ringvmm run` can enter its sandbox here (vmm/sandbox.h). */
+static void rv_caps_print_sandbox(FILE *out, bool json)
+{
+	const struct scmp_version *v = seccomp_version();
+	const char *why = NULL;
+	bool ok = rv_sandbox_available(&why);
+
+	if (json) {
+		fprintf(out,
+			"  \"sandbox\": {\"seccomp\": %s, \"libseccomp\": \"%u.%u.%u\", "
+			"\"api_level\": %u, \"why_not\": \"%s\"}\n}\n",
+			ok ? "true" : "false", v->major, v->minor, v->micro, seccomp_api_get(),
+			why ? why : "");
+		return;
+	}
+	if (ok)
+		fprintf(out,
+			"sandbox: yes: seccomp filters per thread, no_new_privs, no capabilities "
+			"(libseccomp %u.%u.%u, API level %u)\n",
+			v->major, v->minor, v->micro, seccomp_api_get());
+	else
+		fprintf(out, "sandbox: no: %s (ringvmm run needs --no-seccomp here)\n", why);
 }
 
 int rv_caps_print(FILE *out, bool json)
@@ -106,6 +132,7 @@ int rv_caps_print(FILE *out, bool json)
 	rv_caps_print_list(out, fd, rv_generic_caps, RV_ARRAY_SIZE(rv_generic_caps), json, &first);
 	rv_caps_print_list(out, fd, rv_platform.caps, rv_platform.nr_caps, json, &first);
 	rv_caps_print_coalesce(out, fd, json);
+	rv_caps_print_sandbox(out, json);
 	if (vm >= 0)
 		close(vm);
 	close(kvm);

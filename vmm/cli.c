@@ -297,6 +297,10 @@ static const struct rv_opt rv_cli_run_opts[] = {
 	  "ms (default 1000) while the guest runs" },
 	{ "log-level", 0, NULL, "L", 0, rv_cli_set_log_level, NULL,
 	  "messages shown: error, warn (default), info, debug" },
+	{ "no-seccomp", 0, NULL, NULL, 0, rv_opt_set_flag,
+	  RV_OPT_FLAG(struct rv_cli, vm.no_seccomp),
+	  "run without the seccomp sandbox (debugging only;\n"
+	  "says so on every run)" },
 	{ "verbose", 'v', NULL, NULL, 0, rv_opt_set_flag, RV_OPT_FLAG(struct rv_cli, verbose),
 	  "say what is being set up (--log-level debug), the\n"
 	  "final kernel command line included" },
@@ -453,6 +457,8 @@ static void rv_cli_defaults(struct rv_cli *cli)
 	cli->vm.console_out_fd = 1;
 	cli->vm.coalesce_mode = RV_COALESCE_PER_DEVICE;
 	cli->vm.coalesce_flush_ns = RV_COALESCE_DEFAULT_FLUSH_NS;
+	/* On by default: only --no-seccomp (loud) turns the filters off. */
+	cli->vm.sandbox = true;
 	cli->log_level = RV_LOG_WARN;
 	cli->metrics_interval_ms = RV_CLI_METRICS_DEFAULT_MS;
 	snprintf(cli->mem_arg, sizeof(cli->mem_arg), "--mem (default %llu MiB)",

@@ -10,24 +10,18 @@
 
 #include "util.h"
 
-int rv_image_open(struct rv_image *img, const char *path)
+int rv_image_open(struct rv_image *img, const char *opt, const char *path)
 {
 	struct stat st;
 	int ret;
 
 	img->size = 0;
 	img->name = path;
-	/* O_NONBLOCK: a FIFO must not hang the open; it is refused below. */
-	img->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (img->fd < 0)
-		return rv_err(-errno, "%s: %s", path, strerror(errno));
+	ret = rv_path_open(opt, path, O_RDONLY, 0, RV_PATH_REG, &img->fd);
+	if (ret)
+		return ret;
 	if (fstat(img->fd, &st) < 0) {
-		ret = rv_err(-errno, "%s: %s", path, strerror(errno));
-		goto out_close;
-	}
-	/* The loader needs a fixed size and pread(): no pipes or devices. */
-	if (!S_ISREG(st.st_mode)) {
-		ret = rv_err(-EINVAL, "%s: not a regular file", path);
+		ret = rv_err(-errno, "%s %s: %s", opt, path, strerror(errno));
 		goto out_close;
 	}
 	img->size = st.st_size;

@@ -99,11 +99,11 @@ int rv_metrics_start(struct rv_metrics *m, struct rv_vm *vm, const char *path,
 	m->prev = calloc(m->nr_devices ? m->nr_devices : 1, sizeof(*m->prev));
 	if (!m->prev)
 		return rv_err(-ENOMEM, "--metrics %s: out of memory", path);
-	m->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644);
-	if (m->fd < 0) {
-		ret = rv_err(-errno, "--metrics %s: %s", path, strerror(errno));
+	/* A file, or a character device (/dev/stderr on a tty): never a FIFO. */
+	ret = rv_path_open("--metrics", path, O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY, 0644,
+			   RV_PATH_REG | RV_PATH_CHR, &m->fd);
+	if (ret)
 		goto out_free;
-	}
 	m->start_ns = m->last_ns = rv_now_ns();
 	ret = rv_loop_add_timer(&vm->loop, &m->timer, interval_ms * 1000000ULL, rv_metrics_tick, m,
 				"metrics");

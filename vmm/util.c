@@ -204,32 +204,103 @@ int rv_parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-int rv_read_file(const char *path, uint64_t max, uint8_t **buf, size_t *len)
+/* "a FIFO", "a directory": what @m is, for a message. */
+static const char *rv_path_kind(mode_t m)
+{
+	if (S_ISREG(m))
+		return "a regular file";
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	return "not a file";
+}
+
+/* "--kernel FILE" but "--passthrough path=FILE". */
+static const char *rv_path_sep(const char *opt)
+{
+	size_t n = strlen(opt);
+
+	return n && opt[n - 1] == '=' ? "" : " ";
+}
+
+static int rv_path_check(const char *opt, const char *path, mode_t m, unsigned int allow)
+{
+	if ((S_ISREG(m) && (allow & RV_PATH_REG)) || (S_ISCHR(m) && (allow & RV_PATH_CHR)))
+		return 0;
+	return rv_err(S_ISDIR(m) ? -EISDIR : -EINVAL, "%s%s%s: %s, not a regular file%s", opt,
+		      rv_path_sep(opt), path, rv_path_kind(m),
+		      allow & RV_PATH_CHR ? " or character device" : "");
+}
+
+int rv_path_open(const char *opt, const char *path, int flags, unsigned int mode,
+		 unsigned int allow, int *fd)
+{
+	struct stat st;
+	int ret, fl;
+
+	*fd = -1;
+	if (!path || !*path)
+		return rv_err(-EINVAL, "%s: an empty path", opt);
+	if (stat(path, &st) == 0) {
+		ret = rv_path_check(opt, path, st.st_mode, allow);
+		if (ret)
+			return ret;
+	} else if (errno != ENOENT || !(flags & O_CREAT)) {
+		return rv_err(-errno, "%s%s%s: %s", opt, rv_path_sep(opt), path, strerror(errno));
+	}
+	*fd = open(path, flags | O_NONBLOCK | O_CLOEXEC, mode);
+	if (*fd < 0)
+		return rv_err(-errno, "%s%s%s: %s", opt, rv_path_sep(opt), path, strerror(errno));
+	if (fstat(*fd, &st) < 0) {
+		ret = rv_err(-errno, "%s%s%s: %s", opt, rv_path_sep(opt), path, strerror(errno));
+		goto out_close;
+	}
+	ret = rv_path_check(opt, path, st.st_mode, allow);
+	if (ret)
+		goto out_close;
+	/* Blocking again: a character device's reads should wait as usual. */
+	fl = fcntl(*fd, F_GETFL);
+	if (fl < 0 || fcntl(*fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		ret = rv_err(-errno, "%s%s%s: %s", opt, rv_path_sep(opt), path, strerror(errno));
+		goto out_close;
+	}
+	return 0;
+
+out_close:
+	close(*fd);
+	*fd = -1;
+	return ret;
+}
+
+int rv_read_file(const char *opt, const char *path, uint64_t max, uint8_t **buf, size_t *len)
 {
 	struct stat st;
 	uint8_t *p = NULL;
 	size_t done = 0;
 	int fd, ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return rv_err(-errno, "%s: %s", path, strerror(errno));
+	ret = rv_path_open(opt, path, O_RDONLY, 0, RV_PATH_REG, &fd);
+	if (ret)
+		return ret;
 	if (fstat(fd, &st) < 0) {
-		ret = rv_err(-errno, "%s: %s", path, strerror(errno));
-		goto out_close;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = rv_err(-EINVAL, "%s: not a regular file", path);
+		ret = rv_err(-errno, "%s %s: %s", opt, path, strerror(errno));
 		goto out_close;
 	}
 	if ((uint64_t)st.st_size > max) {
-		ret = rv_err(-EFBIG, "%s: %" PRIu64 " bytes, more than the %" PRIu64 " allowed",
-			     path, (uint64_t)st.st_size, max);
+		ret = rv_err(-EFBIG, "%s %s: %" PRIu64 " bytes, more than the %" PRIu64 " allowed",
+			     opt, path, (uint64_t)st.st_size, max);
 		goto out_close;
 	}
 	p = malloc(st.st_size ? st.st_size : 1);
 	if (!p) {
-		ret = rv_err(-ENOMEM, "%s: out of memory", path);
+		ret = rv_err(-ENOMEM, "%s %s: out of memory", opt, path);
 		goto out_close;
 	}
 	while (done < (size_t)st.st_size) {
@@ -238,7 +309,7 @@ int rv_read_file(const char *path, uint64_t max, uint8_t **buf, size_t *len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			ret = rv_err(n < 0 ? -errno : -EIO, "%s: short read", path);
+			ret = rv_err(n < 0 ? -errno : -EIO, "%s %s: short read", opt, path);
 			goto out_free;
 		}
 		done += n;

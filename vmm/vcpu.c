@@ -17,6 +17,7 @@
 #include "vmm/coalesce/coalesce.h"
 #include "device.h"
 #include "kvm.h"
+#include "sandbox.h"
 #include "util.h"
 #include "vm.h"
 
@@ -60,6 +61,15 @@ static void *rv_vcpu_thread(void *arg)
 
 	snprintf(name, sizeof(name), "vcpu%u", vcpu->id);
 	pthread_setname_np(pthread_self(), name);
+	/* The vCPU filter before the first KVM_RUN: the guest runs from here. */
+	if (vm->sandboxed) {
+		if (rv_sandbox_enter(RV_SANDBOX_VCPU)) {
+			fprintf(stderr, "ringvmm: vCPU %u: %s\n", vcpu->id, rv_err_msg());
+			rv_vm_request_exit(vm, RV_EXIT_ERROR);
+			return NULL;
+		}
+		rv_sandbox_selftest(RV_SANDBOX_VCPU);
+	}
 
 	while (!__atomic_load_n(&vm->exit_reason, __ATOMIC_ACQUIRE)) {
 		int ret = __rv_kvm_ioctl(vcpu->fd, KVM_RUN, 0);

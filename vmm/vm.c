@@ -14,6 +14,7 @@
 #include "arch/arch.h"
 #include "kvm.h"
 #include "vmm/mem/backend.h"
+#include "sandbox.h"
 #include "util.h"
 #include "vcpu.h"
 
@@ -299,9 +300,25 @@ int rv_vm_create(struct rv_vm *vm, const struct rv_vm_config *cfg)
 int rv_vm_run(struct rv_vm *vm)
 {
 	uint64_t t0;
-	int ret;
+	int ret = 0;
 
-	ret = rv_vcpus_start(vm);
+	/*
+	 * The sandbox before any vCPU thread exists: they inherit the base
+	 * filter and stack their own before their first KVM_RUN; this
+	 * thread, the event loop, stacks its own before it reads anything
+	 * the guest wrote.
+	 */
+	if (vm->cfg->sandbox) {
+		ret = rv_sandbox_prepare(&vm->mem, !vm->cfg->no_seccomp);
+		vm->sandboxed = rv_sandbox_active();
+	}
+	if (!ret)
+		ret = rv_vcpus_start(vm);
+	if (!ret && vm->sandboxed) {
+		ret = rv_sandbox_enter(RV_SANDBOX_LOOP);
+		if (!ret)
+			rv_sandbox_selftest(RV_SANDBOX_LOOP);
+	}
 	if (!ret)
 		ret = rv_loop_run(&vm->loop);
 	/* Whatever stopped the loop, the vCPUs must see a reason to stop. */

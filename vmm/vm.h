@@ -53,6 +53,14 @@ struct rv_vm_config {
 	/* Coalesced MMIO (vmm/coalesce/coalesce.h): mode and the drain timer period. */
 	enum rv_coalesce_mode coalesce_mode;
 	uint64_t coalesce_flush_ns;
+	/*
+	 * Enter the sandbox (vmm/sandbox.h) before the guest runs: guest RAM
+	 * out of core dumps, and unless @no_seccomp, no_new_privs, no
+	 * capabilities and the seccomp filters. The CLI sets it; tests and
+	 * benchmarks that build a config leave it off.
+	 */
+	bool sandbox;
+	bool no_seccomp; /* --no-seccomp */
 	/* Who drains devices' rings between accesses (per-device mode). */
 	enum rv_coalesce_drain coalesce_drain;
 	/* Devices besides the platform's (tests, `ringvmm bench`, ...). */
@@ -111,6 +119,8 @@ struct rv_vm {
 	int exit_reason; /* enum rv_exit_reason */
 	bool dump_done;
 
+	/* The seccomp filters are on: each vCPU thread enters its own. */
+	bool sandboxed;
 	/*
 	 * A vCPU thread did not stop within RV_VCPU_STOP_MS of being asked
 	 * (rv_vcpus_stop): the process exits without tearing the VM down.

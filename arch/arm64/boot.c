@@ -109,8 +109,12 @@ int rv_arm64_boot_place(uint64_t ram_addr, uint64_t ram_size, const struct rv_ar
 	 * below it would be unusable by the kernel (booting.rst), so as low as
 	 * possible is right either way.
 	 */
-	base = RV_ALIGN_UP(ram_addr, RV_ARM64_BOOT_ALIGN);
-	out->kernel_addr = base + img->text_offset;
+	if (!rv_align_up_u64(ram_addr, RV_ARM64_BOOT_ALIGN, &base) ||
+	    __builtin_add_overflow(base, img->text_offset, &out->kernel_addr))
+		return rv_err(-ENOSPC,
+			      "no 2 MiB-aligned kernel base in RAM from 0x%" PRIx64
+			      ": aligning it up passes the top of the address space",
+			      ram_addr);
 	/* The file may be longer than image_size (an appended signature). */
 	used = img->image_size > kernel_len ? img->image_size : kernel_len;
 	if (__builtin_add_overflow(out->kernel_addr, used, &out->kernel_end) ||
@@ -121,8 +125,9 @@ int rv_arm64_boot_place(uint64_t ram_addr, uint64_t ram_size, const struct rv_ar
 			      (uint64_t)((used + RV_MiB - 1) >> 20), out->kernel_addr,
 			      ram_size >> 20);
 
-	out->initrd_addr = RV_ALIGN_UP(out->kernel_end, RV_ARM64_BOOT_ALIGN);
-	if (__builtin_add_overflow(out->initrd_addr, initrd_len, &out->initrd_end) ||
+	/* Each align-up is checked: past 2^64 it would wrap to address 0. */
+	if (!rv_align_up_u64(out->kernel_end, RV_ARM64_BOOT_ALIGN, &out->initrd_addr) ||
+	    __builtin_add_overflow(out->initrd_addr, initrd_len, &out->initrd_end) ||
 	    out->initrd_end > ram_end)
 		return rv_err(-ENOSPC,
 			      "the initrd (%" PRIu64 " MiB) does not fit in RAM after the kernel",
@@ -140,9 +145,8 @@ int rv_arm64_boot_place(uint64_t ram_addr, uint64_t ram_size, const struct rv_ar
 			      initrd_len >> 20);
 
 	/* The dtb: 8-byte aligned, at most 2 MiB, in a 2 MiB block of its own. */
-	out->dtb_addr = RV_ALIGN_UP(out->initrd_end, RV_ARM64_BOOT_ALIGN);
-	if (out->dtb_addr < out->initrd_end || out->dtb_addr > ram_end ||
-	    ram_end - out->dtb_addr < RV_ARM64_DTB_MAX)
+	if (!rv_align_up_u64(out->initrd_end, RV_ARM64_BOOT_ALIGN, &out->dtb_addr) ||
+	    out->dtb_addr > ram_end || ram_end - out->dtb_addr < RV_ARM64_DTB_MAX)
 		return rv_err(-ENOSPC,
 			      "no room for the device tree after the kernel%s (%" PRIu64
 			      " MiB of RAM)",
@@ -160,12 +164,23 @@ int rv_arm64_boot_load(const struct rv_mem *mem, const struct rv_arm64_boot_layo
 	 * page it maps into stage 2 (or the CPU has FWB), so a plain copy
 	 * through our cacheable mapping is enough.
 	 */
-	if (rv_mem_write(mem, layout->kernel_addr, kernel, kernel_len))
-		return rv_err(-EFAULT, "kernel range 0x%" PRIx64 "+%zu is not RAM",
-			      layout->kernel_addr, kernel_len);
+	int ret;
+
+	/*
+	 * The layout came from one RAM region, but check the whole range of
+	 * each against the map anyway: RAM only, never a --passthrough slot.
+	 * The kernel's whole footprint (image_size, its BSS) must be RAM.
+	 */
+	if (!rv_mem_ram_hva(mem, layout->kernel_addr, layout->kernel_end - layout->kernel_addr,
+			    "the kernel"))
+		return -ENOSPC;
+	ret = rv_mem_ram_write(mem, layout->kernel_addr, kernel, kernel_len, "the kernel");
+	if (ret)
+		return ret;
 	/* The BSS beyond the file is fresh anonymous memory: already zero. */
-	if (initrd_len && rv_mem_write(mem, layout->initrd_addr, initrd, initrd_len))
-		return rv_err(-EFAULT, "initrd range 0x%" PRIx64 "+%zu is not RAM",
-			      layout->initrd_addr, initrd_len);
-	return 0;
+	if (initrd_len)
+		ret = rv_mem_ram_write(mem, layout->initrd_addr, initrd, initrd_len, "the initrd");
+	if (!ret && !rv_mem_ram_hva(mem, layout->dtb_addr, RV_ARM64_DTB_MAX, "the device tree"))
+		ret = -ENOSPC;
+	return ret;
 }

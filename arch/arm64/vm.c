@@ -82,15 +82,13 @@ static int rv_arm64_load_kernel(struct rv_vm *vm)
 	int ret;
 
 	/* Nothing larger than guest RAM can be loaded into it. */
-	ret = rv_read_file(cfg->kernel, ram->size, &kernel, &kernel_len);
+	ret = rv_read_file("--kernel", cfg->kernel, ram->size, &kernel, &kernel_len);
 	if (ret)
-		return rv_err_wrap(ret, "kernel");
+		return ret;
 	if (cfg->initrd) {
-		ret = rv_read_file(cfg->initrd, ram->size, &initrd, &initrd_len);
-		if (ret) {
-			rv_err_wrap(ret, "initrd");
+		ret = rv_read_file("--initrd", cfg->initrd, ram->size, &initrd, &initrd_len);
+		if (ret)
 			goto out_free;
-		}
 	}
 	ret = rv_arm64_image_parse(kernel, kernel_len, &img);
 	if (!ret)
@@ -157,9 +155,10 @@ static int rv_arm64_dump_dtb(const char *path, const void *fdt, size_t len)
 {
 	int fd, ret;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return rv_err(-errno, "--dump-dtb %s: %s", path, strerror(errno));
+	ret = rv_path_open("--dump-dtb", path, O_WRONLY | O_CREAT | O_TRUNC, 0644, RV_PATH_REG,
+			   &fd);
+	if (ret)
+		return ret;
 	ret = rv_write_all(fd, fdt, len);
 	if (close(fd) && !ret)
 		ret = -errno;
@@ -187,10 +186,9 @@ static int rv_arm64_write_fdt(struct rv_vm *vm)
 	int ret;
 
 	/* The 2 MiB region placed for the dtb is written in place. */
-	fdt = rv_mem_gpa_to_hva(&vm->mem, a->boot.dtb_addr, RV_ARM64_DTB_MAX);
+	fdt = rv_mem_ram_hva(&vm->mem, a->boot.dtb_addr, RV_ARM64_DTB_MAX, "the device tree");
 	if (!fdt)
-		return rv_err(-ENOSPC, "no RAM for the device tree at 0x%" PRIx64,
-			      a->boot.dtb_addr);
+		return -ENOSPC;
 	/* Without a seed the kernel runs without KASLR; a failure only costs that. */
 	if (getrandom(&fc.kaslr_seed, sizeof(fc.kaslr_seed), GRND_NONBLOCK) !=
 	    sizeof(fc.kaslr_seed))

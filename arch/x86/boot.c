@@ -7,7 +7,8 @@
  *
  * Everything in the image is untrusted: each offset and size read from it is
  * checked against the image length (overflow included) before use, and every
- * guest address goes through rv_mem_gpa_to_hva() with its whole length. The
+ * guest address goes through rv_mem_ram_hva() with its whole length: images
+ * land in guest RAM only, never in a --passthrough slot or a hole. The
  * image can only hurt the guest it boots, never the VMM.
  *
  * Only headers are read into (bounded, on-stack) buffers: the bzImage setup
@@ -153,15 +154,16 @@ int rv_x86_load_cmdline(const struct rv_mem *mem, const char *cmdline, uint32_t 
 {
 	const char *s = cmdline ? cmdline : "";
 	size_t len = strlen(s);
+	int ret;
 
 	if (len > max || len + 1 > RV_X86_CMDLINE_MAX)
 		return rv_err(
 			-E2BIG,
 			"command line is %zu bytes; the kernel takes at most %u (cmdline_size) and ringvmm at most %llu",
 			len, max, RV_X86_CMDLINE_MAX - 1);
-	if (rv_mem_write(mem, RV_X86_CMDLINE_ADDR, s, len + 1))
-		return rv_err(-ENOSPC, "no RAM for the command line at 0x%llx",
-			      RV_X86_CMDLINE_ADDR);
+	ret = rv_mem_ram_write(mem, RV_X86_CMDLINE_ADDR, s, len + 1, "the command line");
+	if (ret)
+		return ret;
 	bp->hdr.cmd_line_ptr = RV_X86_CMDLINE_ADDR;
 	return 0;
 }
@@ -196,10 +198,9 @@ int rv_x86_load_initrd(const struct rv_mem *mem, const struct rv_x86_boot_cfg *c
 			"initrd of %llu bytes does not fit between 0x%llx (end of the kernel) and 0x%llx (min of initrd_addr_max+1, top of low RAM, 4 GiB)",
 			(unsigned long long)len, (unsigned long long)floor,
 			(unsigned long long)limit);
-	dst = rv_mem_gpa_to_hva(mem, addr, len);
+	dst = rv_mem_ram_hva(mem, addr, len, "initrd");
 	if (!dst)
-		return rv_err(-ENOSPC, "initrd [0x%llx, +0x%llx) is not in guest RAM",
-			      (unsigned long long)addr, (unsigned long long)len);
+		return -ENOSPC;
 	ret = rv_image_pread(img, 0, dst, len);
 	if (ret)
 		return ret;
@@ -215,7 +216,7 @@ int rv_x86_finish_params(const struct rv_mem *mem, const struct rv_x86_boot_cfg 
 			 struct boot_params *bp, struct rv_x86_boot_info *info)
 {
 	struct rv_x86_e820_entry e820[E820_MAX_ENTRIES_ZEROPAGE];
-	int n;
+	int n, ret;
 
 	n = rv_x86_e820_build(mem, e820, RV_ARRAY_SIZE(e820));
 	if (n < 0)
@@ -225,8 +226,9 @@ int rv_x86_finish_params(const struct rv_mem *mem, const struct rv_x86_boot_cfg 
 	/* zero-page.rst: 0x070 acpi_rsdp_addr, read by the kernel from 2.14. */
 	if (cfg->acpi_rsdp_addr && bp->hdr.version >= 0x020e)
 		bp->acpi_rsdp_addr = cfg->acpi_rsdp_addr;
-	if (rv_mem_write(mem, RV_X86_BOOT_PARAMS_ADDR, bp, sizeof(*bp)))
-		return rv_err(-ENOSPC, "no RAM for boot_params at 0x%llx", RV_X86_BOOT_PARAMS_ADDR);
+	ret = rv_mem_ram_write(mem, RV_X86_BOOT_PARAMS_ADDR, bp, sizeof(*bp), "boot_params");
+	if (ret)
+		return ret;
 	info->boot_params_addr = RV_X86_BOOT_PARAMS_ADDR;
 	return 0;
 }

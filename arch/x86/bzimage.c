@@ -107,8 +107,7 @@ int rv_x86_load_bzimage(const struct rv_mem *mem, const struct rv_x86_boot_cfg *
 			(unsigned long long)start, (unsigned long long)footprint,
 			(unsigned long long)load);
 	end = rv_max(end, load + pm_len);
-	dst = rv_mem_gpa_to_hva(mem, load, end - load);
-	if (!dst) {
+	if (!rv_mem_find(mem, load, end - load)) {
 		ram_end = rv_x86_low_ram_end(mem);
 		return rv_err(
 			-ENOSPC,
@@ -117,6 +116,10 @@ int rv_x86_load_bzimage(const struct rv_mem *mem, const struct rv_x86_boot_cfg *
 			(unsigned long long)pm_len, h.init_size, (unsigned long long)start,
 			(unsigned long long)ram_end);
 	}
+	/* In the map, but it must be RAM too: not a --passthrough slot. */
+	dst = rv_mem_ram_hva(mem, load, end - load, "bzImage: the kernel");
+	if (!dst)
+		return -ENOSPC;
 
 	/* Entry: boot.rst "64-bit Boot Protocol" / "32-bit Boot Protocol". */
 	if (h.version >= 0x020c && (h.xloadflags & XLF_KERNEL_64)) {

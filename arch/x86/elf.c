@@ -9,6 +9,7 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "vmm/mem/translate.h"
@@ -130,6 +131,7 @@ int rv_x86_load_elf(const struct rv_mem *mem, const struct rv_x86_boot_cfg *cfg,
 	for (unsigned int i = 0; i < el.eh.e_phnum; i++) {
 		const Elf64_Phdr *ph = &el.ph[i];
 		uint64_t fend, mend;
+		char what[32];
 		uint8_t *dst;
 
 		if (ph->p_type != PT_LOAD || !ph->p_memsz)
@@ -151,12 +153,21 @@ int rv_x86_load_elf(const struct rv_mem *mem, const struct rv_x86_boot_cfg *cfg,
 				-EINVAL,
 				"ELF: PT_LOAD %u at 0x%llx is below 1 MiB, where the VMM's boot data lives",
 				i, (unsigned long long)ph->p_paddr);
-		dst = rv_mem_gpa_to_hva(mem, ph->p_paddr, ph->p_memsz);
-		if (!dst || __builtin_add_overflow(ph->p_paddr, ph->p_memsz, &mend))
-			return rv_err(-ENOSPC,
-				      "ELF: PT_LOAD %u [0x%llx, +0x%llx) is not inside guest RAM",
-				      i, (unsigned long long)ph->p_paddr,
-				      (unsigned long long)ph->p_memsz);
+		/*
+		 * p_paddr and p_memsz are the image's: the whole segment must
+		 * be guest RAM, not a --passthrough slot (a read-only one has a
+		 * read-only host mapping) and not past the end of the map.
+		 */
+		snprintf(what, sizeof(what), "ELF: PT_LOAD %u", i);
+		dst = rv_mem_ram_hva(mem, ph->p_paddr, ph->p_memsz, what);
+		if (!dst)
+			return -ENOSPC;
+		if (__builtin_add_overflow(ph->p_paddr, ph->p_memsz, &mend))
+			return rv_err(
+				-ENOSPC,
+				"ELF: PT_LOAD %u [0x%llx, +0x%llx) ends at the top of the address space",
+				i, (unsigned long long)ph->p_paddr,
+				(unsigned long long)ph->p_memsz);
 		/* File bytes straight into guest RAM, then the bss zeroed. */
 		ret = rv_image_pread(cfg->kernel, ph->p_offset, dst, ph->p_filesz);
 		if (ret)

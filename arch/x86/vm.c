@@ -80,10 +80,10 @@ static int rv_x86_build_acpi(struct rv_vm *vm, uint64_t *rsdp)
 		.devices = vm->dev_cfgs,
 		.nr_devices = vm->nr_dev_cfgs,
 	};
-	void *buf = rv_mem_gpa_to_hva(&vm->mem, RV_X86_ACPI_ADDR, RV_X86_ACPI_SIZE);
+	void *buf = rv_mem_ram_hva(&vm->mem, RV_X86_ACPI_ADDR, RV_X86_ACPI_SIZE, "ACPI tables");
 
 	if (!buf)
-		return rv_err(-ENOSPC, "no RAM for the ACPI tables at 0x%llx", RV_X86_ACPI_ADDR);
+		return -ENOSPC;
 	return rv_x86_acpi_build(buf, RV_X86_ACPI_SIZE, RV_X86_ACPI_ADDR, &acpi, rsdp);
 }
 
@@ -96,9 +96,11 @@ static int rv_x86_load_raw(struct rv_vm *vm, const uint8_t *code, size_t len,
 {
 	struct rv_x86_vm *x86 = rv_x86_vm(vm);
 
-	if (rv_mem_write(&vm->mem, RV_X86_BUILTIN_ADDR, code, len))
-		return rv_err(-ENOSPC, "guest code of %zu bytes does not fit at 0x%llx", len,
-			      RV_X86_BUILTIN_ADDR);
+	int ret;
+
+	ret = rv_mem_ram_write(&vm->mem, RV_X86_BUILTIN_ADDR, code, len, "guest code");
+	if (ret)
+		return ret;
 	x86->entry = RV_X86_BUILTIN_ADDR;
 	x86->mode = mode;
 	vm->guest_user_mode = mode == RV_X86_ENTRY_RAW_CPL3;
@@ -114,13 +116,13 @@ static int rv_x86_open_image(struct rv_image *img, const char *what, const char 
 {
 	int ret;
 
-	ret = rv_image_open(img, path);
+	ret = rv_image_open(img, what, path);
 	if (ret)
-		return rv_err_wrap(ret, "%s", what);
+		return ret;
 	if (img->size > ram) {
 		rv_image_close(img);
 		return rv_err(-EFBIG,
-			      "%s: %s: %" PRIu64 " bytes, more than the %" PRIu64
+			      "%s %s: %" PRIu64 " bytes, more than the %" PRIu64
 			      " MiB of guest RAM",
 			      what, path, img->size, ram >> 20);
 	}
@@ -141,11 +143,11 @@ static int rv_x86_load_kernel(struct rv_vm *vm, uint64_t rsdp)
 	uint64_t ram = rv_mem_ram_size(&vm->mem);
 	int ret;
 
-	ret = rv_x86_open_image(&kernel, "kernel", cfg->kernel, ram);
+	ret = rv_x86_open_image(&kernel, "--kernel", cfg->kernel, ram);
 	if (ret)
 		return ret;
 	if (cfg->initrd) {
-		ret = rv_x86_open_image(&initrd, "initrd", cfg->initrd, ram);
+		ret = rv_x86_open_image(&initrd, "--initrd", cfg->initrd, ram);
 		if (ret)
 			goto out_close;
 		boot.initrd = &initrd;

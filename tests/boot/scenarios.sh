@@ -581,3 +581,49 @@ rv_sc_kvm_suite() {
         echo "RVTEST kvm_suite rc=0 time=${RV_SECS}s FAIL failed:${_fail:- none ran}; $_pass passed, $_skip skipped"
     fi
 }
+
+# The seccomp sandbox on a real KVM (vmm/sandbox.c): a Linux boot under
+# the filters is every other test here (the sandbox is on by default);
+# this one makes each thread kind try a denied call right after entering
+# its filter (RINGVMM_SECCOMP_SELFTEST): ringvmm must die of SIGSYS (exit
+# 128 + 31 from the shell) saying which thread; --no-seccomp says it runs
+# unconfined and boots.
+rv_sc_sandbox() {
+    _p=
+    for _kind in vcpu loop; do
+        export RINGVMM_SECCOMP_SELFTEST=$_kind
+        rv_vmm "sandbox_$_kind" run
+        unset RINGVMM_SECCOMP_SELFTEST
+        [ "$RV_RC" = 159 ] || _p="$_p $_kind: exit $RV_RC, want 159 (SIGSYS);"
+        grep -q "seccomp: $_kind thread made denied system call" "$RV_OUT/sandbox_$_kind.err" ||
+            _p="$_p $_kind: no SIGSYS line;"
+        sed "s/^/RVLOG sandbox err | $_kind: /" "$RV_OUT/sandbox_$_kind.err"
+    done
+    rv_vmm sandbox run --no-seccomp --kernel /l2/vmlinux --initrd /l2/initrd.cpio.gz \
+        --cmdline "$(rv_cmdline poweroff)" --mem 256M
+    _p="$_p$(rv_rc_problem)"
+    grep -q 'RINGVMM-L2-INIT' "$RV_OUT/sandbox.out" || _p="$_p no RINGVMM-L2-INIT with --no-seccomp;"
+    grep -q 'WITHOUT the sandbox' "$RV_OUT/sandbox.err" || _p="$_p --no-seccomp was not loud;"
+    # `ringvmm caps` says the sandbox can be installed here.
+    rv_vmm sandbox_caps caps
+    grep -q '^sandbox: yes' "$RV_OUT/sandbox_caps.out" || _p="$_p caps: no 'sandbox: yes' line;"
+    grep '^sandbox:' "$RV_OUT/sandbox_caps.out" | sed 's/^/RVLOG sandbox caps | /'
+    rv_report sandbox "$_p" "selftest vcpu+loop SIGSYS, --no-seccomp boots, caps says yes"
+}
+
+# The bad-input table of docs/threat-model.md on a real KVM: every case of
+# tests/kvm/bad_input_table.sh (concatenated into this scenario by lib.sh)
+# must exit 2 with its message. The rows go to the host as RVROW lines
+# (tests/boot/bad_inputs_doc.sh puts them in the document).
+rv_sc_bad_inputs() {
+    _t0b=$(rv_now)
+    echo "RVRUN bad_inputs"
+    rv_bad_inputs "$RV_VMM" /tmp/bad > "$RV_OUT/bad_inputs.rows"
+    RV_RC=$?
+    RV_SECS=$(rv_since "$_t0b")
+    sed 's/^/RVROW /' "$RV_OUT/bad_inputs.rows"
+    _p=
+    [ "$RV_RC" = 0 ] || _p="$(grep -c FAIL "$RV_OUT/bad_inputs.rows") rows FAIL;"
+    grep 'FAIL' "$RV_OUT/bad_inputs.rows" | sed 's/^/RVLOG bad_inputs | /'
+    rv_report bad_inputs "$_p" "$rv_bi_n cases"
+}

@@ -95,7 +95,7 @@ expect_load_error "truncated ELF kernel" "program headers|past the end" "$RINGVM
 expect_load_error "initrd larger than RAM" "big.initrd|guest RAM" "$RINGVMM" run --kernel "$TMP/spin.elf" --initrd "$TMP/big.initrd" --mem 32M
 expect_load_error "cmdline too long for the kernel" "command line|2047" "$RINGVMM" run --kernel "$TMP/spin.elf" --cmdline-replace "$(head -c 3000 /dev/zero | tr '\0' x)"
 expect_load_error "--dump-dtb (x86 has no device tree)" "device tree" "$RINGVMM" run --dump-dtb "$TMP/x.dtb"
-expect_load_error "--metrics into a directory" "--metrics $TMP|Is a directory" "$RINGVMM" run --metrics "$TMP"
+expect_load_error "--metrics into a directory" "--metrics $TMP|a directory" "$RINGVMM" run --metrics "$TMP"
 
 if ! kvm_usable; then
 	echo "# SKIP the guest runs: /dev/kvm is not usable here"

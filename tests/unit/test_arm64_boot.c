@@ -262,7 +262,110 @@ static void test_load_copies_into_ram(void **state)
 	l.initrd_addr = RV_ARM64_RAM_ADDR + sizeof(ram) - 10;
 	assert_int_equal(rv_arm64_boot_load(&mem, &l, kernel, sizeof(kernel), initrd,
 					    sizeof(initrd)),
-			 -EFAULT);
+			 -ENOSPC);
+}
+
+/*
+ * Guest RAM only: a layout whose kernel, initrd or dtb reaches a read-only
+ * or --passthrough region is refused before a byte is written (a read-only
+ * slot's host mapping is read-only: writing would be a SIGSEGV).
+ */
+static void test_load_only_into_ram(void **state)
+{
+	static uint8_t ram[16 * MiB];
+	struct rv_mem mem = { 0 };
+	struct rv_mem_region r = {
+		.gpa = RV_ARM64_RAM_ADDR, .size = sizeof(ram), .host = ram, .name = "ram"
+	};
+	struct rv_mem_region pt = { .gpa = RV_ARM64_RAM_ADDR + sizeof(ram),
+				    .size = 4 * MiB,
+				    .readonly = true,
+				    .device = true,
+				    .name = "pt0",
+				    .path = "/dev/mem" };
+	struct rv_arm64_boot_layout l = { .kernel_addr = RV_ARM64_RAM_ADDR,
+					  .kernel_end = RV_ARM64_RAM_ADDR + 2 * MiB,
+					  .initrd_addr = RV_ARM64_RAM_ADDR + 2 * MiB,
+					  .initrd_end = RV_ARM64_RAM_ADDR + 2 * MiB,
+					  .dtb_addr = RV_ARM64_RAM_ADDR + 4 * MiB };
+	uint8_t kernel[4096] = { 1 }, initrd[100] = { 2 };
+
+	/* No host mapping behind pt0: a write there would crash the test. */
+	pt.host = NULL;
+	assert_int_equal(rv_mem_add(&mem, &r, 4096), 0);
+	assert_int_equal(rv_mem_add(&mem, &pt, 4096), 0);
+	assert_int_equal(rv_arm64_boot_load(&mem, &l, kernel, sizeof(kernel), NULL, 0), 0);
+	/* The kernel's footprint (its BSS) reaching the slot. */
+	l.kernel_end = pt.gpa + 1;
+	rv_err_clear();
+	assert_int_equal(rv_arm64_boot_load(&mem, &l, kernel, sizeof(kernel), NULL, 0), -ENOSPC);
+	assert_non_null(strstr(rv_err_msg(), "passthrough slot pt0 /dev/mem"));
+	l.kernel_end = RV_ARM64_RAM_ADDR + 2 * MiB;
+	/* The initrd in the slot. */
+	l.initrd_addr = pt.gpa;
+	rv_err_clear();
+	assert_int_equal(rv_arm64_boot_load(&mem, &l, kernel, sizeof(kernel), initrd,
+					    sizeof(initrd)),
+			 -ENOSPC);
+	assert_non_null(strstr(rv_err_msg(), "the initrd"));
+	l.initrd_addr = RV_ARM64_RAM_ADDR + 2 * MiB;
+	/* The device tree's 2 MiB straddling the end of RAM into the slot. */
+	l.dtb_addr = pt.gpa - MiB;
+	rv_err_clear();
+	assert_int_equal(rv_arm64_boot_load(&mem, &l, kernel, sizeof(kernel), NULL, 0), -ENOSPC);
+	assert_non_null(strstr(rv_err_msg(), "the device tree"));
+	/* A range past 2^64 is refused as such, not wrapped. */
+	l.dtb_addr = UINT64_MAX - MiB;
+	rv_err_clear();
+	assert_int_equal(rv_arm64_boot_load(&mem, &l, kernel, sizeof(kernel), NULL, 0), -ENOSPC);
+	assert_non_null(strstr(rv_err_msg(), "wraps"));
+}
+
+/*
+ * Every align-up of a guest address is overflow-checked: RAM near the top
+ * of the address space used to put the kernel, initrd or dtb at address 0
+ * (RV_ALIGN_UP wraps) and report success.
+ */
+static void test_placement_align_overflow(void **state)
+{
+	struct rv_arm64_image h = { .text_offset = 0, .image_size = 3 * MiB };
+	struct rv_arm64_boot_layout l;
+	uint64_t x;
+
+	/* The kernel base: 2^64 - 1 MiB rounds up past 2^64. */
+	rv_err_clear();
+	assert_int_equal(rv_arm64_boot_place(UINT64_MAX - MiB + 1, MiB - 1, &h, 1, 0, &l), -ENOSPC);
+	assert_non_null(strstr(rv_err_msg(), "top of the address space"));
+	/* The initrd and dtb after a kernel ending 1 MiB below 2^64. */
+	assert_int_equal(rv_arm64_boot_place(UINT64_MAX - 4 * MiB + 1, 4 * MiB - 1, &h, 1, 0, &l),
+			 -ENOSPC);
+	assert_int_equal(rv_arm64_boot_place(UINT64_MAX - 4 * MiB + 1, 4 * MiB - 1, &h, 1, 4096,
+					     &l),
+			 -ENOSPC);
+	/* The dtb: an initrd ending just below 2^64. */
+	h.image_size = 2 * MiB;
+	assert_int_equal(rv_arm64_boot_place(UINT64_MAX - 8 * MiB + 1, 8 * MiB - 1, &h, 1,
+					     6 * MiB - 4096, &l),
+			 -ENOSPC);
+	/* And no success ever leaves an address below the RAM it was given. */
+	for (uint64_t top = 1; top <= 16; top++) {
+		uint64_t base = UINT64_MAX - top * MiB + 1;
+
+		if (!rv_arm64_boot_place(base, top * MiB - 1, &h, 1, 4096, &l)) {
+			assert_true(l.kernel_addr >= base);
+			assert_true(l.initrd_addr >= base);
+			assert_true(l.dtb_addr >= base);
+		}
+	}
+	/* The helper itself. */
+	assert_true(rv_align_up_u64(0, 2 * MiB, &x) && x == 0);
+	assert_true(rv_align_up_u64(1, 2 * MiB, &x) && x == 2 * MiB);
+	assert_true(rv_align_up_u64(UINT64_MAX - 2 * MiB + 1, 2 * MiB, &x) &&
+		    x == UINT64_MAX - 2 * MiB + 1);
+	x = 7;
+	assert_false(rv_align_up_u64(UINT64_MAX - 2 * MiB + 2, 2 * MiB, &x));
+	assert_int_equal(x, 7);
+	assert_false(rv_align_up_u64(UINT64_MAX, 2, &x));
 }
 
 int main(void)
@@ -277,6 +380,8 @@ int main(void)
 		cmocka_unit_test(test_placement),
 		cmocka_unit_test(test_placement_limits),
 		cmocka_unit_test(test_load_copies_into_ram),
+		cmocka_unit_test(test_load_only_into_ram),
+		cmocka_unit_test(test_placement_align_overflow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -273,6 +274,7 @@ static void test_pfnmap_errors(void **state)
 {
 	struct pt_fixture *f = *state;
 	struct rv_mem_region *r = &f->r;
+	char fifo[160];
 
 	/* Offset 8 pages + 9 pages is past the 16-page file. */
 	r->size = 9 * 4096;
@@ -284,8 +286,17 @@ static void test_pfnmap_errors(void **state)
 	rv_mem_backend_pfnmap.unmap(r);
 
 	r->path = f->dir;
-	expect_err(rv_mem_backend_pfnmap.map(&no_kvm, r), -EISDIR, "passthrough pt0",
-		   "Is a directory", NULL);
+	expect_err(rv_mem_backend_pfnmap.map(&no_kvm, r), -EISDIR, "passthrough pt0", "a directory",
+		   NULL);
+	/* A FIFO: the O_RDWR open used to wait forever for a peer. */
+	snprintf(fifo, sizeof(fifo), "%s/fifo", f->dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	r->path = fifo;
+	alarm(20);
+	expect_err(rv_mem_backend_pfnmap.map(&no_kvm, r), -EINVAL, "passthrough pt0", "path=", fifo,
+		   "a FIFO, not a regular file or character device", NULL);
+	alarm(0);
+	assert_int_equal(unlink(fifo), 0);
 	r->path = "/dev/null";
 	r->fd_offset = 0;
 	expect_err(rv_mem_backend_pfnmap.map(&no_kvm, r), -ENODEV, "passthrough pt0",

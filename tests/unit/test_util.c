@@ -270,7 +270,7 @@ static void test_read_file_whole(void **state)
 		data[i] = (uint8_t)(i * 131 + (i >> 8));
 	write_file(t->file, data, size);
 
-	assert_int_equal(rv_read_file(t->file, size, &buf, &len), 0);
+	assert_int_equal(rv_read_file("--kernel", t->file, size, &buf, &len), 0);
 	assert_int_equal(len, size);
 	assert_memory_equal(buf, data, size);
 	free(buf);
@@ -279,7 +279,7 @@ static void test_read_file_whole(void **state)
 	/* One byte over the cap. */
 	buf = (uint8_t *)0x1;
 	len = 99;
-	assert_int_equal(rv_read_file(t->file, size - 1, &buf, &len), -EFBIG);
+	assert_int_equal(rv_read_file("--kernel", t->file, size - 1, &buf, &len), -EFBIG);
 	assert_ptr_equal(buf, (uint8_t *)0x1);
 	assert_int_equal(len, 99);
 	assert_non_null(strstr(rv_err_msg(), t->file));
@@ -293,7 +293,7 @@ static void test_read_file_empty(void **state)
 	size_t len = 99;
 
 	write_file(t->file, "", 0);
-	assert_int_equal(rv_read_file(t->file, 0, &buf, &len), 0);
+	assert_int_equal(rv_read_file("--kernel", t->file, 0, &buf, &len), 0);
 	assert_int_equal(len, 0);
 	assert_non_null(buf);
 	free(buf);
@@ -307,7 +307,7 @@ static void test_read_file_missing(void **state)
 	char path[160];
 
 	snprintf(path, sizeof(path), "%s/does-not-exist", t->path);
-	assert_int_equal(rv_read_file(path, 1 << 20, &buf, &len), -ENOENT);
+	assert_int_equal(rv_read_file("--kernel", path, 1 << 20, &buf, &len), -ENOENT);
 	assert_null(buf);
 	assert_non_null(strstr(rv_err_msg(), path));
 }
@@ -318,7 +318,7 @@ static void test_read_file_directory(void **state)
 	uint8_t *buf = NULL;
 	size_t len = 0;
 
-	assert_int_equal(rv_read_file(t->path, 1 << 20, &buf, &len), -EINVAL);
+	assert_int_equal(rv_read_file("--kernel", t->path, 1 << 20, &buf, &len), -EISDIR);
 	assert_null(buf);
 	assert_non_null(strstr(rv_err_msg(), t->path));
 	assert_non_null(strstr(rv_err_msg(), "not a regular file"));

@@ -104,7 +104,7 @@ static void test_image_open(void **state)
 	assert_non_null(f);
 	assert_int_equal(fwrite("0123456789", 1, 10, f), 10);
 	assert_int_equal(fclose(f), 0);
-	assert_int_equal(rv_image_open(&img, path), 0);
+	assert_int_equal(rv_image_open(&img, "--kernel", path), 0);
 	assert_int_equal(img.size, 10);
 	assert_ptr_equal(img.name, path);
 	assert_int_equal(rv_image_pread(&img, 2, buf, 8), 0);
@@ -115,16 +115,18 @@ static void test_image_open(void **state)
 	assert_int_equal(unlink(path), 0);
 
 	rv_err_clear();
-	expect_err(rv_image_open(&img, path), -ENOENT, "/kernel: No such file");
+	expect_err(rv_image_open(&img, "--kernel", path), -ENOENT, "/kernel: No such file");
 	assert_int_equal(img.fd, -1);
 	rv_err_clear();
-	expect_err(rv_image_open(&img, dir), -EINVAL, "not a regular file");
+	expect_err(rv_image_open(&img, "--kernel", dir), -EISDIR,
+		   "a directory, not a regular file");
 	assert_int_equal(img.fd, -1);
 	/* A FIFO with no writer: refused at once, not a hang in open(). */
 	snprintf(path, sizeof(path), "%s/fifo", dir);
 	assert_int_equal(mkfifo(path, 0600), 0);
 	rv_err_clear();
-	expect_err(rv_image_open(&img, path), -EINVAL, "fifo: not a regular file");
+	expect_err(rv_image_open(&img, "--kernel", path), -EINVAL,
+		   "fifo: a FIFO, not a regular file");
 	assert_int_equal(img.fd, -1);
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(rmdir(dir), 0);

@@ -133,13 +133,65 @@ static void test_elf_bad_segments(void **state)
 	expect_err(load(k, ELF_SIZE, "", NULL, 0, &info), -EINVAL,
 		   "p_filesz 0x1000 > p_memsz 0xfff");
 	put_phdr(k, 2, 1, 0x4000, RAM_SIZE - 0x1000, 0x1000, 0x1001); /* bss leaves RAM */
-	expect_err(load(k, ELF_SIZE, "", NULL, 0, &info), -ENOSPC, "not inside guest RAM");
+	expect_err(load(k, ELF_SIZE, "", NULL, 0, &info), -ENOSPC, "not in guest RAM");
 	put_phdr(k, 2, 1, 0x4000, UINT64_MAX - 0xfff, 0x1000, 0x1000);
-	expect_err(load(k, ELF_SIZE, "", NULL, 0, &info), -ENOSPC, "not inside guest RAM");
+	expect_err(load(k, ELF_SIZE, "", NULL, 0, &info), -ENOSPC, "not in guest RAM");
+	put_phdr(k, 2, 1, 0x4000, UINT64_MAX - 0xfff, 0x1000, 0x2000);
+	expect_err(load(k, ELF_SIZE, "", NULL, 0, &info), -ENOSPC, "wraps past the top");
 	put_phdr(k, 2, 1, 0x4000, 0x8000, 0x1000, 0x1000); /* over boot_params */
 	expect_err(load(k, ELF_SIZE, "", NULL, 0, &info), -EINVAL, "below 1 MiB");
 	put_phdr(k, 2, 1, 0x4000, RAM_SIZE - 0x1000, 0x1000, 0x1000);
 	assert_int_equal(load(k, ELF_SIZE, "", NULL, 0, &info), 0);
+	free(k);
+}
+
+/*
+ * Guest RAM only (issue: an ELF segment into a read-only --passthrough slot
+ * crashed ringvmm with SIGSEGV, into a writable one it overwrote the
+ * device's memory). A slot at 128 MiB, read-only in the host too: every
+ * segment, or part of one, that reaches it is refused, the slot untouched.
+ */
+static void test_elf_into_passthrough(void **state)
+{
+	const uint64_t pt_gpa = 128 << 20, pt_size = 2 << 20;
+	struct rv_mem_region pt = {
+		.gpa = pt_gpa, .size = pt_size, .device = true, .name = "pt0", .path = "/dev/mem"
+	};
+	uint8_t *k = make_elf(), *slot;
+	struct rv_x86_boot_info info;
+
+	(void)state;
+	slot = mmap(NULL, pt_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(slot != MAP_FAILED);
+	pt.host = slot;
+	for (int ro = 1; ro >= 0; ro--) {
+		pt.readonly = ro;
+		mem.nr = 1;
+		assert_int_equal(rv_mem_add(&mem, &pt, 4096), 0);
+		/* A writable slot is writable in the host: it must stay zero. */
+		if (!ro)
+			assert_int_equal(mprotect(slot, pt_size, PROT_READ | PROT_WRITE), 0);
+		/* Wholly inside (the bss zeroing used to be the SIGSEGV). */
+		put_phdr(k, 2, 1, 0x4000, pt_gpa, 0x1000, 0x5000);
+		expect_err(load(k, ELF_SIZE, "", NULL, 0, &info), -ENOSPC,
+			   "PT_LOAD 2 [0x8000000, +0x5000) is not in guest RAM");
+		expect_err(-ENOSPC, -ENOSPC, "passthrough slot pt0 /dev/mem");
+		/* Its last page, and its bss only, running into the slot. */
+		put_phdr(k, 2, 1, 0x4000, pt_gpa + pt_size - 0x1000, 0x1000, 0x5000);
+		expect_err(load(k, ELF_SIZE, "", NULL, 0, &info), -ENOSPC, "not in guest RAM");
+		put_phdr(k, 2, 1, 0x4000, pt_gpa - 0x1000, 0x1000, 0x2000);
+		expect_err(load(k, ELF_SIZE, "", NULL, 0, &info), -ENOSPC, "not in guest RAM");
+		/* In the hole between RAM and the slot. */
+		put_phdr(k, 2, 1, 0x4000, RAM_SIZE, 0x1000, 0x1000);
+		expect_err(load(k, ELF_SIZE, "", NULL, 0, &info), -ENOSPC,
+			   "no one RAM region holds all of it");
+		for (uint64_t i = 0; i < pt_size; i++)
+			assert_int_equal(slot[i], 0);
+	}
+	/* The same image, its segment back in RAM, still loads. */
+	put_phdr(k, 2, 1, 0x4000, 0x1200000, 0x1000, 0x5000);
+	assert_int_equal(load(k, ELF_SIZE, "", NULL, 0, &info), 0);
+	munmap(slot, pt_size);
 	free(k);
 }
 
@@ -171,6 +223,7 @@ int main(void)
 		cmocka_unit_test_setup(test_elf_valid, test_setup),
 		cmocka_unit_test_setup(test_elf_bad_headers, test_setup),
 		cmocka_unit_test_setup(test_elf_bad_segments, test_setup),
+		cmocka_unit_test_setup(test_elf_into_passthrough, test_setup),
 		cmocka_unit_test_setup(test_elf_truncated, test_setup),
 		cmocka_unit_test_setup(test_fuzz_elf, test_setup),
 	};

@@ -55,15 +55,13 @@ static int rv_mem_pfnmap_map(const struct rv_mem_ctx *ctx, struct rv_mem_region 
 		return rv_err(-ENOTSUP,
 			      "passthrough %s (%s): ro needs KVM_CAP_READONLY_MEM, which this KVM lacks",
 			      r->name, r->path);
-	fd = open(r->path, (r->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (fd < 0)
-		return rv_err(-errno, "passthrough %s: %s: %s", r->name, r->path, strerror(errno));
+	/* A FIFO would block the open; a socket or directory maps nothing. */
+	ret = rv_path_open("--passthrough path=", r->path, r->readonly ? O_RDONLY : O_RDWR, 0,
+			   RV_PATH_REG | RV_PATH_CHR, &fd);
+	if (ret)
+		return rv_err_wrap(ret, "passthrough %s", r->name);
 	if (fstat(fd, &st) < 0) {
 		ret = rv_err(-errno, "passthrough %s: %s: %s", r->name, r->path, strerror(errno));
-		goto out_close;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		ret = rv_err(-EISDIR, "passthrough %s: %s is a directory", r->name, r->path);
 		goto out_close;
 	}
 	/*

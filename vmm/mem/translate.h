@@ -77,6 +77,20 @@ void *rv_mem_gpa_to_hva(const struct rv_mem *mem, uint64_t gpa, uint64_t len);
 int rv_mem_write(const struct rv_mem *mem, uint64_t gpa, const void *src, uint64_t len);
 int rv_mem_read(const struct rv_mem *mem, uint64_t gpa, void *dst, uint64_t len);
 
+/*
+ * Loaders: the host address of guest [gpa, gpa + len) only if all of it lies
+ * in one RAM region: not read-only, not device memory (a --passthrough
+ * slot, whose host mapping is a device's memory or a file the user named,
+ * and may be read-only), not a hole. A kernel, initrd or firmware table
+ * goes to guest RAM or nowhere: an image's header picks the address (e.g.
+ * an ELF p_paddr), so this is the bound the image cannot cross. NULL with
+ * rv_err() set: "@what [gpa, +len) is not in guest RAM (it reaches ...)".
+ */
+void *rv_mem_ram_hva(const struct rv_mem *mem, uint64_t gpa, uint64_t len, const char *what);
+/* Copy @len bytes to guest RAM as rv_mem_ram_hva() allows; 0 or -ENOSPC. */
+int rv_mem_ram_write(const struct rv_mem *mem, uint64_t gpa, const void *src, uint64_t len,
+		     const char *what);
+
 /* Total bytes of RAM (regions neither read-only nor device memory). */
 uint64_t rv_mem_ram_size(const struct rv_mem *mem);
 

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Write the seed corpora of tests/fuzz (committed; re-run after a format
+change): python3 tests/fuzz/make_seeds.py. Each seed is a small valid (or
+nearly valid) input of its target, so the fuzzer starts past the magic
+numbers: run pages of each exit kind, ring pages routed to both devices,
+UART programming sequences, command lines, an arm64 Image, a bzImage and
+an ELF vmlinux. Layouts are spelt out from linux/kvm.h, boot.rst and
+booting.rst, as the unit tests do."""
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def put(target, name, data):
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+PAGE = 4096
+RUN = bytearray(3 * PAGE)
+
+
+def run_page(reason, body):
+    r = bytearray(3 * PAGE)
+    struct.pack_into("<I", r, 8, reason)
+    r[32:32 + len(body)] = body
+    return r
+
+
+# exit: byte 0 = coalescing mode (0 off, 1 vm-ring, 2 per-device), then kvm_run.
+KVM_EXIT_IO, KVM_EXIT_HLT, KVM_EXIT_MMIO, KVM_EXIT_SHUTDOWN = 2, 5, 6, 8
+KVM_EXIT_INTERNAL_ERROR, KVM_EXIT_SYSTEM_EVENT = 17, 24
+for mode in range(3):
+    io = run_page(KVM_EXIT_IO, struct.pack("<BBHIQ", 1, 1, 0x3f8, 1, PAGE))
+    io[PAGE] = ord("A")
+    put("exit", f"io_out_{mode}", bytes([mode]) + io)
+    put("exit", f"io_in_rep_{mode}",
+        bytes([mode]) + run_page(KVM_EXIT_IO, struct.pack("<BBHIQ", 0, 4, 0x3fc, 3, PAGE)))
+    put("exit", f"mmio_w_{mode}", bytes([mode]) + run_page(
+        KVM_EXIT_MMIO, struct.pack("<Q8sIB", 0xd0000010, b"\x11" * 8, 4, 1)))
+    put("exit", f"mmio_r_{mode}", bytes([mode]) + run_page(
+        KVM_EXIT_MMIO, struct.pack("<Q8sIB", 0xd0000ffe, b"\0" * 8, 8, 0)))
+put("exit", "bad_offset", b"\x02" + run_page(
+    KVM_EXIT_IO, struct.pack("<BBHIQ", 1, 4, 0x3f8, 0xffffffff, 3 * PAGE - 2)))
+for reason in (KVM_EXIT_HLT, KVM_EXIT_SHUTDOWN, KVM_EXIT_INTERNAL_ERROR):
+    put("exit", f"reason_{reason}", b"\x00" + run_page(reason, b"\x01" * 16))
+put("exit", "system_event", b"\x00" + run_page(KVM_EXIT_SYSTEM_EVENT, struct.pack("<IIQ", 1, 1, 0)))
+
+# vm_ring: byte 0 = mode (odd: vm-ring), then the kernel ring page.
+def ring(first, last, entries):
+    r = bytearray(PAGE)
+    struct.pack_into("<II", r, 0, first, last)
+    for i, (addr, ln, pio, data) in enumerate(entries):
+        struct.pack_into("<QII8s", r, 8 + 24 * i, addr, ln, pio, data)
+    return r
+
+
+ents = [(0xd0000000 + 4 * i, 4, 0, struct.pack("<Q", i)) for i in range(5)]
+ents += [(0x3f8, 1, 1, b"x" + b"\0" * 7)] * 3
+for mode in (0, 1):
+    put("vm_ring", f"both_{mode}", bytes([mode]) + ring(0, len(ents), ents))
+    put("vm_ring", f"wrapped_{mode}", bytes([mode]) + ring(168, 3, ents))
+put("vm_ring", "hostile_idx", b"\x01" + ring(0xffffffff, 0x7fffffff, ents))
+put("vm_ring", "outside_zone", b"\x01" + ring(0, 3, [(0xd0000100, 8, 0, b"\0" * 8),
+                                                     (0x3f9, 1, 1, b"\0" * 8),
+                                                     (0xffffffffffffffff, 8, 0, b"\0" * 8)]))
+
+# serial: (op, value) pairs: op&7 register, op&8 write, op&0x10 console input.
+W, R, RX = 8, 0, 0x10
+seqs = {
+    "init": [(W | 3, 0x80), (W | 0, 1), (W | 1, 0), (W | 3, 3), (W | 2, 0xc7), (W | 4, 0x0b),
+             (W | 1, 0x0f), (R | 5, 0), (W | 0, ord("h")), (W | 0, ord("i")), (R | 2, 0)],
+    "rx": [(W | 1, 1), (RX, 20), (R | 5, 0), (R | 0, 0), (R | 2, 0), (RX, 63), (R | 0, 0)],
+    "loopback": [(W | 4, 0x10), (W | 0, 0x55), (R | 0, 0), (R | 6, 0), (W | 4, 0x1f), (R | 6, 0)],
+    "fifo": [(W | 2, 1), (RX, 63)] + [(R | 0, 0)] * 20 + [(W | 2, 6), (R | 5, 0)],
+}
+for name, ops in seqs.items():
+    put("serial", name, bytes(b for op in ops for b in op))
+
+# cli: argv after "ringvmm", NUL-separated.
+cli = {
+    "run": ["run", "--mem", "512M", "--cpus", "2", "--coalesce", "vm-ring", "--stats=json"],
+    "kernel": ["run", "--kernel", "/k", "--initrd", "/i", "--cmdline", "console=ttyS0"],
+    "pt": ["run", "--passthrough", "path=/dev/mem,size=16M,gpa=0x70000000,offset=4K,ro",
+           "--memmap"],
+    "backend": ["run", "--mem-backend", "guest_memfd", "--coalesce-flush-us", "250"],
+    "caps": ["caps", "--json"],
+    "bench": ["bench", "coalesce", "--devices", "4", "--modes", "off,per-device"],
+    "help": ["--help"],
+}
+for name, argv in cli.items():
+    put("cli", name, b"\0".join(a.encode() for a in argv))
+put("cli", "pt_spec", b"path=/x,size=0x1000,gpa=0x100000000")
+
+# arm64_boot: RAM base, RAM size, initrd length, then an Image.
+def arm64_image(text_offset, image_size, flags, total):
+    img = bytearray(total)
+    struct.pack_into("<IIQQQ", img, 0, 0xfa405a4d, 0x14000000, text_offset, image_size, flags)
+    struct.pack_into("<I", img, 56, 0x644D5241)
+    return bytes(img)
+
+
+pre = struct.pack("<QQI", 0x40000000, 256 << 20, 4096)
+put("arm64_boot", "image", pre + arm64_image(0, 1 << 20, 0xa, 4096))
+put("arm64_boot", "legacy", pre + arm64_image(0, 0, 0, 2048))
+put("arm64_boot", "top", struct.pack("<QQI", 2**64 - (8 << 20), (8 << 20) - 1, 4096)
+    + arm64_image(0x80000, 2 << 20, 0xa, 1024))
+
+# x86_boot: byte 0 low nibble = initrd share in 16ths, byte 1 = cmdline/8.
+def bzimage():
+    k = bytearray(5 * 512 + 4096)
+    k[0x1f1] = 4
+    struct.pack_into("<H", k, 0x1fe, 0xaa55)
+    k[0x200:0x202] = b"\xeb\x6a"
+    k[0x202:0x206] = b"HdrS"
+    struct.pack_into("<H", k, 0x206, 0x020f)
+    k[0x211] = 1
+    struct.pack_into("<I", k, 0x214, 0x100000)
+    struct.pack_into("<I", k, 0x22c, 0x7fffffff)
+    struct.pack_into("<I", k, 0x230, 0x200000)
+    k[0x234] = 1
+    struct.pack_into("<H", k, 0x236, 3)
+    struct.pack_into("<I", k, 0x238, 2047)
+    struct.pack_into("<Q", k, 0x258, 0x1000000)
+    struct.pack_into("<I", k, 0x260, 0x800000)
+    return bytes(k)
+
+
+def elf(paddr2):
+    k = bytearray(0x5000)
+    k[0:4] = b"\x7fELF"
+    k[4:7] = b"\x02\x01\x01"
+    struct.pack_into("<HHIQQ", k, 16, 2, 62, 1, 0x1000000, 64)
+    struct.pack_into("<HHH", k, 52, 64, 56, 2)
+    for i, (off, paddr, filesz, memsz) in enumerate([(0x1000, 0x1000000, 0x3000, 0x3000),
+                                                      (0x4000, paddr2, 0x1000, 0x5000)]):
+        struct.pack_into("<IIQQQQQQ", k, 64 + 56 * i, 1, 5, off, paddr + 0xffffffff80000000,
+                         paddr, filesz, memsz, 0x200000)
+    return bytes(k)
+
+
+put("x86_boot", "bzimage", b"\x04\x10" + bzimage() + b"initrd" * 100)
+put("x86_boot", "elf", b"\x00\x02" + elf(0x1200000))
+put("x86_boot", "elf_into_pt", b"\x00\x02" + elf(128 << 20))
