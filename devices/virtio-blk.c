@@ -390,13 +390,19 @@ static int rv_blk_open(struct rv_blk *b)
 	struct flock lk = { .l_type = b->spec.ro ? F_RDLCK : F_WRLCK, .l_whence = SEEK_SET };
 	struct stat st;
 	uint64_t size;
+	int ret;
 
-	b->fd = open(path, flags);
-	if (b->fd < 0)
-		return rv_err(-errno, "--disk %s: %s%s", path, strerror(errno),
-			      errno == EINVAL && b->spec.direct ?
-				      " (cache=none: the file system has no O_DIRECT)" :
-				      "");
+	/*
+	 * Checked for what it is before an open that could block (a FIFO
+	 * waits in open() for a writer): regular files and block devices only.
+	 */
+	ret = rv_path_open("--disk", path, flags, 0, RV_PATH_REG | RV_PATH_BLK, &b->fd);
+	if (ret == -EINVAL && b->spec.direct && !stat(path, &st) &&
+	    (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
+		return rv_err(ret, "--disk %s: %s (cache=none: the file system has no O_DIRECT)",
+			      path, strerror(EINVAL));
+	if (ret)
+		return ret;
 	if (fstat(b->fd, &st))
 		return rv_err(-errno, "--disk %s: %s", path, strerror(errno));
 	if (S_ISBLK(st.st_mode)) {

@@ -232,11 +232,14 @@ static const char *rv_path_sep(const char *opt)
 
 static int rv_path_check(const char *opt, const char *path, mode_t m, unsigned int allow)
 {
-	if ((S_ISREG(m) && (allow & RV_PATH_REG)) || (S_ISCHR(m) && (allow & RV_PATH_CHR)))
+	if ((S_ISREG(m) && (allow & RV_PATH_REG)) || (S_ISCHR(m) && (allow & RV_PATH_CHR)) ||
+	    (S_ISBLK(m) && (allow & RV_PATH_BLK)))
 		return 0;
 	return rv_err(S_ISDIR(m) ? -EISDIR : -EINVAL, "%s%s%s: %s, not a regular file%s", opt,
 		      rv_path_sep(opt), path, rv_path_kind(m),
-		      allow & RV_PATH_CHR ? " or character device" : "");
+		      allow & RV_PATH_CHR ? " or character device" :
+		      allow & RV_PATH_BLK ? " or block device" :
+					    "");
 }
 
 int rv_path_open(const char *opt, const char *path, int flags, unsigned int mode,

@@ -67,6 +67,7 @@ int rv_parse_u64(const char *s, uint64_t *out);
 /* What rv_path_open() lets a path be: a mask of these. */
 #define RV_PATH_REG (1u << 0) /* a regular file */
 #define RV_PATH_CHR (1u << 1) /* a character device (/dev/mem, a VFIO BAR) */
+#define RV_PATH_BLK (1u << 2) /* a block device (a --disk) */
 
 /*
  * Open @path, named by the option @opt in messages ("--kernel"), with

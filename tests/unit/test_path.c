@@ -112,7 +112,9 @@ static void test_fifo_refused(void **state)
 		       "a FIFO");
 	/* Not even a passthrough, which takes character devices. */
 	expect_refused("--passthrough path=", fifo, O_RDWR, RV_PATH_REG | RV_PATH_CHR, -EINVAL,
-		       "path=/tmp/rv-test-path-");
+		       "path=/tmp/rv-test-path-"); /* Nor a disk, which takes block devices. */
+	expect_refused("--disk", fifo, O_RDWR, RV_PATH_REG | RV_PATH_BLK, -EINVAL,
+		       "a FIFO, not a regular file or block device");
 }
 
 static void test_socket_refused(void **state)

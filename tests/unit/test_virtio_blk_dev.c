@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -278,11 +279,25 @@ static void test_open_refusals(void **state)
 	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	int fd;
 
-	/* open(O_RDWR) refuses a directory; read-only, fstat() does. */
+	char fifo[64], args[80];
+
+	/* A directory is refused before any open, read-write or read-only. */
 	assert_int_equal(create(t, "/tmp"), -EISDIR);
-	assert_non_null(strstr(rv_err_msg(), "directory"));
-	assert_int_equal(create(t, "/tmp,ro"), -EINVAL);
-	assert_non_null(strstr(rv_err_msg(), "a directory, not a disk image"));
+	assert_non_null(strstr(rv_err_msg(), "a directory, not a regular file or block device"));
+	assert_int_equal(create(t, "/tmp,ro"), -EISDIR);
+	/* A FIFO with no writer: a plain open() would wait here forever. */
+	snprintf(fifo, sizeof(fifo), "/tmp/rv-test-disk-fifo-%d", (int)getpid());
+	unlink(fifo);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(create(t, fifo), -EINVAL);
+	assert_non_null(strstr(rv_err_msg(), "--disk"));
+	assert_non_null(strstr(rv_err_msg(), "a FIFO"));
+	/* Read-only is the open that blocks (O_RDWR on a FIFO does not). */
+	snprintf(args, sizeof(args), "%s,ro", fifo);
+	assert_int_equal(create(t, args), -EINVAL);
+	assert_non_null(strstr(rv_err_msg(), "a FIFO"));
+	assert_int_equal(create(t, "/dev/null,ro"), -EINVAL); /* a character device */
+	unlink(fifo);
 	assert_int_equal(create(t, "/nonexistent/disk.img"), -ENOENT);
 	assert_non_null(strstr(rv_err_msg(), "/nonexistent/disk.img"));
 	/* Another open file description holds the image: refused, as in QEMU. */
