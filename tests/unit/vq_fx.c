@@ -81,17 +81,22 @@ static uint16_t *vq_fx_u16(struct vq_fx *f, uint64_t gpa)
 	return vq_fx_host(f, gpa);
 }
 
+/*
+ * The driver publishes with release, as a real one does (virtio 1.2,
+ * "Updating idx"): the ring entry and the descriptors before avail->idx,
+ * for a device that may read them from another thread (the event loop's).
+ */
 void vq_fx_avail(struct vq_fx *f, uint16_t head)
 {
 	*vq_fx_u16(f, VQ_FX_AVAIL + 4 + 2 * (f->avail_idx % f->size)) = head;
 	f->avail_idx++;
-	*vq_fx_u16(f, VQ_FX_AVAIL + 2) = f->avail_idx;
+	__atomic_store_n(vq_fx_u16(f, VQ_FX_AVAIL + 2), f->avail_idx, __ATOMIC_RELEASE);
 }
 
 void vq_fx_set_avail_idx(struct vq_fx *f, uint16_t idx)
 {
 	f->avail_idx = idx;
-	*vq_fx_u16(f, VQ_FX_AVAIL + 2) = idx;
+	__atomic_store_n(vq_fx_u16(f, VQ_FX_AVAIL + 2), idx, __ATOMIC_RELEASE);
 }
 
 void vq_fx_set_avail_flags(struct vq_fx *f, uint16_t flags)
@@ -109,9 +114,14 @@ uint16_t vq_fx_avail_event(struct vq_fx *f)
 	return *vq_fx_u16(f, VQ_FX_USED + 4 + 8 * f->size);
 }
 
+/*
+ * As a driver reads it: with acquire, pairing with the device's release
+ * store in rv_vq_push(), so the used element and the buffers it names are
+ * seen complete (the device may run on another thread: the event loop's).
+ */
 uint16_t vq_fx_used_idx(struct vq_fx *f)
 {
-	return *vq_fx_u16(f, VQ_FX_USED + 2);
+	return __atomic_load_n(vq_fx_u16(f, VQ_FX_USED + 2), __ATOMIC_ACQUIRE);
 }
 
 void vq_fx_used_elem(struct vq_fx *f, uint16_t slot, uint32_t *id, uint32_t *len)
