@@ -146,3 +146,28 @@ def elf(paddr2):
 put("x86_boot", "bzimage", b"\x04\x10" + bzimage() + b"initrd" * 100)
 put("x86_boot", "elf", b"\x00\x02" + elf(0x1200000))
 put("x86_boot", "elf_into_pt", b"\x00\x02" + elf(128 << 20))
+
+
+# virtqueue_fuzz.c: 16 header bytes (queue size, ring offsets from 0x100
+# below guest RAM, features, start index, push), then guest RAM at 0x10000.
+def vq_seed(flags, descs, heads, push=1, tables=()):
+    hdr = struct.pack("<HHHHBHB", 8, 0x100, 0x1100, 0x2100, flags, 0, push)
+    ram = bytearray(0x8000)
+    for i, (addr, ln, fl, nxt) in enumerate(descs):
+        struct.pack_into("<QIHH", ram, 16 * i, addr, ln, fl, nxt)
+    struct.pack_into("<HH", ram, 0x1000, 0, len(heads))
+    for i, h in enumerate(heads):
+        struct.pack_into("<H", ram, 0x1004 + 2 * i, h)
+    for off, table in tables:
+        for i, (addr, ln, fl, nxt) in enumerate(table):
+            struct.pack_into("<QIHH", ram, off + 16 * i, addr, ln, fl, nxt)
+    return hdr.ljust(16, b"\0") + bytes(ram)
+
+
+# A request chain (read buffer, then a device-writable one), as virtio-blk sends.
+put("virtqueue", "chain", vq_seed(1, [(0x13000, 512, 1, 1), (0x14000, 512, 2, 0)], [0]))
+# The same through an indirect table at RAM offset 0x5000.
+put("virtqueue", "indirect", vq_seed(3, [(0x15000, 32, 4, 0)], [0],
+                                     tables=[(0x5000, [(0x13000, 16, 1, 1), (0x14000, 1, 2, 0)])]))
+# A chain that loops back on itself: the device must mark the queue broken.
+put("virtqueue", "loop", vq_seed(0, [(0x13000, 8, 1, 1), (0x14000, 8, 1, 0)], [0, 1], push=0))
