@@ -300,8 +300,13 @@ static void check_mode(enum rv_coalesce_mode mode)
 			continue;
 		}
 		assert_true(r.cs[i].coalesced_writes > 0);
-		/* 8-entry rings, about 25 writes per sink between two reads. */
-		assert_true(r.cs[i].ring_full_fallbacks > 0);
+		/*
+		 * Whether an 8-entry ring overflows here depends on when the
+		 * 1 ms timer drains it against the guest's speed (a nested
+		 * guest writes once per tens of microseconds): no assertion on
+		 * ring_full_fallbacks. check_write_only() asserts fallbacks
+		 * where nothing but a full ring can drain.
+		 */
 	}
 }
 
