@@ -9,13 +9,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <seccomp.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "arch/arch.h"
 #include "vmm/coalesce/coalesce.h"
 #include "kvm.h"
+#include "sandbox-bpf.h"
 #include "sandbox.h"
 #include "util.h"
 
@@ -86,23 +86,21 @@ static void rv_caps_print_coalesce(FILE *out, int fd, bool json)
 /* Whether `ringvmm run` can enter its sandbox here (vmm/sandbox.h). */
 static void rv_caps_print_sandbox(FILE *out, bool json)
 {
-	const struct scmp_version *v = seccomp_version();
 	const char *why = NULL;
 	bool ok = rv_sandbox_available(&why);
 
 	if (json) {
 		fprintf(out,
-			"  \"sandbox\": {\"seccomp\": %s, \"libseccomp\": \"%u.%u.%u\", "
-			"\"api_level\": %u, \"why_not\": \"%s\"}\n}\n",
-			ok ? "true" : "false", v->major, v->minor, v->micro, seccomp_api_get(),
-			why ? why : "");
+			"  \"sandbox\": {\"seccomp\": %s, \"libseccomp\": \"%s\", "
+			"\"why_not\": \"%s\"}\n}\n",
+			ok ? "true" : "false", rv_sandbox_bpf_libseccomp, why ? why : "");
 		return;
 	}
 	if (ok)
 		fprintf(out,
 			"sandbox: yes: seccomp filters per thread, no_new_privs, no capabilities "
-			"(libseccomp %u.%u.%u, API level %u)\n",
-			v->major, v->minor, v->micro, seccomp_api_get());
+			"(filters built with libseccomp %s)\n",
+			rv_sandbox_bpf_libseccomp);
 	else
 		fprintf(out, "sandbox: no: %s (ringvmm run needs --no-seccomp here)\n", why);
 }

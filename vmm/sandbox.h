@@ -2,8 +2,9 @@
 /*
  * The sandbox ringvmm enters once the VM is set up, before the guest runs:
  * guest RAM out of core dumps, no_new_privs, every capability dropped, and
- * seccomp filters (libseccomp) that allow only the system calls (and KVM
- * and terminal ioctl requests) a running VMM makes. Once the guest runs,
+ * seccomp filters (compiled at build time from vmm/sandbox-table.c) that
+ * allow only the system calls (and KVM and terminal ioctl requests) a
+ * running VMM makes. Once the guest runs,
  * everything it can reach (exit handling, device models, the console)
  * runs under the filters; opening files, sockets, exec, ptrace, new
  * memory with PROT_EXEC, KVM_CREATE_* are all gone.
@@ -20,8 +21,8 @@
  *   vcpu  each vCPU thread, before its first KVM_RUN: base minus thread
  *         creation, memslot and ioeventfd changes, timers
  *
- * A denied call raises SIGSYS (SCMP_ACT_TRAP); the handler names the call
- * and the thread kind on stderr, puts the terminal back and re-raises
+ * A denied call raises SIGSYS (SECCOMP_RET_TRAP); the handler names the
+ * call and the thread kind on stderr, puts the terminal back and re-raises
  * SIGSYS, so the process dies of it (a core, if enabled, without guest
  * RAM). How to add a system call a new device needs: see vmm/sandbox.c.
  */
@@ -31,13 +32,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-struct rv_mem;
+#include "sandbox-table.h"
 
-enum rv_sandbox_kind {
-	RV_SANDBOX_BASE,
-	RV_SANDBOX_LOOP,
-	RV_SANDBOX_VCPU,
-};
+struct rv_mem;
 
 /*
  * The main thread, after setup and before any vCPU thread exists: guest
