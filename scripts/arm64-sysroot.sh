@@ -5,8 +5,9 @@
 #
 #   /opt/ringvmm/sysroot-aarch64/
 #     usr/include, usr/lib/aarch64-linux-gnu   Debian arm64 libfdt-dev, liburing-dev,
-#                                               libcmocka-dev, libseccomp-dev (its
-#                                               libseccomp.a for the static build)
+#                                               libcmocka-dev, libseccomp-dev (for
+#                                               test_sandbox_bpf: ringvmm's filters
+#                                               are generated on the build machine)
 #                                               and their runtime libraries
 #     lib/ld-linux-aarch64.so.1, lib/aarch64-linux-gnu/libc.so.6, ...
 #                                               the cross toolchain's arm64 glibc (from
