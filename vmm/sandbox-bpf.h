@@ -41,9 +41,9 @@
 #define RV_SANDBOX_PID_CODE (BPF_JMP | BPF_JEQ | BPF_K)
 
 /*
- * The longest filter: it is patched in a copy on the stack (a vCPU
- * thread's first malloc() would set up a whole arena). The generator
- * fails the build when a filter outgrows it (about 120 now).
+ * The longest filter: it is patched in a copy on the stack, nothing to
+ * allocate on a vCPU thread. The generator fails the build when a filter
+ * outgrows it (115 instructions is the longest now).
  */
 #define RV_SANDBOX_BPF_MAX 512
 
