@@ -181,7 +181,7 @@ static void guest_publish(uint16_t head, uint16_t jump)
 	uint16_t idx = *avail_idx();
 
 	*avail_ring(idx % QSIZE) = head;
-	/* "Updating idx": the ring entry before the index the device reads. */
+	/* "Supplying Buffers to The Device": the entry before the index. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	*avail_idx() = idx + jump;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
