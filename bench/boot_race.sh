@@ -128,17 +128,7 @@ grep -a '^RVBENCH-ERR' "$RV_BOOT_LOG" >&2 || true
 [[ -s $res ]] || rv_boot_fail "no race results (QEMU rc=$RV_BOOT_QEMU_RC, log $RV_BOOT_LOG)"
 
 echo "boot race ($arch): $runs rounds, guest RAM $mem, L1 and L2 $kernel, $(date -u +%Y-%m-%d)"
-awk -v runs="$runs" -v logf="$RV_BOOT_LOG" '
-    function field(k,   i, kv) {
-        for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) return kv[2] }
-        return ""
-    }
-    function median(key,   n, i, j, t, a) {
-        n = cnt[key]
-        for (i = 1; i <= n; i++) a[i] = val[key, i]
-        for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    }
+awk -v runs="$runs" -v logf="$RV_BOOT_LOG" "$RV_BENCH_AWK_LIB"'
     function add(key, v) { cnt[key]++; val[key, cnt[key]] = v }
     /^RVBENCH / {
         v = field("vmm")

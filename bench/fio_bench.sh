@@ -118,17 +118,7 @@ grep -a '^RVFIO-ERR' "$RV_BOOT_LOG" >&2 || true
 
 echo "fio race (x86 nested host, L2 on KVM): $rounds rounds, ${runtime} s per job, guest ${mem} MiB," \
     "1 vCPU, ${disk_mb} MiB raw image in L1's RAM, L1 and L2 $(basename "$RV_VMLINUZ"), $(date -u +%Y-%m-%d)"
-awk -v rounds="$rounds" '
-    function field(k,   i, kv) {
-        for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) return kv[2] }
-        return ""
-    }
-    function median(key,   n, i, j, t, a) {
-        n = cnt[key]
-        for (i = 1; i <= n; i++) a[i] = val[key, i]
-        for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    }
+awk -v rounds="$rounds" "$RV_BENCH_AWK_LIB"'
     {
         v = field("vmm"); j = field("job")
         if (!(v in seen)) { seen[v] = 1; vo[++nv] = v }
