@@ -37,6 +37,9 @@ disk_mb=${RINGVMM_FIO_DISK_MB:-256}
 command -v qemu-system-x86_64 > /dev/null || rv_boot_fail "no qemu-system-x86_64 (apt-get install qemu-system-x86)"
 rv_boot_need_ringvmm
 rv_boot_prepare
+# A session runs one round: each VMM's boot and six jobs.
+run_timeout=$((runtime * 12 + 180))
+[[ -n ${RINGVMM_QEMU_TIMEOUT:-} ]] || RV_QEMU_TIMEOUT=$((120 + 3 * run_timeout))
 
 rv_bench_kvmtool "$src" x86
 
@@ -103,21 +106,48 @@ done
 rm -rf "$fstage"
 export RV_BOOT_PAYLOAD=$stage
 
+# One QEMU session per round. A session that stalls (tests/boot/lib.sh
+# rv_boot_qemu) keeps the VMMs it finished; the next one runs the others.
 mkdir -p "$RV_CACHE/runs"
-scenario=$RV_CACHE/runs/fio.scenario.sh
-{
-    echo "RVF_ROUNDS=$rounds RVF_RUNTIME=$runtime RVF_MEM=$mem RVF_DISK_MB=$disk_mb RV_RUN_TIMEOUT=$((runtime * 12 + 180))"
-    cat "$BENCH_DIR/fio_bench_l1.sh"
-} > "$scenario"
-# L1 holds the image and each VMM's guest RAM: more than the tests' default.
-RV_L1_MEM=$((2048 + disk_mb + mem)) rv_boot_run fio "$scenario" "$RV_STATIC"
-res=$RV_CACHE/runs/fio/results.txt
-grep -a '^RVFIO vmm=' "$RV_BOOT_LOG" > "$res" || true
-grep -a '^RVFIO-ERR' "$RV_BOOT_LOG" >&2 || true
-[[ -s $res ]] || rv_boot_fail "no fio results (QEMU rc=$RV_BOOT_QEMU_RC, log $RV_BOOT_LOG)"
+res=$RV_CACHE/runs/fio-results.txt
+: > "$res"
+vmms=(ringvmm kvmtool qemu)
+sessions=0
+for ((round = 1; round <= rounds; round++)); do
+    todo="${vmms[*]}"
+    for attempt in 1 2 3; do
+        scenario=$RV_CACHE/runs/fio-$round-$attempt.scenario.sh
+        {
+            echo "RVF_ROUND=$round RVF_VMMS='$todo' RVF_RUNTIME=$runtime RVF_MEM=$mem" \
+                "RVF_DISK_MB=$disk_mb RV_RUN_TIMEOUT=$run_timeout"
+            cat "$BENCH_DIR/fio_bench_l1.sh"
+        } > "$scenario"
+        # L1 holds the image and each VMM's guest RAM: more than the tests' default.
+        RV_L1_MEM=$((2048 + disk_mb + mem)) rv_boot_run "fio-$round-$attempt" "$scenario" "$RV_STATIC"
+        sessions=$((sessions + 1))
+        grep -a '^RVFIO-ERR' "$RV_BOOT_LOG" >&2 || true
+        left=
+        for v in $todo; do
+            if grep -qa "^RVFIO-VMM-DONE vmm=$v round=$round" "$RV_BOOT_LOG"; then
+                grep -a "^RVFIO vmm=$v round=$round " "$RV_BOOT_LOG" >> "$res" || true
+            else
+                left="$left $v"
+            fi
+        done
+        todo=${left# }
+        [[ -z $todo ]] && break
+        rv_boot_log "round $round, session $attempt ended (QEMU rc=$RV_BOOT_QEMU_RC) before" \
+            "$todo: running them again (log $RV_BOOT_LOG)"
+    done
+    [[ -z $todo ]] || rv_boot_log "round $round: no result for $todo after $attempt sessions"
+    # Rotate: the first VMM of this round is the last of the next.
+    vmms=("${vmms[@]:1}" "${vmms[0]}")
+done
+[[ -s $res ]] || rv_boot_fail "no fio results (see $RV_CACHE/runs/fio-*/qemu.log)"
 
 echo "fio race (x86 nested host, L2 on KVM): $rounds rounds, ${runtime} s per job, guest ${mem} MiB," \
-    "1 vCPU, ${disk_mb} MiB raw image in L1's RAM, L1 and L2 $(basename "$RV_VMLINUZ"), $(date -u +%Y-%m-%d)"
+    "1 vCPU, ${disk_mb} MiB raw image in L1's RAM, L1 and L2 $(basename "$RV_VMLINUZ"), $(date -u +%Y-%m-%d);" \
+    "$sessions QEMU session(s)"
 awk -v rounds="$rounds" "$RV_BENCH_AWK_LIB"'
     {
         v = field("vmm"); j = field("job")

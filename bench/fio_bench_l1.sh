@@ -1,11 +1,12 @@
 # shellcheck shell=sh
-# L1 side of bench/fio_bench.sh (busybox sh inside the nested test host).
-# Every round boots the fio guest (/fio/initrd.cpio.gz: bench/fio_l2_init.sh
-# as /init) once with each VMM on the same disk image, the order rotating
-# from round to round so that no VMM always runs first or last, and prints
-# the guest's results as
+# L1 side of bench/fio_bench.sh (busybox sh inside the nested test host):
+# one round. Boots the fio guest (/fio/initrd.cpio.gz: bench/fio_l2_init.sh
+# as /init) once with each VMM of RVF_VMMS, in that order (fio_bench.sh
+# rotates it from round to round so that no VMM always runs first or
+# last), on the same disk image, and prints the guest's results as
 #
 #   RVFIO vmm=<label> round=<r> job=<name> iops=<n> bw_kib=<KiB/s>
+#   RVFIO-VMM-DONE vmm=<label> round=<r>     (after each VMM, even a failed one)
 #
 # The VMMs: ringvmm (--disk IMG: virtio-mmio, io_uring, page cache),
 # kvmtool (lkvm run -d IMG: virtio-pci), QEMU (-M microvm with
@@ -15,8 +16,8 @@
 # ends it) and pci=conf1, which kvmtool adds itself without --nodefaults
 # (its PCI has no host bridge for the kernel's type 1 sanity check).
 #
-# Inputs (prepended by fio_bench.sh): RVF_ROUNDS, RVF_RUNTIME, RVF_MEM,
-# RVF_DISK_MB, RV_RUN_TIMEOUT.
+# Inputs (prepended by fio_bench.sh): RVF_ROUND, RVF_VMMS, RVF_RUNTIME,
+# RVF_MEM, RVF_DISK_MB, RV_RUN_TIMEOUT.
 
 RVF_IMG=/tmp/fio.img
 RVF_CMDLINE="console=ttyS0 quiet rv.fio.runtime=$RVF_RUNTIME"
@@ -56,16 +57,9 @@ rvf_boot() {
     tr -d '\r' < "$_out" | grep '^RVFIO-ERR' | sed "s/^RVFIO-ERR/RVFIO-ERR vmm=$1 round=$2/"
 }
 
-set -- ringvmm kvmtool qemu
-echo "RVFIO-START vmms=$* rounds=$RVF_ROUNDS runtime=$RVF_RUNTIME mem=$RVF_MEM"
-r=1
-while [ "$r" -le "$RVF_ROUNDS" ]; do
-    echo "RVRUN fio round $r"
-    for v in "$@"; do rvf_boot "$v" "$r"; done
-    # Rotate: the first VMM of this round is the last of the next.
-    _first=$1
-    shift
-    set -- "$@" "$_first"
-    r=$((r + 1))
+echo "RVFIO-START vmms=$RVF_VMMS round=$RVF_ROUND runtime=$RVF_RUNTIME mem=$RVF_MEM"
+for v in $RVF_VMMS; do
+    rvf_boot "$v" "$RVF_ROUND"
+    echo "RVFIO-VMM-DONE vmm=$v round=$RVF_ROUND"
 done
 echo "RVFIO-END"
