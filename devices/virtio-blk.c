@@ -244,31 +244,6 @@ static void rv_blk_start(struct rv_blk *b, struct rv_blk_req *r)
 		b->stats.inflight_high = t->inflight;
 }
 
-static void rv_blk_queue_notify(struct rv_virtio_mmio *t, unsigned int q)
-{
-	struct rv_blk *b = rv_blk_of(t);
-	struct rv_vq *vq = &t->q[q].vq;
-
-	do {
-		struct rv_blk_req *r;
-
-		while ((r = rv_blk_req_get(b, q))) {
-			r->queue = q;
-			if (rv_vq_pop(vq, &r->chain) <= 0)
-				break;
-			rv_blk_start(b, r);
-		}
-		/*
-		 * No free request cannot happen (a queue never has more than
-		 * its size popped); if it did, completions run the queue again.
-		 */
-		if (!r)
-			break;
-		/* Ask for the next kick, and re-check the ring before idling. */
-	} while (!rv_vq_broken(vq) && rv_vq_enable_notify(vq));
-	io_uring_submit(&b->ring);
-}
-
 /* Lock held: one CQE for @r. */
 static void rv_blk_on_cqe(struct rv_blk *b, struct rv_blk_req *r, int res)
 {
@@ -318,16 +293,12 @@ out_done:
 	rv_virtio_mmio_request_done(&b->t);
 }
 
-/* Loop thread: the disk's ring has completions. */
-static void rv_blk_on_ring(void *opaque, int res)
+/* Lock held: every completion the ring has. */
+static void rv_blk_reap(struct rv_blk *b)
 {
-	struct rv_blk *b = opaque;
 	struct io_uring_cqe *cqe;
 	unsigned int head, n = 0;
 
-	if (res < 0)
-		return;
-	pthread_mutex_lock(&b->t.lock);
 	io_uring_for_each_cqe(&b->ring, head, cqe)
 	{
 		struct rv_blk_req *r = io_uring_cqe_get_data(cqe);
@@ -336,8 +307,52 @@ static void rv_blk_on_ring(void *opaque, int res)
 			rv_blk_on_cqe(b, r, cqe->res);
 		n++;
 	}
+	if (!n)
+		return;
 	io_uring_cq_advance(&b->ring, n);
 	io_uring_submit(&b->ring); /* continuations of short transfers */
+}
+
+static void rv_blk_queue_notify(struct rv_virtio_mmio *t, unsigned int q)
+{
+	struct rv_blk *b = rv_blk_of(t);
+	struct rv_vq *vq = &t->q[q].vq;
+
+	do {
+		struct rv_blk_req *r;
+
+		while ((r = rv_blk_req_get(b, q))) {
+			r->queue = q;
+			if (rv_vq_pop(vq, &r->chain) <= 0)
+				break;
+			rv_blk_start(b, r);
+		}
+		/*
+		 * No free request cannot happen (a queue never has more than
+		 * its size popped); if it did, completions run the queue again.
+		 */
+		if (!r)
+			break;
+		/* Ask for the next kick, and re-check the ring before idling. */
+	} while (!rv_vq_broken(vq) && rv_vq_enable_notify(vq));
+	io_uring_submit(&b->ring);
+	/*
+	 * What the submit completed inline (a read from the page cache, a
+	 * write into it) is answered now, not after another trip through
+	 * the loop's poll of the ring: one wake-up per request, not two.
+	 */
+	rv_blk_reap(b);
+}
+
+/* Loop thread: the disk's ring has completions. */
+static void rv_blk_on_ring(void *opaque, int res)
+{
+	struct rv_blk *b = opaque;
+
+	if (res < 0)
+		return;
+	pthread_mutex_lock(&b->t.lock);
+	rv_blk_reap(b);
 	pthread_mutex_unlock(&b->t.lock);
 }
 
