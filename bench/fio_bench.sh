@@ -125,7 +125,7 @@ for ((round = 1; round <= rounds; round++)); do
         # L1 holds the image and each VMM's guest RAM: more than the tests' default.
         RV_L1_MEM=$((2048 + disk_mb + mem)) rv_boot_run "fio-$round-$attempt" "$scenario" "$RV_STATIC"
         sessions=$((sessions + 1))
-        grep -a '^RVFIO-ERR' "$RV_BOOT_LOG" >&2 || true
+        grep -a '^RVFIO-ERR\|^RVFIO-PROF' "$RV_BOOT_LOG" >&2 || true
         left=
         for v in $todo; do
             if grep -qa "^RVFIO-VMM-DONE vmm=$v round=$round" "$RV_BOOT_LOG"; then

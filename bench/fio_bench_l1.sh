@@ -33,7 +33,7 @@ rvf_boot() {
         ringvmm)
             timeout -k 5 "$RV_RUN_TIMEOUT" /ringvmm run --kernel /l2/bzImage \
                 --initrd /fio/initrd.cpio.gz --cmdline-replace "$RVF_CMDLINE" \
-                --mem "${RVF_MEM}M" --cpus 1 --disk "$RVF_IMG"
+                --mem "${RVF_MEM}M" --cpus 1 --disk "$RVF_IMG" --stats=json
             ;;
         kvmtool)
             timeout -k 5 "$RV_RUN_TIMEOUT" /peers/lkvm run --nodefaults -n mode=none \
@@ -55,6 +55,18 @@ rvf_boot() {
         echo "RVFIO-ERR vmm=$1 round=$2 rc=$_rc: $(tr -d '\r' < "$_out" | grep -v '^\[' | tail -n 5 | tr '\n' ' ')"
     fi
     tr -d '\r' < "$_out" | grep '^RVFIO-ERR' | sed "s/^RVFIO-ERR/RVFIO-ERR vmm=$1 round=$2/"
+    # ringvmm's own view of the whole run (boot and all six jobs): where
+    # the exits went, per disk request and per interrupt.
+    if [ "$1" = ringvmm ]; then
+        grep '^{"devices"' "$_out" | tail -n 1 | awk -v r="$2" '
+            function num(k,   s) {
+                if (!match($0, "\"" k "\": [0-9]+")) return "?"
+                s = substr($0, RSTART, RLENGTH); sub(/.*: /, "", s); return s
+            }
+            { printf "RVFIO-PROF vmm=ringvmm round=%s requests=%s interrupts=%s suppressed=%s notifications=%s vcpu_exits=%s mmio_exits=%s io_exits=%s\n",
+                r, num("requests"), num("interrupts"), num("interrupts_suppressed"), num("notifications"),
+                num("exits"), num("mmio_exits"), num("io_exits") }'
+    fi
 }
 
 echo "RVFIO-START vmms=$RVF_VMMS round=$RVF_ROUND runtime=$RVF_RUNTIME mem=$RVF_MEM"
