@@ -21,7 +21,8 @@ int rv_blk_parse_spec(const char *arg, struct rv_blk_spec *spec)
 
 	memset(spec, 0, sizeof(*spec));
 	if (!plen)
-		return rv_err(-EINVAL, "no file name (use PATH[,ro][,cache=none][,queues=N])");
+		return rv_err(-EINVAL,
+			      "no file name (use PATH[,ro][,cache=none][,queues=N][,latency=MS])");
 	if (plen >= sizeof(spec->path))
 		return rv_err(-EINVAL, "file name too long");
 	memcpy(spec->path, arg, plen);
@@ -44,10 +45,18 @@ int rv_blk_parse_spec(const char *arg, struct rv_blk_spec *spec)
 			if (rv_parse_u64(val, &n) || n < 1 || n > 16)
 				return rv_err(-EINVAL, "queues=%s: not a number from 1 to 16", val);
 			spec->nr_queues = n;
+		} else if (len > 8 && !strncmp(opt, "latency=", 8) && len - 8 < sizeof(val)) {
+			memcpy(val, opt + 8, len - 8);
+			val[len - 8] = 0;
+			if (rv_parse_u64(val, &n) || n > RV_BLK_MAX_LATENCY_MS)
+				return rv_err(-EINVAL,
+					      "latency=%s: not a number of ms from 0 to %d", val,
+					      RV_BLK_MAX_LATENCY_MS);
+			spec->latency_ms = n;
 		} else {
 			return rv_err(-EINVAL,
 				      "unknown option \"%.*s\" (known: ro, cache=none, "
-				      "cache=writeback, queues=N)",
+				      "cache=writeback, queues=N, latency=MS)",
 				      (int)len, opt);
 		}
 		o = next;

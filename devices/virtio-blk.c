@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * virtio-blk (virtio 1.2, "Block Device") on io_uring: a raw image file or
- * block device, `--disk PATH[,ro][,cache=none][,queues=N]`.
+ * block device, `--disk PATH[,ro][,cache=none][,queues=N][,latency=MS]`.
  *
  * Each disk has its own io_uring; the event loop polls its fd. Requests are
  * popped on the loop thread when a queue is notified, and each becomes one
@@ -38,6 +38,8 @@
 
 /* cache=none: O_DIRECT wants this alignment of memory, offsets and lengths. */
 #define RV_BLK_DIRECT_ALIGN 4096
+/* How long a stopping VM waits for the host to cancel or finish requests. */
+#define RV_BLK_STOP_WAIT_NS (2ULL * 1000000000ULL)
 
 struct rv_blk;
 
@@ -57,6 +59,8 @@ struct rv_blk_req {
 struct rv_blk_stats {
 	uint64_t requests, read_bytes, write_bytes, flushes, discards, errors;
 	unsigned int inflight_high;
+	/* When the VM stopped: requests in flight, and how many were cancelled. */
+	unsigned int inflight_at_exit, cancelled_at_exit;
 };
 
 struct rv_blk {
@@ -68,6 +72,7 @@ struct rv_blk {
 	char serial[RV_BLK_ID_BYTES];
 	struct io_uring ring;
 	bool ring_ready;
+	struct __kernel_timespec latency; /* latency=MS */
 	struct rv_loop_watch ring_watch;
 	struct virtio_blk_config config;
 	struct rv_blk_req *reqs; /* RV_VQ_MAX_SIZE per queue */
@@ -144,6 +149,19 @@ static int rv_blk_submit(struct rv_blk *b, struct rv_blk_req *r)
 
 	if (!sqe)
 		return -EBUSY; /* cannot happen: the ring holds every request */
+	/*
+	 * latency=MS: a timeout linked ahead of the request's first SQE; with
+	 * IORING_TIMEOUT_ETIME_SUCCESS its expiry starts the request rather
+	 * than cancelling it. Its own completion carries no request (NULL).
+	 */
+	if (b->spec.latency_ms && !r->done) {
+		io_uring_prep_timeout(sqe, &b->latency, 0, IORING_TIMEOUT_ETIME_SUCCESS);
+		io_uring_sqe_set_data(sqe, NULL);
+		sqe->flags |= IOSQE_IO_LINK;
+		sqe = rv_blk_sqe(b);
+		if (!sqe)
+			return -EBUSY;
+	}
 	switch (r->info.type) {
 	case VIRTIO_BLK_T_IN:
 		io_uring_prep_readv(sqe, b->fd, r->iov, r->nr_iov, off);
@@ -226,31 +244,6 @@ static void rv_blk_start(struct rv_blk *b, struct rv_blk_req *r)
 		b->stats.inflight_high = t->inflight;
 }
 
-static void rv_blk_queue_notify(struct rv_virtio_mmio *t, unsigned int q)
-{
-	struct rv_blk *b = rv_blk_of(t);
-	struct rv_vq *vq = &t->q[q].vq;
-
-	do {
-		struct rv_blk_req *r;
-
-		while ((r = rv_blk_req_get(b, q))) {
-			r->queue = q;
-			if (rv_vq_pop(vq, &r->chain) <= 0)
-				break;
-			rv_blk_start(b, r);
-		}
-		/*
-		 * No free request cannot happen (a queue never has more than
-		 * its size popped); if it did, completions run the queue again.
-		 */
-		if (!r)
-			break;
-		/* Ask for the next kick, and re-check the ring before idling. */
-	} while (!rv_vq_broken(vq) && rv_vq_enable_notify(vq));
-	io_uring_submit(&b->ring);
-}
-
 /* Lock held: one CQE for @r. */
 static void rv_blk_on_cqe(struct rv_blk *b, struct rv_blk_req *r, int res)
 {
@@ -300,23 +293,66 @@ out_done:
 	rv_virtio_mmio_request_done(&b->t);
 }
 
+/* Lock held: every completion the ring has. */
+static void rv_blk_reap(struct rv_blk *b)
+{
+	struct io_uring_cqe *cqe;
+	unsigned int head, n = 0;
+
+	io_uring_for_each_cqe(&b->ring, head, cqe)
+	{
+		struct rv_blk_req *r = io_uring_cqe_get_data(cqe);
+
+		if (r) /* NULL: a latency=MS timeout's own completion */
+			rv_blk_on_cqe(b, r, cqe->res);
+		n++;
+	}
+	if (!n)
+		return;
+	io_uring_cq_advance(&b->ring, n);
+	io_uring_submit(&b->ring); /* continuations of short transfers */
+}
+
+static void rv_blk_queue_notify(struct rv_virtio_mmio *t, unsigned int q)
+{
+	struct rv_blk *b = rv_blk_of(t);
+	struct rv_vq *vq = &t->q[q].vq;
+
+	do {
+		struct rv_blk_req *r;
+
+		while ((r = rv_blk_req_get(b, q))) {
+			r->queue = q;
+			if (rv_vq_pop(vq, &r->chain) <= 0)
+				break;
+			rv_blk_start(b, r);
+		}
+		/*
+		 * No free request cannot happen (a queue never has more than
+		 * its size popped); if it did, completions run the queue again.
+		 */
+		if (!r)
+			break;
+		/* Ask for the next kick, and re-check the ring before idling. */
+	} while (!rv_vq_broken(vq) && rv_vq_enable_notify(vq));
+	io_uring_submit(&b->ring);
+	/*
+	 * What the submit completed inline (a read from the page cache, a
+	 * write into it) is answered now, not after another trip through
+	 * the loop's poll of the ring: one wake-up per request, not two.
+	 */
+	rv_blk_reap(b);
+}
+
 /* Loop thread: the disk's ring has completions. */
 static void rv_blk_on_ring(void *opaque, int res)
 {
 	struct rv_blk *b = opaque;
-	struct io_uring_cqe *cqe;
-	unsigned int head, n = 0;
 
 	if (res < 0)
 		return;
 	pthread_mutex_lock(&b->t.lock);
-	io_uring_for_each_cqe(&b->ring, head, cqe)
-	{
-		rv_blk_on_cqe(b, io_uring_cqe_get_data(cqe), cqe->res);
-		n++;
-	}
-	io_uring_cq_advance(&b->ring, n);
-	io_uring_submit(&b->ring); /* continuations of short transfers */
+	rv_blk_reap(b);
 	pthread_mutex_unlock(&b->t.lock);
 }
 
@@ -352,8 +388,56 @@ static void rv_blk_stats(struct rv_device *dev, struct rv_stats_sink *s)
 	rv_stats_u64(s, "errors", b->stats.errors);
 	rv_stats_u64(s, "inflight", b->t.inflight);
 	rv_stats_u64(s, "inflight_high_water", b->stats.inflight_high);
+	rv_stats_u64(s, "inflight_at_exit", b->stats.inflight_at_exit);
+	rv_stats_u64(s, "cancelled_at_exit", b->stats.cancelled_at_exit);
 	pthread_mutex_unlock(&b->t.lock);
 	rv_virtio_mmio_stats(&b->t, s);
+}
+
+/*
+ * The VM stopped with requests in flight (a guest that powered off while
+ * writing): the loop reaps no more and the guest will never read a
+ * completion, so none is written into its memory. What the host has not
+ * started is cancelled (IORING_ASYNC_CANCEL_ANY), the rest is waited for,
+ * so that no host operation still uses guest memory when it is unmapped.
+ * A write the guest was not told about is one lost at a power cut, which
+ * its journal copes with; a flush it was told about had completed.
+ */
+static void rv_blk_stop(struct rv_device *dev)
+{
+	struct rv_blk *b = dev->priv;
+	struct __kernel_timespec tick = { .tv_nsec = 100 * 1000000 };
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	uint64_t deadline;
+
+	pthread_mutex_lock(&b->t.lock);
+	b->stats.inflight_at_exit = b->t.inflight;
+	if (b->t.inflight && (sqe = rv_blk_sqe(b))) {
+		/* Before Linux 5.19 this fails with -EINVAL: then we only wait. */
+		io_uring_prep_cancel(sqe, NULL, IORING_ASYNC_CANCEL_ANY);
+		io_uring_sqe_set_data(sqe, NULL);
+	}
+	io_uring_submit(&b->ring);
+	deadline = rv_now_ns() + RV_BLK_STOP_WAIT_NS;
+	while (b->t.inflight && rv_now_ns() < deadline) {
+		struct rv_blk_req *r;
+
+		if (io_uring_wait_cqe_timeout(&b->ring, &cqe, &tick))
+			continue;
+		r = io_uring_cqe_get_data(cqe);
+		if (r && r->busy) { /* NULL: the cancel's own completion */
+			b->stats.cancelled_at_exit += cqe->res == -ECANCELED;
+			free(r->bounce);
+			r->bounce = NULL;
+			r->busy = false;
+			b->t.inflight--;
+		}
+		io_uring_cqe_seen(&b->ring, cqe);
+	}
+	if (b->t.inflight)
+		rv_warn("%s: %u requests still in flight at exit", b->dev.name, b->t.inflight);
+	pthread_mutex_unlock(&b->t.lock);
 }
 
 static void rv_blk_destroy(struct rv_device *dev)
@@ -375,6 +459,7 @@ static void rv_blk_destroy(struct rv_device *dev)
 
 static const struct rv_device_ops rv_blk_ops = {
 	.stats = rv_blk_stats,
+	.stop = rv_blk_stop,
 	.destroy = rv_blk_destroy,
 };
 
@@ -424,6 +509,8 @@ static int rv_blk_open(struct rv_blk *b)
 	b->geom.sectors = size / RV_BLK_SECTOR;
 	b->geom.ro = b->spec.ro;
 	b->geom.align = b->spec.direct ? RV_BLK_DIRECT_ALIGN : 0;
+	b->latency.tv_sec = b->spec.latency_ms / 1000;
+	b->latency.tv_nsec = (b->spec.latency_ms % 1000) * 1000000LL;
 	/* GET_ID: stable for the same file, what a guest's /dev/disk/by-id uses. */
 	snprintf(b->serial, sizeof(b->serial), "rv%" PRIx64 "-%" PRIx64, (uint64_t)st.st_dev,
 		 (uint64_t)st.st_ino);
@@ -530,10 +617,11 @@ static int rv_blk_check(const char *arg)
 static const struct rv_device_option rv_blk_option = {
 	.name = "disk",
 	.short_name = 'd',
-	.metavar = "PATH[,ro][,cache=none][,queues=N]",
+	.metavar = "PATH[,ro][,cache=none][,queues=N][,latency=MS]",
 	.help = "a virtio-blk disk: a raw image or block device\n"
 		"(ro: read-only; cache=none: O_DIRECT; queues:\n"
-		"default one per vCPU); repeatable",
+		"default one per vCPU; latency: a slow disk, for\n"
+		"tests); repeatable",
 	.repeat = true,
 	.check = rv_blk_check,
 };

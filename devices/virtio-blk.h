@@ -24,13 +24,17 @@
 /* DISCARD / WRITE_ZEROES: one segment per request, this many sectors at most. */
 #define RV_BLK_MAX_DISCARD_SECTORS (1U << 22) /* 2 GiB */
 
-/* --disk PATH[,ro][,cache=none|writeback][,queues=N] */
+/* --disk PATH[,ro][,cache=none|writeback][,queues=N][,latency=MS] */
 struct rv_blk_spec {
 	char path[PATH_MAX];
 	bool ro;
 	bool direct;		/* cache=none: O_DIRECT */
 	unsigned int nr_queues; /* 0: one per vCPU */
+	/* A slow disk, for tests: each request waits this long first. */
+	unsigned int latency_ms;
 };
+
+#define RV_BLK_MAX_LATENCY_MS 10000
 
 /*
  * Parse a --disk value. 0, or -EINVAL with a one-line message about the

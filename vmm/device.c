@@ -69,6 +69,13 @@ void rv_device_add(struct rv_device_env *env, struct rv_device *dev)
 	*p = dev;
 }
 
+void rv_device_stop_all(struct rv_device_env *env)
+{
+	for (struct rv_device *dev = env->devices; dev; dev = dev->next)
+		if (dev->ops && dev->ops->stop)
+			dev->ops->stop(dev);
+}
+
 static void rv_device_destroy_list(struct rv_device *dev)
 {
 	if (!dev)

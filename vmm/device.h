@@ -126,6 +126,13 @@ struct rv_device_ops {
 	void (*stats)(struct rv_device *dev, struct rv_stats_sink *s);
 	/* Older form, JSON only: the members of a JSON object. Prefer stats. */
 	void (*stats_json)(struct rv_device *dev, FILE *out);
+	/*
+	 * Optional: the VM has stopped (no vCPU runs, the event loop is
+	 * done). End the host work still in flight for the guest, in bounded
+	 * time, without touching guest memory: nobody will read a completion
+	 * now. Runs before the stats are printed and before destroy.
+	 */
+	void (*stop)(struct rv_device *dev);
 	/* Release everything create() took. */
 	void (*destroy)(struct rv_device *dev);
 };
@@ -194,6 +201,8 @@ const struct rv_device_type *rv_device_type_next(const struct rv_device_type *t)
 int rv_device_create(struct rv_device_env *env, const struct rv_device_cfg *cfg);
 /* Append @dev to env->devices. */
 void rv_device_add(struct rv_device_env *env, struct rv_device *dev);
+/* Call every device's ops->stop, in creation order. */
+void rv_device_stop_all(struct rv_device_env *env);
 /* Destroy every device in env->devices, last created first. */
 void rv_device_destroy_all(struct rv_device_env *env);
 

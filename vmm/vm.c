@@ -333,6 +333,8 @@ int rv_vm_run(struct rv_vm *vm)
 	/* ...and out to stdout, in bounded time: what cannot go is counted. */
 	if (vm->console_ready)
 		rv_console_flush(&vm->console, RV_CONSOLE_FLUSH_MS);
+	/* Devices end the host I/O they still have in flight (disks). */
+	rv_device_stop_all(&vm->env);
 	vm->stop_ns = rv_now_ns() - t0;
 	if (ret)
 		return ret;

@@ -7,7 +7,8 @@
 #   random bytes to /big.bin, sync, print their checksums;
 # rv.root=read: compare /written.txt with /known.txt, print /big.bin's
 #   checksum (the checker compares it with the write's).
-# rv.root=dirty: power off while writing, without unmounting.
+# rv.root=dirty: write until the VM is stopped from outside (no unmount);
+# rv.root=recover: mount after that (the journal is replayed), list.
 # Either way the root is remounted read-only (the journal is flushed and the
 # file system marked clean) before the power-off, so the host's e2fsck -fn
 # finds it clean.
@@ -39,20 +40,42 @@ case "$mode" in
         echo "RINGVMM-ROOT-READ written=$r big=$(md5sum < /big.bin | cut -c1-32)"
         ;;
     dirty)
-        # Power off in the middle of writing: files and syncs in a loop in
-        # the background, then poweroff -f without unmounting. The journal
-        # must make it whole again at the next mount.
+        # Write until the VM is stopped from outside (L1 sends ringvmm
+        # SIGTERM, as a host shutdown would): four O_DIRECT writers
+        # rewriting 2 MiB files in place, so requests are always at the
+        # device, and new files with syncs. No unmount: the journal must
+        # make the file system whole again at the next mount. (Ending it
+        # from inside does not leave requests at the device: `poweroff -f`
+        # resets the virtio device first, and at nested-emulation speed
+        # the host finishes every request before the guest's next step.)
+        for w in 1 2 3 4; do
+            (
+                while :; do
+                    dd if=/dev/zero of="/dirty.direct.$w" bs=64k count=32 oflag=direct conv=notrunc 2> /dev/null
+                done
+            ) &
+        done
         (
             i=0
             while :; do
-                head -c 262144 /dev/urandom > "/dirty.$i"
+                head -c 262144 /dev/urandom > "/dirty.$((i % 16))"
                 sync &
                 i=$((i + 1))
             done
         ) &
-        sleep 2
-        echo "RINGVMM-ROOT-DIRTY powering off with writes in flight"
+        echo "RINGVMM-ROOT-DIRTY writing until the VM is stopped"
+        sleep 120
+        echo "RINGVMM-ROOT-ERROR nobody stopped the VM"
         poweroff -f
+        ;;
+    recover)
+        # After a dirty power-off: the mount replayed the journal; the
+        # remount below leaves the file system clean for the host's e2fsck.
+        n=0
+        for f in /dirty.*; do
+            [ -e "$f" ] && n=$((n + 1))
+        done
+        echo "RINGVMM-ROOT-RECOVERED files=$n"
         ;;
     *)
         echo "RINGVMM-ROOT-ERROR unknown rv.root=$mode"

@@ -314,20 +314,77 @@ rv_sc_virtio_blk() {
     rv_report virtio_blk "$_p" "$_info read(cache=none): written=${_r:-?} big=${_big:-?} read_bytes=${_rb:-?}"
 }
 
-# A guest that powers off with writes in flight (no unmount, no sync): ringvmm
-# ends promptly and cleanly; the journal is replayed by the next mount,
-# which virtio_blk (run after this one) does, and the host's e2fsck -fn
-# after it checks the whole file system.
+# A VM stopped while its guest writes (no unmount, no sync: SIGTERM, as a
+# host shutdown would, once l2-root-init.sh's writers run): ringvmm ends
+# promptly and cleanly (exit 0), and --stats shows requests really were in
+# flight when the VM stopped (inflight_at_exit; the stop path cancels or
+# waits for them, writing nothing into guest memory) and none left after.
+# The disk is cache=none, so each request is a real O_DIRECT write through
+# L1's virtio disk; up to 4 attempts until one stops with requests in
+# flight, the first at the disk's speed (which rarely leaves any: the host
+# finishes a request long before the nested guest sends the next), the
+# others with latency=200. After each, a second boot mounts the root (replaying the journal)
+# and leaves it clean; the host's e2fsck -fn checks it after the session
+# (lib.sh rv_boot_post_virtio_blk_dirty).
 rv_sc_virtio_blk_dirty() {
     rv_l1_disk || echo "no /dev/vda" > "$RV_OUT/virtio_blk_dirty.err"
-    rv_vmm virtio_blk_dirty run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
-        -p "$(rv_params root) rv.root=dirty" --mem 256M --disk /dev/vda --stats=json
-    _p=$(rv_rc_problem)
-    grep -q 'RINGVMM-ROOT-DIRTY' "$RV_OUT/virtio_blk_dirty.out" || _p="$_p no RINGVMM-ROOT-DIRTY;"
-    _in=$(rv_stat virtio_blk_dirty virtio-blk0 inflight)
-    _wb=$(rv_stat virtio_blk_dirty virtio-blk0 write_bytes)
+    _p='' _info='' _caught=0 _secs=0
+    _o=$RV_OUT/virtio_blk_dirty.out
+    for _try in 1 2 3 4; do
+        # The first attempt at the disk's own speed; then a slow disk
+        # (latency=200: each request waits 200 ms), so that requests wait
+        # at the host whenever the guest writes.
+        _lat=0
+        [ "$_try" = 1 ] || _lat=200
+        echo "RVRUN virtio_blk_dirty"
+        rm -f "$_o"
+        _t0=$(rv_now)
+        timeout -k 5 "$RV_RUN_TIMEOUT" "$RV_VMM" run --kernel /l2/bzImage \
+            --initrd /l2/initrd.cpio.gz -p "$(rv_params root) rv.root=dirty" --mem 256M \
+            --disk "/dev/vda,cache=none,latency=$_lat" --stats=json \
+            < /dev/null > "$_o" 2> "$RV_OUT/virtio_blk_dirty.err" &
+        _pid=$!
+        _n=0
+        while ! grep -q 'RINGVMM-ROOT-DIRTY' "$_o" && [ $_n -lt "$RV_RUN_TIMEOUT" ] &&
+            kill -0 $_pid 2> /dev/null; do
+            sleep 1
+            _n=$((_n + 1))
+        done
+        # Let the writers get going; a different moment in each attempt.
+        sleep "$_try"
+        kill -TERM $_pid 2> /dev/null
+        wait $_pid
+        RV_RC=$?
+        RV_SECS=$(rv_since "$_t0")
+        _secs=$((_secs + ${RV_SECS%.*}))
+        # Stopped by us, so its run time says nothing; SIGTERM ends it with 0.
+        [ "$RV_RC" = 0 ] || _p="$_p try $_try: exit code $RV_RC after SIGTERM, expected 0;"
+        grep -q 'RINGVMM-ROOT-DIRTY' "$_o" || _p="$_p try $_try: no RINGVMM-ROOT-DIRTY within ${RV_RUN_TIMEOUT}s;"
+        ! grep -q 'RINGVMM-ROOT-ERROR' "$_o" || _p="$_p try $_try: $(grep -m1 'RINGVMM-ROOT-ERROR' "$_o" | tr -d '\r');"
+        _in=$(rv_stat virtio_blk_dirty virtio-blk0 inflight_at_exit)
+        _cn=$(rv_stat virtio_blk_dirty virtio-blk0 cancelled_at_exit)
+        _left=$(rv_stat virtio_blk_dirty virtio-blk0 inflight)
+        _wb=$(rv_stat virtio_blk_dirty virtio-blk0 write_bytes)
+        [ "${_left:-x}" = 0 ] || _p="$_p try $_try: ${_left:-?} requests left in flight after the stop;"
+        _info="$_info try$_try: latency=${_lat}ms write_bytes=${_wb:-?} inflight_at_exit=${_in:-?} cancelled=${_cn:-?}"
+        rv_vmm virtio_blk_dirty_recover run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
+            -p "$(rv_params root) rv.root=recover" --mem 256M --disk /dev/vda
+        _secs=$((_secs + ${RV_SECS%.*}))
+        _p="$_p$(rv_rc_problem)"
+        _r=$RV_OUT/virtio_blk_dirty_recover.out
+        grep -q 'RINGVMM-ROOT-RECOVERED' "$_r" && grep -q 'RINGVMM-ROOT-DONE' "$_r" ||
+            _p="$_p try $_try: the next boot did not mount and remount the root read-only;"
+        _info="$_info $(sed -n 's/.*RINGVMM-ROOT-RECOVERED \(files=[0-9]*\).*/recovered \1/p' "$_r" | head -n 1);"
+        [ -z "$_p" ] || break
+        if [ "${_in:-0}" -gt 0 ]; then
+            _caught=1
+            break
+        fi
+    done
+    [ -n "$_p" ] || [ "$_caught" = 1 ] || _p="no request was in flight at exit in 4 attempts;"
+    RV_SECS=$_secs
     sync
-    rv_report virtio_blk_dirty "$_p" "write_bytes=${_wb:-?} inflight_at_exit=${_in:-?}"
+    rv_report virtio_blk_dirty "$_p" "${_info%;}"
 }
 
 # A read-only disk (,ro): the guest sees it read-only, and a write that

@@ -108,6 +108,14 @@ static void test_spec(void **state)
 	assert_int_equal(s.nr_queues, 4);
 	assert_int_equal(rv_blk_parse_spec("a,cache=none,cache=writeback", &s), 0);
 	assert_false(s.direct);
+	assert_int_equal(s.latency_ms, 0);
+	assert_int_equal(rv_blk_parse_spec("a,latency=250", &s), 0);
+	assert_int_equal(s.latency_ms, 250);
+	assert_int_equal(rv_blk_parse_spec("a,latency=10001", &s), -EINVAL);
+	assert_string_equal(rv_err_msg(), "latency=10001: not a number of ms from 0 to 10000");
+	rv_err_clear();
+	assert_int_equal(rv_blk_parse_spec("a,latency=-1", &s), -EINVAL);
+	rv_err_clear();
 
 	assert_int_equal(rv_blk_parse_spec("", &s), -EINVAL);
 	assert_non_null(strstr(rv_err_msg(), "no file name"));
@@ -116,7 +124,7 @@ static void test_spec(void **state)
 	rv_err_clear();
 	assert_int_equal(rv_blk_parse_spec("a.img,rw", &s), -EINVAL);
 	assert_string_equal(rv_err_msg(), "unknown option \"rw\" (known: ro, cache=none, "
-					  "cache=writeback, queues=N)");
+					  "cache=writeback, queues=N, latency=MS)");
 	rv_err_clear();
 	assert_int_equal(rv_blk_parse_spec("a.img,", &s), -EINVAL);
 	rv_err_clear();

@@ -34,6 +34,7 @@
 #include "vmm/bus.h"
 #include "vmm/device.h"
 #include "vmm/loop.h"
+#include "vmm/stats.h"
 #include "vmm/util.h"
 #include "vq_fx.h"
 
@@ -258,6 +259,101 @@ static void test_many_in_flight(void **state)
 	close(fd);
 }
 
+/* A stats sink that keeps one counter. */
+struct one_stat {
+	struct rv_stats_sink sink;
+	const char *key;
+	long long v;
+};
+
+static void one_u64(struct rv_stats_sink *s, const char *key, uint64_t v)
+{
+	struct one_stat *o = (struct one_stat *)s;
+
+	if (!strcmp(key, o->key))
+		o->v = (long long)v;
+}
+
+static void one_f64(struct rv_stats_sink *s, const char *key, double v)
+{
+}
+
+static void one_str(struct rv_stats_sink *s, const char *key, const char *v)
+{
+}
+
+static void one_group(struct rv_stats_sink *s, const char *key)
+{
+}
+
+static void one_end(struct rv_stats_sink *s)
+{
+}
+
+/* The disk's counter @key (its --stats), or -1. */
+static long long stat_of(struct t *t, const char *key)
+{
+	struct one_stat o = { { one_u64, one_f64, one_str, one_group, one_end }, key, -1 };
+
+	t->env.devices->ops->stats(t->env.devices, &o.sink);
+	return o.v;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * latency=MS delays each request; a VM that stops with one waiting (the
+ * loop has ended) cancels it at once, writes nothing into guest memory
+ * and counts it.
+ */
+static void test_latency_and_stop(void **state)
+{
+	struct t *t = *state;
+	struct timespec ts = { 0, 1000000 };
+	char args[80], buf[512];
+	uint64_t t0;
+	int fd, i;
+
+	snprintf(args, sizeof(args), "%s,latency=1000", t->path);
+	assert_int_equal(create(t, args), 0);
+	start_loop(t);
+	t0 = now_ms();
+	post(t, 0, VIRTIO_BLK_T_IN, 0, 512);
+	kick_and_wait(t, 1);
+	assert_true(now_ms() - t0 >= 1000);
+	assert_int_equal(status_of(t, 0), VIRTIO_BLK_S_OK);
+
+	memset(vq_fx_host(&t->f, BUF(1)), 'z', 512);
+	post(t, 1, VIRTIO_BLK_T_OUT, 0, 512);
+	wr(t, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	for (i = 0; i < 500 && stat_of(t, "inflight") != 1; i++)
+		nanosleep(&ts, NULL);
+	assert_int_equal(stat_of(t, "inflight"), 1);
+	/* The VM stops: the loop first, then the devices (rv_vm_run). */
+	rv_loop_stop(&t->loop);
+	pthread_join(t->thread, NULL);
+	t->thread = 0;
+	t0 = now_ms();
+	t->env.devices->ops->stop(t->env.devices);
+	assert_true(now_ms() - t0 < 500);
+	assert_int_equal(stat_of(t, "inflight_at_exit"), 1);
+	assert_int_equal(stat_of(t, "cancelled_at_exit"), 1);
+	assert_int_equal(stat_of(t, "inflight"), 0);
+	/* Nothing completed into the rings, nothing reached the file. */
+	assert_int_equal(vq_fx_used_idx(&t->f), t->used_seen);
+	assert_int_equal(status_of(t, 1), 0xff);
+	fd = open(t->path, O_RDONLY);
+	assert_int_equal(pread(fd, buf, sizeof(buf), 0), sizeof(buf));
+	close(fd);
+	assert_int_equal(buf[0], 0);
+}
+
 static void test_read_only(void **state)
 {
 	struct t *t = *state;
@@ -313,10 +409,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-		T(test_write_read_flush_id),
-		T(test_many_in_flight),
-		T(test_read_only),
-		T(test_open_refusals),
+		T(test_write_read_flush_id), T(test_many_in_flight), T(test_latency_and_stop),
+		T(test_read_only),	     T(test_open_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

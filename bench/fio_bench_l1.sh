@@ -1,0 +1,77 @@
+# shellcheck shell=sh
+# L1 side of bench/fio_bench.sh (busybox sh inside the nested test host):
+# one round. Boots the fio guest (/fio/initrd.cpio.gz: bench/fio_l2_init.sh
+# as /init) once with each VMM of RVF_VMMS, in that order (fio_bench.sh
+# rotates it from round to round so that no VMM always runs first or
+# last), on the same disk image, and prints the guest's results as
+#
+#   RVFIO vmm=<label> round=<r> job=<name> iops=<n> bw_kib=<KiB/s>
+#   RVFIO-VMM-DONE vmm=<label> round=<r>     (after each VMM, even a failed one)
+#
+# The VMMs: ringvmm (--disk IMG: virtio-mmio, io_uring, page cache),
+# kvmtool (lkvm run -d IMG: virtio-pci), QEMU (-M microvm with
+# virtio-blk-device: virtio-mmio, cache=writeback, aio=threads). Each gets
+# 1 vCPU, RVF_MEM MiB of RAM, the same kernel, initramfs and command line,
+# but for kvmtool's guest: rv.off=reboot (it has no ACPI on x86: a reset
+# ends it) and pci=conf1, which kvmtool adds itself without --nodefaults
+# (its PCI has no host bridge for the kernel's type 1 sanity check).
+#
+# Inputs (prepended by fio_bench.sh): RVF_ROUND, RVF_VMMS, RVF_RUNTIME,
+# RVF_MEM, RVF_DISK_MB, RV_RUN_TIMEOUT.
+
+RVF_IMG=/tmp/fio.img
+RVF_CMDLINE="console=ttyS0 quiet rv.fio.runtime=$RVF_RUNTIME"
+
+# The disk, written in full so that no VMM reads holes the others do not.
+dd if=/dev/zero of="$RVF_IMG" bs=1M count="$RVF_DISK_MB" 2> /dev/null
+echo "RVFIO-IMG $(wc -c < "$RVF_IMG") bytes"
+
+# rvf_boot LABEL ROUND: one boot of the fio guest by VMM LABEL.
+rvf_boot() {
+    _out=/tmp/fio.$1.$2.out
+    case $1 in
+        ringvmm)
+            timeout -k 5 "$RV_RUN_TIMEOUT" /ringvmm run --kernel /l2/bzImage \
+                --initrd /fio/initrd.cpio.gz --cmdline-replace "$RVF_CMDLINE" \
+                --mem "${RVF_MEM}M" --cpus 1 --disk "$RVF_IMG" --stats=json
+            ;;
+        kvmtool)
+            timeout -k 5 "$RV_RUN_TIMEOUT" /peers/lkvm run --nodefaults -n mode=none \
+                -k /l2/bzImage -i /fio/initrd.cpio.gz -p "$RVF_CMDLINE rv.off=reboot pci=conf1" \
+                -m "$RVF_MEM" -c 1 -d "$RVF_IMG"
+            ;;
+        qemu)
+            timeout -k 5 "$RV_RUN_TIMEOUT" /usr/bin/qemu-system-x86_64 -M microvm,rtc=on \
+                -accel kvm -cpu host -smp 1 -m "$RVF_MEM" -nodefaults -no-user-config \
+                -nographic -serial stdio -no-reboot -kernel /l2/bzImage \
+                -initrd /fio/initrd.cpio.gz -append "$RVF_CMDLINE" \
+                -drive "id=d0,file=$RVF_IMG,format=raw,if=none" \
+                -device virtio-blk-device,drive=d0
+            ;;
+    esac < /dev/null > "$_out" 2>&1
+    _rc=$?
+    tr -d '\r' < "$_out" | sed -n "s/^RVFIO job=/RVFIO vmm=$1 round=$2 job=/p"
+    if ! grep -q RVFIO-DONE "$_out"; then
+        echo "RVFIO-ERR vmm=$1 round=$2 rc=$_rc: $(tr -d '\r' < "$_out" | grep -v '^\[' | tail -n 5 | tr '\n' ' ')"
+    fi
+    tr -d '\r' < "$_out" | grep '^RVFIO-ERR' | sed "s/^RVFIO-ERR/RVFIO-ERR vmm=$1 round=$2/"
+    # ringvmm's own view of the whole run (boot and all six jobs): where
+    # the exits went, per disk request and per interrupt.
+    if [ "$1" = ringvmm ]; then
+        grep '^{"devices"' "$_out" | tail -n 1 | awk -v r="$2" '
+            function num(k,   s) {
+                if (!match($0, "\"" k "\": [0-9]+")) return "?"
+                s = substr($0, RSTART, RLENGTH); sub(/.*: /, "", s); return s
+            }
+            { printf "RVFIO-PROF vmm=ringvmm round=%s requests=%s interrupts=%s suppressed=%s notifications=%s vcpu_exits=%s mmio_exits=%s io_exits=%s\n",
+                r, num("requests"), num("interrupts"), num("interrupts_suppressed"), num("notifications"),
+                num("exits"), num("mmio_exits"), num("io_exits") }'
+    fi
+}
+
+echo "RVFIO-START vmms=$RVF_VMMS round=$RVF_ROUND runtime=$RVF_RUNTIME mem=$RVF_MEM"
+for v in $RVF_VMMS; do
+    rvf_boot "$v" "$RVF_ROUND"
+    echo "RVFIO-VMM-DONE vmm=$v round=$RVF_ROUND"
+done
+echo "RVFIO-END"
