@@ -205,6 +205,25 @@ case "$action" in
         echo "RINGVMM-PDD sum=$sum dd=$r0,$r1 vda=$a vdb=$b"
         off
         ;;
+    hvc)
+        # --console virtio with console=hvc0: the kernel had no console to
+        # give /init (virtio_console is a module here), so stdout goes to
+        # /dev/hvc0 once the driver made it. The kernel's own console
+        # registers with it, replaying the log (the kmsg marker above).
+        virtio_modules virtio_console
+        if wait_dev /dev/hvc0; then
+            exec < /dev/hvc0 > /dev/hvc0 2>&1
+            echo "RINGVMM-L2-INIT"
+            echo 1 > /proc/sys/kernel/printk
+            stty -opost
+            echo "RINGVMM-HVC-BEGIN"
+            cat /known.txt
+            echo "RINGVMM-HVC-END"
+        else
+            echo "<2>RINGVMM-L2-ERROR no /dev/hvc0" > /dev/kmsg
+        fi
+        off
+        ;;
     rng)
         virtio_modules virtio-rng
         wait_dev /dev/hwrng || echo "RINGVMM-L2-ERROR no /dev/hwrng"

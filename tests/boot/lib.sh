@@ -67,13 +67,13 @@ RV_L1_MEM=${RINGVMM_L1_MEM:-2048}
 # shellcheck disable=SC2034 # used by run_all.sh
 RV_BOOT_TESTS=(boot_bzimage boot_vmlinux smp console console_wedge reboot guest_memfd pfnmap_ivshmem
     pfnmap_devmem kvm_suite virtio_blk_dirty virtio_blk virtio_blk_ro virtio_blk_smp virtio_rng
-    sandbox bad_inputs sid:guest_memfd sid:kvm_suite)
+    virtio_console sandbox bad_inputs sid:guest_memfd sid:kvm_suite)
 
 # The virtio drivers L2 loads (l2-init.sh), in dependency order, and those
 # L1 loads to see its own disk: every session gives L1 a virtio-blk PCI disk
 # holding an ext4 image (runs/<name>/disk.img), which L1 hands to ringvmm as
 # a block device (the virtio_blk tests); the host checks it after QEMU.
-RV_L2_MODULES="virtio_ring virtio virtio_mmio virtio_blk virtio-rng"
+RV_L2_MODULES="virtio_ring virtio virtio_mmio virtio_blk virtio-rng virtio_console"
 RV_L1_OPT_MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk"
 RV_ROOT_IMAGE_SIZE=32M
 

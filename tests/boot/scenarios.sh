@@ -397,6 +397,35 @@ rv_check_rng() {
 
 rv_sc_virtio_rng() { rv_check_rng virtio_rng /l2/bzImage; }
 
+# --console virtio --console-out FILE: the default command line names hvc0,
+# L2 boots to /init and its 8 KiB of known text reach FILE byte for byte
+# through virtio-console; stdout (the UART, no longer the console) gets none
+# of it. $1: the test's name, $2: the kernel, $3: the initrd.
+rv_check_virtio_console() {
+    _f=$RV_OUT/$1.console
+    rm -f "$_f"
+    rv_vmm "$1" run --kernel "$2" --initrd "${3:-/l2/initrd.cpio.gz}" -p "$(rv_params hvc)" \
+        --mem 256M --console virtio --console-out "$_f" --stats=json -v
+    _p=$(rv_rc_problem)
+    grep -q "kernel command line: console=hvc0 $(rv_params hvc)\$" "$RV_OUT/$1.err" ||
+        _p="$_p --verbose: no \"console=hvc0 $(rv_params hvc)\" command line;"
+    grep -q 'RINGVMM-L2-INIT' "$_f" 2> /dev/null || _p="$_p no RINGVMM-L2-INIT in --console-out FILE;"
+    ! grep -q 'RINGVMM-HVC' "$RV_OUT/$1.out" || _p="$_p the known text reached stdout too;"
+    awk '/^RINGVMM-HVC-END/ { f = 0 } f { print } /^RINGVMM-HVC-BEGIN\r?$/ { f = 1 }' \
+        "$_f" > "$_f.section" 2> /dev/null
+    if ! grep -q '^RINGVMM-HVC-END' "$_f" 2> /dev/null; then
+        _p="$_p no RINGVMM-HVC-END marker;"
+    elif ! cmp -s "$_f.section" /known.txt; then
+        _p="$_p text differs: $(cmp "$_f.section" /known.txt 2>&1 | head -n 1);"
+    fi
+    _tx=$(rv_stat "$1" virtio-console0 tx_bytes)
+    [ "${_tx:-0}" -ge 8192 ] || _p="$_p --stats=json: tx_bytes ${_tx:-none};"
+    [ -z "$_p" ] || tail -n 40 "$_f" 2> /dev/null | sed "s/^/RVLOG $1 file | /"
+    rv_report "$1" "$_p" "bytes=$(wc -c < "$_f.section" 2> /dev/null) tx_bytes=${_tx:-?}"
+}
+
+rv_sc_virtio_console() { rv_check_virtio_console virtio_console /l2/bzImage; }
+
 # Is L1's kernel at least version $1.$2?
 rv_l1_at_least() {
     _v=$(uname -r)
