@@ -16,8 +16,9 @@
  *      (ioctl(2) itself is allowed only with a listed request);
  *   3. prefer a call that acts on an fd opened during setup to one that
  *      names a path: files, sockets, io_uring instances and timers are
- *      created before the sandbox, never after (openat, socket,
- *      io_uring_setup, timerfd_create stay denied);
+ *      created before the sandbox, never after (openat, socket but
+ *      AF_UNIX on control threads for virtio-vsock, io_uring_setup,
+ *      timerfd_create stay denied);
  *   4. run tests/kvm/sandbox_test.sh and the boot tests of the device.
  * `--no-seccomp` runs without the filters (loudly), to tell a sandbox
  * denial from a bug.
@@ -86,6 +87,17 @@ static const struct rv_sandbox_call rv_sandbox_calls[] = {
 	{ "fdatasync", RV_SB_ALL },
 	{ "sync_file_range", RV_SB_ALL },
 	{ "fallocate", RV_SB_ALL },
+	/*
+	 * virtio-vsock's UNIX side (devices/vsock-host.c), on the loop thread:
+	 * accepting host clients on the listener made during setup, and a
+	 * guest connection's connect() to PATH_<port> (socket() itself is
+	 * allowed for AF_UNIX only: rv_sandbox_arg_rules()).
+	 */
+	{ "accept4", RV_SB_CTRL },
+	{ "connect", RV_SB_CTRL },
+	{ "sendto", RV_SB_CTRL },
+	{ "recvfrom", RV_SB_CTRL },
+	{ "shutdown", RV_SB_CTRL },
 	/* io_uring on rings set up before the sandbox (loop, block I/O). */
 	{ "io_uring_enter", RV_SB_ALL },
 	{ "io_uring_register", RV_SB_ALL },
@@ -237,6 +249,7 @@ static int rv_sandbox_arg_rules(scmp_filter_ctx ctx, enum rv_sandbox_kind kind)
 	const struct scmp_arg_cmp name = SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME);
 	/* Threads only, never a new process (LSan, posix_spawn, fork). */
 	const struct scmp_arg_cmp thread = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD);
+	const struct scmp_arg_cmp unix_only = SCMP_A0(SCMP_CMP_EQ, AF_UNIX);
 	int ret;
 
 	ret = rv_sandbox_rule(ctx, SCMP_SYS(mmap), 1, &noexec);
@@ -249,6 +262,9 @@ static int rv_sandbox_arg_rules(scmp_filter_ctx ctx, enum rv_sandbox_kind kind)
 	if (ret || kind == RV_SANDBOX_VCPU)
 		return ret;
 	ret = rv_sandbox_rule(ctx, SCMP_SYS(clone), 1, &thread);
+	/* UNIX sockets only (virtio-vsock's guest connections): no network. */
+	if (!ret)
+		ret = rv_sandbox_rule(ctx, SCMP_SYS(socket), 1, &unix_only);
 	/* clone3's flags are in memory seccomp cannot read: glibc falls back to clone. */
 	if (!ret)
 		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
@@ -410,9 +426,10 @@ void rv_sandbox_selftest(enum rv_sandbox_kind kind)
 
 	if (!want || strcmp(want, rv_sandbox_names[kind]) || rv_sandbox_kind < 0)
 		return;
-	/* Denied everywhere: this must not return. */
-	socket(AF_UNIX, SOCK_STREAM, 0);
-	fprintf(stderr, "ringvmm: seccomp self-test: socket() was not refused on the %s thread\n",
+	/* Denied everywhere (only AF_UNIX is allowed, on control threads): must not return. */
+	socket(AF_INET, SOCK_STREAM, 0);
+	fprintf(stderr,
+		"ringvmm: seccomp self-test: socket(AF_INET) was not refused on the %s thread\n",
 		rv_sandbox_names[kind]);
 	_exit(3);
 }

@@ -11,7 +11,8 @@
 #                                 path is broken)
 #   rv.test=<action> on the kernel command line selects what to do next;
 #                                 pfnmap also takes rv.pfn=<guest address>,
-#                                 spew rv.spew=<bytes>; idle sleeps for ever.
+#                                 spew rv.spew=<bytes>; idle sleeps for ever;
+#                                 vsock runs /rvsock (rvsock.c) both ways.
 
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 
@@ -222,6 +223,21 @@ case "$action" in
         else
             echo "<2>RINGVMM-L2-ERROR no /dev/hvc0" > /dev/kmsg
         fi
+        off
+        ;;
+    vsock)
+        # Both directions at once: an echo server on vsock port 6000 that
+        # L1 reaches through PATH and "CONNECT 6000" (it waits for the
+        # LISTENING line), and 1 MiB to L1's echo server behind PATH_5000
+        # and back, 16 times the credit window.
+        virtio_modules vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport
+        timeout 40 /rvsock vsock-echo 6000 > /tmp/echo.txt 2>&1 &
+        echo_pid=$!
+        sleep 0.2
+        echo "RINGVMM-VSOCK-LISTENING"
+        echo "RINGVMM-VSOCK-OUT $(timeout 40 /rvsock vsock-send 2 5000 1048576 2>&1 | tail -n 1)"
+        wait $echo_pid
+        echo "RINGVMM-VSOCK-IN $(tail -n 1 /tmp/echo.txt)"
         off
         ;;
     rng)

@@ -426,6 +426,53 @@ rv_check_virtio_console() {
 
 rv_sc_virtio_console() { rv_check_virtio_console virtio_console /l2/bzImage; }
 
+# --vsock cid=3,uds=PATH, an echo each way with 1 MiB (16 credit windows):
+# L2 connects to host port 5000, which ringvmm connects to PATH_5000 where
+# /rvsock echoes; L1 connects to PATH, says "CONNECT 6000" and gets L2's
+# echo server. $1: the test's name, $2: the kernel, $3: the initrd.
+rv_check_vsock() {
+    _s=/tmp/rv-$1.sock
+    rm -f "$_s" "${_s}_5000" "$RV_OUT/$1.rc"
+    /rvsock unix-echo "${_s}_5000" > "$RV_OUT/$1.hostecho" 2>&1 &
+    _e=$!
+    (
+        rv_vmm "$1" run --kernel "$2" --initrd "${3:-/l2/initrd.cpio.gz}" \
+            -p "$(rv_params vsock)" --mem 256M --vsock "cid=3,uds=$_s" --stats=json
+        echo "$RV_RC $RV_SECS" > "$RV_OUT/$1.rc"
+    ) &
+    _v=$!
+    _i=0
+    while ! grep -q RINGVMM-VSOCK-LISTENING "$RV_OUT/$1.out" 2> /dev/null && [ $_i -lt 400 ]; do
+        sleep 0.1
+        _i=$((_i + 1))
+    done
+    timeout 40 /rvsock unix-send "$_s" 6000 1048576 > "$RV_OUT/$1.hostsend" 2>&1
+    wait $_v
+    kill $_e 2> /dev/null
+    read -r RV_RC RV_SECS < "$RV_OUT/$1.rc"
+    _p=$(rv_rc_problem)
+    _out=$(sed -n 's/.*RINGVMM-VSOCK-OUT //p' "$RV_OUT/$1.out" | tr -d '\r' | head -n 1)
+    _in=$(tail -n 1 "$RV_OUT/$1.hostsend")
+    _hs=$(sed -n 's/^rvsock handshake //p' "$RV_OUT/$1.hostsend")
+    [ "$_out" = "rvsock ok sent=1048576 echoed=1048576" ] ||
+        _p="$_p guest->host: ${_out:-no RINGVMM-VSOCK-OUT line};"
+    [ "$_in" = "rvsock ok sent=1048576 echoed=1048576" ] || _p="$_p host->guest: ${_in:-nothing};"
+    case "$_hs" in
+        "OK "[0-9]*) ;;
+        *) _p="$_p handshake: ${_hs:-no OK line};" ;;
+    esac
+    _g=$(rv_stat "$1" virtio-vsock0 conns_from_guest)
+    _h=$(rv_stat "$1" virtio-vsock0 conns_from_host)
+    _b=$(rv_stat "$1" virtio-vsock0 bad_packets)
+    [ "${_g:-0}" = 1 ] && [ "${_h:-0}" = 1 ] || _p="$_p --stats: conns guest=${_g:-?} host=${_h:-?};"
+    [ "${_b:-1}" = 0 ] || _p="$_p --stats: bad_packets=${_b:-?};"
+    [ -z "$_p" ] || sed "s/^/RVLOG $1 host | /" "$RV_OUT/$1.hostsend" "$RV_OUT/$1.hostecho"
+    rv_report "$1" "$_p" "out: $_out; in: $_in; handshake ${_hs:-?};\
+ tx_bytes=$(rv_stat "$1" virtio-vsock0 tx_bytes) rx_bytes=$(rv_stat "$1" virtio-vsock0 rx_bytes)"
+}
+
+rv_sc_virtio_vsock() { rv_check_vsock virtio_vsock /l2/bzImage; }
+
 # Is L1's kernel at least version $1.$2?
 rv_l1_at_least() {
     _v=$(uname -r)
