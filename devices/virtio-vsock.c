@@ -419,6 +419,7 @@ static void rv_vsock_stats(struct rv_device *dev, struct rv_stats_sink *s)
 	rv_stats_u64(s, "conns_open", open);
 	rv_stats_u64(s, "refused", st->refused);
 	rv_stats_u64(s, "credit_violations", st->credit_violations);
+	rv_stats_u64(s, "handshakes_expired", st->expired);
 	rv_stats_u64(s, "rst_sent", st->rst_sent);
 	rv_stats_u64(s, "rst_dropped", st->rst_dropped);
 	rv_stats_u64(s, "rx_starved", st->rx_starved);

@@ -15,7 +15,8 @@
  * every connection from the vCPU thread under the same lock.
  *
  * Bounds, each with who controls it: RV_VSOCK_MAX_CONNS connections at
- * once (guest requests and host clients alike: one more is refused);
+ * once (guest requests and host clients alike: one more is refused, unless
+ * a handshake has been stuck for RV_VSOCK_HANDSHAKE_NS: it gives way);
  * RV_VSOCK_BUF_ALLOC bytes buffered per connection from the guest (its
  * credit: a guest that sends more is reset); nothing buffered towards the
  * guest (the socket is read straight into the guest's receive buffer, and
@@ -29,6 +30,12 @@
 #include "devices/vsock-proto.h"
 
 #define RV_VSOCK_MAX_CONNS 64
+/*
+ * A connection still in its handshake after this long (a host client that
+ * never finishes its CONNECT line, a guest that never answers a REQUEST)
+ * gives its slot up when all 64 are taken and another one is wanted.
+ */
+#define RV_VSOCK_HANDSHAKE_NS (5ULL * 1000000000ULL)
 #define RV_VSOCK_MAX_RST 64
 /* Host ports of host-initiated connections: from 2^30 up, as Firecracker does. */
 #define RV_VSOCK_HOST_PORT_BASE (1u << 30)
@@ -52,6 +59,7 @@ enum rv_vsock_state {
 struct rv_vsock_conn {
 	enum rv_vsock_state state;
 	uint32_t gen; /* bumped at each reuse: stale epoll events are ignored */
+	uint64_t born_ns;
 	int fd;
 	uint32_t guest_port, host_port;
 	unsigned int owe;
@@ -76,7 +84,7 @@ struct rv_vsock_conn {
 struct rv_vsock_stats {
 	uint64_t tx_pkts, rx_pkts, tx_bytes, rx_bytes;
 	uint64_t bad[RV_VSOCK_E_NR];
-	uint64_t conns_guest, conns_host, refused, credit_violations;
+	uint64_t conns_guest, conns_host, refused, credit_violations, expired;
 	uint64_t rst_sent, rst_dropped, rx_starved, bad_rx_buffers, events;
 };
 

@@ -46,24 +46,49 @@ struct rv_vsock_conn *rv_vsock_conn_find(struct rv_vsock *v, uint32_t guest_port
 	return NULL;
 }
 
-struct rv_vsock_conn *rv_vsock_conn_alloc(struct rv_vsock *v)
+/* All slots taken: the oldest handshake stuck for RV_VSOCK_HANDSHAKE_NS gives way. */
+static struct rv_vsock_conn *rv_vsock_conn_expire(struct rv_vsock *v, uint64_t now)
 {
+	struct rv_vsock_conn *old = NULL;
+
 	for (unsigned int i = 0; i < RV_VSOCK_MAX_CONNS; i++) {
 		struct rv_vsock_conn *c = &v->conns[i];
-		uint32_t gen = c->gen + 1;
 
-		if (c->state != RV_VC_FREE)
-			continue;
+		if ((c->state == RV_VC_HANDSHAKE || c->state == RV_VC_CONNECTING) &&
+		    now - c->born_ns >= RV_VSOCK_HANDSHAKE_NS &&
+		    (!old || c->born_ns < old->born_ns))
+			old = c;
+	}
+	if (old) {
+		v->stats.expired++;
+		rv_vsock_conn_close(v, old, true);
+	}
+	return old;
+}
+
+struct rv_vsock_conn *rv_vsock_conn_alloc(struct rv_vsock *v)
+{
+	uint64_t now = rv_now_ns();
+	struct rv_vsock_conn *c = NULL;
+	uint32_t gen;
+
+	for (unsigned int i = 0; i < RV_VSOCK_MAX_CONNS && !c; i++)
+		if (v->conns[i].state == RV_VC_FREE)
+			c = &v->conns[i];
+	if (!c)
+		c = rv_vsock_conn_expire(v, now);
+	if (c) {
+		gen = c->gen + 1;
 		memset(c, 0, sizeof(*c));
 		c->gen = gen;
+		c->born_ns = now;
 		c->fd = -1;
 		c->ring.cap = RV_VSOCK_BUF_ALLOC;
 		c->ring.buf = malloc(RV_VSOCK_BUF_ALLOC);
 		if (!c->ring.buf)
 			return NULL;
-		return c;
 	}
-	return NULL;
+	return c;
 }
 
 void rv_vsock_owe_rst(struct rv_vsock *v, uint32_t guest_port, uint32_t host_port)

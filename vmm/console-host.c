@@ -69,10 +69,16 @@ int rv_console_open_host(struct rv_console_host *h, const char *spec)
 		return 0;
 	if (!strcmp(spec, "pty"))
 		return rv_console_open_pty(h);
-	/* A file: output only; input stays stdin. Truncated, like a log. */
-	h->fd = open(spec, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
+	/*
+	 * A file: output only; input stays stdin. Truncated, like a log.
+	 * O_NONBLOCK: a FIFO nobody reads is an error (ENXIO), not an open
+	 * that waits for ever, and one somebody reads is written without
+	 * blocking (console-out.c).
+	 */
+	h->fd = open(spec, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0644);
 	if (h->fd < 0)
-		return rv_err(-errno, "--console-out %s: %s", spec, strerror(errno));
+		return rv_err(-errno, "--console-out %s: %s", spec,
+			      errno == ENXIO ? "a FIFO nobody reads" : strerror(errno));
 	h->out_fd = h->fd;
 	return 0;
 }

@@ -67,7 +67,7 @@ RV_L1_MEM=${RINGVMM_L1_MEM:-2048}
 # shellcheck disable=SC2034 # used by run_all.sh
 RV_BOOT_TESTS=(boot_bzimage boot_vmlinux smp console console_wedge reboot guest_memfd pfnmap_ivshmem
     pfnmap_devmem kvm_suite virtio_blk_dirty virtio_blk virtio_blk_ro virtio_blk_smp virtio_rng
-    virtio_console virtio_vsock sandbox bad_inputs sid:guest_memfd sid:kvm_suite)
+    virtio_console virtio_console_wedge virtio_vsock sandbox bad_inputs sid:guest_memfd sid:kvm_suite)
 
 # The virtio drivers L2 loads (l2-init.sh), in dependency order, and those
 # L1 loads to see its own disk: every session gives L1 a virtio-blk PCI disk
@@ -488,14 +488,15 @@ rv_boot__cpio() {
 rv_boot__fresh() { [[ -e $1 && "$(cat "$1")" == "$2" ]]; }
 
 # tests/boot/$1.c (rvmem, rvsock), statically linked, at $2 (rebuilt when
-# the source changes): L1 and L2 reach physical memory above RAM with
-# rvmem, and both ends of a vsock connection with rvsock.
+# the source changes), with compiler $3 (default cc; the arm64 harness
+# passes its cross compiler): L1 and L2 reach physical memory above RAM
+# with rvmem, and both ends of a vsock connection with rvsock.
 rv_boot__build_tool() {
-    local src=$RV_BOOT_DIR/$1.c out=$2 stamp
-    stamp=$(cat "$src")
+    local src=$RV_BOOT_DIR/$1.c out=$2 cc=${3:-cc} stamp
+    stamp="$cc|$(cat "$src")"
     rv_boot__fresh "$out.stamp" "$stamp" && [[ -x $out ]] && return 0
-    command -v cc > /dev/null || rv_boot_fail "no C compiler (cc) to build tests/boot/$1.c"
-    cc -static -Os -Wall -Wextra -o "$out.tmp" "$src" >&2 ||
+    command -v "$cc" > /dev/null || rv_boot_fail "no C compiler ($cc) to build tests/boot/$1.c"
+    "$cc" -static -Os -Wall -Wextra -o "$out.tmp" "$src" >&2 ||
         rv_boot_fail "could not build tests/boot/$1.c statically"
     strip "$out.tmp" 2> /dev/null || true
     mv "$out.tmp" "$out"

@@ -192,7 +192,7 @@ rv_wedge_one() {
     mkfifo /tmp/wedge.fifo
     exec 7<> /tmp/wedge.fifo
     "$RV_VMM" run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
-        --cmdline "$(rv_cmdline spew) rv.spew=1048576" --mem 256M --stats "$@" \
+        --cmdline "$(rv_params spew) rv.spew=1048576${_wx:-}" --mem 256M --stats "$@" \
         < /dev/null > /tmp/wedge.fifo 2> "$RV_OUT/$_n.err" &
     _pid=$!
     # L2 boots (about 10 s here), then fills the 64 KiB pipe at once.
@@ -227,6 +227,26 @@ rv_sc_console_wedge() {
     : > "$RV_OUT/console_wedge.out"
     RV_SECS=-
     rv_report console_wedge "$_wp" "$_wi"
+}
+
+# The same through virtio-console: its transmitq stops when the console's
+# buffer is full (--console-out the FIFO nobody reads), and SIGTERM still
+# ends ringvmm within 2 s, exit 0.
+rv_sc_virtio_console_wedge() {
+    _wp=
+    _wi=
+    _wx=" rv.con=hvc"
+    rv_wedge_one virtio_console_wedge --console virtio --console-out /tmp/wedge.fifo
+    _wx=
+    # The device was held back (the console refused it), not the VMM.
+    # The --stats table names a device on its first row only.
+    _tt=$(awk '$1 == "virtio-console0" { f = 1 } f && $1 == "tx_throttled" { print $2; exit }' \
+        "$RV_OUT/virtio_console_wedge.err")
+    [ "${_tt:-0}" -gt 0 ] || _wp="$_wp --stats: tx_throttled ${_tt:-none}, the guest was never held back;"
+    _wi="$_wi tx_throttled=${_tt:-?}"
+    : > "$RV_OUT/virtio_console_wedge.out"
+    RV_SECS=-
+    rv_report virtio_console_wedge "$_wp" "$_wi"
 }
 
 rv_sc_reboot() {
@@ -398,23 +418,25 @@ rv_check_rng() {
 rv_sc_virtio_rng() { rv_check_rng virtio_rng /l2/bzImage; }
 
 # --console virtio --console-out FILE: the default command line names hvc0,
-# L2 boots to /init and its 8 KiB of known text reach FILE byte for byte
-# through virtio-console; stdout (the UART, no longer the console) gets none
-# of it. $1: the test's name, $2: the kernel, $3: the initrd.
+# L2 boots to /init (rv.con=hvc: l2-init.sh loads virtio_console) and its
+# 8 KiB of known text reach FILE byte for byte through virtio-console, as
+# the console test checks the UART; stdout gets none of it. $1: the test's
+# name, $2: the kernel, $3: the initrd.
 rv_check_virtio_console() {
     _f=$RV_OUT/$1.console
     rm -f "$_f"
-    rv_vmm "$1" run --kernel "$2" --initrd "${3:-/l2/initrd.cpio.gz}" -p "$(rv_params hvc)" \
-        --mem 256M --console virtio --console-out "$_f" --stats=json -v
+    rv_vmm "$1" run --kernel "$2" --initrd "${3:-/l2/initrd.cpio.gz}" \
+        -p "$(rv_params console) rv.con=hvc" --mem 256M --console virtio --console-out "$_f" \
+        --stats=json -v
     _p=$(rv_rc_problem)
-    grep -q "kernel command line: console=hvc0 $(rv_params hvc)\$" "$RV_OUT/$1.err" ||
-        _p="$_p --verbose: no \"console=hvc0 $(rv_params hvc)\" command line;"
+    grep -q "kernel command line: console=hvc0 $(rv_params console) rv.con=hvc\$" "$RV_OUT/$1.err" ||
+        _p="$_p --verbose: no \"console=hvc0 ...\" command line;"
     grep -q 'RINGVMM-L2-INIT' "$_f" 2> /dev/null || _p="$_p no RINGVMM-L2-INIT in --console-out FILE;"
-    ! grep -q 'RINGVMM-HVC' "$RV_OUT/$1.out" || _p="$_p the known text reached stdout too;"
-    awk '/^RINGVMM-HVC-END/ { f = 0 } f { print } /^RINGVMM-HVC-BEGIN\r?$/ { f = 1 }' \
+    ! grep -q 'RINGVMM-CONSOLE' "$RV_OUT/$1.out" || _p="$_p the known text reached stdout too;"
+    awk '/^RINGVMM-CONSOLE-END/ { f = 0 } f { print } /^RINGVMM-CONSOLE-BEGIN\r?$/ { f = 1 }' \
         "$_f" > "$_f.section" 2> /dev/null
-    if ! grep -q '^RINGVMM-HVC-END' "$_f" 2> /dev/null; then
-        _p="$_p no RINGVMM-HVC-END marker;"
+    if ! grep -q '^RINGVMM-CONSOLE-END' "$_f" 2> /dev/null; then
+        _p="$_p no RINGVMM-CONSOLE-END marker;"
     elif ! cmp -s "$_f.section" /known.txt; then
         _p="$_p text differs: $(cmp "$_f.section" /known.txt 2>&1 | head -n 1);"
     fi
@@ -676,7 +698,7 @@ rv_sc_sandbox() {
         sed "s/^/RVLOG sandbox err | $_kind: /" "$RV_OUT/sandbox_$_kind.err"
     done
     rv_vmm sandbox run --no-seccomp --kernel /l2/vmlinux --initrd /l2/initrd.cpio.gz \
-        --cmdline "$(rv_cmdline poweroff)" --mem 256M
+        --cmdline "$(rv_params poweroff)" --mem 256M
     _p="$_p$(rv_rc_problem)"
     grep -q 'RINGVMM-L2-INIT' "$RV_OUT/sandbox.out" || _p="$_p no RINGVMM-L2-INIT with --no-seccomp;"
     grep -q 'WITHOUT the sandbox' "$RV_OUT/sandbox.err" || _p="$_p --no-seccomp was not loud;"
