@@ -39,7 +39,7 @@
 #include "vmm/device.h"
 #include "vmm/loop.h"
 #include "vmm/util.h"
-#include "vq_fx.h"
+#include "vdev_fx.h"
 
 #define BASE 0xd0100000ULL
 #define QSIZE 64
@@ -59,11 +59,7 @@ struct dq {
 };
 
 struct t {
-	struct vq_fx f;
-	struct rv_bus bus;
-	struct rv_loop loop;
-	pthread_t thread;
-	struct rv_device_env env;
+	struct vdev_fx d;
 	struct dq dq[3];
 	char path[64], port_path[80];
 	int lfd; /* the host program's listener at PATH_5000 */
@@ -74,25 +70,19 @@ static int fake_set_irq(void *opaque, unsigned int gsi, int level)
 	return 0;
 }
 
-static void *loop_thread(void *opaque)
-{
-	rv_loop_run(&((struct t *)opaque)->loop);
-	return NULL;
-}
-
 static uint32_t rd(struct t *t, uint64_t off)
 {
-	return vq_fx_rd32(&t->bus, BASE + off);
+	return vdev_fx_rd(&t->d, off);
 }
 
 static void wr(struct t *t, uint64_t off, uint32_t v)
 {
-	vq_fx_wr32(&t->bus, BASE + off, v);
+	vdev_fx_wr(&t->d, off, v);
 }
 
 static void *host(struct t *t, uint64_t gpa)
 {
-	return vq_fx_host(&t->f, gpa);
+	return vq_fx_host(&t->d.f, gpa);
 }
 
 static void dq_setup(struct t *t, unsigned int q)
@@ -103,12 +93,7 @@ static void dq_setup(struct t *t, unsigned int q)
 	d->desc = QRING(q);
 	d->avail = QRING(q) + 0x1000;
 	d->used = QRING(q) + 0x2000;
-	wr(t, VIRTIO_MMIO_QUEUE_SEL, q);
-	wr(t, VIRTIO_MMIO_QUEUE_NUM, QSIZE);
-	wr(t, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)d->desc);
-	wr(t, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)d->avail);
-	wr(t, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)d->used);
-	wr(t, VIRTIO_MMIO_QUEUE_READY, 1);
+	vdev_fx_queue(&t->d, q, QSIZE, d->desc, d->avail, d->used);
 }
 
 /* A chain of a readable and/or a writable buffer, made available and kicked. */
@@ -202,7 +187,7 @@ static void tx(struct t *t, uint64_t src_cid, uint64_t dst_cid, uint16_t op, uin
 
 static uint64_t stat_of(struct t *t, const char *key)
 {
-	struct rv_vsock *v = t->env.devices->priv;
+	struct rv_vsock *v = t->d.env.devices->priv;
 
 	pthread_mutex_lock(&v->t.lock);
 	uint64_t r = !strcmp(key, "credit_violations") ? v->stats.credit_violations :
@@ -228,18 +213,7 @@ static int setup(void **state)
 	};
 	char args[128];
 
-	vq_fx_init(&t->f, QSIZE);
-	rv_bus_init(&t->bus, "mmio");
-	assert_int_equal(rv_loop_init(&t->loop, 64), 0);
-	t->env = (struct rv_device_env){
-		.mmio = &t->bus,
-		.loop = &t->loop,
-		.mem = &t->f.mem,
-		.vm_fd = -1,
-		.nr_cpus = 1,
-		.set_irq = fake_set_irq,
-		.irq_opaque = t,
-	};
+	vdev_fx_init(&t->d, QSIZE, BASE, fake_set_irq, t);
 	snprintf(t->path, sizeof(t->path), "/tmp/rv-vsock-test.%d", (int)getpid());
 	snprintf(t->port_path, sizeof(t->port_path), "%s_5000", t->path);
 	unlink(t->path);
@@ -252,18 +226,15 @@ static int setup(void **state)
 
 	snprintf(args, sizeof(args), "cid=%d,uds=%s", CID, t->path);
 	cfg.args = args;
-	assert_int_equal(rv_device_create(&t->env, &cfg), 0);
+	assert_int_equal(rv_device_create(&t->d.env, &cfg), 0);
 	/* The guest's CID in config space. */
 	assert_int_equal(rd(t, VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_VSOCK);
 	assert_int_equal(rd(t, VIRTIO_MMIO_CONFIG), CID);
-	wr(t, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
-	wr(t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	wr(t, VIRTIO_MMIO_DRIVER_FEATURES, 1); /* VERSION_1 */
-	wr(t, VIRTIO_MMIO_STATUS, rd(t, VIRTIO_MMIO_STATUS) | VIRTIO_CONFIG_S_FEATURES_OK);
+	vdev_fx_negotiate(&t->d, 0);
 	for (unsigned int q = 0; q < 3; q++)
 		dq_setup(t, q);
 	wr(t, VIRTIO_MMIO_STATUS, rd(t, VIRTIO_MMIO_STATUS) | VIRTIO_CONFIG_S_DRIVER_OK);
-	assert_int_equal(pthread_create(&t->thread, NULL, loop_thread, t), 0);
+	vdev_fx_start(&t->d);
 	*state = t;
 	return 0;
 }
@@ -272,12 +243,7 @@ static int teardown(void **state)
 {
 	struct t *t = *state;
 
-	rv_loop_stop(&t->loop);
-	pthread_join(t->thread, NULL);
-	rv_device_destroy_all(&t->env);
-	rv_loop_destroy(&t->loop);
-	rv_bus_destroy(&t->bus);
-	vq_fx_fini(&t->f);
+	vdev_fx_fini(&t->d);
 	close(t->lfd);
 	unlink(t->path);
 	unlink(t->port_path);
