@@ -111,8 +111,9 @@ struct rv_vsock {
 	struct rv_vq_chain rxc;
 	bool rxc_held;
 	struct rv_vq_chain txc;
-	bool event_owed;  /* VIRTIO_VSOCK_EVENT_TRANSPORT_RESET */
-	uint8_t *scratch; /* RV_VSOCK_MAX_PKT: a payload on its way to a ring */
+	bool event_owed;       /* VIRTIO_VSOCK_EVENT_TRANSPORT_RESET */
+	uint64_t handshake_ns; /* RV_VSOCK_HANDSHAKE_NS; tests shorten it */
+	uint8_t *scratch;      /* RV_VSOCK_MAX_PKT: a payload on its way to a ring */
 
 	struct rv_vsock_stats stats;
 };

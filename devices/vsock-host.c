@@ -46,7 +46,7 @@ struct rv_vsock_conn *rv_vsock_conn_find(struct rv_vsock *v, uint32_t guest_port
 	return NULL;
 }
 
-/* All slots taken: the oldest handshake stuck for RV_VSOCK_HANDSHAKE_NS gives way. */
+/* All slots taken: the oldest handshake stuck for handshake_ns gives way. */
 static struct rv_vsock_conn *rv_vsock_conn_expire(struct rv_vsock *v, uint64_t now)
 {
 	struct rv_vsock_conn *old = NULL;
@@ -55,8 +55,7 @@ static struct rv_vsock_conn *rv_vsock_conn_expire(struct rv_vsock *v, uint64_t n
 		struct rv_vsock_conn *c = &v->conns[i];
 
 		if ((c->state == RV_VC_HANDSHAKE || c->state == RV_VC_CONNECTING) &&
-		    now - c->born_ns >= RV_VSOCK_HANDSHAKE_NS &&
-		    (!old || c->born_ns < old->born_ns))
+		    now - c->born_ns >= v->handshake_ns && (!old || c->born_ns < old->born_ns))
 			old = c;
 	}
 	if (old) {
@@ -413,6 +412,7 @@ int rv_vsock_host_init(struct rv_vsock *v)
 	for (unsigned int i = 0; i < RV_VSOCK_MAX_CONNS; i++)
 		v->conns[i].fd = -1;
 	v->next_port = RV_VSOCK_HOST_PORT_BASE;
+	v->handshake_ns = RV_VSOCK_HANDSHAKE_NS;
 	ret = rv_vsock_listen(v);
 	if (ret)
 		return ret;

@@ -10,7 +10,10 @@
  * sends past the credit it was given is reset, not buffered for; forged
  * source CIDs, guest-to-guest packets and a len past the chain are dropped
  * and counted; a host client's "CONNECT <port>" becomes a REQUEST, and the
- * guest's RESPONSE an "OK <port>" line; a malformed line closes the client.
+ * guest's RESPONSE an "OK <port>" line; a malformed line closes the client;
+ * 64 stuck handshakes hold every slot until they are old enough to give
+ * way; a driver reset closes the host's sockets and the next driver gets
+ * one TRANSPORT_RESET event.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -392,7 +395,8 @@ static int host_client(struct t *t, const char *line)
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", t->path);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(write(fd, line, strlen(line)), strlen(line));
+	/* A client ringvmm refused may be closed already: EPIPE, no SIGPIPE. */
+	send(fd, line, strlen(line), MSG_NOSIGNAL);
 	return fd;
 }
 
@@ -446,6 +450,85 @@ static void test_host_connect(void **state)
 	close(fd);
 }
 
+/*
+ * 64 host clients that never end their CONNECT line hold every slot; one
+ * more with a good line is refused while they are fresh, and served once
+ * the oldest has been stuck for handshake_ns.
+ */
+static void test_stuck_handshakes(void **state)
+{
+	struct t *t = *state;
+	struct rv_vsock *v = t->d.env.devices->priv;
+	int stuck[RV_VSOCK_MAX_CONNS], fd;
+	struct virtio_vsock_hdr h;
+	struct pollfd p;
+	char buf[8];
+
+	rx_post(t, 0);
+	for (unsigned int i = 0; i < RV_VSOCK_MAX_CONNS; i++)
+		stuck[i] = host_client(t, "CONN");
+	usleep(200000);
+	fd = host_client(t, "CONNECT 6000\n");
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	assert_int_equal(poll(&p, 1, 2000), 1);
+	assert_true(read(fd, buf, sizeof(buf)) <= 0);
+	close(fd);
+	assert_false(rx_next(t, &h, NULL, 100));
+	/* Now they are old. */
+	pthread_mutex_lock(&v->t.lock);
+	v->handshake_ns = 1000000;
+	pthread_mutex_unlock(&v->t.lock);
+	usleep(10000);
+	fd = host_client(t, "CONNECT 6000\n");
+	assert_true(rx_next(t, &h, NULL, 2000));
+	assert_int_equal(h.op, VIRTIO_VSOCK_OP_REQUEST);
+	assert_int_equal(h.dst_port, 6000);
+	pthread_mutex_lock(&v->t.lock);
+	assert_int_equal(v->stats.expired, 1);
+	pthread_mutex_unlock(&v->t.lock);
+	close(fd);
+	for (unsigned int i = 0; i < RV_VSOCK_MAX_CONNS; i++)
+		close(stuck[i]);
+}
+
+/*
+ * A driver reset drops every connection (the host sees EOF); the next
+ * driver hears of it with a TRANSPORT_RESET event once it posts an event
+ * buffer.
+ */
+static void test_reset_event(void **state)
+{
+	struct t *t = *state;
+	uint8_t *ev = host(t, RXBUF(15));
+	struct pollfd p;
+	uint32_t id, len;
+	char buf[8];
+	int fd;
+
+	rx_post(t, 0);
+	fd = guest_connect(t, 4096);
+	wr(t, VIRTIO_MMIO_STATUS, 0);
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	assert_int_equal(poll(&p, 1, 2000), 1);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 0);
+	close(fd);
+	/* A new driver, on fresh rings. */
+	memset(host(t, QRING(0)), 0, 3 * 0x4000);
+	memset(t->dq, 0, sizeof(t->dq));
+	vdev_fx_negotiate(&t->d, 0);
+	for (unsigned int q = 0; q < 3; q++)
+		dq_setup(t, q);
+	wr(t, VIRTIO_MMIO_STATUS, rd(t, VIRTIO_MMIO_STATUS) | VIRTIO_CONFIG_S_DRIVER_OK);
+	memset(ev, 0xff, 4);
+	dq_add(t, &t->dq[RV_VSOCK_EVQ], 0, 0, RXBUF(15), 4);
+	assert_true(dq_used(t, &t->dq[RV_VSOCK_EVQ], &id, &len, 2000));
+	assert_int_equal(len, sizeof(struct virtio_vsock_event));
+	assert_int_equal(((struct virtio_vsock_event *)ev)->id, VIRTIO_VSOCK_EVENT_TRANSPORT_RESET);
+	/* Only once. */
+	dq_add(t, &t->dq[RV_VSOCK_EVQ], 0, 0, RXBUF(14), 4);
+	assert_false(dq_used(t, &t->dq[RV_VSOCK_EVQ], &id, &len, 100));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,6 +537,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_guest_past_credit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_headers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_connect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stuck_handshakes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset_event, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
