@@ -446,6 +446,55 @@ rv_check_virtio_console() {
     rv_report "$1" "$_p" "bytes=$(wc -c < "$_f.section" 2> /dev/null) tx_bytes=${_tx:-?}"
 }
 
+# --console virtio --console-out pty: ringvmm names its new pty on stderr,
+# and a reader that opens it (a second after the name appeared: what L2
+# printed by then waits in the pty, whose slave ringvmm holds open) gets
+# the console test's known text byte for byte, through a raw pty.
+rv_sc_virtio_console_pty() {
+    _n=virtio_console_pty
+    mkdir -p /dev/pts
+    grep -q ' /dev/pts ' /proc/mounts || mount -t devpts devpts /dev/pts
+    rm -f "$RV_OUT/$_n.rc" "$RV_OUT/$_n.pty"
+    (
+        rv_vmm "$_n" run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
+            -p "$(rv_params console) rv.con=hvc" --mem 256M --console virtio --console-out pty \
+            --stats=json
+        echo "$RV_RC $RV_SECS" > "$RV_OUT/$_n.rc"
+    ) &
+    _v=$!
+    _i=0
+    _pty=
+    while [ -z "$_pty" ] && [ $_i -lt 100 ]; do
+        sleep 0.1
+        _pty=$(sed -n 's/^ringvmm: console on //p' "$RV_OUT/$_n.err" 2> /dev/null)
+        _i=$((_i + 1))
+    done
+    sleep 1
+    _c=
+    if [ -n "$_pty" ]; then
+        cat "$_pty" > "$RV_OUT/$_n.pty" 2> /dev/null &
+        _c=$!
+    fi
+    wait $_v
+    sleep 0.5
+    [ -n "$_c" ] && kill $_c 2> /dev/null
+    read -r RV_RC RV_SECS < "$RV_OUT/$_n.rc"
+    _p=$(rv_rc_problem)
+    [ -n "$_pty" ] || _p="$_p no \"console on /dev/pts/N\" line on stderr;"
+    _f=$RV_OUT/$_n.pty
+    awk '/^RINGVMM-CONSOLE-END/ { f = 0 } f { print } /^RINGVMM-CONSOLE-BEGIN\r?$/ { f = 1 }' \
+        "$_f" > "$_f.section" 2> /dev/null
+    grep -q 'RINGVMM-L2-INIT' "$_f" 2> /dev/null || _p="$_p no RINGVMM-L2-INIT through the pty;"
+    if ! grep -q '^RINGVMM-CONSOLE-END' "$_f" 2> /dev/null; then
+        _p="$_p no RINGVMM-CONSOLE-END marker;"
+    elif ! cmp -s "$_f.section" /known.txt; then
+        _p="$_p text differs: $(cmp "$_f.section" /known.txt 2>&1 | head -n 1);"
+    fi
+    [ -z "$_p" ] || tail -n 20 "$_f" 2> /dev/null | sed "s/^/RVLOG $_n pty | /"
+    rv_report "$_n" "$_p" "pty=${_pty:-?} bytes=$(wc -c < "$_f.section" 2> /dev/null)\
+ tx_throttled=$(rv_stat "$_n" virtio-console0 tx_throttled)"
+}
+
 rv_sc_virtio_console() { rv_check_virtio_console virtio_console /l2/bzImage; }
 
 # --vsock cid=3,uds=PATH, an echo each way with 1 MiB (16 credit windows):
