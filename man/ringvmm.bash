@@ -27,6 +27,20 @@ _ringvmm() {
 		compopt -o filenames 2>/dev/null
 		return
 		;;
+	--console)
+		COMPREPLY=($(compgen -W "serial virtio" -- "$cur"))
+		return
+		;;
+	--console-out)
+		COMPREPLY=($(compgen -W "pty stdio" -- "$cur") $(compgen -f -- "$cur"))
+		compopt -o filenames 2>/dev/null
+		return
+		;;
+	--vsock)
+		COMPREPLY=($(compgen -W "cid=3,uds=" -- "$cur"))
+		compopt -o nospace 2>/dev/null
+		return
+		;;
 	--coalesce)
 		COMPREPLY=($(compgen -W "off vm-ring per-device" -- "$cur"))
 		return

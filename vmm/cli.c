@@ -231,6 +231,40 @@ static int rv_cli_set_metrics(void *ctx, const struct rv_opt *o, const char *opt
 	return 0;
 }
 
+/* --console NAME: serial (the platform's UART) or a console device type. */
+static int rv_cli_set_console(void *ctx, const struct rv_opt *o, const char *opt, const char *v)
+{
+	struct rv_cli *cli = ctx;
+	const struct rv_device_type *t = NULL;
+	char names[128] = "serial";
+
+	cli->vm.console_type = NULL;
+	if (!strcmp(v, "serial"))
+		return 0;
+	while ((t = rv_device_type_next(t))) {
+		if (!t->console_name)
+			continue;
+		if (!strcmp(t->console_name, v)) {
+			cli->vm.console_type = t;
+			return 0;
+		}
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), ", %s",
+			 t->console_name);
+	}
+	return rv_err(-EINVAL, "%s %s: not one of %s", opt, v, names);
+}
+
+/* --console-out FILE|pty|stdio: opened in main (vmm/console.h, rv_console_open_host). */
+static int rv_cli_set_console_out(void *ctx, const struct rv_opt *o, const char *opt, const char *v)
+{
+	struct rv_cli *cli = ctx;
+
+	if (!*v)
+		return rv_err(-EINVAL, "%s \"\": needs a file name, pty or stdio", opt);
+	cli->console_out = v;
+	return 0;
+}
+
 /* A value of a device's own option (struct rv_device_option). */
 static int rv_cli_set_device(void *ctx, const struct rv_opt *o, const char *opt, const char *v)
 {
@@ -261,6 +295,14 @@ static const struct rv_opt rv_cli_run_opts[] = {
 	{ "cmdline-replace", 0, NULL, "STR", 0, rv_cli_set_cmdline, "replace",
 	  "the whole kernel command line, instead of the\n"
 	  "default and -p" },
+	{ "console", 0, NULL, "serial|virtio", 0, rv_cli_set_console, NULL,
+	  "the guest's console: the first UART (serial, the\n"
+	  "default, console=ttyS0) or virtio-console (virtio:\n"
+	  "the default command line says console=hvc0)" },
+	{ "console-out", 0, NULL, "FILE|pty|stdio", 0, rv_cli_set_console_out, NULL,
+	  "the console's host side: stdin/stdout (stdio, the\n"
+	  "default), output to FILE (input stays stdin), or a\n"
+	  "new pty for both, its name printed on stderr" },
 	{ "mem", 'm', NULL, "SIZE", 0, rv_cli_set_mem, NULL,
 	  "guest RAM: MiB, or with a K, M, G or T suffix;\n"
 	  "bytes with a B suffix (default 256M)" },
@@ -312,9 +354,10 @@ static const char rv_cli_run_head[] =
 	"usage: ringvmm run [options]\n"
 	"\n"
 	"Boot a Linux kernel, or without --kernel the built-in guest. The console is\n"
-	"the first UART (ttyS0) on stdin/stdout; a terminal is put in raw mode, and\n"
-	"Ctrl-A x quits. Exit status: 0 when the guest powers off or reboots (or a\n"
-	"signal stops it), 1 when the guest dies, 2 for errors.\n"
+	"the first UART (ttyS0; --console virtio: hvc0) on stdin/stdout (--console-out);\n"
+	"a terminal is put in raw mode, and Ctrl-A x quits. Exit status: 0 when the\n"
+	"guest powers off or reboots (or a signal stops it), 1 when the guest dies,\n"
+	"2 for errors.\n"
 	"\n";
 
 /* Devices' options: from the registry, once (constructors ran before main). */
@@ -386,7 +429,9 @@ static int rv_cli_build_cmdline(struct rv_cli *cli)
 	if (cli->cmdline_replace)
 		n = snprintf(cli->cmdline, sizeof(cli->cmdline), "%s", cli->cmdline_replace);
 	else
-		n = snprintf(cli->cmdline, sizeof(cli->cmdline), "%s%s%s", RV_CLI_DEFAULT_CMDLINE,
+		n = snprintf(cli->cmdline, sizeof(cli->cmdline), "%s%s%s",
+			     cli->vm.console_type ? cli->vm.console_type->console_cmdline :
+						    RV_CLI_DEFAULT_CMDLINE,
 			     cli->cmdline_append && *cli->cmdline_append ? " " : "",
 			     cli->cmdline_append ? cli->cmdline_append : "");
 	if (n >= (int)sizeof(cli->cmdline))

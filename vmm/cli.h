@@ -73,6 +73,8 @@ struct rv_cli {
 	bool memmap;		    /* run --memmap: print the guest physical map, do not run */
 	struct rv_bench_opts bench; /* bench coalesce */
 
+	/* --console-out FILE|pty|stdio as given; NULL: stdio. */
+	const char *console_out;
 	/* --metrics FILE[,interval=MS]; metrics_path[0] == 0: none. */
 	char metrics_path[4096];
 	unsigned int metrics_interval_ms;

@@ -130,6 +130,22 @@ void rv_console_out_stats(struct rv_console *con, uint64_t *bytes, uint64_t *dro
 int rv_console_out_init(struct rv_console *con);
 void rv_console_out_destroy(struct rv_console *con);
 
+/*
+ * vmm/console-host.c: the host side --console-out names. stdio (or NULL):
+ * stdin and stdout; FILE: output to FILE (created or truncated), input
+ * stdin; pty: a new pseudo-terminal for both, its slave's name in
+ * pty_name for the user.
+ */
+struct rv_console_host {
+	int in_fd, out_fd; /* for rv_console_init() */
+	int fd;		   /* what we opened (file, pty master), or -1 */
+	int slave_fd;	   /* pty: our own hold on the slave, or -1 */
+	char pty_name[64]; /* pty: "/dev/pts/N" */
+};
+
+int rv_console_open_host(struct rv_console_host *h, const char *spec);
+void rv_console_close_host(struct rv_console_host *h);
+
 /* Put every terminal back as we found it (atexit, signal handlers). */
 void rv_console_restore_all(void);
 

@@ -178,6 +178,14 @@ struct rv_device_type {
 	int (*create)(struct rv_device_env *env, const struct rv_device_cfg *cfg);
 	/* Optional: the run option that asks for an instance of this type. */
 	const struct rv_device_option *cli_option;
+	/*
+	 * Optional: a console device. `--console <console_name>` gives it the
+	 * VM's console instead of the platform's UART (which stays, without
+	 * it), and the default kernel command line names it: console_cmdline
+	 * ("console=hvc0") instead of RV_CLI_DEFAULT_CMDLINE.
+	 */
+	const char *console_name;
+	const char *console_cmdline;
 	struct rv_device_type *next;
 };
 

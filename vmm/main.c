@@ -67,21 +67,13 @@ static int rv_max_vcpus(const struct rv_vm *vm)
 	return max ? max : rv_kvm_cap(vm->vm_fd, KVM_CAP_NR_VCPUS);
 }
 
-static int rv_cmd_run(struct rv_cli *cli)
+/* run, once the console's host side is open. */
+static int rv_cmd_run_vm(struct rv_cli *cli)
 {
 	struct rv_metrics metrics;
 	struct rv_vm vm;
 	int ret, status;
 
-	if (cli->help) {
-		rv_cli_run_usage(stdout);
-		return RV_STATUS_OK;
-	}
-	ret = rv_check_host_limits(cli);
-	if (ret)
-		return rv_fail("run", ret);
-	if (cli->vm.cmdline)
-		rv_info("kernel command line: %s", cli->vm.cmdline);
 	ret = rv_vm_create(&vm, &cli->vm);
 	if (!ret && vm.vm_fd >= 0 && (int)cli->vm.nr_cpus > rv_max_vcpus(&vm) &&
 	    rv_max_vcpus(&vm) > 0)
@@ -135,6 +127,32 @@ static int rv_cmd_run(struct rv_cli *cli)
 	else if (cli->stats == RV_STATS_TEXT && !vm.vcpu_stuck_in_exit)
 		rv_stats_print_table(&vm, stderr);
 	rv_vm_destroy(&vm);
+	return status;
+}
+
+static int rv_cmd_run(struct rv_cli *cli)
+{
+	struct rv_console_host con;
+	int ret, status;
+
+	if (cli->help) {
+		rv_cli_run_usage(stdout);
+		return RV_STATUS_OK;
+	}
+	ret = rv_check_host_limits(cli);
+	if (ret)
+		return rv_fail("run", ret);
+	if (cli->vm.cmdline)
+		rv_info("kernel command line: %s", cli->vm.cmdline);
+	ret = rv_console_open_host(&con, cli->console_out);
+	if (ret)
+		return rv_fail("run", ret);
+	if (con.pty_name[0])
+		fprintf(stderr, "ringvmm: console on %s\n", con.pty_name);
+	cli->vm.console_in_fd = con.in_fd;
+	cli->vm.console_out_fd = con.out_fd;
+	status = rv_cmd_run_vm(cli);
+	rv_console_close_host(&con);
 	return status;
 }
 

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -68,6 +69,8 @@ static int rv_sandbox_rules_args(scmp_filter_ctx ctx, uint32_t arch, enum rv_san
 	const struct scmp_arg_cmp name = SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME);
 	/* Threads only, never a new process (LSan, posix_spawn, fork). */
 	const struct scmp_arg_cmp thread = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD);
+	/* UNIX sockets only (virtio-vsock's guest connections): no network. */
+	const struct scmp_arg_cmp unix_only = SCMP_A0(SCMP_CMP_EQ, AF_UNIX);
 	const uint32_t allow = SCMP_ACT_ALLOW;
 	int ret;
 
@@ -81,6 +84,8 @@ static int rv_sandbox_rules_args(scmp_filter_ctx ctx, uint32_t arch, enum rv_san
 	if (ret || kind == RV_SANDBOX_VCPU)
 		return ret;
 	ret = rv_sandbox_rules_add(ctx, allow, arch, "clone", 1, &thread);
+	if (!ret)
+		ret = rv_sandbox_rules_add(ctx, allow, arch, "socket", 1, &unix_only);
 	/* clone3's flags are in memory seccomp cannot read: glibc falls back to clone. */
 	if (!ret)
 		ret = rv_sandbox_rules_add(ctx, SCMP_ACT_ERRNO(ENOSYS), arch, "clone3", 0, NULL);

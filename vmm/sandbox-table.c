@@ -40,6 +40,17 @@ const struct rv_sandbox_call rv_sandbox_calls[] = {
 	{ "fdatasync", RV_SB_ALL },
 	{ "sync_file_range", RV_SB_ALL },
 	{ "fallocate", RV_SB_ALL },
+	/*
+	 * virtio-vsock's UNIX side (devices/vsock-host.c), on the loop thread:
+	 * accepting host clients on the listener made during setup, and a
+	 * guest connection's connect() to PATH_<port> (socket() itself is
+	 * allowed for AF_UNIX only: vmm/sandbox-rules.c).
+	 */
+	{ "accept4", RV_SB_CTRL },
+	{ "connect", RV_SB_CTRL },
+	{ "sendto", RV_SB_CTRL },
+	{ "recvfrom", RV_SB_CTRL },
+	{ "shutdown", RV_SB_CTRL },
 	/* io_uring on rings set up before the sandbox (loop, block I/O). */
 	{ "io_uring_enter", RV_SB_ALL },
 	{ "io_uring_register", RV_SB_ALL },

@@ -154,11 +154,24 @@ static int rv_vm_place_devices(struct rv_vm *vm)
 	unsigned int np = rv_platform.nr_devices, ne = cfg->nr_extra_devices, slot = 0;
 
 	vm->nr_dev_cfgs = np;
-	vm->nr_dev_cfgs += ne + cfg->nr_device_args;
+	vm->nr_dev_cfgs += ne + cfg->nr_device_args + !!cfg->console_type;
 	vm->dev_cfgs = calloc(vm->nr_dev_cfgs ? vm->nr_dev_cfgs : 1, sizeof(*vm->dev_cfgs));
 	if (!vm->dev_cfgs)
 		return rv_err(-ENOMEM, "out of memory for %u device configs", vm->nr_dev_cfgs);
 	memcpy(vm->dev_cfgs, plat, np * sizeof(*plat));
+	if (cfg->console_type) {
+		/* --console NAME: that device takes the console, the UART stays without. */
+		for (unsigned int i = 0; i < np; i++)
+			vm->dev_cfgs[i].console = false;
+		snprintf(vm->dev_names[RV_DEVICE_MAX_ARGS], sizeof(vm->dev_names[0]), "%s0",
+			 cfg->console_type->name);
+		vm->dev_cfgs[vm->nr_dev_cfgs - 1] = (struct rv_device_cfg){
+			.type = cfg->console_type->name,
+			.name = vm->dev_names[RV_DEVICE_MAX_ARGS],
+			.slot = true,
+			.console = true,
+		};
+	}
 	if (ne)
 		memcpy(vm->dev_cfgs + np, cfg->extra_devices, ne * sizeof(*plat));
 	for (unsigned int i = 0; i < cfg->nr_device_args; i++) {

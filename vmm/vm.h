@@ -40,6 +40,8 @@ struct rv_vm_config {
 	unsigned int nr_cpus;
 	int console_in_fd; /* -1: no console input */
 	int console_out_fd;
+	/* --console NAME: the device type that gets the console; NULL: the UART. */
+	const struct rv_device_type *console_type;
 	/* Raw guest code instead of a kernel (tests/kvm, benchmarks). */
 	const uint8_t *guest_code;
 	size_t guest_code_len;
@@ -110,7 +112,8 @@ struct rv_vm {
 	 */
 	struct rv_device_cfg *dev_cfgs;
 	unsigned int nr_dev_cfgs;
-	char dev_names[RV_DEVICE_MAX_ARGS][32]; /* of the devices options asked for */
+	/* Of the devices options asked for, and of the --console device (last). */
+	char dev_names[RV_DEVICE_MAX_ARGS + 1][32];
 
 	struct rv_vcpu *vcpus;
 	unsigned int nr_vcpus;

@@ -291,14 +291,18 @@ static int rv_fdt_devices(void *fdt, const struct rv_arm64_fdt_cfg *cfg)
 	return 0;
 }
 
-/* aliases { serial0 = ... } for the console device, and its path. */
+/*
+ * aliases { serial0 = ... } for the console device, and its path: a UART
+ * of the platform, not a device an option placed (--console virtio is
+ * named by the command line's console=hvc0, and is no serial0).
+ */
 static int rv_fdt_console(const struct rv_arm64_fdt_cfg *cfg, char *path, size_t len)
 {
 	for (unsigned int i = 0; i < cfg->nr_devices; i++) {
 		const struct rv_device_cfg *dev = &cfg->devices[i];
 		const struct rv_fdt_binding *b = rv_fdt_binding(dev);
 
-		if (dev->console && b) {
+		if (dev->console && !dev->slot && b) {
 			path[0] = '/';
 			rv_fdt_node_name(path + 1, len - 1, b, dev);
 			return 1;

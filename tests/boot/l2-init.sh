@@ -9,15 +9,34 @@
 #                                 output path) and through /dev/kmsg (proves
 #                                 the polled printk console even if the tty
 #                                 path is broken)
+#   rv.con=hvc                    the console is hvc0 (virtio-console)
 #   rv.test=<action> on the kernel command line selects what to do next;
 #                                 pfnmap also takes rv.pfn=<guest address>,
-#                                 spew rv.spew=<bytes>; idle sleeps for ever.
+#                                 spew rv.spew=<bytes>; idle sleeps for ever;
+#                                 vsock runs /rvsock (rvsock.c) both ways.
 
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
+
+# rv.con=hvc (--console virtio, console=hvc0): Debian builds virtio_console
+# as a module, so the kernel had no console to give /init. Load it, wait for
+# /dev/hvc0, and from then on /dev/console is hvc0 (the kernel's console
+# registers with the driver, replaying its log): every action below works
+# unchanged on it.
+if grep -q 'rv.con=hvc' /proc/cmdline; then
+    for m in virtio_ring virtio virtio_mmio virtio_console; do
+        [ -e "/modules/$m.ko" ] && insmod "/modules/$m.ko"
+    done
+    i=0
+    while [ ! -e /dev/hvc0 ] && [ $i -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    exec < /dev/console > /dev/console 2>&1
+fi
 
 echo "RINGVMM-L2-INIT" > /dev/console
 # With `quiet`, only high-priority messages reach the console.
@@ -203,6 +222,26 @@ case "$action" in
         a=$(head -c 4194304 /dev/vda | md5sum | cut -c1-32)
         b=$(head -c 4194304 /dev/vdb | md5sum | cut -c1-32)
         echo "RINGVMM-PDD sum=$sum dd=$r0,$r1 vda=$a vdb=$b"
+        off
+        ;;
+    vsock)
+        # Both directions at once: an echo server on vsock port 6000 that
+        # L1 reaches through PATH and "CONNECT 6000" (it waits for the
+        # LISTENING line), and 1 MiB to L1's echo server behind PATH_5000
+        # and back, 16 times the credit window.
+        virtio_modules vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport
+        timeout 40 /rvsock vsock-echo 6000 > /tmp/echo.txt 2>&1 &
+        echo_pid=$!
+        # Only once it listens: L1 connects as soon as it reads this line.
+        i=0
+        while ! grep -q listening /tmp/echo.txt 2> /dev/null && [ $i -lt 100 ]; do
+            sleep 0.1
+            i=$((i + 1))
+        done
+        echo "RINGVMM-VSOCK-LISTENING"
+        echo "RINGVMM-VSOCK-OUT $(timeout 40 /rvsock vsock-send 2 5000 1048576 2>&1 | tail -n 1)"
+        wait $echo_pid
+        echo "RINGVMM-VSOCK-IN $(tail -n 1 /tmp/echo.txt)"
         off
         ;;
     rng)

@@ -67,13 +67,15 @@ RV_L1_MEM=${RINGVMM_L1_MEM:-2048}
 # shellcheck disable=SC2034 # used by run_all.sh
 RV_BOOT_TESTS=(boot_bzimage boot_vmlinux smp console console_wedge reboot guest_memfd pfnmap_ivshmem
     pfnmap_devmem kvm_suite virtio_blk_dirty virtio_blk virtio_blk_ro virtio_blk_smp virtio_rng
-    sandbox bad_inputs sid:guest_memfd sid:kvm_suite)
+    virtio_console virtio_console_pty virtio_console_wedge virtio_vsock sandbox bad_inputs
+    sid:guest_memfd sid:kvm_suite)
 
 # The virtio drivers L2 loads (l2-init.sh), in dependency order, and those
 # L1 loads to see its own disk: every session gives L1 a virtio-blk PCI disk
 # holding an ext4 image (runs/<name>/disk.img), which L1 hands to ringvmm as
 # a block device (the virtio_blk tests); the host checks it after QEMU.
-RV_L2_MODULES="virtio_ring virtio virtio_mmio virtio_blk virtio-rng"
+RV_L2_MODULES="virtio_ring virtio virtio_mmio virtio_blk virtio-rng virtio_console vsock
+    vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport"
 RV_L1_OPT_MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk"
 RV_ROOT_IMAGE_SIZE=32M
 
@@ -486,15 +488,17 @@ rv_boot__cpio() {
 # only when their inputs changed.
 rv_boot__fresh() { [[ -e $1 && "$(cat "$1")" == "$2" ]]; }
 
-# tests/boot/rvmem.c, statically linked, at $1 (rebuilt when the source
-# changes): L1 and L2 reach physical memory above RAM with it.
-rv_boot__build_rvmem() {
-    local out=$1 stamp
-    stamp=$(cat "$RV_BOOT_DIR/rvmem.c")
+# tests/boot/$1.c (rvmem, rvsock), statically linked, at $2 (rebuilt when
+# the source changes), with compiler $3 (default cc; the arm64 harness
+# passes its cross compiler): L1 and L2 reach physical memory above RAM
+# with rvmem, and both ends of a vsock connection with rvsock.
+rv_boot__build_tool() {
+    local src=$RV_BOOT_DIR/$1.c out=$2 cc=${3:-cc} stamp
+    stamp="$cc|$(cat "$src")"
     rv_boot__fresh "$out.stamp" "$stamp" && [[ -x $out ]] && return 0
-    command -v cc > /dev/null || rv_boot_fail "no C compiler (cc) to build tests/boot/rvmem.c"
-    cc -static -Os -Wall -Wextra -o "$out.tmp" "$RV_BOOT_DIR/rvmem.c" >&2 ||
-        rv_boot_fail "could not build tests/boot/rvmem.c statically"
+    command -v "$cc" > /dev/null || rv_boot_fail "no C compiler ($cc) to build tests/boot/$1.c"
+    "$cc" -static -Os -Wall -Wextra -o "$out.tmp" "$src" >&2 ||
+        rv_boot_fail "could not build tests/boot/$1.c statically"
     strip "$out.tmp" 2> /dev/null || true
     mv "$out.tmp" "$out"
     printf '%s' "$stamp" > "$out.stamp"
@@ -539,6 +543,7 @@ rv_boot__build_l1_base() {
     cp "$RV_L2_INITRD" "$stage/l2/initrd.cpio.gz"
     cp "$RV_KNOWN" "$stage/known.txt"
     install -m 755 "$RV_RVMEM" "$stage/rvmem"
+    install -m 755 "$RV_RVSOCK" "$stage/rvsock"
     rv_boot__cpio "$stage" > "$out.tmp"
     mv "$out.tmp" "$out"
     rm -rf "$stage"
@@ -589,7 +594,7 @@ rv_boot__build_root_image() {
     printf '%s' "$stamp" > "$out.stamp"
 }
 
-# Sets RV_VMLINUZ, RV_VMLINUX, RV_L2_INITRD, RV_KNOWN, RV_RVMEM, RV_L1_BASE
+# Sets RV_VMLINUZ, RV_VMLINUX, RV_L2_INITRD, RV_KNOWN, RV_RVMEM, RV_RVSOCK, RV_L1_BASE
 # and builds them if needed.
 rv_boot_build_images() {
     local t0 build stamp stage
@@ -606,11 +611,13 @@ rv_boot_build_images() {
     fi
 
     RV_RVMEM=$build/rvmem
-    rv_boot__build_rvmem "$RV_RVMEM"
+    rv_boot__build_tool rvmem "$RV_RVMEM"
+    RV_RVSOCK=$build/rvsock
+    rv_boot__build_tool rvsock "$RV_RVSOCK"
 
     RV_KNOWN=$build/known.txt
     RV_L2_INITRD=$build/l2.cpio.gz
-    stamp="$(cat "$RV_BOOT_DIR/l2-init.sh")|$RV_BBROOT|$(cat "$RV_RVMEM.stamp")|$(declare -f rv_boot__gen_known rv_boot__stage_busybox rv_boot__stage_l2_modules)|$RV_L2_MODULES"
+    stamp="$(cat "$RV_BOOT_DIR/l2-init.sh")|$RV_BBROOT|$(cat "$RV_RVMEM.stamp" "$RV_RVSOCK.stamp")|$(declare -f rv_boot__gen_known rv_boot__stage_busybox rv_boot__stage_l2_modules)|$RV_L2_MODULES"
     if ! rv_boot__fresh "$build/l2.stamp" "$stamp" || [[ ! -e $RV_L2_INITRD ]]; then
         rv_boot_log "building L2 initramfs"
         rv_boot__gen_known > "$RV_KNOWN"
@@ -619,6 +626,7 @@ rv_boot_build_images() {
         install -m 755 "$RV_BOOT_DIR/l2-init.sh" "$stage/init"
         cp "$RV_KNOWN" "$stage/known.txt"
         install -m 755 "$RV_RVMEM" "$stage/rvmem"
+        install -m 755 "$RV_RVSOCK" "$stage/rvsock"
         rv_boot__stage_l2_modules "$stage" "$RV_KROOT"
         rv_boot__cpio "$stage" | gzip -9n > "$RV_L2_INITRD.tmp"
         mv "$RV_L2_INITRD.tmp" "$RV_L2_INITRD"

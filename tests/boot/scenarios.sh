@@ -192,7 +192,7 @@ rv_wedge_one() {
     mkfifo /tmp/wedge.fifo
     exec 7<> /tmp/wedge.fifo
     "$RV_VMM" run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
-        --cmdline "$(rv_cmdline spew) rv.spew=1048576" --mem 256M --stats "$@" \
+        --cmdline "$(rv_params spew) rv.spew=1048576${_wx:-}" --mem 256M --stats "$@" \
         < /dev/null > /tmp/wedge.fifo 2> "$RV_OUT/$_n.err" &
     _pid=$!
     # L2 boots (about 10 s here), then fills the 64 KiB pipe at once.
@@ -227,6 +227,26 @@ rv_sc_console_wedge() {
     : > "$RV_OUT/console_wedge.out"
     RV_SECS=-
     rv_report console_wedge "$_wp" "$_wi"
+}
+
+# The same through virtio-console: its transmitq stops when the console's
+# buffer is full (--console-out the FIFO nobody reads), and SIGTERM still
+# ends ringvmm within 2 s, exit 0.
+rv_sc_virtio_console_wedge() {
+    _wp=
+    _wi=
+    _wx=" rv.con=hvc"
+    rv_wedge_one virtio_console_wedge --console virtio --console-out /tmp/wedge.fifo
+    _wx=
+    # The device was held back (the console refused it), not the VMM.
+    # The --stats table names a device on its first row only.
+    _tt=$(awk '$1 == "virtio-console0" { f = 1 } f && $1 == "tx_throttled" { print $2; exit }' \
+        "$RV_OUT/virtio_console_wedge.err")
+    [ "${_tt:-0}" -gt 0 ] || _wp="$_wp --stats: tx_throttled ${_tt:-none}, the guest was never held back;"
+    _wi="$_wi tx_throttled=${_tt:-?}"
+    : > "$RV_OUT/virtio_console_wedge.out"
+    RV_SECS=-
+    rv_report virtio_console_wedge "$_wp" "$_wi"
 }
 
 rv_sc_reboot() {
@@ -454,6 +474,133 @@ rv_check_rng() {
 
 rv_sc_virtio_rng() { rv_check_rng virtio_rng /l2/bzImage; }
 
+# --console virtio --console-out FILE: the default command line names hvc0,
+# L2 boots to /init (rv.con=hvc: l2-init.sh loads virtio_console) and its
+# 8 KiB of known text reach FILE byte for byte through virtio-console, as
+# the console test checks the UART; stdout gets none of it. $1: the test's
+# name, $2: the kernel, $3: the initrd.
+rv_check_virtio_console() {
+    _f=$RV_OUT/$1.console
+    rm -f "$_f"
+    rv_vmm "$1" run --kernel "$2" --initrd "${3:-/l2/initrd.cpio.gz}" \
+        -p "$(rv_params console) rv.con=hvc" --mem 256M --console virtio --console-out "$_f" \
+        --stats=json -v
+    _p=$(rv_rc_problem)
+    grep -q "kernel command line: console=hvc0 $(rv_params console) rv.con=hvc\$" "$RV_OUT/$1.err" ||
+        _p="$_p --verbose: no \"console=hvc0 ...\" command line;"
+    grep -q 'RINGVMM-L2-INIT' "$_f" 2> /dev/null || _p="$_p no RINGVMM-L2-INIT in --console-out FILE;"
+    ! grep -q 'RINGVMM-CONSOLE' "$RV_OUT/$1.out" || _p="$_p the known text reached stdout too;"
+    awk '/^RINGVMM-CONSOLE-END/ { f = 0 } f { print } /^RINGVMM-CONSOLE-BEGIN\r?$/ { f = 1 }' \
+        "$_f" > "$_f.section" 2> /dev/null
+    if ! grep -q '^RINGVMM-CONSOLE-END' "$_f" 2> /dev/null; then
+        _p="$_p no RINGVMM-CONSOLE-END marker;"
+    elif ! cmp -s "$_f.section" /known.txt; then
+        _p="$_p text differs: $(cmp "$_f.section" /known.txt 2>&1 | head -n 1);"
+    fi
+    _tx=$(rv_stat "$1" virtio-console0 tx_bytes)
+    [ "${_tx:-0}" -ge 8192 ] || _p="$_p --stats=json: tx_bytes ${_tx:-none};"
+    [ -z "$_p" ] || tail -n 40 "$_f" 2> /dev/null | sed "s/^/RVLOG $1 file | /"
+    rv_report "$1" "$_p" "bytes=$(wc -c < "$_f.section" 2> /dev/null) tx_bytes=${_tx:-?}"
+}
+
+# --console virtio --console-out pty: ringvmm names its new pty on stderr,
+# and a reader that opens it (a second after the name appeared: what L2
+# printed by then waits in the pty, whose slave ringvmm holds open) gets
+# the console test's known text byte for byte, through a raw pty.
+rv_sc_virtio_console_pty() {
+    _n=virtio_console_pty
+    mkdir -p /dev/pts
+    grep -q ' /dev/pts ' /proc/mounts || mount -t devpts devpts /dev/pts
+    rm -f "$RV_OUT/$_n.rc" "$RV_OUT/$_n.pty"
+    (
+        rv_vmm "$_n" run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
+            -p "$(rv_params console) rv.con=hvc" --mem 256M --console virtio --console-out pty \
+            --stats=json
+        echo "$RV_RC $RV_SECS" > "$RV_OUT/$_n.rc"
+    ) &
+    _v=$!
+    _i=0
+    _pty=
+    while [ -z "$_pty" ] && [ $_i -lt 100 ]; do
+        sleep 0.1
+        _pty=$(sed -n 's/^ringvmm: console on //p' "$RV_OUT/$_n.err" 2> /dev/null)
+        _i=$((_i + 1))
+    done
+    sleep 1
+    _c=
+    if [ -n "$_pty" ]; then
+        cat "$_pty" > "$RV_OUT/$_n.pty" 2> /dev/null &
+        _c=$!
+    fi
+    wait $_v
+    sleep 0.5
+    [ -n "$_c" ] && kill $_c 2> /dev/null
+    read -r RV_RC RV_SECS < "$RV_OUT/$_n.rc"
+    _p=$(rv_rc_problem)
+    [ -n "$_pty" ] || _p="$_p no \"console on /dev/pts/N\" line on stderr;"
+    _f=$RV_OUT/$_n.pty
+    awk '/^RINGVMM-CONSOLE-END/ { f = 0 } f { print } /^RINGVMM-CONSOLE-BEGIN\r?$/ { f = 1 }' \
+        "$_f" > "$_f.section" 2> /dev/null
+    grep -q 'RINGVMM-L2-INIT' "$_f" 2> /dev/null || _p="$_p no RINGVMM-L2-INIT through the pty;"
+    if ! grep -q '^RINGVMM-CONSOLE-END' "$_f" 2> /dev/null; then
+        _p="$_p no RINGVMM-CONSOLE-END marker;"
+    elif ! cmp -s "$_f.section" /known.txt; then
+        _p="$_p text differs: $(cmp "$_f.section" /known.txt 2>&1 | head -n 1);"
+    fi
+    [ -z "$_p" ] || tail -n 20 "$_f" 2> /dev/null | sed "s/^/RVLOG $_n pty | /"
+    rv_report "$_n" "$_p" "pty=${_pty:-?} bytes=$(wc -c < "$_f.section" 2> /dev/null)\
+ tx_throttled=$(rv_stat "$_n" virtio-console0 tx_throttled)"
+}
+
+rv_sc_virtio_console() { rv_check_virtio_console virtio_console /l2/bzImage; }
+
+# --vsock cid=3,uds=PATH, an echo each way with 1 MiB (16 credit windows):
+# L2 connects to host port 5000, which ringvmm connects to PATH_5000 where
+# /rvsock echoes; L1 connects to PATH, says "CONNECT 6000" and gets L2's
+# echo server. $1: the test's name, $2: the kernel, $3: the initrd.
+rv_check_vsock() {
+    _s=/tmp/rv-$1.sock
+    rm -f "$_s" "${_s}_5000" "$RV_OUT/$1.rc"
+    /rvsock unix-echo "${_s}_5000" > "$RV_OUT/$1.hostecho" 2>&1 &
+    _e=$!
+    (
+        rv_vmm "$1" run --kernel "$2" --initrd "${3:-/l2/initrd.cpio.gz}" \
+            -p "$(rv_params vsock)" --mem 256M --vsock "cid=3,uds=$_s" --stats=json
+        echo "$RV_RC $RV_SECS" > "$RV_OUT/$1.rc"
+    ) &
+    _v=$!
+    _i=0
+    while ! grep -q RINGVMM-VSOCK-LISTENING "$RV_OUT/$1.out" 2> /dev/null && [ $_i -lt 400 ]; do
+        sleep 0.1
+        _i=$((_i + 1))
+    done
+    timeout 40 /rvsock unix-send "$_s" 6000 1048576 > "$RV_OUT/$1.hostsend" 2>&1
+    wait $_v
+    kill $_e 2> /dev/null
+    read -r RV_RC RV_SECS < "$RV_OUT/$1.rc"
+    _p=$(rv_rc_problem)
+    _out=$(sed -n 's/.*RINGVMM-VSOCK-OUT //p' "$RV_OUT/$1.out" | tr -d '\r' | head -n 1)
+    _in=$(tail -n 1 "$RV_OUT/$1.hostsend")
+    _hs=$(sed -n 's/^rvsock handshake //p' "$RV_OUT/$1.hostsend")
+    [ "$_out" = "rvsock ok sent=1048576 echoed=1048576" ] ||
+        _p="$_p guest->host: ${_out:-no RINGVMM-VSOCK-OUT line};"
+    [ "$_in" = "rvsock ok sent=1048576 echoed=1048576" ] || _p="$_p host->guest: ${_in:-nothing};"
+    case "$_hs" in
+        "OK "[0-9]*) ;;
+        *) _p="$_p handshake: ${_hs:-no OK line};" ;;
+    esac
+    _g=$(rv_stat "$1" virtio-vsock0 conns_from_guest)
+    _h=$(rv_stat "$1" virtio-vsock0 conns_from_host)
+    _b=$(rv_stat "$1" virtio-vsock0 bad_packets)
+    [ "${_g:-0}" = 1 ] && [ "${_h:-0}" = 1 ] || _p="$_p --stats: conns guest=${_g:-?} host=${_h:-?};"
+    [ "${_b:-1}" = 0 ] || _p="$_p --stats: bad_packets=${_b:-?};"
+    [ -z "$_p" ] || sed "s/^/RVLOG $1 host | /" "$RV_OUT/$1.hostsend" "$RV_OUT/$1.hostecho"
+    rv_report "$1" "$_p" "out: $_out; in: $_in; handshake ${_hs:-?};\
+ tx_bytes=$(rv_stat "$1" virtio-vsock0 tx_bytes) rx_bytes=$(rv_stat "$1" virtio-vsock0 rx_bytes)"
+}
+
+rv_sc_virtio_vsock() { rv_check_vsock virtio_vsock /l2/bzImage; }
+
 # Is L1's kernel at least version $1.$2?
 rv_l1_at_least() {
     _v=$(uname -r)
@@ -657,7 +804,7 @@ rv_sc_sandbox() {
         sed "s/^/RVLOG sandbox err | $_kind: /" "$RV_OUT/sandbox_$_kind.err"
     done
     rv_vmm sandbox run --no-seccomp --kernel /l2/vmlinux --initrd /l2/initrd.cpio.gz \
-        --cmdline "$(rv_cmdline poweroff)" --mem 256M
+        --cmdline "$(rv_params poweroff)" --mem 256M
     _p="$_p$(rv_rc_problem)"
     grep -q 'RINGVMM-L2-INIT' "$RV_OUT/sandbox.out" || _p="$_p no RINGVMM-L2-INIT with --no-seccomp;"
     grep -q 'WITHOUT the sandbox' "$RV_OUT/sandbox.err" || _p="$_p --no-seccomp was not loud;"

@@ -171,3 +171,18 @@ put("virtqueue", "indirect", vq_seed(3, [(0x15000, 32, 4, 0)], [0],
                                      tables=[(0x5000, [(0x13000, 16, 1, 1), (0x14000, 1, 2, 0)])]))
 # A chain that loops back on itself: the device must mark the queue broken.
 put("virtqueue", "loop", vq_seed(0, [(0x13000, 8, 1, 1), (0x14000, 8, 1, 0)], [0, 1], push=0))
+
+
+def vsock_seed(op, length, avail, tail, src_cid=3, dst_cid=2, typ=1):
+    """A guest's packet header (struct virtio_vsock_hdr, 44 bytes), then
+    the chain's payload length and the credit counters (avail, fwd_cnt,
+    tx_cnt, buf_alloc), then a CONNECT line or --vsock value."""
+    hdr = struct.pack("<QQIIIHHIII", src_cid, dst_cid, 1025, 5000, length, typ, op, 0,
+                      65536, 0)
+    return hdr + struct.pack("<IIII", avail, 0, 0, 65536) + tail
+
+
+# A REQUEST with a host client's line; data with a --vsock value; a forged source.
+put("vsock", "request", vsock_seed(1, 0, 0, b"CONNECT 5000\n"))
+put("vsock", "rw", vsock_seed(5, 100, 100, b"cid=3,uds=/tmp/vm.sock"))
+put("vsock", "forged", vsock_seed(5, 4096, 100, b"CONNECT 99999999999\n", src_cid=4))

@@ -64,6 +64,11 @@ expect_config_error "--cpus 100000" "--cpus 100000" "$RINGVMM" run --cpus 100000
 expect_config_error "--initrd without --kernel" "--initrd /dev/null|needs --kernel" "$RINGVMM" run --initrd /dev/null
 expect_config_error "-p without --kernel" "-p quiet|needs --kernel" "$RINGVMM" run -p quiet
 expect_config_error "--log-level bogus" "--log-level loud" "$RINGVMM" run --log-level loud
+expect_config_error "--console bogus" "--console hvc|not one of serial, virtio" "$RINGVMM" run --console hvc
+expect_config_error "--console-out into a missing directory" "--console-out $TMP/no/such|No such file" "$RINGVMM" run --console-out "$TMP/no/such"
+expect_config_error "--vsock reserved cid" "--vsock cid=2,uds=$TMP/v|cid=2" "$RINGVMM" run --vsock "cid=2,uds=$TMP/v"
+expect_config_error "--vsock without uds" "--vsock cid=3|needs cid=N,uds=PATH" "$RINGVMM" run --vsock cid=3
+expect_config_error "--vsock junk" "--vsock port=1|not cid=N or uds=PATH" "$RINGVMM" run --vsock port=1
 
 head -c 3000 /dev/urandom >"$TMP/garbage"
 mk_elf "$TMP/spin.elf" "f4ebfd"
@@ -87,6 +92,10 @@ got=$(cmdline_of -k "$TMP/die.elf" --cmdline-replace "console=hvc0 ro" -v)
 [ "$got" = "console=hvc0 ro" ] && ok "--cmdline-replace replaces: $got" || not_ok "--cmdline-replace: \"$got\""
 got=$(cmdline_of -k "$TMP/die.elf" -v)
 [ "$got" = "console=ttyS0" ] && ok "the default alone: $got" || not_ok "default: \"$got\""
+got=$(cmdline_of -k "$TMP/die.elf" --console virtio -p quiet -v)
+[ "$got" = "console=hvc0 quiet" ] && ok "--console virtio: $got" || not_ok "--console virtio: \"$got\""
+got=$(cmdline_of -k "$TMP/die.elf" --console serial -v)
+[ "$got" = "console=ttyS0" ] && ok "--console serial: $got" || not_ok "--console serial: \"$got\""
 got=$(cmdline_of -k "$TMP/die.elf" -p quiet)
 [ -z "$got" ] && ok "the default log level does not print it" || not_ok "printed at warn: \"$got\""
 

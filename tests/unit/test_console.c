@@ -4,7 +4,8 @@
  * and output and a fake receiver with a settable amount of room: input order,
  * buffering and backpressure (no polling while the receiver is full), Ctrl-A
  * escapes, EOF, bounded output that never blocks (a stdout nobody reads),
- * and raw mode on a pseudo-terminal.
+ * raw mode on a pseudo-terminal, and --console-out's stdio, FILE and pty
+ * (both ways through a new pty, and a pty nobody reads).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -535,6 +536,84 @@ static void test_raw_tty(void **state)
 	close(master);
 }
 
+/* --console-out stdio and FILE (vmm/console-host.c). */
+static void test_host_file(void **state)
+{
+	struct fx *f = *state;
+	struct rv_console_host h;
+	char path[] = "/tmp/rv-console-XXXXXX", buf[16];
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	put(fd, "old contents", 12);
+	close(fd);
+	assert_int_equal(rv_console_open_host(&h, NULL), 0);
+	assert_int_equal(h.in_fd, 0);
+	assert_int_equal(h.out_fd, 1);
+	assert_int_equal(h.fd, -1);
+	assert_int_equal(rv_console_open_host(&h, "stdio"), 0);
+	assert_int_equal(h.out_fd, 1);
+	/* A file: truncated, output only, input stays stdin. */
+	assert_int_equal(rv_console_open_host(&h, path), 0);
+	assert_int_equal(h.in_fd, 0);
+	assert_true(h.out_fd >= 0 && h.out_fd == h.fd);
+	assert_int_equal(rv_console_init(&f->con, &f->loop, -1, h.out_fd), 0);
+	assert_int_equal(rv_console_write(&f->con, "guest", 5), 5);
+	rv_console_destroy(&f->con);
+	rv_console_close_host(&h);
+	fd = open(path, O_RDONLY);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "guest", 5);
+	close(fd);
+	unlink(path);
+	/* A directory that is not there: one error naming the option. */
+	assert_int_equal(rv_console_open_host(&h, "/nonexistent-dir/x"), -ENOENT);
+	assert_non_null(strstr(rv_err_msg(), "--console-out /nonexistent-dir/x"));
+}
+
+/*
+ * --console-out pty: both ways through a new pty, whose master is ours
+ * and non-blocking; output nobody reads is refused once buffers are full,
+ * without a write that blocks.
+ */
+static void test_host_pty(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t src[1024 * 1024];
+	struct rv_console_host h;
+	uint64_t t0 = rv_now_ns();
+	char buf[16];
+	size_t off = 0;
+	int user;
+
+	if (rv_console_open_host(&h, "pty")) {
+		skip(); /* no /dev/ptmx in this sandbox */
+		return;
+	}
+	assert_int_equal(strncmp(h.pty_name, "/dev/pts/", 9), 0);
+	assert_true(h.in_fd == h.fd && h.out_fd == h.fd && h.slave_fd >= 0);
+	assert_true(fcntl(h.fd, F_GETFL) & O_NONBLOCK);
+	assert_int_equal(rv_console_init(&f->con, &f->loop, h.in_fd, h.out_fd), 0);
+	assert_int_equal(rv_console_attach(&f->con, fake_rx, f), 0);
+	user = open(h.pty_name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_true(user >= 0);
+	/* The user types; the device gets it (raw: no echo, no line editing). */
+	put(user, "hi\r", 3);
+	assert_true(run_until_got(f, 3, 2000));
+	assert_memory_equal(f->got, "hi\r", 3);
+	assert_int_equal(rv_console_write(&f->con, "out", 3), 3);
+	assert_int_equal(read(user, buf, sizeof(buf)), 3);
+	assert_memory_equal(buf, "out", 3);
+	close(user);
+	/* Nobody reads now: a bounded amount is taken, fast. */
+	offer(f, src, sizeof(src), &off);
+	assert_true(off < sizeof(src));
+	assert_true(rv_now_ns() - t0 < 2000000000ULL);
+	rv_console_flush(&f->con, 10);
+	rv_console_destroy(&f->con);
+	rv_console_close_host(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -549,6 +628,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flush_counts_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_loop, setup_bare, teardown),
 		cmocka_unit_test_setup_teardown(test_raw_tty, setup_bare, teardown),
+		cmocka_unit_test_setup_teardown(test_host_file, setup_bare, teardown),
+		cmocka_unit_test_setup_teardown(test_host_pty, setup_bare, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -66,7 +66,9 @@ static int act(int what)
 		if (write(io[1], "x", 1) != 1 || read(io[0], page, 1) != 1)
 			return 1;
 		return page[0] == 'x' ? 0 : 1;
-	case 1:
+	case 1: /* a network socket */
+		return socket(AF_INET, SOCK_STREAM, 0) >= 0 ? 0 : 1;
+	case 14: /* a UNIX socket (virtio-vsock's guest connections) */
 		return socket(AF_UNIX, SOCK_STREAM, 0) >= 0 ? 0 : 1;
 	case 2:
 		return open("/etc/hostname", O_RDONLY) >= 0 ? 0 : 1;
@@ -181,13 +183,14 @@ static void test_allowed(void **state)
 	expect(RV_SANDBOX_VCPU, 13, ALLOWED);
 	expect(RV_SANDBOX_LOOP, 8, ALLOWED);
 	expect(RV_SANDBOX_LOOP, 10, ALLOWED);
+	expect(RV_SANDBOX_LOOP, 14, ALLOWED);
 }
 
 static void test_denied(void **state)
 {
 	(void)state;
 	for (int kind = RV_SANDBOX_LOOP; kind <= RV_SANDBOX_VCPU; kind++) {
-		expect(kind, 1, SIGSYS_DEATH);	/* socket */
+		expect(kind, 1, SIGSYS_DEATH);	/* socket(AF_INET) */
 		expect(kind, 2, SIGSYS_DEATH);	/* open */
 		expect(kind, 3, SIGSYS_DEATH);	/* PROT_EXEC */
 		expect(kind, 5, SIGSYS_DEATH);	/* KVM_CREATE_VM */
@@ -195,8 +198,9 @@ static void test_denied(void **state)
 		expect(kind, 12, SIGSYS_DEATH); /* execve */
 		expect(kind, 11, SIGSYS_DEATH); /* prctl but PR_SET_NAME */
 	}
-	expect(RV_SANDBOX_LOOP, 6, SIGSYS_DEATH); /* KVM_RUN off a vCPU thread */
-	expect(RV_SANDBOX_VCPU, 8, SIGSYS_DEATH); /* a vCPU makes no threads */
+	expect(RV_SANDBOX_LOOP, 6, SIGSYS_DEATH);  /* KVM_RUN off a vCPU thread */
+	expect(RV_SANDBOX_VCPU, 8, SIGSYS_DEATH);  /* a vCPU makes no threads */
+	expect(RV_SANDBOX_VCPU, 14, SIGSYS_DEATH); /* nor sockets */
 }
 
 /* A field of /proc/@pid/status ("CapEff"), its value after the tab. */

@@ -36,7 +36,7 @@
 #include "vmm/loop.h"
 #include "vmm/stats.h"
 #include "vmm/util.h"
-#include "vq_fx.h"
+#include "vdev_fx.h"
 
 #define BASE 0xd0100000ULL
 #define QSIZE 64
@@ -47,11 +47,7 @@
 #define BUF(i) (VQ_FX_DATA + 0x2000 + 4096ULL * (i))
 
 struct t {
-	struct vq_fx f;
-	struct rv_bus bus;
-	struct rv_loop loop;
-	pthread_t thread;
-	struct rv_device_env env;
+	struct vdev_fx d;
 	char path[64];
 	int irqs;
 	uint16_t used_seen;
@@ -65,22 +61,14 @@ static int fake_set_irq(void *opaque, unsigned int gsi, int level)
 	return 0;
 }
 
-static void *loop_thread(void *opaque)
-{
-	struct t *t = opaque;
-
-	rv_loop_run(&t->loop);
-	return NULL;
-}
-
 static uint32_t rd(struct t *t, uint64_t off)
 {
-	return vq_fx_rd32(&t->bus, BASE + off);
+	return vdev_fx_rd(&t->d, off);
 }
 
 static void wr(struct t *t, uint64_t off, uint32_t v)
 {
-	vq_fx_wr32(&t->bus, BASE + off, v);
+	vdev_fx_wr(&t->d, off, v);
 }
 
 /* Create the disk on @args and bring it up as a driver does. */
@@ -97,23 +85,11 @@ static int create(struct t *t, const char *args)
 	int ret;
 
 	rv_err_clear();
-	ret = rv_device_create(&t->env, &cfg);
+	ret = rv_device_create(&t->d.env, &cfg);
 	if (ret)
 		return ret;
-	wr(t, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
-	wr(t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	wr(t, VIRTIO_MMIO_DRIVER_FEATURES, 1); /* VERSION_1 */
-	wr(t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	wr(t, VIRTIO_MMIO_DRIVER_FEATURES,
-	   (1u << VIRTIO_BLK_F_FLUSH) | (1u << VIRTIO_RING_F_EVENT_IDX));
-	wr(t, VIRTIO_MMIO_STATUS, rd(t, VIRTIO_MMIO_STATUS) | VIRTIO_CONFIG_S_FEATURES_OK);
-	assert_true(rd(t, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_FEATURES_OK);
-	wr(t, VIRTIO_MMIO_QUEUE_SEL, 0);
-	wr(t, VIRTIO_MMIO_QUEUE_NUM, QSIZE);
-	wr(t, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)VQ_FX_DESC);
-	wr(t, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)VQ_FX_AVAIL);
-	wr(t, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)VQ_FX_USED);
-	wr(t, VIRTIO_MMIO_QUEUE_READY, 1);
+	vdev_fx_negotiate(&t->d, (1u << VIRTIO_BLK_F_FLUSH) | (1u << VIRTIO_RING_F_EVENT_IDX));
+	vdev_fx_queue(&t->d, 0, QSIZE, VQ_FX_DESC, VQ_FX_AVAIL, VQ_FX_USED);
 	wr(t, VIRTIO_MMIO_STATUS, rd(t, VIRTIO_MMIO_STATUS) | VIRTIO_CONFIG_S_DRIVER_OK);
 	return 0;
 }
@@ -124,18 +100,7 @@ static int setup(void **state)
 	uint8_t *zero = calloc(1, DISK_BYTES);
 	int fd;
 
-	vq_fx_init(&t->f, QSIZE);
-	rv_bus_init(&t->bus, "mmio");
-	assert_int_equal(rv_loop_init(&t->loop, 64), 0);
-	t->env = (struct rv_device_env){
-		.mmio = &t->bus,
-		.loop = &t->loop,
-		.mem = &t->f.mem,
-		.vm_fd = -1,
-		.nr_cpus = 1,
-		.set_irq = fake_set_irq,
-		.irq_opaque = t,
-	};
+	vdev_fx_init(&t->d, QSIZE, BASE, fake_set_irq, t);
 	snprintf(t->path, sizeof(t->path), "/tmp/rv-blk-test.XXXXXX");
 	fd = mkstemp(t->path);
 	assert_true(fd >= 0);
@@ -150,14 +115,7 @@ static int teardown(void **state)
 {
 	struct t *t = *state;
 
-	if (t->thread) {
-		rv_loop_stop(&t->loop);
-		pthread_join(t->thread, NULL);
-	}
-	rv_device_destroy_all(&t->env);
-	rv_loop_destroy(&t->loop);
-	rv_bus_destroy(&t->bus);
-	vq_fx_fini(&t->f);
+	vdev_fx_fini(&t->d);
 	unlink(t->path);
 	free(t);
 	return 0;
@@ -165,9 +123,8 @@ static int teardown(void **state)
 
 static void start_loop(struct t *t)
 {
-	assert_int_equal(pthread_create(&t->thread, NULL, loop_thread, t), 0);
+	vdev_fx_start(&t->d);
 }
-
 /* Queue request @i: header, @len data bytes (device-writable for IN/GET_ID), status. */
 static void post(struct t *t, unsigned int i, uint32_t type, uint64_t sector, uint32_t len)
 {
@@ -175,14 +132,14 @@ static void post(struct t *t, unsigned int i, uint32_t type, uint64_t sector, ui
 	bool in = type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_GET_ID;
 	unsigned int d = 3 * i;
 
-	memcpy(vq_fx_host(&t->f, HDR(i)), &h, sizeof(h));
-	*(uint8_t *)vq_fx_host(&t->f, STATUS(i)) = 0xff;
-	vq_fx_desc(&t->f, d, HDR(i), sizeof(h), VRING_DESC_F_NEXT, len ? d + 1 : d + 2);
+	memcpy(vq_fx_host(&t->d.f, HDR(i)), &h, sizeof(h));
+	*(uint8_t *)vq_fx_host(&t->d.f, STATUS(i)) = 0xff;
+	vq_fx_desc(&t->d.f, d, HDR(i), sizeof(h), VRING_DESC_F_NEXT, len ? d + 1 : d + 2);
 	if (len)
-		vq_fx_desc(&t->f, d + 1, BUF(i), len,
+		vq_fx_desc(&t->d.f, d + 1, BUF(i), len,
 			   VRING_DESC_F_NEXT | (in ? VRING_DESC_F_WRITE : 0), d + 2);
-	vq_fx_desc(&t->f, d + 2, STATUS(i), 1, VRING_DESC_F_WRITE, 0);
-	vq_fx_avail(&t->f, d);
+	vq_fx_desc(&t->d.f, d + 2, STATUS(i), 1, VRING_DESC_F_WRITE, 0);
+	vq_fx_avail(&t->d.f, d);
 }
 
 /* Notify, then wait (bounded) until @n more requests are used. */
@@ -192,15 +149,15 @@ static void kick_and_wait(struct t *t, unsigned int n)
 	uint16_t want = t->used_seen + n;
 
 	wr(t, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	for (int i = 0; i < 5000 && (uint16_t)(vq_fx_used_idx(&t->f) - want) >= 0x8000; i++)
+	for (int i = 0; i < 5000 && (uint16_t)(vq_fx_used_idx(&t->d.f) - want) >= 0x8000; i++)
 		nanosleep(&ts, NULL);
-	assert_int_equal(vq_fx_used_idx(&t->f), want);
+	assert_int_equal(vq_fx_used_idx(&t->d.f), want);
 	t->used_seen = want;
 }
 
 static uint8_t status_of(struct t *t, unsigned int i)
 {
-	return *(uint8_t *)vq_fx_host(&t->f, STATUS(i));
+	return *(uint8_t *)vq_fx_host(&t->d.f, STATUS(i));
 }
 
 static void test_write_read_flush_id(void **state)
@@ -211,7 +168,7 @@ static void test_write_read_flush_id(void **state)
 
 	assert_int_equal(create(t, t->path), 0);
 	start_loop(t);
-	memset(vq_fx_host(&t->f, BUF(0)), 0x5a, 4096);
+	memset(vq_fx_host(&t->d.f, BUF(0)), 0x5a, 4096);
 	post(t, 0, VIRTIO_BLK_T_OUT, 8, 4096);
 	kick_and_wait(t, 1);
 	assert_int_equal(status_of(t, 0), VIRTIO_BLK_S_OK);
@@ -219,7 +176,7 @@ static void test_write_read_flush_id(void **state)
 	fd = open(t->path, O_RDONLY);
 	assert_int_equal(pread(fd, file, sizeof(file), 8 * 512), sizeof(file));
 	close(fd);
-	assert_memory_equal(file, vq_fx_host(&t->f, BUF(0)), 4096);
+	assert_memory_equal(file, vq_fx_host(&t->d.f, BUF(0)), 4096);
 
 	post(t, 1, VIRTIO_BLK_T_IN, 8, 4096);
 	post(t, 2, VIRTIO_BLK_T_FLUSH, 0, 0);
@@ -228,10 +185,10 @@ static void test_write_read_flush_id(void **state)
 	post(t, 4, VIRTIO_BLK_T_IN, DISK_BYTES / 512, 512);
 	kick_and_wait(t, 4);
 	assert_int_equal(status_of(t, 1), VIRTIO_BLK_S_OK);
-	assert_memory_equal(vq_fx_host(&t->f, BUF(1)), file, 4096);
+	assert_memory_equal(vq_fx_host(&t->d.f, BUF(1)), file, 4096);
 	assert_int_equal(status_of(t, 2), VIRTIO_BLK_S_OK);
 	assert_int_equal(status_of(t, 3), VIRTIO_BLK_S_OK);
-	assert_memory_equal(vq_fx_host(&t->f, BUF(3)), "rv", 2);
+	assert_memory_equal(vq_fx_host(&t->d.f, BUF(3)), "rv", 2);
 	assert_int_equal(status_of(t, 4), VIRTIO_BLK_S_IOERR);
 }
 
@@ -245,7 +202,7 @@ static void test_many_in_flight(void **state)
 	start_loop(t);
 	/* 16 writes of different bytes to different sectors, one kick. */
 	for (unsigned int i = 0; i < 16; i++) {
-		memset(vq_fx_host(&t->f, BUF(i)), 'a' + i, 4096);
+		memset(vq_fx_host(&t->d.f, BUF(i)), 'a' + i, 4096);
 		post(t, i, VIRTIO_BLK_T_OUT, 8 * i, 4096);
 	}
 	kick_and_wait(t, 16);
@@ -295,7 +252,7 @@ static long long stat_of(struct t *t, const char *key)
 {
 	struct one_stat o = { { one_u64, one_f64, one_str, one_group, one_end }, key, -1 };
 
-	t->env.devices->ops->stats(t->env.devices, &o.sink);
+	t->d.env.devices->ops->stats(t->d.env.devices, &o.sink);
 	return o.v;
 }
 
@@ -329,24 +286,24 @@ static void test_latency_and_stop(void **state)
 	assert_true(now_ms() - t0 >= 1000);
 	assert_int_equal(status_of(t, 0), VIRTIO_BLK_S_OK);
 
-	memset(vq_fx_host(&t->f, BUF(1)), 'z', 512);
+	memset(vq_fx_host(&t->d.f, BUF(1)), 'z', 512);
 	post(t, 1, VIRTIO_BLK_T_OUT, 0, 512);
 	wr(t, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 	for (i = 0; i < 500 && stat_of(t, "inflight") != 1; i++)
 		nanosleep(&ts, NULL);
 	assert_int_equal(stat_of(t, "inflight"), 1);
 	/* The VM stops: the loop first, then the devices (rv_vm_run). */
-	rv_loop_stop(&t->loop);
-	pthread_join(t->thread, NULL);
-	t->thread = 0;
+	rv_loop_stop(&t->d.loop);
+	pthread_join(t->d.thread, NULL);
+	t->d.running = false;
 	t0 = now_ms();
-	t->env.devices->ops->stop(t->env.devices);
+	t->d.env.devices->ops->stop(t->d.env.devices);
 	assert_true(now_ms() - t0 < 500);
 	assert_int_equal(stat_of(t, "inflight_at_exit"), 1);
 	assert_int_equal(stat_of(t, "cancelled_at_exit"), 1);
 	assert_int_equal(stat_of(t, "inflight"), 0);
 	/* Nothing completed into the rings, nothing reached the file. */
-	assert_int_equal(vq_fx_used_idx(&t->f), t->used_seen);
+	assert_int_equal(vq_fx_used_idx(&t->d.f), t->used_seen);
 	assert_int_equal(status_of(t, 1), 0xff);
 	fd = open(t->path, O_RDONLY);
 	assert_int_equal(pread(fd, buf, sizeof(buf), 0), sizeof(buf));

@@ -40,7 +40,7 @@ RV_A64_SYSROOT=/opt/ringvmm/sysroot-aarch64
 # runs all of it: no shorter CI subset is needed.
 # shellcheck disable=SC2034 # used by run_all.sh
 RV_A64_TESTS=(a64_caps a64_builtin a64_errors a64_bench a64_linux_log a64_linux a64_console a64_reboot
-    kvm_suite a64_virtio_blk a64_virtio_rng a64_sandbox)
+    kvm_suite a64_virtio_blk a64_virtio_rng a64_virtio_console a64_virtio_vsock a64_sandbox)
 
 rv_a64_need_host_tools() {
     local missing=() c
@@ -104,7 +104,10 @@ rv_a64_build_images() {
 
     RV_A64_KNOWN=$build/known.txt
     RV_A64_L2_INITRD=$build/l2.cpio.gz
-    stamp="$(cat "$RV_BOOT_DIR/l2-init.sh")|$RV_A64_BBROOT|$(declare -f rv_boot__gen_known rv_a64__stage_busybox rv_boot__stage_l2_modules)|$RV_L2_MODULES"
+    # Both ends of the vsock test, for L1 and L2 alike.
+    RV_A64_RVSOCK=$build/rvsock
+    rv_boot__build_tool rvsock "$RV_A64_RVSOCK" aarch64-linux-gnu-gcc
+    stamp="$(cat "$RV_BOOT_DIR/l2-init.sh")|$RV_A64_BBROOT|$(cat "$RV_A64_RVSOCK.stamp")|$(declare -f rv_boot__gen_known rv_a64__stage_busybox rv_boot__stage_l2_modules)|$RV_L2_MODULES"
     if ! rv_boot__fresh "$build/l2.stamp" "$stamp" || [[ ! -e $RV_A64_L2_INITRD ]]; then
         rv_boot_log "building arm64 L2 initramfs"
         rv_boot__gen_known > "$RV_A64_KNOWN"
@@ -113,6 +116,7 @@ rv_a64_build_images() {
         # The same /init as the x86 L2: it is busybox sh.
         install -m 755 "$RV_BOOT_DIR/l2-init.sh" "$stage/init"
         cp "$RV_A64_KNOWN" "$stage/known.txt"
+        install -m 755 "$RV_A64_RVSOCK" "$stage/rvsock"
         rv_boot__stage_l2_modules "$stage" "$RV_A64_KROOT"
         rv_boot__cpio "$stage" | gzip -9n > "$RV_A64_L2_INITRD.tmp"
         mv "$RV_A64_L2_INITRD.tmp" "$RV_A64_L2_INITRD"
@@ -138,6 +142,7 @@ rv_a64_build_images() {
         cp "$RV_A64_L2_INITRD" "$stage/l2/initrd.cpio.gz"
         cp "$RV_A64_ROOT_IMAGE" "$stage/l2/root.img"
         cp "$RV_A64_KNOWN" "$stage/known.txt"
+        install -m 755 "$RV_A64_RVSOCK" "$stage/rvsock"
         rv_boot__cpio "$stage" > "$RV_A64_L1_BASE.tmp"
         mv "$RV_A64_L1_BASE.tmp" "$RV_A64_L1_BASE"
         rm -rf "$stage"

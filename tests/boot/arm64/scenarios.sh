@@ -251,6 +251,10 @@ rv_sc_a64_virtio_blk() {
 }
 
 rv_sc_a64_virtio_rng() { rv_check_rng a64_virtio_rng "$RV_A64_IMAGE" "$RV_A64_INITRD"; }
+rv_sc_a64_virtio_console() {
+    rv_check_virtio_console a64_virtio_console "$RV_A64_IMAGE" "$RV_A64_INITRD"
+}
+rv_sc_a64_virtio_vsock() { rv_check_vsock a64_virtio_vsock "$RV_A64_IMAGE" "$RV_A64_INITRD"; }
 
 # The sandbox on arm64 KVM (vmm/sandbox.c): the other a64 tests boot under
 # it; here each thread kind tries a denied call right after entering its
