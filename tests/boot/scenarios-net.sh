@@ -178,7 +178,10 @@ rv_sc_virtio_net_passt() {
     _info=
     for _mode in spawn socket; do
         _tok=$(cat /proc/sys/kernel/random/uuid)
-        rm -f /tmp/passt_keep /tmp/passt.sock
+        rm -f /tmp/passt_keep /tmp/rvpasst/passt.sock
+        # passt runs as nobody (--runas) by the time it binds its socket.
+        mkdir -p /tmp/rvpasst
+        chmod 1777 /tmp/rvpasst
         mkfifo /tmp/passt_keep
         sleep 100000 > /tmp/passt_keep &
         _keep=$!
@@ -186,15 +189,15 @@ rv_sc_virtio_net_passt() {
         _arg=passt
         _ppid=
         if [ $_mode = socket ]; then
-            $_nsr passt -f -q -1 -l /dev/null --runas 65534:65534 -s /tmp/passt.sock \
+            $_nsr passt -f -q -1 -l /dev/null --runas 65534:65534 -s /tmp/rvpasst/passt.sock \
                 > "$RV_OUT/$_n.passt" 2>&1 &
             _ppid=$!
             _i=0
-            while [ ! -S /tmp/passt.sock ] && [ $_i -lt 100 ]; do
+            while [ ! -S /tmp/rvpasst/passt.sock ] && [ $_i -lt 100 ]; do
                 sleep 0.1
                 _i=$((_i + 1))
             done
-            _arg=passt=/tmp/passt.sock
+            _arg=passt=/tmp/rvpasst/passt.sock
         fi
         echo "RVRUN $_n $_mode"
         _t0=$(rv_now)
@@ -211,7 +214,10 @@ rv_sc_virtio_net_passt() {
         grep -q "RINGVMM-PASST-HELLO $_tok" /tmp/passt_got.txt ||
             _p="$_p $_mode: L1's server did not get the guest's line;"
         _info="$_info $_mode: rx_packets=$(rv_stat $_n virtio-net0 rx_packets) tx_packets=$(rv_stat $_n virtio-net0 tx_packets) ${RV_SECS}s;"
-        [ -z "$_p" ] || break
+        if [ -n "$_p" ]; then
+            [ $_mode = socket ] && sed "s/^/RVLOG $_n passt | /" "$RV_OUT/$_n.passt"
+            break
+        fi
     done
     kill $RV_NS_PID 2> /dev/null
     rv_report $_n "$_p" "${_info# }"
