@@ -32,6 +32,8 @@ else
     # shellcheck source-path=SCRIPTDIR source=../tests/boot/lib.sh
     source "$BENCH_DIR/../tests/boot/lib.sh"
 fi
+# shellcheck source-path=SCRIPTDIR source=peers.sh
+source "$BENCH_DIR/peers.sh"
 
 src=${1:-}
 runs=${2:-${RINGVMM_BENCH_RUNS:-5}}
@@ -57,32 +59,15 @@ else
     kt_make=()
 fi
 
-# kvmtool, static, built once per source (tarball hash, or tree + commit).
-if [[ -d $src ]]; then
-    key=$( (cd "$src" && git rev-parse HEAD 2> /dev/null || find . -type f -name '*.c' -newer Makefile | wc -l) | sha1sum | cut -c1-12)
-else
-    key=$(sha1sum < "$src" | cut -c1-12)
-fi
-kt=$RV_CACHE/peers/kvmtool-$arch-$key
-if [[ ! -x $kt/lkvm-static ]]; then
-    rv_boot_log "building kvmtool (lkvm-static) from $src"
-    rm -rf "$kt"
-    mkdir -p "$kt"
-    if [[ -d $src ]]; then
-        cp -a "$src/." "$kt/"
-    else
-        tar -C "$kt" --strip-components=1 -xzf "$src"
-    fi
-    make -C "$kt" -j"$(nproc)" "${kt_make[@]}" lkvm-static > "$kt/build.log" 2>&1 ||
-        rv_boot_fail "kvmtool did not build; see $kt/build.log"
-fi
+# kvmtool, static, built once per source (bench/peers.sh).
+rv_bench_kvmtool "$src" "$arch" "${kt_make[@]}"
 
 # The payload: kvmtool, QEMU with its libraries and firmware, and the two
 # tiny guests of the empty-VM runs.
 stage=$RV_CACHE/runs/race-payload
 rm -rf "$stage"
 mkdir -p "$stage/peers" "$stage/usr/share/qemu"
-install -m 755 "$kt/lkvm-static" "$stage/peers/lkvm"
+install -m 755 "$RV_KVMTOOL" "$stage/peers/lkvm"
 # off.Image, for kvmtool on arm64: an Image header (b to offset 64, 4 KiB
 # image, "ARM\x64" at 56) and code calling PSCI SYSTEM_OFF:
 # movz x0, #8; movk x0, #0x8400, lsl 16; hvc #0; b .

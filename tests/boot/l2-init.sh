@@ -278,6 +278,27 @@ case "$action" in
         echo "RINGVMM-NET-SENT $s"
         off
         ;;
+    iperf)
+        # bench/net_bench.sh: eth0 up, then two one-off iperf3 servers (L1
+        # runs a client against each), then off. The bench appends iperf3
+        # and, for kvmtool's virtio-pci, the PCI drivers to this initramfs.
+        virtio_modules virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci \
+            failover net_failover virtio_net
+        ip=
+        # shellcheck disable=SC2013
+        for arg in $(cat /proc/cmdline); do
+            case "$arg" in
+                rv.ip=*) ip=${arg#rv.ip=} ;;
+            esac
+        done
+        wait_dev /sys/class/net/eth0 || echo "RINGVMM-L2-ERROR no eth0"
+        ip addr add "$ip/24" dev eth0
+        ip link set eth0 up
+        echo "RINGVMM-NET-UP mac=$(cat /sys/class/net/eth0/address)"
+        iperf3 -s -1 > /dev/null 2>&1
+        iperf3 -s -1 > /dev/null 2>&1
+        off
+        ;;
     *)
         echo "RINGVMM-L2-ERROR unknown rv.test=$action"
         off

@@ -44,13 +44,14 @@ rv_net_sum() {
 }
 
 # virtio-net on a tap that ringvmm creates (--net tap=rvtap0), L1 root:
-# L1 and the guest ping each other, then 64 MiB go L1 to guest and 64 MiB
+# L1 and the guest ping each other, then MB MiB go L1 to guest and MB MiB
 # guest to L1 over TCP (busybox nc), each side comparing MD5 sums with the
 # other. Offloads pass through the tap (the guest's features are printed),
 # and the device must have dropped nothing.
-rv_sc_virtio_net_tap() {
-    _n=virtio_net_tap
-    _mb=64
+# rv_check_net_tap NAME KERNEL INITRD MB
+rv_check_net_tap() {
+    _n=$1
+    _mb=$4
     _to=400
     : > "$RV_OUT/$_n.out"
     : > "$RV_OUT/$_n.err"
@@ -71,7 +72,7 @@ rv_sc_virtio_net_tap() {
     $RV_NS nc -l -p 5001 < /tmp/net_keep > /tmp/net_rx.bin &
     head -c $((_mb * 1048576)) /dev/urandom > /tmp/net_tx.bin
     _l1sum=$(md5sum < /tmp/net_tx.bin | cut -c1-32)
-    timeout -k 5 $_to $RV_NS "$RV_VMM" run --kernel /l2/bzImage --initrd /l2/initrd.cpio.gz \
+    timeout -k 5 $_to $RV_NS "$RV_VMM" run --kernel "$2" --initrd "$3" \
         -p "$(rv_params net) rv.ip=10.77.0.2 rv.peer=10.77.0.1 rv.mb=$_mb" --mem 512M \
         -n tap=rvtap0 --stats=json < /dev/null > "$RV_OUT/$_n.out" 2> "$RV_OUT/$_n.err" &
     _pid=$!
@@ -129,6 +130,8 @@ rv_sc_virtio_net_tap() {
     rm -f /tmp/net_tx.bin /tmp/net_rx.bin
     rv_report $_n "$_p" "${_mb}MiB down ${_down}s up ${_up}s; rx_packets=${_rxp:-?} tx_packets=${_txp:-?} interrupts=${_irq:-?} features=${_feat:-?}"
 }
+
+rv_sc_virtio_net_tap() { rv_check_net_tap virtio_net_tap /l2/bzImage /l2/initrd.cpio.gz 64; }
 
 # rv_net_root: writes /tmp/rvroot.sh, which runs its arguments with a root
 # that is a mount of its own: passt isolates itself with pivot_root(2),
