@@ -7,7 +7,9 @@
 # (guest to L1), then L1 to guest, and prints per boot
 #   RVNET vmm=<label> run=<n> up=<Mbit/s> down=<Mbit/s>
 # (receiver side, "none" when a run failed). kvmtool gives an x86 guest no
-# ACPI: that guest ends with a keyboard-controller reset (rv.off=reboot).
+# ACPI: that guest ends with a keyboard-controller reset (rv.off=reboot),
+# and finds its PCI bus by conf1 (pci=conf1, which --nodefaults drops from
+# kvmtool's own command line).
 
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 RVN_MB=$(($(echo "$RVN_MEM" | tr -d 'M')))
@@ -20,7 +22,7 @@ rvn_vmm() {
         ringvmm) /ringvmm run --kernel /l2/bzImage --initrd "$RVN_INITRD" \
             --cmdline-replace "$RVN_CMD" --mem "$RVN_MEM" -n tap=rvn-ringvmm ;;
         kvmtool) /peers/lkvm run --nodefaults -n mode=tap,tapif=rvn-kvmtool,script=none \
-            -k /l2/bzImage -i "$RVN_INITRD" -p "$RVN_CMD rv.off=reboot" -m "$RVN_MB" -c 1 ;;
+            -k /l2/bzImage -i "$RVN_INITRD" -p "$RVN_CMD rv.off=reboot pci=conf1" -m "$RVN_MB" -c 1 ;;
         qemu) /usr/bin/qemu-system-x86_64 -M microvm,rtc=on -accel kvm -cpu host -smp 1 \
             -m "$RVN_MB" -nodefaults -no-user-config -nographic -serial stdio -no-reboot \
             -kernel /l2/bzImage -initrd "$RVN_INITRD" -append "$RVN_CMD" \
@@ -46,6 +48,20 @@ rvn_wait() {
     done
 }
 
+# rvn_iperf OUT ARGS...: one iperf3 client run against the guest, retried
+# while the guest's next one-off server is not listening yet.
+rvn_iperf() {
+    _f=$1
+    shift
+    _k=0
+    while :; do
+        timeout $((RVN_SECS + 30)) iperf3 -c 10.77.0.2 -t "$RVN_SECS" -f m "$@" > "$_f" 2>&1
+        grep -q 'unable to connect' "$_f" && [ $_k -lt 20 ] || break
+        sleep 0.5
+        _k=$((_k + 1))
+    done
+}
+
 # rvn_one LABEL RUN: one boot, both directions, one RVNET line.
 rvn_one() {
     _o=/tmp/net.$1.$2
@@ -60,11 +76,10 @@ rvn_one() {
     _up=none
     _down=none
     if grep -q RINGVMM-NET-UP "$_o.out"; then
-        timeout $((RVN_SECS + 30)) iperf3 -c 10.77.0.2 -t "$RVN_SECS" -R -f m > "$_o.up" 2>&1
+        rvn_iperf "$_o.up" -R
         _up=$(rvn_mbps "$_o.up")
         echo "RVRUN net $1 up $_up"
-        sleep 1
-        timeout $((RVN_SECS + 30)) iperf3 -c 10.77.0.2 -t "$RVN_SECS" -f m > "$_o.down" 2>&1
+        rvn_iperf "$_o.down"
         _down=$(rvn_mbps "$_o.down")
     else
         echo "RVNET-ERR $1 run $2: the guest did not bring eth0 up"

@@ -210,15 +210,29 @@ out_drop:
 	return -1;
 }
 
+/*
+ * Lock held: a batch ended with work left: queue @q's kick eventfd brings
+ * the loop back to it after its other work. The backend's fd alone would
+ * not: passt's frames may already sit in our input buffer.
+ */
+static void rv_net_rekick(struct rv_net *n, unsigned int q)
+{
+	uint64_t one = 1;
+
+	if (n->t.q[q].kick_fd >= 0 && write(n->t.q[q].kick_fd, &one, sizeof(one)) < 0)
+		rv_debug("%s: re-kick: %s", n->dev.name, strerror(errno));
+}
+
 /* Lock held: receive what the backend has, as far as the guest takes it. */
 static void rv_net_rx(struct rv_net *n)
 {
 	struct rv_vq *vq = &n->t.q[RV_NET_RXQ].vq;
 	bool pushed = false;
+	unsigned int i;
 
 	if (!rv_net_queue_live(n, RV_NET_RXQ) || n->be_dead)
 		return;
-	for (unsigned int i = 0; i < RV_NET_BATCH; i++) {
+	for (i = 0; i < RV_NET_BATCH; i++) {
 		int r;
 
 		if (!n->rx_len) {
@@ -255,6 +269,8 @@ static void rv_net_rx(struct rv_net *n)
 	}
 	if (pushed)
 		rv_virtio_mmio_used(&n->t, RV_NET_RXQ);
+	if (i == RV_NET_BATCH)
+		rv_net_rekick(n, RV_NET_RXQ);
 }
 
 /* Lock held: one popped chain to the backend. -EAGAIN: keep it for later. */
@@ -322,8 +338,7 @@ static int rv_net_tx_one(struct rv_net *n, struct rv_vq_chain *c)
 /* Lock held: send what the guest queued, until the backend pushes back. */
 static void rv_net_tx(struct rv_net *n)
 {
-	struct rv_virtio_queue *q = &n->t.q[RV_NET_TXQ];
-	struct rv_vq *vq = &q->vq;
+	struct rv_vq *vq = &n->t.q[RV_NET_TXQ].vq;
 	unsigned int done = 0;
 	bool pushed = false;
 	int r;
@@ -358,12 +373,8 @@ static void rv_net_tx(struct rv_net *n)
 		rv_virtio_mmio_queue_broken(&n->t, RV_NET_TXQ);
 		return;
 	}
-	if (done >= RV_NET_BATCH && q->kick_fd >= 0) {
-		/* More to send: come back after the loop's other work. */
-		uint64_t one = 1;
-
-		if (write(q->kick_fd, &one, sizeof(one)) < 0)
-			rv_debug("%s: re-kick: %s", n->dev.name, strerror(errno));
+	if (done >= RV_NET_BATCH) {
+		rv_net_rekick(n, RV_NET_TXQ);
 		return;
 	}
 	if (!n->tx_held)

@@ -291,7 +291,10 @@ case "$action" in
                 rv.ip=*) ip=${arg#rv.ip=} ;;
             esac
         done
-        wait_dev /sys/class/net/eth0 || echo "RINGVMM-L2-ERROR no eth0"
+        if ! wait_dev /sys/class/net/eth0; then
+            echo "RINGVMM-L2-ERROR no eth0"
+            off
+        fi
         ip addr add "$ip/24" dev eth0
         ip link set eth0 up
         echo "RINGVMM-NET-UP mac=$(cat /sys/class/net/eth0/address)"
