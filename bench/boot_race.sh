@@ -129,18 +129,7 @@ grep -a '^RVBENCH-ERR' "$RV_BOOT_LOG" >&2 || true
 [[ -s $res ]] || rv_boot_fail "no race results (QEMU rc=$RV_BOOT_QEMU_RC, log $RV_BOOT_LOG)"
 
 echo "boot race ($arch): $runs rounds, guest RAM $mem, L1 and L2 $kernel, $(date -u +%Y-%m-%d)"
-awk -v runs="$runs" -v logf="$RV_BOOT_LOG" '
-    function field(k,   i, kv) {
-        for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) return kv[2] }
-        return ""
-    }
-    function median(key,   n, i, j, t, a) {
-        n = cnt[key]
-        for (i = 1; i <= n; i++) a[i] = val[key, i]
-        for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    }
-    function add(key, v) { cnt[key]++; val[key, cnt[key]] = v }
+awk -v runs="$runs" -v logf="$RV_BOOT_LOG" -f "$BENCH_DIR/samples.awk" -f /dev/stdin "$res" << 'EOF'
     /^RVBENCH / {
         v = field("vmm")
         if (!(v in seen)) { seen[v] = 1; order[++nv] = v }
@@ -182,4 +171,5 @@ awk -v runs="$runs" -v logf="$RV_BOOT_LOG" '
         if (kv != "" && rv != "" && m["empty/" kv] > 0 && m["empty/" rv] > 0)
             printf "  %-12s empty VM %.2f (vs %s)\n", rv, m["empty/" rv] / m["empty/" kv], kv
         for (v in bad) printf "%s: %d run(s) failed (rc, timeout or no /init); see %s\n", v, bad[v], logf
-    }' "$res"
+    }
+EOF

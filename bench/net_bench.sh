@@ -76,17 +76,7 @@ grep -a '^RVNET-ERR' "$RV_BOOT_LOG" >&2 || true
 [[ -s $res ]] || rv_boot_fail "no iperf3 results (QEMU rc=$RV_BOOT_QEMU_RC, log $RV_BOOT_LOG)"
 
 echo "iperf3 over a tap, nested ($runs rounds of ${secs}s per direction, guest RAM $mem, L1 and L2 $(basename "$RV_VMLINUZ"), $(date -u +%Y-%m-%d))"
-awk -v logf="$RV_BOOT_LOG" '
-    function field(k,   i, kv) {
-        for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) return kv[2] }
-        return ""
-    }
-    function median(key,   n, i, j, t, a) {
-        n = cnt[key]
-        for (i = 1; i <= n; i++) a[i] = val[key, i]
-        for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    }
+awk -v logf="$RV_BOOT_LOG" -f "$BENCH_DIR/samples.awk" -f /dev/stdin "$res" << 'EOF'
     {
         v = field("vmm")
         if (!(v in seen)) { seen[v] = 1; order[++nv] = v }
@@ -94,7 +84,7 @@ awk -v logf="$RV_BOOT_LOG" '
             dir = d == 1 ? "up" : "down"
             x = field(dir)
             if (x == "" || x == "none") { bad[v]++; continue }
-            cnt[v "/" dir]++; val[v "/" dir, cnt[v "/" dir]] = x
+            add(v "/" dir, x)
         }
     }
     END {
@@ -115,4 +105,5 @@ awk -v logf="$RV_BOOT_LOG" '
             if (best > 0) printf "  %-5s %.2f (vs %s)\n", dir == "up" ? "g->L1" : "L1->g", m["ringvmm/" dir] / best, bv
         }
         for (v in bad) printf "%s: %d measurement(s) missing; see %s\n", v, bad[v], logf
-    }' "$res"
+    }
+EOF

@@ -93,7 +93,16 @@ rv_check_net_tap() {
     _down=-
     if rv_net_wait $_n RINGVMM-NET-LISTEN 120; then
         _t1=$(rv_now)
-        $RV_NS nc 10.77.0.2 5002 < /tmp/net_tx.bin || _p="$_p L1's nc to the guest failed;"
+        # In the background: the loop below keeps L1's console alive.
+        $RV_NS nc 10.77.0.2 5002 < /tmp/net_tx.bin &
+        _nc=$!
+        _w=0
+        while kill -0 $_nc 2> /dev/null && [ $_w -lt 3000 ]; do
+            [ $((_w % 200)) = 199 ] && echo "RVWAIT $_n sending $((_w / 10))s"
+            sleep 0.1
+            _w=$((_w + 1))
+        done
+        wait $_nc || _p="$_p L1's nc to the guest failed;"
         rv_net_wait $_n RINGVMM-NET-RXSUM 150
         _down=$(rv_since "$_t1")
         echo "RVRUN $_n down ${_down}s"
