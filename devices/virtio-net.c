@@ -118,10 +118,8 @@ static void rv_net_on_rx_ready(void *opaque, int res)
 {
 	struct rv_net *n = opaque;
 
-	if (res < 0)
-		return;
 	pthread_mutex_lock(&n->t.lock);
-	if (n->rx_waiting || !n->active || n->be_dead) {
+	if (res < 0 || n->rx_waiting || !n->active || n->be_dead) {
 		/* In our own callback: nothing is in flight, so removing is final. */
 		rv_loop_remove(&n->rx_watch);
 		n->rx_polling = false;
@@ -135,12 +133,11 @@ static void rv_net_on_tx_ready(void *opaque, int res)
 {
 	struct rv_net *n = opaque;
 
-	if (res < 0)
-		return;
 	pthread_mutex_lock(&n->t.lock);
+	/* Not re-armed after an error either: the next kick polls again. */
 	rv_loop_remove(&n->tx_watch);
 	n->tx_polling = false;
-	if (n->active)
+	if (n->active && res >= 0)
 		rv_net_tx(n);
 	pthread_mutex_unlock(&n->t.lock);
 }
@@ -328,6 +325,9 @@ static int rv_net_tx_one(struct rv_net *n, struct rv_vq_chain *c)
 	}
 	if (ret) {
 		n->stats.tx_dropped_backend++;
+		/* The peer is gone (passt ended), not just this frame refused. */
+		if (ret == -EPIPE || ret == -ECONNRESET || ret == -ENOTCONN)
+			rv_net_backend_gone(n, ret);
 		return 0;
 	}
 	n->stats.tx_packets++;
