@@ -35,7 +35,7 @@
 #include "vmm/device.h"
 #include "vmm/loop.h"
 #include "vmm/util.h"
-#include "dev_fx.h"
+#include "vq_fx.h"
 
 #define BASE 0xd0100000ULL
 #define QSIZE 64
@@ -46,19 +46,40 @@
 #define BUF(i) (VQ_FX_DATA + 0x2000 + 4096ULL * (i))
 
 struct t {
-	struct dev_fx d;
+	struct vq_fx f;
+	struct rv_bus bus;
+	struct rv_loop loop;
+	pthread_t thread;
+	struct rv_device_env env;
 	char path[64];
+	int irqs;
 	uint16_t used_seen;
 };
 
+static int fake_set_irq(void *opaque, unsigned int gsi, int level)
+{
+	struct t *t = opaque;
+
+	__atomic_add_fetch(&t->irqs, level, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+static void *loop_thread(void *opaque)
+{
+	struct t *t = opaque;
+
+	rv_loop_run(&t->loop);
+	return NULL;
+}
+
 static uint32_t rd(struct t *t, uint64_t off)
 {
-	return vq_fx_rd32(&t->d.bus, BASE + off);
+	return vq_fx_rd32(&t->bus, BASE + off);
 }
 
 static void wr(struct t *t, uint64_t off, uint32_t v)
 {
-	vq_fx_wr32(&t->d.bus, BASE + off, v);
+	vq_fx_wr32(&t->bus, BASE + off, v);
 }
 
 /* Create the disk on @args and bring it up as a driver does. */
@@ -75,7 +96,7 @@ static int create(struct t *t, const char *args)
 	int ret;
 
 	rv_err_clear();
-	ret = rv_device_create(&t->d.env, &cfg);
+	ret = rv_device_create(&t->env, &cfg);
 	if (ret)
 		return ret;
 	wr(t, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
@@ -102,7 +123,18 @@ static int setup(void **state)
 	uint8_t *zero = calloc(1, DISK_BYTES);
 	int fd;
 
-	dev_fx_init(&t->d, QSIZE);
+	vq_fx_init(&t->f, QSIZE);
+	rv_bus_init(&t->bus, "mmio");
+	assert_int_equal(rv_loop_init(&t->loop, 64), 0);
+	t->env = (struct rv_device_env){
+		.mmio = &t->bus,
+		.loop = &t->loop,
+		.mem = &t->f.mem,
+		.vm_fd = -1,
+		.nr_cpus = 1,
+		.set_irq = fake_set_irq,
+		.irq_opaque = t,
+	};
 	snprintf(t->path, sizeof(t->path), "/tmp/rv-blk-test.XXXXXX");
 	fd = mkstemp(t->path);
 	assert_true(fd >= 0);
@@ -117,7 +149,14 @@ static int teardown(void **state)
 {
 	struct t *t = *state;
 
-	dev_fx_fini(&t->d);
+	if (t->thread) {
+		rv_loop_stop(&t->loop);
+		pthread_join(t->thread, NULL);
+	}
+	rv_device_destroy_all(&t->env);
+	rv_loop_destroy(&t->loop);
+	rv_bus_destroy(&t->bus);
+	vq_fx_fini(&t->f);
 	unlink(t->path);
 	free(t);
 	return 0;
@@ -125,7 +164,7 @@ static int teardown(void **state)
 
 static void start_loop(struct t *t)
 {
-	dev_fx_start(&t->d);
+	assert_int_equal(pthread_create(&t->thread, NULL, loop_thread, t), 0);
 }
 
 /* Queue request @i: header, @len data bytes (device-writable for IN/GET_ID), status. */
@@ -135,14 +174,14 @@ static void post(struct t *t, unsigned int i, uint32_t type, uint64_t sector, ui
 	bool in = type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_GET_ID;
 	unsigned int d = 3 * i;
 
-	memcpy(vq_fx_host(&t->d.f, HDR(i)), &h, sizeof(h));
-	*(uint8_t *)vq_fx_host(&t->d.f, STATUS(i)) = 0xff;
-	vq_fx_desc(&t->d.f, d, HDR(i), sizeof(h), VRING_DESC_F_NEXT, len ? d + 1 : d + 2);
+	memcpy(vq_fx_host(&t->f, HDR(i)), &h, sizeof(h));
+	*(uint8_t *)vq_fx_host(&t->f, STATUS(i)) = 0xff;
+	vq_fx_desc(&t->f, d, HDR(i), sizeof(h), VRING_DESC_F_NEXT, len ? d + 1 : d + 2);
 	if (len)
-		vq_fx_desc(&t->d.f, d + 1, BUF(i), len,
+		vq_fx_desc(&t->f, d + 1, BUF(i), len,
 			   VRING_DESC_F_NEXT | (in ? VRING_DESC_F_WRITE : 0), d + 2);
-	vq_fx_desc(&t->d.f, d + 2, STATUS(i), 1, VRING_DESC_F_WRITE, 0);
-	vq_fx_avail(&t->d.f, d);
+	vq_fx_desc(&t->f, d + 2, STATUS(i), 1, VRING_DESC_F_WRITE, 0);
+	vq_fx_avail(&t->f, d);
 }
 
 /* Notify, then wait (bounded) until @n more requests are used. */
@@ -152,15 +191,15 @@ static void kick_and_wait(struct t *t, unsigned int n)
 	uint16_t want = t->used_seen + n;
 
 	wr(t, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	for (int i = 0; i < 5000 && (uint16_t)(vq_fx_used_idx(&t->d.f) - want) >= 0x8000; i++)
+	for (int i = 0; i < 5000 && (uint16_t)(vq_fx_used_idx(&t->f) - want) >= 0x8000; i++)
 		nanosleep(&ts, NULL);
-	assert_int_equal(vq_fx_used_idx(&t->d.f), want);
+	assert_int_equal(vq_fx_used_idx(&t->f), want);
 	t->used_seen = want;
 }
 
 static uint8_t status_of(struct t *t, unsigned int i)
 {
-	return *(uint8_t *)vq_fx_host(&t->d.f, STATUS(i));
+	return *(uint8_t *)vq_fx_host(&t->f, STATUS(i));
 }
 
 static void test_write_read_flush_id(void **state)
@@ -171,15 +210,15 @@ static void test_write_read_flush_id(void **state)
 
 	assert_int_equal(create(t, t->path), 0);
 	start_loop(t);
-	memset(vq_fx_host(&t->d.f, BUF(0)), 0x5a, 4096);
+	memset(vq_fx_host(&t->f, BUF(0)), 0x5a, 4096);
 	post(t, 0, VIRTIO_BLK_T_OUT, 8, 4096);
 	kick_and_wait(t, 1);
 	assert_int_equal(status_of(t, 0), VIRTIO_BLK_S_OK);
-	assert_true(dev_fx_irqs(&t->d) >= 1);
+	assert_true(__atomic_load_n(&t->irqs, __ATOMIC_SEQ_CST) >= 1);
 	fd = open(t->path, O_RDONLY);
 	assert_int_equal(pread(fd, file, sizeof(file), 8 * 512), sizeof(file));
 	close(fd);
-	assert_memory_equal(file, vq_fx_host(&t->d.f, BUF(0)), 4096);
+	assert_memory_equal(file, vq_fx_host(&t->f, BUF(0)), 4096);
 
 	post(t, 1, VIRTIO_BLK_T_IN, 8, 4096);
 	post(t, 2, VIRTIO_BLK_T_FLUSH, 0, 0);
@@ -188,10 +227,10 @@ static void test_write_read_flush_id(void **state)
 	post(t, 4, VIRTIO_BLK_T_IN, DISK_BYTES / 512, 512);
 	kick_and_wait(t, 4);
 	assert_int_equal(status_of(t, 1), VIRTIO_BLK_S_OK);
-	assert_memory_equal(vq_fx_host(&t->d.f, BUF(1)), file, 4096);
+	assert_memory_equal(vq_fx_host(&t->f, BUF(1)), file, 4096);
 	assert_int_equal(status_of(t, 2), VIRTIO_BLK_S_OK);
 	assert_int_equal(status_of(t, 3), VIRTIO_BLK_S_OK);
-	assert_memory_equal(vq_fx_host(&t->d.f, BUF(3)), "rv", 2);
+	assert_memory_equal(vq_fx_host(&t->f, BUF(3)), "rv", 2);
 	assert_int_equal(status_of(t, 4), VIRTIO_BLK_S_IOERR);
 }
 
@@ -205,7 +244,7 @@ static void test_many_in_flight(void **state)
 	start_loop(t);
 	/* 16 writes of different bytes to different sectors, one kick. */
 	for (unsigned int i = 0; i < 16; i++) {
-		memset(vq_fx_host(&t->d.f, BUF(i)), 'a' + i, 4096);
+		memset(vq_fx_host(&t->f, BUF(i)), 'a' + i, 4096);
 		post(t, i, VIRTIO_BLK_T_OUT, 8 * i, 4096);
 	}
 	kick_and_wait(t, 16);
