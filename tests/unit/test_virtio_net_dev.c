@@ -17,7 +17,6 @@
 #include <linux/virtio_mmio.h>
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -37,18 +36,14 @@
 #include "vmm/device.h"
 #include "vmm/loop.h"
 #include "vmm/util.h"
-#include "vq_fx.h"
+#include "vdev_fx.h"
 
 #define BASE 0xd0100000ULL
 #define QSIZE 128
 #define BUF(i) (VQ_FX_DATA + 2048ULL * (i))
 
 struct t {
-	struct vq_fx f;
-	struct rv_bus bus;
-	struct rv_loop loop;
-	pthread_t thread;
-	struct rv_device_env env;
+	struct vdev_fx d;
 	char dir[64], path[96];
 	int lfd, peer;
 	int irqs;
@@ -64,20 +59,14 @@ static int fake_set_irq(void *opaque, unsigned int gsi, int level)
 	return 0;
 }
 
-static void *loop_thread(void *opaque)
-{
-	rv_loop_run(&((struct t *)opaque)->loop);
-	return NULL;
-}
-
 static uint32_t rd(struct t *t, uint64_t off)
 {
-	return vq_fx_rd32(&t->bus, BASE + off);
+	return vdev_fx_rd(&t->d, off);
 }
 
 static void wr(struct t *t, uint64_t off, uint32_t v)
 {
-	vq_fx_wr32(&t->bus, BASE + off, v);
+	vdev_fx_wr(&t->d, off, v);
 }
 
 /*
@@ -98,26 +87,15 @@ static void create(struct t *t, uint32_t features, unsigned int q)
 
 	snprintf(args, sizeof(args), "passt=%s", t->path);
 	rv_err_clear();
-	assert_int_equal(rv_device_create(&t->env, &cfg), 0);
+	assert_int_equal(rv_device_create(&t->d.env, &cfg), 0);
 	t->peer = accept(t->lfd, NULL, NULL);
 	assert_true(t->peer >= 0);
-	wr(t, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
 	/* passt: no offload offered. */
 	assert_int_equal(rd(t, VIRTIO_MMIO_DEVICE_FEATURES) & (1u << VIRTIO_NET_F_CSUM), 0);
-	wr(t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	wr(t, VIRTIO_MMIO_DRIVER_FEATURES, 1); /* VERSION_1 */
-	wr(t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	wr(t, VIRTIO_MMIO_DRIVER_FEATURES, features | (1u << VIRTIO_NET_F_MAC));
-	wr(t, VIRTIO_MMIO_STATUS, rd(t, VIRTIO_MMIO_STATUS) | VIRTIO_CONFIG_S_FEATURES_OK);
-	assert_true(rd(t, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_FEATURES_OK);
-	wr(t, VIRTIO_MMIO_QUEUE_SEL, q);
-	wr(t, VIRTIO_MMIO_QUEUE_NUM, QSIZE);
-	wr(t, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)VQ_FX_DESC);
-	wr(t, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)VQ_FX_AVAIL);
-	wr(t, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)VQ_FX_USED);
-	wr(t, VIRTIO_MMIO_QUEUE_READY, 1);
+	vdev_fx_negotiate(&t->d, features | (1u << VIRTIO_NET_F_MAC));
+	vdev_fx_queue(&t->d, q, QSIZE, VQ_FX_DESC, VQ_FX_AVAIL, VQ_FX_USED);
 	wr(t, VIRTIO_MMIO_STATUS, rd(t, VIRTIO_MMIO_STATUS) | VIRTIO_CONFIG_S_DRIVER_OK);
-	assert_int_equal(pthread_create(&t->thread, NULL, loop_thread, t), 0);
+	vdev_fx_start(&t->d);
 }
 
 static int setup(void **state)
@@ -125,18 +103,7 @@ static int setup(void **state)
 	struct t *t = calloc(1, sizeof(*t));
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
-	vq_fx_init(&t->f, QSIZE);
-	rv_bus_init(&t->bus, "mmio");
-	assert_int_equal(rv_loop_init(&t->loop, 64), 0);
-	t->env = (struct rv_device_env){
-		.mmio = &t->bus,
-		.loop = &t->loop,
-		.mem = &t->f.mem,
-		.vm_fd = -1,
-		.nr_cpus = 1,
-		.set_irq = fake_set_irq,
-		.irq_opaque = t,
-	};
+	vdev_fx_init(&t->d, QSIZE, BASE, fake_set_irq, t);
 	snprintf(t->dir, sizeof(t->dir), "/tmp/rv-net-test.XXXXXX");
 	assert_non_null(mkdtemp(t->dir));
 	snprintf(t->path, sizeof(t->path), "%s/passt.sock", t->dir);
@@ -153,14 +120,7 @@ static int teardown(void **state)
 {
 	struct t *t = *state;
 
-	if (t->thread) {
-		rv_loop_stop(&t->loop);
-		pthread_join(t->thread, NULL);
-	}
-	rv_device_destroy_all(&t->env);
-	rv_loop_destroy(&t->loop);
-	rv_bus_destroy(&t->bus);
-	vq_fx_fini(&t->f);
+	vdev_fx_fini(&t->d);
 	if (t->peer >= 0)
 		close(t->peer);
 	close(t->lfd);
@@ -173,8 +133,8 @@ static int teardown(void **state)
 /* Post one device-writable (RX) or readable (TX) buffer of @len bytes at BUF(@i). */
 static void post(struct t *t, unsigned int i, uint32_t len, bool writable)
 {
-	vq_fx_desc(&t->f, t->next_desc, BUF(i), len, writable ? VRING_DESC_F_WRITE : 0, 0);
-	vq_fx_avail(&t->f, t->next_desc);
+	vq_fx_desc(&t->d.f, t->next_desc, BUF(i), len, writable ? VRING_DESC_F_WRITE : 0, 0);
+	vq_fx_avail(&t->d.f, t->next_desc);
 	t->next_desc = (t->next_desc + 1) % QSIZE;
 }
 
@@ -200,9 +160,9 @@ static void kick_and_wait(struct t *t, unsigned int q, unsigned int n)
 	uint16_t want = t->used_seen + n;
 
 	wr(t, VIRTIO_MMIO_QUEUE_NOTIFY, q);
-	for (int i = 0; i < 3000 && (uint16_t)(vq_fx_used_idx(&t->f) - want) >= 0x8000; i++)
+	for (int i = 0; i < 3000 && (uint16_t)(vq_fx_used_idx(&t->d.f) - want) >= 0x8000; i++)
 		nanosleep(&ts, NULL);
-	assert_int_equal(vq_fx_used_idx(&t->f), want);
+	assert_int_equal(vq_fx_used_idx(&t->d.f), want);
 	t->used_seen = want;
 }
 
@@ -217,7 +177,7 @@ static uint16_t num_buffers(struct t *t, unsigned int i)
 {
 	struct virtio_net_hdr_v1 h;
 
-	memcpy(&h, vq_fx_host(&t->f, BUF(i)), sizeof(h));
+	memcpy(&h, vq_fx_host(&t->d.f, BUF(i)), sizeof(h));
 	return h.num_buffers;
 }
 
@@ -233,12 +193,12 @@ static void test_rx_mergeable(void **state)
 	/* 12 + 3000 bytes: 1024 + 1024 + 964, published together. */
 	kick_and_wait(t, 0, 3);
 	assert_int_equal(num_buffers(t, 0), 3);
-	vq_fx_used_elem(&t->f, 0, &id, &len);
+	vq_fx_used_elem(&t->d.f, 0, &id, &len);
 	assert_int_equal(len, 1024);
-	vq_fx_used_elem(&t->f, 2, &id, &len);
+	vq_fx_used_elem(&t->d.f, 2, &id, &len);
 	assert_int_equal(id, 2);
 	assert_int_equal(len, 12 + 3000 - 2048);
-	assert_int_equal(*(uint8_t *)vq_fx_host(&t->f, BUF(0) + RV_NET_HDR_LEN), 7);
+	assert_int_equal(*(uint8_t *)vq_fx_host(&t->d.f, BUF(0) + RV_NET_HDR_LEN), 7);
 	assert_true(__atomic_load_n(&t->irqs, __ATOMIC_SEQ_CST) >= 1);
 }
 
@@ -252,19 +212,19 @@ static void test_rx_stall(void **state)
 	for (unsigned int i = 0; i < 50; i++)
 		send_frame(t, i, 100);
 	settle();
-	assert_int_equal(vq_fx_used_idx(&t->f), 0);
+	assert_int_equal(vq_fx_used_idx(&t->d.f), 0);
 	post(t, 0, 2048, true);
 	kick_and_wait(t, 0, 1);
-	assert_int_equal(*(uint8_t *)vq_fx_host(&t->f, BUF(0) + RV_NET_HDR_LEN), 0);
+	assert_int_equal(*(uint8_t *)vq_fx_host(&t->d.f, BUF(0) + RV_NET_HDR_LEN), 0);
 	/* Without MRG_RXBUF num_buffers is 1 ("Processing of Incoming Packets"). */
 	assert_int_equal(num_buffers(t, 0), 1);
 	for (unsigned int i = 1; i < 50; i++)
 		post(t, i, 2048, true);
 	kick_and_wait(t, 0, 49);
 	for (unsigned int i = 1; i < 50; i++) {
-		vq_fx_used_elem(&t->f, i, &id, &len);
+		vq_fx_used_elem(&t->d.f, i, &id, &len);
 		assert_int_equal(len, RV_NET_HDR_LEN + 100);
-		assert_int_equal(*(uint8_t *)vq_fx_host(&t->f, BUF(id) + RV_NET_HDR_LEN), i);
+		assert_int_equal(*(uint8_t *)vq_fx_host(&t->d.f, BUF(id) + RV_NET_HDR_LEN), i);
 	}
 }
 
@@ -279,9 +239,9 @@ static void test_rx_no_fit(void **state)
 	send_frame(t, 1, 200);
 	send_frame(t, 2, 40);
 	kick_and_wait(t, 0, 1);
-	vq_fx_used_elem(&t->f, 0, &id, &len);
+	vq_fx_used_elem(&t->d.f, 0, &id, &len);
 	assert_int_equal(len, RV_NET_HDR_LEN + 40);
-	assert_int_equal(*(uint8_t *)vq_fx_host(&t->f, BUF(0) + RV_NET_HDR_LEN), 2);
+	assert_int_equal(*(uint8_t *)vq_fx_host(&t->d.f, BUF(0) + RV_NET_HDR_LEN), 2);
 }
 
 static void test_tx(void **state)
@@ -292,11 +252,11 @@ static void test_tx(void **state)
 
 	create(t, 0, 1);
 	/* A plain frame, then one asking for a checksum passt cannot fill. */
-	memcpy(vq_fx_host(&t->f, BUF(0)), &h, sizeof(h));
-	memset(vq_fx_host(&t->f, BUF(0) + sizeof(h)), 0x42, 60);
+	memcpy(vq_fx_host(&t->d.f, BUF(0)), &h, sizeof(h));
+	memset(vq_fx_host(&t->d.f, BUF(0) + sizeof(h)), 0x42, 60);
 	post(t, 0, sizeof(h) + 60, false);
 	h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-	memcpy(vq_fx_host(&t->f, BUF(1)), &h, sizeof(h));
+	memcpy(vq_fx_host(&t->d.f, BUF(1)), &h, sizeof(h));
 	post(t, 1, sizeof(h) + 60, false);
 	/* A runt: a header and 3 bytes. */
 	post(t, 2, sizeof(h) + 3, false);
@@ -346,7 +306,7 @@ static void test_peer_garbage(void **state)
 	wr(t, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 	assert_int_equal(write(t->peer, huge, 4), 4);
 	check_link_down(t);
-	assert_int_equal(vq_fx_used_idx(&t->f), 0);
+	assert_int_equal(vq_fx_used_idx(&t->d.f), 0);
 }
 
 int main(void)
