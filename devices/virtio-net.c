@@ -69,10 +69,11 @@ struct rv_net {
 	struct rv_net_be *be;
 	struct rv_loop *loop;
 	struct virtio_net_config config;
-	bool active;	 /* the driver is running: offloads set, backend polled */
-	bool be_dead;	 /* the backend went away (passt ended) */
-	bool rx_polling; /* rx_watch is armed or will be re-armed */
-	bool rx_waiting; /* a frame waits for the guest's buffers */
+	bool active;	   /* the driver is running: offloads set, backend polled */
+	bool be_dead;	   /* the backend went away (passt ended) */
+	bool rx_polling;   /* rx_watch is armed or will be re-armed */
+	bool rx_waiting;   /* a frame waits for the guest's buffers */
+	bool rx_need_more; /* ... and the ones it has are too few */
 	bool tx_polling;
 	bool tx_held; /* tx_chain was refused with -EAGAIN: offered again */
 	struct rv_loop_watch rx_watch, tx_watch;
@@ -176,6 +177,8 @@ static int rv_net_rx_place(struct rv_net *n, struct rv_vq *vq)
 			rv_vq_unpop(vq, nb);
 			if (r < 0)
 				goto out_drop; /* broken: rv_net_rx reports it */
+			/* Some buffers, not enough: wait for more than those. */
+			n->rx_need_more = nb > 0;
 			return 0;
 		}
 		/* Only the writable part of a receive chain counts. */
@@ -257,8 +260,12 @@ static void rv_net_rx(struct rv_net *n)
 			pushed = true;
 		if (r)
 			continue;
-		/* No buffer: ask for a kick, and look once more before waiting. */
-		if (rv_vq_enable_notify(vq))
+		/*
+		 * No buffer (or too few): ask for a kick, and look once more
+		 * before waiting. Too few: at the driver's next buffer, or the
+		 * kick would never come (the driver is past avail_event).
+		 */
+		if (n->rx_need_more ? rv_vq_enable_notify_more(vq) : rv_vq_enable_notify(vq))
 			continue;
 		n->rx_waiting = true;
 		n->stats.rx_stalls++;

@@ -350,6 +350,21 @@ bool rv_vq_enable_notify(struct rv_vq *vq)
 	return rv_vq_load16_acquire(vq->avail + 2) != vq->last_avail;
 }
 
+bool rv_vq_enable_notify_more(struct rv_vq *vq)
+{
+	uint16_t seen;
+
+	if (!vq->started || rv_vq_broken(vq))
+		return false;
+	seen = rv_vq_load16_acquire(vq->avail + 2);
+	/* avail_event at the driver's index: vring_need_event() fires at its next add. */
+	if (vq->event_idx)
+		rv_vq_store16(vq->used + 4 + 8 * vq->size, seen);
+	/* avail_event before re-reading avail->idx, as in rv_vq_enable_notify(). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return rv_vq_load16_acquire(vq->avail + 2) != seen;
+}
+
 const char *rv_vq_error_name(enum rv_vq_error e)
 {
 	static const char *const names[] = {

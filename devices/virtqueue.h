@@ -139,6 +139,14 @@ bool rv_vq_should_interrupt(struct rv_vq *vq);
  */
 bool rv_vq_enable_notify(struct rv_vq *vq);
 
+/*
+ * The same for a device that has seen the buffers the driver made
+ * available and needs more than those (a frame spread over several):
+ * notification when the driver adds the next one, not at the first one
+ * the device has not taken. Returns true when more arrived meanwhile.
+ */
+bool rv_vq_enable_notify_more(struct rv_vq *vq);
+
 const char *rv_vq_error_name(enum rv_vq_error e);
 
 /*
