@@ -70,6 +70,7 @@ struct rv_net {
 	struct rv_loop *loop;
 	struct virtio_net_config config;
 	bool active;	   /* the driver is running: offloads set, backend polled */
+	uint64_t features; /* what the last driver negotiated (kept past its reset) */
 	bool be_dead;	   /* the backend went away (passt ended) */
 	bool rx_polling;   /* rx_watch is armed or will be re-armed */
 	bool rx_waiting;   /* a frame waits for the guest's buffers */
@@ -403,6 +404,7 @@ static void rv_net_activate(struct rv_net *n)
 
 	if (n->active)
 		return;
+	n->features = n->t.driver_features;
 	/* Receive offloads only as the driver accepted them. */
 	if (n->be->ops->set_offload && n->be->ops->set_offload(n->be, &o))
 		rv_warn("%s: the guest will see no receive offloads", n->dev.name);
@@ -458,7 +460,7 @@ static void rv_net_stats(struct rv_device *dev, struct rv_stats_sink *s)
 	rv_stats_str(s, "backend", n->be->ops->name);
 	rv_stats_str(s, "peer", n->be->ops->describe ? n->be->ops->describe(n->be) : "");
 	rv_stats_str(s, "mac", mac);
-	rv_stats_u64(s, "features", n->t.driver_features);
+	rv_stats_u64(s, "features", n->features);
 	rv_stats_u64(s, "link_up", !n->be_dead);
 	rv_stats_u64(s, "rx_packets", st->rx_packets);
 	rv_stats_u64(s, "rx_bytes", st->rx_bytes);

@@ -129,6 +129,9 @@ rv_check_net_tap() {
     [ -n "$_gtx" ] && [ "$_gtx" = "$_l1rx" ] ||
         _p="$_p guest to L1: L1 got $_l1rx ($(wc -c < /tmp/net_rx.bin) bytes), guest sent ${_gtx:-nothing};"
     _feat=$(sed -n 's/.*RINGVMM-NET-UP .*features=\([01]*\).*/\1/p' "$_o" | head -n 1)
+    # Bits 0, 1, 7, 8, 11, 12, 15: CSUM, GUEST_CSUM, GUEST_TSO4/6, HOST_TSO4/6, MRG_RXBUF.
+    [ "$(echo "$_feat" | cut -c1,2,8,9,12,13,16)" = 1111111 ] ||
+        _p="$_p the guest did not negotiate the offloads and MRG_RXBUF (features=$_feat);"
     _rxp=$(rv_stat $_n virtio-net0 rx_packets)
     _txp=$(rv_stat $_n virtio-net0 tx_packets)
     _rxd=$(rv_stat $_n virtio-net0 rx_dropped)
