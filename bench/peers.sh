@@ -27,5 +27,6 @@ rv_bench_kvmtool() {
         make -C "$kt" -j"$(nproc)" "$@" lkvm-static > "$kt/build.log" 2>&1 ||
             rv_boot_fail "kvmtool did not build; see $kt/build.log"
     fi
+    # shellcheck disable=SC2034 # the callers' result
     RV_KVMTOOL=$kt/lkvm-static
 }

@@ -1,4 +1,5 @@
 # shellcheck shell=sh
+# shellcheck disable=SC2086 # $RV_NS and $_nsr are command prefixes, split on purpose
 # L1-side scenarios of the virtio-net tests (busybox sh in the nested test
 # host), concatenated after scenarios.sh by lib.sh's rv_boot_scenario: they
 # use its rv_now, rv_since, rv_rc_problem, rv_report, rv_stat and
