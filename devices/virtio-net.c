@@ -385,7 +385,13 @@ static void rv_net_tx(struct rv_net *n)
 		rv_net_rekick(n, RV_NET_TXQ);
 		return;
 	}
-	if (!n->tx_held)
+	/*
+	 * Done unless something waits: a refused chain, or bytes a stream
+	 * backend queued and could not write yet (the guest may send nothing
+	 * more until they are answered).
+	 */
+	if (!n->tx_held &&
+	    (!n->be->ops->flush || n->be_dead || n->be->ops->flush(n->be) != -EAGAIN))
 		return;
 out_wait:
 	if (n->loop && !rv_loop_add_fd(n->loop, &n->tx_watch, n->be->fd, POLLOUT,
