@@ -59,6 +59,7 @@ else
     kt_make=()
 fi
 
+# kvmtool, static, built once per source (bench/peers.sh).
 rv_bench_kvmtool "$src" "$arch" "${kt_make[@]}"
 
 # The payload: kvmtool, QEMU with its libraries and firmware, and the two
@@ -128,8 +129,7 @@ grep -a '^RVBENCH-ERR' "$RV_BOOT_LOG" >&2 || true
 [[ -s $res ]] || rv_boot_fail "no race results (QEMU rc=$RV_BOOT_QEMU_RC, log $RV_BOOT_LOG)"
 
 echo "boot race ($arch): $runs rounds, guest RAM $mem, L1 and L2 $kernel, $(date -u +%Y-%m-%d)"
-awk -v runs="$runs" -v logf="$RV_BOOT_LOG" "$RV_BENCH_AWK_LIB"'
-    function add(key, v) { cnt[key]++; val[key, cnt[key]] = v }
+awk -v runs="$runs" -v logf="$RV_BOOT_LOG" -f "$BENCH_DIR/samples.awk" -f /dev/stdin "$res" << 'EOF'
     /^RVBENCH / {
         v = field("vmm")
         if (!(v in seen)) { seen[v] = 1; order[++nv] = v }
@@ -171,4 +171,5 @@ awk -v runs="$runs" -v logf="$RV_BOOT_LOG" "$RV_BENCH_AWK_LIB"'
         if (kv != "" && rv != "" && m["empty/" kv] > 0 && m["empty/" rv] > 0)
             printf "  %-12s empty VM %.2f (vs %s)\n", rv, m["empty/" rv] / m["empty/" kv], kv
         for (v in bad) printf "%s: %d run(s) failed (rc, timeout or no /init); see %s\n", v, bad[v], logf
-    }' "$res"
+    }
+EOF

@@ -148,7 +148,7 @@ done
 echo "fio race (x86 nested host, L2 on KVM): $rounds rounds, ${runtime} s per job, guest ${mem} MiB," \
     "1 vCPU, ${disk_mb} MiB raw image in L1's RAM, L1 and L2 $(basename "$RV_VMLINUZ"), $(date -u +%Y-%m-%d);" \
     "$sessions QEMU session(s)"
-awk -v rounds="$rounds" "$RV_BENCH_AWK_LIB"'
+awk -v rounds="$rounds" -f "$BENCH_DIR/samples.awk" -f /dev/stdin "$res" << 'EOF'
     {
         v = field("vmm"); j = field("job")
         if (!(v in seen)) { seen[v] = 1; vo[++nv] = v }
@@ -179,4 +179,5 @@ awk -v rounds="$rounds" "$RV_BENCH_AWK_LIB"'
         for (k = 1; k <= nv; k++) for (i = 1; i <= nj; i++)
             if (cnt[vo[k], jo[i]] < rounds)
                 printf "%s %s: %d of %d rounds\n", vo[k], jo[i], cnt[vo[k], jo[i]], rounds
-    }' "$res"
+    }
+EOF

@@ -1,23 +1,7 @@
 # shellcheck shell=bash
-# What the races (bench/boot_race.sh, bench/fio_bench.sh) share: the
-# peers' builds and the summary's awk helpers. Sourced after
+# What the races (bench/boot_race.sh, fio_bench.sh, net_bench.sh) share:
+# the peers' builds (their reports share bench/samples.awk). Sourced after
 # tests/boot/lib.sh.
-
-# awk functions for result lines of key=value fields: field(KEY) of the
-# current line, and median(KEY) of the values val[KEY, 1..cnt[KEY]].
-# shellcheck disable=SC2034 # for the sourcing scripts
-RV_BENCH_AWK_LIB='
-    function field(k,   i, kv) {
-        for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) return kv[2] }
-        return ""
-    }
-    function median(key,   n, i, j, t, a) {
-        n = cnt[key]
-        for (i = 1; i <= n; i++) a[i] = val[key, i]
-        for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    }
-'
 
 # rv_bench_kvmtool SRC ARCH [MAKE_ARG...]: build kvmtool's lkvm-static from
 # SRC (a source tree or a .tar.gz of one) for ARCH, once per source (the

@@ -118,6 +118,15 @@ void rv_virtio_mmio_queue_broken(struct rv_virtio_mmio *t, unsigned int q)
 	rv_vmmio_raise(t);
 }
 
+void rv_virtio_mmio_config_changed(struct rv_virtio_mmio *t)
+{
+	/* "Device Configuration Space": the driver re-reads until the generation holds still. */
+	t->config_generation++;
+	t->stats.config_interrupts++;
+	t->isr |= VIRTIO_MMIO_INT_CONFIG;
+	rv_vmmio_raise(t);
+}
+
 void rv_virtio_mmio_request_done(struct rv_virtio_mmio *t)
 {
 	pthread_cond_broadcast(&t->idle);

@@ -126,6 +126,8 @@ void rv_virtio_mmio_fini(struct rv_virtio_mmio *t);
 void rv_virtio_mmio_used(struct rv_virtio_mmio *t, unsigned int q);
 /* Lock held: queue @q broke (rv_vq_broken): DEVICE_NEEDS_RESET, config interrupt. */
 void rv_virtio_mmio_queue_broken(struct rv_virtio_mmio *t, unsigned int q);
+/* Lock held: the device changed its config space: bump the generation, config interrupt. */
+void rv_virtio_mmio_config_changed(struct rv_virtio_mmio *t);
 /* Lock held: one in-flight request finished; the device decremented t->inflight. */
 void rv_virtio_mmio_request_done(struct rv_virtio_mmio *t);
 /* Was VIRTIO_F_* / device feature @bit negotiated? */

@@ -287,6 +287,37 @@ int rv_vq_push(struct rv_vq *vq, uint16_t head, uint32_t len)
 	return 0;
 }
 
+int rv_vq_push_n(struct rv_vq *vq, const uint16_t *heads, const uint32_t *lens, unsigned int n)
+{
+	if (rv_vq_broken(vq) || !vq->started)
+		return -EIO;
+	/* Our own bookkeeping: heads we never popped are a device bug. */
+	if (n > vq->inflight)
+		return rv_vq_fail(vq, RV_VQ_E_USED_ID);
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t v[2] = { heads[i], lens[i] };
+
+		if (heads[i] >= vq->size)
+			return rv_vq_fail(vq, RV_VQ_E_USED_ID);
+		memcpy((uint8_t *)vq->used + 4 +
+			       8 * ((uint16_t)(vq->used_idx + i) & (vq->size - 1)),
+		       v, sizeof(v));
+	}
+	vq->used_idx += n;
+	vq->inflight -= n;
+	/* Every element before the one index store that publishes them all. */
+	__atomic_store_n((volatile uint16_t *)(vq->used + 2), vq->used_idx, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void rv_vq_unpop(struct rv_vq *vq, unsigned int n)
+{
+	if (n > vq->inflight)
+		n = vq->inflight;
+	vq->last_avail -= n;
+	vq->inflight -= n;
+}
+
 bool rv_vq_should_interrupt(struct rv_vq *vq)
 {
 	uint16_t old, event;
@@ -317,6 +348,21 @@ bool rv_vq_enable_notify(struct rv_vq *vq)
 	/* avail_event before re-reading avail->idx: see the top of the file. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return rv_vq_load16_acquire(vq->avail + 2) != vq->last_avail;
+}
+
+bool rv_vq_enable_notify_more(struct rv_vq *vq)
+{
+	uint16_t seen;
+
+	if (!vq->started || rv_vq_broken(vq))
+		return false;
+	seen = rv_vq_load16_acquire(vq->avail + 2);
+	/* avail_event at the driver's index: vring_need_event() fires at its next add. */
+	if (vq->event_idx)
+		rv_vq_store16(vq->used + 4 + 8 * vq->size, seen);
+	/* avail_event before re-reading avail->idx, as in rv_vq_enable_notify(). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return rv_vq_load16_acquire(vq->avail + 2) != seen;
 }
 
 const char *rv_vq_error_name(enum rv_vq_error e)

@@ -113,6 +113,19 @@ int rv_vq_pop(struct rv_vq *vq, struct rv_vq_chain *c);
 int rv_vq_push(struct rv_vq *vq, uint16_t head, uint32_t len);
 
 /*
+ * Put @n chains back at once, published by one used->idx store: the
+ * driver sees all of them or none (a mergeable receive buffer's parts,
+ * virtio 1.2 "Processing of Incoming Packets").
+ */
+int rv_vq_push_n(struct rv_vq *vq, const uint16_t *heads, const uint32_t *lens, unsigned int n);
+
+/*
+ * Give back the last @n chains popped and not pushed, as if never popped:
+ * the device found it cannot use them now (a frame that does not fit).
+ */
+void rv_vq_unpop(struct rv_vq *vq, unsigned int n);
+
+/*
  * After pushes: should the driver be interrupted? Honours
  * VRING_AVAIL_F_NO_INTERRUPT, or used_event with EVENT_IDX (virtio 1.2,
  * "Used Buffer Notification Suppression").
@@ -125,6 +138,14 @@ bool rv_vq_should_interrupt(struct rv_vq *vq);
  * when buffers arrived meanwhile: pop again.
  */
 bool rv_vq_enable_notify(struct rv_vq *vq);
+
+/*
+ * The same for a device that has seen the buffers the driver made
+ * available and needs more than those (a frame spread over several):
+ * notification when the driver adds the next one, not at the first one
+ * the device has not taken. Returns true when more arrived meanwhile.
+ */
+bool rv_vq_enable_notify_more(struct rv_vq *vq);
 
 const char *rv_vq_error_name(enum rv_vq_error e);
 

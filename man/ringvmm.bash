@@ -41,6 +41,16 @@ _ringvmm() {
 		compopt -o nospace 2>/dev/null
 		return
 		;;
+	-n | --net)
+		# tap=NAME (existing taps offered), passt, passt=SOCKET
+		local taps
+		taps=$(ls /sys/class/net 2>/dev/null | while read -r d; do
+			[ -e "/sys/class/net/$d/tun_flags" ] && echo "tap=$d"
+		done)
+		COMPREPLY=($(compgen -W "tap= passt passt= $taps" -- "$cur"))
+		compopt -o nospace 2>/dev/null
+		return
+		;;
 	--coalesce)
 		COMPREPLY=($(compgen -W "off vm-ring per-device" -- "$cur"))
 		return

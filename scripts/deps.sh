@@ -11,6 +11,9 @@ RINGVMM_PACKAGES=(
 	# tests: scripts, the nested test host (QEMU TCG with SVM), guest images
 	python3 qemu-system-x86 busybox-static cpio lz4 xz-utils gzip
 	ca-certificates
+	# virtio-net: `--net passt` runs passt; the boot tests copy it into L1;
+	# bench/net_bench.sh copies iperf3 into L1 and L2
+	passt iperf3
 	# ringvmm bench coalesce --plot (and its smoke test)
 	gnuplot-nox
 	# kernel-style formatting (.clang-format), checked (tests/unit/clang_format_test.sh)

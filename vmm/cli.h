@@ -13,8 +13,7 @@
  *
  * Short options are lkvm's where it has them: -k kernel, -i initrd,
  * -p params (appended to the default command line), -m mem (MiB), -c cpus.
- * -d (--disk) and -n (--net) are lkvm's too and kept free for the devices
- * that will bring them.
+ * -d (--disk) and -n (--net) are lkvm's too; their devices bring them.
  *
  * Devices contribute their own run options without vmm/ naming them: a
  * struct rv_device_type with a cli_option (vmm/device.h) adds that option

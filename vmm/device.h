@@ -153,7 +153,7 @@ struct rv_device {
  */
 struct rv_device_option {
 	const char *name;    /* the long name, without "--": "disk" */
-	char short_name;     /* 0: none; -n is kept for --net */
+	char short_name;     /* 0: none; -d --disk, -n --net, as in lkvm */
 	const char *metavar; /* the value's name in --help; NULL: a flag */
 	const char *help;    /* one or more lines for --help */
 	bool repeat;	     /* may be given more than once (one instance each) */

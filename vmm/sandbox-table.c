@@ -8,6 +8,7 @@
 #include "sandbox-table.h"
 
 #include <asm/ioctls.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 
 #include "compat.h"
@@ -120,6 +121,12 @@ const struct rv_sandbox_ioctl rv_sandbox_ioctls[] = {
 	{ TCSETSF, RV_SB_ALL },
 	{ TIOCGWINSZ, RV_SB_ALL },
 	{ FIONREAD, RV_SB_ALL },
+	/*
+	 * virtio-net on a tap: the receive offloads follow what the guest's
+	 * driver negotiated, known only once it runs (its queue work runs on
+	 * the loop thread, or inline on a vCPU without a loop).
+	 */
+	{ TUNSETOFFLOAD, RV_SB_ALL },
 };
 const unsigned int rv_sandbox_nr_ioctls = sizeof(rv_sandbox_ioctls) / sizeof(rv_sandbox_ioctls[0]);
 

@@ -8,7 +8,7 @@
 # `apt-get download`, never installed into the system.
 set -euo pipefail
 
-pkgs=(qemu-system-x86 busybox-static cpio lz4 xz-utils)
+pkgs=(qemu-system-x86 busybox-static cpio lz4 xz-utils passt)
 
 missing=()
 for p in "${pkgs[@]}"; do

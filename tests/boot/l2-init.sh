@@ -251,6 +251,96 @@ case "$action" in
         echo "RINGVMM-RNG current=$(cat /sys/class/misc/hw_random/rng_current) bytes=$n"
         off
         ;;
+    net | netpasst)
+        # virtio-net (scenarios virtio_net_tap, virtio_net_passt). eth0 gets
+        # rv.ip/24; rv.peer is L1's end of the link (tap) or passt's
+        # gateway, which passt maps to L1's own addresses.
+        virtio_modules failover net_failover virtio_net
+        ip=
+        peer=
+        mb=64
+        token=
+        # shellcheck disable=SC2013
+        for arg in $(cat /proc/cmdline); do
+            case "$arg" in
+                rv.ip=*) ip=${arg#rv.ip=} ;;
+                rv.peer=*) peer=${arg#rv.peer=} ;;
+                rv.mb=*) mb=${arg#rv.mb=} ;;
+                rv.token=*) token=${arg#rv.token=} ;;
+            esac
+        done
+        wait_dev /sys/class/net/eth0 || echo "RINGVMM-L2-ERROR no eth0"
+        ip link set lo up
+        ip addr add "$ip/24" dev eth0
+        ip link set eth0 up
+        ip route add default via "$peer"
+        # The virtio feature bits the driver accepted, bit 0 first.
+        echo "RINGVMM-NET-UP mac=$(cat /sys/class/net/eth0/address) features=$(cat /sys/class/net/eth0/device/features)"
+        if [ "$action" = netpasst ]; then
+            # One line to L1's server through passt, then wait for the
+            # connection to drain before powering off.
+            if echo "RINGVMM-PASST-HELLO $token" | nc -w 20 "$peer" 5003; then s=ok; else s=failed; fi
+            echo "RINGVMM-NET-PASST $s"
+            i=0
+            while grep -q ':138B 0[14] ' /proc/net/tcp && [ $i -lt 300 ]; do
+                sleep 0.1
+                i=$((i + 1))
+            done
+            off
+        fi
+        if ping -c 3 -W 5 "$peer" > /tmp/ping 2>&1; then p=ok; else p=failed; fi
+        echo "RINGVMM-NET-PING $p"
+        # L1 to guest first: listen (stdin a FIFO nobody writes, so that
+        # busybox nc does not end at its stdin's EOF), tell L1, wait.
+        want=$((mb * 1048576))
+        mkfifo /tmp/keep
+        sleep 100000 > /tmp/keep &
+        nc -l -p 5002 < /tmp/keep > /tmp/rx.bin &
+        head -c "$want" /dev/urandom > /tmp/tx.bin
+        echo "RINGVMM-NET-TXSUM $(md5sum < /tmp/tx.bin | cut -c1-32)"
+        echo "RINGVMM-NET-LISTEN"
+        i=0
+        while [ "$(wc -c < /tmp/rx.bin)" -lt "$want" ] && [ $i -lt 3000 ]; do
+            sleep 0.1
+            i=$((i + 1))
+        done
+        echo "RINGVMM-NET-RXSUM $(md5sum < /tmp/rx.bin | cut -c1-32) bytes=$(wc -c < /tmp/rx.bin)"
+        # Then guest to L1 (L1 listens on 5001 from the start); the
+        # connection must drain (no ESTABLISHED or FIN_WAIT1 socket to port
+        # 5001 = 0x1389 left) before the power-off cuts it.
+        if nc "$peer" 5001 < /tmp/tx.bin; then s=ok; else s=failed; fi
+        i=0
+        while grep -q ':1389 0[14] ' /proc/net/tcp && [ $i -lt 600 ]; do
+            sleep 0.1
+            i=$((i + 1))
+        done
+        echo "RINGVMM-NET-SENT $s"
+        off
+        ;;
+    iperf)
+        # bench/net_bench.sh: eth0 up, then two one-off iperf3 servers (L1
+        # runs a client against each), then off. The bench appends iperf3
+        # and, for kvmtool's virtio-pci, the PCI drivers to this initramfs.
+        virtio_modules virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci \
+            failover net_failover virtio_net
+        ip=
+        # shellcheck disable=SC2013
+        for arg in $(cat /proc/cmdline); do
+            case "$arg" in
+                rv.ip=*) ip=${arg#rv.ip=} ;;
+            esac
+        done
+        if ! wait_dev /sys/class/net/eth0; then
+            echo "RINGVMM-L2-ERROR no eth0"
+            off
+        fi
+        ip addr add "$ip/24" dev eth0
+        ip link set eth0 up
+        echo "RINGVMM-NET-UP mac=$(cat /sys/class/net/eth0/address)"
+        iperf3 -s -1 > /dev/null 2>&1
+        iperf3 -s -1 > /dev/null 2>&1
+        off
+        ;;
     *)
         echo "RINGVMM-L2-ERROR unknown rv.test=$action"
         off

@@ -67,16 +67,16 @@ RV_L1_MEM=${RINGVMM_L1_MEM:-2048}
 # shellcheck disable=SC2034 # used by run_all.sh
 RV_BOOT_TESTS=(boot_bzimage boot_vmlinux smp console console_wedge reboot guest_memfd pfnmap_ivshmem
     pfnmap_devmem kvm_suite virtio_blk_dirty virtio_blk virtio_blk_ro virtio_blk_smp virtio_rng
-    virtio_console virtio_console_pty virtio_console_wedge virtio_vsock sandbox bad_inputs
-    sid:guest_memfd sid:kvm_suite)
+    virtio_console virtio_console_pty virtio_console_wedge virtio_vsock virtio_net_tap
+    virtio_net_passt sandbox bad_inputs sid:guest_memfd sid:kvm_suite)
 
 # The virtio drivers L2 loads (l2-init.sh), in dependency order, and those
 # L1 loads to see its own disk: every session gives L1 a virtio-blk PCI disk
 # holding an ext4 image (runs/<name>/disk.img), which L1 hands to ringvmm as
 # a block device (the virtio_blk tests); the host checks it after QEMU.
 RV_L2_MODULES="virtio_ring virtio virtio_mmio virtio_blk virtio-rng virtio_console vsock
-    vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport"
-RV_L1_OPT_MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk"
+    vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport failover net_failover virtio_net"
+RV_L1_OPT_MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk tun dummy"
 RV_ROOT_IMAGE_SIZE=32M
 
 # PFNMAP sources every QEMU session gives L1 (tests pfnmap_*): an
@@ -702,6 +702,7 @@ rv_boot_scenario() {
         echo "RV_IVSHMEM_SIZE=$RV_IVSHMEM_SIZE RV_PT_GPA=$RV_PT_GPA"
         echo "RV_HIDDEN_ADDR=$RV_HIDDEN_ADDR RV_HIDDEN_SIZE=$RV_HIDDEN_SIZE"
         cat "$RV_BOOT_DIR/scenarios.sh"
+        cat "$RV_BOOT_DIR/scenarios-net.sh"
         # The bad-input cases (scenario bad_inputs), as functions only.
         echo "RV_BAD_INPUT_LIB=1"
         cat "$RV_BOOT_DIR/../kvm/bad_input_table.sh"
@@ -837,6 +838,12 @@ rv_boot_run() {
     [[ -n $vmm ]] && install -m 755 "$vmm" "$stage/ringvmm"
     # Files some tests need in L1 besides ringvmm (run_all.sh: kvm_suite).
     [[ -n ${RV_BOOT_PAYLOAD:-} ]] && cp -a "$RV_BOOT_PAYLOAD/." "$stage/"
+    # virtio_net_passt: this machine's passt and its libraries (kvm_payload.sh).
+    if grep -q '^rv_sc_virtio_net_passt$' "$scenario" && command -v passt > /dev/null; then
+        rv_boot__copy_with_libs "$stage" "$(command -v passt)"
+        # The build it re-executes itself as on a CPU with AVX2, if shipped.
+        [[ -x $(command -v passt).avx2 ]] && rv_boot__copy_with_libs "$stage" "$(command -v passt).avx2"
+    fi
     # Pad the base to a 4-byte multiple (GNU cpio already pads to 512) so the
     # kernel finds the appended archive's header aligned.
     initrd=$dir/l1.cpio

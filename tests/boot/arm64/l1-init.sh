@@ -31,6 +31,9 @@ drain() {
 # What KVM said about itself at boot: VHE or nVHE, vGIC, IPA size.
 dmesg | grep -i 'kvm' | sed 's/^/RINGVMM-L1-KVMLOG /' | head -n 12
 
+# The tap of a64_virtio_net; best effort: that test says when it is missing.
+[ -e /modules/tun.ko ] && insmod /modules/tun.ko 2> /dev/null
+
 if [ -c /dev/kvm ]; then
     read -r up _ < /proc/uptime
     echo "RINGVMM-L1-KVM ok uptime=$up"

@@ -255,6 +255,10 @@ rv_sc_a64_virtio_console() {
     rv_check_virtio_console a64_virtio_console "$RV_A64_IMAGE" "$RV_A64_INITRD"
 }
 rv_sc_a64_virtio_vsock() { rv_check_vsock a64_virtio_vsock "$RV_A64_IMAGE" "$RV_A64_INITRD"; }
+# virtio-net found through the device tree: tests/boot/scenarios-net.sh,
+# with 16 MiB each way: the emulated arm64 host is slower, and the
+# session has one timeout for all its tests.
+rv_sc_a64_virtio_net() { rv_check_net_tap a64_virtio_net "$RV_A64_IMAGE" "$RV_A64_INITRD" 16; }
 
 # The sandbox on arm64 KVM (vmm/sandbox.c): the other a64 tests boot under
 # it; here each thread kind tries a denied call right after entering its

@@ -1,0 +1,110 @@
+# shellcheck shell=sh
+# L1 side of bench/net_bench.sh (busybox sh inside the nested test host).
+# Every round boots the L2 guest (l2-init.sh rv.test=iperf: eth0 up, then
+# two one-off iperf3 servers) once with each VMM, the order rotating from
+# round to round, each on a tap of its own in L1's namespace (rvn-<label>,
+# which the VMM creates and which goes when it exits). L1 runs the iperf3 clients: -R first
+# (guest to L1), then L1 to guest, and prints per boot
+#   RVNET vmm=<label> run=<n> up=<Mbit/s> down=<Mbit/s>
+# (receiver side, "none" when a run failed). kvmtool gives an x86 guest no
+# ACPI: that guest ends with a keyboard-controller reset (rv.off=reboot),
+# and finds its PCI bus by conf1 (pci=conf1, which --nodefaults drops from
+# kvmtool's own command line).
+
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+RVN_MB=$(($(echo "$RVN_MEM" | tr -d 'M')))
+RVN_CMD="console=ttyS0 quiet rv.test=iperf rv.ip=10.77.0.2 rv.peer=10.77.0.1"
+RVN_INITRD=/peers/net-initrd.cpio
+
+# rvn_vmm LABEL: start VMM LABEL with the guest, in the background.
+rvn_vmm() {
+    case $1 in
+        ringvmm) /ringvmm run --kernel /l2/bzImage --initrd "$RVN_INITRD" \
+            --cmdline-replace "$RVN_CMD" --mem "$RVN_MEM" -n tap=rvn-ringvmm ;;
+        kvmtool) /peers/lkvm run --nodefaults -n mode=tap,tapif=rvn-kvmtool,script=none \
+            -k /l2/bzImage -i "$RVN_INITRD" -p "$RVN_CMD rv.off=reboot pci=conf1" -m "$RVN_MB" -c 1 ;;
+        qemu) /usr/bin/qemu-system-x86_64 -M microvm,rtc=on -accel kvm -cpu host -smp 1 \
+            -m "$RVN_MB" -nodefaults -no-user-config -nographic -serial stdio -no-reboot \
+            -kernel /l2/bzImage -initrd "$RVN_INITRD" -append "$RVN_CMD" \
+            -netdev tap,id=n0,ifname=rvn-qemu,script=no,downscript=no,vhost=off \
+            -device virtio-net-device,netdev=n0 ;;
+    esac
+}
+
+# rvn_mbps FILE: the receiver's Mbit/s in iperf3's report, or none.
+rvn_mbps() {
+    awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") v = $(i - 1) }
+        END { print v == "" ? "none" : v }' "$1"
+}
+
+# rvn_wait COMMAND SECONDS: until COMMAND succeeds, a line every 20 s so
+# that the host's session watch sees L1 alive.
+rvn_wait() {
+    _w=0
+    while ! $1 > /dev/null 2>&1 && [ $_w -lt $(($2 * 10)) ]; do
+        [ $((_w % 200)) = 199 ] && echo "RVWAIT net $((_w / 10))s: $1"
+        sleep 0.1
+        _w=$((_w + 1))
+    done
+}
+
+# rvn_iperf OUT ARGS...: one iperf3 client run against the guest, retried
+# while the guest's next one-off server is not listening yet.
+rvn_iperf() {
+    _f=$1
+    shift
+    _k=0
+    while :; do
+        timeout $((RVN_SECS + 30)) iperf3 -c 10.77.0.2 -t "$RVN_SECS" -f m "$@" > "$_f" 2>&1
+        grep -q 'unable to connect' "$_f" && [ $_k -lt 20 ] || break
+        sleep 0.5
+        _k=$((_k + 1))
+    done
+}
+
+# rvn_one LABEL RUN: one boot, both directions, one RVNET line.
+rvn_one() {
+    _o=/tmp/net.$1.$2
+    echo "RVRUN net $1 round $2"
+    rvn_vmm "$1" < /dev/null > "$_o.out" 2> "$_o.err" &
+    _pid=$!
+    _tap=rvn-$1
+    rvn_wait "ip link show $_tap" 30
+    ip addr add 10.77.0.1/24 dev "$_tap"
+    ip link set "$_tap" up
+    rvn_wait "grep -q RINGVMM-NET-UP $_o.out" 90
+    _up=none
+    _down=none
+    if grep -q RINGVMM-NET-UP "$_o.out"; then
+        rvn_iperf "$_o.up" -R
+        _up=$(rvn_mbps "$_o.up")
+        echo "RVRUN net $1 up $_up"
+        rvn_iperf "$_o.down"
+        _down=$(rvn_mbps "$_o.down")
+    else
+        echo "RVNET-ERR $1 run $2: the guest did not bring eth0 up"
+    fi
+    if [ "$_up" = none ] || [ "$_down" = none ]; then
+        tail -n 5 "$_o.out" "$_o.err" "$_o.up" "$_o.down" 2> /dev/null |
+            sed "s/^/RVNET-ERR $1 | /"
+    fi
+    # The guest powers off after its second iperf3 server; not waiting for ever.
+    rvn_wait "rvn_gone $_pid" 30
+    kill $_pid 2> /dev/null
+    wait $_pid 2> /dev/null
+    # A tap left behind (a VMM that made it persistent) must not keep the route.
+    ip link del "$_tap" 2> /dev/null
+    echo "RVNET vmm=$1 run=$2 up=$_up down=$_down"
+}
+
+rvn_gone() { ! kill -0 "$1"; }
+
+set -- ringvmm kvmtool qemu
+r=1
+while [ "$r" -le "$RVN_RUNS" ]; do
+    for v in "$@"; do rvn_one "$v" "$r"; done
+    _first=$1
+    shift
+    set -- "$@" "$_first"
+    r=$((r + 1))
+done
