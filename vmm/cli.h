@@ -39,6 +39,7 @@ enum rv_cli_cmd {
 	RV_CMD_BENCH,
 	RV_CMD_HELP,
 	RV_CMD_VERSION,
+	RV_CMD_CTL,
 };
 
 enum rv_stats_mode { RV_STATS_OFF, RV_STATS_TEXT, RV_STATS_JSON };
@@ -72,6 +73,8 @@ struct rv_cli {
 	int log_level;		    /* enum rv_log_level (vmm/util.h) */
 	bool memmap;		    /* run --memmap: print the guest physical map, do not run */
 	struct rv_bench_opts bench; /* bench coalesce */
+	/* ctl SOCKET COMMAND */
+	const char *ctl_path, *ctl_cmd;
 
 	/* --metrics FILE[,interval=MS]; metrics_path[0] == 0: none. */
 	char metrics_path[4096];

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "arch/arch.h"
+#include "vmm/api/ctl.h"
 #include "bench/bench.h"
 #include "caps.h"
 #include "cli.h"
@@ -231,6 +232,10 @@ int main(int argc, char **argv)
 		return rv_cmd_run(&cli);
 	case RV_CMD_BENCH:
 		return rv_cmd_bench(&cli);
+	case RV_CMD_CTL:
+		/* 0: done, 1: the VMM refused (its reply says why), 2: no reply. */
+		ret = rv_api_ctl(cli.ctl_path, cli.ctl_cmd, stdout);
+		return ret < 0 ? rv_fail("ctl", ret) : ret;
 	}
 	return RV_STATUS_CONFIG;
 }

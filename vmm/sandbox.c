@@ -89,6 +89,17 @@ static const struct rv_sandbox_call rv_sandbox_calls[] = {
 	/* io_uring on rings set up before the sandbox (loop, block I/O). */
 	{ "io_uring_enter", RV_SB_ALL },
 	{ "io_uring_register", RV_SB_ALL },
+	/*
+	 * The control socket (vmm/api/server.c), on the loop thread: its
+	 * listening socket is bound before the sandbox; connections are
+	 * accepted, checked (SO_PEERCRED), read, answered and shut down.
+	 */
+	{ "accept4", RV_SB_CTRL },
+	{ "getsockopt", RV_SB_CTRL },
+	{ "geteuid", RV_SB_CTRL },
+	{ "recvfrom", RV_SB_CTRL },
+	{ "sendto", RV_SB_CTRL },
+	{ "shutdown", RV_SB_CTRL },
 	/* Waiting and waking: the event loop, drain threads, locks. */
 	{ "poll", RV_SB_ALL },
 	{ "ppoll", RV_SB_ALL },

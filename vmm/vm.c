@@ -13,6 +13,7 @@
 
 #include "arch/arch.h"
 #include "kvm.h"
+#include "vmm/api/vm-api.h"
 #include "vmm/mem/backend.h"
 #include "sandbox.h"
 #include "util.h"
@@ -252,6 +253,8 @@ int rv_vm_create(struct rv_vm *vm, const struct rv_vm_config *cfg)
 
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = cfg;
+	pthread_mutex_init(&vm->pause_lock, NULL);
+	pthread_cond_init(&vm->pause_cond, NULL);
 	vm->kvm_fd = vm->vm_fd = vm->signal_fd = -1;
 	rv_bus_init(&vm->pio, "pio");
 	rv_bus_init(&vm->mmio, "mmio");
@@ -272,6 +275,11 @@ int rv_vm_create(struct rv_vm *vm, const struct rv_vm_config *cfg)
 	ret = rv_vm_setup_signals(vm);
 	if (ret)
 		return ret;
+	if (cfg->api_path) {
+		ret = rv_vm_api_open(vm);
+		if (ret)
+			return ret;
+	}
 	ret = rv_console_init(&vm->console, &vm->loop, cfg->console_in_fd, cfg->console_out_fd);
 	if (ret)
 		return ret;
@@ -356,6 +364,7 @@ void rv_vm_destroy(struct rv_vm *vm)
 		rv_console_destroy(&vm->console);
 	if (vm->signal_fd >= 0)
 		close(vm->signal_fd);
+	rv_vm_api_close(vm);
 	if (vm->loop_ready)
 		rv_loop_destroy(&vm->loop);
 	vm->loop_ready = false;
