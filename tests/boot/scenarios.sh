@@ -627,3 +627,98 @@ rv_sc_bad_inputs() {
     grep 'FAIL' "$RV_OUT/bad_inputs.rows" | sed 's/^/RVLOG bad_inputs | /'
     rv_report bad_inputs "$_p" "$rv_bi_n cases"
 }
+
+# The last counter value L2 printed (l2-init.sh count) in run $1's output.
+rv_count_last() {
+    grep -o 'RINGVMM-COUNT [0-9]*' "$RV_OUT/$1.out" | tail -n 1 | cut -d' ' -f2
+}
+
+# rv_wait_count NAME MIN SECS: until run NAME's counter reaches MIN.
+rv_wait_count() {
+    _w=0
+    while [ $_w -lt $(($3 * 10)) ]; do
+        _c=$(rv_count_last "$1")
+        [ -n "$_c" ] && [ "$_c" -ge "$2" ] && return 0
+        sleep 0.1
+        _w=$((_w + 1))
+    done
+    return 1
+}
+
+# rv_counter_moves NAME SECS: did the counter go up within SECS seconds?
+rv_counter_moves() {
+    _m0=$(rv_count_last "$1")
+    sleep "$2"
+    [ "$(rv_count_last "$1")" -gt "$_m0" ]
+}
+
+# The control socket (run --api, ringvmm ctl; vmm/api/) on a Linux guest
+# printing a counter every 50 ms: the socket is mode 0600; pause stops the
+# counter (every vCPU out of KVM_RUN), resume starts it again; stats is a
+# JSON reply; while a silent client, a garbage line, an oversized line and
+# an unknown command hit the socket the counter keeps going and ctl is
+# still served; the silent client is closed by the server (idle time);
+# stop ends ringvmm with status 0.
+rv_sc_api() {
+    _n=api
+    _s=/tmp/rv-api.sock
+    _p=
+    rm -f "$_s"
+    echo "RVRUN $_n"
+    _t0=$(rv_now)
+    timeout -k 5 "$RV_RUN_TIMEOUT" "$RV_VMM" run --kernel /l2/bzImage \
+        --initrd /l2/initrd.cpio.gz -p "$(rv_params count)" --mem 256M --api "$_s" \
+        < /dev/null > "$RV_OUT/$_n.out" 2> "$RV_OUT/$_n.err" &
+    _pid=$!
+    if ! rv_wait_count "$_n" 10 60; then
+        _p="the counter never reached 10;"
+    else
+        _mode=$(stat -c %a "$_s")
+        [ "$_mode" = 600 ] || _p="$_p socket mode $_mode, want 600;"
+        "$RV_VMM" ctl "$_s" pause > "$RV_OUT/ctl.txt" 2>&1 ||
+            _p="$_p pause: $(cat "$RV_OUT/ctl.txt");"
+        grep -q '"paused":true' "$RV_OUT/ctl.txt" || _p="$_p pause reply: $(cat "$RV_OUT/ctl.txt");"
+        # Output already queued may still drain: look after it has.
+        sleep 0.5
+        _a=$(rv_count_last "$_n")
+        sleep 1.5
+        _b=$(rv_count_last "$_n")
+        [ "$_a" = "$_b" ] || _p="$_p the counter went on while paused ($_a -> $_b);"
+        "$RV_VMM" ctl "$_s" resume > "$RV_OUT/ctl.txt" 2>&1 ||
+            _p="$_p resume: $(cat "$RV_OUT/ctl.txt");"
+        rv_counter_moves "$_n" 2 || _p="$_p the counter did not resume;"
+        "$RV_VMM" ctl "$_s" stats > "$RV_OUT/ctl-stats.txt" 2>&1 ||
+            _p="$_p stats: $(head -c 200 "$RV_OUT/ctl-stats.txt");"
+        grep -q '"ok":true,"stats":{.*"exits"' "$RV_OUT/ctl-stats.txt" ||
+            _p="$_p stats reply: $(head -c 200 "$RV_OUT/ctl-stats.txt");"
+        # Hostile clients, the guest running meanwhile.
+        /rvmem sock "$_s" 30 > "$RV_OUT/silent.txt" 2>&1 &
+        _sp=$!
+        _h0=$(rv_now)
+        /rvmem sock "$_s" 3 '}{ garbage
+' > "$RV_OUT/garbage.txt" 2>&1
+        grep -q '"ok":false,"error":"malformed JSON' "$RV_OUT/garbage.txt" &&
+            grep -q '^held' "$RV_OUT/garbage.txt" ||
+            _p="$_p garbage: $(cat "$RV_OUT/garbage.txt");"
+        /rvmem sock "$_s" 5 "$(head -c 6000 /dev/zero | tr '\0' x)" > "$RV_OUT/huge.txt" 2>&1
+        grep -q 'longer than' "$RV_OUT/huge.txt" && grep -q closed-by-server "$RV_OUT/huge.txt" ||
+            _p="$_p oversized line: $(cat "$RV_OUT/huge.txt");"
+        "$RV_VMM" ctl "$_s" fly > "$RV_OUT/ctl.txt" 2>&1
+        _rc=$?
+        [ $_rc = 1 ] && grep -q 'unknown command' "$RV_OUT/ctl.txt" ||
+            _p="$_p unknown command: exit $_rc, $(cat "$RV_OUT/ctl.txt");"
+        rv_counter_moves "$_n" 1 || _p="$_p the counter stalled beside hostile clients;"
+        "$RV_VMM" ctl "$_s" stats > /dev/null 2>&1 || _p="$_p stats failed beside a silent client;"
+        wait "$_sp"
+        _held=$(rv_since "$_h0")
+        grep -q closed-by-server "$RV_OUT/silent.txt" ||
+            _p="$_p the silent client was not closed: $(cat "$RV_OUT/silent.txt");"
+        echo "RVLOG $_n silent client closed after ${_held}s"
+        "$RV_VMM" ctl "$_s" stop > "$RV_OUT/ctl.txt" 2>&1 || _p="$_p stop: $(cat "$RV_OUT/ctl.txt");"
+    fi
+    wait "$_pid"
+    RV_RC=$?
+    RV_SECS=$(rv_since "$_t0")
+    [ "$RV_RC" = 0 ] || _p="$_p ringvmm exit $RV_RC, want 0;"
+    rv_report "$_n" "$_p" "last count $(rv_count_last "$_n")"
+}
