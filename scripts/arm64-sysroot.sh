@@ -5,7 +5,7 @@
 #
 #   /opt/ringvmm/sysroot-aarch64/
 #     usr/include, usr/lib/aarch64-linux-gnu   Debian arm64 libfdt-dev, liburing-dev,
-#                                               libcmocka-dev, libseccomp-dev, libjson-c-dev (its
+#                                               libcmocka-dev, libseccomp-dev, libjson-c-dev, zlib1g-dev (its
 #                                               libseccomp.a for the static build)
 #                                               and their runtime libraries
 #     lib/ld-linux-aarch64.so.1, lib/aarch64-linux-gnu/libc.so.6, ...
@@ -30,7 +30,7 @@ cross_libc=/usr/aarch64-linux-gnu/lib
 source "$repo/scripts/arm64-apt.sh"
 
 pkgs=(libfdt-dev libfdt1 liburing-dev liburing2 libcmocka-dev libcmocka0 libseccomp-dev libseccomp2
-      libjson-c-dev libjson-c5)
+      libjson-c-dev libjson-c5 zlib1g-dev zlib1g)
 
 [[ -e $cross_libc/ld-linux-aarch64.so.1 ]] || {
     echo "arm64-sysroot.sh: no $cross_libc/ld-linux-aarch64.so.1: install gcc-aarch64-linux-gnu (scripts/deps.sh)" >&2
