@@ -17,7 +17,7 @@ const char rv_cli_usage[] =
 	"       ringvmm bench coalesce [options]\n"
 	"                                  measure what MMIO/PIO coalescing buys, per\n"
 	"                                  device\n"
-	"       ringvmm ctl SOCKET pause|resume|stats|stop\n"
+	"       ringvmm ctl SOCKET pause|resume|stats|stop|snapshot DIR\n"
 	"                                  control a guest run with --api SOCKET\n"
 	"       ringvmm --help | --version\n"
 	"\n"
@@ -36,6 +36,8 @@ static int rv_cli_set_file(void *ctx, const struct rv_opt *o, const char *opt, c
 		cli->vm.kernel = v;
 	else if (!strcmp(o->name, "initrd"))
 		cli->vm.initrd = v;
+	else if (!strcmp(o->name, "restore"))
+		cli->vm.restore_dir = v;
 	else
 		cli->vm.dump_dtb = v;
 	return 0;
@@ -308,6 +310,10 @@ static const struct rv_opt rv_cli_run_opts[] = {
 	{ "metrics", 0, NULL, "FILE[,interval=MS]", 0, rv_cli_set_metrics, NULL,
 	  "append one JSON object of counters to FILE every MS\n"
 	  "ms (default 1000) while the guest runs" },
+	{ "restore", 0, NULL, "DIR", 0, rv_cli_set_file, NULL,
+	  "continue the guest saved in DIR (ringvmm ctl SOCKET\n"
+	  "snapshot DIR) instead of booting: give the same\n"
+	  "--mem, --cpus and devices, no kernel (x86_64)" },
 	{ "api", 0, NULL, "SOCKET", 0, rv_cli_set_api, NULL,
 	  "serve the control socket (ringvmm ctl) at SOCKET,\n"
 	  "created mode 0600" },
@@ -516,10 +522,13 @@ int rv_cli_parse(int argc, char *const argv[], struct rv_cli *cli)
 	}
 	if (!strcmp(cmd, "ctl")) {
 		cli->cmd = RV_CMD_CTL;
-		if (argc != 4)
-			return rv_err(-EINVAL, "ctl: usage: ringvmm ctl SOCKET COMMAND");
+		/* snapshot takes its directory; the other commands nothing. */
+		if (argc < 4 || argc != (strcmp(argv[3], "snapshot") ? 4 : 5))
+			return rv_err(-EINVAL, "ctl: usage: ringvmm ctl SOCKET COMMAND "
+					       "(snapshot DIR)");
 		cli->ctl_path = argv[2];
 		cli->ctl_cmd = argv[3];
+		cli->ctl_arg = argc == 5 ? argv[4] : NULL;
 		return 0;
 	}
 	if (!strcmp(cmd, "run")) {

@@ -74,7 +74,7 @@ struct rv_cli {
 	bool memmap;		    /* run --memmap: print the guest physical map, do not run */
 	struct rv_bench_opts bench; /* bench coalesce */
 	/* ctl SOCKET COMMAND */
-	const char *ctl_path, *ctl_cmd;
+	const char *ctl_path, *ctl_cmd, *ctl_arg;
 
 	/* --metrics FILE[,interval=MS]; metrics_path[0] == 0: none. */
 	char metrics_path[4096];

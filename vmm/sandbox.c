@@ -93,11 +93,12 @@ static const struct rv_sandbox_call rv_sandbox_calls[] = {
 	 * The control socket (vmm/api/server.c), on the loop thread: its
 	 * listening socket is bound before the sandbox; connections are
 	 * accepted, checked (SO_PEERCRED), read, answered and shut down.
+	 * A snapshot writes to files the client opened and passed.
 	 */
 	{ "accept4", RV_SB_CTRL },
 	{ "getsockopt", RV_SB_CTRL },
 	{ "geteuid", RV_SB_CTRL },
-	{ "recvfrom", RV_SB_CTRL },
+	{ "recvmsg", RV_SB_CTRL }, /* with SCM_RIGHTS: a snapshot's files */
 	{ "sendto", RV_SB_CTRL },
 	{ "shutdown", RV_SB_CTRL },
 	/* Waiting and waking: the event loop, drain threads, locks. */
@@ -172,6 +173,19 @@ static const struct rv_sandbox_ioctl rv_sandbox_ioctls[] = {
 	{ TIOCGWINSZ, RV_SB_ALL },
 	{ FIONREAD, RV_SB_ALL },
 };
+
+/* rv_sandbox_allow_ioctls(): the loop's, on top of the table. */
+static unsigned long rv_sandbox_extra[RV_SANDBOX_EXTRA];
+static unsigned int rv_sandbox_nr_extra;
+
+int rv_sandbox_allow_ioctls(const unsigned long *reqs, unsigned int n)
+{
+	if (n > RV_SANDBOX_EXTRA - rv_sandbox_nr_extra)
+		return rv_err(-ENOSPC, "seccomp: more than %d extra ioctls", RV_SANDBOX_EXTRA);
+	memcpy(rv_sandbox_extra + rv_sandbox_nr_extra, reqs, n * sizeof(*reqs));
+	rv_sandbox_nr_extra += n;
+	return 0;
+}
 
 static const char *const rv_sandbox_names[] = {
 	[RV_SANDBOX_BASE] = "base",
@@ -288,6 +302,14 @@ static int rv_sandbox_build(scmp_filter_ctx ctx, enum rv_sandbox_kind kind)
 
 		if (!(rv_sandbox_ioctls[i].kinds & bit))
 			continue;
+		ret = rv_sandbox_rule(ctx, SCMP_SYS(ioctl), 1, &req);
+		if (ret)
+			return ret;
+	}
+	for (unsigned int i = 0; i < rv_sandbox_nr_extra && (bit & RV_SB_CTRL); i++) {
+		const struct scmp_arg_cmp req =
+			SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, rv_sandbox_extra[i] & 0xffffffffu);
+
 		ret = rv_sandbox_rule(ctx, SCMP_SYS(ioctl), 1, &req);
 		if (ret)
 			return ret;

@@ -48,6 +48,15 @@ enum rv_sandbox_kind {
  */
 int rv_sandbox_prepare(const struct rv_mem *mem, bool seccomp);
 
+/*
+ * Before rv_sandbox_prepare(): also allow the ioctl requests @reqs on the
+ * loop (and base) filters. For arch code vmm/ cannot name: the snapshot's
+ * KVM_GET_* (arch/arch.h, rv_arch_snap_ioctls). At most RV_SANDBOX_EXTRA
+ * in all: 0 or -ENOSPC.
+ */
+#define RV_SANDBOX_EXTRA 32
+int rv_sandbox_allow_ioctls(const unsigned long *reqs, unsigned int n);
+
 /* Did rv_sandbox_prepare() install the filters (the base one is on)? */
 bool rv_sandbox_active(void);
 

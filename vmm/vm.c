@@ -14,6 +14,7 @@
 #include "arch/arch.h"
 #include "kvm.h"
 #include "vmm/api/vm-api.h"
+#include "vmm/snapshot/snapshot.h"
 #include "vmm/mem/backend.h"
 #include "sandbox.h"
 #include "util.h"
@@ -292,9 +293,12 @@ int rv_vm_create(struct rv_vm *vm, const struct rv_vm_config *cfg)
 	ret = rv_vm_create_devices(vm);
 	if (ret)
 		return ret;
-	ret = rv_arch_load(vm);
-	if (ret)
-		return ret;
+	/* A restored guest's memory, tables and registers come from its snapshot. */
+	if (!cfg->restore_dir) {
+		ret = rv_arch_load(vm);
+		if (ret)
+			return ret;
+	}
 	ret = rv_vcpus_create(vm);
 	if (ret)
 		return ret;
@@ -302,7 +306,11 @@ int rv_vm_create(struct rv_vm *vm, const struct rv_vm_config *cfg)
 	if (ret)
 		return ret;
 	/* The kernel's coalesced ring lives in every vCPU's mapping: use vCPU 0's. */
-	return rv_coalesce_attach_ring(vm->coalesce, vm->vcpus[0].run, vm->run_size);
+	ret = rv_coalesce_attach_ring(vm->coalesce, vm->vcpus[0].run, vm->run_size);
+	if (ret || !cfg->restore_dir)
+		return ret;
+	/* Last: the state loads into the VM as built; a failure runs nothing. */
+	return rv_snapshot_restore(vm, cfg->restore_dir);
 }
 
 int rv_vm_run(struct rv_vm *vm)

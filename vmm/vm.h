@@ -66,6 +66,11 @@ struct rv_vm_config {
 	/* Devices besides the platform's (tests, `ringvmm bench`, ...). */
 	const struct rv_device_cfg *extra_devices;
 	unsigned int nr_extra_devices;
+	/*
+	 * --restore DIR: no kernel is loaded; the guest's memory and state
+	 * come from the snapshot in DIR (vmm/snapshot/snapshot.h).
+	 */
+	const char *restore_dir;
 	/* --api PATH: serve the control socket there (vmm/api/server.h). */
 	const char *api_path;
 	/* Values of the run options devices bring (rv_device_option), in order. */

@@ -168,6 +168,7 @@ int main(int argc, char **argv)
 		return do_read(number(argv[2]), number(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "write"))
 		return do_write(number(argv[2]), argv[3]);
-	fprintf(stderr, "usage: rvmem read ADDR LEN | rvmem write ADDR FILE | rvmem sock PATH SECS [BYTES]\n");
+	fprintf(stderr,
+		"usage: rvmem read ADDR LEN | rvmem write ADDR FILE | rvmem sock PATH SECS [BYTES]\n");
 	return 2;
 }

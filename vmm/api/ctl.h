@@ -11,8 +11,11 @@
 /*
  * Send the request for command @cmd to the socket at @path and print the
  * reply line to @out: 0 when it says "ok":true, 1 when it says false,
- * -errno with a message when there is no reply.
+ * -errno with a message when there is no reply. snapshot takes its
+ * directory in @arg: created if missing, and the two files in it created
+ * here (they must not exist) and passed with the request; removed again
+ * when the VMM refuses.
  */
-int rv_api_ctl(const char *path, const char *cmd, FILE *out);
+int rv_api_ctl(const char *path, const char *cmd, const char *arg, FILE *out);
 
 #endif

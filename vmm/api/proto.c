@@ -15,10 +15,8 @@
 #include <string.h>
 
 static const char *const rv_api_cmd_names[RV_API_NR_CMDS] = {
-	[RV_API_PAUSE] = "pause",
-	[RV_API_RESUME] = "resume",
-	[RV_API_STATS] = "stats",
-	[RV_API_STOP] = "stop",
+	[RV_API_PAUSE] = "pause", [RV_API_RESUME] = "resume",	  [RV_API_STATS] = "stats",
+	[RV_API_STOP] = "stop",	  [RV_API_SNAPSHOT] = "snapshot",
 };
 
 const char *rv_api_cmd_name(enum rv_api_cmd cmd)

@@ -37,11 +37,23 @@ enum rv_api_cmd {
 	RV_API_RESUME,
 	RV_API_STATS,
 	RV_API_STOP,
+	/*
+	 * Write a snapshot into the two files whose fds come with the
+	 * request (SCM_RIGHTS): the state file, then the memory file. The
+	 * client opens them, so the VMM opens no path while it runs.
+	 */
+	RV_API_SNAPSHOT,
 	RV_API_NR_CMDS,
 };
 
+/* File descriptors a request may carry. */
+#define RV_API_MAX_FDS 2
+
 struct rv_api_req {
 	enum rv_api_cmd cmd;
+	/* Passed with the request (server.c fills them in); owned by the server. */
+	int fds[RV_API_MAX_FDS];
+	unsigned int nr_fds;
 };
 
 /* "pause", ...; NULL for an out-of-range value. */

@@ -23,8 +23,16 @@
 /* The idle sweep's longest period: a silent client goes within idle + this. */
 #define RV_API_SWEEP_NS (1000ULL * 1000 * 1000)
 
+static void rv_api_close_fds(struct rv_api_client *c)
+{
+	for (unsigned int i = 0; i < c->nr_fds; i++)
+		close(c->fds[i]);
+	c->nr_fds = 0;
+}
+
 static void rv_api_drop(struct rv_api_client *c)
 {
+	rv_api_close_fds(c);
 	if (c->fd < 0)
 		return;
 	rv_loop_remove(&c->watch);
@@ -65,9 +73,13 @@ static void rv_api_request(struct rv_api_client *c, const char *line, size_t len
 
 	srv->requests++;
 	if (rv_api_parse(line, len, &req, err, sizeof(err))) {
+		rv_api_close_fds(c);
 		rv_api_send_error(c, err);
 		return;
 	}
+	/* The fds that came with this request's bytes are its: used, then closed. */
+	req.nr_fds = c->nr_fds;
+	memcpy(req.fds, c->fds, sizeof(req.fds));
 	extra = json_object_new_object();
 	if (!extra) {
 		rv_api_send_error(c, "out of memory");
@@ -75,6 +87,7 @@ static void rv_api_request(struct rv_api_client *c, const char *line, size_t len
 	}
 	rv_err_clear();
 	ret = srv->handle(srv->opaque, &req, extra);
+	rv_api_close_fds(c);
 	if (ret)
 		snprintf(err, sizeof(err), "%s: %s", rv_api_cmd_name(req.cmd),
 			 *rv_err_msg() ? rv_err_msg() : strerror(-ret));
@@ -113,9 +126,39 @@ static void rv_api_lines(struct rv_api_client *c)
 	}
 }
 
+/*
+ * Keep the fds that came with the bytes just read (SCM_RIGHTS), for the
+ * request they end; more than RV_API_MAX_FDS in all are closed at once.
+ */
+static void rv_api_take_fds(struct rv_api_client *c, struct msghdr *msg)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
+		size_t n;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+			if (c->nr_fds < RV_API_MAX_FDS)
+				c->fds[c->nr_fds++] = fd;
+			else
+				close(fd);
+		}
+	}
+}
+
 static void rv_api_on_client(void *opaque, int res)
 {
 	struct rv_api_client *c = opaque;
+	union {
+		char buf[CMSG_SPACE(RV_API_MAX_FDS * sizeof(int))];
+		struct cmsghdr align;
+	} cbuf;
+	struct msghdr msg;
+	struct iovec iov;
 	ssize_t n;
 
 	if (c->fd < 0)
@@ -125,11 +168,20 @@ static void rv_api_on_client(void *opaque, int res)
 		return;
 	}
 	/* One buffer's worth per wake-up: the other clients get their turn. */
-	n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, MSG_DONTWAIT);
+	iov = (struct iovec){ c->buf + c->len, sizeof(c->buf) - c->len };
+	msg = (struct msghdr){
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf.buf,
+		.msg_controllen = sizeof(cbuf.buf),
+	};
+	n = recvmsg(c->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n <= 0) {
-		rv_api_drop(c); /* EOF or an error: the client is gone */
+	if (n > 0)
+		rv_api_take_fds(c, &msg);
+	if (n <= 0 || (msg.msg_flags & MSG_CTRUNC)) {
+		rv_api_drop(c); /* EOF, an error, or more fds than a request carries */
 		return;
 	}
 	c->len += (size_t)n;
@@ -187,6 +239,7 @@ static void rv_api_on_accept(void *opaque, int res)
 		}
 		c->fd = fd;
 		c->len = 0;
+		c->nr_fds = 0;
 		c->last_ns = rv_now_ns();
 		if (rv_loop_add_fd(srv->loop, &c->watch, fd, POLLIN, rv_api_on_client, c,
 				   "api client")) {

@@ -44,7 +44,9 @@ struct rv_api_client {
 	int fd; /* -1: free, once its watch is no longer in flight */
 	struct rv_loop_watch watch;
 	uint64_t last_ns; /* connected, or last complete request */
-	bool discard;	  /* closing: answered with an error */
+	/* Received with the bytes not yet answered; closed after the next request. */
+	int fds[RV_API_MAX_FDS];
+	unsigned int nr_fds;
 	size_t len;
 	char buf[RV_API_LINE_MAX + 1];
 };
