@@ -722,3 +722,79 @@ rv_sc_api() {
     [ "$RV_RC" = 0 ] || _p="$_p ringvmm exit $RV_RC, want 0;"
     rv_report "$_n" "$_p" "last count $(rv_count_last "$_n")"
 }
+
+# Snapshot and restore (vmm/snapshot/, x86): L2 counts on its console and
+# keeps a tmpfs file whose checksum each line carries (l2-init.sh count).
+# Paused, snapshotted (ctl snapshot DIR) and stopped; a second ringvmm
+# restores it (--restore DIR): the two consoles together must count without
+# a gap or a repeat, every checksum the same, and the restored guest must
+# count on (40 more lines: two checksums of the file re-read after the
+# restore). A corrupted and a truncated copy of the snapshot are refused
+# with exit 2 and one line, and run nothing.
+rv_sc_snapshot() {
+    _n=snapshot
+    _s=/tmp/rv-snap.sock
+    _d=/tmp/rv-snap
+    _p=
+    rm -rf "$_s" "$_d" "$_d.bad"
+    echo "RVRUN $_n"
+    _t0=$(rv_now)
+    timeout -k 5 "$RV_RUN_TIMEOUT" "$RV_VMM" run --kernel /l2/bzImage \
+        --initrd /l2/initrd.cpio.gz -p "$(rv_params count)" --mem 256M --api "$_s" \
+        < /dev/null > "$RV_OUT/$_n.out" 2> "$RV_OUT/$_n.err" &
+    _pid=$!
+    if ! rv_wait_count "$_n" 20 60; then
+        _p="the counter never reached 20;"
+        kill "$_pid"
+    else
+        "$RV_VMM" ctl "$_s" pause > /dev/null 2>&1 || _p="$_p pause failed;"
+        "$RV_VMM" ctl "$_s" snapshot "$_d" > "$RV_OUT/ctl-snap.txt" 2>&1 ||
+            _p="$_p snapshot: $(cat "$RV_OUT/ctl-snap.txt");"
+        echo "RVLOG $_n snapshot reply: $(cat "$RV_OUT/ctl-snap.txt")"
+        "$RV_VMM" ctl "$_s" stop > /dev/null 2>&1 || _p="$_p stop failed;"
+    fi
+    wait "$_pid"
+    _rc1=$?
+    [ "$_rc1" = 0 ] || _p="$_p first run exit $_rc1;"
+    _a=$(rv_count_last "$_n")
+    ls -ls "$_d" | sed "s/^/RVLOG $_n dir | /"
+    # The restore, on the same shape of machine.
+    rm -f "$_s"
+    timeout -k 5 "$RV_RUN_TIMEOUT" "$RV_VMM" run --restore "$_d" --mem 256M --api "$_s" \
+        < /dev/null > "$RV_OUT/${_n}2.out" 2> "$RV_OUT/${_n}2.err" &
+    _pid=$!
+    if [ -n "$_a" ] && rv_wait_count "${_n}2" $((_a + 40)) 60; then
+        "$RV_VMM" ctl "$_s" stop > /dev/null 2>&1 || _p="$_p stop of the restored guest failed;"
+    else
+        _p="$_p the restored guest did not count 40 on from $_a (last: $(rv_count_last "${_n}2"));"
+        kill "$_pid" 2> /dev/null
+    fi
+    wait "$_pid"
+    _rc2=$?
+    [ "$_rc2" = 0 ] || _p="$_p restored run exit $_rc2;"
+    sed "s/^/RVLOG $_n restore err | /" "$RV_OUT/${_n}2.err" | head -n 20
+    # Both consoles as one: consecutive counts, one checksum.
+    _seq=$(cat "$RV_OUT/$_n.out" "$RV_OUT/${_n}2.out" | tr -d '\r' |
+        grep -o 'RINGVMM-COUNT [0-9]* [0-9a-f]*' |
+        awk 'NR == 1 { n = $2; s = $3; next }
+             $2 != n + 1 { print "gap or repeat: " n " then " $2; exit }
+             $3 != s { print "checksum " s " became " $3 " at " $2; exit }
+             { n = $2 }')
+    [ -z "$_seq" ] || _p="$_p $_seq;"
+    # Refused snapshots: nothing runs, one line, exit 2.
+    cp -r "$_d" "$_d.bad"
+    printf 'X' | dd of="$_d.bad/state" bs=1 seek=200 conv=notrunc 2> /dev/null
+    "$RV_VMM" run --restore "$_d.bad" --mem 256M > "$RV_OUT/bad.out" 2> "$RV_OUT/bad.err"
+    _rc=$?
+    [ $_rc = 2 ] && grep -q 'corrupted' "$RV_OUT/bad.err" && [ ! -s "$RV_OUT/bad.out" ] ||
+        _p="$_p corrupted snapshot: exit $_rc, $(head -c 200 "$RV_OUT/bad.err");"
+    head -c 100 "$_d/state" > "$_d.bad/state"
+    "$RV_VMM" run --restore "$_d.bad" --mem 256M > "$RV_OUT/bad.out" 2> "$RV_OUT/bad.err"
+    _rc=$?
+    [ $_rc = 2 ] && grep -q 'truncated' "$RV_OUT/bad.err" && [ ! -s "$RV_OUT/bad.out" ] ||
+        _p="$_p truncated snapshot: exit $_rc, $(head -c 200 "$RV_OUT/bad.err");"
+    echo "RVLOG $_n refused: $(cat "$RV_OUT/bad.err")"
+    RV_RC=$_rc2
+    RV_SECS=$(rv_since "$_t0")
+    rv_report "$_n" "$_p" "counted to $_a, then on to $(rv_count_last "${_n}2") after the restore"
+}
