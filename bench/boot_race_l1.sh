@@ -17,8 +17,8 @@
 # keyboard-controller reset (rv.off=reboot) instead of a power-off.
 #
 # Empty VM: the VMM creates a VM with RVB_MEM of RAM and a guest whose first
-# instructions end it, and exits: ringvmm's built-in guest (a banner, then
-# ACPI power-off), kvmtool with /peers/reset.bin (real mode: out 0xfe to
+# instructions end it, and exits: ringvmm with /peers/off.elf (long mode:
+# ACPI power-off) or on arm64 /peers/off.Image, kvmtool with /peers/reset.bin (real mode: out 0xfe to
 # port 0x64), QEMU with /peers/fw-exit.bin as firmware (out to an
 # isa-debug-exit port at the reset vector); on arm64 kvmtool runs
 # /peers/off.Image, an Image whose code calls PSCI SYSTEM_OFF.
@@ -53,7 +53,8 @@ rvr_empty() {
     {
         echo START
         case $1 in
-            ringvmm) /ringvmm run --mem "$RVB_MEM" ;;
+            ringvmm) /ringvmm run --kernel /peers/off.elf --mem "$RVB_MEM" ;;
+            ringvmm-a64) /ringvmm run --kernel /peers/off.Image --mem "$RVB_MEM" ;;
             kvmtool) /peers/lkvm run --nodefaults -n mode=none -k /peers/reset.bin \
                 -m "$RVR_MEM_MB" -c 1 ;;
             kvmtool-a64) /peers/lkvm run --nodefaults -n mode=none -k /peers/off.Image \
@@ -75,7 +76,7 @@ chmod 755 /bin/rvr_qemu
 
 if [ "${RVR_ARCH:-x86}" = arm64 ]; then
     set -- ringvmm-a64 kvmtool-a64
-    RVR_EMPTY="ringvmm kvmtool-a64"
+    RVR_EMPTY="ringvmm-a64 kvmtool-a64"
 else
     set -- ringvmm-bz ringvmm-elf kvmtool qemu-bz qemu-pvh
     RVR_EMPTY="ringvmm kvmtool qemu"

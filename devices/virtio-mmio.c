@@ -544,7 +544,8 @@ void rv_virtio_mmio_fini(struct rv_virtio_mmio *t)
 
 		if (q->kick_fd < 0)
 			continue;
-		if (q->ioeventfd) {
+		/* A closed VM (teardown) took its ioeventfds and irqfds with it. */
+		if (q->ioeventfd && t->env->vm_fd >= 0) {
 			struct kvm_ioeventfd io = {
 				.datamatch = i,
 				.addr = t->base + VIRTIO_MMIO_QUEUE_NOTIFY,
@@ -564,7 +565,8 @@ void rv_virtio_mmio_fini(struct rv_virtio_mmio *t)
 					   .gsi = t->irq,
 					   .flags = KVM_IRQFD_FLAG_DEASSIGN };
 
-		__rv_kvm_ioctl(t->env->vm_fd, KVM_IRQFD, (unsigned long)&irqfd);
+		if (t->env->vm_fd >= 0)
+			__rv_kvm_ioctl(t->env->vm_fd, KVM_IRQFD, (unsigned long)&irqfd);
 		rv_loop_remove(&t->resample_watch);
 		close(t->irq_fd);
 		close(t->resample_fd);

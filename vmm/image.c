@@ -10,7 +10,7 @@
 
 #include "util.h"
 
-int rv_image_open(struct rv_image *img, const char *opt, const char *path)
+int rv_image_open(struct rv_image *img, const char *opt, const char *path, uint64_t max)
 {
 	struct stat st;
 	int ret;
@@ -25,6 +25,12 @@ int rv_image_open(struct rv_image *img, const char *opt, const char *path)
 		goto out_close;
 	}
 	img->size = st.st_size;
+	/* Say so now, naming the file, rather than as a placement failure. */
+	if (img->size > max) {
+		ret = rv_err(-EFBIG, "%s %s: %llu bytes, more than the %llu MiB of guest RAM", opt,
+			     path, (unsigned long long)img->size, (unsigned long long)(max >> 20));
+		goto out_close;
+	}
 	return 0;
 
 out_close:

@@ -25,12 +25,13 @@ struct rv_image {
 /*
  * Open @path, the value of option @opt ("--kernel"), read-only as a
  * regular file (rv_path_open(): a FIFO, socket or directory is refused
- * before anything can block) and take its size; on failure records
+ * before anything can block) and take its size, which must be at most @max
+ * (guest RAM: nothing larger can be loaded into it; -EFBIG); on failure records
  * "@opt @path: <reason>", leaves @img->fd at -1 and returns -errno.
  * rv_image_close() closes and sets fd to -1, so it may be called on any
  * image open() was given.
  */
-int rv_image_open(struct rv_image *img, const char *opt, const char *path);
+int rv_image_open(struct rv_image *img, const char *opt, const char *path, uint64_t max);
 void rv_image_close(struct rv_image *img);
 
 /*

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <linux/kvm.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +208,13 @@ int main(int argc, char **argv)
 	struct rv_cli cli;
 	int ret;
 
+	/*
+	 * One heap for every thread: a vCPU or drain thread's first malloc()
+	 * would otherwise reserve a 64 MiB arena of its own and touch its
+	 * first pages, memory besides guest RAM that kvmtool does not spend.
+	 * ringvmm's threads allocate at setup, not per exit: no contention.
+	 */
+	mallopt(M_ARENA_MAX, 1);
 	/* A closed terminal or pipe must be an EPIPE, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
 	atexit(rv_console_restore_all);

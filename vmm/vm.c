@@ -361,7 +361,20 @@ void rv_vm_destroy(struct rv_vm *vm)
 	if (vm->vcpu_stuck)
 		return;
 	/*
-	 * First: it drains the kernel ring, which is in vCPU 0's mapping, and
+	 * The VM's fd closes first. Everything registered with the VM
+	 * (memslots, coalesced zones, ioeventfds, irqfds) goes with it when
+	 * its last reference, the last vCPU fd, is closed below; unregistering
+	 * them one by one costs a synchronize_srcu_expedited() each
+	 * (kvm_io_bus_unregister_dev(), a memslot deletion), which the empty
+	 * VM's start+exit paid several times. No vCPU runs any more, so no
+	 * guest access can fall into a range being torn down.
+	 */
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	vm->vm_fd = vm->env.vm_fd = -1;
+	rv_coalesce_vm_closed(vm->coalesce);
+	/*
+	 * Then: it drains the kernel ring, which is in vCPU 0's mapping, and
 	 * hands what is left to devices, which must still exist.
 	 */
 	rv_coalesce_destroy(vm->coalesce);
@@ -376,15 +389,13 @@ void rv_vm_destroy(struct rv_vm *vm)
 	if (vm->loop_ready)
 		rv_loop_destroy(&vm->loop);
 	vm->loop_ready = false;
-	/* Every memslot deleted, then its mapping released by its backend. */
+	/* The memslots went with the VM; each mapping is released by its backend. */
 	rv_mem_release(&vm->mem, vm->vm_fd);
 	rv_bus_destroy(&vm->pio);
 	rv_bus_destroy(&vm->mmio);
 	rv_arch_vm_destroy(vm);
 	free(vm->dev_cfgs);
 	vm->dev_cfgs = NULL;
-	if (vm->vm_fd >= 0)
-		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 }

@@ -52,6 +52,12 @@ static const char *rv_arm64_image_guess(const uint8_t *buf, size_t len)
 
 int rv_arm64_image_parse(const uint8_t *buf, size_t len, struct rv_arm64_image *img)
 {
+	return rv_arm64_image_parse_head(buf, len, len, img);
+}
+
+int rv_arm64_image_parse_head(const uint8_t *buf, size_t len, uint64_t file_len,
+			      struct rv_arm64_image *img)
+{
 	uint64_t page;
 
 	memset(img, 0, sizeof(*img));
@@ -70,7 +76,7 @@ int rv_arm64_image_parse(const uint8_t *buf, size_t len, struct rv_arm64_image *
 		img->text_offset = RV_ARM64_IMAGE_OLD_TEXT_OFFSET;
 		img->flags = 0;
 		/* The file is all we know of its size (no BSS information). */
-		img->image_size = len;
+		img->image_size = file_len;
 	}
 	if (img->flags & RV_ARM64_IMAGE_FLAG_BE)
 		return rv_err(-EINVAL,
@@ -154,6 +160,37 @@ int rv_arm64_boot_place(uint64_t ram_addr, uint64_t ram_size, const struct rv_ar
 	return 0;
 }
 
+int rv_arm64_boot_ram(const struct rv_mem *mem, const struct rv_arm64_boot_layout *layout,
+		      uint64_t kernel_len, uint64_t initrd_len, void **kernel_hva,
+		      void **initrd_hva)
+{
+	/*
+	 * The layout came from one RAM region, but check the whole range of
+	 * each against the map anyway: RAM only, never a --passthrough slot.
+	 * The kernel's whole footprint (image_size, its BSS) must be RAM, and
+	 * the file must fit in it (rv_arm64_boot_place() made sure of both).
+	 */
+	if (kernel_len > layout->kernel_end - layout->kernel_addr)
+		return rv_err(-ENOSPC, "the kernel's %" PRIu64 " bytes pass its end at 0x%" PRIx64,
+			      kernel_len, layout->kernel_end);
+	if (initrd_len > layout->initrd_end - layout->initrd_addr)
+		return rv_err(-ENOSPC, "the initrd's %" PRIu64 " bytes pass its end at 0x%" PRIx64,
+			      initrd_len, layout->initrd_end);
+	*kernel_hva = rv_mem_ram_hva(mem, layout->kernel_addr,
+				     layout->kernel_end - layout->kernel_addr, "the kernel");
+	if (!*kernel_hva)
+		return -ENOSPC;
+	*initrd_hva = NULL;
+	if (initrd_len) {
+		*initrd_hva = rv_mem_ram_hva(mem, layout->initrd_addr, initrd_len, "the initrd");
+		if (!*initrd_hva)
+			return -ENOSPC;
+	}
+	if (!rv_mem_ram_hva(mem, layout->dtb_addr, RV_ARM64_DTB_MAX, "the device tree"))
+		return -ENOSPC;
+	return 0;
+}
+
 int rv_arm64_boot_load(const struct rv_mem *mem, const struct rv_arm64_boot_layout *layout,
 		       const uint8_t *kernel, size_t kernel_len, const uint8_t *initrd,
 		       size_t initrd_len)
@@ -162,25 +199,17 @@ int rv_arm64_boot_load(const struct rv_mem *mem, const struct rv_arm64_boot_layo
 	 * booting.rst wants the kernel's range cleaned to the point of
 	 * coherency before entry with the MMU off; KVM does that for every
 	 * page it maps into stage 2 (or the CPU has FWB), so a plain copy
-	 * through our cacheable mapping is enough.
+	 * through our cacheable mapping is enough. The BSS beyond the file is
+	 * fresh anonymous memory: already zero.
 	 */
+	void *khva, *ihva;
 	int ret;
 
-	/*
-	 * The layout came from one RAM region, but check the whole range of
-	 * each against the map anyway: RAM only, never a --passthrough slot.
-	 * The kernel's whole footprint (image_size, its BSS) must be RAM.
-	 */
-	if (!rv_mem_ram_hva(mem, layout->kernel_addr, layout->kernel_end - layout->kernel_addr,
-			    "the kernel"))
-		return -ENOSPC;
-	ret = rv_mem_ram_write(mem, layout->kernel_addr, kernel, kernel_len, "the kernel");
+	ret = rv_arm64_boot_ram(mem, layout, kernel_len, initrd_len, &khva, &ihva);
 	if (ret)
 		return ret;
-	/* The BSS beyond the file is fresh anonymous memory: already zero. */
+	memcpy(khva, kernel, kernel_len);
 	if (initrd_len)
-		ret = rv_mem_ram_write(mem, layout->initrd_addr, initrd, initrd_len, "the initrd");
-	if (!ret && !rv_mem_ram_hva(mem, layout->dtb_addr, RV_ARM64_DTB_MAX, "the device tree"))
-		ret = -ENOSPC;
-	return ret;
+		memcpy(ihva, initrd, initrd_len);
+	return 0;
 }

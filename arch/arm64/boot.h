@@ -43,6 +43,13 @@ struct rv_arm64_image {
  * rv_err() set.
  */
 int rv_arm64_image_parse(const uint8_t *buf, size_t len, struct rv_arm64_image *img);
+/*
+ * The same from the first @len bytes of a @file_len-byte Image (the loader
+ * reads only the head of the file; a pre-3.17 header's image_size is then
+ * the file's length).
+ */
+int rv_arm64_image_parse_head(const uint8_t *buf, size_t len, uint64_t file_len,
+			      struct rv_arm64_image *img);
 
 /* Where everything goes; all guest physical addresses. */
 struct rv_arm64_boot_layout {
@@ -65,8 +72,21 @@ int rv_arm64_boot_place(uint64_t ram_addr, uint64_t ram_size, const struct rv_ar
 			uint64_t kernel_len, uint64_t initrd_len, struct rv_arm64_boot_layout *out);
 
 /*
- * Copy kernel, initrd into guest memory as @layout says (the dtb is
- * written later, when the vCPUs are known). -EFAULT if a range is not RAM.
+ * Where in the host's mapping of guest RAM a @kernel_len-byte kernel and an
+ * @initrd_len-byte initrd go, as @layout says, after checking that every
+ * range @layout names (the kernel's whole footprint, the initrd, the dtb's
+ * block) is RAM and holds them: the loader then reads the files straight
+ * into @kernel_hva and @initrd_hva (NULL without an initrd). -ENOSPC with
+ * rv_err() set otherwise.
+ */
+int rv_arm64_boot_ram(const struct rv_mem *mem, const struct rv_arm64_boot_layout *layout,
+		      uint64_t kernel_len, uint64_t initrd_len, void **kernel_hva,
+		      void **initrd_hva);
+
+/*
+ * Copy kernel, initrd from buffers into guest memory as @layout says (the
+ * dtb is written later, when the vCPUs are known): code built into ringvmm
+ * or a test. -ENOSPC if a range is not RAM.
  */
 int rv_arm64_boot_load(const struct rv_mem *mem, const struct rv_arm64_boot_layout *layout,
 		       const uint8_t *kernel, size_t kernel_len, const uint8_t *initrd,

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "vmm/kvm.h"
+#include "vmm/image.h"
 #include "vmm/util.h"
 #include "vmm/vm.h"
 #include "arch/arch.h"
@@ -71,36 +72,51 @@ void rv_arch_vm_destroy(struct rv_vm *vm)
 	vm->arch = NULL;
 }
 
+/*
+ * Only the Image's head is read into a buffer (the header, and enough for
+ * rv_arm64_image_parse_head() to say what a wrong file is); the Image and
+ * the initrd go from the files straight into guest RAM with pread(), as on
+ * x86, so the VMM never holds a heap copy of a 30 MB kernel.
+ */
 static int rv_arm64_load_kernel(struct rv_vm *vm)
 {
 	struct rv_arm64_vm *a = rv_arm64_vm(vm);
 	const struct rv_vm_config *cfg = vm->cfg;
 	const struct rv_mem_region *ram = &vm->mem.regions[0];
-	uint8_t *kernel = NULL, *initrd = NULL;
-	size_t kernel_len, initrd_len = 0;
+	struct rv_image kernel, initrd = { .fd = -1, .size = 0 };
+	uint8_t head[1024]; /* the x86 bzImage guess looks at 0x202 */
+	size_t head_len;
+	void *khva, *ihva;
 	struct rv_arm64_image img;
 	int ret;
 
-	/* Nothing larger than guest RAM can be loaded into it. */
-	ret = rv_read_file("--kernel", cfg->kernel, ram->size, &kernel, &kernel_len);
+	ret = rv_image_open(&kernel, "--kernel", cfg->kernel, ram->size);
 	if (ret)
 		return ret;
 	if (cfg->initrd) {
-		ret = rv_read_file("--initrd", cfg->initrd, ram->size, &initrd, &initrd_len);
+		ret = rv_image_open(&initrd, "--initrd", cfg->initrd, ram->size);
 		if (ret)
-			goto out_free;
+			goto out_close;
 	}
-	ret = rv_arm64_image_parse(kernel, kernel_len, &img);
+	head_len = kernel.size < sizeof(head) ? (size_t)kernel.size : sizeof(head);
+	ret = rv_image_pread(&kernel, 0, head, head_len);
 	if (!ret)
-		ret = rv_arm64_boot_place(ram->gpa, ram->size, &img, kernel_len, initrd_len,
+		ret = rv_arm64_image_parse_head(head, head_len, kernel.size, &img);
+	if (!ret)
+		ret = rv_arm64_boot_place(ram->gpa, ram->size, &img, kernel.size, initrd.size,
 					  &a->boot);
 	if (!ret)
-		ret = rv_arm64_boot_load(&vm->mem, &a->boot, kernel, kernel_len, initrd,
-					 initrd_len);
+		ret = rv_arm64_boot_ram(&vm->mem, &a->boot, kernel.size, initrd.size, &khva, &ihva);
 	if (ret) {
 		rv_err_wrap(ret, "%s", cfg->kernel);
-		goto out_free;
+		goto out_close;
 	}
+	/* rv_image_pread()'s messages name the file. */
+	ret = rv_image_pread(&kernel, 0, khva, kernel.size);
+	if (!ret && initrd.size)
+		ret = rv_image_pread(&initrd, 0, ihva, initrd.size);
+	if (ret)
+		goto out_close;
 	a->entry = a->boot.kernel_addr;
 	a->linux_boot = true;
 	rv_debug("kernel: Image at 0x%" PRIx64 " (text_offset 0x%" PRIx64 ", %" PRIu64
@@ -108,9 +124,9 @@ static int rv_arm64_load_kernel(struct rv_vm *vm)
 		 a->boot.kernel_addr, img.text_offset, img.image_size >> 10, img.page_size_kib,
 		 img.legacy ? ", pre-3.17 header" : "", a->boot.initrd_addr, a->boot.initrd_end,
 		 a->boot.dtb_addr);
-out_free:
-	free(initrd);
-	free(kernel);
+out_close:
+	rv_image_close(&initrd);
+	rv_image_close(&kernel);
 	return ret;
 }
 

@@ -107,28 +107,6 @@ static int rv_x86_load_raw(struct rv_vm *vm, const uint8_t *code, size_t len,
 	return 0;
 }
 
-/*
- * Open the kernel or initrd (@what) for rv_x86_boot_load(), which reads it
- * piecewise into guest RAM. Nothing larger than guest RAM can be loaded into
- * it: say so now, naming the file, rather than as a placement failure.
- */
-static int rv_x86_open_image(struct rv_image *img, const char *what, const char *path, uint64_t ram)
-{
-	int ret;
-
-	ret = rv_image_open(img, what, path);
-	if (ret)
-		return ret;
-	if (img->size > ram) {
-		rv_image_close(img);
-		return rv_err(-EFBIG,
-			      "%s %s: %" PRIu64 " bytes, more than the %" PRIu64
-			      " MiB of guest RAM",
-			      what, path, img->size, ram >> 20);
-	}
-	return 0;
-}
-
 static int rv_x86_load_kernel(struct rv_vm *vm, uint64_t rsdp)
 {
 	struct rv_x86_vm *x86 = rv_x86_vm(vm);
@@ -143,11 +121,11 @@ static int rv_x86_load_kernel(struct rv_vm *vm, uint64_t rsdp)
 	uint64_t ram = rv_mem_ram_size(&vm->mem);
 	int ret;
 
-	ret = rv_x86_open_image(&kernel, "--kernel", cfg->kernel, ram);
+	ret = rv_image_open(&kernel, "--kernel", cfg->kernel, ram);
 	if (ret)
 		return ret;
 	if (cfg->initrd) {
-		ret = rv_x86_open_image(&initrd, "--initrd", cfg->initrd, ram);
+		ret = rv_image_open(&initrd, "--initrd", cfg->initrd, ram);
 		if (ret)
 			goto out_close;
 		boot.initrd = &initrd;

@@ -83,6 +83,14 @@ static void test_legacy_header(void **state)
 	assert_int_equal(h.text_offset, 0x80000);
 	assert_int_equal(h.image_size, sizeof(img));
 	assert_int_equal(h.flags, 0);
+	/* From the head of the file only, the file's length is the size. */
+	assert_int_equal(rv_arm64_image_parse_head(img, 64, 20 * MiB, &h), 0);
+	assert_true(h.legacy);
+	assert_int_equal(h.image_size, 20 * MiB);
+	/* A modern header's own image_size wins over the file's length. */
+	mk_image(img, sizeof(img), 0, 3 * MiB, 0xa);
+	assert_int_equal(rv_arm64_image_parse_head(img, 64, 20 * MiB, &h), 0);
+	assert_int_equal(h.image_size, 3 * MiB);
 }
 
 static void test_every_truncation_is_refused(void **state)
@@ -258,6 +266,26 @@ static void test_load_copies_into_ram(void **state)
 			 0);
 	assert_memory_equal(ram + 0x80000, kernel, sizeof(kernel));
 	assert_memory_equal(ram + (l.initrd_addr - r.gpa), initrd, sizeof(initrd));
+	/* Where the file loader reads to: the same places, in RAM's mapping. */
+	void *khva, *ihva;
+
+	assert_int_equal(rv_arm64_boot_ram(&mem, &l, sizeof(kernel), sizeof(initrd), &khva, &ihva),
+			 0);
+	assert_ptr_equal(khva, ram + 0x80000);
+	assert_ptr_equal(ihva, ram + (l.initrd_addr - r.gpa));
+	assert_int_equal(rv_arm64_boot_ram(&mem, &l, sizeof(kernel), 0, &khva, &ihva), 0);
+	assert_null(ihva);
+	/* Files longer than the ranges the layout gave them are refused. */
+	rv_err_clear();
+	assert_int_equal(rv_arm64_boot_ram(&mem, &l, l.kernel_end - l.kernel_addr + 1, 0, &khva,
+					   &ihva),
+			 -ENOSPC);
+	assert_non_null(strstr(rv_err_msg(), "the kernel's"));
+	rv_err_clear();
+	assert_int_equal(rv_arm64_boot_ram(&mem, &l, sizeof(kernel), sizeof(initrd) + 1, &khva,
+					   &ihva),
+			 -ENOSPC);
+	assert_non_null(strstr(rv_err_msg(), "the initrd's"));
 	/* A layout pointing outside RAM is refused. */
 	l.initrd_addr = RV_ARM64_RAM_ADDR + sizeof(ram) - 10;
 	assert_int_equal(rv_arm64_boot_load(&mem, &l, kernel, sizeof(kernel), initrd,

@@ -145,6 +145,17 @@ static void test_zones(void **state)
 		assert_int_not_equal(kvm.unreg[i].size, 0);
 }
 
+/* Teardown with the VM's fd closed: KVM drops the zones, nothing is unregistered. */
+static void test_zones_vm_closed(void **state)
+{
+	struct fx *f = fx_new(RV_COALESCE_PER_DEVICE, 16, false);
+
+	assert_int_equal(kvm.nr_reg, 2);
+	rv_coalesce_vm_closed(f->c);
+	fx_free(f);
+	assert_int_equal(kvm.nr_unreg, 0);
+}
+
 static void test_create_without_caps(void **state)
 {
 	struct rv_coalesce *c;
@@ -457,6 +468,7 @@ int main(void)
 		cmocka_unit_test(test_ring_wrap),
 		cmocka_unit_test(test_mode_names),
 		cmocka_unit_test(test_zones),
+		cmocka_unit_test(test_zones_vm_closed),
 		cmocka_unit_test(test_create_without_caps),
 		cmocka_unit_test(test_routing),
 		cmocka_unit_test(test_order_per_device),

@@ -104,7 +104,7 @@ static void test_image_open(void **state)
 	assert_non_null(f);
 	assert_int_equal(fwrite("0123456789", 1, 10, f), 10);
 	assert_int_equal(fclose(f), 0);
-	assert_int_equal(rv_image_open(&img, "--kernel", path), 0);
+	assert_int_equal(rv_image_open(&img, "--kernel", path, UINT64_MAX), 0);
 	assert_int_equal(img.size, 10);
 	assert_ptr_equal(img.name, path);
 	assert_int_equal(rv_image_pread(&img, 2, buf, 8), 0);
@@ -112,20 +112,28 @@ static void test_image_open(void **state)
 	rv_image_close(&img);
 	assert_int_equal(img.fd, -1);
 	rv_image_close(&img); /* twice is harmless */
+	/* Larger than the guest RAM it is for: refused when opened. */
+	rv_err_clear();
+	expect_err(rv_image_open(&img, "--kernel", path, 9), -EFBIG,
+		   "10 bytes, more than the 0 MiB");
+	assert_int_equal(img.fd, -1);
+	assert_int_equal(rv_image_open(&img, "--kernel", path, 10), 0);
+	rv_image_close(&img);
 	assert_int_equal(unlink(path), 0);
 
 	rv_err_clear();
-	expect_err(rv_image_open(&img, "--kernel", path), -ENOENT, "/kernel: No such file");
+	expect_err(rv_image_open(&img, "--kernel", path, UINT64_MAX), -ENOENT,
+		   "/kernel: No such file");
 	assert_int_equal(img.fd, -1);
 	rv_err_clear();
-	expect_err(rv_image_open(&img, "--kernel", dir), -EISDIR,
+	expect_err(rv_image_open(&img, "--kernel", dir, UINT64_MAX), -EISDIR,
 		   "a directory, not a regular file");
 	assert_int_equal(img.fd, -1);
 	/* A FIFO with no writer: refused at once, not a hang in open(). */
 	snprintf(path, sizeof(path), "%s/fifo", dir);
 	assert_int_equal(mkfifo(path, 0600), 0);
 	rv_err_clear();
-	expect_err(rv_image_open(&img, "--kernel", path), -EINVAL,
+	expect_err(rv_image_open(&img, "--kernel", path, UINT64_MAX), -EINVAL,
 		   "fifo: a FIFO, not a regular file");
 	assert_int_equal(img.fd, -1);
 	assert_int_equal(unlink(path), 0);

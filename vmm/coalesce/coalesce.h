@@ -183,6 +183,11 @@ int rv_coalesce_attach_ring(struct rv_coalesce *c, void *vcpu0_run, size_t run_s
  * (rv_loop_destroy() discards their in-flight completions). NULL is a no-op.
  */
 void rv_coalesce_destroy(struct rv_coalesce *c);
+/*
+ * The VM's fd is closed (teardown): its zones and doorbell ioeventfds go
+ * with the VM, so rv_coalesce_destroy() no longer unregisters them.
+ */
+void rv_coalesce_vm_closed(struct rv_coalesce *c);
 enum rv_coalesce_mode rv_coalesce_mode(const struct rv_coalesce *c);
 /*
  * Before any device is added: which devices get a drain context of their

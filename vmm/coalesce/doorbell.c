@@ -56,6 +56,9 @@ static int rv_coalesce_ioeventfd(struct rv_coalesce_device *dev, int fd, bool as
 			 (assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN),
 	};
 
+	/* A closed VM (teardown) took its ioeventfds with it. */
+	if (!assign && dev->engine->vm_closed)
+		return 0;
 	return assign ? rv_kvm_ioctl(dev->engine->vm_fd, KVM_IOEVENTFD, &io) :
 			__rv_kvm_ioctl(dev->engine->vm_fd, KVM_IOEVENTFD, (unsigned long)&io);
 }

@@ -440,6 +440,12 @@ out_free:
 	return ret;
 }
 
+void rv_coalesce_vm_closed(struct rv_coalesce *c)
+{
+	if (c)
+		c->vm_closed = true;
+}
+
 void rv_coalesce_destroy(struct rv_coalesce *c)
 {
 	if (!c)

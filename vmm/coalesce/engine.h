@@ -49,6 +49,7 @@ struct rv_coalesce {
 	enum rv_coalesce_mode mode;
 	const struct rv_coalesce_engine_ops *ops;
 	int vm_fd;
+	bool vm_closed; /* rv_coalesce_vm_closed(): KVM drops zones, doorbells itself */
 	long page_size;
 
 	pthread_mutex_t lock;		/* the engine lock (lock order: coalesce.c) */

@@ -131,7 +131,8 @@ static void rv_vmring_destroy(struct rv_coalesce *c)
 		};
 		int ret;
 
-		if (!z->registered)
+		/* With the VM closed, its zones went with it. */
+		if (!z->registered || c->vm_closed)
 			continue;
 		/* api.rst, KVM_UNREGISTER_COALESCED_MMIO: removes the zones inside these bounds. */
 		ret = __rv_kvm_ioctl(c->vm_fd, KVM_UNREGISTER_COALESCED_MMIO, (unsigned long)&kz);
