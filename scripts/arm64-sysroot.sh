@@ -66,6 +66,19 @@ for r in "${roots[@]}"; do
         [[ -d $r/$d ]] || continue
         (cd "$r" && find "$d" -mindepth 1 -print0 | cpio -0 -pdm --quiet "$tmp")
     done
+    # Runtime libraries some packages still ship in /lib (zlib1g): merged
+    # into usr/lib, as a merged-/usr system has them.
+    if [[ -d $r/lib/aarch64-linux-gnu ]]; then
+        mkdir -p "$tmp/usr/lib/aarch64-linux-gnu"
+        cp -a "$r/lib/aarch64-linux-gnu/." "$tmp/usr/lib/aarch64-linux-gnu/"
+    fi
+done
+# A -dev package's link to such a library is absolute (libz.so ->
+# /lib/aarch64-linux-gnu/libz.so.1.2.13), which would name the build
+# machine's file: point it at the copy beside it.
+for l in "$tmp"/usr/lib/aarch64-linux-gnu/*.so; do
+    [[ -L $l && $(readlink "$l") == /* ]] || continue
+    ln -sf "$(basename "$(readlink "$l")")" "$l"
 done
 # pkg-config files give /usr paths; meson's sys_root (PKG_CONFIG_SYSROOT_DIR)
 # prefixes them with the sysroot.
