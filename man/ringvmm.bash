@@ -22,7 +22,7 @@ _ringvmm() {
 	done
 
 	case $prev in
-	-k | --kernel | -i | --initrd | -d | --disk | --dump-dtb | --plot | --metrics | --api)
+	-k | --kernel | -i | --initrd | -d | --disk | --dump-dtb | --plot | --metrics | --api | --restore)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		return
@@ -61,7 +61,10 @@ _ringvmm() {
 			COMPREPLY=($(compgen -f -- "$cur"))
 			compopt -o filenames 2>/dev/null
 		elif [ "$COMP_CWORD" -eq 3 ]; then
-			COMPREPLY=($(compgen -W "pause resume stats stop" -- "$cur"))
+			COMPREPLY=($(compgen -W "pause resume stats stop snapshot" -- "$cur"))
+		elif [ "$COMP_CWORD" -eq 4 ] && [ "${COMP_WORDS[3]}" = snapshot ]; then
+			COMPREPLY=($(compgen -d -- "$cur"))
+			compopt -o filenames 2>/dev/null
 		fi
 	elif [ "${cmd[0]}" = bench ] && [ ${#cmd[@]} -eq 1 ]; then
 		COMPREPLY=($(compgen -W "coalesce" -- "$cur"))
