@@ -249,6 +249,23 @@ static bool rv_vcpu_join(struct rv_vcpu *vcpu, const struct timespec *deadline)
 	}
 }
 
+/*
+ * Out of KVM_RUN, every started vCPU. immediate_exit closes the race with a
+ * thread that is about to enter KVM_RUN when the signal lands (api.rst,
+ * struct kvm_run: immediate_exit); the signal covers a thread inside it.
+ */
+static void rv_vcpus_kick(struct rv_vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct rv_vcpu *vcpu = &vm->vcpus[i];
+
+		if (!vcpu->started)
+			continue;
+		__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_RELEASE);
+		pthread_kill(vcpu->thread, RV_VCPU_KICK_SIGNAL);
+	}
+}
+
 void rv_vcpus_stop(struct rv_vm *vm)
 {
 	struct timespec deadline;
@@ -264,19 +281,7 @@ void rv_vcpus_stop(struct rv_vm *vm)
 	pthread_mutex_lock(&vm->pause_lock);
 	pthread_cond_broadcast(&vm->pause_cond);
 	pthread_mutex_unlock(&vm->pause_lock);
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
-		struct rv_vcpu *vcpu = &vm->vcpus[i];
-
-		if (!vcpu->started)
-			continue;
-		/*
-		 * immediate_exit closes the race with a thread that is about
-		 * to enter KVM_RUN when the signal lands (api.rst, struct
-		 * kvm_run: immediate_exit); the signal covers a thread inside it.
-		 */
-		__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_RELEASE);
-		pthread_kill(vcpu->thread, RV_VCPU_KICK_SIGNAL);
-	}
+	rv_vcpus_kick(vm);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
 		if (!vm->vcpus[i].started)
 			continue;
@@ -303,19 +308,6 @@ void rv_vcpus_destroy(struct rv_vm *vm)
 	free(vm->vcpus);
 	vm->vcpus = NULL;
 	vm->nr_vcpus = 0;
-}
-
-static void rv_vcpus_kick(struct rv_vm *vm)
-{
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
-		struct rv_vcpu *vcpu = &vm->vcpus[i];
-
-		if (!vcpu->started)
-			continue;
-		/* As in rv_vcpus_stop: immediate_exit first, then the signal. */
-		__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_RELEASE);
-		pthread_kill(vcpu->thread, RV_VCPU_KICK_SIGNAL);
-	}
 }
 
 static unsigned int rv_vcpus_running(const struct rv_vm *vm)

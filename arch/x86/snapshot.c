@@ -42,6 +42,15 @@ enum {
 
 const uint32_t rv_arch_snap_id = RV_SNAP_ARCH_X86_64;
 
+/* The in-kernel irqchip's parts (api.rst, KVM_GET_IRQCHIP) and their records. */
+static const struct {
+	uint32_t chip, tag;
+} rv_x86_chips[] = {
+	{ KVM_IRQCHIP_PIC_MASTER, RV_X86_REC_PIC_MASTER },
+	{ KVM_IRQCHIP_PIC_SLAVE, RV_X86_REC_PIC_SLAVE },
+	{ KVM_IRQCHIP_IOAPIC, RV_X86_REC_IOAPIC },
+};
+
 /* The loop thread saves: the sandbox lets it make these (vmm/sandbox.c). */
 const unsigned long rv_arch_snap_ioctls[] = {
 	KVM_GET_REGS,	 KVM_GET_SREGS, KVM_GET_SREGS2,	     KVM_GET_XSAVE,
@@ -124,6 +133,18 @@ out:
 	return ret;
 }
 
+/* What one vCPU's fixed-size state is read into and loaded from. */
+struct rv_x86_cpu_state {
+	struct kvm_mp_state mp;
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct kvm_sregs2 sregs2;
+	struct kvm_xcrs xcrs;
+	struct kvm_debugregs dbg;
+	struct kvm_lapic_state lapic;
+	struct kvm_vcpu_events events;
+};
+
 /* One ioctl into a record: the macro keeps the checked form's size check. */
 #define RV_X86_SAVE(fd, req, tag, obj)                                \
 	({                                                            \
@@ -141,27 +162,20 @@ out:
 int rv_arch_snap_save_vcpu(struct rv_vcpu *vcpu, struct rv_snap_buf *b)
 {
 	struct rv_vm *vm = vcpu->vm;
-	struct kvm_mp_state mp;
-	struct kvm_regs regs;
-	struct kvm_sregs sregs;
-	struct kvm_sregs2 sregs2;
-	struct kvm_xcrs xcrs;
-	struct kvm_debugregs dbg;
-	struct kvm_lapic_state lapic;
-	struct kvm_vcpu_events events;
+	struct rv_x86_cpu_state c;
 	size_t xsize = rv_x86_xsave_size(vm);
 	struct kvm_xsave *xsave;
 	uint32_t khz;
 	int ret;
 
-	ret = RV_X86_SAVE(vcpu->fd, KVM_GET_MP_STATE, RV_X86_REC_MP_STATE, &mp);
+	ret = RV_X86_SAVE(vcpu->fd, KVM_GET_MP_STATE, RV_X86_REC_MP_STATE, &c.mp);
 	if (!ret)
-		ret = RV_X86_SAVE(vcpu->fd, KVM_GET_REGS, RV_X86_REC_REGS, &regs);
+		ret = RV_X86_SAVE(vcpu->fd, KVM_GET_REGS, RV_X86_REC_REGS, &c.regs);
 	/* KVM_GET_SREGS2 adds the PAE PDPTRs, which KVM_GET_SREGS loses. */
 	if (!ret && rv_kvm_cap(vm->kvm_fd, KVM_CAP_SREGS2))
-		ret = RV_X86_SAVE(vcpu->fd, KVM_GET_SREGS2, RV_X86_REC_SREGS2, &sregs2);
+		ret = RV_X86_SAVE(vcpu->fd, KVM_GET_SREGS2, RV_X86_REC_SREGS2, &c.sregs2);
 	else if (!ret)
-		ret = RV_X86_SAVE(vcpu->fd, KVM_GET_SREGS, RV_X86_REC_SREGS, &sregs);
+		ret = RV_X86_SAVE(vcpu->fd, KVM_GET_SREGS, RV_X86_REC_SREGS, &c.sregs);
 	if (ret)
 		return ret;
 	xsave = calloc(1, xsize);
@@ -174,11 +188,11 @@ int rv_arch_snap_save_vcpu(struct rv_vcpu *vcpu, struct rv_snap_buf *b)
 		rv_snap_rec(b, RV_X86_REC_XSAVE, xsave, xsize);
 	free(xsave);
 	if (!ret && rv_kvm_cap(vm->kvm_fd, KVM_CAP_XCRS))
-		ret = RV_X86_SAVE(vcpu->fd, KVM_GET_XCRS, RV_X86_REC_XCRS, &xcrs);
+		ret = RV_X86_SAVE(vcpu->fd, KVM_GET_XCRS, RV_X86_REC_XCRS, &c.xcrs);
 	if (!ret)
-		ret = RV_X86_SAVE(vcpu->fd, KVM_GET_DEBUGREGS, RV_X86_REC_DEBUGREGS, &dbg);
+		ret = RV_X86_SAVE(vcpu->fd, KVM_GET_DEBUGREGS, RV_X86_REC_DEBUGREGS, &c.dbg);
 	if (!ret)
-		ret = RV_X86_SAVE(vcpu->fd, KVM_GET_LAPIC, RV_X86_REC_LAPIC, &lapic);
+		ret = RV_X86_SAVE(vcpu->fd, KVM_GET_LAPIC, RV_X86_REC_LAPIC, &c.lapic);
 	if (!ret)
 		ret = rv_x86_save_msrs(vcpu, b);
 	if (ret)
@@ -189,26 +203,19 @@ int rv_arch_snap_save_vcpu(struct rv_vcpu *vcpu, struct rv_snap_buf *b)
 		return ret;
 	khz = (uint32_t)ret;
 	rv_snap_rec(b, RV_X86_REC_TSC_KHZ, &khz, sizeof(khz));
-	return RV_X86_SAVE(vcpu->fd, KVM_GET_VCPU_EVENTS, RV_X86_REC_EVENTS, &events);
+	return RV_X86_SAVE(vcpu->fd, KVM_GET_VCPU_EVENTS, RV_X86_REC_EVENTS, &c.events);
 }
 
 int rv_arch_snap_save_vm(struct rv_vm *vm, struct rv_snap_buf *b)
 {
-	static const struct {
-		uint32_t chip, tag;
-	} chips[] = {
-		{ KVM_IRQCHIP_PIC_MASTER, RV_X86_REC_PIC_MASTER },
-		{ KVM_IRQCHIP_PIC_SLAVE, RV_X86_REC_PIC_SLAVE },
-		{ KVM_IRQCHIP_IOAPIC, RV_X86_REC_IOAPIC },
-	};
 	struct kvm_clock_data clock = { 0 };
 	struct kvm_pit_state2 pit;
 	int ret;
 
-	for (unsigned int i = 0; i < RV_ARRAY_SIZE(chips); i++) {
-		struct kvm_irqchip chip = { .chip_id = chips[i].chip };
+	for (unsigned int i = 0; i < RV_ARRAY_SIZE(rv_x86_chips); i++) {
+		struct kvm_irqchip chip = { .chip_id = rv_x86_chips[i].chip };
 
-		ret = RV_X86_SAVE(vm->vm_fd, KVM_GET_IRQCHIP, chips[i].tag, &chip);
+		ret = RV_X86_SAVE(vm->vm_fd, KVM_GET_IRQCHIP, rv_x86_chips[i].tag, &chip);
 		if (ret)
 			return ret;
 	}
@@ -299,14 +306,7 @@ static int rv_x86_load_xsave(struct rv_vcpu *vcpu, const struct rv_snap_section 
 int rv_arch_snap_load_vcpu(struct rv_vcpu *vcpu, const struct rv_snap_section *sec)
 {
 	struct rv_vm *vm = vcpu->vm;
-	struct kvm_mp_state mp;
-	struct kvm_regs regs;
-	struct kvm_sregs sregs;
-	struct kvm_sregs2 sregs2;
-	struct kvm_xcrs xcrs;
-	struct kvm_debugregs dbg;
-	struct kvm_lapic_state lapic;
-	struct kvm_vcpu_events events;
+	struct rv_x86_cpu_state c;
 	const void *p;
 	uint32_t len, khz;
 	int ret, now;
@@ -327,27 +327,27 @@ int rv_arch_snap_load_vcpu(struct rv_vcpu *vcpu, const struct rv_snap_section *s
 			return ret;
 	}
 	if (!rv_snap_rec_find(sec, RV_X86_REC_SREGS2, &p, &len))
-		ret = RV_X86_LOAD(vcpu->fd, KVM_SET_SREGS2, sec, RV_X86_REC_SREGS2, &sregs2);
+		ret = RV_X86_LOAD(vcpu->fd, KVM_SET_SREGS2, sec, RV_X86_REC_SREGS2, &c.sregs2);
 	else
-		ret = RV_X86_LOAD(vcpu->fd, KVM_SET_SREGS, sec, RV_X86_REC_SREGS, &sregs);
+		ret = RV_X86_LOAD(vcpu->fd, KVM_SET_SREGS, sec, RV_X86_REC_SREGS, &c.sregs);
 	if (!ret)
-		ret = RV_X86_LOAD(vcpu->fd, KVM_SET_REGS, sec, RV_X86_REC_REGS, &regs);
+		ret = RV_X86_LOAD(vcpu->fd, KVM_SET_REGS, sec, RV_X86_REC_REGS, &c.regs);
 	if (!ret)
 		ret = rv_x86_load_xsave(vcpu, sec);
 	if (!ret && !rv_snap_rec_find(sec, RV_X86_REC_XCRS, &p, &len))
-		ret = RV_X86_LOAD(vcpu->fd, KVM_SET_XCRS, sec, RV_X86_REC_XCRS, &xcrs);
+		ret = RV_X86_LOAD(vcpu->fd, KVM_SET_XCRS, sec, RV_X86_REC_XCRS, &c.xcrs);
 	if (!ret)
 		ret = rv_x86_load_msrs(vcpu, sec, RV_X86_REC_MSRS);
 	if (!ret)
-		ret = RV_X86_LOAD(vcpu->fd, KVM_SET_LAPIC, sec, RV_X86_REC_LAPIC, &lapic);
+		ret = RV_X86_LOAD(vcpu->fd, KVM_SET_LAPIC, sec, RV_X86_REC_LAPIC, &c.lapic);
 	if (!ret)
 		ret = rv_x86_load_msrs(vcpu, sec, RV_X86_REC_TSC_DEADLINE);
 	if (!ret)
-		ret = RV_X86_LOAD(vcpu->fd, KVM_SET_DEBUGREGS, sec, RV_X86_REC_DEBUGREGS, &dbg);
+		ret = RV_X86_LOAD(vcpu->fd, KVM_SET_DEBUGREGS, sec, RV_X86_REC_DEBUGREGS, &c.dbg);
 	if (!ret)
-		ret = RV_X86_LOAD(vcpu->fd, KVM_SET_MP_STATE, sec, RV_X86_REC_MP_STATE, &mp);
+		ret = RV_X86_LOAD(vcpu->fd, KVM_SET_MP_STATE, sec, RV_X86_REC_MP_STATE, &c.mp);
 	if (!ret)
-		ret = RV_X86_LOAD(vcpu->fd, KVM_SET_VCPU_EVENTS, sec, RV_X86_REC_EVENTS, &events);
+		ret = RV_X86_LOAD(vcpu->fd, KVM_SET_VCPU_EVENTS, sec, RV_X86_REC_EVENTS, &c.events);
 	return ret ? rv_err_wrap(ret, "vCPU %u", vcpu->id) : 0;
 }
 
@@ -359,27 +359,20 @@ int rv_arch_snap_load_vcpu(struct rv_vcpu *vcpu, const struct rv_snap_section *s
  */
 int rv_arch_snap_load_vm(struct rv_vm *vm, const struct rv_snap_section *sec)
 {
-	static const struct {
-		uint32_t chip, tag;
-	} chips[] = {
-		{ KVM_IRQCHIP_PIC_MASTER, RV_X86_REC_PIC_MASTER },
-		{ KVM_IRQCHIP_PIC_SLAVE, RV_X86_REC_PIC_SLAVE },
-		{ KVM_IRQCHIP_IOAPIC, RV_X86_REC_IOAPIC },
-	};
 	struct kvm_clock_data clock;
 	struct kvm_pit_state2 pit;
 	int ret;
 
-	for (unsigned int i = 0; i < RV_ARRAY_SIZE(chips); i++) {
+	for (unsigned int i = 0; i < RV_ARRAY_SIZE(rv_x86_chips); i++) {
 		struct kvm_irqchip chip;
 
-		ret = rv_snap_rec_get(sec, chips[i].tag, &chip, sizeof(chip));
+		ret = rv_snap_rec_get(sec, rv_x86_chips[i].tag, &chip, sizeof(chip));
 		if (ret)
 			return ret;
 		/* The file says which chip it holds: it must be the one asked for. */
-		if (chip.chip_id != chips[i].chip)
+		if (chip.chip_id != rv_x86_chips[i].chip)
 			return rv_err(-EINVAL, "snapshot: irqchip record %u holds chip %u",
-				      chips[i].tag, chip.chip_id);
+				      rv_x86_chips[i].tag, chip.chip_id);
 		ret = rv_kvm_ioctl(vm->vm_fd, KVM_SET_IRQCHIP, &chip);
 		if (ret)
 			return ret;

@@ -645,6 +645,17 @@ rv_wait_count() {
     return 1
 }
 
+# rv_count_start NAME SOCKET: boot L2 counting (l2-init.sh count) with the
+# control socket at SOCKET, in the background: _pid is ringvmm's.
+rv_count_start() {
+    rm -f "$2"
+    echo "RVRUN $1"
+    timeout -k 5 "$RV_RUN_TIMEOUT" "$RV_VMM" run --kernel /l2/bzImage \
+        --initrd /l2/initrd.cpio.gz -p "$(rv_params count)" --mem 256M --api "$2" \
+        < /dev/null > "$RV_OUT/$1.out" 2> "$RV_OUT/$1.err" &
+    _pid=$!
+}
+
 # rv_counter_moves NAME SECS: did the counter go up within SECS seconds?
 rv_counter_moves() {
     _m0=$(rv_count_last "$1")
@@ -663,13 +674,8 @@ rv_sc_api() {
     _n=api
     _s=/tmp/rv-api.sock
     _p=
-    rm -f "$_s"
-    echo "RVRUN $_n"
     _t0=$(rv_now)
-    timeout -k 5 "$RV_RUN_TIMEOUT" "$RV_VMM" run --kernel /l2/bzImage \
-        --initrd /l2/initrd.cpio.gz -p "$(rv_params count)" --mem 256M --api "$_s" \
-        < /dev/null > "$RV_OUT/$_n.out" 2> "$RV_OUT/$_n.err" &
-    _pid=$!
+    rv_count_start "$_n" "$_s"
     if ! rv_wait_count "$_n" 10 60; then
         _p="the counter never reached 10;"
     else
@@ -736,13 +742,9 @@ rv_sc_snapshot() {
     _s=/tmp/rv-snap.sock
     _d=/tmp/rv-snap
     _p=
-    rm -rf "$_s" "$_d" "$_d.bad"
-    echo "RVRUN $_n"
+    rm -rf "$_d" "$_d.bad"
     _t0=$(rv_now)
-    timeout -k 5 "$RV_RUN_TIMEOUT" "$RV_VMM" run --kernel /l2/bzImage \
-        --initrd /l2/initrd.cpio.gz -p "$(rv_params count)" --mem 256M --api "$_s" \
-        < /dev/null > "$RV_OUT/$_n.out" 2> "$RV_OUT/$_n.err" &
-    _pid=$!
+    rv_count_start "$_n" "$_s"
     if ! rv_wait_count "$_n" 20 60; then
         _p="the counter never reached 20;"
         kill "$_pid"
