@@ -109,8 +109,9 @@ case "$action" in
         ;;
     count)
         # The control socket and snapshot tests (scenarios.sh rv_sc_api):
-        # a counter on the console every 50 ms, for ever, and a file in
-        # tmpfs whose checksum each line carries (a restore must keep it).
+        # a counter on the console every 50 ms, for ever, with the
+        # checksum of a file in tmpfs (a restore must keep it) and the
+        # uptime (a restore must not move the guest's clock backwards).
         echo 1 > /proc/sys/kernel/printk
         mkdir -p /run/rv
         mount -t tmpfs tmpfs /run/rv
@@ -118,7 +119,8 @@ case "$action" in
         sum=$(md5sum < /run/rv/data | cut -c1-8)
         n=0
         while :; do
-            echo "RINGVMM-COUNT $n $sum"
+            read -r up _ < /proc/uptime
+            echo "RINGVMM-COUNT $n $sum $up"
             n=$((n + 1))
             usleep 50000
             [ $((n % 20)) = 0 ] && sum=$(md5sum < /run/rv/data | cut -c1-8)

@@ -733,7 +733,8 @@ rv_sc_api() {
 # keeps a tmpfs file whose checksum each line carries (l2-init.sh count).
 # Paused, snapshotted (ctl snapshot DIR) and stopped; a second ringvmm
 # restores it (--restore DIR): the two consoles together must count without
-# a gap or a repeat, every checksum the same, and the restored guest must
+# a gap or a repeat, every checksum the same, the guest's uptime never
+# going back, and the restored guest must
 # count on (40 more lines: two checksums of the file re-read after the
 # restore). A corrupted and a truncated copy of the snapshot are refused
 # with exit 2 and one line, and run nothing.
@@ -777,11 +778,13 @@ rv_sc_snapshot() {
     sed "s/^/RVLOG $_n restore err | /" "$RV_OUT/${_n}2.err" | head -n 20
     # Both consoles as one: consecutive counts, one checksum.
     _seq=$(cat "$RV_OUT/$_n.out" "$RV_OUT/${_n}2.out" | tr -d '\r' |
-        grep -o 'RINGVMM-COUNT [0-9]* [0-9a-f]*' |
-        awk 'NR == 1 { n = $2; s = $3; next }
+        grep -o 'RINGVMM-COUNT [0-9]* [0-9a-f]* [0-9.]*' |
+        awk 'NR == 1 { n = $2; s = $3; t = $4; next }
              $2 != n + 1 { print "gap or repeat: " n " then " $2; exit }
              $3 != s { print "checksum " s " became " $3 " at " $2; exit }
-             { n = $2 }')
+             $4 < t { print "uptime went back from " t " to " $4 " at " $2; exit }
+             { n = $2; t = $4 }
+             END { if (NR < 40) print "only " NR " counter lines" }')
     [ -z "$_seq" ] || _p="$_p $_seq;"
     # Refused snapshots: nothing runs, one line, exit 2.
     cp -r "$_d" "$_d.bad"
