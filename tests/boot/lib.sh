@@ -67,7 +67,7 @@ RV_L1_MEM=${RINGVMM_L1_MEM:-2048}
 # shellcheck disable=SC2034 # used by run_all.sh
 RV_BOOT_TESTS=(boot_bzimage boot_vmlinux smp console console_wedge reboot guest_memfd pfnmap_ivshmem
     pfnmap_devmem kvm_suite virtio_blk_dirty virtio_blk virtio_blk_ro virtio_blk_smp virtio_rng
-    sandbox bad_inputs api snapshot sid:guest_memfd sid:kvm_suite)
+    sandbox bad_inputs api snapshot snapshot_smp sid:guest_memfd sid:kvm_suite)
 
 # The virtio drivers L2 loads (l2-init.sh), in dependency order, and those
 # L1 loads to see its own disk: every session gives L1 a virtio-blk PCI disk

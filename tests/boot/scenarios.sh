@@ -645,17 +645,20 @@ rv_wait_count() {
     return 1
 }
 
-# rv_count_start NAME SOCKET: boot L2 counting (l2-init.sh count) with the
+# rv_count_start NAME SOCKET [ARGS...]: boot L2 counting (l2-init.sh count) with the
 # control socket at SOCKET, in the background: _pid is ringvmm's. The test
 # ends it with ctl stop; the timeout, twice a run's, only catches a hang
 # (a boot plus the idle time of the silent client can take most of one
 # run's timeout on a loaded host).
 rv_count_start() {
-    rm -f "$2"
-    echo "RVRUN $1"
+    _cn=$1
+    _cs=$2
+    shift 2
+    rm -f "$_cs"
+    echo "RVRUN $_cn"
     timeout -k 5 $((RV_RUN_TIMEOUT * 2)) "$RV_VMM" run --kernel /l2/bzImage \
-        --initrd /l2/initrd.cpio.gz -p "$(rv_params count)" --mem 256M --api "$2" \
-        < /dev/null > "$RV_OUT/$1.out" 2> "$RV_OUT/$1.err" &
+        --initrd /l2/initrd.cpio.gz -p "$(rv_params count)" --mem 256M --api "$_cs" "$@" \
+        < /dev/null > "$RV_OUT/$_cn.out" 2> "$RV_OUT/$_cn.err" &
     _pid=$!
 }
 
@@ -745,14 +748,20 @@ rv_sc_api() {
 # count on (40 more lines: two checksums of the file re-read after the
 # restore). A corrupted and a truncated copy of the snapshot are refused
 # with exit 2 and one line, and run nothing.
-rv_sc_snapshot() {
-    _n=snapshot
+rv_sc_snapshot() { rv_snapshot_test snapshot --cpus 1; }
+# The same with two vCPUs: the APs' MP state, LAPICs and TSCs come through.
+rv_sc_snapshot_smp() { rv_snapshot_test snapshot_smp --cpus 2; }
+
+# rv_snapshot_test NAME ARGS...: the test above, ARGS for both runs.
+rv_snapshot_test() {
+    _n=$1
+    shift
     _s=/tmp/rv-snap.sock
     _d=/tmp/rv-snap
     _p=
     rm -rf "$_d" "$_d.bad"
     _t0=$(rv_now)
-    rv_count_start "$_n" "$_s"
+    rv_count_start "$_n" "$_s" "$@"
     if ! rv_wait_count "$_n" 20 60; then
         _p="the counter never reached 20;"
         kill "$_pid"
@@ -770,7 +779,7 @@ rv_sc_snapshot() {
     ls -ls "$_d" | sed "s/^/RVLOG $_n dir | /"
     # The restore, on the same shape of machine.
     rm -f "$_s"
-    timeout -k 5 "$RV_RUN_TIMEOUT" "$RV_VMM" run --restore "$_d" --mem 256M --api "$_s" \
+    timeout -k 5 "$RV_RUN_TIMEOUT" "$RV_VMM" run --restore "$_d" --mem 256M --api "$_s" "$@" \
         < /dev/null > "$RV_OUT/${_n}2.out" 2> "$RV_OUT/${_n}2.err" &
     _pid=$!
     if [ -n "$_a" ] && rv_wait_count "${_n}2" $((_a + 40)) 60; then
@@ -796,12 +805,12 @@ rv_sc_snapshot() {
     # Refused snapshots: nothing runs, one line, exit 2.
     cp -r "$_d" "$_d.bad"
     printf 'X' | dd of="$_d.bad/state" bs=1 seek=200 conv=notrunc 2> /dev/null
-    "$RV_VMM" run --restore "$_d.bad" --mem 256M > "$RV_OUT/bad.out" 2> "$RV_OUT/bad.err"
+    "$RV_VMM" run --restore "$_d.bad" --mem 256M "$@" > "$RV_OUT/bad.out" 2> "$RV_OUT/bad.err"
     _rc=$?
     [ $_rc = 2 ] && grep -q 'corrupted' "$RV_OUT/bad.err" && [ ! -s "$RV_OUT/bad.out" ] ||
         _p="$_p corrupted snapshot: exit $_rc, $(head -c 200 "$RV_OUT/bad.err");"
     head -c 100 "$_d/state" > "$_d.bad/state"
-    "$RV_VMM" run --restore "$_d.bad" --mem 256M > "$RV_OUT/bad.out" 2> "$RV_OUT/bad.err"
+    "$RV_VMM" run --restore "$_d.bad" --mem 256M "$@" > "$RV_OUT/bad.out" 2> "$RV_OUT/bad.err"
     _rc=$?
     [ $_rc = 2 ] && grep -q 'truncated' "$RV_OUT/bad.err" && [ ! -s "$RV_OUT/bad.out" ] ||
         _p="$_p truncated snapshot: exit $_rc, $(head -c 200 "$RV_OUT/bad.err");"
