@@ -126,4 +126,20 @@ uint32_t rv_arch_irq_line(unsigned int irq);
 /* After a guest death: registers and the bytes at the instruction pointer. */
 void rv_arch_vcpu_dump(struct rv_vcpu *vcpu, FILE *out);
 
+/*
+ * Snapshots (vmm/snapshot/, docs/snapshot.md), arch/<arch>/snapshot.c: the
+ * arch's id in the state file's header; what KVM holds for the VM (its
+ * irqchips, timers, clock) and for one vCPU, saved as records with every
+ * vCPU parked, and loaded back into a VM created with the same shape
+ * before any vCPU runs. (The ioctls the save makes on the loop thread are
+ * in the sandbox's table, vmm/sandbox-table.c.)
+ */
+struct rv_snap_buf;
+struct rv_snap_section;
+extern const uint32_t rv_arch_snap_id;
+int rv_arch_snap_save_vm(struct rv_vm *vm, struct rv_snap_buf *b);
+int rv_arch_snap_save_vcpu(struct rv_vcpu *vcpu, struct rv_snap_buf *b);
+int rv_arch_snap_load_vm(struct rv_vm *vm, const struct rv_snap_section *sec);
+int rv_arch_snap_load_vcpu(struct rv_vcpu *vcpu, const struct rv_snap_section *sec);
+
 #endif

@@ -84,7 +84,24 @@ static void rv_acpi_pm_destroy(struct rv_device *dev)
 	free(dev->priv);
 }
 
+/* Snapshots: the PM registers read as zero and hold nothing between writes. */
+static int rv_acpi_pm_save(struct rv_device *dev, void *buf, size_t size)
+{
+	return 0;
+}
+
+static int rv_acpi_pm_load(struct rv_device *dev, const void *buf, size_t len, uint32_t version)
+{
+	if (version != 1 || len)
+		return rv_err(-EINVAL, "%s: state version %u of %zu bytes, expected 1 of 0",
+			      dev->name, version, len);
+	return 0;
+}
+
 static const struct rv_device_ops rv_acpi_pm_ops = {
+	.state_version = 1,
+	.save = rv_acpi_pm_save,
+	.load = rv_acpi_pm_load,
 	.stats = rv_acpi_pm_stats,
 	.destroy = rv_acpi_pm_destroy,
 };

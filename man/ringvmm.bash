@@ -22,7 +22,7 @@ _ringvmm() {
 	done
 
 	case $prev in
-	-k | --kernel | -i | --initrd | -d | --disk | --dump-dtb | --plot | --metrics)
+	-k | --kernel | -i | --initrd | -d | --disk | --dump-dtb | --plot | --metrics | --api | --restore)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		return
@@ -78,7 +78,18 @@ _ringvmm() {
 	esac
 
 	if [ ${#cmd[@]} -eq 0 ]; then
-		COMPREPLY=($(compgen -W "run caps bench --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "run caps bench ctl --help --version" -- "$cur"))
+	elif [ "${cmd[0]}" = ctl ]; then
+		# ctl SOCKET COMMAND: the socket is a file, then a command.
+		if [ "$COMP_CWORD" -eq 2 ]; then
+			COMPREPLY=($(compgen -f -- "$cur"))
+			compopt -o filenames 2>/dev/null
+		elif [ "$COMP_CWORD" -eq 3 ]; then
+			COMPREPLY=($(compgen -W "pause resume stats stop snapshot" -- "$cur"))
+		elif [ "$COMP_CWORD" -eq 4 ] && [ "${COMP_WORDS[3]}" = snapshot ]; then
+			COMPREPLY=($(compgen -d -- "$cur"))
+			compopt -o filenames 2>/dev/null
+		fi
 	elif [ "${cmd[0]}" = bench ] && [ ${#cmd[@]} -eq 1 ]; then
 		COMPREPLY=($(compgen -W "coalesce" -- "$cur"))
 	elif [[ $cur == -* ]]; then

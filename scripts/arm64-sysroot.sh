@@ -5,9 +5,9 @@
 #
 #   /opt/ringvmm/sysroot-aarch64/
 #     usr/include, usr/lib/aarch64-linux-gnu   Debian arm64 libfdt-dev, liburing-dev,
-#                                               libcmocka-dev, libseccomp-dev (for
-#                                               test_sandbox_bpf: ringvmm's filters
-#                                               are generated on the build machine)
+#                                               libcmocka-dev, libjson-c-dev, zlib1g-dev,
+#                                               libseccomp-dev (for test_sandbox_bpf: ringvmm's
+#                                               filters are generated on the build machine)
 #                                               and their runtime libraries
 #     lib/ld-linux-aarch64.so.1, lib/aarch64-linux-gnu/libc.so.6, ...
 #                                               the cross toolchain's arm64 glibc (from
@@ -30,7 +30,8 @@ cross_libc=/usr/aarch64-linux-gnu/lib
 # shellcheck source-path=SCRIPTDIR source=arm64-apt.sh
 source "$repo/scripts/arm64-apt.sh"
 
-pkgs=(libfdt-dev libfdt1 liburing-dev liburing2 libcmocka-dev libcmocka0 libseccomp-dev libseccomp2)
+pkgs=(libfdt-dev libfdt1 liburing-dev liburing2 libcmocka-dev libcmocka0 libseccomp-dev libseccomp2
+      libjson-c-dev libjson-c5 zlib1g-dev zlib1g)
 
 [[ -e $cross_libc/ld-linux-aarch64.so.1 ]] || {
     echo "arm64-sysroot.sh: no $cross_libc/ld-linux-aarch64.so.1: install gcc-aarch64-linux-gnu (scripts/deps.sh)" >&2
@@ -66,6 +67,19 @@ for r in "${roots[@]}"; do
         [[ -d $r/$d ]] || continue
         (cd "$r" && find "$d" -mindepth 1 -print0 | cpio -0 -pdm --quiet "$tmp")
     done
+    # Runtime libraries some packages still ship in /lib (zlib1g): merged
+    # into usr/lib, as a merged-/usr system has them.
+    if [[ -d $r/lib/aarch64-linux-gnu ]]; then
+        mkdir -p "$tmp/usr/lib/aarch64-linux-gnu"
+        cp -a "$r/lib/aarch64-linux-gnu/." "$tmp/usr/lib/aarch64-linux-gnu/"
+    fi
+done
+# A -dev package's link to such a library is absolute (libz.so ->
+# /lib/aarch64-linux-gnu/libz.so.1.2.13), which would name the build
+# machine's file: point it at the copy beside it.
+for l in "$tmp"/usr/lib/aarch64-linux-gnu/*.so; do
+    [[ -L $l && $(readlink "$l") == /* ]] || continue
+    ln -sf "$(basename "$(readlink "$l")")" "$l"
 done
 # pkg-config files give /usr paths; meson's sys_root (PKG_CONFIG_SYSROOT_DIR)
 # prefixes them with the sysroot.

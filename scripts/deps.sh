@@ -8,6 +8,8 @@ RINGVMM_PACKAGES=(
 	# build
 	gcc libc6-dev meson ninja-build pkg-config
 	liburing-dev libfdt-dev libcmocka-dev libseccomp-dev
+	# the control socket's JSON (vmm/api/), the snapshot format's CRC-32
+	libjson-c-dev zlib1g-dev
 	# tests: scripts, the nested test host (QEMU TCG with SVM), guest images
 	python3 qemu-system-x86 busybox-static cpio lz4 xz-utils gzip
 	ca-certificates

@@ -17,6 +17,8 @@ const char rv_cli_usage[] =
 	"       ringvmm bench coalesce [options]\n"
 	"                                  measure what MMIO/PIO coalescing buys, per\n"
 	"                                  device\n"
+	"       ringvmm ctl SOCKET pause|resume|stats|stop|snapshot DIR\n"
+	"                                  control a guest run with --api SOCKET\n"
 	"       ringvmm --help | --version\n"
 	"\n"
 	"Each command's options: ringvmm run --help, ringvmm caps --help,\n"
@@ -34,6 +36,8 @@ static int rv_cli_set_file(void *ctx, const struct rv_opt *o, const char *opt, c
 		cli->vm.kernel = v;
 	else if (!strcmp(o->name, "initrd"))
 		cli->vm.initrd = v;
+	else if (!strcmp(o->name, "restore"))
+		cli->vm.restore_dir = v;
 	else
 		cli->vm.dump_dtb = v;
 	return 0;
@@ -265,6 +269,17 @@ static int rv_cli_set_console_out(void *ctx, const struct rv_opt *o, const char 
 	return 0;
 }
 
+static int rv_cli_set_api(void *ctx, const struct rv_opt *o, const char *opt, const char *v)
+{
+	struct rv_cli *cli = ctx;
+
+	/* sizeof(struct sockaddr_un.sun_path), terminator included. */
+	if (!*v || strlen(v) >= 108)
+		return rv_err(-EINVAL, "%s \"%s\": needs a socket path of 1 to 107 bytes", opt, v);
+	cli->vm.api_path = v;
+	return 0;
+}
+
 /* A value of a device's own option (struct rv_device_option). */
 static int rv_cli_set_device(void *ctx, const struct rv_opt *o, const char *opt, const char *v)
 {
@@ -337,6 +352,13 @@ static const struct rv_opt rv_cli_run_opts[] = {
 	{ "metrics", 0, NULL, "FILE[,interval=MS]", 0, rv_cli_set_metrics, NULL,
 	  "append one JSON object of counters to FILE every MS\n"
 	  "ms (default 1000) while the guest runs" },
+	{ "restore", 0, NULL, "DIR", 0, rv_cli_set_file, NULL,
+	  "continue the guest saved in DIR (ringvmm ctl SOCKET\n"
+	  "snapshot DIR) instead of booting: give the same\n"
+	  "--mem, --cpus and devices, no kernel (x86_64)" },
+	{ "api", 0, NULL, "SOCKET", 0, rv_cli_set_api, NULL,
+	  "serve the control socket (ringvmm ctl) at SOCKET,\n"
+	  "created mode 0600" },
 	{ "log-level", 0, NULL, "L", 0, rv_cli_set_log_level, NULL,
 	  "messages shown: error, warn (default), info, debug" },
 	{ "no-seccomp", 0, NULL, NULL, 0, rv_opt_set_flag,
@@ -542,6 +564,17 @@ int rv_cli_parse(int argc, char *const argv[], struct rv_cli *cli)
 				      "bench: unknown benchmark \"%s\" (there is one: coalesce)",
 				      argv[2]);
 		return rv_bench_parse(argc - 2, argv + 2, &cli->bench);
+	}
+	if (!strcmp(cmd, "ctl")) {
+		cli->cmd = RV_CMD_CTL;
+		/* snapshot takes its directory; the other commands nothing. */
+		if (argc < 4 || argc != (strcmp(argv[3], "snapshot") ? 4 : 5))
+			return rv_err(-EINVAL, "ctl: usage: ringvmm ctl SOCKET COMMAND "
+					       "(snapshot DIR)");
+		cli->ctl_path = argv[2];
+		cli->ctl_cmd = argv[3];
+		cli->ctl_arg = argc == 5 ? argv[4] : NULL;
+		return 0;
 	}
 	if (!strcmp(cmd, "run")) {
 		cli->cmd = RV_CMD_RUN;

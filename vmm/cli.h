@@ -38,6 +38,7 @@ enum rv_cli_cmd {
 	RV_CMD_BENCH,
 	RV_CMD_HELP,
 	RV_CMD_VERSION,
+	RV_CMD_CTL,
 };
 
 enum rv_stats_mode { RV_STATS_OFF, RV_STATS_TEXT, RV_STATS_JSON };
@@ -71,6 +72,8 @@ struct rv_cli {
 	int log_level;		    /* enum rv_log_level (vmm/util.h) */
 	bool memmap;		    /* run --memmap: print the guest physical map, do not run */
 	struct rv_bench_opts bench; /* bench coalesce */
+	/* ctl SOCKET COMMAND */
+	const char *ctl_path, *ctl_cmd, *ctl_arg;
 
 	/* --console-out FILE|pty|stdio as given; NULL: stdio. */
 	const char *console_out;

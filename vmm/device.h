@@ -135,6 +135,17 @@ struct rv_device_ops {
 	void (*stop)(struct rv_device *dev);
 	/* Release everything create() took. */
 	void (*destroy)(struct rv_device *dev);
+	/*
+	 * Optional: snapshots (vmm/snapshot/). save() writes the device's
+	 * state, at most @size bytes, to @buf with every vCPU parked and
+	 * returns how many, or -errno. load() takes back what a save() of
+	 * format @version wrote, before any vCPU runs; -EINVAL with a
+	 * message for a version or size it does not know. A device without
+	 * save() makes a snapshot fail, naming it: its state would be lost.
+	 */
+	uint32_t state_version;
+	int (*save)(struct rv_device *dev, void *buf, size_t size);
+	int (*load)(struct rv_device *dev, const void *buf, size_t len, uint32_t version);
 };
 
 struct rv_device {

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "arch/arch.h"
+#include "vmm/api/ctl.h"
 #include "bench/bench.h"
 #include "caps.h"
 #include "cli.h"
@@ -140,6 +141,11 @@ static int rv_cmd_run(struct rv_cli *cli)
 		return RV_STATUS_OK;
 	}
 	ret = rv_check_host_limits(cli);
+	if (!ret && cli->vm.restore_dir && (cli->vm.kernel || cli->vm.initrd))
+		ret = rv_err(-EINVAL,
+			     "--restore %s: takes no --kernel or --initrd (the guest "
+			     "is in the snapshot)",
+			     cli->vm.restore_dir);
 	if (ret)
 		return rv_fail("run", ret);
 	if (cli->vm.cmdline)
@@ -257,6 +263,10 @@ int main(int argc, char **argv)
 		return rv_cmd_run(&cli);
 	case RV_CMD_BENCH:
 		return rv_cmd_bench(&cli);
+	case RV_CMD_CTL:
+		/* 0: done, 1: the VMM refused (its reply says why), 2: no reply. */
+		ret = rv_api_ctl(cli.ctl_path, cli.ctl_cmd, cli.ctl_arg, stdout);
+		return ret < 0 ? rv_fail("ctl", ret) : ret;
 	}
 	return RV_STATUS_CONFIG;
 }

@@ -42,6 +42,15 @@ const struct rv_sandbox_call rv_sandbox_calls[] = {
 	{ "sync_file_range", RV_SB_ALL },
 	{ "fallocate", RV_SB_ALL },
 	/*
+	 * The control socket (vmm/api/server.c), on the loop thread: its
+	 * listening socket is bound before the sandbox; connections are
+	 * accepted (accept4 above), checked (SO_PEERCRED), read, answered and
+	 * shut down. A snapshot writes to files the client opened and passed.
+	 */
+	{ "getsockopt", RV_SB_CTRL },
+	{ "geteuid", RV_SB_CTRL },
+	{ "recvmsg", RV_SB_CTRL }, /* with SCM_RIGHTS: a snapshot's files */
+	/*
 	 * virtio-vsock's UNIX side (devices/vsock-host.c), on the loop thread:
 	 * accepting host clients on the listener made during setup, and a
 	 * guest connection's connect() to PATH_<port> (socket() itself is
@@ -127,6 +136,29 @@ const struct rv_sandbox_ioctl rv_sandbox_ioctls[] = {
 	 * the loop thread, or inline on a vCPU without a loop).
 	 */
 	{ TUNSETOFFLOAD, RV_SB_ALL },
+#ifdef __x86_64__
+	/*
+	 * A snapshot (ctl SOCKET snapshot DIR), saved by the loop thread with
+	 * every vCPU parked: reads of what KVM holds (arch/x86/snapshot.c).
+	 * KVM_GET_REGS and KVM_GET_SREGS are listed above for the other kinds.
+	 */
+	{ KVM_GET_REGS, RV_SB_LOOP },
+	{ KVM_GET_SREGS, RV_SB_LOOP },
+	{ KVM_GET_SREGS2, RV_SB_CTRL },
+	{ KVM_GET_XSAVE, RV_SB_CTRL },
+	{ KVM_GET_XSAVE2, RV_SB_CTRL },
+	{ KVM_GET_XCRS, RV_SB_CTRL },
+	{ KVM_GET_DEBUGREGS, RV_SB_CTRL },
+	{ KVM_GET_MSR_INDEX_LIST, RV_SB_CTRL },
+	{ KVM_GET_MSRS, RV_SB_CTRL },
+	{ KVM_GET_LAPIC, RV_SB_CTRL },
+	{ KVM_GET_VCPU_EVENTS, RV_SB_CTRL },
+	{ KVM_GET_MP_STATE, RV_SB_CTRL },
+	{ KVM_GET_TSC_KHZ, RV_SB_CTRL },
+	{ KVM_GET_CLOCK, RV_SB_CTRL },
+	{ KVM_GET_IRQCHIP, RV_SB_CTRL },
+	{ KVM_GET_PIT2, RV_SB_CTRL },
+#endif
 };
 const unsigned int rv_sandbox_nr_ioctls = sizeof(rv_sandbox_ioctls) / sizeof(rv_sandbox_ioctls[0]);
 

@@ -47,6 +47,32 @@ static void rv_vcpu_report_death(struct rv_vcpu *vcpu)
 	rv_arch_vcpu_dump(vcpu, stderr);
 }
 
+/*
+ * Park @vcpu until the pause ends or the VM stops. First one KVM_RUN with
+ * immediate_exit set: KVM completes an MMIO or PIO read the last exit left
+ * pending (its data goes into the guest's register) and returns -EINTR
+ * without entering the guest, so the state a snapshot reads is whole
+ * (api.rst, KVM_RUN, struct kvm_run: immediate_exit, and the note on
+ * completing KVM_EXIT_IO and KVM_EXIT_MMIO before saving state).
+ */
+static void rv_vcpu_park(struct rv_vcpu *vcpu)
+{
+	struct rv_vm *vm = vcpu->vm;
+
+	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_RELEASE);
+	(void)__rv_kvm_ioctl(vcpu->fd, KVM_RUN, 0);
+	pthread_mutex_lock(&vm->pause_lock);
+	vm->nr_parked++;
+	pthread_cond_broadcast(&vm->pause_cond);
+	while (vm->pause_req && !__atomic_load_n(&vm->exit_reason, __ATOMIC_ACQUIRE))
+		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+	vm->nr_parked--;
+	/* A stop wants immediate_exit to stay set (rv_vcpus_stop). */
+	if (!__atomic_load_n(&vm->exit_reason, __ATOMIC_ACQUIRE))
+		__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
 static void *rv_vcpu_thread(void *arg)
 {
 	struct rv_vcpu *vcpu = arg;
@@ -72,12 +98,28 @@ static void *rv_vcpu_thread(void *arg)
 	}
 
 	while (!__atomic_load_n(&vm->exit_reason, __ATOMIC_ACQUIRE)) {
-		int ret = __rv_kvm_ioctl(vcpu->fd, KVM_RUN, 0);
 		enum rv_exit_action action;
+		int ret;
 		uint64_t t0;
 
-		if (ret == -EINTR || ret == -EAGAIN)
-			continue; /* kicked: the loop condition decides */
+		if (__atomic_load_n(&vm->pause_req, __ATOMIC_ACQUIRE)) {
+			rv_vcpu_park(vcpu);
+			continue;
+		}
+		ret = __rv_kvm_ioctl(vcpu->fd, KVM_RUN, 0);
+		if (ret == -EINTR || ret == -EAGAIN) {
+			/*
+			 * Kicked: the loop condition decides. A kick of a
+			 * pause that gave up leaves immediate_exit set: clear
+			 * it, or KVM_RUN would return at once forever. A new
+			 * pause sets pause_req before immediate_exit, and the
+			 * check at the top of the loop sees it.
+			 */
+			if (!__atomic_load_n(&vm->pause_req, __ATOMIC_ACQUIRE) &&
+			    !__atomic_load_n(&vm->exit_reason, __ATOMIC_ACQUIRE))
+				__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_RELEASE);
+			continue;
+		}
 		if (ret < 0) {
 			fprintf(stderr, "ringvmm: vCPU %u: KVM_RUN: %s\n", vcpu->id,
 				strerror(-ret));
@@ -207,6 +249,23 @@ static bool rv_vcpu_join(struct rv_vcpu *vcpu, const struct timespec *deadline)
 	}
 }
 
+/*
+ * Out of KVM_RUN, every started vCPU. immediate_exit closes the race with a
+ * thread that is about to enter KVM_RUN when the signal lands (api.rst,
+ * struct kvm_run: immediate_exit); the signal covers a thread inside it.
+ */
+static void rv_vcpus_kick(struct rv_vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct rv_vcpu *vcpu = &vm->vcpus[i];
+
+		if (!vcpu->started)
+			continue;
+		__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_RELEASE);
+		pthread_kill(vcpu->thread, RV_VCPU_KICK_SIGNAL);
+	}
+}
+
 void rv_vcpus_stop(struct rv_vm *vm)
 {
 	struct timespec deadline;
@@ -218,19 +277,11 @@ void rv_vcpus_stop(struct rv_vm *vm)
 		deadline.tv_sec++;
 		deadline.tv_nsec -= 1000000000L;
 	}
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
-		struct rv_vcpu *vcpu = &vm->vcpus[i];
-
-		if (!vcpu->started)
-			continue;
-		/*
-		 * immediate_exit closes the race with a thread that is about
-		 * to enter KVM_RUN when the signal lands (api.rst, struct
-		 * kvm_run: immediate_exit); the signal covers a thread inside it.
-		 */
-		__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_RELEASE);
-		pthread_kill(vcpu->thread, RV_VCPU_KICK_SIGNAL);
-	}
+	/* Parked vCPUs wake, see the exit reason, and end. */
+	pthread_mutex_lock(&vm->pause_lock);
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
+	rv_vcpus_kick(vm);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
 		if (!vm->vcpus[i].started)
 			continue;
@@ -257,4 +308,65 @@ void rv_vcpus_destroy(struct rv_vm *vm)
 	free(vm->vcpus);
 	vm->vcpus = NULL;
 	vm->nr_vcpus = 0;
+}
+
+static unsigned int rv_vcpus_running(const struct rv_vm *vm)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		n += vm->vcpus[i].started;
+	return n;
+}
+
+int rv_vcpus_pause(struct rv_vm *vm)
+{
+	uint64_t deadline = rv_now_ns() + RV_VCPU_STOP_MS * 1000000ULL;
+	unsigned int want = rv_vcpus_running(vm);
+	int ret = 0;
+
+	if (vm->paused)
+		return 0;
+	pthread_mutex_lock(&vm->pause_lock);
+	__atomic_store_n(&vm->pause_req, true, __ATOMIC_RELEASE);
+	while (vm->nr_parked < want) {
+		struct timespec ts;
+
+		if (rv_now_ns() >= deadline) {
+			ret = rv_err(-ETIMEDOUT, "a vCPU did not stop within %d ms",
+				     RV_VCPU_STOP_MS);
+			break;
+		}
+		/* Kick again now and then: a kick can land just before KVM_RUN. */
+		rv_vcpus_kick(vm);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 20000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&vm->pause_cond, &vm->pause_lock, &ts);
+	}
+	if (ret) {
+		__atomic_store_n(&vm->pause_req, false, __ATOMIC_RELEASE);
+		pthread_cond_broadcast(&vm->pause_cond);
+	}
+	pthread_mutex_unlock(&vm->pause_lock);
+	if (ret)
+		return ret;
+	/* Every write the guest queued before it stopped reaches its device. */
+	rv_coalesce_flush_all(vm->coalesce);
+	vm->paused = true;
+	return 0;
+}
+
+void rv_vcpus_resume(struct rv_vm *vm)
+{
+	if (!vm->paused)
+		return;
+	pthread_mutex_lock(&vm->pause_lock);
+	__atomic_store_n(&vm->pause_req, false, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
+	vm->paused = false;
 }

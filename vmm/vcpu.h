@@ -24,4 +24,14 @@ int rv_vcpus_start(struct rv_vm *vm);
 void rv_vcpus_stop(struct rv_vm *vm);
 void rv_vcpus_destroy(struct rv_vm *vm);
 
+/*
+ * Loop thread: bring every vCPU out of KVM_RUN to a clean point (its last
+ * MMIO/PIO exit completed) and park it; then drain the coalesced rings.
+ * Waits at most RV_VCPU_STOP_MS: -ETIMEDOUT (and everything resumed) when a
+ * vCPU would not park. 0 when already paused.
+ */
+int rv_vcpus_pause(struct rv_vm *vm);
+/* Let parked vCPUs run again; nothing when not paused. */
+void rv_vcpus_resume(struct rv_vm *vm);
+
 #endif

@@ -13,6 +13,8 @@
 
 #include "arch/arch.h"
 #include "kvm.h"
+#include "vmm/api/vm-api.h"
+#include "vmm/snapshot/snapshot.h"
 #include "vmm/mem/backend.h"
 #include "sandbox.h"
 #include "util.h"
@@ -265,6 +267,8 @@ int rv_vm_create(struct rv_vm *vm, const struct rv_vm_config *cfg)
 
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = cfg;
+	pthread_mutex_init(&vm->pause_lock, NULL);
+	pthread_cond_init(&vm->pause_cond, NULL);
 	vm->kvm_fd = vm->vm_fd = vm->signal_fd = -1;
 	rv_bus_init(&vm->pio, "pio");
 	rv_bus_init(&vm->mmio, "mmio");
@@ -285,6 +289,11 @@ int rv_vm_create(struct rv_vm *vm, const struct rv_vm_config *cfg)
 	ret = rv_vm_setup_signals(vm);
 	if (ret)
 		return ret;
+	if (cfg->api_path) {
+		ret = rv_vm_api_open(vm);
+		if (ret)
+			return ret;
+	}
 	ret = rv_console_init(&vm->console, &vm->loop, cfg->console_in_fd, cfg->console_out_fd);
 	if (ret)
 		return ret;
@@ -297,9 +306,12 @@ int rv_vm_create(struct rv_vm *vm, const struct rv_vm_config *cfg)
 	ret = rv_vm_create_devices(vm);
 	if (ret)
 		return ret;
-	ret = rv_arch_load(vm);
-	if (ret)
-		return ret;
+	/* A restored guest's memory, tables and registers come from its snapshot. */
+	if (!cfg->restore_dir) {
+		ret = rv_arch_load(vm);
+		if (ret)
+			return ret;
+	}
 	ret = rv_vcpus_create(vm);
 	if (ret)
 		return ret;
@@ -307,7 +319,11 @@ int rv_vm_create(struct rv_vm *vm, const struct rv_vm_config *cfg)
 	if (ret)
 		return ret;
 	/* The kernel's coalesced ring lives in every vCPU's mapping: use vCPU 0's. */
-	return rv_coalesce_attach_ring(vm->coalesce, vm->vcpus[0].run, vm->run_size);
+	ret = rv_coalesce_attach_ring(vm->coalesce, vm->vcpus[0].run, vm->run_size);
+	if (ret || !cfg->restore_dir)
+		return ret;
+	/* Last: the state loads into the VM as built; a failure runs nothing. */
+	return rv_snapshot_restore(vm, cfg->restore_dir);
 }
 
 int rv_vm_run(struct rv_vm *vm)
@@ -384,6 +400,7 @@ void rv_vm_destroy(struct rv_vm *vm)
 		rv_console_destroy(&vm->console);
 	if (vm->signal_fd >= 0)
 		close(vm->signal_fd);
+	rv_vm_api_close(vm);
 	if (vm->loop_ready)
 		rv_loop_destroy(&vm->loop);
 	vm->loop_ready = false;

@@ -68,6 +68,13 @@ struct rv_vm_config {
 	/* Devices besides the platform's (tests, `ringvmm bench`, ...). */
 	const struct rv_device_cfg *extra_devices;
 	unsigned int nr_extra_devices;
+	/*
+	 * --restore DIR: no kernel is loaded; the guest's memory and state
+	 * come from the snapshot in DIR (vmm/snapshot/snapshot.h).
+	 */
+	const char *restore_dir;
+	/* --api PATH: serve the control socket there (vmm/api/server.h). */
+	const char *api_path;
 	/* Values of the run options devices bring (rv_device_option), in order. */
 	struct rv_device_arg device_args[RV_DEVICE_MAX_ARGS];
 	unsigned int nr_device_args;
@@ -135,6 +142,20 @@ struct rv_vm {
 	bool vcpu_stuck, vcpu_stuck_in_exit;
 	/* How long the stop took: the vCPUs, and all (flushes included). */
 	uint64_t stop_vcpus_ns, stop_ns;
+
+	/*
+	 * Pause (rv_vcpus_pause): the loop thread sets pause_req and kicks;
+	 * each vCPU completes its last exit and parks, counted in nr_parked,
+	 * until pause_req is cleared or the VM stops. All under pause_lock;
+	 * pause_cond wakes both sides.
+	 */
+	pthread_mutex_t pause_lock;
+	pthread_cond_t pause_cond;
+	bool pause_req;
+	unsigned int nr_parked;
+	bool paused; /* every vCPU parked, rings drained */
+	/* The control socket (run --api), NULL without one (vmm/api/). */
+	struct rv_api_server *api;
 
 	/* The raw guest code really runs unprivileged (cfg.guest_user_mode). */
 	bool guest_user_mode;

@@ -126,6 +126,25 @@ case "$action" in
         echo "RINGVMM-UPTIME $up"
         off
         ;;
+    count)
+        # The control socket and snapshot tests (scenarios.sh rv_sc_api):
+        # a counter on the console every 50 ms, for ever, with the
+        # checksum of a file in tmpfs (a restore must keep it) and the
+        # uptime (a restore must not move the guest's clock backwards).
+        echo 1 > /proc/sys/kernel/printk
+        mkdir -p /run/rv
+        mount -t tmpfs tmpfs /run/rv
+        head -c 65536 /dev/urandom > /run/rv/data
+        sum=$(md5sum < /run/rv/data | cut -c1-8)
+        n=0
+        while :; do
+            read -r up _ < /proc/uptime
+            echo "RINGVMM-COUNT $n $sum $up"
+            n=$((n + 1))
+            usleep 50000
+            [ $((n % 20)) = 0 ] && sum=$(md5sum < /run/rv/data | cut -c1-8)
+        done
+        ;;
     idle)
         # bench/idle_wakeups_nested.sh: an idle guest, for ever (L1 stops
         # ringvmm with SIGTERM). Nothing runs: the vCPU halts in KVM.

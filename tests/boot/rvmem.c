@@ -16,6 +16,15 @@
  *                           first difference is (exit 1)
  *
  * ADDR and LEN: decimal or 0x hex. Exit 2 for usage and system errors.
+ *
+ * It is also the boot tests' raw client of ringvmm's control socket (busybox
+ * nc speaks no UNIX sockets), for what `ringvmm ctl` would never send:
+ *
+ *   rvmem sock PATH SECS [BYTES]   connect, send BYTES as they are (none:
+ *                                  a silent client), hold the connection
+ *                                  SECS seconds or until the server closes
+ *                                  it; print what came back, then
+ *                                  "closed-by-server" or "held"
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +32,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -118,12 +130,45 @@ static int do_write(uint64_t addr, const char *path)
 	return 0;
 }
 
+static int sock(const char *path, int secs, const char *bytes)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	char buf[512];
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		perror(path);
+		return 2;
+	}
+	if (bytes && write(fd, bytes, strlen(bytes)) < 0)
+		perror("write");
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, secs * 1000) != 1) {
+			printf("held\n");
+			return 0;
+		}
+		n = read(fd, buf, sizeof(buf));
+		if (n <= 0) {
+			printf("closed-by-server\n");
+			return 0;
+		}
+		fwrite(buf, 1, (size_t)n, stdout);
+	}
+}
+
 int main(int argc, char **argv)
 {
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "sock"))
+		return sock(argv[2], atoi(argv[3]), argc == 5 ? argv[4] : NULL);
 	if (argc == 4 && !strcmp(argv[1], "read"))
 		return do_read(number(argv[2]), number(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "write"))
 		return do_write(number(argv[2]), argv[3]);
-	fprintf(stderr, "usage: rvmem read ADDR LEN | rvmem write ADDR FILE\n");
+	fprintf(stderr,
+		"usage: rvmem read ADDR LEN | rvmem write ADDR FILE | rvmem sock PATH SECS [BYTES]\n");
 	return 2;
 }

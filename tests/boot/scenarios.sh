@@ -831,3 +831,195 @@ rv_sc_bad_inputs() {
     grep 'FAIL' "$RV_OUT/bad_inputs.rows" | sed 's/^/RVLOG bad_inputs | /'
     rv_report bad_inputs "$_p" "$rv_bi_n cases"
 }
+
+# The last counter value L2 printed (l2-init.sh count) in run $1's output.
+rv_count_last() {
+    grep -o 'RINGVMM-COUNT [0-9]*' "$RV_OUT/$1.out" | tail -n 1 | cut -d' ' -f2
+}
+
+# rv_wait_count NAME MIN SECS: until run NAME's counter reaches MIN.
+rv_wait_count() {
+    _w=0
+    while [ $_w -lt $(($3 * 10)) ]; do
+        _c=$(rv_count_last "$1")
+        [ -n "$_c" ] && [ "$_c" -ge "$2" ] && return 0
+        sleep 0.1
+        _w=$((_w + 1))
+    done
+    return 1
+}
+
+# rv_count_start NAME SOCKET [ARGS...]: boot L2 counting (l2-init.sh count) with the
+# control socket at SOCKET, in the background: _pid is ringvmm's. The test
+# ends it with ctl stop; the timeout, twice a run's, only catches a hang
+# (a boot plus the idle time of the silent client can take most of one
+# run's timeout on a loaded host).
+rv_count_start() {
+    _cn=$1
+    _cs=$2
+    shift 2
+    rm -f "$_cs"
+    echo "RVRUN $_cn"
+    timeout -k 5 $((RV_RUN_TIMEOUT * 2)) "$RV_VMM" run --kernel /l2/bzImage \
+        --initrd /l2/initrd.cpio.gz -p "$(rv_params count)" --mem 256M --api "$_cs" "$@" \
+        < /dev/null > "$RV_OUT/$_cn.out" 2> "$RV_OUT/$_cn.err" &
+    _pid=$!
+}
+
+# rv_counter_moves NAME SECS: did the counter go up within SECS seconds?
+rv_counter_moves() {
+    _m0=$(rv_count_last "$1")
+    sleep "$2"
+    [ "$(rv_count_last "$1")" -gt "$_m0" ]
+}
+
+# The control socket (run --api, ringvmm ctl; vmm/api/) on a Linux guest
+# printing a counter every 50 ms: the socket is mode 0600; pause stops the
+# counter (every vCPU out of KVM_RUN), resume starts it again; stats is a
+# JSON reply; while a silent client, a garbage line, an oversized line and
+# an unknown command hit the socket the counter keeps going and ctl is
+# still served; the silent client is closed by the server (idle time);
+# stop ends ringvmm with status 0.
+rv_sc_api() {
+    _n=api
+    _s=/tmp/rv-api.sock
+    _p=
+    _t0=$(rv_now)
+    rv_count_start "$_n" "$_s"
+    if ! rv_wait_count "$_n" 10 60; then
+        _p="the counter never reached 10;"
+    else
+        _mode=$(stat -c %a "$_s")
+        [ "$_mode" = 600 ] || _p="$_p socket mode $_mode, want 600;"
+        "$RV_VMM" ctl "$_s" pause > "$RV_OUT/ctl.txt" 2>&1 ||
+            _p="$_p pause: $(cat "$RV_OUT/ctl.txt");"
+        grep -q '"paused":true' "$RV_OUT/ctl.txt" || _p="$_p pause reply: $(cat "$RV_OUT/ctl.txt");"
+        # Output already queued may still drain: look after it has.
+        sleep 0.5
+        _a=$(rv_count_last "$_n")
+        sleep 1.5
+        _b=$(rv_count_last "$_n")
+        [ "$_a" = "$_b" ] || _p="$_p the counter went on while paused ($_a -> $_b);"
+        "$RV_VMM" ctl "$_s" resume > "$RV_OUT/ctl.txt" 2>&1 ||
+            _p="$_p resume: $(cat "$RV_OUT/ctl.txt");"
+        rv_counter_moves "$_n" 2 || _p="$_p the counter did not resume;"
+        "$RV_VMM" ctl "$_s" stats > "$RV_OUT/ctl-stats.txt" 2>&1 ||
+            _p="$_p stats: $(head -c 200 "$RV_OUT/ctl-stats.txt");"
+        grep -q '"ok":true,"stats":{.*"exits"' "$RV_OUT/ctl-stats.txt" ||
+            _p="$_p stats reply: $(head -c 200 "$RV_OUT/ctl-stats.txt");"
+        # Hostile clients, the guest running meanwhile.
+        /rvmem sock "$_s" 40 > "$RV_OUT/silent.txt" 2>&1 &
+        _sp=$!
+        _h0=$(rv_now)
+        /rvmem sock "$_s" 1 '}{ garbage
+' > "$RV_OUT/garbage.txt" 2>&1
+        grep -q '"ok":false,"error":"malformed JSON' "$RV_OUT/garbage.txt" &&
+            grep -q '^held' "$RV_OUT/garbage.txt" ||
+            _p="$_p garbage: $(cat "$RV_OUT/garbage.txt");"
+        /rvmem sock "$_s" 2 "$(head -c 6000 /dev/zero | tr '\0' x)" > "$RV_OUT/huge.txt" 2>&1
+        grep -q 'longer than' "$RV_OUT/huge.txt" && grep -q closed-by-server "$RV_OUT/huge.txt" ||
+            _p="$_p oversized line: $(cat "$RV_OUT/huge.txt");"
+        "$RV_VMM" ctl "$_s" fly > "$RV_OUT/ctl.txt" 2>&1
+        _rc=$?
+        [ $_rc = 1 ] && grep -q 'unknown command' "$RV_OUT/ctl.txt" ||
+            _p="$_p unknown command: exit $_rc, $(cat "$RV_OUT/ctl.txt");"
+        rv_counter_moves "$_n" 1 || _p="$_p the counter stalled beside hostile clients;"
+        "$RV_VMM" ctl "$_s" stats > /dev/null 2>&1 || _p="$_p stats failed beside a silent client;"
+        wait "$_sp"
+        _held=$(rv_since "$_h0")
+        grep -q closed-by-server "$RV_OUT/silent.txt" ||
+            _p="$_p the silent client was not closed: $(cat "$RV_OUT/silent.txt");"
+        # By the idle sweep (10 s), not by ringvmm going away.
+        awk -v h="$_held" 'BEGIN { exit !(h >= 9.5) }' ||
+            _p="$_p the silent client went after ${_held}s, before the idle time;"
+        kill -0 "$_pid" 2> /dev/null || _p="$_p ringvmm ended before stop;"
+        echo "RVLOG $_n silent client closed after ${_held}s"
+        "$RV_VMM" ctl "$_s" stop > "$RV_OUT/ctl.txt" 2>&1 || _p="$_p stop: $(cat "$RV_OUT/ctl.txt");"
+    fi
+    wait "$_pid"
+    RV_RC=$?
+    RV_SECS=$(rv_since "$_t0")
+    [ "$RV_RC" = 0 ] || _p="$_p ringvmm exit $RV_RC, want 0;"
+    rv_report "$_n" "$_p" "last count $(rv_count_last "$_n")"
+}
+
+# Snapshot and restore (vmm/snapshot/, x86): L2 counts on its console and
+# keeps a tmpfs file whose checksum each line carries (l2-init.sh count).
+# Paused, snapshotted (ctl snapshot DIR) and stopped; a second ringvmm
+# restores it (--restore DIR): the two consoles together must count without
+# a gap or a repeat, every checksum the same, the guest's uptime never
+# going back, and the restored guest must
+# count on (40 more lines: two checksums of the file re-read after the
+# restore). A corrupted and a truncated copy of the snapshot are refused
+# with exit 2 and one line, and run nothing.
+rv_sc_snapshot() { rv_snapshot_test snapshot --cpus 1; }
+# The same with two vCPUs: the APs' MP state, LAPICs and TSCs come through.
+rv_sc_snapshot_smp() { rv_snapshot_test snapshot_smp --cpus 2; }
+
+# rv_snapshot_test NAME ARGS...: the test above, ARGS for both runs.
+rv_snapshot_test() {
+    _n=$1
+    shift
+    _s=/tmp/rv-snap.sock
+    _d=/tmp/rv-snap
+    _p=
+    rm -rf "$_d" "$_d.bad"
+    _t0=$(rv_now)
+    rv_count_start "$_n" "$_s" "$@"
+    if ! rv_wait_count "$_n" 20 60; then
+        _p="the counter never reached 20;"
+        kill "$_pid"
+    else
+        "$RV_VMM" ctl "$_s" pause > /dev/null 2>&1 || _p="$_p pause failed;"
+        "$RV_VMM" ctl "$_s" snapshot "$_d" > "$RV_OUT/ctl-snap.txt" 2>&1 ||
+            _p="$_p snapshot: $(cat "$RV_OUT/ctl-snap.txt");"
+        echo "RVLOG $_n snapshot reply: $(cat "$RV_OUT/ctl-snap.txt")"
+        "$RV_VMM" ctl "$_s" stop > /dev/null 2>&1 || _p="$_p stop failed;"
+    fi
+    wait "$_pid"
+    _rc1=$?
+    [ "$_rc1" = 0 ] || _p="$_p first run exit $_rc1;"
+    _a=$(rv_count_last "$_n")
+    ls -ls "$_d" | sed "s/^/RVLOG $_n dir | /"
+    # The restore, on the same shape of machine.
+    rm -f "$_s"
+    timeout -k 5 "$RV_RUN_TIMEOUT" "$RV_VMM" run --restore "$_d" --mem 256M --api "$_s" "$@" \
+        < /dev/null > "$RV_OUT/${_n}2.out" 2> "$RV_OUT/${_n}2.err" &
+    _pid=$!
+    if [ -n "$_a" ] && rv_wait_count "${_n}2" $((_a + 40)) 60; then
+        "$RV_VMM" ctl "$_s" stop > /dev/null 2>&1 || _p="$_p stop of the restored guest failed;"
+    else
+        _p="$_p the restored guest did not count 40 on from $_a (last: $(rv_count_last "${_n}2"));"
+        kill "$_pid" 2> /dev/null
+    fi
+    wait "$_pid"
+    _rc2=$?
+    [ "$_rc2" = 0 ] || _p="$_p restored run exit $_rc2;"
+    sed "s/^/RVLOG $_n restore err | /" "$RV_OUT/${_n}2.err" | head -n 20
+    # Both consoles as one: consecutive counts, one checksum.
+    _seq=$(cat "$RV_OUT/$_n.out" "$RV_OUT/${_n}2.out" | tr -d '\r' |
+        grep -o 'RINGVMM-COUNT [0-9]* [0-9a-f]* [0-9.]*' |
+        awk 'NR == 1 { n = $2; s = $3; t = $4; next }
+             $2 != n + 1 { print "gap or repeat: " n " then " $2; exit }
+             $3 != s { print "checksum " s " became " $3 " at " $2; exit }
+             $4 < t { print "uptime went back from " t " to " $4 " at " $2; exit }
+             { n = $2; t = $4 }
+             END { if (NR < 40) print "only " NR " counter lines" }')
+    [ -z "$_seq" ] || _p="$_p $_seq;"
+    # Refused snapshots: nothing runs, one line, exit 2.
+    cp -r "$_d" "$_d.bad"
+    printf 'X' | dd of="$_d.bad/state" bs=1 seek=200 conv=notrunc 2> /dev/null
+    "$RV_VMM" run --restore "$_d.bad" --mem 256M "$@" > "$RV_OUT/bad.out" 2> "$RV_OUT/bad.err"
+    _rc=$?
+    [ $_rc = 2 ] && grep -q 'corrupted' "$RV_OUT/bad.err" && [ ! -s "$RV_OUT/bad.out" ] ||
+        _p="$_p corrupted snapshot: exit $_rc, $(head -c 200 "$RV_OUT/bad.err");"
+    head -c 100 "$_d/state" > "$_d.bad/state"
+    "$RV_VMM" run --restore "$_d.bad" --mem 256M "$@" > "$RV_OUT/bad.out" 2> "$RV_OUT/bad.err"
+    _rc=$?
+    [ $_rc = 2 ] && grep -q 'truncated' "$RV_OUT/bad.err" && [ ! -s "$RV_OUT/bad.out" ] ||
+        _p="$_p truncated snapshot: exit $_rc, $(head -c 200 "$RV_OUT/bad.err");"
+    echo "RVLOG $_n refused: $(cat "$RV_OUT/bad.err")"
+    RV_RC=$_rc2
+    RV_SECS=$(rv_since "$_t0")
+    rv_report "$_n" "$_p" "counted to $_a, then on to $(rv_count_last "${_n}2") after the restore"
+}

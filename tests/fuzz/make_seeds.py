@@ -9,6 +9,7 @@ an ELF vmlinux. Layouts are spelt out from linux/kvm.h, boot.rst and
 booting.rst, as the unit tests do."""
 import os
 import struct
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -186,3 +187,36 @@ def vsock_seed(op, length, avail, tail, src_cid=3, dst_cid=2, typ=1):
 put("vsock", "request", vsock_seed(1, 0, 0, b"CONNECT 5000\n"))
 put("vsock", "rw", vsock_seed(5, 100, 100, b"cid=3,uds=/tmp/vm.sock"))
 put("vsock", "forged", vsock_seed(5, 4096, 100, b"CONNECT 99999999999\n", src_cid=4))
+
+
+# snapshot: a state file (vmm/snapshot/format.h): a 64-byte header, then
+# sections of a 24-byte header and records (tag, length, bytes, padded to 8).
+def snap_section(stype, index, version, recs):
+    payload = b"".join(struct.pack("<II", t, len(d)) + d + b"\0" * (-len(d) % 8)
+                       for t, d in recs)
+    hdr = struct.pack("<IIIIQ", stype, index, version, 0, len(payload))
+    crc = zlib.crc32(hdr + payload)
+    hdr = struct.pack("<IIIIQ", stype, index, version, crc, len(payload))
+    return hdr + payload + b"\0" * (-len(payload) % 8)
+
+
+def snap_file(sections, arch=1):
+    body = b"".join(sections)
+    def header(crc):
+        return struct.pack("<8sIIIIQIIQIIII", b"RVMSNAP\n", 1, arch, 64, len(sections),
+                           256 << 20, 1, 4096, 64 + len(body), 0, 0, 0, crc)
+    return header(zlib.crc32(header(0))) + body
+
+
+put("snapshot", "vm_vcpu_device", snap_file([
+    snap_section(4, 0, 1, [(1, struct.pack("<QQQ", 0, 256 << 20, 0))]),
+    snap_section(1, 0, 1, [(20, b"\1" * 48), (24, b"\0" * 112)]),
+    snap_section(2, 0, 1, [(1, b"\0" * 144), (7, struct.pack("<IIQ", 0x10, 0, 12345))]),
+    snap_section(3, 0, 1, [(1, b"ttyS0"), (2, b"\0" * 40)]),
+]))
+put("snapshot", "empty", snap_file([]))
+
+# api: one request line.
+for name, line in [("pause", b'{"cmd":"pause"}'), ("stats", b' {"cmd" : "stats"}\r'),
+                   ("unknown", b'{"cmd":"fly","x":[1,{"y":null}]}'), ("bad", b"{'cmd':")]:
+    put("api", name, line)

@@ -256,6 +256,29 @@ static void test_caps(void **state)
 	expect_error(parse("caps", "--json", "--json", NULL), "may be given only once", NULL);
 }
 
+/* ctl SOCKET COMMAND, and run's --api SOCKET. */
+static void test_ctl_api(void **state)
+{
+	char longpath[200];
+
+	expect_ok(parse("ctl", "/run/vm0.sock", "pause", NULL));
+	assert_int_equal(cli.cmd, RV_CMD_CTL);
+	assert_string_equal(cli.ctl_path, "/run/vm0.sock");
+	assert_string_equal(cli.ctl_cmd, "pause");
+	expect_error(parse("ctl", NULL), "ctl", "SOCKET COMMAND", NULL);
+	expect_error(parse("ctl", "/run/vm0.sock", NULL), "ctl", "SOCKET COMMAND", NULL);
+	expect_error(parse("ctl", "/s", "pause", "now", NULL), "ctl", "SOCKET COMMAND", NULL);
+
+	expect_ok(parse("run", "--api", "/run/vm0.sock", NULL));
+	assert_string_equal(cli.vm.api_path, "/run/vm0.sock");
+	expect_ok(parse("run", NULL));
+	assert_null(cli.vm.api_path);
+	expect_error(parse("run", "--api", "", NULL), "--api", "socket path", NULL);
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[sizeof(longpath) - 1] = '\0';
+	expect_error(parse("run", "--api", longpath, NULL), "--api", "1 to 107 bytes", NULL);
+}
+
 /* bench: the command and its sub-command; its options are test_bench.c's. */
 static void test_bench(void **state)
 {
@@ -357,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_duplicates), cmocka_unit_test(test_missing_values),
 		cmocka_unit_test(test_unknown),	   cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_bench),	   cmocka_unit_test(test_help_version),
+		cmocka_unit_test(test_ctl_api),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

@@ -1,0 +1,112 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Snapshot and restore in a new process (vmm/snapshot/, x86). A tiny guest
+# counts for ever in a register (RBX) and in memory (at 17 MiB) together;
+# every 2^20 it checks that the two agree and prints the count's bits 25:20
+# as one character ('0' + n mod 64), or 'F' and halts when they differ. It
+# is paused, snapshotted and stopped; a second ringvmm restores it. The two
+# consoles together must be one unbroken sequence: the register, the memory
+# and the loop position came through, and nothing ran twice or was lost.
+# Independent of the host's speed: the guest never ends by itself.
+# Usage: snapshot_test.sh path/to/ringvmm
+set -u
+RINGVMM=${1:?usage: snapshot_test.sh path/to/ringvmm}
+. "$(dirname "$0")/lib/cli_lib.sh"
+
+require_kvm
+
+# At 16 MiB, 64-bit mode:
+#   xor %ebx,%ebx; mov $0x1100000,%edi; movq $0,(%rdi); mov $0x3f8,%edx
+# loop: inc %rbx; incq (%rdi); test $0xfffff,%ebx; jnz loop
+#   cmp (%rdi),%rbx; jne bad
+#   mov %rbx,%rax; shr $20,%rax; and $0x3f,%eax; add $0x30,%al
+#   out %al,(%dx); jmp loop
+# bad: mov $'F',%al; out %al,(%dx); 1: hlt; jmp 1b
+mk_elf "$TMP/count.elf" "31dbbf0000100148c70700000000baf803000048ffc348ff07f7c3ffff0f0075f2483b1f750f4889d848c1e81483e03f0430eeebdeb046eef4ebfd"
+
+chars() { tr -cd '0-o' < "$1" | wc -c; }
+
+# run_until OUT SOCK N ARGS...: run ringvmm ARGS with --api SOCK until its
+# console (OUT) has N characters, then pause it, snapshot into $SNAP if
+# set, and stop it. Sets st (the exit status).
+run_until() {
+	local out=$1 sock=$2 n=$3 pid
+	shift 3
+	"$RINGVMM" run "$@" --api "$sock" </dev/null >"$out" 2>"$out.err" &
+	pid=$!
+	for _ in $(seq 1200); do
+		[ "$(chars "$out")" -ge "$n" ] && break
+		sleep 0.05
+	done
+	"$RINGVMM" ctl "$sock" pause >"$TMP/ctl" 2>&1 || not_ok "pause: $(cat "$TMP/ctl")"
+	if [ -n "${SNAP:-}" ]; then
+		if "$RINGVMM" ctl "$sock" snapshot "$SNAP" >"$TMP/ctl" 2>&1; then
+			ok "snapshot of a running guest: $(cat "$TMP/ctl")"
+		else
+			not_ok "snapshot: $(cat "$TMP/ctl")"
+		fi
+	fi
+	"$RINGVMM" ctl "$sock" stop >/dev/null 2>&1
+	wait "$pid"
+	st=$?
+}
+
+# The consoles $@ together: '1', '2', ... mod 64, nothing else.
+check_sequence() {
+	python3 - "$@" <<'PY'
+import sys
+s = b''.join(open(f, 'rb').read() for f in sys.argv[1:])
+for i, c in enumerate(s):
+    if c != 0x30 + (i + 1) % 64:
+        sys.exit('character %d is %r, expected %r' % (i, chr(c), chr(0x30 + (i + 1) % 64)))
+PY
+}
+
+SNAP=$TMP/snap run_until "$TMP/a.out" "$TMP/a.sock" 5 --kernel "$TMP/count.elf"
+[ "$st" = 0 ] && ok "first run stopped (exit 0) after $(chars "$TMP/a.out") counts" ||
+	not_ok "first run: exit $st; $(cat "$TMP/a.out.err")"
+
+SNAP= run_until "$TMP/b.out" "$TMP/b.sock" 10 --restore "$TMP/snap"
+[ "$st" = 0 ] && ok "restored run stopped (exit 0)" || not_ok "restored run: exit $st; $(cat "$TMP/b.out.err")"
+if why=$(check_sequence "$TMP/a.out" "$TMP/b.out" 2>&1) && [ "$(chars "$TMP/b.out")" -ge 10 ]; then
+	ok "the restored guest counted on: $(chars "$TMP/a.out") + $(chars "$TMP/b.out") counts, register and memory agree"
+else
+	not_ok "restored count: $why (first: $(head -c 70 "$TMP/a.out"); restored: $(head -c 70 "$TMP/b.out"))"
+fi
+
+# The memory file is mapped privately: the first restore's writes never
+# reached it, and a second restore starts from the same place.
+SNAP= run_until "$TMP/c.out" "$TMP/c.sock" 3 --restore "$TMP/snap"
+if check_sequence "$TMP/a.out" "$TMP/c.out" >/dev/null 2>&1 && [ "$st" = 0 ]; then
+	ok "a second restore starts where the first did"
+else
+	not_ok "second restore: exit $st, $(head -c 70 "$TMP/c.out")"
+fi
+
+# A device that cannot save its state yet (virtio) refuses the snapshot,
+# naming itself, and ctl leaves no files behind; the guest runs on.
+"$RINGVMM" run --kernel "$TMP/count.elf" --rng --api "$TMP/d.sock" </dev/null >"$TMP/d.out" 2>&1 &
+pid=$!
+for _ in $(seq 200); do
+	[ -S "$TMP/d.sock" ] && break
+	sleep 0.05
+done
+"$RINGVMM" ctl "$TMP/d.sock" snapshot "$TMP/snap-rng" >"$TMP/ctl" 2>&1
+st=$?
+if [ "$st" = 1 ] && grep -q 'device virtio-rng0 cannot save its state yet' "$TMP/ctl" &&
+	[ ! -e "$TMP/snap-rng/state" ] && [ ! -e "$TMP/snap-rng/memory" ]; then
+	ok "a virtio device refuses the snapshot: $(cat "$TMP/ctl")"
+else
+	not_ok "snapshot with virtio-rng: exit $st, $(cat "$TMP/ctl"); $(ls "$TMP/snap-rng" 2>&1)"
+fi
+"$RINGVMM" ctl "$TMP/d.sock" stop >/dev/null 2>&1
+wait "$pid"
+
+# Another shape of machine is refused before anything runs.
+expect_status "restore with other --mem" 2 "$RINGVMM" run --restore "$TMP/snap" --mem 512M
+grep -q 'run it with --mem 256M' "$TMP/err" && ok "--mem mismatch named" ||
+	not_ok "--mem mismatch: $(cat "$TMP/err")"
+expect_status "restore with other --cpus" 2 "$RINGVMM" run --restore "$TMP/snap" --cpus 2
+grep -q 'run it with --cpus 1' "$TMP/err" && ok "--cpus mismatch named" ||
+	not_ok "--cpus mismatch: $(cat "$TMP/err")"
+finish
