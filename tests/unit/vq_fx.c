@@ -109,9 +109,10 @@ void vq_fx_set_used_event(struct vq_fx *f, uint16_t v)
 	*vq_fx_u16(f, VQ_FX_AVAIL + 4 + 2 * f->size) = v;
 }
 
+/* As a driver reads it: the device may write it on another thread (the loop's). */
 uint16_t vq_fx_avail_event(struct vq_fx *f)
 {
-	return *vq_fx_u16(f, VQ_FX_USED + 4 + 8 * f->size);
+	return __atomic_load_n(vq_fx_u16(f, VQ_FX_USED + 4 + 8 * f->size), __ATOMIC_ACQUIRE);
 }
 
 /*
