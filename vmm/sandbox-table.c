@@ -159,6 +159,13 @@ const struct rv_sandbox_ioctl rv_sandbox_ioctls[] = {
 	{ KVM_GET_IRQCHIP, RV_SB_CTRL },
 	{ KVM_GET_PIT2, RV_SB_CTRL },
 #endif
+#ifdef __aarch64__
+	/* The same on arm64 (arch/arm64/snapshot.c, gic-state.c). */
+	{ KVM_GET_REG_LIST, RV_SB_CTRL },
+	{ KVM_GET_ONE_REG, RV_SB_LOOP },
+	{ KVM_GET_MP_STATE, RV_SB_CTRL },
+	{ KVM_GET_DEVICE_ATTR, RV_SB_CTRL },
+#endif
 };
 const unsigned int rv_sandbox_nr_ioctls = sizeof(rv_sandbox_ioctls) / sizeof(rv_sandbox_ioctls[0]);
 

@@ -33,4 +33,11 @@ int rv_arm64_gic_init(struct rv_arm64_gic *gic);
 
 void rv_arm64_gic_destroy(struct rv_arm64_gic *gic);
 
+/* The vGICv3's state in a snapshot's VM section (gic-state.c). */
+struct rv_vm;
+struct rv_snap_buf;
+struct rv_snap_section;
+int rv_arm64_gic_save(struct rv_vm *vm, struct rv_snap_buf *b);
+int rv_arm64_gic_load(struct rv_vm *vm, const struct rv_snap_section *sec);
+
 #endif

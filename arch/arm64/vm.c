@@ -229,5 +229,8 @@ int rv_arch_vcpus_ready(struct rv_vm *vm)
 	ret = rv_arm64_gic_init(&rv_arm64_vm(vm)->gic);
 	if (ret)
 		return ret;
+	/* A restored guest's device tree is in its memory file, where it was. */
+	if (vm->cfg->restore_dir)
+		return 0;
 	return rv_arm64_write_fdt(vm);
 }
