@@ -42,7 +42,7 @@ RV_A64_SYSROOT=/opt/ringvmm/sysroot-aarch64
 # shellcheck disable=SC2034 # used by run_all.sh
 RV_A64_TESTS=(a64_caps a64_builtin a64_errors a64_bench a64_linux_log a64_linux a64_console a64_reboot
     kvm_suite a64_virtio_blk a64_virtio_rng a64_virtio_console a64_virtio_vsock a64_sandbox
-    a64_virtio_net)
+    a64_snapshot a64_virtio_net)
 
 rv_a64_need_host_tools() {
     local missing=() c

@@ -260,6 +260,18 @@ rv_sc_a64_virtio_vsock() { rv_check_vsock a64_virtio_vsock "$RV_A64_IMAGE" "$RV_
 # session has one timeout for all its tests.
 rv_sc_a64_virtio_net() { rv_check_net_tap a64_virtio_net "$RV_A64_IMAGE" "$RV_A64_INITRD" 16; }
 
+# Snapshot and restore on arm64 (arch/arm64/snapshot.c, gic-state.c): the
+# x86 test (scenarios.sh rv_snapshot_test: a counter and a tmpfs file's
+# checksum on the console, no gap, no repeat, the same checksum, uptime
+# never going back, 40 more lines after the restore; a corrupted and a
+# truncated snapshot refused) on two vCPUs, so that the secondary's
+# registers, MP state and redistributor come through too.
+rv_sc_a64_snapshot() {
+    RV_COUNT_KERNEL=$RV_A64_IMAGE
+    rv_snapshot_test a64_snapshot --cpus 2
+    unset RV_COUNT_KERNEL
+}
+
 # The sandbox on arm64 KVM (vmm/sandbox.c): the other a64 tests boot under
 # it; here each thread kind tries a denied call right after entering its
 # filter and ringvmm must die of SIGSYS (exit 159) naming it. Also the
