@@ -271,6 +271,13 @@ rv_sc_a64_snapshot() {
     rv_snapshot_test a64_snapshot --cpus 2
     unset RV_COUNT_KERNEL
 }
+# The same on one vCPU: not in RV_A64_TESTS (CI runs the two-vCPU one);
+# run_all.sh a64_snapshot_up runs it.
+rv_sc_a64_snapshot_up() {
+    RV_COUNT_KERNEL=$RV_A64_IMAGE
+    rv_snapshot_test a64_snapshot_up --cpus 1
+    unset RV_COUNT_KERNEL
+}
 
 # The sandbox on arm64 KVM (vmm/sandbox.c): the other a64 tests boot under
 # it; here each thread kind tries a denied call right after entering its
