@@ -6,11 +6,11 @@
 # mid-count: to a copy of ringvmm with another version string, then to
 # itself again (no --binary). Its console (the same stdout, handed over)
 # must be one unbroken sequence, the process the same, the reply the new
-# version's with paused_ms. A --binary that is no ringvmm (/bin/false) is
-# refused before anything happens; a ringvmm that cannot take the guest
-# (a wrapper that spoils its command line) falls back to the old binary:
-# the guest counts on. Anonymous RAM and the seccomp filters are refused
-# with their reasons.
+# version's with paused_ms. A --binary that is no ringvmm (/bin/false) or
+# a script is refused before anything happens; a ringvmm that cannot take
+# the guest (one that reads another snapshot format) falls back to the old
+# binary: the guest counts on. Anonymous RAM and the seccomp filters are
+# refused with their reasons.
 # Usage: update_test.sh path/to/ringvmm
 set -u
 RINGVMM=${1:?usage: update_test.sh path/to/ringvmm}
@@ -59,7 +59,7 @@ if "$RINGVMM" ctl "$TMP/a.sock" update --binary "$TMP/ringvmm2" >"$TMP/ctl" 2>&1
 else
 	not_ok "update --binary: $(cat "$TMP/ctl"); $(tail -n 3 "$TMP/a.err")"
 fi
-kill -0 "$pid" 2>/dev/null && [ "$(readlink "/proc/$pid/exe")" != "$(readlink -f "$RINGVMM")" ] &&
+kill -0 "$pid" 2>/dev/null && [ "$(readlink "/proc/$pid/exe")" = "$TMP/ringvmm2" ] &&
 	ok "the same process ($pid) runs the new binary" ||
 	not_ok "process $pid: $(readlink "/proc/$pid/exe" 2>&1)"
 wait_chars "$TMP/a.out" $((n0 + 3)) && ok "the guest counts on under the new binary" ||
@@ -80,24 +80,30 @@ st=$?
 [ "$st" = 2 ] && grep -q 'not a ringvmm' "$TMP/ctl" && ok "update --binary /bin/false refused (exit $st): $(cat "$TMP/ctl")" ||
 	not_ok "update --binary /bin/false: exit $st, $(cat "$TMP/ctl")"
 
-# 4. A ringvmm that cannot take over (given --mem twice: a usage error in
-# the new process): back to the previous binary, the guest counts on.
-cat >"$TMP/broken" <<SH
-#!/bin/sh
-[ "\$1" = --version ] && exec "$RINGVMM" --version
-exec "$RINGVMM" "\$@" --mem 512M
-SH
-chmod +x "$TMP/broken"
-"$RINGVMM" ctl "$TMP/a.sock" update --binary "$TMP/broken" >"$TMP/ctl" 2>&1
+# 4. A ringvmm that cannot take over (it reads another snapshot format, so
+# it refuses the state): back to the previous binary, the guest counts on.
+python3 "$(dirname "$0")/lib/reversion.py" "$RINGVMM" "$TMP/foreign" --foreign-snapshots >/dev/null ||
+	not_ok "cannot make a foreign binary"
+"$RINGVMM" ctl "$TMP/a.sock" update --binary "$TMP/foreign" >"$TMP/ctl" 2>&1
 st=$?
-if [ "$st" = 1 ] && grep -q 'could not take over' "$TMP/ctl" &&
-	[ "$(json "$TMP/ctl" "r['update']['version']")" = "$NEWVER" ]; then
+n1=$(chars "$TMP/a.out")
+if [ "$st" = 1 ] && grep -q "could not take over (update state: not a ringvmm snapshot.*previous one $NEWVER after a pause of" "$TMP/ctl" &&
+	[ "$(readlink "/proc/$pid/exe")" = "$TMP/ringvmm2" ]; then
 	ok "a new binary that fails falls back (exit $st): $(cat "$TMP/ctl")"
 else
 	not_ok "fallback: exit $st, $(cat "$TMP/ctl"); $(tail -n 3 "$TMP/a.err")"
 fi
-wait_chars "$TMP/a.out" $((n1 + 3)) && ok "the guest counts on after the fallback" ||
+wait_chars "$TMP/a.out" $((n1 + 3)) && ok "the guest counts on after the fallback ($n1 -> $(chars "$TMP/a.out"))" ||
 	not_ok "no count after the fallback: $(tail -n 3 "$TMP/a.err")"
+
+# 5. A script is refused by the VMM: its interpreter would open it again
+# as /dev/fd/N, which need not exist, after the point of no return.
+printf '#!/bin/sh\n[ "$1" = --version ] && exec "%s" --version\nexec "%s" "$@"\n' "$RINGVMM" "$RINGVMM" >"$TMP/script"
+chmod +x "$TMP/script"
+"$RINGVMM" ctl "$TMP/a.sock" update --binary "$TMP/script" >"$TMP/ctl" 2>&1
+st=$?
+[ "$st" = 1 ] && grep -q 'not an ELF' "$TMP/ctl" && ok "a script refused (exit $st): $(cat "$TMP/ctl")" ||
+	not_ok "update --binary script: exit $st, $(cat "$TMP/ctl")"
 
 "$RINGVMM" ctl "$TMP/a.sock" pause >/dev/null 2>&1
 "$RINGVMM" ctl "$TMP/a.sock" stop >/dev/null 2>&1
@@ -111,7 +117,7 @@ else
 	not_ok "count: $why ($(head -c 80 "$TMP/a.out"))"
 fi
 
-# 5. What cannot be handed over is refused, and the guest runs on.
+# 6. What cannot be handed over is refused, and the guest runs on.
 refused() {
 	local what=$1 words=$2
 	shift 2

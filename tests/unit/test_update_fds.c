@@ -23,6 +23,7 @@ static void test_round_trip(void **state)
 {
 	struct rv_update_fds u = { .state = 7,
 				   .exe = 3,
+				   .args = 12,
 				   .api = 4,
 				   .client = 9,
 				   .ram = { 10, 11 },
@@ -39,6 +40,7 @@ static void test_round_trip(void **state)
 	assert_int_equal(v.exe, 3);
 	assert_int_equal(v.api, 4);
 	assert_int_equal(v.client, 9);
+	assert_int_equal(v.args, 12);
 	assert_int_equal(v.nr_ram, 2);
 	assert_int_equal(v.ram[0], 10);
 	assert_int_equal(v.ram[1], 11);
@@ -55,6 +57,7 @@ static void test_minimal(void **state)
 	assert_int_equal(rv_update_fds_parse("ram=5,exe=4,state=3", &v), 0);
 	assert_int_equal(v.api, -1);
 	assert_int_equal(v.client, -1);
+	assert_int_equal(v.args, -1);
 	assert_int_equal(v.nr_ram, 1);
 	assert_false(v.fallback);
 	assert_true(v.t0_ns == 0);

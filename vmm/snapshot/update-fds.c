@@ -31,7 +31,7 @@ static int rv_update_dec(const char *s, size_t len, uint64_t max, uint64_t *out)
 /* The fds @u names so far, to refuse one number under two names. */
 static bool rv_update_fd_used(const struct rv_update_fds *u, int fd)
 {
-	if (fd == u->state || fd == u->exe || fd == u->api || fd == u->client)
+	if (fd == u->state || fd == u->exe || fd == u->args || fd == u->api || fd == u->client)
 		return true;
 	for (unsigned int i = 0; i < u->nr_ram; i++)
 		if (u->ram[i] == fd)
@@ -67,6 +67,8 @@ static int rv_update_item(struct rv_update_fds *u, const char *item, size_t len,
 		slot = &u->state;
 	else if (klen == 3 && !memcmp(item, "exe", 3))
 		slot = &u->exe;
+	else if (klen == 4 && !memcmp(item, "args", 4))
+		slot = &u->args;
 	else if (klen == 3 && !memcmp(item, "api", 3))
 		slot = &u->api;
 	else if (klen == 6 && !memcmp(item, "client", 6))
@@ -101,7 +103,7 @@ int rv_update_fds_parse(const char *s, struct rv_update_fds *u)
 	size_t len = strlen(s);
 	int ret;
 
-	*u = (struct rv_update_fds){ .state = -1, .exe = -1, .api = -1, .client = -1 };
+	*u = (struct rv_update_fds){ .state = -1, .exe = -1, .args = -1, .api = -1, .client = -1 };
 	for (unsigned int i = 0; i < RV_UPDATE_MAX_RAM; i++)
 		u->ram[i] = -1;
 	if (len > RV_UPDATE_SPEC_MAX)
@@ -133,6 +135,10 @@ int rv_update_fds_format(const struct rv_update_fds *u, char *buf, size_t size)
 	for (unsigned int i = 0; n >= 0 && (size_t)n < size && i < u->nr_ram; i++) {
 		off = (size_t)n;
 		n = (int)off + snprintf(buf + off, size - off, ",ram=%d", u->ram[i]);
+	}
+	if (n >= 0 && (size_t)n < size && u->args >= 0) {
+		off = (size_t)n;
+		n = (int)off + snprintf(buf + off, size - off, ",args=%d", u->args);
 	}
 	if (n >= 0 && (size_t)n < size && u->api >= 0) {
 		off = (size_t)n;

@@ -4,12 +4,14 @@
  * one across execve(2) (docs/live-update.md), and the hidden run option
  * that names them:
  *
- *   --update-fds state=N,exe=N,ram=N[,ram=N...][,api=N][,client=N][,t0=NS][,fallback]
+ *   --update-fds state=N,exe=N,ram=N[,ram=N...][,args=N][,api=N][,client=N][,t0=NS][,fallback]
  *
  *   state    a memfd holding the VM's state (the snapshot format, RAM left
  *            out: the MEM section's regions are the ram= fds, in order)
  *   exe      the binary to go back to when this one cannot restore
  *   ram      guest RAM's memfds, one per RAM region, in guest address order
+ *   args     a memfd holding the old process's command line (NUL-separated):
+ *            what the fallback runs, whatever the new binary was given
  *   api      the control socket, listening
  *   client   the connection that asked for the update: the reply goes there
  *   t0       CLOCK_MONOTONIC ns when the guest was paused (paused_ms)
@@ -33,7 +35,7 @@
 #define RV_UPDATE_SPEC_MAX 256
 
 struct rv_update_fds {
-	int state, exe, api, client; /* -1: not given (api, client) */
+	int state, exe, args, api, client; /* -1: not given (args, api, client) */
 	int ram[RV_UPDATE_MAX_RAM];
 	unsigned int nr_ram;
 	uint64_t t0_ns;

@@ -31,6 +31,8 @@ extern char **environ;
 
 /* Output the console still holds goes out before the exec, in bounded time. */
 #define RV_UPDATE_FLUSH_MS 200
+/* The saved command line's size, at most (ARG_MAX is far more, but run's is short). */
+#define RV_UPDATE_ARGS_MAX (256 * 1024)
 /* argv entries besides the command line's own: the option. */
 #define RV_UPDATE_ARGV_EXTRA 2
 
@@ -83,6 +85,21 @@ static int rv_update_check(struct rv_vm *vm, unsigned int *nr_ram)
 }
 
 /*
+ * An ELF file: a script's interpreter would open it again as /dev/fd/N
+ * (execveat(2), NOTES), which need not exist where ringvmm runs, and a
+ * failure there is past the point where the fallback can help.
+ */
+static int rv_update_check_binary(int fd)
+{
+	char magic[4];
+
+	if (pread(fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) ||
+	    memcmp(magic, "\177ELF", 4))
+		return rv_err(-ENOEXEC, "the new binary is not an ELF executable");
+	return 0;
+}
+
+/*
  * @argv with its --update-fds (if any) replaced by --update-fds=@spec
  * right after the command: a malloc'ed array, the strings borrowed but
  * the option's.
@@ -126,8 +143,8 @@ static void rv_update_free_argv(char **argv)
 /* FD_CLOEXEC off (@inherit) or on again, on every fd @u names. */
 static int rv_update_set_inherit(const struct rv_update_fds *u, int extra_fd, bool inherit)
 {
-	int fds[RV_UPDATE_MAX_RAM + 5] = { u->state, u->exe, u->api, u->client, extra_fd };
-	unsigned int n = 5;
+	int fds[RV_UPDATE_MAX_RAM + 6] = { u->state, u->exe, u->args, u->api, u->client, extra_fd };
+	unsigned int n = 6;
 
 	for (unsigned int i = 0; i < u->nr_ram; i++)
 		fds[n++] = u->ram[i];
@@ -164,9 +181,43 @@ static int rv_update_execve(int bin_fd, char *const argv[], const struct rv_upda
 	return ret;
 }
 
+/* The command line into a memfd, NUL-separated: what the fallback runs. */
+static int rv_update_save_args(char *const argv[])
+{
+	int fd = memfd_create("ringvmm:update-args", MFD_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return rv_err(-errno, "memfd_create for the command line: %s", strerror(errno));
+	for (size_t i = 0; !ret && argv[i]; i++)
+		ret = rv_write_all(fd, argv[i], strlen(argv[i]) + 1);
+	if (ret) {
+		close(fd);
+		return rv_err(ret, "saving the command line: %s", strerror(-ret));
+	}
+	return fd;
+}
+
+/* The command line saved by rv_update_save_args(), in @buf: a malloc'ed argv. */
+static char **rv_update_load_args(int fd, char *buf, size_t size)
+{
+	ssize_t n = pread(fd, buf, size - 1, 0);
+	size_t nr = 0, k = 0;
+	char **argv;
+
+	/* Written by the old ringvmm: NUL-terminated strings, nothing after. */
+	if (n <= 0 || buf[n - 1] != '\0')
+		return NULL;
+	for (ssize_t i = 0; i < n; i++)
+		nr += !buf[i];
+	argv = calloc(nr + 1, sizeof(*argv));
+	for (size_t off = 0; argv && off < (size_t)n; off += strlen(buf + off) + 1)
+		argv[k++] = buf + off;
+	return argv;
+}
+
 int rv_update_exec(struct rv_vm *vm, const struct rv_api_req *req)
 {
-	struct rv_update_fds u = { .exe = vm->exe_fd, .client = req->client_fd };
+	struct rv_update_fds u = { .exe = vm->exe_fd, .args = -1, .client = req->client_fd };
 	char spec[RV_UPDATE_SPEC_MAX];
 	struct rv_snapshot_info info;
 	bool was_paused = vm->paused;
@@ -175,16 +226,23 @@ int rv_update_exec(struct rv_vm *vm, const struct rv_api_req *req)
 	if (req->nr_fds > 1)
 		return rv_err(-EINVAL, "takes one fd, the new binary's");
 	bin_fd = req->nr_fds ? req->fds[0] : vm->exe_fd;
-	ret = rv_update_check(vm, &u.nr_ram);
+	ret = rv_update_check_binary(bin_fd);
+	if (!ret)
+		ret = rv_update_check(vm, &u.nr_ram);
 	if (ret)
 		return ret;
 	u.api = vm->api ? vm->api->fd : -1;
 	for (unsigned int i = 0, k = 0; i < vm->mem.nr; i++)
 		u.ram[k++] = vm->mem.regions[i].fd;
 	/* The sandbox is off (rv_update_check): memfd_create is allowed. */
+	u.args = rv_update_save_args(vm->cfg->argv);
+	if (u.args < 0)
+		return u.args;
 	u.state = memfd_create("ringvmm:update-state", MFD_CLOEXEC);
-	if (u.state < 0)
+	if (u.state < 0) {
+		close(u.args);
 		return rv_err(-errno, "memfd_create for the state: %s", strerror(errno));
+	}
 	u.t0_ns = rv_now_ns();
 	ret = rv_vcpus_pause(vm);
 	if (ret)
@@ -203,6 +261,7 @@ int rv_update_exec(struct rv_vm *vm, const struct rv_api_req *req)
 		rv_vcpus_resume(vm);
 out_close:
 	close(u.state);
+	close(u.args);
 	return ret;
 }
 
@@ -287,8 +346,9 @@ void rv_update_started(struct rv_vm *vm)
 	if (u->fallback &&
 	    asprintf(&err,
 		     "update: the new binary could not take over (%s); the guest goes on "
-		     "under the previous one",
-		     why && *why ? why : "it exited") < 0)
+		     "under the previous one %s after a pause of %.1f ms",
+		     why && *why ? why : "it exited", vm->cfg->version ? vm->cfg->version : "?",
+		     (rv_now_ns() - u->t0_ns) / 1e6) < 0)
 		err = NULL;
 	line = rv_api_reply(u->fallback ? (err ? err : "update: failed") : NULL, extra);
 	if (u->client >= 0 && line &&
@@ -301,6 +361,8 @@ void rv_update_started(struct rv_vm *vm)
 	unsetenv(RV_UPDATE_ERROR_ENV);
 	if (u->client >= 0)
 		close(u->client);
+	if (u->args >= 0)
+		close(u->args);
 	close(u->state);
 	/* The binary to go back to was the old one; this one is vm->exe_fd now. */
 	close(u->exe);
@@ -320,8 +382,9 @@ static void rv_update_give_up(const struct rv_update_fds *u)
 
 void rv_update_fall_back(char *const argv[])
 {
+	static char args[RV_UPDATE_ARGS_MAX];
+	char spec[RV_UPDATE_SPEC_MAX], why[512], **old_argv = NULL;
 	struct rv_update_fds u;
-	char spec[RV_UPDATE_SPEC_MAX], why[512];
 	const char *s = NULL;
 	int ret;
 
@@ -344,7 +407,11 @@ void rv_update_fall_back(char *const argv[])
 	if (rv_update_fds_format(&u, spec, sizeof(spec)) || setenv(RV_UPDATE_ERROR_ENV, why, 1))
 		return;
 	fprintf(stderr, "ringvmm: update: %s; going back to the previous binary\n", why);
-	ret = rv_update_execve(u.exe, argv, &u, spec);
+	/* The previous binary's own command line, not what this one was given. */
+	if (u.args >= 0)
+		old_argv = rv_update_load_args(u.args, args, sizeof(args));
+	ret = rv_update_execve(u.exe, old_argv ? old_argv : argv, &u, spec);
+	free(old_argv);
 	rv_err(ret, "update: %s, and going back to the previous binary failed too", why);
 	rv_update_give_up(&u);
 }
