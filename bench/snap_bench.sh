@@ -17,6 +17,8 @@
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export RINGVMM_L1_MEM=${RINGVMM_L1_MEM:-4096}
+# One run boots, updates, snapshots and stops a guest: more than a boot.
+export RINGVMM_RUN_TIMEOUT=${RINGVMM_RUN_TIMEOUT:-300}
 # shellcheck source-path=SCRIPTDIR source=../tests/boot/lib.sh
 source "$BENCH_DIR/../tests/boot/lib.sh"
 

@@ -76,12 +76,15 @@ for mem in $RVS_MEMS; do
         rvs_start "$o.boot" run -k /l2/bzImage -i /l2/initrd.cpio.gz -p "quiet rv.test=count" \
             -m "$mem" --mem-backend memfd --no-seccomp --api "$s"
         boot=none upd=none save=none spaused=none memkb=none state=none restore=none
+        echo "RVSNAP-STEP $mem $i boot"
         if rvs_wait "$o.boot" 10; then
             boot=$(awk "$rvs_stamp"'/RVBENCH-EXEC/ { s = t($1, $2) }
                 !i && /RINGVMM-L2-INIT/ { i = t($1, $2) } END { printf "%.3f", i - s }' "$o.boot")
+            echo "RVSNAP-STEP $mem $i update"
             /ringvmm ctl "$s" update > "$o.upd" 2>&1 && upd=$(rvs_json "$o.upd" paused_ms)
             c=$(rvs_count "$o.boot")
             rvs_wait "$o.boot" $((c + 5))
+            echo "RVSNAP-STEP $mem $i snapshot"
             if /ringvmm ctl "$s" snapshot "$d" > "$o.snap" 2>&1; then
                 save=$(rvs_json "$o.snap" save_ms)
                 spaused=$(rvs_json "$o.snap" paused_ms)
@@ -89,11 +92,12 @@ for mem in $RVS_MEMS; do
                 memkb=$(du -k "$d/memory" | cut -f1)
             fi
         fi
-        [ "$upd" = none ] && sed "s/^/RVSNAP-ERR update $mem $i | /" "$o.upd" "$o.boot.err" | tail -n 5
+        [ "$upd" = none ] && cat "$o.upd" "$o.boot.err" 2> /dev/null | tail -n 5 | sed "s/^/RVSNAP-ERR update $mem $i | /"
         rvs_stop "$s"
         if [ -f "$d/state" ]; then
             c=$(rvs_count "$o.boot")
             rm -f "$s"
+            echo "RVSNAP-STEP $mem $i restore"
             rvs_start "$o.rest" run --restore "$d" -m "$mem" --api "$s"
             if rvs_wait "$o.rest" $((c + 1)); then
                 restore=$(awk "$rvs_stamp"'/RVBENCH-EXEC/ { s = t($1, $2) }

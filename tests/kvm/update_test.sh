@@ -18,10 +18,8 @@ RINGVMM=${1:?usage: update_test.sh path/to/ringvmm}
 
 require_kvm
 
-# The guest of snapshot_test.sh (its comment has the instructions).
-mk_elf "$TMP/count.elf" "31dbbf0000100148c70700000000baf803000048ffc348ff07f7c3ffff0f0075f2483b1f750f4889d848c1e81483e03f0430eeebdeb046eef4ebfd"
+. "$(dirname "$0")/lib/count_guest.sh"
 
-chars() { tr -cd '0-o' < "$1" | wc -c; }
 # wait_chars OUT N: until OUT holds N characters (a minute at most).
 wait_chars() {
 	for _ in $(seq 1200); do
@@ -29,15 +27,6 @@ wait_chars() {
 		sleep 0.05
 	done
 	return 1
-}
-check_sequence() {
-	python3 - "$@" <<'PY'
-import sys
-s = b''.join(open(f, 'rb').read() for f in sys.argv[1:])
-for i, c in enumerate(s):
-    if c != 0x30 + (i + 1) % 64:
-        sys.exit('character %d is %r, expected %r' % (i, chr(c), chr(0x30 + (i + 1) % 64)))
-PY
 }
 # json FILE EXPR: a value of the reply line in FILE (python expression on r).
 json() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1" 2>/dev/null; }
