@@ -85,9 +85,14 @@ _ringvmm() {
 			COMPREPLY=($(compgen -f -- "$cur"))
 			compopt -o filenames 2>/dev/null
 		elif [ "$COMP_CWORD" -eq 3 ]; then
-			COMPREPLY=($(compgen -W "pause resume stats stop snapshot" -- "$cur"))
+			COMPREPLY=($(compgen -W "pause resume stats stop snapshot update" -- "$cur"))
 		elif [ "$COMP_CWORD" -eq 4 ] && [ "${COMP_WORDS[3]}" = snapshot ]; then
 			COMPREPLY=($(compgen -d -- "$cur"))
+			compopt -o filenames 2>/dev/null
+		elif [ "$COMP_CWORD" -eq 4 ] && [ "${COMP_WORDS[3]}" = update ]; then
+			COMPREPLY=($(compgen -W "--binary" -- "$cur"))
+		elif [ "$COMP_CWORD" -eq 5 ] && [ "${COMP_WORDS[4]}" = --binary ]; then
+			COMPREPLY=($(compgen -f -- "$cur"))
 			compopt -o filenames 2>/dev/null
 		fi
 	elif [ "${cmd[0]}" = bench ] && [ ${#cmd[@]} -eq 1 ]; then

@@ -17,7 +17,8 @@ const char rv_cli_usage[] =
 	"       ringvmm bench coalesce [options]\n"
 	"                                  measure what MMIO/PIO coalescing buys, per\n"
 	"                                  device\n"
-	"       ringvmm ctl SOCKET pause|resume|stats|stop|snapshot DIR\n"
+	"       ringvmm ctl SOCKET pause|resume|stats|stop|snapshot DIR|\n"
+	"                          update [--binary PATH]\n"
 	"                                  control a guest run with --api SOCKET\n"
 	"       ringvmm --help | --version\n"
 	"\n"
@@ -269,6 +270,17 @@ static int rv_cli_set_console_out(void *ctx, const struct rv_opt *o, const char 
 	return 0;
 }
 
+/* The hidden option a live update's old process writes (vmm/snapshot/update-fds.h). */
+static int rv_cli_set_update_fds(void *ctx, const struct rv_opt *o, const char *opt, const char *v)
+{
+	struct rv_cli *cli = ctx;
+	int ret = rv_update_fds_parse(v, &cli->update_fds);
+
+	if (!ret)
+		cli->vm.update = &cli->update_fds;
+	return ret;
+}
+
 static int rv_cli_set_api(void *ctx, const struct rv_opt *o, const char *opt, const char *v)
 {
 	struct rv_cli *cli = ctx;
@@ -359,6 +371,8 @@ static const struct rv_opt rv_cli_run_opts[] = {
 	{ "api", 0, NULL, "SOCKET", 0, rv_cli_set_api, NULL,
 	  "serve the control socket (ringvmm ctl) at SOCKET,\n"
 	  "created mode 0600" },
+	/* Not in --help: only a live update writes it (docs/live-update.md). */
+	{ "update-fds", 0, NULL, "SPEC", 0, rv_cli_set_update_fds, NULL, NULL },
 	{ "log-level", 0, NULL, "L", 0, rv_cli_set_log_level, NULL,
 	  "messages shown: error, warn (default), info, debug" },
 	{ "no-seccomp", 0, NULL, NULL, 0, rv_opt_set_flag,
@@ -538,6 +552,7 @@ int rv_cli_parse(int argc, char *const argv[], struct rv_cli *cli)
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
 	rv_cli_defaults(cli);
+	cli->vm.argv = argv;
 	if (!cmd)
 		return rv_err(-EINVAL, "no command given (try ringvmm --help)");
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
@@ -567,13 +582,18 @@ int rv_cli_parse(int argc, char *const argv[], struct rv_cli *cli)
 	}
 	if (!strcmp(cmd, "ctl")) {
 		cli->cmd = RV_CMD_CTL;
-		/* snapshot takes its directory; the other commands nothing. */
-		if (argc < 4 || argc != (strcmp(argv[3], "snapshot") ? 4 : 5))
+		/* snapshot takes its directory, update an optional --binary PATH. */
+		if (argc == 6 && !strcmp(argv[3], "update") && !strcmp(argv[4], "--binary") &&
+		    *argv[5]) {
+			cli->ctl_arg = argv[5];
+		} else if (argc < 4 || argc != (strcmp(argv[3], "snapshot") ? 4 : 5)) {
 			return rv_err(-EINVAL, "ctl: usage: ringvmm ctl SOCKET COMMAND "
-					       "(snapshot DIR)");
+					       "(snapshot DIR, update [--binary PATH])");
+		} else {
+			cli->ctl_arg = argc == 5 ? argv[4] : NULL;
+		}
 		cli->ctl_path = argv[2];
 		cli->ctl_cmd = argv[3];
-		cli->ctl_arg = argc == 5 ? argv[4] : NULL;
 		return 0;
 	}
 	if (!strcmp(cmd, "run")) {

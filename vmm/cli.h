@@ -30,6 +30,7 @@
 
 #include "bench/bench.h"
 #include "opt.h"
+#include "vmm/snapshot/update-fds.h"
 #include "vm.h"
 
 enum rv_cli_cmd {
@@ -88,6 +89,8 @@ struct rv_cli {
 	char cmdline_opt_buf[24];
 	bool log_level_given;
 	char cmdline[RV_CLI_CMDLINE_MAX];
+	/* run --update-fds: this process takes over a running guest. */
+	struct rv_update_fds update_fds;
 };
 
 /* 0, or -EINVAL with a one-line message in rv_err_msg(). */

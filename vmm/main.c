@@ -19,6 +19,7 @@
 
 #include "arch/arch.h"
 #include "vmm/api/ctl.h"
+#include "vmm/snapshot/update.h"
 #include "bench/bench.h"
 #include "caps.h"
 #include "cli.h"
@@ -81,6 +82,13 @@ static int rv_cmd_run_vm(struct rv_cli *cli)
 		ret = rv_err(-EINVAL, "%s: KVM allows at most %d", cli->cpus_arg,
 			     rv_max_vcpus(&vm));
 	if (ret) {
+		/*
+		 * A live update's new binary that cannot take over goes back to
+		 * the old one with the same fds, before anything is torn down
+		 * (the guest's RAM fds are in @vm). Back here only if it cannot.
+		 */
+		if (cli->vm.update)
+			rv_update_fall_back(cli->vm.argv);
 		status = rv_fail("setting up the VM", ret);
 		rv_vm_destroy(&vm);
 		return status;
@@ -146,11 +154,15 @@ static int rv_cmd_run(struct rv_cli *cli)
 			     "--restore %s: takes no --kernel or --initrd (the guest "
 			     "is in the snapshot)",
 			     cli->vm.restore_dir);
+	if (ret && cli->vm.update)
+		rv_update_fall_back(cli->vm.argv);
 	if (ret)
 		return rv_fail("run", ret);
 	if (cli->vm.cmdline)
 		rv_info("kernel command line: %s", cli->vm.cmdline);
 	ret = rv_console_open_host(&con, cli->console_out);
+	if (ret && cli->vm.update)
+		rv_update_fall_back(cli->vm.argv);
 	if (ret)
 		return rv_fail("run", ret);
 	if (con.pty_name[0])
@@ -240,10 +252,13 @@ int main(int argc, char **argv)
 
 	ret = rv_cli_parse(argc, argv, &cli);
 	if (ret) {
+		/* A new binary that does not take this command line goes back too. */
+		rv_update_fall_back(argv);
 		fprintf(stderr, "ringvmm: %s\n", rv_err_msg());
 		return RV_STATUS_CONFIG;
 	}
 	rv_log_level = cli.log_level;
+	cli.vm.version = RV_GIT_VERSION;
 	switch (cli.cmd) {
 	case RV_CMD_HELP:
 		fputs(rv_cli_usage, stdout);

@@ -15,6 +15,7 @@
 #include "kvm.h"
 #include "vmm/api/vm-api.h"
 #include "vmm/snapshot/snapshot.h"
+#include "vmm/snapshot/update.h"
 #include "vmm/mem/backend.h"
 #include "sandbox.h"
 #include "util.h"
@@ -269,7 +270,7 @@ int rv_vm_create(struct rv_vm *vm, const struct rv_vm_config *cfg)
 	vm->cfg = cfg;
 	pthread_mutex_init(&vm->pause_lock, NULL);
 	pthread_cond_init(&vm->pause_cond, NULL);
-	vm->kvm_fd = vm->vm_fd = vm->signal_fd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->signal_fd = vm->exe_fd = -1;
 	rv_bus_init(&vm->pio, "pio");
 	rv_bus_init(&vm->mmio, "mmio");
 
@@ -307,7 +308,7 @@ int rv_vm_create(struct rv_vm *vm, const struct rv_vm_config *cfg)
 	if (ret)
 		return ret;
 	/* A restored guest's memory, tables and registers come from its snapshot. */
-	if (!cfg->restore_dir) {
+	if (!cfg->restore_dir && !cfg->update) {
 		ret = rv_arch_load(vm);
 		if (ret)
 			return ret;
@@ -320,6 +321,8 @@ int rv_vm_create(struct rv_vm *vm, const struct rv_vm_config *cfg)
 		return ret;
 	/* The kernel's coalesced ring lives in every vCPU's mapping: use vCPU 0's. */
 	ret = rv_coalesce_attach_ring(vm->coalesce, vm->vcpus[0].run, vm->run_size);
+	if (!ret && cfg->update)
+		return rv_update_restore(vm);
 	if (ret || !cfg->restore_dir)
 		return ret;
 	/* Last: the state loads into the VM as built; a failure runs nothing. */
@@ -343,6 +346,9 @@ int rv_vm_run(struct rv_vm *vm)
 	}
 	if (!ret)
 		ret = rv_vcpus_start(vm);
+	/* A live update's new process: the guest runs again, the client hears it. */
+	if (!ret && vm->cfg->update)
+		rv_update_started(vm);
 	if (!ret && vm->sandboxed) {
 		ret = rv_sandbox_enter(RV_SANDBOX_LOOP);
 		if (!ret)
@@ -413,4 +419,6 @@ void rv_vm_destroy(struct rv_vm *vm)
 	vm->dev_cfgs = NULL;
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
+	if (vm->exe_fd >= 0)
+		close(vm->exe_fd);
 }

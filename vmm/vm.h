@@ -26,6 +26,7 @@
 #include "vmm/mem/plan.h"
 
 struct kvm_run;
+struct rv_update_fds;
 
 struct rv_vm_config {
 	const char *kernel; /* NULL: the built-in guest */
@@ -75,6 +76,15 @@ struct rv_vm_config {
 	const char *restore_dir;
 	/* --api PATH: serve the control socket there (vmm/api/server.h). */
 	const char *api_path;
+	/*
+	 * A live update (vmm/snapshot/update.h): the command line, which the
+	 * new binary gets again, and in the new process the fds the old one
+	 * handed over (NULL otherwise): no kernel is loaded, the state and
+	 * RAM come from them.
+	 */
+	char *const *argv;
+	const struct rv_update_fds *update;
+	const char *version; /* this binary's, for the update's reply */
 	/* Values of the run options devices bring (rv_device_option), in order. */
 	struct rv_device_arg device_args[RV_DEVICE_MAX_ARGS];
 	unsigned int nr_device_args;
@@ -156,6 +166,8 @@ struct rv_vm {
 	bool paused; /* every vCPU parked, rings drained */
 	/* The control socket (run --api), NULL without one (vmm/api/). */
 	struct rv_api_server *api;
+	/* This binary, opened before the sandbox, for `update` (-1: no --api). */
+	int exe_fd;
 
 	/* The raw guest code really runs unprivileged (cfg.guest_user_mode). */
 	bool guest_user_mode;

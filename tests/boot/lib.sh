@@ -836,6 +836,10 @@ rv_boot_run() {
     mkdir -p "$stage"
     install -m 755 "$scenario" "$stage/scenario.sh"
     [[ -n $vmm ]] && install -m 755 "$vmm" "$stage/ringvmm"
+    # snapshot's live update: a second ringvmm with another version string.
+    if [[ -n $vmm ]] && grep -q '^rv_sc_snapshot$' "$scenario"; then
+        python3 "$RV_REPO/tests/kvm/lib/reversion.py" "$vmm" "$stage/ringvmm2" > "$stage/ringvmm2.version"
+    fi
     # Files some tests need in L1 besides ringvmm (run_all.sh: kvm_suite).
     [[ -n ${RV_BOOT_PAYLOAD:-} ]] && cp -a "$RV_BOOT_PAYLOAD/." "$stage/"
     # virtio_net_passt: this machine's passt and its libraries (kvm_payload.sh).

@@ -1,10 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Snapshot and restore in a new process (vmm/snapshot/, x86). A tiny guest
-# counts for ever in a register (RBX) and in memory (at 17 MiB) together;
-# every 2^20 it checks that the two agree and prints the count's bits 25:20
-# as one character ('0' + n mod 64), or 'F' and halts when they differ. It
-# is paused, snapshotted and stopped; a second ringvmm restores it. The two
+# Snapshot and restore in a new process (vmm/snapshot/, x86). The tiny
+# counting guest of lib/count_guest.sh (RBX and memory count together, one
+# character per 2^20, 'F' when they differ) is paused, snapshotted and stopped; a second ringvmm restores it. The two
 # consoles together must be one unbroken sequence: the register, the memory
 # and the loop position came through, and nothing ran twice or was lost.
 # Independent of the host's speed: the guest never ends by itself.
@@ -15,16 +13,7 @@ RINGVMM=${1:?usage: snapshot_test.sh path/to/ringvmm}
 
 require_kvm
 
-# At 16 MiB, 64-bit mode:
-#   xor %ebx,%ebx; mov $0x1100000,%edi; movq $0,(%rdi); mov $0x3f8,%edx
-# loop: inc %rbx; incq (%rdi); test $0xfffff,%ebx; jnz loop
-#   cmp (%rdi),%rbx; jne bad
-#   mov %rbx,%rax; shr $20,%rax; and $0x3f,%eax; add $0x30,%al
-#   out %al,(%dx); jmp loop
-# bad: mov $'F',%al; out %al,(%dx); 1: hlt; jmp 1b
-mk_elf "$TMP/count.elf" "31dbbf0000100148c70700000000baf803000048ffc348ff07f7c3ffff0f0075f2483b1f750f4889d848c1e81483e03f0430eeebdeb046eef4ebfd"
-
-chars() { tr -cd '0-o' < "$1" | wc -c; }
+. "$(dirname "$0")/lib/count_guest.sh"
 
 # run_until OUT SOCK N ARGS...: run ringvmm ARGS with --api SOCK until its
 # console (OUT) has N characters, then pause it, snapshot into $SNAP if
@@ -49,17 +38,6 @@ run_until() {
 	"$RINGVMM" ctl "$sock" stop >/dev/null 2>&1
 	wait "$pid"
 	st=$?
-}
-
-# The consoles $@ together: '1', '2', ... mod 64, nothing else.
-check_sequence() {
-	python3 - "$@" <<'PY'
-import sys
-s = b''.join(open(f, 'rb').read() for f in sys.argv[1:])
-for i, c in enumerate(s):
-    if c != 0x30 + (i + 1) % 64:
-        sys.exit('character %d is %r, expected %r' % (i, chr(c), chr(0x30 + (i + 1) % 64)))
-PY
 }
 
 SNAP=$TMP/snap run_until "$TMP/a.out" "$TMP/a.sock" 5 --kernel "$TMP/count.elf"

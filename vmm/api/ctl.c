@@ -12,12 +12,16 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <spawn.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "proto.h"
 #include "vmm/snapshot/snapshot.h"
 #include "vmm/util.h"
+
+extern char **environ;
 
 /* The snapshot's files in @dir: created, never overwritten. */
 static int rv_api_ctl_files(const char *dir, int fds[2], char paths[2][PATH_MAX])
@@ -34,6 +38,57 @@ static int rv_api_ctl_files(const char *dir, int fds[2], char paths[2][PATH_MAX]
 			return rv_err(-errno, "ctl snapshot %s: %s%s", paths[i], strerror(errno),
 				      errno == EEXIST ? " (a snapshot is there already)" : "");
 	}
+	return 0;
+}
+
+/*
+ * update --binary PATH: the file, opened here (the VMM opens no path), once
+ * it answers `PATH --version` as a ringvmm does. A binary that is not one,
+ * or does not start here (a missing library, /bin/false), is refused
+ * before the guest is paused.
+ */
+static int rv_api_ctl_binary(const char *path, int *fd)
+{
+	char out[256] = "", *const argv[] = { (char *)path, "--version", NULL };
+	posix_spawn_file_actions_t fa;
+	int pipefd[2], status = -1, ret;
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return rv_err(-errno, "ctl update --binary %s: %s", path, strerror(errno));
+	if (pipe2(pipefd, O_CLOEXEC))
+		return rv_err(-errno, "ctl update: pipe: %s", strerror(errno));
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+	ret = posix_spawn(&pid, path, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pipefd[1]);
+	while (!ret && len < sizeof(out) - 1 &&
+	       (n = read(pipefd[0], out + len, sizeof(out) - 1 - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	close(pipefd[0]);
+	if (ret)
+		return rv_err(-ret, "ctl update --binary %s: cannot run it: %s", path,
+			      strerror(ret));
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	out[len] = '\0';
+	if (!WIFEXITED(status) || WEXITSTATUS(status) || strncmp(out, "ringvmm ", 8))
+		return rv_err(-ENOEXEC,
+			      "ctl update --binary %s: not a ringvmm (`%s --version` %s); "
+			      "nothing was done",
+			      path, path,
+			      WIFEXITED(status) && WEXITSTATUS(status) ? "failed" :
+			      WIFEXITED(status)			       ? "printed something else" :
+									 "died");
 	return 0;
 }
 
@@ -107,7 +162,7 @@ int rv_api_ctl(const char *path, const char *cmd, const char *arg, FILE *out)
 	static char paths[2][PATH_MAX];
 	struct json_object *req, *r, *ok;
 	int fd, ret, fds[2] = { -1, -1 };
-	bool snapshot = !strcmp(cmd, "snapshot");
+	bool snapshot = !strcmp(cmd, "snapshot"), update = !strcmp(cmd, "update");
 	char *line;
 	size_t len;
 	char *nl;
@@ -127,6 +182,11 @@ int rv_api_ctl(const char *path, const char *cmd, const char *arg, FILE *out)
 		if (ret)
 			goto out_close;
 	}
+	if (update && arg) {
+		ret = rv_api_ctl_binary(arg, &fds[0]);
+		if (ret)
+			goto out_close;
+	}
 	req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string(cmd));
 	ret = asprintf(&line, "%s\n", json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
@@ -135,7 +195,7 @@ int rv_api_ctl(const char *path, const char *cmd, const char *arg, FILE *out)
 		ret = rv_err(-ENOMEM, "ctl: out of memory");
 		goto out_close;
 	}
-	ret = rv_api_ctl_send(fd, line, fds, snapshot ? 2 : 0);
+	ret = rv_api_ctl_send(fd, line, fds, snapshot ? 2 : update && arg ? 1 : 0);
 	free(line);
 	if (ret) {
 		ret = rv_err(ret, "ctl %s: sending the request: %s", path, strerror(-ret));
@@ -159,7 +219,7 @@ out_close:
 			continue;
 		close(fds[i]);
 		/* Refused or failed: no half snapshot is left behind. */
-		if (ret)
+		if (ret && snapshot)
 			unlink(paths[i]);
 	}
 	close(fd);

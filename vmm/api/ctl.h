@@ -14,7 +14,8 @@
  * -errno with a message when there is no reply. snapshot takes its
  * directory in @arg: created if missing, and the two files in it created
  * here (they must not exist) and passed with the request; removed again
- * when the VMM refuses.
+ * when the VMM refuses. update takes the new binary's path in @arg (NULL:
+ * the VMM's own): checked here (`PATH --version`), opened and passed.
  */
 int rv_api_ctl(const char *path, const char *cmd, const char *arg, FILE *out);
 

@@ -16,7 +16,7 @@
 
 static const char *const rv_api_cmd_names[RV_API_NR_CMDS] = {
 	[RV_API_PAUSE] = "pause", [RV_API_RESUME] = "resume",	  [RV_API_STATS] = "stats",
-	[RV_API_STOP] = "stop",	  [RV_API_SNAPSHOT] = "snapshot",
+	[RV_API_STOP] = "stop",	  [RV_API_SNAPSHOT] = "snapshot", [RV_API_UPDATE] = "update",
 };
 
 const char *rv_api_cmd_name(enum rv_api_cmd cmd)

@@ -43,6 +43,12 @@ enum rv_api_cmd {
 	 * client opens them, so the VMM opens no path while it runs.
 	 */
 	RV_API_SNAPSHOT,
+	/*
+	 * Live update (docs/live-update.md): exec the binary whose fd comes
+	 * with the request (none: this one) with the guest's fds; the new
+	 * process sends the reply.
+	 */
+	RV_API_UPDATE,
 	RV_API_NR_CMDS,
 };
 
@@ -54,6 +60,8 @@ struct rv_api_req {
 	/* Passed with the request (server.c fills them in); owned by the server. */
 	int fds[RV_API_MAX_FDS];
 	unsigned int nr_fds;
+	/* The connection it came on (server.c): a live update hands it over. */
+	int client_fd;
 };
 
 /* "pause", ...; NULL for an out-of-range value. */

@@ -8,6 +8,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <poll.h>
 #include <stdio.h>
@@ -80,6 +81,7 @@ static void rv_api_request(struct rv_api_client *c, const char *line, size_t len
 	/* The fds that came with this request's bytes are its: used, then closed. */
 	req.nr_fds = c->nr_fds;
 	memcpy(req.fds, c->fds, sizeof(req.fds));
+	req.client_fd = c->fd;
 	extra = json_object_new_object();
 	if (!extra) {
 		rv_api_send_error(c, "out of memory");
@@ -325,6 +327,20 @@ out_close:
 	close(srv->fd);
 	srv->fd = -1;
 	return ret;
+}
+
+int rv_api_adopt(struct rv_api_server *srv, int fd, const char *path)
+{
+	memset(srv, 0, sizeof(*srv));
+	srv->idle_ms = RV_API_IDLE_MS;
+	for (unsigned int i = 0; i < RV_API_MAX_CLIENTS; i++)
+		srv->clients[i].fd = -1;
+	srv->fd = fd;
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return rv_err(-errno, "control socket (fd %d): %s", fd, strerror(errno));
+	/* A path too long was refused by the process that bound it. */
+	snprintf(srv->path, sizeof(srv->path), "%s", path);
+	return 0;
 }
 
 int rv_api_start(struct rv_api_server *srv, struct rv_loop *loop, rv_api_handler handle,

@@ -75,6 +75,11 @@ struct rv_api_server {
  * other file is not. 0 or -errno with a message.
  */
 int rv_api_open(struct rv_api_server *srv, const char *opt, const char *path);
+/*
+ * Take over @fd, a socket listening at @path that a live update handed
+ * over (vmm/snapshot/update.h), as rv_api_open() would have made it.
+ */
+int rv_api_adopt(struct rv_api_server *srv, int fd, const char *path);
 /* Serve it from @loop, running @handle for each request. */
 int rv_api_start(struct rv_api_server *srv, struct rv_loop *loop, rv_api_handler handle,
 		 void *opaque);

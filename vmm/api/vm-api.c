@@ -13,6 +13,8 @@
 #include "arch/arch.h"
 #include "server.h"
 #include "vmm/snapshot/snapshot.h"
+#include "vmm/snapshot/update-fds.h"
+#include "vmm/snapshot/update.h"
 #include "vmm/sandbox.h"
 #include "vmm/util.h"
 #include "vmm/vcpu.h"
@@ -100,6 +102,10 @@ static int rv_vm_api_handle(void *opaque, const struct rv_api_req *req, struct j
 	case RV_API_SNAPSHOT:
 		ret = rv_vm_api_snapshot(vm, req, reply);
 		break;
+	case RV_API_UPDATE:
+		/* Returns only when the guest goes on here, resumed. */
+		ret = rv_update_exec(vm, req);
+		break;
 	case RV_API_STOP:
 		/* The loop ends after this reply is sent; a stop is a clean end, status 0. */
 		rv_vm_request_exit(vm, RV_EXIT_SIGNAL);
@@ -119,7 +125,13 @@ int rv_vm_api_open(struct rv_vm *vm)
 	vm->api = calloc(1, sizeof(*vm->api));
 	if (!vm->api)
 		return rv_err(-ENOMEM, "out of memory for the control socket");
-	ret = rv_api_open(vm->api, "--api", vm->cfg->api_path);
+	if (vm->cfg->update && vm->cfg->update->api >= 0)
+		ret = rv_api_adopt(vm->api, vm->cfg->update->api, vm->cfg->api_path);
+	else
+		ret = rv_api_open(vm->api, "--api", vm->cfg->api_path);
+	/* The binary a default `update` execs, opened while paths may be. */
+	if (!ret)
+		ret = rv_update_open_exe(vm);
 	if (!ret)
 		ret = rv_api_start(vm->api, &vm->loop, rv_vm_api_handle, vm);
 	return ret;

@@ -186,9 +186,10 @@ int rv_snapshot_save(struct rv_vm *vm, int state_fd, int mem_fd, struct rv_snaps
 		info->state_bytes = b.len;
 	}
 	rv_snap_buf_free(&b);
-	if (!ret)
+	/* No memory file: RAM stays where it is (a live update's memfds). */
+	if (!ret && mem_fd >= 0)
 		ret = rv_snap_save_ram(vm, mem_fd, info);
-	if (!ret && (fdatasync(state_fd) || fdatasync(mem_fd)))
+	if (!ret && mem_fd >= 0 && (fdatasync(state_fd) || fdatasync(mem_fd)))
 		ret = rv_err(-errno, "snapshot: syncing the files: %s", strerror(errno));
 	info->ns = rv_now_ns() - t0;
 	return ret;
@@ -300,14 +301,65 @@ static int rv_snap_load_devices(struct rv_vm *vm, const struct rv_snap *snap)
 	return 0;
 }
 
+int rv_snapshot_load(struct rv_vm *vm, const uint8_t *buf, size_t len, const char *what,
+		     rv_snapshot_map_fn map_ram, void *opaque)
+{
+	const struct rv_snap_section *sec;
+	struct rv_snap snap = { 0 };
+	int ret;
+
+	/* Everything is checked before the VM is touched. */
+	ret = rv_snap_parse(buf, len, rv_arch_snap_id, what, &snap);
+	if (ret)
+		return ret;
+	if (snap.hdr.nr_vcpus != vm->nr_vcpus) {
+		ret = rv_err(-EINVAL, "%s: a guest of %u vCPUs; run it with --cpus %u", what,
+			     snap.hdr.nr_vcpus, snap.hdr.nr_vcpus);
+		goto out;
+	}
+	ret = rv_snap_check_ram(vm, &snap, what);
+	if (!ret)
+		ret = rv_snap_check_devices(vm, &snap, what);
+	for (unsigned int i = 0; !ret && i < vm->nr_vcpus; i++)
+		if (!rv_snap_find(&snap, RV_SNAP_SEC_VCPU, i))
+			ret = rv_err(-EINVAL, "%s: no state for vCPU %u", what, i);
+	sec = rv_snap_find(&snap, RV_SNAP_SEC_VM, 0);
+	if (!ret && !sec)
+		ret = rv_err(-EINVAL, "%s: no VM state", what);
+	if (!ret)
+		ret = map_ram(vm, opaque);
+	if (!ret)
+		ret = rv_arch_snap_load_vm(vm, sec);
+	for (unsigned int i = 0; !ret && i < vm->nr_vcpus; i++)
+		ret = rv_arch_snap_load_vcpu(&vm->vcpus[i],
+					     rv_snap_find(&snap, RV_SNAP_SEC_VCPU, i));
+	if (!ret)
+		ret = rv_snap_load_devices(vm, &snap);
+out:
+	rv_snap_free(&snap);
+	return ret;
+}
+
+/* --restore's RAM: the memory file, mapped privately. */
+static int rv_snap_map_file(struct rv_vm *vm, void *opaque)
+{
+	const char *mem_path = opaque;
+	int ret, fd = -1;
+
+	ret = rv_path_open("--restore", mem_path, O_RDONLY | O_CLOEXEC, 0, RV_PATH_REG, &fd);
+	if (!ret)
+		ret = rv_snap_map_ram(vm, fd, mem_path);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
 int rv_snapshot_restore(struct rv_vm *vm, const char *dir)
 {
 	char state_path[PATH_MAX], mem_path[PATH_MAX];
-	const struct rv_snap_section *sec;
-	struct rv_snap snap = { 0 };
 	uint8_t *buf = NULL;
 	size_t len;
-	int ret, fd = -1;
+	int ret;
 
 	if (snprintf(state_path, sizeof(state_path), "%s/" RV_SNAP_STATE_FILE, dir) >=
 		    (int)sizeof(state_path) ||
@@ -317,42 +369,9 @@ int rv_snapshot_restore(struct rv_vm *vm, const char *dir)
 	ret = rv_read_file("--restore", state_path, RV_SNAP_MAX_STATE, &buf, &len);
 	if (ret)
 		return ret;
-	/* Everything is checked before the VM is touched. */
-	ret = rv_snap_parse(buf, len, rv_arch_snap_id, state_path, &snap);
-	if (ret)
-		goto out;
-	if (snap.hdr.nr_vcpus != vm->nr_vcpus) {
-		ret = rv_err(-EINVAL, "%s: a guest of %u vCPUs; run it with --cpus %u", state_path,
-			     snap.hdr.nr_vcpus, snap.hdr.nr_vcpus);
-		goto out;
-	}
-	ret = rv_snap_check_ram(vm, &snap, state_path);
-	if (!ret)
-		ret = rv_snap_check_devices(vm, &snap, state_path);
-	for (unsigned int i = 0; !ret && i < vm->nr_vcpus; i++)
-		if (!rv_snap_find(&snap, RV_SNAP_SEC_VCPU, i))
-			ret = rv_err(-EINVAL, "%s: no state for vCPU %u", state_path, i);
-	sec = rv_snap_find(&snap, RV_SNAP_SEC_VM, 0);
-	if (!ret && !sec)
-		ret = rv_err(-EINVAL, "%s: no VM state", state_path);
-	if (ret)
-		goto out;
-	ret = rv_path_open("--restore", mem_path, O_RDONLY | O_CLOEXEC, 0, RV_PATH_REG, &fd);
-	if (!ret)
-		ret = rv_snap_map_ram(vm, fd, mem_path);
-	if (!ret)
-		ret = rv_arch_snap_load_vm(vm, sec);
-	for (unsigned int i = 0; !ret && i < vm->nr_vcpus; i++)
-		ret = rv_arch_snap_load_vcpu(&vm->vcpus[i],
-					     rv_snap_find(&snap, RV_SNAP_SEC_VCPU, i));
-	if (!ret)
-		ret = rv_snap_load_devices(vm, &snap);
+	ret = rv_snapshot_load(vm, buf, len, state_path, rv_snap_map_file, mem_path);
 	if (ret)
 		ret = rv_err_wrap(ret, "--restore %s", dir);
-out:
-	if (fd >= 0)
-		close(fd);
-	rv_snap_free(&snap);
 	free(buf);
 	return ret;
 }

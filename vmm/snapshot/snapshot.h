@@ -7,6 +7,7 @@
 #ifndef RV_SNAPSHOT_H
 #define RV_SNAPSHOT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct rv_vm;
@@ -24,8 +25,9 @@ struct rv_snapshot_info {
 
 /*
  * With every vCPU paused (rv_vcpus_pause): write the state to @state_fd
- * and guest RAM to @mem_fd, both empty files. -ENOTSUP naming the device
- * when one cannot save its state; nothing is written then.
+ * and guest RAM to @mem_fd, both empty files (@mem_fd -1: RAM is not
+ * written, a live update leaves it in its memfds). -ENOTSUP naming the
+ * device when one cannot save its state; nothing is written then.
  */
 int rv_snapshot_save(struct rv_vm *vm, int state_fd, int mem_fd, struct rv_snapshot_info *info);
 
@@ -37,5 +39,17 @@ int rv_snapshot_save(struct rv_vm *vm, int state_fd, int mem_fd, struct rv_snaps
  * one message; the VM must not run then.
  */
 int rv_snapshot_restore(struct rv_vm *vm, const char *dir);
+
+/* Put guest RAM's contents in place (after the checks, before the state loads). */
+typedef int (*rv_snapshot_map_fn)(struct rv_vm *vm, void *opaque);
+
+/*
+ * The body of a restore, from the state in @buf (@len bytes, named @what in
+ * messages): check it whole against @vm, then @map_ram, then load the VM's,
+ * vCPUs' and devices' state. --restore and a live update's new process
+ * (update.h) share it.
+ */
+int rv_snapshot_load(struct rv_vm *vm, const uint8_t *buf, size_t len, const char *what,
+		     rv_snapshot_map_fn map_ram, void *opaque);
 
 #endif

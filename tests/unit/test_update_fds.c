@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Description: the live update's fd list (vmm/snapshot/update-fds.c), the
+ * hidden --update-fds option. What ringvmm writes parses back to the same
+ * fds; bad input (unknown keys, repeats, signs, spaces, overflow, stdio fds,
+ * one fd under two names, missing required keys, too many ram=, too long)
+ * is each refused with -EINVAL and a message naming the option.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "vmm/snapshot/update-fds.h"
+#include "vmm/util.h"
+
+static void test_round_trip(void **state)
+{
+	struct rv_update_fds u = { .state = 7,
+				   .exe = 3,
+				   .args = 12,
+				   .api = 4,
+				   .client = 9,
+				   .ram = { 10, 11 },
+				   .nr_ram = 2,
+				   .t0_ns = 18446744073709551615ULL,
+				   .fallback = true };
+	struct rv_update_fds v;
+	char buf[RV_UPDATE_SPEC_MAX];
+
+	(void)state;
+	assert_int_equal(rv_update_fds_format(&u, buf, sizeof(buf)), 0);
+	assert_int_equal(rv_update_fds_parse(buf, &v), 0);
+	assert_int_equal(v.state, 7);
+	assert_int_equal(v.exe, 3);
+	assert_int_equal(v.api, 4);
+	assert_int_equal(v.client, 9);
+	assert_int_equal(v.args, 12);
+	assert_int_equal(v.nr_ram, 2);
+	assert_int_equal(v.ram[0], 10);
+	assert_int_equal(v.ram[1], 11);
+	assert_true(v.t0_ns == u.t0_ns);
+	assert_true(v.fallback);
+	assert_int_equal(rv_update_fds_format(&u, buf, 20), -ENOSPC);
+}
+
+static void test_minimal(void **state)
+{
+	struct rv_update_fds v;
+
+	(void)state;
+	assert_int_equal(rv_update_fds_parse("ram=5,exe=4,state=3", &v), 0);
+	assert_int_equal(v.api, -1);
+	assert_int_equal(v.client, -1);
+	assert_int_equal(v.args, -1);
+	assert_int_equal(v.nr_ram, 1);
+	assert_false(v.fallback);
+	assert_true(v.t0_ns == 0);
+}
+
+static void test_bad(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		",",
+		"state=3,exe=4",			       /* no ram */
+		"exe=4,ram=5",				       /* no state */
+		"state=3,ram=5",			       /* no exe */
+		"state=3,exe=4,ram=5,",			       /* empty item */
+		"state=3,,exe=4,ram=5",			       /* empty item */
+		"state=3,exe=4,ram=5,bogus=6",		       /* unknown key */
+		"state=3,exe=4,ram=5,state=6",		       /* twice */
+		"state=3,exe=4,ram=5,fallback,fallback",       /* twice */
+		"state=3,exe=4,ram=5,t0=1,t0=2",	       /* twice */
+		"state=3,exe=3,ram=5",			       /* one fd, two names */
+		"state=3,exe=4,ram=5,ram=5",		       /* one fd, two names */
+		"state=2,exe=4,ram=5",			       /* stdio */
+		"state=0,exe=4,ram=5",			       /* stdio */
+		"state=-3,exe=4,ram=5",			       /* sign */
+		"state=+3,exe=4,ram=5",			       /* sign */
+		"state= 3,exe=4,ram=5",			       /* space */
+		"state=0x3,exe=4,ram=5",		       /* not decimal */
+		"state=3,exe=4,ram=",			       /* empty value */
+		"state=3,exe=4,ram=16777217",		       /* over RV_UPDATE_FD_MAX */
+		"state=3,exe=4,ram=99999999999999999999999",   /* overflow */
+		"state=3,exe=4,ram=5,t0=18446744073709551616", /* overflow */
+		"state=3,exe=4,ram=5,t0=",
+		"state=3,exe=4,ram=5,ram=6,ram=7,ram=8,ram=9", /* too many */
+		"state=3,exe=4,ram=5,fallback=1",
+		"state3,exe=4,ram=5",
+	};
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct rv_update_fds v;
+
+		rv_err_clear();
+		if (rv_update_fds_parse(bad[i], &v) != -EINVAL)
+			fail_msg("accepted: \"%s\"", bad[i]);
+		if (!strstr(rv_err_msg(), "--update-fds"))
+			fail_msg("\"%s\": message \"%s\" does not name the option", bad[i],
+				 rv_err_msg());
+	}
+}
+
+static void test_too_long(void **state)
+{
+	char s[RV_UPDATE_SPEC_MAX + 64];
+	struct rv_update_fds v;
+
+	(void)state;
+	strcpy(s, "state=3,exe=4,ram=5,t0=");
+	memset(s + strlen(s), '0', sizeof(s) - strlen(s) - 1);
+	s[sizeof(s) - 1] = '\0';
+	assert_int_equal(rv_update_fds_parse(s, &v), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_minimal),
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_too_long),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

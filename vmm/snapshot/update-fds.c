@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The live update's fd list (update-fds.h): parsed and written, nothing else. */
+#include "update-fds.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vmm/util.h"
+
+#define RV_UPDATE_OPT "--update-fds"
+
+/* Plain decimal, no sign, no spaces, no overflow. */
+static int rv_update_dec(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!len || len > 20)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		if (v > (max - (uint64_t)(s[i] - '0')) / 10)
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* The fds @u names so far, to refuse one number under two names. */
+static bool rv_update_fd_used(const struct rv_update_fds *u, int fd)
+{
+	if (fd == u->state || fd == u->exe || fd == u->args || fd == u->api || fd == u->client)
+		return true;
+	for (unsigned int i = 0; i < u->nr_ram; i++)
+		if (u->ram[i] == fd)
+			return true;
+	return false;
+}
+
+static int rv_update_item(struct rv_update_fds *u, const char *item, size_t len, bool *t0_seen)
+{
+	const char *eq = memchr(item, '=', len);
+	size_t klen = eq ? (size_t)(eq - item) : len;
+	const char *val = eq ? eq + 1 : NULL;
+	size_t vlen = eq ? len - klen - 1 : 0;
+	int *slot = NULL;
+	uint64_t v;
+
+	if (!eq) {
+		if (klen == 8 && !memcmp(item, "fallback", 8) && !u->fallback) {
+			u->fallback = true;
+			return 0;
+		}
+		return rv_err(-EINVAL, RV_UPDATE_OPT " %.*s: not KEY=VALUE (or fallback, once)",
+			      (int)rv_min_u64(len, 64), item);
+	}
+	if (klen == 2 && !memcmp(item, "t0", 2)) {
+		if (*t0_seen || rv_update_dec(val, vlen, UINT64_MAX, &u->t0_ns))
+			return rv_err(-EINVAL, RV_UPDATE_OPT " t0=%.*s: one decimal number of ns",
+				      (int)rv_min_u64(vlen, 32), val);
+		*t0_seen = true;
+		return 0;
+	}
+	if (klen == 5 && !memcmp(item, "state", 5))
+		slot = &u->state;
+	else if (klen == 3 && !memcmp(item, "exe", 3))
+		slot = &u->exe;
+	else if (klen == 4 && !memcmp(item, "args", 4))
+		slot = &u->args;
+	else if (klen == 3 && !memcmp(item, "api", 3))
+		slot = &u->api;
+	else if (klen == 6 && !memcmp(item, "client", 6))
+		slot = &u->client;
+	else if (klen == 3 && !memcmp(item, "ram", 3)) {
+		if (u->nr_ram == RV_UPDATE_MAX_RAM)
+			return rv_err(-EINVAL, RV_UPDATE_OPT ": more than %d ram= fds",
+				      RV_UPDATE_MAX_RAM);
+		slot = &u->ram[u->nr_ram];
+	} else {
+		return rv_err(-EINVAL, RV_UPDATE_OPT ": unknown key \"%.*s\"",
+			      (int)rv_min_u64(klen, 32), item);
+	}
+	if (slot != &u->ram[u->nr_ram] && *slot != -1)
+		return rv_err(-EINVAL, RV_UPDATE_OPT ": %.*s= given twice", (int)klen, item);
+	if (rv_update_dec(val, vlen, RV_UPDATE_FD_MAX, &v) || v < 3)
+		return rv_err(-EINVAL,
+			      RV_UPDATE_OPT " %.*s=%.*s: an fd number from 3 to %d (0-2 are stdio)",
+			      (int)klen, item, (int)rv_min_u64(vlen, 32), val, RV_UPDATE_FD_MAX);
+	if (rv_update_fd_used(u, (int)v))
+		return rv_err(-EINVAL, RV_UPDATE_OPT " %.*s=%d: that fd is named twice", (int)klen,
+			      item, (int)v);
+	*slot = (int)v;
+	if (slot == &u->ram[u->nr_ram])
+		u->nr_ram++;
+	return 0;
+}
+
+int rv_update_fds_parse(const char *s, struct rv_update_fds *u)
+{
+	bool t0_seen = false;
+	size_t len = strlen(s);
+	int ret;
+
+	*u = (struct rv_update_fds){ .state = -1, .exe = -1, .args = -1, .api = -1, .client = -1 };
+	for (unsigned int i = 0; i < RV_UPDATE_MAX_RAM; i++)
+		u->ram[i] = -1;
+	if (len > RV_UPDATE_SPEC_MAX)
+		return rv_err(-EINVAL, RV_UPDATE_OPT ": longer than %d bytes", RV_UPDATE_SPEC_MAX);
+	for (const char *p = s;;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+
+		if (!n)
+			return rv_err(-EINVAL, RV_UPDATE_OPT " %s: an empty item", s);
+		ret = rv_update_item(u, p, n, &t0_seen);
+		if (ret)
+			return ret;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	if (u->state < 0 || u->exe < 0 || !u->nr_ram)
+		return rv_err(-EINVAL, RV_UPDATE_OPT " %s: state=, exe= and ram= are required", s);
+	return 0;
+}
+
+int rv_update_fds_format(const struct rv_update_fds *u, char *buf, size_t size)
+{
+	size_t off;
+	int n;
+
+	n = snprintf(buf, size, "state=%d,exe=%d", u->state, u->exe);
+	for (unsigned int i = 0; n >= 0 && (size_t)n < size && i < u->nr_ram; i++) {
+		off = (size_t)n;
+		n = (int)off + snprintf(buf + off, size - off, ",ram=%d", u->ram[i]);
+	}
+	if (n >= 0 && (size_t)n < size && u->args >= 0) {
+		off = (size_t)n;
+		n = (int)off + snprintf(buf + off, size - off, ",args=%d", u->args);
+	}
+	if (n >= 0 && (size_t)n < size && u->api >= 0) {
+		off = (size_t)n;
+		n = (int)off + snprintf(buf + off, size - off, ",api=%d", u->api);
+	}
+	if (n >= 0 && (size_t)n < size && u->client >= 0) {
+		off = (size_t)n;
+		n = (int)off + snprintf(buf + off, size - off, ",client=%d", u->client);
+	}
+	if (n >= 0 && (size_t)n < size) {
+		off = (size_t)n;
+		n = (int)off + snprintf(buf + off, size - off, ",t0=%llu%s",
+					(unsigned long long)u->t0_ns,
+					u->fallback ? ",fallback" : "");
+	}
+	return n < 0 || (size_t)n >= size ? -ENOSPC : 0;
+}

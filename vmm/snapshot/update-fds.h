@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The file descriptors a live update hands from the old ringvmm to the new
+ * one across execve(2) (docs/live-update.md), and the hidden run option
+ * that names them:
+ *
+ *   --update-fds state=N,exe=N,ram=N[,ram=N...][,args=N][,api=N][,client=N][,t0=NS][,fallback]
+ *
+ *   state    a memfd holding the VM's state (the snapshot format, RAM left
+ *            out: the MEM section's regions are the ram= fds, in order)
+ *   exe      the binary to go back to when this one cannot restore
+ *   ram      guest RAM's memfds, one per RAM region, in guest address order
+ *   args     a memfd holding the old process's command line (NUL-separated):
+ *            what the fallback runs, whatever the new binary was given
+ *   api      the control socket, listening
+ *   client   the connection that asked for the update: the reply goes there
+ *   t0       CLOCK_MONOTONIC ns when the guest was paused (paused_ms)
+ *   fallback this process is the old binary taken back: do not fall back again
+ *
+ * Only ringvmm writes this option, but it arrives as argv: the parser is
+ * pure and trusts nothing (tests/unit/test_update_fds.c).
+ */
+#ifndef RV_UPDATE_FDS_H
+#define RV_UPDATE_FDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* RAM regions (x86: below and above the 32-bit hole; arm64: one). */
+#define RV_UPDATE_MAX_RAM 4
+/* The largest fd number accepted: far above RLIMIT_NOFILE's usual 1024..1M. */
+#define RV_UPDATE_FD_MAX (1 << 24)
+/* The option's value as ringvmm writes it, with room to spare. */
+#define RV_UPDATE_SPEC_MAX 256
+
+struct rv_update_fds {
+	int state, exe, args, api, client; /* -1: not given (args, api, client) */
+	int ram[RV_UPDATE_MAX_RAM];
+	unsigned int nr_ram;
+	uint64_t t0_ns;
+	bool fallback;
+};
+
+/*
+ * Parse @s into @u. 0, or -EINVAL with a one-line message naming
+ * --update-fds and what is wrong: an unknown key, a key twice (ram
+ * excepted, up to RV_UPDATE_MAX_RAM), a number that is not plain decimal,
+ * an fd below 3 (stdio) or above RV_UPDATE_FD_MAX, one fd under two names,
+ * or state, exe or ram missing.
+ */
+int rv_update_fds_parse(const char *s, struct rv_update_fds *u);
+
+/* The option's value for @u, into @buf: 0, or -ENOSPC. */
+int rv_update_fds_format(const struct rv_update_fds *u, char *buf, size_t size);
+
+#endif
