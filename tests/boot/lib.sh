@@ -939,6 +939,22 @@ rv_boot_post_virtio_blk_dirty() {
     rv_boot__e2fsck
 }
 
+# After QEMU, on this machine: the snapshot test's guest logged its counts
+# to this disk across a snapshot and restore and powered off: a clean ext4
+# holding /snapcount.log with 0, 1, ... in order (read with debugfs, no
+# mount), the counts from before the snapshot among them.
+rv_boot_post_snapshot() {
+    local fsck log
+    fsck=$(rv_boot__e2fsck) || { echo "$fsck"; return 1; }
+    log=$(debugfs -R 'cat /snapcount.log' "$RV_BOOT_DISK" 2> /dev/null |
+        awk 'NR - 1 != $1 { bad = 1 } END { print (bad || NR < 150 ? "bad" : "ok") " lines=" NR }')
+    if [[ $log != ok* ]]; then
+        echo "$fsck; /snapcount.log $log"
+        return 1
+    fi
+    echo "$fsck; /snapcount.log $log"
+}
+
 # rv_boot_check LOG TEST [SHOWN]: print the test's verdict (under the name
 # SHOWN, default TEST); return 0 on PASS. A missing result line is explained
 # from the L1 markers. A host-side check rv_boot_post_TEST, where there is

@@ -861,7 +861,8 @@ rv_count_start() {
     rm -f "$_cs"
     echo "RVRUN $_cn"
     timeout -k 5 $((RV_RUN_TIMEOUT * 2)) "$RV_VMM" run --kernel /l2/bzImage \
-        --initrd /l2/initrd.cpio.gz -p "$(rv_params count)" --mem 256M --api "$_cs" "$@" \
+        --initrd /l2/initrd.cpio.gz -p "$(rv_params count)${RV_COUNT_PARAMS:+ $RV_COUNT_PARAMS}" \
+        --mem 256M --api "$_cs" "$@" \
         < /dev/null > "$RV_OUT/$_cn.out" 2> "$RV_OUT/$_cn.err" &
     _pid=$!
 }
@@ -952,7 +953,23 @@ rv_sc_api() {
 # count on (40 more lines: two checksums of the file re-read after the
 # restore). A corrupted and a truncated copy of the snapshot are refused
 # with exit 2 and one line, and run nothing.
-rv_sc_snapshot() { rv_snapshot_test snapshot --cpus 1; }
+# With a virtio disk (L1's /dev/vda, the session's ext4 image) and
+# virtio-rng: the guest logs each count to the disk with writes in flight
+# all along, across the snapshot (which completes them first) and the
+# restore, and powers off at count 150 once the log holds 0..149 and
+# virtio-rng still answers; the host then runs e2fsck -fn on the image
+# and reads the log back (rv_boot_post_snapshot). A restore on a disk of
+# another size is refused.
+rv_sc_snapshot() {
+    if ! rv_l1_disk; then
+        RV_RC=- RV_SECS=0
+        rv_report snapshot "L1 has no /dev/vda (its virtio disk);"
+        return
+    fi
+    RV_SNAP_DISK=150
+    rv_snapshot_test snapshot --cpus 1 --disk /dev/vda --rng
+    RV_SNAP_DISK=
+}
 # The same with two vCPUs: the APs' MP state, LAPICs and TSCs come through.
 rv_sc_snapshot_smp() { rv_snapshot_test snapshot_smp --cpus 2; }
 
@@ -965,7 +982,9 @@ rv_snapshot_test() {
     _p=
     rm -rf "$_d" "$_d.bad"
     _t0=$(rv_now)
+    RV_COUNT_PARAMS=${RV_SNAP_DISK:+rv.disk=$RV_SNAP_DISK}
     rv_count_start "$_n" "$_s" "$@"
+    RV_COUNT_PARAMS=
     if ! rv_wait_count "$_n" 20 60; then
         _p="the counter never reached 20;"
         kill "$_pid"
@@ -987,7 +1006,9 @@ rv_snapshot_test() {
         < /dev/null > "$RV_OUT/${_n}2.out" 2> "$RV_OUT/${_n}2.err" &
     _pid=$!
     if [ -n "$_a" ] && rv_wait_count "${_n}2" $((_a + 40)) 60; then
-        "$RV_VMM" ctl "$_s" stop > /dev/null 2>&1 || _p="$_p stop of the restored guest failed;"
+        # With the disk the guest powers off by itself (its file system clean).
+        [ -n "$RV_SNAP_DISK" ] ||
+            "$RV_VMM" ctl "$_s" stop > /dev/null 2>&1 || _p="$_p stop of the restored guest failed;"
     else
         _p="$_p the restored guest did not count 40 on from $_a (last: $(rv_count_last "${_n}2"));"
         kill "$_pid" 2> /dev/null
@@ -1019,6 +1040,20 @@ rv_snapshot_test() {
     [ $_rc = 2 ] && grep -q 'truncated' "$RV_OUT/bad.err" && [ ! -s "$RV_OUT/bad.out" ] ||
         _p="$_p truncated snapshot: exit $_rc, $(head -c 200 "$RV_OUT/bad.err");"
     echo "RVLOG $_n refused: $(cat "$RV_OUT/bad.err")"
+    if [ -n "$RV_SNAP_DISK" ]; then
+        _l=$(sed -n 's/.*RINGVMM-SNAPDISK \(.*\)/\1/p' "$RV_OUT/${_n}2.out" | tr -d '\r' | head -n 1)
+        [ "$_l" = "log=ok lines=$RV_SNAP_DISK rng=64 umount=ok" ] || _p="$_p restored guest's disk: ${_l:-nothing};"
+        grep -q 'cannot save' "$RV_OUT/ctl-snap.txt" && _p="$_p a virtio device refused the snapshot;"
+        # The image must be the guest's: another size is refused.
+        truncate -s 8M /tmp/rv-snap-other.img
+        "$RV_VMM" run --restore "$_d" --mem 256M --cpus 1 --disk /tmp/rv-snap-other.img --rng \
+            > "$RV_OUT/bad.out" 2> "$RV_OUT/bad.err"
+        _rc=$?
+        [ $_rc = 2 ] && grep -q 'the disk had' "$RV_OUT/bad.err" && [ "$(wc -l < "$RV_OUT/bad.err")" = 1 ] ||
+            _p="$_p disk of another size: exit $_rc, $(head -c 200 "$RV_OUT/bad.err");"
+        echo "RVLOG $_n disk: $_l; other size: $(cat "$RV_OUT/bad.err")"
+        rm -f /tmp/rv-snap-other.img
+    fi
     RV_RC=$_rc2
     RV_SECS=$(rv_since "$_t0")
     rv_report "$_n" "$_p" "counted to $_a, then on to $(rv_count_last "${_n}2") after the restore"
