@@ -61,6 +61,7 @@ struct rv_blk_stats {
 	unsigned int inflight_high;
 	/* When the VM stopped: requests in flight, and how many were cancelled. */
 	unsigned int inflight_at_exit, cancelled_at_exit;
+	uint64_t snapshot_quiesced; /* requests a snapshot waited for and completed */
 };
 
 struct rv_blk {
@@ -390,6 +391,7 @@ static void rv_blk_stats(struct rv_device *dev, struct rv_stats_sink *s)
 	rv_stats_u64(s, "inflight_high_water", b->stats.inflight_high);
 	rv_stats_u64(s, "inflight_at_exit", b->stats.inflight_at_exit);
 	rv_stats_u64(s, "cancelled_at_exit", b->stats.cancelled_at_exit);
+	rv_stats_u64(s, "snapshot_quiesced", b->stats.snapshot_quiesced);
 	pthread_mutex_unlock(&b->t.lock);
 	rv_virtio_mmio_stats(&b->t, s);
 }
@@ -477,6 +479,7 @@ static int rv_blk_quiesce(struct rv_blk *b)
 {
 	struct __kernel_timespec tick = { .tv_nsec = 100 * 1000000 };
 	uint64_t deadline = rv_now_ns() + RV_BLK_QUIESCE_NS;
+	unsigned int before = b->t.inflight;
 	struct io_uring_cqe *cqe;
 
 	io_uring_submit(&b->ring);
@@ -485,6 +488,8 @@ static int rv_blk_quiesce(struct rv_blk *b)
 			continue;
 		rv_blk_reap(b);
 	}
+	if (b->t.inflight < before)
+		b->stats.snapshot_quiesced += before - b->t.inflight;
 	if (b->t.inflight)
 		return rv_err(-EBUSY, "%s: %u requests still in flight after %llu s", b->dev.name,
 			      b->t.inflight, RV_BLK_QUIESCE_NS / 1000000000ULL);

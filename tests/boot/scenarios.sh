@@ -967,7 +967,7 @@ rv_sc_snapshot() {
         return
     fi
     RV_SNAP_DISK=150
-    rv_snapshot_test snapshot --cpus 1 --disk /dev/vda --rng
+    rv_snapshot_test snapshot --cpus 1 --rng
     RV_SNAP_DISK=
 }
 # The same with two vCPUs: the APs' MP state, LAPICs and TSCs come through.
@@ -979,11 +979,21 @@ rv_snapshot_test() {
     shift
     _s=/tmp/rv-snap.sock
     _d=/tmp/rv-snap
-    _p=
+    _p=''
+    _q=''
     rm -rf "$_d" "$_d.bad"
     _t0=$(rv_now)
+    # The disk: each request of the first run waits 100 ms (latency=MS),
+    # so that the snapshot is likely to find some in flight and complete
+    # them first; the restore takes the disk without it.
+    _d1=''
+    _d2=''
+    if [ -n "$RV_SNAP_DISK" ]; then
+        _d1="--disk /dev/vda,latency=100 --stats=json" _d2="--disk /dev/vda"
+    fi
     RV_COUNT_PARAMS=${RV_SNAP_DISK:+rv.disk=$RV_SNAP_DISK}
-    rv_count_start "$_n" "$_s" "$@"
+    # shellcheck disable=SC2086
+    rv_count_start "$_n" "$_s" "$@" $_d1
     RV_COUNT_PARAMS=
     if ! rv_wait_count "$_n" 20 60; then
         _p="the counter never reached 20;"
@@ -1002,7 +1012,8 @@ rv_snapshot_test() {
     ls -ls "$_d" | sed "s/^/RVLOG $_n dir | /"
     # The restore, on the same shape of machine.
     rm -f "$_s"
-    timeout -k 5 "$RV_RUN_TIMEOUT" "$RV_VMM" run --restore "$_d" --mem 256M --api "$_s" "$@" \
+    # shellcheck disable=SC2086
+    timeout -k 5 "$RV_RUN_TIMEOUT" "$RV_VMM" run --restore "$_d" --mem 256M --api "$_s" "$@" $_d2 \
         < /dev/null > "$RV_OUT/${_n}2.out" 2> "$RV_OUT/${_n}2.err" &
     _pid=$!
     if [ -n "$_a" ] && rv_wait_count "${_n}2" $((_a + 40)) 60; then
@@ -1030,12 +1041,14 @@ rv_snapshot_test() {
     # Refused snapshots: nothing runs, one line, exit 2.
     cp -r "$_d" "$_d.bad"
     printf 'X' | dd of="$_d.bad/state" bs=1 seek=200 conv=notrunc 2> /dev/null
-    "$RV_VMM" run --restore "$_d.bad" --mem 256M "$@" > "$RV_OUT/bad.out" 2> "$RV_OUT/bad.err"
+    # shellcheck disable=SC2086
+    "$RV_VMM" run --restore "$_d.bad" --mem 256M "$@" $_d2 > "$RV_OUT/bad.out" 2> "$RV_OUT/bad.err"
     _rc=$?
     [ $_rc = 2 ] && grep -q 'corrupted' "$RV_OUT/bad.err" && [ ! -s "$RV_OUT/bad.out" ] ||
         _p="$_p corrupted snapshot: exit $_rc, $(head -c 200 "$RV_OUT/bad.err");"
     head -c 100 "$_d/state" > "$_d.bad/state"
-    "$RV_VMM" run --restore "$_d.bad" --mem 256M "$@" > "$RV_OUT/bad.out" 2> "$RV_OUT/bad.err"
+    # shellcheck disable=SC2086
+    "$RV_VMM" run --restore "$_d.bad" --mem 256M "$@" $_d2 > "$RV_OUT/bad.out" 2> "$RV_OUT/bad.err"
     _rc=$?
     [ $_rc = 2 ] && grep -q 'truncated' "$RV_OUT/bad.err" && [ ! -s "$RV_OUT/bad.out" ] ||
         _p="$_p truncated snapshot: exit $_rc, $(head -c 200 "$RV_OUT/bad.err");"
@@ -1051,10 +1064,11 @@ rv_snapshot_test() {
         _rc=$?
         [ $_rc = 2 ] && grep -q 'the disk had' "$RV_OUT/bad.err" && [ "$(wc -l < "$RV_OUT/bad.err")" = 1 ] ||
             _p="$_p disk of another size: exit $_rc, $(head -c 200 "$RV_OUT/bad.err");"
-        echo "RVLOG $_n disk: $_l; other size: $(cat "$RV_OUT/bad.err")"
+        _q=$(rv_stat "$_n" virtio-blk0 snapshot_quiesced)
+        echo "RVLOG $_n disk: $_l; requests the snapshot completed first: ${_q:-?}; other size: $(cat "$RV_OUT/bad.err")"
         rm -f /tmp/rv-snap-other.img
     fi
     RV_RC=$_rc2
     RV_SECS=$(rv_since "$_t0")
-    rv_report "$_n" "$_p" "counted to $_a, then on to $(rv_count_last "${_n}2") after the restore"
+    rv_report "$_n" "$_p" "counted to $_a, then on to $(rv_count_last "${_n}2") after the restore${_q:+, $_q disk requests completed by the snapshot}"
 }

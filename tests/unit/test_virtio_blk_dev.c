@@ -344,6 +344,7 @@ static void test_snapshot_quiesce(void **state)
 	assert_true(n > 0);
 	assert_true(now_ms() - t0 >= 100);
 	assert_int_equal(stat_of(t, "inflight"), 0);
+	assert_int_equal(stat_of(t, "snapshot_quiesced"), 1);
 	assert_int_equal(vq_fx_used_idx(&t->d.f), 1);
 	assert_int_equal(status_of(t, 0), VIRTIO_BLK_S_OK);
 	fd = open(t->path, O_RDONLY);
