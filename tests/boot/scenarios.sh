@@ -983,13 +983,13 @@ rv_snapshot_test() {
     _q=''
     rm -rf "$_d" "$_d.bad"
     _t0=$(rv_now)
-    # The disk: each request of the first run waits 100 ms (latency=MS),
+    # The disk: each request of the first run waits 500 ms (latency=MS),
     # so that the snapshot is likely to find some in flight and complete
     # them first; the restore takes the disk without it.
     _d1=''
     _d2=''
     if [ -n "$RV_SNAP_DISK" ]; then
-        _d1="--disk /dev/vda,latency=100 --stats=json" _d2="--disk /dev/vda"
+        _d1="--disk /dev/vda,latency=500 --stats=json" _d2="--disk /dev/vda"
     fi
     RV_COUNT_PARAMS=${RV_SNAP_DISK:+rv.disk=$RV_SNAP_DISK}
     # shellcheck disable=SC2086
@@ -1059,7 +1059,7 @@ rv_snapshot_test() {
         grep -q 'cannot save' "$RV_OUT/ctl-snap.txt" && _p="$_p a virtio device refused the snapshot;"
         # The image must be the guest's: another size is refused.
         truncate -s 8M /tmp/rv-snap-other.img
-        "$RV_VMM" run --restore "$_d" --mem 256M --cpus 1 --disk /tmp/rv-snap-other.img --rng \
+        "$RV_VMM" run --restore "$_d" --mem 256M "$@" --disk /tmp/rv-snap-other.img \
             > "$RV_OUT/bad.out" 2> "$RV_OUT/bad.err"
         _rc=$?
         [ $_rc = 2 ] && grep -q 'the disk had' "$RV_OUT/bad.err" && [ "$(wc -l < "$RV_OUT/bad.err")" = 1 ] ||
