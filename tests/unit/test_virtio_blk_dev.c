@@ -258,6 +258,17 @@ static long long stat_of(struct t *t, const char *key)
 	return o.v;
 }
 
+/* Notify, then wait (bounded) until the device has one request in flight. */
+static void kick_one_in_flight(struct t *t)
+{
+	struct timespec ts = { 0, 1000000 };
+
+	wr(t, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	for (int i = 0; i < 500 && stat_of(t, "inflight") != 1; i++)
+		nanosleep(&ts, NULL);
+	assert_int_equal(stat_of(t, "inflight"), 1);
+}
+
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -274,10 +285,9 @@ static uint64_t now_ms(void)
 static void test_latency_and_stop(void **state)
 {
 	struct t *t = *state;
-	struct timespec ts = { 0, 1000000 };
 	char args[80], buf[512];
 	uint64_t t0;
-	int fd, i;
+	int fd;
 
 	snprintf(args, sizeof(args), "%s,latency=1000", t->path);
 	assert_int_equal(create(t, args), 0);
@@ -290,10 +300,7 @@ static void test_latency_and_stop(void **state)
 
 	memset(vq_fx_host(&t->d.f, BUF(1)), 'z', 512);
 	post(t, 1, VIRTIO_BLK_T_OUT, 0, 512);
-	wr(t, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	for (i = 0; i < 500 && stat_of(t, "inflight") != 1; i++)
-		nanosleep(&ts, NULL);
-	assert_int_equal(stat_of(t, "inflight"), 1);
+	kick_one_in_flight(t);
 	/* The VM stops: the loop first, then the devices (rv_vm_run). */
 	rv_loop_stop(&t->d.loop);
 	pthread_join(t->d.thread, NULL);
@@ -323,11 +330,10 @@ static void test_snapshot_quiesce(void **state)
 {
 	struct t *t = *state;
 	struct rv_device *dev;
-	struct timespec ts = { 0, 1000000 };
 	static uint8_t st[4096];
 	char args[80], buf[512];
 	uint64_t t0, sectors;
-	int fd, i, n;
+	int fd, n;
 
 	snprintf(args, sizeof(args), "%s,latency=300", t->path);
 	assert_int_equal(create(t, args), 0);
@@ -335,10 +341,7 @@ static void test_snapshot_quiesce(void **state)
 	start_loop(t);
 	memset(vq_fx_host(&t->d.f, BUF(0)), 'q', 512);
 	post(t, 0, VIRTIO_BLK_T_OUT, 0, 512);
-	wr(t, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	for (i = 0; i < 500 && stat_of(t, "inflight") != 1; i++)
-		nanosleep(&ts, NULL);
-	assert_int_equal(stat_of(t, "inflight"), 1);
+	kick_one_in_flight(t);
 	t0 = now_ms();
 	n = dev->ops->save(dev, st, sizeof(st));
 	assert_true(n > 0);
