@@ -238,9 +238,64 @@ static void rv_vcon_destroy(struct rv_device *dev)
 	free(v);
 }
 
+/*
+ * Snapshots: the transport and the queues, and how much of a transmit
+ * chain the console had taken. That chain is saved as given back; the
+ * restored device takes it again and skips what was already written, so
+ * output is neither lost nor doubled. The host side is the console of
+ * the restoring command line.
+ */
+struct rv_vcon_state {
+	uint64_t tx_off;
+};
+
+static int rv_vcon_save(struct rv_device *dev, void *buf, size_t size)
+{
+	struct rv_vcon *v = dev->priv;
+	uint16_t held[RV_VIRTIO_MAX_QUEUES] = { 0 };
+	struct rv_vcon_state st;
+	int n;
+
+	pthread_mutex_lock(&v->t.lock);
+	st.tx_off = v->tx_pending ? v->tx_off : 0;
+	held[RV_VCON_TXQ] = v->tx_pending;
+	n = rv_virtio_mmio_save(&v->t, buf, size, held, &st, sizeof(st));
+	pthread_mutex_unlock(&v->t.lock);
+	return n;
+}
+
+static int rv_vcon_load(struct rv_device *dev, const void *buf, size_t len, uint32_t version)
+{
+	struct rv_vcon *v = dev->priv;
+	struct rv_vq *vq = &v->t.q[RV_VCON_TXQ].vq;
+	struct rv_vcon_state st;
+	int ret;
+
+	pthread_mutex_lock(&v->t.lock);
+	v->tx_pending = false;
+	ret = rv_virtio_mmio_load(&v->t, buf, len, version, &st, sizeof(st));
+	if (!ret && st.tx_off) {
+		/* Take the chain back now, past the part written before the snapshot. */
+		if (!vq->started || rv_vq_broken(vq) || rv_vq_pop(vq, &v->tx) != 1 ||
+		    st.tx_off >= v->tx.out_len)
+			ret = rv_err(-EINVAL, "%s: %llu bytes of output taken of a chain not there",
+				     dev->name, (unsigned long long)st.tx_off);
+		else
+			v->tx_pending = true;
+		v->tx_off = st.tx_off;
+	}
+	if (!ret)
+		rv_virtio_mmio_restored(&v->t);
+	pthread_mutex_unlock(&v->t.lock);
+	return ret;
+}
+
 static const struct rv_device_ops rv_vcon_ops = {
 	.stats = rv_vcon_stats,
 	.destroy = rv_vcon_destroy,
+	.state_version = RV_VIRTIO_MMIO_STATE_VERSION,
+	.save = rv_vcon_save,
+	.load = rv_vcon_load,
 };
 
 static int rv_vcon_create(struct rv_device_env *env, const struct rv_device_cfg *cfg)

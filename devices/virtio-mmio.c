@@ -616,3 +616,20 @@ void rv_virtio_mmio_stats(struct rv_virtio_mmio *t, struct rv_stats_sink *s)
 	rv_stats_str(s, "rings_avail_taken_used", rings);
 	pthread_mutex_unlock(&t->lock);
 }
+
+/*
+ * After a snapshot's load (virtio-mmio-state.c). The ioeventfds and the
+ * irqfd were wired at init for every queue, as on a fresh start; what a
+ * restore adds is the interrupt still pending, and a look at each ready
+ * queue.
+ */
+void rv_virtio_mmio_restored(struct rv_virtio_mmio *t)
+{
+	if (t->isr)
+		rv_vmmio_raise(t);
+	if (!(t->status & VIRTIO_CONFIG_S_DRIVER_OK))
+		return;
+	for (unsigned int q = 0; q < t->nr_queues; q++)
+		if (t->q[q].ready && !rv_vq_broken(&t->q[q].vq))
+			rv_vmmio_kick(t, q);
+}

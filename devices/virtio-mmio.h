@@ -141,4 +141,37 @@ void rv_virtio_mmio_stats(struct rv_virtio_mmio *t, struct rv_stats_sink *s);
 void rv_virtio_mmio_read(void *opaque, uint64_t off, void *data, unsigned int len);
 void rv_virtio_mmio_write(void *opaque, uint64_t off, const void *data, unsigned int len);
 
+/*
+ * Snapshots (virtio-mmio-state.c). A device's state is the transport's
+ * (version RV_VIRTIO_MMIO_STATE_VERSION) followed by @own_len bytes of
+ * its own. Lock held, for both.
+ *
+ * save: with nothing in flight (t->inflight 0: the device completed its
+ * requests first) and on each queue @held[q] chains (NULL: none), the
+ * last ones popped, that the device keeps and that the saved state gives
+ * back. Returns the bytes written to @buf, -ENOSPC, or -EBUSY with a
+ * message when requests are in flight.
+ *
+ * load: a @version state of @len bytes, every value checked (queue sizes,
+ * ring addresses, features against what this device offers, indices
+ * against the rings in guest memory, already restored); the device's
+ * bytes are copied to @own. 0, or -EINVAL with one message. Then the
+ * device applies its own state and calls rv_virtio_mmio_restored().
+ */
+#define RV_VIRTIO_MMIO_STATE_VERSION 1
+int rv_virtio_mmio_save(struct rv_virtio_mmio *t, void *buf, size_t size, const uint16_t *held,
+			const void *own, size_t own_len);
+int rv_virtio_mmio_load(struct rv_virtio_mmio *t, const void *buf, size_t len, uint32_t version,
+			void *own, size_t own_len);
+/*
+ * Lock held, after a load: interrupt the driver again if InterruptStatus
+ * is set, and look at every ready queue once (a kick the guest made before
+ * the snapshot went to the old process's eventfd).
+ */
+void rv_virtio_mmio_restored(struct rv_virtio_mmio *t);
+/* For a device with no state of its own and nothing held: all of the above, locking. */
+int rv_virtio_mmio_save_plain(struct rv_virtio_mmio *t, void *buf, size_t size);
+int rv_virtio_mmio_load_plain(struct rv_virtio_mmio *t, const void *buf, size_t len,
+			      uint32_t version);
+
 #endif

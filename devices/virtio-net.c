@@ -504,9 +504,48 @@ static void rv_net_destroy(struct rv_device *dev)
 	free(n);
 }
 
+/*
+ * Snapshots: the transport and the queues. The backend is the one of the
+ * restoring command line (a tap opened by name, a new passt); the first
+ * kick of the restored device activates it. A transmit chain the backend
+ * pushed back is saved as given back and sent after the restore; a
+ * received frame still waiting for the guest's buffers is dropped, as a
+ * network may.
+ */
+static int rv_net_save(struct rv_device *dev, void *buf, size_t size)
+{
+	struct rv_net *n = dev->priv;
+	uint16_t held[RV_VIRTIO_MAX_QUEUES] = { 0 };
+	int ret;
+
+	pthread_mutex_lock(&n->t.lock);
+	held[RV_NET_TXQ] = n->tx_held;
+	ret = rv_virtio_mmio_save(&n->t, buf, size, held, NULL, 0);
+	pthread_mutex_unlock(&n->t.lock);
+	return ret;
+}
+
+static int rv_net_load(struct rv_device *dev, const void *buf, size_t len, uint32_t version)
+{
+	struct rv_net *n = dev->priv;
+	int ret;
+
+	pthread_mutex_lock(&n->t.lock);
+	n->tx_held = false;
+	n->rx_len = 0;
+	ret = rv_virtio_mmio_load(&n->t, buf, len, version, NULL, 0);
+	if (!ret)
+		rv_virtio_mmio_restored(&n->t);
+	pthread_mutex_unlock(&n->t.lock);
+	return ret;
+}
+
 static const struct rv_device_ops rv_net_ops = {
 	.stats = rv_net_stats,
 	.destroy = rv_net_destroy,
+	.state_version = RV_VIRTIO_MMIO_STATE_VERSION,
+	.save = rv_net_save,
+	.load = rv_net_load,
 };
 
 static int rv_net_create(struct rv_device_env *env, const struct rv_device_cfg *cfg)

@@ -97,9 +97,23 @@ static void rv_rng_destroy(struct rv_device *dev)
 	free(r);
 }
 
+/* Snapshots: the transport and the queue; the device has nothing else. */
+static int rv_rng_save(struct rv_device *dev, void *buf, size_t size)
+{
+	return rv_virtio_mmio_save_plain(&((struct rv_rng *)dev->priv)->t, buf, size);
+}
+
+static int rv_rng_load(struct rv_device *dev, const void *buf, size_t len, uint32_t version)
+{
+	return rv_virtio_mmio_load_plain(&((struct rv_rng *)dev->priv)->t, buf, len, version);
+}
+
 static const struct rv_device_ops rv_rng_ops = {
 	.stats = rv_rng_stats,
 	.destroy = rv_rng_destroy,
+	.state_version = RV_VIRTIO_MMIO_STATE_VERSION,
+	.save = rv_rng_save,
+	.load = rv_rng_load,
 };
 
 static int rv_rng_create(struct rv_device_env *env, const struct rv_device_cfg *cfg)

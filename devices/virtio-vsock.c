@@ -439,9 +439,50 @@ static void rv_vsock_destroy(struct rv_device *dev)
 	free(v);
 }
 
+/*
+ * Snapshots: the transport and the queues. Connections cannot survive a
+ * restore (their host ends belonged to the old process), so the restored
+ * device tells the driver with VIRTIO_VSOCK_EVENT_TRANSPORT_RESET ("Device
+ * Events") at its first event buffer, as after a migration: the guest
+ * drops its connections and re-reads the CID. A receive chain the device
+ * held is saved as given back.
+ */
+static int rv_vsock_save(struct rv_device *dev, void *buf, size_t size)
+{
+	struct rv_vsock *v = dev->priv;
+	uint16_t held[RV_VIRTIO_MAX_QUEUES] = { 0 };
+	int ret;
+
+	pthread_mutex_lock(&v->t.lock);
+	held[RV_VSOCK_RXQ] = v->rxc_held;
+	ret = rv_virtio_mmio_save(&v->t, buf, size, held, NULL, 0);
+	pthread_mutex_unlock(&v->t.lock);
+	return ret;
+}
+
+static int rv_vsock_load(struct rv_device *dev, const void *buf, size_t len, uint32_t version)
+{
+	struct rv_vsock *v = dev->priv;
+	int ret;
+
+	pthread_mutex_lock(&v->t.lock);
+	v->rxc_held = false;
+	v->rst_len = 0;
+	ret = rv_virtio_mmio_load(&v->t, buf, len, version, NULL, 0);
+	if (!ret) {
+		v->event_owed = (v->t.status & VIRTIO_CONFIG_S_DRIVER_OK) != 0;
+		rv_virtio_mmio_restored(&v->t);
+	}
+	pthread_mutex_unlock(&v->t.lock);
+	return ret;
+}
+
 static const struct rv_device_ops rv_vsock_ops = {
 	.stats = rv_vsock_stats,
 	.destroy = rv_vsock_destroy,
+	.state_version = RV_VIRTIO_MMIO_STATE_VERSION,
+	.save = rv_vsock_save,
+	.load = rv_vsock_load,
 };
 
 static int rv_vsock_create(struct rv_device_env *env, const struct rv_device_cfg *cfg)

@@ -422,3 +422,30 @@ size_t rv_vq_buf_to_iov(const struct iovec *iov, unsigned int n, size_t off, con
 {
 	return rv_vq_iov_copy(iov, n, off, (void *)src, len, true);
 }
+
+/*
+ * A snapshot's queue (rv_vq_restore): the indices come from the state
+ * file and the rings from the memory file, both untrusted, and they must
+ * agree: the used ring's idx is what the device last published, and the
+ * driver cannot have made more than a queue's worth available past
+ * what the device took.
+ */
+int rv_vq_restore(struct rv_vq *vq, const struct rv_mem *mem, uint16_t last_avail,
+		  uint16_t used_idx, uint16_t signalled_used, bool signalled_valid)
+{
+	uint16_t avail_idx;
+
+	if (rv_vq_start(vq, mem))
+		return -EINVAL;
+	avail_idx = rv_vq_load16_acquire(vq->avail + 2);
+	if (rv_vq_load16(vq->used + 2) != used_idx || last_avail != used_idx ||
+	    (uint16_t)(avail_idx - last_avail) > vq->size) {
+		rv_vq_reset(vq);
+		return -ERANGE;
+	}
+	vq->last_avail = last_avail;
+	vq->used_idx = used_idx;
+	vq->signalled_used = signalled_used;
+	vq->signalled_valid = signalled_valid;
+	return 0;
+}

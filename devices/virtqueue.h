@@ -150,6 +150,16 @@ bool rv_vq_enable_notify_more(struct rv_vq *vq);
 const char *rv_vq_error_name(enum rv_vq_error e);
 
 /*
+ * Snapshots: start @vq (size and addresses set) at the saved device-side
+ * indices, with nothing in flight (the device saved it quiesced, so
+ * @last_avail equals @used_idx). -EINVAL for a size or ring address
+ * rv_vq_start() refuses (vq->error says which), -ERANGE when the indices
+ * do not match the rings in guest memory; the queue is then not started.
+ */
+int rv_vq_restore(struct rv_vq *vq, const struct rv_mem *mem, uint16_t last_avail,
+		  uint16_t used_idx, uint16_t signalled_used, bool signalled_valid);
+
+/*
  * Copy from / to the buffers of a chain's out (or in) part, starting @off
  * bytes in. Return the bytes copied (less than @len at the end).
  */

@@ -136,10 +136,48 @@ case "$action" in
         mount -t tmpfs tmpfs /run/rv
         head -c 65536 /dev/urandom > /run/rv/data
         sum=$(md5sum < /run/rv/data | cut -c1-8)
+        # rv.disk=N (the snapshot test, with --disk and --rng): each count
+        # also goes to a log on the virtio disk, synced every 10, while a
+        # writer keeps fsync'd writes in flight; at N the log must hold
+        # 0..N-1, virtio-rng must still give bytes, and the disk is
+        # unmounted before the power-off (the host's e2fsck checks it).
+        disk=
+        # shellcheck disable=SC2013
+        for arg in $(cat /proc/cmdline); do
+            case "$arg" in
+                rv.disk=*) disk=${arg#rv.disk=} ;;
+            esac
+        done
+        if [ -n "$disk" ]; then
+            virtio_modules virtio_blk virtio-rng
+            wait_dev /dev/vda || echo "RINGVMM-L2-ERROR no /dev/vda"
+            mkdir -p /mnt
+            mount -t ext4 /dev/vda /mnt || echo "RINGVMM-L2-ERROR mount /dev/vda failed"
+            rm -f /mnt/snapcount.log
+            (while :; do
+                dd if=/dev/zero of=/mnt/snapfill bs=64k count=4 conv=fsync 2> /dev/null
+                usleep 20000
+            done) &
+            writer=$!
+        fi
         n=0
         while :; do
             read -r up _ < /proc/uptime
             echo "RINGVMM-COUNT $n $sum $up"
+            if [ -n "$disk" ]; then
+                echo "$n" >> /mnt/snapcount.log
+                [ $((n % 10)) = 9 ] && sync
+                if [ $((n + 1)) -ge "$disk" ]; then
+                    kill $writer
+                    wait $writer 2> /dev/null
+                    log=$(awk 'NR - 1 != $1 { bad = 1 } END { print (bad ? "bad" : "ok") " lines=" NR }' /mnt/snapcount.log)
+                    rng=$(head -c 64 /dev/hwrng | wc -c)
+                    rm -f /mnt/snapfill
+                    umount /mnt && u=ok || u=failed
+                    echo "RINGVMM-SNAPDISK log=$log rng=$rng umount=$u"
+                    off
+                fi
+            fi
             n=$((n + 1))
             usleep 50000
             [ $((n % 20)) = 0 ] && sum=$(md5sum < /run/rv/data | cut -c1-8)

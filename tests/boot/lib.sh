@@ -68,7 +68,7 @@ RV_L1_MEM=${RINGVMM_L1_MEM:-2048}
 RV_BOOT_TESTS=(boot_bzimage boot_vmlinux smp console console_wedge reboot guest_memfd pfnmap_ivshmem
     pfnmap_devmem kvm_suite virtio_blk_dirty virtio_blk virtio_blk_ro virtio_blk_smp virtio_rng
     virtio_console virtio_console_pty virtio_console_wedge virtio_vsock virtio_net_tap
-    virtio_net_passt sandbox bad_inputs api snapshot snapshot_smp sid:guest_memfd sid:kvm_suite)
+    virtio_net_passt sandbox bad_inputs api snapshot snapshot_smp snapshot_disk sid:guest_memfd sid:kvm_suite)
 
 # The virtio drivers L2 loads (l2-init.sh), in dependency order, and those
 # L1 loads to see its own disk: every session gives L1 a virtio-blk PCI disk
@@ -941,6 +941,22 @@ rv_boot_post_virtio_blk() {
 # test's boots come after and the image is checked as they left it.
 rv_boot_post_virtio_blk_dirty() {
     rv_boot__e2fsck
+}
+
+# After QEMU, on this machine: the snapshot test's guest logged its counts
+# to this disk across a snapshot and restore and powered off: a clean ext4
+# holding /snapcount.log with 0, 1, ... in order (read with debugfs, no
+# mount), the counts from before the snapshot among them.
+rv_boot_post_snapshot_disk() {
+    local fsck log
+    fsck=$(rv_boot__e2fsck) || { echo "$fsck"; return 1; }
+    log=$(debugfs -R 'cat /snapcount.log' "$RV_BOOT_DISK" 2> /dev/null |
+        awk 'NR - 1 != $1 { bad = 1 } END { print (bad || NR < 150 ? "bad" : "ok") " lines=" NR }')
+    if [[ $log != ok* ]]; then
+        echo "$fsck; /snapcount.log $log"
+        return 1
+    fi
+    echo "$fsck; /snapcount.log $log"
 }
 
 # rv_boot_check LOG TEST [SHOWN]: print the test's verdict (under the name

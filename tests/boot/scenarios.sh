@@ -862,7 +862,8 @@ rv_count_start() {
     rm -f "$_cs"
     echo "RVRUN $_cn"
     timeout -k 5 $((RV_RUN_TIMEOUT * 2)) "$RV_VMM" run --kernel "${RV_COUNT_KERNEL:-/l2/bzImage}" \
-        --initrd /l2/initrd.cpio.gz -p "$(rv_params count)" --mem 256M --api "$_cs" "$@" \
+        --initrd /l2/initrd.cpio.gz -p "$(rv_params count)${RV_COUNT_PARAMS:+ $RV_COUNT_PARAMS}" \
+        --mem 256M --api "$_cs" "$@" \
         < /dev/null > "$RV_OUT/$_cn.out" 2> "$RV_OUT/$_cn.err" &
     _pid=$!
 }
@@ -965,6 +966,23 @@ rv_sc_snapshot() {
     rv_snapshot_test snapshot --cpus 1
     _upd=
 }
+# With a virtio disk (L1's /dev/vda, the session's ext4 image) and
+# virtio-rng: the guest logs each count to the disk with writes in flight
+# all along, across the snapshot (which completes them first) and the
+# restore, and powers off at count 150 once the log holds 0..149 and
+# virtio-rng still answers; the host then runs e2fsck -fn on the image
+# and reads the log back (rv_boot_post_snapshot_disk). A restore on a disk of
+# another size is refused.
+rv_sc_snapshot_disk() {
+    if ! rv_l1_disk; then
+        RV_RC=- RV_SECS=0
+        rv_report snapshot_disk "L1 has no /dev/vda (its virtio disk);"
+        return
+    fi
+    RV_SNAP_DISK=150
+    rv_snapshot_test snapshot_disk --cpus 1 --rng
+    RV_SNAP_DISK=
+}
 # The same with two vCPUs: the APs' MP state, LAPICs and TSCs come through.
 rv_sc_snapshot_smp() { rv_snapshot_test snapshot_smp --cpus 2; }
 
@@ -996,11 +1014,22 @@ rv_snapshot_test() {
     shift
     _s=/tmp/rv-snap.sock
     _d=/tmp/rv-snap
-    _p=
+    _p=''
+    _q=''
     rm -rf "$_d" "$_d.bad"
     _t0=$(rv_now)
-    # shellcheck disable=SC2086 # _upd: words
-    rv_count_start "$_n" "$_s" "$@" ${_upd:-}
+    # The disk: each request of the first run waits 500 ms (latency=MS),
+    # so that the snapshot is likely to find some in flight and complete
+    # them first; the restore takes the disk without it.
+    _d1=''
+    _d2=''
+    if [ -n "$RV_SNAP_DISK" ]; then
+        _d1="--disk /dev/vda,latency=500 --stats=json" _d2="--disk /dev/vda"
+    fi
+    RV_COUNT_PARAMS=${RV_SNAP_DISK:+rv.disk=$RV_SNAP_DISK}
+    # shellcheck disable=SC2086 # _upd, _d1: words
+    rv_count_start "$_n" "$_s" "$@" ${_upd:-} $_d1
+    RV_COUNT_PARAMS=
     if ! rv_wait_count "$_n" 20 60; then
         _p="the counter never reached 20;"
         kill "$_pid"
@@ -1019,11 +1048,14 @@ rv_snapshot_test() {
     ls -ls "$_d" | sed "s/^/RVLOG $_n dir | /"
     # The restore, on the same shape of machine.
     rm -f "$_s"
-    timeout -k 5 "$RV_RUN_TIMEOUT" "$RV_VMM" run --restore "$_d" --mem 256M --api "$_s" "$@" \
+    # shellcheck disable=SC2086
+    timeout -k 5 "$RV_RUN_TIMEOUT" "$RV_VMM" run --restore "$_d" --mem 256M --api "$_s" "$@" $_d2 \
         < /dev/null > "$RV_OUT/${_n}2.out" 2> "$RV_OUT/${_n}2.err" &
     _pid=$!
     if [ -n "$_a" ] && rv_wait_count "${_n}2" $((_a + 40)) 60; then
-        "$RV_VMM" ctl "$_s" stop > /dev/null 2>&1 || _p="$_p stop of the restored guest failed;"
+        # With the disk the guest powers off by itself (its file system clean).
+        [ -n "$RV_SNAP_DISK" ] ||
+            "$RV_VMM" ctl "$_s" stop > /dev/null 2>&1 || _p="$_p stop of the restored guest failed;"
     else
         _p="$_p the restored guest did not count 40 on from $_a (last: $(rv_count_last "${_n}2"));"
         kill "$_pid" 2> /dev/null
@@ -1050,17 +1082,34 @@ rv_snapshot_test() {
     # Refused snapshots: nothing runs, one line, exit 2.
     cp -r "$_d" "$_d.bad"
     printf 'X' | dd of="$_d.bad/state" bs=1 seek=200 conv=notrunc 2> /dev/null
-    "$RV_VMM" run --restore "$_d.bad" --mem 256M "$@" > "$RV_OUT/bad.out" 2> "$RV_OUT/bad.err"
+    # shellcheck disable=SC2086
+    "$RV_VMM" run --restore "$_d.bad" --mem 256M "$@" $_d2 > "$RV_OUT/bad.out" 2> "$RV_OUT/bad.err"
     _rc=$?
     [ $_rc = 2 ] && grep -q 'corrupted' "$RV_OUT/bad.err" && [ ! -s "$RV_OUT/bad.out" ] ||
         _p="$_p corrupted snapshot: exit $_rc, $(head -c 200 "$RV_OUT/bad.err");"
     head -c 100 "$_d/state" > "$_d.bad/state"
-    "$RV_VMM" run --restore "$_d.bad" --mem 256M "$@" > "$RV_OUT/bad.out" 2> "$RV_OUT/bad.err"
+    # shellcheck disable=SC2086
+    "$RV_VMM" run --restore "$_d.bad" --mem 256M "$@" $_d2 > "$RV_OUT/bad.out" 2> "$RV_OUT/bad.err"
     _rc=$?
     [ $_rc = 2 ] && grep -q 'truncated' "$RV_OUT/bad.err" && [ ! -s "$RV_OUT/bad.out" ] ||
         _p="$_p truncated snapshot: exit $_rc, $(head -c 200 "$RV_OUT/bad.err");"
     echo "RVLOG $_n refused: $(cat "$RV_OUT/bad.err")"
+    if [ -n "$RV_SNAP_DISK" ]; then
+        _l=$(sed -n 's/.*RINGVMM-SNAPDISK \(.*\)/\1/p' "$RV_OUT/${_n}2.out" | tr -d '\r' | head -n 1)
+        [ "$_l" = "log=ok lines=$RV_SNAP_DISK rng=64 umount=ok" ] || _p="$_p restored guest's disk: ${_l:-nothing};"
+        grep -q 'cannot save' "$RV_OUT/ctl-snap.txt" && _p="$_p a virtio device refused the snapshot;"
+        # The image must be the guest's: another size is refused.
+        truncate -s 8M /tmp/rv-snap-other.img
+        "$RV_VMM" run --restore "$_d" --mem 256M "$@" --disk /tmp/rv-snap-other.img \
+            > "$RV_OUT/bad.out" 2> "$RV_OUT/bad.err"
+        _rc=$?
+        [ $_rc = 2 ] && grep -q 'the disk had' "$RV_OUT/bad.err" && [ "$(wc -l < "$RV_OUT/bad.err")" = 1 ] ||
+            _p="$_p disk of another size: exit $_rc, $(head -c 200 "$RV_OUT/bad.err");"
+        _q=$(rv_stat "$_n" virtio-blk0 snapshot_quiesced)
+        echo "RVLOG $_n disk: $_l; requests the snapshot completed first: ${_q:-?}; other size: $(cat "$RV_OUT/bad.err")"
+        rm -f /tmp/rv-snap-other.img
+    fi
     RV_RC=$_rc2
     RV_SECS=$(rv_since "$_t0")
-    rv_report "$_n" "$_p" "counted to $_a, then on to $(rv_count_last "${_n}2") after the restore"
+    rv_report "$_n" "$_p" "counted to $_a, then on to $(rv_count_last "${_n}2") after the restore${_q:+, $_q disk requests completed by the snapshot}"
 }

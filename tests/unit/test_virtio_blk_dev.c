@@ -8,7 +8,9 @@
  * write to a ,ro disk get VIRTIO_BLK_S_IOERR, many requests are in flight
  * at once, and the statistics count it all. Also the open-time refusals:
  * a directory, a missing file, an image another open file description has
- * locked (the OFD lock).
+ * locked (the OFD lock). Snapshots: a save completes the requests in
+ * flight first (quiesce), a load continues from the saved indices, a
+ * disk of another size is refused.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -256,6 +258,17 @@ static long long stat_of(struct t *t, const char *key)
 	return o.v;
 }
 
+/* Notify, then wait (bounded) until the device has one request in flight. */
+static void kick_one_in_flight(struct t *t)
+{
+	struct timespec ts = { 0, 1000000 };
+
+	wr(t, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	for (int i = 0; i < 500 && stat_of(t, "inflight") != 1; i++)
+		nanosleep(&ts, NULL);
+	assert_int_equal(stat_of(t, "inflight"), 1);
+}
+
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -272,10 +285,9 @@ static uint64_t now_ms(void)
 static void test_latency_and_stop(void **state)
 {
 	struct t *t = *state;
-	struct timespec ts = { 0, 1000000 };
 	char args[80], buf[512];
 	uint64_t t0;
-	int fd, i;
+	int fd;
 
 	snprintf(args, sizeof(args), "%s,latency=1000", t->path);
 	assert_int_equal(create(t, args), 0);
@@ -288,10 +300,7 @@ static void test_latency_and_stop(void **state)
 
 	memset(vq_fx_host(&t->d.f, BUF(1)), 'z', 512);
 	post(t, 1, VIRTIO_BLK_T_OUT, 0, 512);
-	wr(t, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	for (i = 0; i < 500 && stat_of(t, "inflight") != 1; i++)
-		nanosleep(&ts, NULL);
-	assert_int_equal(stat_of(t, "inflight"), 1);
+	kick_one_in_flight(t);
 	/* The VM stops: the loop first, then the devices (rv_vm_run). */
 	rv_loop_stop(&t->d.loop);
 	pthread_join(t->d.thread, NULL);
@@ -309,6 +318,64 @@ static void test_latency_and_stop(void **state)
 	assert_int_equal(pread(fd, buf, sizeof(buf), 0), sizeof(buf));
 	close(fd);
 	assert_int_equal(buf[0], 0);
+}
+
+/*
+ * Snapshots: save() waits for the slow write in flight and completes it
+ * into the rings (and the file) before it saves; the state loads back
+ * into the reset device, which serves the next request after it; a disk
+ * of another size (the device's own bytes at the end) is refused.
+ */
+static void test_snapshot_quiesce(void **state)
+{
+	struct t *t = *state;
+	struct rv_device *dev;
+	static uint8_t st[4096];
+	char args[80], buf[512];
+	uint64_t t0, sectors;
+	int fd, n;
+
+	snprintf(args, sizeof(args), "%s,latency=300", t->path);
+	assert_int_equal(create(t, args), 0);
+	dev = t->d.env.devices;
+	start_loop(t);
+	memset(vq_fx_host(&t->d.f, BUF(0)), 'q', 512);
+	post(t, 0, VIRTIO_BLK_T_OUT, 0, 512);
+	kick_one_in_flight(t);
+	t0 = now_ms();
+	n = dev->ops->save(dev, st, sizeof(st));
+	assert_true(n > 0);
+	assert_true(now_ms() - t0 >= 100);
+	assert_int_equal(stat_of(t, "inflight"), 0);
+	assert_int_equal(stat_of(t, "snapshot_quiesced"), 1);
+	assert_int_equal(vq_fx_used_idx(&t->d.f), 1);
+	assert_int_equal(status_of(t, 0), VIRTIO_BLK_S_OK);
+	fd = open(t->path, O_RDONLY);
+	assert_int_equal(pread(fd, buf, sizeof(buf), 0), sizeof(buf));
+	close(fd);
+	assert_int_equal(buf[0], 'q');
+	t->used_seen = 1;
+
+	/* Another size: refused, one message naming the disk. */
+	memcpy(&sectors, st + n - 8, 8);
+	assert_int_equal(sectors, DISK_BYTES / 512);
+	sectors++;
+	memcpy(st + n - 8, &sectors, 8);
+	rv_err_clear();
+	assert_int_equal(dev->ops->load(dev, st, (size_t)n, dev->ops->state_version), -EINVAL);
+	assert_non_null(strstr(rv_err_msg(), "the disk had"));
+	sectors--;
+	memcpy(st + n - 8, &sectors, 8);
+	assert_int_equal(dev->ops->load(dev, st, (size_t)n - 1, dev->ops->state_version), -EINVAL);
+
+	wr(t, VIRTIO_MMIO_STATUS, 0);
+	assert_int_equal(dev->ops->load(dev, st, (size_t)n, dev->ops->state_version), 0);
+	assert_int_equal(rd(t, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_DRIVER_OK,
+			 VIRTIO_CONFIG_S_DRIVER_OK);
+	post(t, 1, VIRTIO_BLK_T_IN, 0, 512);
+	kick_and_wait(t, 1);
+	assert_int_equal(status_of(t, 1), VIRTIO_BLK_S_OK);
+	assert_int_equal(*(uint8_t *)vq_fx_host(&t->d.f, BUF(1)), 'q');
 }
 
 static void test_read_only(void **state)
@@ -367,7 +434,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(test_write_read_flush_id), T(test_many_in_flight), T(test_latency_and_stop),
-		T(test_read_only),	     T(test_open_refusals),
+		T(test_snapshot_quiesce),    T(test_read_only),	     T(test_open_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

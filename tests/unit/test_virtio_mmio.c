@@ -9,6 +9,10 @@
  * with the interrupt raised and acknowledged; queue registers frozen while
  * ready; bad queue sizes and ring addresses set DEVICE_NEEDS_RESET with a
  * config interrupt; reset clears everything; odd widths and offsets.
+ * Snapshots (virtio-mmio-state.c): the transport and queue state saved,
+ * the device reset, loaded back: registers, indices, the pending interrupt
+ * re-asserted, a kick made before the save served, a held chain given
+ * back; every truncation and out-of-range or mismatching value refused.
  */
 #include <errno.h>
 #include <linux/virtio_config.h>
@@ -336,6 +340,170 @@ static void test_config_and_widths(void **state)
 	assert_int_equal(rd(t, 0x0f8), 0);
 }
 
+/* Snapshots: byte offsets in the state (virtio-mmio-state.c's layout). */
+#define ST_DRV_FEATURES 8
+#define ST_STATUS 28
+#define ST_ISR 32
+#define ST_NR_QUEUES 40
+#define ST_Q(i) (48 + 40 * (i))
+#define STQ_DESC 0
+#define STQ_NUM 24
+#define STQ_READY 28
+#define STQ_ERROR 29
+#define STQ_LAST_AVAIL 32
+#define STQ_USED_IDX 34
+
+/* A running device: queue 1 served twice, its interrupt not acknowledged. */
+static void running(struct t *t)
+{
+	negotiate(t, (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_RING_F_EVENT_IDX));
+	setup_queue(t, 1, QSIZE, VQ_FX_DESC);
+	wr(t, VIRTIO_MMIO_STATUS, rd(t, VIRTIO_MMIO_STATUS) | VIRTIO_CONFIG_S_DRIVER_OK);
+	vq_fx_set_used_event(&t->f, 1);
+	for (int i = 0; i < 2; i++) {
+		vq_fx_desc(&t->f, i, VQ_FX_DATA + 0x100 * i, 64, VRING_DESC_F_WRITE, 0);
+		vq_fx_avail(&t->f, i);
+		wr(t, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
+	}
+	assert_int_equal(vq_fx_used_idx(&t->f), 2);
+	assert_int_equal(rd(t, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_VRING);
+	rv_virtio_mmio_config_changed(&t->vm);
+	wr(t, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_CONFIG);
+	wr(t, VIRTIO_MMIO_QUEUE_SEL, 0);
+}
+
+static int save(struct t *t, uint8_t *buf, size_t size, const uint16_t *held)
+{
+	return rv_virtio_mmio_save(&t->vm, buf, size, held, "own!", 4);
+}
+
+/* Reset as a new process's device would be, then load @buf. */
+static int load(struct t *t, const uint8_t *buf, size_t len, uint32_t version)
+{
+	char own[4] = "";
+	int ret;
+
+	wr(t, VIRTIO_MMIO_STATUS, 0);
+	ret = rv_virtio_mmio_load(&t->vm, buf, len, version, own, sizeof(own));
+	if (!ret) {
+		assert_memory_equal(own, "own!", 4);
+		rv_virtio_mmio_restored(&t->vm);
+	}
+	return ret;
+}
+
+static void test_snapshot_round_trip(void **state)
+{
+	struct t *t = *state;
+	uint8_t buf[1024];
+	int n;
+
+	running(t);
+	assert_int_equal(save(t, buf, 100, NULL), -ENOSPC);
+	n = save(t, buf, sizeof(buf), NULL);
+	assert_int_equal(n, 48 + 2 * 40 + 4);
+	/* A buffer the guest made available and kicked for just before the save. */
+	vq_fx_desc(&t->f, 2, VQ_FX_DATA + 0x200, 32, VRING_DESC_F_WRITE, 0);
+	vq_fx_avail(&t->f, 2);
+	wr(t, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
+	assert_int_equal(t->level, 0);
+	assert_int_equal(load(t, buf, (size_t)n, RV_VIRTIO_MMIO_STATE_VERSION), 0);
+	/* The pending interrupt is asserted again; the registers are back. */
+	assert_int_equal(t->level, 1);
+	assert_int_equal(rd(t, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_VRING);
+	assert_int_equal(rd(t, VIRTIO_MMIO_STATUS),
+			 VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+				 VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
+	assert_int_equal(rd(t, VIRTIO_MMIO_CONFIG_GENERATION), 1);
+	assert_true(rv_virtio_mmio_has(&t->vm, VIRTIO_RING_F_EVENT_IDX));
+	assert_true(t->vm.q[1].vq.event_idx);
+	assert_int_equal(rd(t, VIRTIO_MMIO_QUEUE_READY), 0); /* queue_sel 0 came back */
+	wr(t, VIRTIO_MMIO_QUEUE_SEL, 1);
+	assert_int_equal(rd(t, VIRTIO_MMIO_QUEUE_READY), 1);
+	/* The restore looked at the queue: the third buffer is served, after the first two. */
+	assert_int_equal(vq_fx_used_idx(&t->f), 3);
+	assert_int_equal(t->vm.q[1].vq.last_avail, 3);
+	/* And it goes on on a guest kick. */
+	vq_fx_avail(&t->f, 0);
+	wr(t, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
+	assert_int_equal(vq_fx_used_idx(&t->f), 4);
+}
+
+/* A chain the device holds is saved as given back, and taken again after the load. */
+static void test_snapshot_held_chain(void **state)
+{
+	struct t *t = *state;
+	static struct rv_vq_chain c;
+	uint16_t held[RV_VIRTIO_MAX_QUEUES] = { 0 };
+	uint8_t buf[1024];
+	int n;
+
+	running(t);
+	vq_fx_desc(&t->f, 2, VQ_FX_DATA + 0x200, 32, VRING_DESC_F_WRITE, 0);
+	vq_fx_avail(&t->f, 2);
+	assert_int_equal(rv_vq_pop(&t->vm.q[1].vq, &c), 1);
+	/* In flight and not declared held: no snapshot. */
+	assert_int_equal(save(t, buf, sizeof(buf), held), -EBUSY);
+	t->vm.inflight = 1;
+	held[1] = 1;
+	assert_int_equal(save(t, buf, sizeof(buf), held), -EBUSY);
+	t->vm.inflight = 0;
+	n = save(t, buf, sizeof(buf), held);
+	assert_true(n > 0);
+	assert_int_equal(buf[ST_Q(1) + STQ_LAST_AVAIL], 2);
+	assert_int_equal(load(t, buf, (size_t)n, RV_VIRTIO_MMIO_STATE_VERSION), 0);
+	assert_int_equal(vq_fx_used_idx(&t->f), 3);
+}
+
+/* @off += @delta (a byte), loaded: refused with -EINVAL, and a good state still loads. */
+static void refused(struct t *t, const uint8_t *good, int n, size_t off, uint8_t v)
+{
+	uint8_t bad[1024];
+
+	memcpy(bad, good, (size_t)n);
+	bad[off] = v;
+	assert_int_equal(load(t, bad, (size_t)n, RV_VIRTIO_MMIO_STATE_VERSION), -EINVAL);
+}
+
+static void test_snapshot_bad_state(void **state)
+{
+	struct t *t = *state;
+	uint8_t buf[1024];
+	int n;
+
+	running(t);
+	n = save(t, buf, sizeof(buf), NULL);
+	assert_true(n > 0);
+	for (int len = 0; len < n; len++)
+		assert_int_equal(load(t, buf, (size_t)len, RV_VIRTIO_MMIO_STATE_VERSION), -EINVAL);
+	assert_int_equal(load(t, buf, (size_t)n, RV_VIRTIO_MMIO_STATE_VERSION + 1), -EINVAL);
+	refused(t, buf, n, ST_NR_QUEUES, 3);		  /* another device */
+	refused(t, buf, n, ST_DRV_FEATURES, 1u << 7);	  /* not offered */
+	refused(t, buf, n, ST_DRV_FEATURES + 4, 0);	  /* FEATURES_OK, no VERSION_1 */
+	refused(t, buf, n, ST_STATUS + 1, 0x10);	  /* unknown status bit */
+	refused(t, buf, n, ST_ISR, 4);			  /* unknown interrupt */
+	refused(t, buf, n, ST_Q(1) + STQ_NUM + 1, 2);	  /* size 520 > max */
+	refused(t, buf, n, ST_Q(1) + STQ_NUM, 6);	  /* not a power of 2 */
+	refused(t, buf, n, ST_Q(1) + STQ_DESC + 3, 0x70); /* rings outside RAM */
+	refused(t, buf, n, ST_Q(1) + STQ_READY, 2);
+	refused(t, buf, n, ST_Q(1) + STQ_ERROR, 99);
+	refused(t, buf, n, ST_Q(1) + STQ_USED_IDX, 1);		/* not the ring's */
+	refused(t, buf, n, ST_Q(1) + STQ_LAST_AVAIL, 3);	/* took what was not there */
+	refused(t, buf, n, ST_Q(1) + STQ_LAST_AVAIL + 1, 0x80); /* far from avail->idx */
+	/* The rings in guest memory count too: a used->idx the device never wrote. */
+	*(uint16_t *)vq_fx_host(&t->f, VQ_FX_USED + 2) = 7;
+	assert_int_equal(load(t, buf, (size_t)n, RV_VIRTIO_MMIO_STATE_VERSION), -EINVAL);
+	*(uint16_t *)vq_fx_host(&t->f, VQ_FX_USED + 2) = 2;
+	/* Other device options: other features offered. */
+	t->vm.device_features ^= 1ULL << 5;
+	assert_int_equal(load(t, buf, (size_t)n, RV_VIRTIO_MMIO_STATE_VERSION), -EINVAL);
+	t->vm.device_features ^= 1ULL << 5;
+	/* After all of that, the good state still loads. */
+	assert_int_equal(load(t, buf, (size_t)n, RV_VIRTIO_MMIO_STATE_VERSION), 0);
+	wr(t, VIRTIO_MMIO_QUEUE_SEL, 1);
+	assert_int_equal(rd(t, VIRTIO_MMIO_QUEUE_READY), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +516,9 @@ int main(void)
 		T(test_garbage_chain_needs_reset),
 		T(test_reset_clears),
 		T(test_config_and_widths),
+		T(test_snapshot_round_trip),
+		T(test_snapshot_held_chain),
+		T(test_snapshot_bad_state),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,7 +13,7 @@
  * guest's RESPONSE an "OK <port>" line; a malformed line closes the client;
  * 64 stuck handshakes hold every slot until they are old enough to give
  * way; a driver reset closes the host's sockets and the next driver gets
- * one TRANSPORT_RESET event.
+ * one TRANSPORT_RESET event, as does a device restored from a snapshot.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -529,6 +529,36 @@ static void test_reset_event(void **state)
 	assert_false(dq_used(t, &t->dq[RV_VSOCK_EVQ], &id, &len, 100));
 }
 
+/*
+ * Snapshots: the device saved with an event buffer the driver posted
+ * (and the device left alone: no event was owed), reset as a new process's
+ * is, and loaded: the restored device sends TRANSPORT_RESET into that
+ * buffer by itself, since no connection survives. A truncated state is
+ * refused.
+ */
+static void test_snapshot_transport_reset(void **state)
+{
+	struct t *t = *state;
+	struct rv_device *dev = t->d.env.devices;
+	uint8_t *ev = host(t, RXBUF(15));
+	static uint8_t st[4096];
+	uint32_t id, len;
+	int n;
+
+	rx_post(t, 0);
+	memset(ev, 0xff, 4);
+	dq_add(t, &t->dq[RV_VSOCK_EVQ], 0, 0, RXBUF(15), 4);
+	assert_false(dq_used(t, &t->dq[RV_VSOCK_EVQ], &id, &len, 100));
+	n = dev->ops->save(dev, st, sizeof(st));
+	assert_true(n > 0);
+	wr(t, VIRTIO_MMIO_STATUS, 0);
+	assert_int_equal(dev->ops->load(dev, st, (size_t)n - 1, dev->ops->state_version), -EINVAL);
+	assert_int_equal(dev->ops->load(dev, st, (size_t)n, dev->ops->state_version), 0);
+	assert_true(dq_used(t, &t->dq[RV_VSOCK_EVQ], &id, &len, 2000));
+	assert_int_equal(len, sizeof(struct virtio_vsock_event));
+	assert_int_equal(((struct virtio_vsock_event *)ev)->id, VIRTIO_VSOCK_EVENT_TRANSPORT_RESET);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -539,6 +569,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_host_connect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stuck_handshakes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_event, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_transport_reset, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
