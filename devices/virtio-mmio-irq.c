@@ -16,6 +16,21 @@
 #include "vmm/kvm.h"
 #include "vmm/util.h"
 
+int rv_vmmio_ioeventfd(struct rv_virtio_mmio *t, uint64_t off, uint32_t value, int fd,
+		       bool deassign)
+{
+	struct kvm_ioeventfd io = {
+		.datamatch = value,
+		.addr = t->base + off,
+		.len = 4,
+		.fd = fd,
+		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH |
+			 (deassign ? KVM_IOEVENTFD_FLAG_DEASSIGN : 0),
+	};
+
+	return __rv_kvm_ioctl(t->env->vm_fd, KVM_IOEVENTFD, (unsigned long)&io);
+}
+
 /*
  * Drive the interrupt: irqfd when KVM gave us one (a pulse on an edge
  * line, the line held until the EOI on a level one), else the modelled
@@ -108,12 +123,6 @@ static void rv_vmmio_on_resample(void *opaque, int res)
  */
 static void rv_vmmio_setup_ack(struct rv_virtio_mmio *t)
 {
-	struct kvm_ioeventfd io = {
-		.datamatch = VIRTIO_MMIO_INT_VRING,
-		.addr = t->base + VIRTIO_MMIO_INTERRUPT_ACK,
-		.len = 4,
-		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
-	};
 	int ret;
 
 	if (!t->edge || t->irq_fd < 0 || rv_kvm_cap(t->env->vm_fd, KVM_CAP_IOEVENTFD) <= 0)
@@ -121,8 +130,8 @@ static void rv_vmmio_setup_ack(struct rv_virtio_mmio *t)
 	t->ack_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (t->ack_fd < 0)
 		return;
-	io.fd = t->ack_fd;
-	ret = __rv_kvm_ioctl(t->env->vm_fd, KVM_IOEVENTFD, (unsigned long)&io);
+	ret = rv_vmmio_ioeventfd(t, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING, t->ack_fd,
+				 false);
 	if (ret) {
 		rv_debug("%s: KVM_IOEVENTFD for InterruptACK: %s; it exits", t->dev->name,
 			 strerror(-ret));
@@ -186,16 +195,9 @@ out_close:
 void rv_vmmio_irq_fini(struct rv_virtio_mmio *t)
 {
 	if (t->ack_fd >= 0) {
-		struct kvm_ioeventfd io = {
-			.datamatch = VIRTIO_MMIO_INT_VRING,
-			.addr = t->base + VIRTIO_MMIO_INTERRUPT_ACK,
-			.len = 4,
-			.fd = t->ack_fd,
-			.flags = KVM_IOEVENTFD_FLAG_DATAMATCH | KVM_IOEVENTFD_FLAG_DEASSIGN,
-		};
-
 		if (t->env->vm_fd >= 0)
-			__rv_kvm_ioctl(t->env->vm_fd, KVM_IOEVENTFD, (unsigned long)&io);
+			rv_vmmio_ioeventfd(t, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING,
+					   t->ack_fd, true);
 		close(t->ack_fd);
 		t->ack_fd = -1;
 	}

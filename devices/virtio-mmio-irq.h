@@ -13,6 +13,7 @@
 #ifndef RV_VIRTIO_MMIO_IRQ_H
 #define RV_VIRTIO_MMIO_IRQ_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "virtio-mmio.h"
@@ -27,5 +28,11 @@ void rv_vmmio_irq_raise(struct rv_virtio_mmio *t, uint32_t bits);
 void rv_vmmio_irq_ack(struct rv_virtio_mmio *t, uint32_t v);
 /* Before any register access: apply the ACKs KVM counted without an exit. */
 void rv_vmmio_irq_sync(struct rv_virtio_mmio *t);
+/*
+ * (De)assign a KVM_IOEVENTFD (api.rst, KVM_IOEVENTFD) on the 32-bit
+ * register at @off that matches @value: KVM signals @fd, no exit. -errno.
+ */
+int rv_vmmio_ioeventfd(struct rv_virtio_mmio *t, uint64_t off, uint32_t value, int fd,
+		       bool deassign);
 
 #endif

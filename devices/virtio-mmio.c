@@ -376,12 +376,6 @@ static const struct rv_bus_ops rv_vmmio_bus_ops = {
  */
 static int rv_vmmio_setup_kick(struct rv_virtio_mmio *t, struct rv_virtio_queue *q)
 {
-	struct kvm_ioeventfd io = {
-		.datamatch = q->index,
-		.addr = t->base + VIRTIO_MMIO_QUEUE_NOTIFY,
-		.len = 4,
-		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
-	};
 	int ret;
 
 	q->kick_fd = -1;
@@ -391,8 +385,7 @@ static int rv_vmmio_setup_kick(struct rv_virtio_mmio *t, struct rv_virtio_queue 
 	if (q->kick_fd < 0)
 		return rv_err(-errno, "%s: eventfd: %s", t->dev->name, strerror(errno));
 	if (t->env->vm_fd >= 0) {
-		io.fd = q->kick_fd;
-		ret = __rv_kvm_ioctl(t->env->vm_fd, KVM_IOEVENTFD, (unsigned long)&io);
+		ret = rv_vmmio_ioeventfd(t, VIRTIO_MMIO_QUEUE_NOTIFY, q->index, q->kick_fd, false);
 		if (ret)
 			rv_debug("%s: KVM_IOEVENTFD: %s; QueueNotify exits instead", t->dev->name,
 				 strerror(-ret));
@@ -472,17 +465,8 @@ void rv_virtio_mmio_fini(struct rv_virtio_mmio *t)
 		if (q->kick_fd < 0)
 			continue;
 		/* A closed VM (teardown) took its ioeventfds and irqfds with it. */
-		if (q->ioeventfd && t->env->vm_fd >= 0) {
-			struct kvm_ioeventfd io = {
-				.datamatch = i,
-				.addr = t->base + VIRTIO_MMIO_QUEUE_NOTIFY,
-				.len = 4,
-				.fd = q->kick_fd,
-				.flags = KVM_IOEVENTFD_FLAG_DATAMATCH | KVM_IOEVENTFD_FLAG_DEASSIGN,
-			};
-
-			__rv_kvm_ioctl(t->env->vm_fd, KVM_IOEVENTFD, (unsigned long)&io);
-		}
+		if (q->ioeventfd && t->env->vm_fd >= 0)
+			rv_vmmio_ioeventfd(t, VIRTIO_MMIO_QUEUE_NOTIFY, i, q->kick_fd, true);
 		rv_loop_remove(&q->kick_watch);
 		close(q->kick_fd);
 		q->kick_fd = -1;
