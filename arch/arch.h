@@ -16,6 +16,7 @@
 #ifndef RV_ARCH_H
 #define RV_ARCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -66,14 +67,16 @@ struct rv_arch_platform {
 	/*
 	 * Slots for the devices the user adds (--disk, --rng): slot i is the
 	 * @size bytes at @base + i * @size, on interrupt line @first_irq + i
-	 * (a GSI on x86, an SPI on arm64), level-triggered. vmm/vm.c hands
-	 * them out in command-line order; the firmware tables describe each.
+	 * (a GSI on x86, an SPI on arm64), edge-triggered where @edge says
+	 * so, else level-triggered. vmm/vm.c hands them out in command-line
+	 * order (cfg->irq_edge); the firmware tables describe each.
 	 */
 	struct rv_arch_slots {
 		uint64_t base;
 		uint64_t size;
 		unsigned int nr;
 		unsigned int first_irq;
+		bool edge;
 	} slots;
 	const struct rv_cap_desc *caps;
 	unsigned int nr_caps;

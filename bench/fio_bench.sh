@@ -13,6 +13,13 @@
 # Env: RINGVMM_FIO_RUNTIME (s per fio job, default 5), RINGVMM_BENCH_MEM
 #      (guest MiB, 512), RINGVMM_FIO_DISK_MB (image size, 256), plus
 #      tests/boot/lib.sh's (RINGVMM_STATIC, RINGVMM_CACHE, RINGVMM_L1_SMP...).
+#      RINGVMM_FIO_VMMS (default "ringvmm kvmtool qemu"), RINGVMM_FIO_JOBS
+#      (comma-separated job names, default all), RINGVMM_FIO_PROFILE=1: the
+#      exit profile (fio_bench_l1.sh): per request, KVM's exits by reason,
+#      injections and halts, and the context switches in L1, per VMM and
+#      job (medians of the rounds). The jobs then run without ramp and L1
+#      reads counters at each job's start and end: use it to explain
+#      figures, not to record them.
 # fio is Debian's: the package and those library packages it needs that
 # this machine lacks are fetched with apt-get download into the cache, and
 # fio goes into the L2 initramfs with every library it loads. QEMU is this
@@ -111,7 +118,15 @@ export RV_BOOT_PAYLOAD=$stage
 mkdir -p "$RV_CACHE/runs"
 res=$RV_CACHE/runs/fio-results.txt
 : > "$res"
-vmms=(ringvmm kvmtool qemu)
+profile=${RINGVMM_FIO_PROFILE:-0}
+fjobs=${RINGVMM_FIO_JOBS:-}
+[[ $fjobs =~ ^[a-z0-9,-]*$ ]] || rv_boot_fail "RINGVMM_FIO_JOBS must be job names and commas, got '$fjobs'"
+read -r -a vmms <<< "${RINGVMM_FIO_VMMS:-ringvmm kvmtool qemu}"
+for v in "${vmms[@]}"; do
+    [[ $v =~ ^(ringvmm|kvmtool|qemu)$ ]] || rv_boot_fail "RINGVMM_FIO_VMMS: unknown VMM '$v' (ringvmm, kvmtool, qemu)"
+done
+prof=$RV_CACHE/runs/fio-profile.txt
+: > "$prof"
 sessions=0
 for ((round = 1; round <= rounds; round++)); do
     todo="${vmms[*]}"
@@ -119,7 +134,7 @@ for ((round = 1; round <= rounds; round++)); do
         scenario=$RV_CACHE/runs/fio-$round-$attempt.scenario.sh
         {
             echo "RVF_ROUND=$round RVF_VMMS='$todo' RVF_RUNTIME=$runtime RVF_MEM=$mem" \
-                "RVF_DISK_MB=$disk_mb RV_RUN_TIMEOUT=$run_timeout"
+                "RVF_DISK_MB=$disk_mb RV_RUN_TIMEOUT=$run_timeout RVF_PROFILE=$profile RVF_JOBS=$fjobs"
             cat "$BENCH_DIR/fio_bench_l1.sh"
         } > "$scenario"
         # L1 holds the image and each VMM's guest RAM: more than the tests' default.
@@ -130,6 +145,7 @@ for ((round = 1; round <= rounds; round++)); do
         for v in $todo; do
             if grep -qa "^RVFIO-VMM-DONE vmm=$v round=$round" "$RV_BOOT_LOG"; then
                 grep -a "^RVFIO vmm=$v round=$round " "$RV_BOOT_LOG" >> "$res" || true
+                grep -a "^RVFIO-KVM vmm=$v round=$round " "$RV_BOOT_LOG" >> "$prof" || true
             else
                 left="$left $v"
             fi
@@ -179,5 +195,38 @@ awk -v rounds="$rounds" -f "$BENCH_DIR/samples.awk" -f /dev/stdin "$res" << 'EOF
         for (k = 1; k <= nv; k++) for (i = 1; i <= nj; i++)
             if (cnt[vo[k], jo[i]] < rounds)
                 printf "%s %s: %d of %d rounds\n", vo[k], jo[i], cnt[vo[k], jo[i]], rounds
+    }
+EOF
+[[ -s $prof ]] || exit 0
+# The exit profile: per request (io_kib over the job's block size), the
+# median of the rounds; counters that stay under 0.005 per request everywhere
+# are left out.
+echo "exit profile, per request (KVM's debugfs counters in L1; l1_ctxt: L1's context switches; cs_*: the VMM's threads'):"
+awk -f "$BENCH_DIR/samples.awk" -f /dev/stdin "$prof" << 'EOF'
+    {
+        v = field("vmm"); j = field("job")
+        n = field("io_kib") / (j ~ /4k/ ? 4 : 1024)
+        if (n <= 0) next
+        if (!((v, j) in seen)) { seen[v, j] = 1; row[++nr] = v SUBSEP j }
+        for (i = 1; i <= NF; i++) {
+            if (split($i, kv, "=") != 2 || kv[1] ~ /^(vmm|round|job|io_kib)$/) continue
+            k = kv[1]
+            if (!(k in kseen)) { kseen[k] = 1; key[++nk] = k }
+            c = ++cnt[v, j, k]; val[v, j, k, c] = kv[2] / n
+        }
+        ios[v, j] = n
+    }
+    END {
+        for (r = 1; r <= nr; r++) {
+            split(row[r], vj, SUBSEP)
+            printf "%-8s %-17s requests=%d", vj[1], vj[2], ios[vj[1], vj[2]]
+            for (i = 1; i <= nk; i++) {
+                k = key[i]
+                if (!cnt[vj[1], vj[2], k]) continue
+                m = median(vj[1] SUBSEP vj[2] SUBSEP k)
+                if (m >= 0.005) printf " %s=%.2f", k, m
+            }
+            printf "\n"
+        }
     }
 EOF

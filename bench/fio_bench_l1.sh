@@ -16,19 +16,80 @@
 # ends it) and pci=conf1, which kvmtool adds itself without --nodefaults
 # (its PCI has no host bridge for the kernel's type 1 sanity check).
 #
+# With RVF_PROFILE=1 the guest marks each job's start and end
+# (fio_l2_init.sh, rv.fio.mark=1) and L1 reads, at each mark, KVM's
+# counters for the VM (debugfs, /sys/kernel/debug/kvm/<pid>-<fd>/: exits
+# by reason, injections, halts), L1's context switches (/proc/stat ctxt)
+# and those of the VMM's threads by name, and prints the difference:
+#
+#   RVFIO-KVM vmm=<label> round=<r> job=<name> io_kib=<n> <counter>=<delta>...
+#
 # Inputs (prepended by fio_bench.sh): RVF_ROUND, RVF_VMMS, RVF_RUNTIME,
-# RVF_MEM, RVF_DISK_MB, RV_RUN_TIMEOUT.
+# RVF_MEM, RVF_DISK_MB, RV_RUN_TIMEOUT, RVF_PROFILE, RVF_JOBS.
 
 RVF_IMG=/tmp/fio.img
 RVF_CMDLINE="console=ttyS0 quiet rv.fio.runtime=$RVF_RUNTIME"
+[ -n "$RVF_JOBS" ] && RVF_CMDLINE="$RVF_CMDLINE rv.fio.jobs=$RVF_JOBS"
+if [ "$RVF_PROFILE" = 1 ]; then
+    RVF_CMDLINE="$RVF_CMDLINE rv.fio.mark=1"
+    mount -t debugfs debugfs /sys/kernel/debug 2> /dev/null
+fi
+
+# rvf_snap FILE: "name value" lines: KVM's counters of the one VM running,
+# L1's context switches, the VMM's threads' (voluntary + involuntary) by
+# thread name, and how many threads had each name.
+rvf_snap() {
+    for _d in /sys/kernel/debug/kvm/*-*; do
+        [ -d "$_d" ] || continue
+        for _f in "$_d"/*; do
+            [ -f "$_f" ] || continue
+            read -r _v < "$_f" 2> /dev/null || continue
+            case $_v in '' | *[!0-9]*) continue ;; esac
+            echo "${_f##*/} $_v"
+        done
+        _p=${_d##*/}
+        for _t in "/proc/${_p%%-*}/task/"*; do
+            read -r _c < "$_t/comm" 2> /dev/null || continue
+            awk -v c="$_c" '$1 ~ /ctxt_switches:/ { n += $2 }
+                END { gsub(/[^A-Za-z0-9_]/, "_", c); print "cs_" c, n; print "nthr_" c, 1 }' "$_t/status"
+        done
+    done > "$1"
+    awk '$1 == "ctxt" { print "l1_ctxt", $2 }' /proc/stat >> "$1"
+}
+
+# rvf_profile LABEL ROUND OUT: while the VMM (pid $_pid) runs, snapshot at
+# each RVFIO-MARK line of OUT; then print the differences per job.
+rvf_profile() {
+    _seen=0
+    while kill -0 "$_pid" 2> /dev/null; do
+        _n=$(grep -c '^RVFIO-MARK' "$3")
+        while [ "$_seen" -lt "$_n" ]; do
+            _seen=$((_seen + 1))
+            # shellcheck disable=SC2046
+            set -- "$1" "$2" "$3" $(grep '^RVFIO-MARK' "$3" | sed -n "${_seen}p" | tr -d '\r')
+            rvf_snap "/tmp/prof.$6.$5"
+        done
+        sleep 0.1
+    done
+    for _b in /tmp/prof.*.begin; do
+        [ -f "$_b" ] || continue
+        _j=${_b#/tmp/prof.}
+        _j=${_j%.begin}
+        _kib=$(tr -d '\r' < "$3" | sed -n "s/^RVFIO job=$_j .*io_kib=\([0-9]*\).*/\1/p")
+        [ -f "/tmp/prof.$_j.end" ] && awk -v h="RVFIO-KVM vmm=$1 round=$2 job=$_j io_kib=${_kib:-0}" '
+            FNR == NR { b[$1] = $2; next }
+            { d = $2 - b[$1]; if (d) l = l " " $1 "=" d }
+            END { print h l }' "$_b" "/tmp/prof.$_j.end"
+        rm -f "$_b" "/tmp/prof.$_j.end"
+    done
+}
 
 # The disk, written in full so that no VMM reads holes the others do not.
 dd if=/dev/zero of="$RVF_IMG" bs=1M count="$RVF_DISK_MB" 2> /dev/null
 echo "RVFIO-IMG $(wc -c < "$RVF_IMG") bytes"
 
-# rvf_boot LABEL ROUND: one boot of the fio guest by VMM LABEL.
-rvf_boot() {
-    _out=/tmp/fio.$1.$2.out
+# rvf_vmm LABEL: run VMM LABEL on the fio guest, in the foreground.
+rvf_vmm() {
     case $1 in
         ringvmm)
             timeout -k 5 "$RV_RUN_TIMEOUT" /ringvmm run --kernel /l2/bzImage \
@@ -48,7 +109,16 @@ rvf_boot() {
                 -drive "id=d0,file=$RVF_IMG,format=raw,if=none" \
                 -device virtio-blk-device,drive=d0
             ;;
-    esac < /dev/null > "$_out" 2>&1
+    esac
+}
+
+# rvf_boot LABEL ROUND: one boot of the fio guest by VMM LABEL.
+rvf_boot() {
+    _out=/tmp/fio.$1.$2.out
+    rvf_vmm "$1" < /dev/null > "$_out" 2>&1 &
+    _pid=$!
+    [ "$RVF_PROFILE" = 1 ] && rvf_profile "$1" "$2" "$_out"
+    wait "$_pid"
     _rc=$?
     tr -d '\r' < "$_out" | sed -n "s/^RVFIO job=/RVFIO vmm=$1 round=$2 job=/p"
     if ! grep -q RVFIO-DONE "$_out"; then
@@ -63,9 +133,9 @@ rvf_boot() {
                 if (!match($0, "\"" k "\": [0-9]+")) return "?"
                 s = substr($0, RSTART, RLENGTH); sub(/.*: /, "", s); return s
             }
-            { printf "RVFIO-PROF vmm=ringvmm round=%s requests=%s interrupts=%s suppressed=%s notifications=%s vcpu_exits=%s mmio_exits=%s io_exits=%s\n",
-                r, num("requests"), num("interrupts"), num("interrupts_suppressed"), num("notifications"),
-                num("exits"), num("mmio_exits"), num("io_exits") }'
+            { printf "RVFIO-PROF vmm=ringvmm round=%s requests=%s interrupts=%s suppressed=%s acks_in_kernel=%s notifications=%s vcpu_exits=%s mmio_exits=%s io_exits=%s\n",
+                r, num("requests"), num("interrupts"), num("interrupts_suppressed"), num("acks_in_kernel"),
+                num("notifications"), num("exits"), num("mmio_exits"), num("io_exits") }'
     fi
 }
 

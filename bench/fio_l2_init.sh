@@ -11,6 +11,13 @@
 # and write at iodepth 8; libaio, O_DIRECT, time-based (rv.fio.runtime=S
 # seconds each, 1 s of ramp first). rv.off=reboot ends the VM with a
 # keyboard-controller reset (kvmtool gives an x86 guest no ACPI).
+# rv.fio.jobs=NAME,NAME runs only those jobs. rv.fio.mark=1 (the exit
+# profile of fio_bench_l1.sh) drops the ramp, so that fio counts every
+# request the host sees, and brackets each job with
+#
+#   RVFIO-MARK begin|end <name>
+#
+# and a second of quiet after each mark, for L1 to read its counters.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -19,11 +26,15 @@ echo "RINGVMM-L2-INIT"
 
 runtime=5
 offhow=poweroff
+jobs=
+mark=0
 # shellcheck disable=SC2013
 for arg in $(cat /proc/cmdline); do
     case "$arg" in
         rv.fio.runtime=*) runtime=${arg#rv.fio.runtime=} ;;
         rv.off=*) offhow=${arg#rv.off=} ;;
+        rv.fio.jobs=*) jobs=,${arg#rv.fio.jobs=}, ;;
+        rv.fio.mark=*) mark=${arg#rv.fio.mark=} ;;
     esac
 done
 
@@ -58,21 +69,35 @@ for job in randread-4k-qd1:randread:4k:1 randread-4k-qd32:randread:4k:32 \
     IFS=: read -r name rw bs qd << EOF
 $job
 EOF
-    # --minimal: terse version 3, ';'-separated; read bandwidth (KiB/s)
-    # and IOPS are fields 7 and 8, write ones 48 and 49.
+    case $jobs in
+        '' | *",$name,"*) ;;
+        *) continue ;;
+    esac
+    ramp=1
+    if [ "$mark" = 1 ]; then
+        ramp=0
+        echo "RVFIO-MARK begin $name"
+        sleep 1
+    fi
+    # --minimal: terse version 3, ';'-separated; read total (KiB),
+    # bandwidth (KiB/s) and IOPS are fields 6, 7 and 8, write ones 47 to 49.
     line=$(LD_LIBRARY_PATH=/fio/lib /fio/lib/ld-linux-x86-64.so.2 /fio/fio \
         --name="$name" --filename=/dev/vda --rw="$rw" --bs="$bs" --iodepth="$qd" \
-        --ioengine=libaio --direct=1 --time_based --runtime="$runtime" --ramp_time=1 \
+        --ioengine=libaio --direct=1 --time_based --runtime="$runtime" --ramp_time="$ramp" \
         --norandommap --randrepeat=0 --minimal 2> /tmp/fio.err)
+    if [ "$mark" = 1 ]; then
+        echo "RVFIO-MARK end $name"
+        sleep 1
+    fi
     case $rw in
         *read) f=7 ;;
         *) f=48 ;;
     esac
-    read -r iops bw << EOF
-$(echo "$line" | awk -F';' -v f="$f" '{ print $(f + 1), $f }')
+    read -r iops bw kib << EOF
+$(echo "$line" | awk -F';' -v f="$f" '{ print $(f + 1), $f, $(f - 1) }')
 EOF
     if [ -n "$iops" ]; then
-        echo "RVFIO job=$name iops=$iops bw_kib=$bw"
+        echo "RVFIO job=$name iops=$iops bw_kib=$bw io_kib=$kib"
     else
         echo "RVFIO-ERR job=$name $(head -c 300 /tmp/fio.err | tr '\n' ' ')"
     fi

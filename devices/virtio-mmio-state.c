@@ -13,6 +13,7 @@
  * memory file are untrusted: every value is checked against what this
  * device offers and against the rings in guest memory before any is used.
  */
+#include "virtio-mmio-irq.h"
 #include "virtio-mmio.h"
 
 #include <errno.h>
@@ -52,7 +53,12 @@ static size_t rv_vmmio_state_size(unsigned int nr_queues, size_t own_len)
 int rv_virtio_mmio_save(struct rv_virtio_mmio *t, void *buf, size_t size, const uint16_t *held,
 			const void *own, size_t own_len)
 {
-	struct rv_vmmio_state st = {
+	struct rv_vmmio_state st;
+	uint8_t *p = buf;
+
+	/* The ACKs KVM counted without an exit are part of InterruptStatus. */
+	rv_vmmio_irq_sync(t);
+	st = (struct rv_vmmio_state){
 		.device_features = t->device_features,
 		.driver_features = t->driver_features,
 		.device_features_sel = t->device_features_sel,
@@ -64,7 +70,6 @@ int rv_virtio_mmio_save(struct rv_virtio_mmio *t, void *buf, size_t size, const 
 		.nr_queues = t->nr_queues,
 		.own_len = (uint32_t)own_len,
 	};
-	uint8_t *p = buf;
 
 	if (size < rv_vmmio_state_size(t->nr_queues, own_len))
 		return -ENOSPC;
@@ -188,6 +193,7 @@ int rv_virtio_mmio_load(struct rv_virtio_mmio *t, const void *buf, size_t len, u
 	t->queue_sel = st.queue_sel;
 	t->status = st.status;
 	t->isr = st.isr;
+	t->isr_new = 0; /* the driver reads InterruptStatus before it ACKs */
 	t->config_generation = st.config_generation;
 	t->inflight = 0;
 	p += sizeof(st);

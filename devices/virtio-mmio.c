@@ -10,6 +10,7 @@
  * them is byte-addressable.
  */
 #include "virtio-mmio.h"
+#include "virtio-mmio-irq.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -47,52 +48,6 @@ bool rv_virtio_mmio_has(const struct rv_virtio_mmio *t, unsigned int bit)
 	return bit < 64 && (t->driver_features & (1ULL << bit));
 }
 
-/* Drive the interrupt: irqfd when KVM gave us one, else the modelled pin. */
-static void rv_vmmio_raise(struct rv_virtio_mmio *t)
-{
-	uint64_t one = 1;
-
-	if (t->irq_fd >= 0) {
-		if (write(t->irq_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-			rv_warn("%s: irqfd: %s", t->dev->name, strerror(errno));
-		return;
-	}
-	if (!t->line) {
-		t->line = true;
-		rv_device_set_irq(t->env, t->irq, 1);
-	}
-}
-
-/* InterruptACK: without irqfd, the pin drops when nothing is pending. */
-static void rv_vmmio_ack(struct rv_virtio_mmio *t, uint32_t v)
-{
-	t->isr &= ~v;
-	if (t->irq_fd < 0 && t->line && !t->isr) {
-		t->line = false;
-		rv_device_set_irq(t->env, t->irq, 0);
-	}
-}
-
-/*
- * KVM lowered the line at the guest's EOI (api.rst, KVM_IRQFD, "resample"):
- * raise it again if InterruptStatus still has a bit the driver has not
- * acknowledged, as a level-triggered pin would stay high.
- */
-static void rv_vmmio_on_resample(void *opaque, int res)
-{
-	struct rv_virtio_mmio *t = opaque;
-	uint64_t v;
-
-	if (res < 0)
-		return;
-	if (read(t->resample_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		return;
-	pthread_mutex_lock(&t->lock);
-	if (t->isr)
-		rv_vmmio_raise(t);
-	pthread_mutex_unlock(&t->lock);
-}
-
 void rv_virtio_mmio_used(struct rv_virtio_mmio *t, unsigned int q)
 {
 	if (!rv_vq_should_interrupt(&t->q[q].vq)) {
@@ -100,8 +55,7 @@ void rv_virtio_mmio_used(struct rv_virtio_mmio *t, unsigned int q)
 		return;
 	}
 	t->stats.interrupts++;
-	t->isr |= VIRTIO_MMIO_INT_VRING;
-	rv_vmmio_raise(t);
+	rv_vmmio_irq_raise(t, VIRTIO_MMIO_INT_VRING);
 }
 
 void rv_virtio_mmio_queue_broken(struct rv_virtio_mmio *t, unsigned int q)
@@ -114,8 +68,7 @@ void rv_virtio_mmio_queue_broken(struct rv_virtio_mmio *t, unsigned int q)
 	/* "Device Status Field": tell the driver, with a config change interrupt. */
 	t->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
 	t->stats.config_interrupts++;
-	t->isr |= VIRTIO_MMIO_INT_CONFIG;
-	rv_vmmio_raise(t);
+	rv_vmmio_irq_raise(t, VIRTIO_MMIO_INT_CONFIG);
 }
 
 void rv_virtio_mmio_config_changed(struct rv_virtio_mmio *t)
@@ -123,8 +76,7 @@ void rv_virtio_mmio_config_changed(struct rv_virtio_mmio *t)
 	/* "Device Configuration Space": the driver re-reads until the generation holds still. */
 	t->config_generation++;
 	t->stats.config_interrupts++;
-	t->isr |= VIRTIO_MMIO_INT_CONFIG;
-	rv_vmmio_raise(t);
+	rv_vmmio_irq_raise(t, VIRTIO_MMIO_INT_CONFIG);
 }
 
 void rv_virtio_mmio_request_done(struct rv_virtio_mmio *t)
@@ -210,7 +162,8 @@ static void rv_vmmio_reset(struct rv_virtio_mmio *t)
 	t->driver_features = 0;
 	t->device_features_sel = t->driver_features_sel = t->queue_sel = 0;
 	t->status = 0;
-	rv_vmmio_ack(t, t->isr);
+	rv_vmmio_irq_ack(t, t->isr);
+	t->isr_new = 0;
 	t->stats.resets++;
 }
 
@@ -296,6 +249,8 @@ static uint32_t rv_vmmio_reg_read(struct rv_virtio_mmio *t, uint64_t off)
 	case VIRTIO_MMIO_QUEUE_READY:
 		return q ? q->ready : 0;
 	case VIRTIO_MMIO_INTERRUPT_STATUS:
+		/* What the driver has seen: a later InterruptACK may clear it (ack_sync). */
+		t->isr_new = 0;
 		return t->isr;
 	case VIRTIO_MMIO_STATUS:
 		return t->status;
@@ -344,7 +299,7 @@ static void rv_vmmio_reg_write(struct rv_virtio_mmio *t, uint64_t off, uint32_t 
 			rv_vmmio_kick(t, v);
 		break;
 	case VIRTIO_MMIO_INTERRUPT_ACK:
-		rv_vmmio_ack(t, v);
+		rv_vmmio_irq_ack(t, v);
 		break;
 	case VIRTIO_MMIO_STATUS:
 		rv_vmmio_set_status(t, v);
@@ -374,6 +329,7 @@ void rv_virtio_mmio_read(void *opaque, uint64_t off, void *data, unsigned int le
 
 	memset(data, 0, len);
 	pthread_mutex_lock(&t->lock);
+	rv_vmmio_irq_sync(t);
 	if (off >= RV_VIRTIO_MMIO_CONFIG) {
 		/* The bus checked off + len against the window; the config may be shorter. */
 		off -= RV_VIRTIO_MMIO_CONFIG;
@@ -392,6 +348,7 @@ void rv_virtio_mmio_write(void *opaque, uint64_t off, const void *data, unsigned
 	uint32_t v;
 
 	pthread_mutex_lock(&t->lock);
+	rv_vmmio_irq_sync(t);
 	if (off >= RV_VIRTIO_MMIO_CONFIG) {
 		off -= RV_VIRTIO_MMIO_CONFIG;
 		if (t->ops->config_written && off < t->config_len && len <= t->config_len - off) {
@@ -419,12 +376,6 @@ static const struct rv_bus_ops rv_vmmio_bus_ops = {
  */
 static int rv_vmmio_setup_kick(struct rv_virtio_mmio *t, struct rv_virtio_queue *q)
 {
-	struct kvm_ioeventfd io = {
-		.datamatch = q->index,
-		.addr = t->base + VIRTIO_MMIO_QUEUE_NOTIFY,
-		.len = 4,
-		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
-	};
 	int ret;
 
 	q->kick_fd = -1;
@@ -434,8 +385,7 @@ static int rv_vmmio_setup_kick(struct rv_virtio_mmio *t, struct rv_virtio_queue 
 	if (q->kick_fd < 0)
 		return rv_err(-errno, "%s: eventfd: %s", t->dev->name, strerror(errno));
 	if (t->env->vm_fd >= 0) {
-		io.fd = q->kick_fd;
-		ret = __rv_kvm_ioctl(t->env->vm_fd, KVM_IOEVENTFD, (unsigned long)&io);
+		ret = rv_vmmio_ioeventfd(t, VIRTIO_MMIO_QUEUE_NOTIFY, q->index, q->kick_fd, false);
 		if (ret)
 			rv_debug("%s: KVM_IOEVENTFD: %s; QueueNotify exits instead", t->dev->name,
 				 strerror(-ret));
@@ -443,48 +393,6 @@ static int rv_vmmio_setup_kick(struct rv_virtio_mmio *t, struct rv_virtio_queue 
 	}
 	return rv_loop_add_fd(t->env->loop, &q->kick_watch, q->kick_fd, POLLIN, rv_vmmio_on_kick, q,
 			      t->dev->name);
-}
-
-/*
- * The interrupt through KVM_IRQFD with a resample eventfd (api.rst,
- * KVM_IRQFD, KVM_IRQFD_FLAG_RESAMPLE): the line is level-triggered, so KVM
- * keeps it asserted until the guest's EOI and then tells us, and we
- * re-assert while InterruptStatus is non-zero. Without that capability
- * the transport models the pin with KVM_IRQ_LINE (env->set_irq).
- */
-static int rv_vmmio_setup_irq(struct rv_virtio_mmio *t)
-{
-	struct kvm_irqfd irqfd = { .gsi = t->irq, .flags = KVM_IRQFD_FLAG_RESAMPLE };
-	int ret;
-
-	t->irq_fd = t->resample_fd = -1;
-	if (!t->irq || t->env->vm_fd < 0 || !t->env->loop ||
-	    rv_kvm_cap(t->env->vm_fd, KVM_CAP_IRQFD_RESAMPLE) <= 0)
-		return 0;
-	t->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	t->resample_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (t->irq_fd < 0 || t->resample_fd < 0) {
-		ret = rv_err(-errno, "%s: eventfd: %s", t->dev->name, strerror(errno));
-		goto out_close;
-	}
-	irqfd.fd = t->irq_fd;
-	irqfd.resamplefd = t->resample_fd;
-	ret = __rv_kvm_ioctl(t->env->vm_fd, KVM_IRQFD, (unsigned long)&irqfd);
-	if (ret) {
-		rv_debug("%s: KVM_IRQFD: %s; using KVM_IRQ_LINE", t->dev->name, strerror(-ret));
-		ret = 0;
-		goto out_close;
-	}
-	return rv_loop_add_fd(t->env->loop, &t->resample_watch, t->resample_fd, POLLIN,
-			      rv_vmmio_on_resample, t, t->dev->name);
-
-out_close:
-	if (t->irq_fd >= 0)
-		close(t->irq_fd);
-	if (t->resample_fd >= 0)
-		close(t->resample_fd);
-	t->irq_fd = t->resample_fd = -1;
-	return ret;
 }
 
 int rv_virtio_mmio_init(struct rv_virtio_mmio *t, struct rv_device_env *env,
@@ -505,11 +413,12 @@ int rv_virtio_mmio_init(struct rv_virtio_mmio *t, struct rv_device_env *env,
 	t->dev = dev;
 	t->base = cfg->base;
 	t->irq = cfg->irq;
+	t->edge = cfg->irq_edge;
 	t->device_features = features | RV_VIRTIO_TRANSPORT_FEATURES;
 	t->nr_queues = nr_queues;
 	t->config = config;
 	t->config_len = config_len;
-	t->irq_fd = t->resample_fd = -1;
+	t->irq_fd = t->resample_fd = t->ack_fd = -1;
 	for (unsigned int i = 0; i < RV_VIRTIO_MAX_QUEUES; i++) {
 		t->q[i].t = t;
 		t->q[i].index = i;
@@ -533,12 +442,14 @@ int rv_virtio_mmio_init(struct rv_virtio_mmio *t, struct rv_device_env *env,
 		if (ret)
 			goto out_fini;
 	}
-	ret = rv_vmmio_setup_irq(t);
+	ret = rv_vmmio_irq_setup(t);
 	if (ret)
 		goto out_fini;
 	rv_debug("%s: virtio-mmio at 0x%" PRIx64 " irq %u, %u queues, notify %s, irq %s", cfg->name,
 		 t->base, t->irq, nr_queues, t->q[0].ioeventfd ? "KVM_IOEVENTFD" : "exit",
-		 t->irq_fd >= 0 ? "KVM_IRQFD+resample" : "KVM_IRQ_LINE");
+		 t->irq_fd < 0 ? "KVM_IRQ_LINE" :
+		 t->edge       ? "KVM_IRQFD, edge" :
+				 "KVM_IRQFD+resample");
 	return 0;
 
 out_fini:
@@ -554,33 +465,13 @@ void rv_virtio_mmio_fini(struct rv_virtio_mmio *t)
 		if (q->kick_fd < 0)
 			continue;
 		/* A closed VM (teardown) took its ioeventfds and irqfds with it. */
-		if (q->ioeventfd && t->env->vm_fd >= 0) {
-			struct kvm_ioeventfd io = {
-				.datamatch = i,
-				.addr = t->base + VIRTIO_MMIO_QUEUE_NOTIFY,
-				.len = 4,
-				.fd = q->kick_fd,
-				.flags = KVM_IOEVENTFD_FLAG_DATAMATCH | KVM_IOEVENTFD_FLAG_DEASSIGN,
-			};
-
-			__rv_kvm_ioctl(t->env->vm_fd, KVM_IOEVENTFD, (unsigned long)&io);
-		}
+		if (q->ioeventfd && t->env->vm_fd >= 0)
+			rv_vmmio_ioeventfd(t, VIRTIO_MMIO_QUEUE_NOTIFY, i, q->kick_fd, true);
 		rv_loop_remove(&q->kick_watch);
 		close(q->kick_fd);
 		q->kick_fd = -1;
 	}
-	if (t->irq_fd >= 0) {
-		struct kvm_irqfd irqfd = { .fd = t->irq_fd,
-					   .gsi = t->irq,
-					   .flags = KVM_IRQFD_FLAG_DEASSIGN };
-
-		if (t->env->vm_fd >= 0)
-			__rv_kvm_ioctl(t->env->vm_fd, KVM_IRQFD, (unsigned long)&irqfd);
-		rv_loop_remove(&t->resample_watch);
-		close(t->irq_fd);
-		close(t->resample_fd);
-		t->irq_fd = t->resample_fd = -1;
-	}
+	rv_vmmio_irq_fini(t);
 	pthread_cond_destroy(&t->idle);
 	pthread_mutex_destroy(&t->lock);
 }
@@ -594,6 +485,7 @@ void rv_virtio_mmio_stats(struct rv_virtio_mmio *t, struct rv_stats_sink *s)
 	rv_stats_u64(s, "notifications", t->stats.notifications);
 	rv_stats_u64(s, "interrupts", t->stats.interrupts);
 	rv_stats_u64(s, "interrupts_suppressed", t->stats.suppressed);
+	rv_stats_u64(s, "acks_in_kernel", t->stats.acks_in_kernel);
 	rv_stats_u64(s, "config_interrupts", t->stats.config_interrupts);
 	rv_stats_u64(s, "resets", t->stats.resets);
 	rv_stats_u64(s, "broken_queues", t->stats.broken);
@@ -626,7 +518,7 @@ void rv_virtio_mmio_stats(struct rv_virtio_mmio *t, struct rv_stats_sink *s)
 void rv_virtio_mmio_restored(struct rv_virtio_mmio *t)
 {
 	if (t->isr)
-		rv_vmmio_raise(t);
+		rv_vmmio_irq_raise(t, t->isr);
 	if (!(t->status & VIRTIO_CONFIG_S_DRIVER_OK))
 		return;
 	for (unsigned int q = 0; q < t->nr_queues; q++)

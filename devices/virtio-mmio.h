@@ -10,9 +10,10 @@
  * arrive through KVM_IOEVENTFD eventfds polled by the event loop, so the
  * device's queue work (and its I/O completions) runs on the loop thread and
  * no vCPU waits for it. One mutex per transport serialises all of it.
- * Interrupts leave through KVM_IRQFD, with a resample eventfd because the
- * line is level-triggered; without KVM (unit tests) or without
- * KVM_CAP_IRQFD_RESAMPLE, through env->set_irq (KVM_IRQ_LINE).
+ * Interrupts leave through KVM_IRQFD: one pulse per interrupt where the
+ * platform's line is edge-triggered (cfg->irq_edge), else with a resample
+ * eventfd for the level-triggered line; without KVM (unit tests) or the
+ * capability, through env->set_irq (KVM_IRQ_LINE).
  */
 #ifndef RV_VIRTIO_MMIO_H
 #define RV_VIRTIO_MMIO_H
@@ -67,9 +68,10 @@ struct rv_virtio_queue {
 };
 
 struct rv_virtio_stats {
-	uint64_t notifications; /* QueueNotify writes seen (kicks) */
-	uint64_t interrupts;	/* used-buffer interrupts raised */
-	uint64_t suppressed;	/* used-buffer interrupts the driver did not want */
+	uint64_t notifications;	 /* QueueNotify writes seen (kicks) */
+	uint64_t interrupts;	 /* used-buffer interrupts raised */
+	uint64_t suppressed;	 /* used-buffer interrupts the driver did not want */
+	uint64_t acks_in_kernel; /* InterruptACKs KVM counted without an exit (ack_fd) */
 	uint64_t config_interrupts;
 	uint64_t resets;
 	uint64_t broken; /* queues that saw garbage (DEVICE_NEEDS_RESET) */
@@ -88,16 +90,19 @@ struct rv_virtio_mmio {
 	uint32_t device_features_sel, driver_features_sel;
 	uint32_t queue_sel;
 	uint32_t status;
-	uint32_t isr; /* InterruptStatus: bit 0 used buffer, bit 1 config change */
+	uint32_t isr;	  /* InterruptStatus: bit 0 used buffer, bit 1 config change */
+	uint32_t isr_new; /* bits raised since the driver last read InterruptStatus */
 	uint32_t config_generation;
 	unsigned int nr_queues;
 	struct rv_virtio_queue q[RV_VIRTIO_MAX_QUEUES];
 	uint8_t *config;
 	uint32_t config_len;
 
-	int irq_fd, resample_fd; /* KVM_IRQFD pair, or -1 */
+	bool edge;		 /* the line is edge-triggered (cfg->irq_edge) */
+	int irq_fd, resample_fd; /* KVM_IRQFD pair, or -1 (resample_fd: level only) */
 	struct rv_loop_watch resample_watch;
-	bool line; /* the pin's level, without irqfd */
+	bool line;  /* the pin's level, without irqfd (level only) */
+	int ack_fd; /* eventfd KVM counts InterruptACK(VRING) writes in, or -1 (edge only) */
 
 	/*
 	 * Requests the device has in flight (it counts them), and the reset

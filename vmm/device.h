@@ -59,6 +59,7 @@ struct rv_device_cfg {
 	enum rv_bus_space space;
 	uint64_t base;
 	unsigned int irq; /* GSI (x86) or SPI number, 0 = none */
+	bool irq_edge;	  /* @irq is edge-triggered (else level); the firmware tables say so */
 	bool console;	  /* wire to the VMM's console (stdin/stdout) */
 	/* The device type's own parameters; NULL: its defaults. */
 	const struct rv_device_params *params;

@@ -201,6 +201,7 @@ static int rv_vm_place_devices(struct rv_vm *vm)
 				      d->name, slots->nr);
 		d->base = slots->base + slot * slots->size;
 		d->irq = slots->first_irq + slot;
+		d->irq_edge = slots->edge;
 		d->space = RV_SPACE_MMIO;
 		slot++;
 	}

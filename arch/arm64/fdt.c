@@ -36,6 +36,7 @@
 
 #define GIC_SPI 0
 #define GIC_PPI 1
+#define IRQ_TYPE_EDGE_RISING 1
 #define IRQ_TYPE_LEVEL_HIGH 4
 #define IRQ_TYPE_LEVEL_LOW 8
 
@@ -213,7 +214,8 @@ static int rv_fdt_serial8250(void *fdt, const struct rv_device_cfg *dev, const c
 /*
  * A virtio-mmio transport (virtio 1.2, "Virtio Over MMIO"; Linux's
  * Documentation/devicetree/bindings/virtio/mmio.yaml): its register window
- * and a level-triggered SPI, high while InterruptStatus is non-zero.
+ * and its SPI: level-triggered, high while InterruptStatus is non-zero, or
+ * edge-triggered where the platform's slots are (dev->irq_edge).
  */
 static int rv_fdt_virtio_mmio(void *fdt, const struct rv_device_cfg *dev, const char *name)
 {
@@ -226,7 +228,8 @@ static int rv_fdt_virtio_mmio(void *fdt, const struct rv_device_cfg *dev, const 
 	if (ret)
 		return ret;
 	if (dev->irq) {
-		ret = rv_fdt_irq(fdt, GIC_SPI, dev->irq, IRQ_TYPE_LEVEL_HIGH);
+		ret = rv_fdt_irq(fdt, GIC_SPI, dev->irq,
+				 dev->irq_edge ? IRQ_TYPE_EDGE_RISING : IRQ_TYPE_LEVEL_HIGH);
 		if (ret)
 			return ret;
 	}

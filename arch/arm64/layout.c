@@ -92,8 +92,9 @@ const struct rv_arch_platform rv_platform = {
 	/* The UART sits below the window, the slots follow it. No port space. */
 	.free_mmio = { RV_ARM64_DEVICE_MMIO_ADDR,
 		       RV_ARM64_SLOT_MMIO_ADDR - RV_ARM64_DEVICE_MMIO_ADDR },
+	/* Level-triggered SPIs (x86's slots are edge: see its layout.c). */
 	.slots = { RV_ARM64_SLOT_MMIO_ADDR, RV_ARM64_SLOT_SIZE, RV_ARM64_NR_SLOTS,
-		   RV_ARM64_SLOT_FIRST_SPI },
+		   RV_ARM64_SLOT_FIRST_SPI, false },
 	.caps = rv_arm64_caps,
 	.nr_caps = RV_ARRAY_SIZE(rv_arm64_caps),
 };

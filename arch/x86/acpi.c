@@ -407,12 +407,13 @@ static int rv_x86_acpi_dsdt_serial(struct rv_aml *aml, const struct rv_device_cf
  * A virtio-mmio transport: Linux's virtio_mmio driver matches "LNRO0005"
  * and takes the register window and interrupt from _CRS.
  *
- * The interrupt is level-triggered: a ringvmm device models its output
- * pin, which stays high while InterruptStatus is non-zero and drops when
- * the driver writes InterruptACK (virtio 1.2, 4.2.2). With a level IOAPIC
- * pin, KVM re-delivers at EOI anything still pending, so no notification
- * is lost. QEMU's microvm describes it the same way; Firecracker and
- * cloud-hypervisor say Edge because they inject through irqfd pulses.
+ * The interrupt is what the platform's slots are (dev->irq_edge; x86's
+ * are edge, active-high). Edge: the transport pulses the line through an
+ * irqfd once per interrupt it raises; the guest's EOI involves nobody, and
+ * a completion that lands while the handler runs pulses again, so none is
+ * lost. Firecracker and cloud-hypervisor describe it so. Level (QEMU's
+ * microvm): the pin stays high while InterruptStatus is non-zero and KVM
+ * re-delivers at EOI whatever is still pending.
  */
 static int rv_x86_acpi_dsdt_virtio_mmio(struct rv_aml *aml, const struct rv_device_cfg *dev,
 					unsigned int uid)
@@ -434,7 +435,7 @@ static int rv_x86_acpi_dsdt_virtio_mmio(struct rv_aml *aml, const struct rv_devi
 	rt = rv_aml_rt_begin(aml);
 	rv_aml_rt_memory32_fixed(aml, true, dev->base, RV_ACPI_VIRTIO_MMIO_SIZE);
 	if (dev->irq)
-		rv_aml_rt_interrupt(aml, false, dev->irq);
+		rv_aml_rt_interrupt(aml, dev->irq_edge, dev->irq);
 	rv_aml_rt_end(aml, rt);
 	rv_aml_end(aml, d);
 	return 0;

@@ -101,8 +101,13 @@ const struct rv_arch_platform rv_platform = {
 	/* No platform device sits in the MMIO window; the slots follow it. */
 	.free_mmio = { RV_X86_DEVICE_MMIO_ADDR, RV_X86_SLOT_MMIO_ADDR - RV_X86_DEVICE_MMIO_ADDR },
 	.free_pio = { RV_X86_FREE_PIO_ADDR, RV_X86_FREE_PIO_SIZE },
-	.slots = { RV_X86_SLOT_MMIO_ADDR, RV_X86_SLOT_SIZE, RV_X86_NR_SLOTS,
-		   RV_X86_SLOT_FIRST_GSI },
+	/*
+	 * Edge: an irqfd pulse needs no EOI round trip. A level IOAPIC pin
+	 * costs the guest an EOI exit (no PV EOI for level vectors) and the
+	 * VMM a resamplefd wakeup per interrupt (docs/benchmarks.md, fio).
+	 */
+	.slots = { RV_X86_SLOT_MMIO_ADDR, RV_X86_SLOT_SIZE, RV_X86_NR_SLOTS, RV_X86_SLOT_FIRST_GSI,
+		   true },
 	.caps = rv_x86_caps,
 	.nr_caps = RV_ARRAY_SIZE(rv_x86_caps),
 };

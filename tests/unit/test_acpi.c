@@ -316,7 +316,8 @@ static void test_dsdt_virtio_slots(void **state)
 		  .name = "virtio-blk0",
 		  .space = RV_SPACE_MMIO,
 		  .base = RV_X86_SLOT_MMIO_ADDR,
-		  .irq = RV_X86_SLOT_FIRST_GSI },
+		  .irq = RV_X86_SLOT_FIRST_GSI,
+		  .irq_edge = true },
 		{ .type = "virtio-rng",
 		  .name = "virtio-rng0",
 		  .space = RV_SPACE_MMIO,
@@ -334,9 +335,10 @@ static void test_dsdt_virtio_slots(void **state)
 	assert_string_equal((const char *)aml_find("\\_SB_.VR00._HID")->data, "LNRO0005");
 	assert_string_equal((const char *)aml_find("\\_SB_.VR01._HID")->data, "LNRO0005");
 	assert_int_equal(aml_find("\\_SB_.VR01._UID")->ival, 1);
-	/* Memory32Fixed(ReadWrite, 0xd0100000, 0x200), Interrupt(..., Level, ActiveHigh){16} */
+	/* Memory32Fixed(ReadWrite, 0xd0100000, 0x200), Interrupt(..., Edge, ActiveHigh){16} */
 	rt_expect("\\_SB_.VR00._CRS", "\x86\x09\x00\x01\x00\x00\x10\xd0\x00\x02\x00\x00", 12);
-	rt_expect("\\_SB_.VR00._CRS", "\x89\x06\x00\x01\x01\x10\x00\x00\x00", 9);
+	rt_expect("\\_SB_.VR00._CRS", "\x89\x06\x00\x03\x01\x10\x00\x00\x00", 9);
+	/* A level slot (the other arch's kind): Interrupt(..., Level, ActiveHigh){17} */
 	rt_expect("\\_SB_.VR01._CRS", "\x86\x09\x00\x01\x00\x10\x10\xd0\x00\x02\x00\x00", 12);
 	rt_expect("\\_SB_.VR01._CRS", "\x89\x06\x00\x01\x01\x11\x00\x00\x00", 9);
 }

@@ -50,7 +50,8 @@ static const struct rv_device_cfg devices[] = {
 	  .name = "virtio-rng0",
 	  .space = RV_SPACE_MMIO,
 	  .base = RV_ARM64_SLOT_MMIO_ADDR + RV_ARM64_SLOT_SIZE,
-	  .irq = RV_ARM64_SLOT_FIRST_SPI + 1 },
+	  .irq = RV_ARM64_SLOT_FIRST_SPI + 1,
+	  .irq_edge = true },
 };
 
 static struct rv_arm64_fdt_cfg base_cfg(unsigned int gic_version, unsigned int nr_cpus)
@@ -197,8 +198,8 @@ static void check_common(const struct rv_arm64_fdt_cfg *c)
 
 	for (unsigned int i = 0; i < 2; i++) {
 		uint64_t reg[2] = { RV_ARM64_SLOT_MMIO_ADDR + i * RV_ARM64_SLOT_SIZE, 0x200 };
-		/* GIC_SPI, the slot's SPI, IRQ_TYPE_LEVEL_HIGH */
-		uint32_t irq[3] = { 0, RV_ARM64_SLOT_FIRST_SPI + i, 4 };
+		/* GIC_SPI, the slot's SPI, IRQ_TYPE_LEVEL_HIGH (the second: EDGE_RISING) */
+		uint32_t irq[3] = { 0, RV_ARM64_SLOT_FIRST_SPI + i, i ? 1 : 4 };
 
 		snprintf(path, sizeof(path), "/virtio_mmio@%" PRIx64, reg[0]);
 		chk_string(path, "compatible", "virtio,mmio");

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_mmio.h>
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -378,6 +380,45 @@ static void test_snapshot_quiesce(void **state)
 	assert_int_equal(*(uint8_t *)vq_fx_host(&t->d.f, BUF(1)), 'q');
 }
 
+/*
+ * An image on a memory file system: writes are done inline on the loop
+ * (inline_writes), and read back the same.
+ */
+static void test_write_inline_on_tmpfs(void **state)
+{
+	struct t *t = *state;
+	char path[] = "/dev/shm/rv-blk-test.XXXXXX";
+	uint8_t *zero = calloc(1, DISK_BYTES);
+	struct statfs sfs;
+	int fd;
+
+	fd = mkstemp(path);
+	if (fd < 0 || fstatfs(fd, &sfs) || sfs.f_type != TMPFS_MAGIC) {
+		if (fd >= 0) {
+			close(fd);
+			unlink(path);
+		}
+		free(zero);
+		skip(); /* no tmpfs at /dev/shm here */
+	}
+	assert_int_equal(write(fd, zero, DISK_BYTES), DISK_BYTES);
+	close(fd);
+	free(zero);
+	assert_int_equal(create(t, path), 0);
+	start_loop(t);
+	memset(vq_fx_host(&t->d.f, BUF(0)), 0xa5, 8192);
+	post(t, 0, VIRTIO_BLK_T_OUT, 16, 8192);
+	kick_and_wait(t, 1);
+	assert_int_equal(status_of(t, 0), VIRTIO_BLK_S_OK);
+	post(t, 1, VIRTIO_BLK_T_IN, 16, 8192);
+	kick_and_wait(t, 1);
+	assert_int_equal(status_of(t, 1), VIRTIO_BLK_S_OK);
+	assert_memory_equal(vq_fx_host(&t->d.f, BUF(1)), vq_fx_host(&t->d.f, BUF(0)), 8192);
+	assert_int_equal(stat_of(t, "inline_writes"), 1);
+	assert_int_equal(stat_of(t, "write_bytes"), 8192);
+	unlink(path);
+}
+
 static void test_read_only(void **state)
 {
 	struct t *t = *state;
@@ -433,8 +474,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-		T(test_write_read_flush_id), T(test_many_in_flight), T(test_latency_and_stop),
-		T(test_snapshot_quiesce),    T(test_read_only),	     T(test_open_refusals),
+		T(test_write_read_flush_id),   T(test_many_in_flight), T(test_latency_and_stop),
+		T(test_snapshot_quiesce),      T(test_read_only),      T(test_open_refusals),
+		T(test_write_inline_on_tmpfs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

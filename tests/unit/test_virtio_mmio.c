@@ -8,7 +8,11 @@
  * VERSION_1 or with unoffered bits); queue setup and a request round trip
  * with the interrupt raised and acknowledged; queue registers frozen while
  * ready; bad queue sizes and ring addresses set DEVICE_NEEDS_RESET with a
- * config interrupt; reset clears everything; odd widths and offsets.
+ * config interrupt; reset clears everything; odd widths and offsets. On
+ * an edge line (cfg->irq_edge): one pulse per interrupt, and the
+ * InterruptACKs KVM counts in ack_fd (an eventfd here, written by the test
+ * as KVM's ioeventfd would) take effect at the next register access,
+ * sparing a bit raised since the driver's last InterruptStatus read.
  * Snapshots (virtio-mmio-state.c): the transport and queue state saved,
  * the device reset, loaded back: registers, indices, the pending interrupt
  * re-asserted, a kick made before the save served, a held chain given
@@ -24,6 +28,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -229,6 +235,58 @@ static void test_round_trip_and_interrupt(void **state)
 	assert_int_equal(t->notifies, 2);
 	assert_int_equal(vq_fx_used_idx(&t->f), 2);
 	assert_int_equal(t->raises, 2);
+}
+
+/* KVM's ioeventfd on InterruptACK(VRING): the test writes the count. */
+static void kvm_acks(struct t *t, uint64_t n)
+{
+	assert_int_equal(write(t->vm.ack_fd, &n, sizeof(n)), sizeof(n));
+}
+
+static void test_edge_and_acks_without_exit(void **state)
+{
+	struct t *t = *state;
+
+	/* As an edge slot with KVM would be: a pulse per interrupt, ACKs counted. */
+	t->vm.edge = true;
+	t->vm.ack_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	assert_true(t->vm.ack_fd >= 0);
+	negotiate(t, 1ULL << VIRTIO_F_VERSION_1);
+	setup_queue(t, 0, QSIZE, VQ_FX_DESC);
+	wr(t, VIRTIO_MMIO_STATUS, rd(t, VIRTIO_MMIO_STATUS) | VIRTIO_CONFIG_S_DRIVER_OK);
+	vq_fx_desc(&t->f, 0, VQ_FX_DATA, 100, VRING_DESC_F_WRITE, 0);
+	vq_fx_avail(&t->f, 0);
+	wr(t, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	/* A pulse: raised and lowered again, whatever InterruptStatus says. */
+	assert_int_equal(t->raises, 1);
+	assert_int_equal(t->level, 0);
+	/* Linux's vm_interrupt: read, then ACK what it read (here in KVM). */
+	assert_int_equal(rd(t, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_VRING);
+	kvm_acks(t, 1);
+	assert_int_equal(rd(t, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
+	assert_int_equal(t->vm.stats.acks_in_kernel, 1);
+
+	/* A completion between the driver's read and its ACK survives the ACK. */
+	vq_fx_avail(&t->f, 0);
+	wr(t, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	assert_int_equal(rd(t, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_VRING);
+	vq_fx_avail(&t->f, 0);
+	wr(t, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	assert_int_equal(t->raises, 3);
+	kvm_acks(t, 1);
+	assert_int_equal(rd(t, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_VRING);
+	kvm_acks(t, 1);
+	assert_int_equal(rd(t, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
+	assert_int_equal(t->vm.stats.acks_in_kernel, 3);
+
+	/* An ACK that exits (any other value) clears what it names at once. */
+	rv_virtio_mmio_config_changed(&t->vm);
+	assert_int_equal(t->raises, 4);
+	assert_int_equal(rd(t, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_CONFIG);
+	wr(t, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_CONFIG);
+	assert_int_equal(rd(t, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
+	assert_int_equal(vq_fx_used_idx(&t->f), 3);
+	/* rv_virtio_mmio_fini() closes ack_fd; without KVM there is nothing to deassign. */
 }
 
 static void test_queue_regs_frozen_while_ready(void **state)
@@ -511,6 +569,7 @@ int main(void)
 		T(test_identity),
 		T(test_features_ok_needs_version_1),
 		T(test_round_trip_and_interrupt),
+		T(test_edge_and_acks_without_exit),
 		T(test_queue_regs_frozen_while_ready),
 		T(test_bad_queue_needs_reset),
 		T(test_garbage_chain_needs_reset),
