@@ -246,6 +246,11 @@ static int rv_net_set_pairs(struct rv_net *n, unsigned int k)
 			n->stats.rx_dropped_reset++;
 		n->pair[i].rx_len = 0;
 	}
+	/* A pair enabled again looks at its queue afresh: what it waited for is gone. */
+	for (unsigned int i = n->pairs; i < k; i++) {
+		n->pair[i].rx_waiting = false;
+		n->pair[i].rx_need_more = false;
+	}
 	n->pairs = k;
 	for (unsigned int i = 0; i < k; i++)
 		rv_net_rx_poll(&n->pair[i]);
@@ -260,6 +265,8 @@ static void rv_net_ctrl(struct rv_net *n, unsigned int q)
 	bool pushed = false;
 	unsigned int done = 0;
 
+	if (!rv_net_queue_live(n, q))
+		return;
 	do {
 		while (done < RV_NET_BATCH && rv_vq_pop(vq, c) > 0) {
 			uint8_t cmd[RV_NET_CTRL_CMD_MAX] = { 0 };

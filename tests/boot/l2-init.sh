@@ -315,7 +315,8 @@ case "$action" in
             done
             off
         fi
-        if ping -c 3 -W 5 "$peer" > /tmp/ping 2>&1; then p=ok; else p=failed; fi
+        # -A: the next echo as soon as the reply is in, not a second later.
+        if ping -c 3 -A -W 5 "$peer" > /tmp/ping 2>&1; then p=ok; else p=failed; fi
         echo "RINGVMM-NET-PING $p"
         # L1 to guest first: listen (stdin a FIFO nobody writes, so that
         # busybox nc does not end at its stdin's EOF), tell L1, wait.

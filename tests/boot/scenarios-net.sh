@@ -94,7 +94,7 @@ rv_check_net_tap() {
     $RV_NS ip link set rvtap0 up
     _l1ping=failed
     if rv_net_wait $_n RINGVMM-NET-UP 90; then
-        $RV_NS ping -c 3 -W 5 10.77.0.2 > "$RV_OUT/$_n.ping" 2>&1 && _l1ping=ok
+        $RV_NS ping -c 3 -A -W 5 10.77.0.2 > "$RV_OUT/$_n.ping" 2>&1 && _l1ping=ok
     fi
     echo "RVRUN $_n l1-ping $_l1ping"
     _down=-
