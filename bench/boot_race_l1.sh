@@ -86,7 +86,11 @@ r=1
 while [ "$r" -le "$RVB_RUNS" ]; do
     echo "RVRUN race round $r"
     for v in "$@"; do rvr_boot "$v" "$r"; done
+    # The empty VMs take turns too: the first one after the round's last
+    # boot runs while L1 may still be reclaiming that guest's memory, and
+    # a fixed order would always charge that to the same VMM.
     for v in $RVR_EMPTY; do rvr_empty "$v" "$r"; done
+    RVR_EMPTY="${RVR_EMPTY#* } ${RVR_EMPTY%% *}"
     # Rotate: the first VMM of this round is the last of the next.
     _first=$1
     shift

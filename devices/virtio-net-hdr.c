@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <linux/virtio_net.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +17,15 @@
 
 static int rv_net_parse_mac(const char *s, uint8_t mac[6])
 {
-	unsigned int b[6];
-	char end;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &end) != 6 ||
-	    strlen(s) != 17)
+	/* Exactly "xx:xx:xx:xx:xx:xx", hex digits of either case. */
+	for (int i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return rv_err(-EINVAL, "mac=%s: not a MAC address like 52:54:00:12:34:56",
+				      s);
+	if (s[17])
 		return rv_err(-EINVAL, "mac=%s: not a MAC address like 52:54:00:12:34:56", s);
 	for (int i = 0; i < 6; i++)
-		mac[i] = b[i];
+		mac[i] = strtoul((char[3]){ s[3 * i], s[3 * i + 1], 0 }, NULL, 16);
 	/* A NIC's own address: a multicast one would make the guest drop its traffic. */
 	if (mac[0] & 1)
 		return rv_err(-EINVAL, "mac=%s: a multicast address (low bit of the first byte)",

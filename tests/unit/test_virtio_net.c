@@ -78,6 +78,14 @@ static void test_spec(void **state)
 	assert_int_equal(rv_net_parse_spec("tap=a,mac=52:54:00:12:34:567", &s), -EINVAL);
 	rv_err_clear();
 	assert_int_equal(rv_net_parse_spec("tap=a,mac=52:54:00:12:34:zz", &s), -EINVAL);
+	rv_err_clear();
+	assert_int_equal(rv_net_parse_spec("tap=a,mac=52-54-00-12-34-56", &s), -EINVAL);
+	rv_err_clear();
+	assert_int_equal(rv_net_parse_spec("tap=a,mac=5:254:00:12:34:56", &s), -EINVAL);
+	rv_err_clear();
+	/* Hex digits of either case, each byte where it belongs. */
+	assert_int_equal(rv_net_parse_spec("tap=a,mac=0A:bC:00:12:34:Ef", &s), 0);
+	assert_memory_equal(s.mac, ((uint8_t[6]){ 0x0a, 0xbc, 0x00, 0x12, 0x34, 0xef }), 6);
 	/* queues=: 1..RV_NET_MAX_PAIRS, a tap only; 0 means the default (per vCPU). */
 	assert_int_equal(rv_net_parse_spec("tap=a", &s), 0);
 	assert_int_equal(s.queues, 0);

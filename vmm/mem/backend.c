@@ -207,6 +207,23 @@ static bool rv_mem_vmflag(const char *line, const char *fl)
 	return false;
 }
 
+/*
+ * A VMA's header line in smaps: "start-end perms offset dev inode path".
+ * strtoul, not sscanf: scanf would link ~75 kB of glibc (its float
+ * parsers) into the static binary, memory besides guest RAM.
+ */
+static bool rv_mem_vma_header(const char *line, unsigned long *start)
+{
+	char *p;
+
+	*start = strtoul(line, &p, 16);
+	if (p == line || *p != '-')
+		return false;
+	line = p + 1;
+	strtoul(line, &p, 16);
+	return p != line && *p == ' ';
+}
+
 int rv_mem_vma_flags(const void *addr, bool *pfnmap, bool *io)
 {
 	char *line = NULL;
@@ -220,11 +237,9 @@ int rv_mem_vma_flags(const void *addr, bool *pfnmap, bool *io)
 	if (!f)
 		return -errno;
 	while (getline(&line, &cap, f) > 0) {
-		unsigned long start, end;
-		char sp;
+		unsigned long start;
 
-		/* A VMA's header line: "start-end perms offset dev inode path". */
-		if (sscanf(line, "%lx-%lx%c", &start, &end, &sp) == 3 && sp == ' ') {
+		if (rv_mem_vma_header(line, &start)) {
 			if (in_vma)
 				break;
 			in_vma = start == (uintptr_t)addr;

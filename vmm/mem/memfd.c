@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -27,7 +28,7 @@
 /* Free pages in the pool of @page_size-byte huge pages, or -1 if unknown. */
 static long rv_mem_hugetlb_free(uint64_t page_size)
 {
-	char path[96];
+	char path[96], buf[32], *end;
 	long n = -1;
 	FILE *f;
 
@@ -37,8 +38,12 @@ static long rv_mem_hugetlb_free(uint64_t page_size)
 	f = fopen(path, "re");
 	if (!f)
 		return -1;
-	if (fscanf(f, "%ld", &n) != 1)
-		n = -1;
+	/* strtol, not fscanf: see rv_mem_vma_flags(). */
+	if (fgets(buf, sizeof(buf), f)) {
+		n = strtol(buf, &end, 10);
+		if (end == buf || (*end && *end != '\n') || n < 0)
+			n = -1;
+	}
 	fclose(f);
 	return n;
 }
