@@ -264,6 +264,24 @@ static int ctrl_cmd(struct t *t, uint8_t cls, uint8_t cmd, uint16_t pairs, uint3
 	return *(uint8_t *)vq_fx_host(&t->d.f, gpa + BUF_SIZE);
 }
 
+/*
+ * Flow @m: the guest sends a frame of it on pair @k (k < 0: not at all),
+ * then the host answers it; the receive queue (0 or 2) the answer reached.
+ */
+static int flow(struct t *t, int k, uint8_t m)
+{
+	if (k >= 0)
+		guest_send(t, k, 1000 + m, 2000 + m);
+	host_send(t, 2000 + m, 1000 + m, m);
+	return rx_where(t, m);
+}
+
+/* VQ_PAIRS_SET @pairs, well formed: the ack. */
+static int set_pairs(struct t *t, uint16_t pairs)
+{
+	return ctrl_cmd(t, VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, pairs, 4, true);
+}
+
 static void setup_driver(struct t *t)
 {
 	uint32_t features = (1u << VIRTIO_NET_F_MAC) | (1u << VIRTIO_NET_F_CTRL_VQ) |
@@ -321,63 +339,39 @@ static void test_mq(void **state)
 	vdev_fx_start(&t->d);
 
 	/* Before VQ_PAIRS_SET: pair 0 alone receives, whatever the flow. */
-	for (uint8_t m = 1; m <= 4; m++) {
-		host_send(t, 2000 + m, 1000 + m, m);
-		assert_int_equal(rx_where(t, m), 0);
-	}
+	for (uint8_t m = 1; m <= 4; m++)
+		assert_int_equal(flow(t, -1, m), 0);
 	/* Hostile commands: refused, nothing changes. */
-	assert_int_equal(ctrl_cmd(t, VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, 0, 4,
-				  true),
-			 VIRTIO_NET_ERR);
-	assert_int_equal(ctrl_cmd(t, VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, 3, 4,
-				  true),
-			 VIRTIO_NET_ERR);
+	assert_int_equal(set_pairs(t, 0), VIRTIO_NET_ERR);
+	assert_int_equal(set_pairs(t, 3), VIRTIO_NET_ERR);
 	assert_int_equal(ctrl_cmd(t, VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, 2, 3,
 				  true),
 			 VIRTIO_NET_ERR);
 	assert_int_equal(ctrl_cmd(t, VIRTIO_NET_CTRL_RX, 0, 1, 3, true), VIRTIO_NET_ERR);
+	/* No room for the ack: returned with nothing written. */
 	assert_int_equal(ctrl_cmd(t, VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, 2, 4,
 				  false),
 			 -1);
-	guest_send(t, 1, 1005, 2005);
-	host_send(t, 2005, 1005, 5);
-	assert_int_equal(rx_where(t, 5), 0);
+	assert_int_equal(flow(t, 1, 5), 0);
 
 	/* Two pairs: a flow comes back on the pair that sent it. */
-	assert_int_equal(ctrl_cmd(t, VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, 2, 4,
-				  true),
-			 VIRTIO_NET_OK);
-	guest_send(t, 1, 1006, 2006);
-	host_send(t, 2006, 1006, 6);
-	assert_int_equal(rx_where(t, 6), 2);
-	guest_send(t, 0, 1007, 2007);
-	host_send(t, 2007, 1007, 7);
-	assert_int_equal(rx_where(t, 7), 0);
-	guest_send(t, 1, 1008, 2008);
-	host_send(t, 2008, 1008, 8);
-	assert_int_equal(rx_where(t, 8), 2);
+	assert_int_equal(set_pairs(t, 2), VIRTIO_NET_OK);
+	assert_int_equal(flow(t, 1, 6), 2);
+	assert_int_equal(flow(t, 0, 7), 0);
+	assert_int_equal(flow(t, 1, 8), 2);
 
 	/* Back to one pair: pair 1's flow lands on pair 0. */
-	assert_int_equal(ctrl_cmd(t, VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, 1, 4,
-				  true),
-			 VIRTIO_NET_OK);
-	host_send(t, 2008, 1008, 9);
-	assert_int_equal(rx_where(t, 9), 0);
+	assert_int_equal(set_pairs(t, 1), VIRTIO_NET_OK);
+	assert_int_equal(flow(t, -1, 8), 0);
 	/* TX still queued on a disabled pair leaves through pair 0's fd. */
 	guest_send(t, 1, 1010, 2010);
 
 	/* Two again, then a reset: the next driver starts on pair 0 alone. */
-	assert_int_equal(ctrl_cmd(t, VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, 2, 4,
-				  true),
-			 VIRTIO_NET_OK);
-	guest_send(t, 1, 1011, 2011);
-	host_send(t, 2011, 1011, 11);
-	assert_int_equal(rx_where(t, 11), 2);
+	assert_int_equal(set_pairs(t, 2), VIRTIO_NET_OK);
+	assert_int_equal(flow(t, 1, 11), 2);
 	vdev_fx_wr(&t->d, VIRTIO_MMIO_STATUS, 0);
 	setup_driver(t);
-	guest_send(t, 1, 1011, 2011);
-	host_send(t, 2011, 1011, 12);
-	assert_int_equal(rx_where(t, 12), 0);
+	assert_int_equal(flow(t, 1, 11), 0);
 
 	close(t->pkt);
 	vdev_fx_fini(&t->d);
