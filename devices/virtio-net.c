@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * virtio-net (virtio 1.2, "Network Device") on a tap or passt backend:
- * `--net tap=NAME[,mac=M]`, `--net passt[=SOCKET][,mac=M]`.
+ * `--net tap=NAME[,mac=M][,queues=N]`, `--net passt[=SOCKET][,mac=M]`.
  *
  * Queue pairs: receive queue 2k and transmit queue 2k+1 of pair k. A tap
  * has one pair per vCPU by default (`queues=N`), which the device offers
@@ -17,10 +17,10 @@
  * are polled there too (POLLIN for frames to receive; POLLOUT only while
  * the backend pushed back on a send). No vCPU ever waits for the network.
  *
- * Receive (virtio-net-rx.c). A frame is read from the backend into one buffer (header
- * included), then copied into the guest's receive buffers: one chain, or
- * with VIRTIO_NET_F_MRG_RXBUF as many as it takes, all published by one
- * used->idx store with num_buffers set in the first. A frame that does
+ * Receive (virtio-net-rx.c). A frame is read from the backend into one
+ * buffer (header included), then copied into the guest's receive buffers:
+ * one chain, or with VIRTIO_NET_F_MRG_RXBUF as many as it takes, all
+ * published by one used->idx store with num_buffers set in the first. A frame that does
  * not fit (the guest's buffers too small, or more of them than the queue
  * holds) is dropped and counted; its chains stay the guest's. When the
  * guest has posted no buffer, the frame waits and the backend is no longer
@@ -94,6 +94,7 @@ void rv_net_rekick(struct rv_net *n, unsigned int q)
 	if (n->t.q[q].kick_fd >= 0 && write(n->t.q[q].kick_fd, &one, sizeof(one)) < 0)
 		rv_debug("%s: re-kick: %s", n->dev.name, strerror(errno));
 }
+
 /* Lock held: one popped chain to the backend. -EAGAIN: keep it for later. */
 static int rv_net_tx_one(struct rv_net_pair *p, struct rv_vq_chain *c)
 {
