@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * virtio-net's pure parts (virtio-net.h): the --net value, the default
- * MAC, the TX header checks and the RX buffer accounting.
+ * MAC, the TX header checks, the RX buffer accounting and the control
+ * queue's commands.
  */
 #include "virtio-net.h"
 
@@ -50,6 +51,20 @@ static int rv_net_parse_tap(const char *name, struct rv_net_spec *spec)
 	return 0;
 }
 
+static int rv_net_parse_queues(const char *s, unsigned int *queues)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || *s == '+' || v < 1 || v > RV_NET_MAX_PAIRS)
+		return rv_err(-EINVAL, "queues=%s: not a number of queue pairs from 1 to %d", s,
+			      RV_NET_MAX_PAIRS);
+	*queues = v;
+	return 0;
+}
+
 int rv_net_parse_spec(const char *arg, struct rv_net_spec *spec)
 {
 	char *dup, *tok, *save = NULL;
@@ -64,6 +79,8 @@ int rv_net_parse_spec(const char *arg, struct rv_net_spec *spec)
 		if (!strncmp(tok, "mac=", 4)) {
 			ret = rv_net_parse_mac(tok + 4, spec->mac);
 			spec->has_mac = true;
+		} else if (!strncmp(tok, "queues=", 7)) {
+			ret = rv_net_parse_queues(tok + 7, &spec->queues);
 		} else if (backend) {
 			ret = rv_err(-EINVAL, "%s: unknown, or a second backend", tok);
 		} else if (!strncmp(tok, "tap=", 4)) {
@@ -78,11 +95,17 @@ int rv_net_parse_spec(const char *arg, struct rv_net_spec *spec)
 			else if (tok[5])
 				strcpy(spec->socket, tok + 6);
 		} else {
-			ret = rv_err(-EINVAL, "%s: unknown (tap=NAME, passt[=SOCKET], mac=M)", tok);
+			ret = rv_err(-EINVAL,
+				     "%s: unknown (tap=NAME, passt[=SOCKET], mac=M, queues=N)",
+				     tok);
 		}
 	}
 	if (!ret && !backend)
 		ret = rv_err(-EINVAL, "no backend: give tap=NAME or passt[=SOCKET]");
+	/* passt has one socket, so one queue pair: no VIRTIO_NET_F_MQ. */
+	if (!ret && spec->kind == RV_NET_PASST && spec->queues > 1)
+		ret = rv_err(-EINVAL, "queues=%u: passt has one socket, so one queue pair",
+			     spec->queues);
 	free(dup);
 	return ret;
 }
@@ -177,4 +200,39 @@ long rv_net_rx_take(struct rv_net_rx_acct *a, uint64_t in_len)
 	a->placed += n;
 	a->nbufs++;
 	return (long)n;
+}
+
+/*
+ * The control queue (virtio 1.2, "Control Virtqueue") takes one command:
+ * VIRTIO_NET_CTRL_MQ / VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET ("Automatic receive
+ * steering in multiqueue mode"). The device offers neither CTRL_RX,
+ * CTRL_VLAN, GUEST_ANNOUNCE, CTRL_MAC_ADDR nor RSS, so a driver has no
+ * business sending their commands: each gets VIRTIO_NET_ERR.
+ */
+uint8_t rv_net_ctrl_parse(const uint8_t *cmd, uint64_t out_len, bool mq, unsigned int max_pairs,
+			  unsigned int *pairs)
+{
+	/* struct virtio_net_ctrl_hdr, then struct virtio_net_ctrl_mq (le16). */
+	const uint64_t mq_len = 2 + sizeof(struct virtio_net_ctrl_mq);
+	unsigned int v;
+
+	*pairs = 0;
+	/* out_len is the guest's: a header cut short, or a command of another length. */
+	if (out_len < 2)
+		return VIRTIO_NET_ERR;
+	if (cmd[0] != VIRTIO_NET_CTRL_MQ || cmd[1] != VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET)
+		return VIRTIO_NET_ERR;
+	/* The command exists only with VIRTIO_NET_F_MQ negotiated. */
+	if (!mq || out_len != mq_len)
+		return VIRTIO_NET_ERR;
+	v = cmd[2] | (unsigned int)cmd[3] << 8;
+	/*
+	 * The guest's number, from VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MIN (1) to the
+	 * max_virtqueue_pairs we offer; 0, or more queues than exist, is
+	 * refused rather than clamped.
+	 */
+	if (v < VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MIN || v > max_pairs)
+		return VIRTIO_NET_ERR;
+	*pairs = v;
+	return VIRTIO_NET_OK;
 }

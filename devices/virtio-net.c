@@ -1,22 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * virtio-net (virtio 1.2, "Network Device") on a tap or passt backend:
- * `--net tap=NAME[,mac=M]`, `--net passt[=SOCKET][,mac=M]`.
+ * `--net tap=NAME[,mac=M][,queues=N]`, `--net passt[=SOCKET][,mac=M]`.
  *
- * One receive queue (0) and one transmit queue (1). Everything runs on the
- * event loop thread, under the transport's lock: the guest's kicks arrive
- * there through KVM_IOEVENTFD, and the backend's fd is polled there too
- * (POLLIN for frames to receive; POLLOUT only while the backend pushed
- * back on a send). No vCPU ever waits for the network.
+ * Queue pairs: receive queue 2k and transmit queue 2k+1 of pair k. A tap
+ * has one pair per vCPU by default (`queues=N`), which the device offers
+ * as VIRTIO_NET_F_MQ with a control queue (VIRTIO_NET_F_CTRL_VQ) after the
+ * last pair; the driver starts on pair 0 and enables more with
+ * VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET (virtio 1.2, "Automatic receive steering
+ * in multiqueue mode"). Each pair has its own tap fd, and the kernel's tun
+ * steers a flow's frames to the fd that sent its last frame. passt has one
+ * socket, so one pair and no control queue.
  *
- * Receive. A frame is read from the backend into one buffer (header
- * included), then copied into the guest's receive buffers: one chain, or
- * with VIRTIO_NET_F_MRG_RXBUF as many as it takes, all published by one
- * used->idx store with num_buffers set in the first. A frame that does
+ * Everything runs on the event loop thread, under the transport's lock: the
+ * guest's kicks arrive there through KVM_IOEVENTFD, and the backend's fds
+ * are polled there too (POLLIN for frames to receive; POLLOUT only while
+ * the backend pushed back on a send). No vCPU ever waits for the network.
+ *
+ * Receive (virtio-net-rx.c). A frame is read from the backend into one
+ * buffer (header included), then copied into the guest's receive buffers:
+ * one chain, or with VIRTIO_NET_F_MRG_RXBUF as many as it takes, all
+ * published by one used->idx store with num_buffers set in the first. A frame that does
  * not fit (the guest's buffers too small, or more of them than the queue
  * holds) is dropped and counted; its chains stay the guest's. When the
  * guest has posted no buffer, the frame waits and the backend is no longer
- * read until the guest posts some: ringvmm holds one frame per device,
+ * read until the guest posts some: ringvmm holds one frame per queue pair,
  * never more, whatever the guest does; the backend's own queue is bounded
  * (a tap's txqueuelen, after which the host kernel drops; passt's socket
  * buffer, after which passt stops reading its side).
@@ -26,7 +34,7 @@
  * buffers with no copy for a tap; a frame that fails is dropped and
  * counted, and the chain is returned all the same.
  */
-#include "virtio-net.h"
+#include "virtio-net-dev.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -37,74 +45,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "devices/net/backend.h"
-#include "devices/virtio-mmio.h"
 #include "vmm/stats.h"
 #include "vmm/util.h"
 
-#define RV_NET_RXQ 0
-#define RV_NET_TXQ 1
-/*
- * Frames handled per wake-up before the loop thread turns to other work
- * (the disks, the other direction): a guest or a peer that never stops
- * sending cannot starve them.
- */
-#define RV_NET_BATCH 256
-
-struct rv_net_stats {
-	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
-	uint64_t rx_dropped_oversize; /* the backend gave a frame over RV_NET_MAX_FRAME */
-	uint64_t rx_dropped_no_fit;   /* the guest's buffers cannot hold it */
-	uint64_t rx_dropped_reset;    /* waiting when the driver reset */
-	uint64_t rx_stalls;	      /* the guest had no receive buffer */
-	uint64_t tx_dropped_short, tx_dropped_oversize, tx_dropped_bad_hdr;
-	uint64_t tx_dropped_backend; /* refused by the backend, or it is gone */
-	uint64_t tx_pushback;	     /* the backend said "later" (-EAGAIN) */
-};
-
-struct rv_net {
-	struct rv_device dev;
-	struct rv_virtio_mmio t;
-	struct rv_net_spec spec;
-	struct rv_net_be *be;
-	struct rv_loop *loop;
-	struct virtio_net_config config;
-	bool active;	   /* the driver is running: offloads set, backend polled */
-	uint64_t features; /* what the last driver negotiated (kept past its reset) */
-	bool be_dead;	   /* the backend went away (passt ended) */
-	bool rx_polling;   /* rx_watch is armed or will be re-armed */
-	bool rx_waiting;   /* a frame waits for the guest's buffers */
-	bool rx_need_more; /* ... and the ones it has are too few */
-	bool tx_polling;
-	bool tx_held; /* tx_chain was refused with -EAGAIN: offered again */
-	struct rv_loop_watch rx_watch, tx_watch;
-	size_t rx_len; /* the frame in rx_buf, 0: none */
-	uint8_t *rx_buf;
-	struct rv_vq_chain rx_first, rx_chain, tx_chain;
-	uint16_t rx_heads[RV_VQ_MAX_SIZE];
-	uint32_t rx_lens[RV_VQ_MAX_SIZE];
-	struct iovec tx_iov[RV_VQ_MAX_SIZE + 1];
-	uint8_t tx_hdr[RV_NET_HDR_LEN];
-	struct rv_net_stats stats;
-};
-
-static void rv_net_rx(struct rv_net *n);
-static void rv_net_tx(struct rv_net *n);
+static void rv_net_tx(struct rv_net_pair *p);
 
 static struct rv_net *rv_net_of(struct rv_virtio_mmio *t)
 {
 	return rv_container_of(t, struct rv_net, t);
 }
 
-static bool rv_net_queue_live(struct rv_net *n, unsigned int q)
-{
-	const struct rv_vq *vq = &n->t.q[q].vq;
-
-	return n->active && vq->started && !rv_vq_broken(vq);
-}
-
 /* Loop thread, lock held: the backend went away; the guest's TX is dropped from now on. */
-static void rv_net_backend_gone(struct rv_net *n, int err)
+void rv_net_backend_gone(struct rv_net *n, int err)
 {
 	if (n->be_dead)
 		return;
@@ -116,107 +68,26 @@ static void rv_net_backend_gone(struct rv_net *n, int err)
 	rv_virtio_mmio_config_changed(&n->t);
 }
 
-static void rv_net_on_rx_ready(void *opaque, int res)
-{
-	struct rv_net *n = opaque;
-
-	pthread_mutex_lock(&n->t.lock);
-	if (res < 0 || n->rx_waiting || !n->active || n->be_dead) {
-		/* In our own callback: nothing is in flight, so removing is final. */
-		rv_loop_remove(&n->rx_watch);
-		n->rx_polling = false;
-	} else {
-		rv_net_rx(n);
-	}
-	pthread_mutex_unlock(&n->t.lock);
-}
-
 static void rv_net_on_tx_ready(void *opaque, int res)
 {
-	struct rv_net *n = opaque;
+	struct rv_net_pair *p = opaque;
+	struct rv_net *n = p->n;
 
 	pthread_mutex_lock(&n->t.lock);
 	/* Not re-armed after an error either: the next kick polls again. */
-	rv_loop_remove(&n->tx_watch);
-	n->tx_polling = false;
+	rv_loop_remove(&p->tx_watch);
+	p->tx_polling = false;
 	if (n->active && res >= 0)
-		rv_net_tx(n);
+		rv_net_tx(p);
 	pthread_mutex_unlock(&n->t.lock);
 }
 
-/* Lock held: poll the backend for frames, unless we wait for the guest. */
-static void rv_net_rx_poll(struct rv_net *n)
-{
-	if (n->rx_polling || n->rx_waiting || !n->active || n->be_dead || !n->loop)
-		return;
-	if (rv_loop_add_fd(n->loop, &n->rx_watch, n->be->fd, POLLIN, rv_net_on_rx_ready, n,
-			   n->dev.name))
-		rv_warn("%s: cannot poll the backend", n->dev.name);
-	else
-		n->rx_polling = true;
-}
-
 /*
- * Lock held: copy the frame in rx_buf into the receive queue. 1 when it
- * was delivered, 0 when the guest has no buffer for it now (it waits), -1
- * when it was dropped.
- */
-static int rv_net_rx_place(struct rv_net *n, struct rv_vq *vq)
-{
-	bool mrg = rv_virtio_mmio_has(&n->t, VIRTIO_NET_F_MRG_RXBUF);
-	struct rv_net_rx_acct a;
-	unsigned int nb = 0;
-	uint16_t num;
-
-	rv_net_rx_begin(&a, n->rx_len, mrg, vq->size);
-	while (!rv_net_rx_done(&a)) {
-		struct rv_vq_chain *c = nb ? &n->rx_chain : &n->rx_first;
-		long take;
-		int r = rv_vq_pop(vq, c);
-
-		if (r <= 0) {
-			rv_vq_unpop(vq, nb);
-			if (r < 0)
-				goto out_drop; /* broken: rv_net_rx reports it */
-			/* Some buffers, not enough: wait for more than those. */
-			n->rx_need_more = nb > 0;
-			return 0;
-		}
-		/* Only the writable part of a receive chain counts. */
-		take = rv_net_rx_take(&a, c->in_len);
-		if (take < 0) {
-			rv_vq_unpop(vq, nb + 1);
-			n->stats.rx_dropped_no_fit++;
-			goto out_drop;
-		}
-		rv_vq_buf_to_iov(c->iov + c->nr_out, c->nr_in, 0, n->rx_buf + a.placed - take,
-				 take);
-		n->rx_heads[nb] = c->head;
-		n->rx_lens[nb] = take;
-		nb++;
-	}
-	/* num_buffers: how many chains the driver must gather (1 without MRG_RXBUF). */
-	num = nb;
-	rv_vq_buf_to_iov(n->rx_first.iov + n->rx_first.nr_out, n->rx_first.nr_in,
-			 offsetof(struct virtio_net_hdr_v1, num_buffers), &num, sizeof(num));
-	if (rv_vq_push_n(vq, n->rx_heads, n->rx_lens, nb))
-		goto out_drop;
-	n->stats.rx_packets++;
-	n->stats.rx_bytes += n->rx_len - RV_NET_HDR_LEN;
-	n->rx_len = 0;
-	return 1;
-
-out_drop:
-	n->rx_len = 0;
-	return -1;
-}
-
-/*
- * Lock held: a batch ended with work left: queue @q's kick eventfd brings
+ * A batch ended with work left: queue @q's kick eventfd brings
  * the loop back to it after its other work. The backend's fd alone would
  * not: passt's frames may already sit in our input buffer.
  */
-static void rv_net_rekick(struct rv_net *n, unsigned int q)
+void rv_net_rekick(struct rv_net *n, unsigned int q)
 {
 	uint64_t one = 1;
 
@@ -224,63 +95,10 @@ static void rv_net_rekick(struct rv_net *n, unsigned int q)
 		rv_debug("%s: re-kick: %s", n->dev.name, strerror(errno));
 }
 
-/* Lock held: receive what the backend has, as far as the guest takes it. */
-static void rv_net_rx(struct rv_net *n)
-{
-	struct rv_vq *vq = &n->t.q[RV_NET_RXQ].vq;
-	bool pushed = false;
-	unsigned int i;
-
-	if (!rv_net_queue_live(n, RV_NET_RXQ) || n->be_dead)
-		return;
-	for (i = 0; i < RV_NET_BATCH; i++) {
-		int r;
-
-		if (!n->rx_len) {
-			ssize_t len = n->be->ops->recv(n->be, n->rx_buf,
-						       RV_NET_HDR_LEN + RV_NET_MAX_FRAME);
-
-			if (len == -EAGAIN || len == -EWOULDBLOCK)
-				break;
-			if (len == -EMSGSIZE) {
-				n->stats.rx_dropped_oversize++;
-				continue;
-			}
-			if (len < 0) {
-				rv_net_backend_gone(n, len);
-				break;
-			}
-			n->rx_len = len;
-		}
-		r = rv_net_rx_place(n, vq);
-		if (rv_vq_broken(vq)) {
-			rv_virtio_mmio_queue_broken(&n->t, RV_NET_RXQ);
-			break;
-		}
-		if (r > 0)
-			pushed = true;
-		if (r)
-			continue;
-		/*
-		 * No buffer (or too few): ask for a kick, and look once more
-		 * before waiting. Too few: at the driver's next buffer, or the
-		 * kick would never come (the driver is past avail_event).
-		 */
-		if (n->rx_need_more ? rv_vq_enable_notify_more(vq) : rv_vq_enable_notify(vq))
-			continue;
-		n->rx_waiting = true;
-		n->stats.rx_stalls++;
-		break;
-	}
-	if (pushed)
-		rv_virtio_mmio_used(&n->t, RV_NET_RXQ);
-	if (i == RV_NET_BATCH)
-		rv_net_rekick(n, RV_NET_RXQ);
-}
-
 /* Lock held: one popped chain to the backend. -EAGAIN: keep it for later. */
-static int rv_net_tx_one(struct rv_net *n, struct rv_vq_chain *c)
+static int rv_net_tx_one(struct rv_net_pair *p, struct rv_vq_chain *c)
 {
+	struct rv_net *n = p->n;
 	bool offloads = n->be->ops->offloads;
 	struct rv_net_tx_caps caps = {
 		.csum = offloads && rv_virtio_mmio_has(&n->t, VIRTIO_NET_F_CSUM),
@@ -293,9 +111,9 @@ static int rv_net_tx_one(struct rv_net *n, struct rv_vq_chain *c)
 	int ret;
 
 	/* The header is checked in our copy: the guest may rewrite its own. */
-	memset(n->tx_hdr, 0, sizeof(n->tx_hdr));
-	rv_vq_iov_to_buf(c->iov, c->nr_out, 0, n->tx_hdr, sizeof(n->tx_hdr));
-	switch (rv_net_tx_check(n->tx_hdr, c->out_len, &caps)) {
+	memset(p->tx_hdr, 0, sizeof(p->tx_hdr));
+	rv_vq_iov_to_buf(c->iov, c->nr_out, 0, p->tx_hdr, sizeof(p->tx_hdr));
+	switch (rv_net_tx_check(p->tx_hdr, c->out_len, &caps)) {
 	case RV_NET_TX_OK:
 		break;
 	case RV_NET_TX_SHORT:
@@ -313,7 +131,7 @@ static int rv_net_tx_one(struct rv_net *n, struct rv_vq_chain *c)
 		return 0;
 	}
 	/* Our copy of the header, then the frame from the guest's buffers. */
-	n->tx_iov[0] = (struct iovec){ n->tx_hdr, RV_NET_HDR_LEN };
+	p->tx_iov[0] = (struct iovec){ p->tx_hdr, RV_NET_HDR_LEN };
 	for (unsigned int i = 0; i < c->nr_out; i++) {
 		struct iovec v = c->iov[i];
 
@@ -324,9 +142,14 @@ static int rv_net_tx_one(struct rv_net *n, struct rv_vq_chain *c)
 		v.iov_base = (uint8_t *)v.iov_base + skip;
 		v.iov_len -= skip;
 		skip = 0;
-		n->tx_iov[nr++] = v;
+		p->tx_iov[nr++] = v;
 	}
-	ret = n->be->ops->send(n->be, n->tx_iov, nr, c->out_len);
+	/*
+	 * A disabled pair's fd is detached: what the driver still queued
+	 * there leaves through pair 0's.
+	 */
+	ret = n->be->ops->send(n->be, p->index < n->pairs ? p->index : 0, p->tx_iov, nr,
+			       c->out_len);
 	if (ret == -EAGAIN || ret == -EWOULDBLOCK) {
 		n->stats.tx_pushback++;
 		return -EAGAIN;
@@ -339,50 +162,54 @@ static int rv_net_tx_one(struct rv_net *n, struct rv_vq_chain *c)
 		return 0;
 	}
 	n->stats.tx_packets++;
+	p->tx_packets++;
 	n->stats.tx_bytes += c->out_len - RV_NET_HDR_LEN;
 	return 0;
 }
 
-/* Lock held: send what the guest queued, until the backend pushes back. */
-static void rv_net_tx(struct rv_net *n)
+/* Lock held: send what the guest queued on pair @p, until the backend pushes back. */
+static void rv_net_tx(struct rv_net_pair *p)
 {
-	struct rv_vq *vq = &n->t.q[RV_NET_TXQ].vq;
+	struct rv_net *n = p->n;
+	unsigned int q = RV_NET_TXQ(p->index);
+	unsigned int bq = p->index < n->pairs ? p->index : 0;
+	struct rv_vq *vq = &n->t.q[q].vq;
 	unsigned int done = 0;
 	bool pushed = false;
 	int r;
 
-	if (!rv_net_queue_live(n, RV_NET_TXQ) || n->tx_polling)
+	if (!rv_net_queue_live(n, q) || p->tx_polling)
 		return;
-	if (n->be->ops->flush && !n->be_dead && n->be->ops->flush(n->be) == -EAGAIN)
+	if (n->be->ops->flush && !n->be_dead && n->be->ops->flush(n->be, bq) == -EAGAIN)
 		goto out_wait;
 	do {
 		while (done < RV_NET_BATCH) {
-			if (!n->tx_held) {
-				r = rv_vq_pop(vq, &n->tx_chain);
+			if (!p->tx_held) {
+				r = rv_vq_pop(vq, &p->tx_chain);
 				if (r <= 0)
 					break;
 			}
-			n->tx_held = false;
-			if (rv_net_tx_one(n, &n->tx_chain) == -EAGAIN) {
-				n->tx_held = true;
+			p->tx_held = false;
+			if (rv_net_tx_one(p, &p->tx_chain) == -EAGAIN) {
+				p->tx_held = true;
 				break;
 			}
-			if (rv_vq_push(vq, n->tx_chain.head, 0))
+			if (rv_vq_push(vq, p->tx_chain.head, 0))
 				break;
 			pushed = true;
 			done++;
 		}
-		if (n->tx_held || rv_vq_broken(vq) || done >= RV_NET_BATCH)
+		if (p->tx_held || rv_vq_broken(vq) || done >= RV_NET_BATCH)
 			break;
 	} while (rv_vq_enable_notify(vq));
 	if (pushed)
-		rv_virtio_mmio_used(&n->t, RV_NET_TXQ);
+		rv_virtio_mmio_used(&n->t, q);
 	if (rv_vq_broken(vq)) {
-		rv_virtio_mmio_queue_broken(&n->t, RV_NET_TXQ);
+		rv_virtio_mmio_queue_broken(&n->t, q);
 		return;
 	}
 	if (done >= RV_NET_BATCH) {
-		rv_net_rekick(n, RV_NET_TXQ);
+		rv_net_rekick(n, q);
 		return;
 	}
 	/*
@@ -390,13 +217,96 @@ static void rv_net_tx(struct rv_net *n)
 	 * backend queued and could not write yet (the guest may send nothing
 	 * more until they are answered).
 	 */
-	if (!n->tx_held &&
-	    (!n->be->ops->flush || n->be_dead || n->be->ops->flush(n->be) != -EAGAIN))
+	if (!p->tx_held &&
+	    (!n->be->ops->flush || n->be_dead || n->be->ops->flush(n->be, bq) != -EAGAIN))
 		return;
 out_wait:
-	if (n->loop && !rv_loop_add_fd(n->loop, &n->tx_watch, n->be->fd, POLLOUT,
-				       rv_net_on_tx_ready, n, n->dev.name))
-		n->tx_polling = true;
+	if (n->loop && !rv_loop_add_fd(n->loop, &p->tx_watch, n->be->fd[bq], POLLOUT,
+				       rv_net_on_tx_ready, p, n->dev.name))
+		p->tx_polling = true;
+}
+
+/*
+ * Lock held: pairs [0, @k) receive from now on (the driver's
+ * VQ_PAIRS_SET, or 1 at a reset). A frame a disabled pair holds is
+ * dropped: "The device MUST NOT queue packets on receive queues greater
+ * than virtqueue_pairs once it has placed the VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET
+ * command in a used buffer" (virtio 1.2, "Automatic receive steering in
+ * multiqueue mode"). Their polls end at their next wake-up.
+ */
+static int rv_net_set_pairs(struct rv_net *n, unsigned int k)
+{
+	int ret = 0;
+
+	if (n->be->ops->set_queues && n->be->nr_queues > 1)
+		ret = n->be->ops->set_queues(n->be, k);
+	if (ret)
+		return ret;
+	for (unsigned int i = k; i < n->max_pairs; i++) {
+		if (n->pair[i].rx_len)
+			n->stats.rx_dropped_reset++;
+		n->pair[i].rx_len = 0;
+	}
+	/* A pair enabled again looks at its queue afresh: what it waited for is gone. */
+	for (unsigned int i = n->pairs; i < k; i++) {
+		n->pair[i].rx_waiting = false;
+		n->pair[i].rx_need_more = false;
+	}
+	n->pairs = k;
+	for (unsigned int i = 0; i < k; i++)
+		rv_net_rx_poll(&n->pair[i]);
+	return 0;
+}
+
+/* Lock held: the control queue's commands (virtio 1.2, "Control Virtqueue"). */
+static void rv_net_ctrl(struct rv_net *n, unsigned int q)
+{
+	struct rv_vq *vq = &n->t.q[q].vq;
+	struct rv_vq_chain *c = &n->ctrl_chain;
+	bool pushed = false;
+	unsigned int done = 0;
+
+	if (!rv_net_queue_live(n, q))
+		return;
+	do {
+		while (done < RV_NET_BATCH && rv_vq_pop(vq, c) > 0) {
+			uint8_t cmd[RV_NET_CTRL_CMD_MAX] = { 0 };
+			unsigned int pairs;
+			uint8_t ack;
+
+			done++;
+			/* No writable byte for the ack: returned untouched, counted. */
+			if (!c->in_len) {
+				n->stats.ctrl_bad++;
+				if (rv_vq_push(vq, c->head, 0))
+					break;
+				pushed = true;
+				continue;
+			}
+			/* Our copy: the guest may rewrite its own meanwhile. */
+			rv_vq_iov_to_buf(c->iov, c->nr_out, 0, cmd, sizeof(cmd));
+			ack = rv_net_ctrl_parse(cmd, c->out_len,
+						rv_virtio_mmio_has(&n->t, VIRTIO_NET_F_MQ),
+						n->max_pairs, &pairs);
+			if (ack == VIRTIO_NET_OK && rv_net_set_pairs(n, pairs))
+				ack = VIRTIO_NET_ERR;
+			if (ack == VIRTIO_NET_OK)
+				n->stats.ctrl_ok++;
+			else
+				n->stats.ctrl_err++;
+			/* The ack is the first writable byte ("Control Virtqueue"). */
+			rv_vq_buf_to_iov(c->iov + c->nr_out, c->nr_in, 0, &ack, 1);
+			if (rv_vq_push(vq, c->head, 1))
+				break;
+			pushed = true;
+		}
+	} while (!rv_vq_broken(vq) && done < RV_NET_BATCH && rv_vq_enable_notify(vq));
+	if (pushed)
+		rv_virtio_mmio_used(&n->t, q);
+	if (rv_vq_broken(vq))
+		rv_virtio_mmio_queue_broken(&n->t, q);
+	else if (done >= RV_NET_BATCH)
+		rv_net_rekick(n, q);
 }
 
 /* Lock held: the driver is running (DRIVER_OK, first kick): set up the backend for it. */
@@ -415,22 +325,39 @@ static void rv_net_activate(struct rv_net *n)
 	if (n->be->ops->set_offload && n->be->ops->set_offload(n->be, &o))
 		rv_warn("%s: the guest will see no receive offloads", n->dev.name);
 	n->active = true;
-	n->rx_waiting = false;
-	rv_net_rx_poll(n);
+	for (unsigned int i = 0; i < n->max_pairs; i++)
+		n->pair[i].rx_waiting = false;
+	rv_net_rx_poll(&n->pair[0]);
 }
 
 static void rv_net_queue_notify(struct rv_virtio_mmio *t, unsigned int q)
 {
 	struct rv_net *n = rv_net_of(t);
+	/*
+	 * The queue layout follows what was negotiated: with MQ, max_pairs
+	 * pairs and the control queue after them; with CTRL_VQ alone, the
+	 * control queue is queue 2 ("Virtqueues" of "Network Device").
+	 */
+	bool mq = rv_virtio_mmio_has(t, VIRTIO_NET_F_MQ);
+	unsigned int layout = mq ? n->max_pairs : 1;
+	struct rv_net_pair *p;
 
 	rv_net_activate(n);
-	if (q == RV_NET_RXQ) {
+	if (q == 2 * layout) {
+		if (rv_virtio_mmio_has(t, VIRTIO_NET_F_CTRL_VQ))
+			rv_net_ctrl(n, q);
+		return;
+	}
+	if (q / 2 >= layout)
+		return;
+	p = &n->pair[q / 2];
+	if (q == RV_NET_RXQ(p->index)) {
 		/* New receive buffers: a waiting frame goes first, then the backend again. */
-		n->rx_waiting = false;
-		rv_net_rx(n);
-		rv_net_rx_poll(n);
-	} else if (q == RV_NET_TXQ) {
-		rv_net_tx(n);
+		p->rx_waiting = false;
+		rv_net_rx(p);
+		rv_net_rx_poll(p);
+	} else {
+		rv_net_tx(p);
 	}
 }
 
@@ -440,10 +367,17 @@ static void rv_net_reset(struct rv_virtio_mmio *t)
 	struct rv_net *n = rv_net_of(t);
 
 	n->active = false;
-	n->tx_held = false;
-	if (n->rx_len)
-		n->stats.rx_dropped_reset++;
-	n->rx_len = 0;
+	for (unsigned int i = 0; i < n->max_pairs; i++) {
+		struct rv_net_pair *p = &n->pair[i];
+
+		p->tx_held = false;
+		if (p->rx_len)
+			n->stats.rx_dropped_reset++;
+		p->rx_len = 0;
+	}
+	/* Until its VQ_PAIRS_SET, a driver has pair 0 alone. */
+	if (n->pairs > 1 && rv_net_set_pairs(n, 1))
+		rv_warn("%s: queue pairs stay enabled past the reset", n->dev.name);
 	/* The polls stop at their next wake-up (their callbacks check active). */
 }
 
@@ -486,8 +420,49 @@ static void rv_net_stats(struct rv_device *dev, struct rv_stats_sink *s)
 	rv_stats_u64(s, "tx_dropped_bad_hdr", st->tx_dropped_bad_hdr);
 	rv_stats_u64(s, "tx_dropped_backend", st->tx_dropped_backend);
 	rv_stats_u64(s, "tx_pushback", st->tx_pushback);
+	rv_stats_u64(s, "queue_pairs", n->max_pairs);
+	rv_stats_u64(s, "queue_pairs_enabled", n->pairs);
+	if (n->max_pairs > 1) {
+		rv_stats_u64(s, "ctrl_ok", st->ctrl_ok);
+		rv_stats_u64(s, "ctrl_err", st->ctrl_err);
+		rv_stats_u64(s, "ctrl_bad", st->ctrl_bad);
+	}
+	/* Flat keys, q<k>_rx_packets: which pairs the traffic took. */
+	for (unsigned int i = 0; i < n->max_pairs; i++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "q%u_rx_packets", i);
+		rv_stats_u64(s, key, n->pair[i].rx_packets);
+		snprintf(key, sizeof(key), "q%u_tx_packets", i);
+		rv_stats_u64(s, key, n->pair[i].tx_packets);
+	}
 	pthread_mutex_unlock(&n->t.lock);
 	rv_virtio_mmio_stats(&n->t, s);
+}
+
+static void rv_net_free_pairs(struct rv_net *n)
+{
+	for (unsigned int i = 0; n->pair && i < n->max_pairs; i++)
+		free(n->pair[i].rx_buf);
+	free(n->pair);
+}
+
+/* The pairs' state, each with room for one largest frame. */
+static int rv_net_alloc_pairs(struct rv_net *n, unsigned int nr)
+{
+	n->pair = calloc(nr, sizeof(*n->pair));
+	if (!n->pair)
+		return -ENOMEM;
+	n->max_pairs = nr;
+	n->pairs = 1;
+	for (unsigned int i = 0; i < nr; i++) {
+		n->pair[i].n = n;
+		n->pair[i].index = i;
+		n->pair[i].rx_buf = malloc(RV_NET_HDR_LEN + RV_NET_MAX_FRAME);
+		if (!n->pair[i].rx_buf)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 static void rv_net_destroy(struct rv_device *dev)
@@ -495,12 +470,14 @@ static void rv_net_destroy(struct rv_device *dev)
 	struct rv_net *n = dev->priv;
 
 	rv_virtio_mmio_fini(&n->t);
-	if (n->rx_polling)
-		rv_loop_remove(&n->rx_watch);
-	if (n->tx_polling)
-		rv_loop_remove(&n->tx_watch);
+	for (unsigned int i = 0; i < n->max_pairs; i++) {
+		if (n->pair[i].rx_polling)
+			rv_loop_remove(&n->pair[i].rx_watch);
+		if (n->pair[i].tx_polling)
+			rv_loop_remove(&n->pair[i].tx_watch);
+	}
 	n->be->ops->destroy(n->be);
-	free(n->rx_buf);
+	rv_net_free_pairs(n);
 	free(n);
 }
 
@@ -516,11 +493,15 @@ static int rv_net_save(struct rv_device *dev, void *buf, size_t size)
 {
 	struct rv_net *n = dev->priv;
 	uint16_t held[RV_VIRTIO_MAX_QUEUES] = { 0 };
+	/* The device's own bytes: the pairs the driver enabled (VQ_PAIRS_SET). */
+	uint32_t pairs;
 	int ret;
 
 	pthread_mutex_lock(&n->t.lock);
-	held[RV_NET_TXQ] = n->tx_held;
-	ret = rv_virtio_mmio_save(&n->t, buf, size, held, NULL, 0);
+	for (unsigned int k = 0; k < n->max_pairs; k++)
+		held[RV_NET_TXQ(k)] = n->pair[k].tx_held;
+	pairs = n->pairs;
+	ret = rv_virtio_mmio_save(&n->t, buf, size, held, &pairs, sizeof(pairs));
 	pthread_mutex_unlock(&n->t.lock);
 	return ret;
 }
@@ -528,12 +509,21 @@ static int rv_net_save(struct rv_device *dev, void *buf, size_t size)
 static int rv_net_load(struct rv_device *dev, const void *buf, size_t len, uint32_t version)
 {
 	struct rv_net *n = dev->priv;
+	uint32_t pairs = 1;
 	int ret;
 
 	pthread_mutex_lock(&n->t.lock);
-	n->tx_held = false;
-	n->rx_len = 0;
-	ret = rv_virtio_mmio_load(&n->t, buf, len, version, NULL, 0);
+	for (unsigned int k = 0; k < n->max_pairs; k++) {
+		n->pair[k].tx_held = false;
+		n->pair[k].rx_len = 0;
+	}
+	ret = rv_virtio_mmio_load(&n->t, buf, len, version, &pairs, sizeof(pairs));
+	/* The snapshot file's value: 1..this device's pairs, as VQ_PAIRS_SET takes. */
+	if (!ret && (pairs < 1 || pairs > n->max_pairs))
+		ret = rv_err(-EINVAL, "%s: %u queue pairs enabled, this device has %u", n->dev.name,
+			     pairs, n->max_pairs);
+	if (!ret && pairs != n->pairs)
+		ret = rv_net_set_pairs(n, pairs);
 	if (!ret)
 		rv_virtio_mmio_restored(&n->t);
 	pthread_mutex_unlock(&n->t.lock);
@@ -552,6 +542,7 @@ static int rv_net_create(struct rv_device_env *env, const struct rv_device_cfg *
 {
 	uint64_t features = (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS) |
 			    (1ULL << VIRTIO_NET_F_MRG_RXBUF);
+	unsigned int queues;
 	struct rv_net *n;
 	int ret;
 
@@ -565,15 +556,19 @@ static int rv_net_create(struct rv_device_env *env, const struct rv_device_cfg *
 	ret = rv_net_parse_spec(cfg->args ? cfg->args : "", &n->spec);
 	if (ret)
 		goto out_free;
-	n->rx_buf = malloc(RV_NET_HDR_LEN + RV_NET_MAX_FRAME);
-	if (!n->rx_buf) {
-		ret = -ENOMEM;
-		goto out_free;
-	}
-	ret = n->spec.kind == RV_NET_TAP ? rv_net_tap_open(&n->spec, &n->be) :
+	/* A tap: one pair per vCPU unless queues= says; passt: one (the parser checked). */
+	queues = n->spec.queues ? n->spec.queues : n->spec.kind == RV_NET_TAP ? env->nr_cpus : 1;
+	queues = queues < 1 ? 1 : queues > RV_NET_MAX_PAIRS ? RV_NET_MAX_PAIRS : queues;
+	ret = n->spec.kind == RV_NET_TAP ? rv_net_tap_open(&n->spec, queues, &n->be) :
 					   rv_net_passt_open(&n->spec, &n->be);
 	if (ret)
 		goto out_free;
+	ret = rv_net_alloc_pairs(n, n->be->nr_queues);
+	if (ret)
+		goto out_be;
+	/* Several pairs: VIRTIO_NET_F_MQ, which needs the control queue. */
+	if (n->max_pairs > 1)
+		features |= (1ULL << VIRTIO_NET_F_CTRL_VQ) | (1ULL << VIRTIO_NET_F_MQ);
 	/* A tap passes the header through, so the offloads cross it. */
 	if (n->be->ops->offloads)
 		features |= (1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
@@ -584,23 +579,24 @@ static int rv_net_create(struct rv_device_env *env, const struct rv_device_cfg *
 	else
 		rv_net_default_mac(&n->spec, cfg->name, n->config.mac);
 	n->config.status = VIRTIO_NET_S_LINK_UP;
-	n->config.max_virtqueue_pairs = 1;
-	ret = rv_virtio_mmio_init(&n->t, env, cfg, &n->dev, &rv_net_virtio_ops, features, 2,
-				  &n->config, sizeof(n->config));
+	n->config.max_virtqueue_pairs = n->max_pairs;
+	ret = rv_virtio_mmio_init(&n->t, env, cfg, &n->dev, &rv_net_virtio_ops, features,
+				  n->max_pairs > 1 ? 2 * n->max_pairs + 1 : 2, &n->config,
+				  sizeof(n->config));
 	if (ret)
 		goto out_be;
 	rv_device_add(env, &n->dev);
-	rv_debug("%s: %s%s%s, mac %02x:%02x:%02x:%02x:%02x:%02x", cfg->name, n->be->ops->name,
-		 n->be->ops->describe ? " " : "",
+	rv_debug("%s: %s%s%s, mac %02x:%02x:%02x:%02x:%02x:%02x, %u queue pair%s", cfg->name,
+		 n->be->ops->name, n->be->ops->describe ? " " : "",
 		 n->be->ops->describe ? n->be->ops->describe(n->be) : "", n->config.mac[0],
 		 n->config.mac[1], n->config.mac[2], n->config.mac[3], n->config.mac[4],
-		 n->config.mac[5]);
+		 n->config.mac[5], n->max_pairs, n->max_pairs > 1 ? "s" : "");
 	return 0;
 
 out_be:
 	n->be->ops->destroy(n->be);
 out_free:
-	free(n->rx_buf);
+	rv_net_free_pairs(n);
 	free(n);
 	return ret;
 }
@@ -615,9 +611,10 @@ static int rv_net_check(const char *arg)
 static const struct rv_device_option rv_net_option = {
 	.name = "net",
 	.short_name = 'n',
-	.metavar = "tap=NAME|passt[=SOCKET][,mac=M]",
+	.metavar = "tap=NAME|passt[=SOCKET][,mac=M][,queues=N]",
 	.help = "a virtio-net NIC: a tap interface (created if\n"
-		"absent; offloads pass through) or passt, started\n"
+		"absent; offloads pass through; N queue pairs,\n"
+		"default one per vCPU) or passt (one pair), started\n"
 		"by ringvmm or listening at SOCKET; repeatable",
 	.repeat = true,
 	.check = rv_net_check,

@@ -31,15 +31,24 @@
 /* The smallest: an Ethernet header. */
 #define RV_NET_MIN_FRAME 14
 
+/*
+ * The most queue pairs (VIRTIO_NET_F_MQ) a device offers: receive and
+ * transmit queue of each pair, and the control queue, within the
+ * transport's RV_VIRTIO_MAX_QUEUES (16).
+ */
+#define RV_NET_MAX_PAIRS 7
+
 enum rv_net_kind { RV_NET_TAP, RV_NET_PASST };
 
-/* --net tap=NAME[,mac=M] | passt[=SOCKET][,mac=M] */
+/* --net tap=NAME[,mac=M][,queues=N] | passt[=SOCKET][,mac=M] */
 struct rv_net_spec {
 	enum rv_net_kind kind;
 	char ifname[IFNAMSIZ];					  /* tap */
 	char socket[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* passt=; "" = start one */
 	bool has_mac;
 	uint8_t mac[6];
+	/* Queue pairs, 1..RV_NET_MAX_PAIRS; 0: the default (a tap: one per vCPU). */
+	unsigned int queues;
 };
 
 /*
@@ -105,5 +114,19 @@ static inline bool rv_net_rx_done(const struct rv_net_rx_acct *a)
 {
 	return a->placed >= a->frame_len;
 }
+
+/*
+ * One control queue command (virtio 1.2, "Control Virtqueue"): @cmd holds
+ * the first bytes of the chain's device-readable part (class, command,
+ * command-specific data), copied out of guest memory; @out_len is that
+ * part's whole length. Both are the guest's. @mq: VIRTIO_NET_F_MQ was
+ * negotiated; @max_pairs: max_virtqueue_pairs. Returns the ack,
+ * VIRTIO_NET_OK or VIRTIO_NET_ERR; *@pairs is the new number of queue
+ * pairs for an accepted VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, 0 otherwise.
+ * Every other class or command is refused (VIRTIO_NET_ERR).
+ */
+#define RV_NET_CTRL_CMD_MAX 8 /* bytes of @cmd looked at: the longest command we take */
+uint8_t rv_net_ctrl_parse(const uint8_t *cmd, uint64_t out_len, bool mq, unsigned int max_pairs,
+			  unsigned int *pairs);
 
 #endif

@@ -136,6 +136,12 @@ const struct rv_sandbox_ioctl rv_sandbox_ioctls[] = {
 	 * the loop thread, or inline on a vCPU without a loop).
 	 */
 	{ TUNSETOFFLOAD, RV_SB_ALL },
+	/*
+	 * ... and its queue pairs (VIRTIO_NET_F_MQ) are attached and detached
+	 * as the driver enables them (a control queue command on the loop
+	 * thread; a reset on a vCPU).
+	 */
+	{ TUNSETQUEUE, RV_SB_ALL },
 #ifdef __x86_64__
 	/*
 	 * A snapshot (ctl SOCKET snapshot DIR), saved by the loop thread with

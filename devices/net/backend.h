@@ -28,6 +28,10 @@ struct rv_net_offload {
 
 struct rv_net_be;
 
+/*
+ * Every call names the queue pair @q it is for (below be->nr_queues): a
+ * multi-queue tap has one fd per pair; passt has one socket, so q is 0.
+ */
 struct rv_net_be_ops {
 	const char *name;
 	/* Can the backend take and give offloaded frames (tap's vnet header)? */
@@ -38,18 +42,24 @@ struct rv_net_be_ops {
 	 * there is none now, -EMSGSIZE for a frame dropped for its size (read
 	 * and discarded), or another -errno when the backend is gone.
 	 */
-	ssize_t (*recv)(struct rv_net_be *be, void *buf, size_t len);
+	ssize_t (*recv)(struct rv_net_be *be, unsigned int q, void *buf, size_t len);
 	/*
 	 * One frame, header included, from @iov (@n entries, @len bytes,
 	 * already checked). 0 when it is gone, -EAGAIN when the backend
 	 * cannot take it now (poll for POLLOUT, call flush, offer it again),
 	 * another -errno when the backend refused it: dropped.
 	 */
-	int (*send)(struct rv_net_be *be, const struct iovec *iov, unsigned int n, size_t len);
+	int (*send)(struct rv_net_be *be, unsigned int q, const struct iovec *iov, unsigned int n,
+		    size_t len);
 	/* Optional: push out what send buffered. 0 when empty, -EAGAIN, -errno. */
-	int (*flush)(struct rv_net_be *be);
+	int (*flush)(struct rv_net_be *be, unsigned int q);
 	/* Optional: the offloads the guest negotiated for RX. */
 	int (*set_offload)(struct rv_net_be *be, const struct rv_net_offload *o);
+	/*
+	 * Optional (nr_queues > 1): only pairs [0, @n) may receive from now
+	 * on; the others' fds are neither read nor polled until enabled again.
+	 */
+	int (*set_queues)(struct rv_net_be *be, unsigned int n);
 	/* Optional: what the stats show about the backend (an interface name). */
 	const char *(*describe)(struct rv_net_be *be);
 	void (*destroy)(struct rv_net_be *be);
@@ -57,11 +67,18 @@ struct rv_net_be_ops {
 
 struct rv_net_be {
 	const struct rv_net_be_ops *ops;
-	int fd; /* polled by the device: POLLIN for recv, POLLOUT after -EAGAIN */
+	unsigned int nr_queues; /* queue pairs, 1..RV_NET_MAX_PAIRS */
+	/* Polled by the device: POLLIN for recv, POLLOUT after -EAGAIN. */
+	int fd[RV_NET_MAX_PAIRS];
 };
 
-/* Open the backend @spec names. 0 and *@out, or -errno with a message. */
-int rv_net_tap_open(const struct rv_net_spec *spec, struct rv_net_be **out);
+/*
+ * Open the backend @spec names. 0 and *@out, or -errno with a message.
+ * A tap gets @queues queue pairs (IFF_MULTI_QUEUE when more than one),
+ * pair 0 alone enabled; a tap made earlier without multi_queue gets one,
+ * with a warning, unless the user asked for more (@spec->queues).
+ */
+int rv_net_tap_open(const struct rv_net_spec *spec, unsigned int queues, struct rv_net_be **out);
 int rv_net_passt_open(const struct rv_net_spec *spec, struct rv_net_be **out);
 
 #endif

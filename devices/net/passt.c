@@ -77,7 +77,7 @@ static ssize_t rv_passt_take(struct rv_net_passt *p, uint8_t *buf, size_t len)
 	return RV_NET_HDR_LEN + flen;
 }
 
-static ssize_t rv_passt_recv(struct rv_net_be *be, void *buf, size_t len)
+static ssize_t rv_passt_recv(struct rv_net_be *be, unsigned int q, void *buf, size_t len)
 {
 	struct rv_net_passt *p = rv_passt_of(be);
 	ssize_t ret = rv_passt_take(p, buf, len);
@@ -86,7 +86,7 @@ static ssize_t rv_passt_recv(struct rv_net_be *be, void *buf, size_t len)
 	if (ret != -EAGAIN)
 		return ret;
 	/* in[] always has room for the rest of the frame it holds the start of. */
-	n = read(be->fd, p->in + p->in_len, sizeof(p->in) - p->in_len);
+	n = read(be->fd[0], p->in + p->in_len, sizeof(p->in) - p->in_len);
 	if (n < 0)
 		return errno == EINTR ? -EAGAIN : -errno;
 	if (!n)
@@ -95,12 +95,12 @@ static ssize_t rv_passt_recv(struct rv_net_be *be, void *buf, size_t len)
 	return rv_passt_take(p, buf, len);
 }
 
-static int rv_passt_flush(struct rv_net_be *be)
+static int rv_passt_flush(struct rv_net_be *be, unsigned int q)
 {
 	struct rv_net_passt *p = rv_passt_of(be);
 
 	while (p->out_len) {
-		ssize_t n = write(be->fd, p->out + p->out_off, p->out_len);
+		ssize_t n = write(be->fd[0], p->out + p->out_off, p->out_len);
 
 		if (n < 0)
 			return errno == EINTR || errno == EAGAIN ? -EAGAIN : -errno;
@@ -111,7 +111,8 @@ static int rv_passt_flush(struct rv_net_be *be)
 	return 0;
 }
 
-static int rv_passt_send(struct rv_net_be *be, const struct iovec *iov, unsigned int n, size_t len)
+static int rv_passt_send(struct rv_net_be *be, unsigned int q, const struct iovec *iov,
+			 unsigned int n, size_t len)
 {
 	struct rv_net_passt *p = rv_passt_of(be);
 	size_t flen = len - RV_NET_HDR_LEN; /* the device checked len */
@@ -120,7 +121,7 @@ static int rv_passt_send(struct rv_net_be *be, const struct iovec *iov, unsigned
 
 	if (p->out_off + p->out_len + RV_PASST_PREFIX + flen > sizeof(p->out)) {
 		/* Full: send what is there, then see whether the frame fits. */
-		ret = rv_passt_flush(be);
+		ret = rv_passt_flush(be, q);
 		if (ret)
 			return ret;
 	}
@@ -131,7 +132,7 @@ static int rv_passt_send(struct rv_net_be *be, const struct iovec *iov, unsigned
 	dst[3] = flen;
 	rv_vq_iov_to_buf(iov, n, RV_NET_HDR_LEN, dst + RV_PASST_PREFIX, flen);
 	p->out_len += RV_PASST_PREFIX + flen;
-	ret = rv_passt_flush(be);
+	ret = rv_passt_flush(be, q);
 	return ret == -EAGAIN ? 0 : ret; /* it is queued: sent later */
 }
 
@@ -145,7 +146,7 @@ static void rv_passt_destroy(struct rv_net_be *be)
 	struct rv_net_passt *p = rv_passt_of(be);
 
 	/* A passt we started serves this one connection: closing ends it. */
-	close(be->fd);
+	close(be->fd[0]);
 	free(p);
 }
 
@@ -175,7 +176,7 @@ static int rv_passt_connect(struct rv_net_passt *p, const char *path)
 		return rv_err(-err, "--net passt=%s: %s (is `passt --socket %s` running?)", path,
 			      strerror(err), path);
 	}
-	p->be.fd = fd;
+	p->be.fd[0] = fd;
 	snprintf(p->what, sizeof(p->what), "passt=%s", path);
 	return 0;
 }
@@ -220,7 +221,7 @@ static int rv_passt_spawn(struct rv_net_passt *p)
 		goto out_close;
 	}
 	close(sv[1]);
-	p->be.fd = sv[0];
+	p->be.fd[0] = sv[0];
 	snprintf(p->what, sizeof(p->what), "passt pid %d", (int)p->pid);
 	return 0;
 
@@ -239,13 +240,14 @@ int rv_net_passt_open(const struct rv_net_spec *spec, struct rv_net_be **out)
 	if (!p)
 		return -ENOMEM;
 	p->be.ops = &rv_net_passt_ops;
+	p->be.nr_queues = 1; /* one socket: no VIRTIO_NET_F_MQ */
 	ret = spec->socket[0] ? rv_passt_connect(p, spec->socket) : rv_passt_spawn(p);
 	if (ret) {
 		free(p);
 		return ret;
 	}
 	/* The loop thread never waits on passt. */
-	if (fcntl(p->be.fd, F_SETFL, O_NONBLOCK)) {
+	if (fcntl(p->be.fd[0], F_SETFL, O_NONBLOCK)) {
 		ret = rv_err(-errno, "--net passt: O_NONBLOCK: %s", strerror(errno));
 		rv_passt_destroy(&p->be);
 		return ret;

@@ -48,11 +48,17 @@ rv_net_sum() {
 # L1 and the guest ping each other, then MB MiB go L1 to guest and MB MiB
 # guest to L1 over TCP (busybox nc), each side comparing MD5 sums with the
 # other. Offloads pass through the tap (the guest's features are printed),
-# and the device must have dropped nothing.
-# rv_check_net_tap NAME KERNEL INITRD MB
+# and the device must have dropped nothing. With CPUS > 1 (default 1) the
+# tap has one queue pair per vCPU (VIRTIO_NET_F_MQ): the guest must show
+# rx-0 rx-1 tx-0 tx-1 in /sys/class/net/eth0/queues, and each pair must
+# have carried packets both ways (the guest sends from vCPU 1, so that
+# flow leaves by pair 1 and tun steers its answers back there; the
+# download is answered from vCPU 0's pair).
+# rv_check_net_tap NAME KERNEL INITRD MB [CPUS]
 rv_check_net_tap() {
     _n=$1
     _mb=$4
+    _cpus=${5:-1}
     _to=400
     : > "$RV_OUT/$_n.out"
     : > "$RV_OUT/$_n.err"
@@ -75,7 +81,7 @@ rv_check_net_tap() {
     _l1sum=$(md5sum < /tmp/net_tx.bin | cut -c1-32)
     timeout -k 5 $_to $RV_NS "$RV_VMM" run --kernel "$2" --initrd "$3" \
         -p "$(rv_params net) rv.ip=10.77.0.2 rv.peer=10.77.0.1 rv.mb=$_mb" --mem 512M \
-        -n tap=rvtap0 --stats=json < /dev/null > "$RV_OUT/$_n.out" 2> "$RV_OUT/$_n.err" &
+        --cpus "$_cpus" -n tap=rvtap0 --stats=json < /dev/null > "$RV_OUT/$_n.out" 2> "$RV_OUT/$_n.err" &
     _pid=$!
     _p=
     # L1's end of the link, once ringvmm has created the tap.
@@ -88,7 +94,7 @@ rv_check_net_tap() {
     $RV_NS ip link set rvtap0 up
     _l1ping=failed
     if rv_net_wait $_n RINGVMM-NET-UP 90; then
-        $RV_NS ping -c 3 -W 5 10.77.0.2 > "$RV_OUT/$_n.ping" 2>&1 && _l1ping=ok
+        $RV_NS ping -c 3 -A -W 5 10.77.0.2 > "$RV_OUT/$_n.ping" 2>&1 && _l1ping=ok
     fi
     echo "RVRUN $_n l1-ping $_l1ping"
     _down=-
@@ -133,6 +139,23 @@ rv_check_net_tap() {
     # Bits 0, 1, 7, 8, 11, 12, 15: CSUM, GUEST_CSUM, GUEST_TSO4/6, HOST_TSO4/6, MRG_RXBUF.
     [ "$(echo "$_feat" | cut -c1,2,8,9,12,13,16)" = 1111111 ] ||
         _p="$_p the guest did not negotiate the offloads and MRG_RXBUF (features=$_feat);"
+    _mq=
+    if [ "$_cpus" -gt 1 ]; then
+        # Bits 17 and 22: CTRL_VQ, MQ; then one pair per vCPU in use.
+        [ "$(echo "$_feat" | cut -c18,23)" = 11 ] ||
+            _p="$_p the guest did not negotiate CTRL_VQ and MQ (features=$_feat);"
+        _qs=$(sed -n 's/.*RINGVMM-NET-QUEUES \(.*\)/\1/p' "$_o" | head -n 1 | tr -d '\r')
+        [ "$_qs" = "rx-0 rx-1 tx-0 tx-1 " ] ||
+            _p="$_p the guest's eth0 queues are '${_qs:-none}', expected rx-0 rx-1 tx-0 tx-1;"
+        for _k in 0 1; do
+            for _d in rx tx; do
+                _v=$(rv_stat $_n virtio-net0 q${_k}_${_d}_packets)
+                _mq="$_mq q${_k}_$_d=${_v:-?}"
+                [ "${_v:-0}" -gt 0 ] || _p="$_p pair $_k carried no $_d packet (q${_k}_${_d}_packets=${_v:-none});"
+            done
+        done
+        _mq=" queues:$_mq ctrl_ok=$(rv_stat $_n virtio-net0 ctrl_ok);"
+    fi
     _rxp=$(rv_stat $_n virtio-net0 rx_packets)
     _txp=$(rv_stat $_n virtio-net0 tx_packets)
     _rxd=$(rv_stat $_n virtio-net0 rx_dropped)
@@ -141,10 +164,10 @@ rv_check_net_tap() {
     [ "${_txd:-x}" = 0 ] || _p="$_p tx_dropped=${_txd:-none}, expected 0;"
     [ "${_rxd:-x}" = 0 ] || _p="$_p rx_dropped=${_rxd:-none}, expected 0;"
     rm -f /tmp/net_tx.bin /tmp/net_rx.bin
-    rv_report $_n "$_p" "${_mb}MiB down ${_down}s up ${_up}s; rx_packets=${_rxp:-?} tx_packets=${_txp:-?} interrupts=${_irq:-?} features=${_feat:-?}"
+    rv_report $_n "$_p" "${_mb}MiB down ${_down}s up ${_up}s; rx_packets=${_rxp:-?} tx_packets=${_txp:-?} interrupts=${_irq:-?} features=${_feat:-?}$_mq"
 }
 
-rv_sc_virtio_net_tap() { rv_check_net_tap virtio_net_tap /l2/bzImage /l2/initrd.cpio.gz 64; }
+rv_sc_virtio_net_tap() { rv_check_net_tap virtio_net_tap /l2/bzImage /l2/initrd.cpio.gz 64 2; }
 
 # rv_net_root: writes /tmp/rvroot.sh, which runs its arguments with a root
 # that is a mount of its own: passt isolates itself with pivot_root(2),

@@ -189,6 +189,22 @@ put("vsock", "rw", vsock_seed(5, 100, 100, b"cid=3,uds=/tmp/vm.sock"))
 put("vsock", "forged", vsock_seed(5, 4096, 100, b"CONNECT 99999999999\n", src_cid=4))
 
 
+def net_seed(flags, hdr, tx_len, cmd, cmd_len, tail):
+    """A flags byte (bit 0 CSUM, 1 TSO4, 2 TSO6, 3 MQ, high nibble
+    max_virtqueue_pairs - 1), a TX virtio_net_hdr_v1 (12 bytes) and its
+    chain length, a control command (8 bytes) and its readable length,
+    then receive chain lengths that are also a --net value."""
+    return (bytes([flags]) + hdr + struct.pack("<I", tx_len) + cmd.ljust(8, b"\0") +
+            struct.pack("<I", cmd_len) + tail)
+
+
+# A TSO4 frame with a checksum to fill; VQ_PAIRS_SET 2 of 4; a cut command.
+TSO4 = struct.pack("<BBHHHHH", 1, 1, 54, 1448, 34, 16, 0)
+put("net", "tso4", net_seed(0x3b, TSO4, 12 + 9000, b"\x04\x00\x02\x00", 4, b"tap=tap0,queues=2"))
+put("net", "pairs0", net_seed(0x18, bytes(12), 12 + 60, b"\x04\x00\x00\x00", 4, b"passt,queues=1"))
+put("net", "short", net_seed(0x08, bytes(12), 12 + 13, b"\x04", 1, b"\x00\x40\x05\xdc\x05\xdc"))
+
+
 # snapshot: a state file (vmm/snapshot/format.h): a 64-byte header, then
 # sections of a 24-byte header and records (tag, length, bytes, padded to 8).
 def snap_section(stype, index, version, recs):

@@ -235,6 +235,24 @@ rv_bad_inputs() {
     rv_bi_case user "a 40 MiB \`--initrd\` with \`--mem 32M\`" 1 "guest RAM|initrd" \
         run --kernel "$_ok" --initrd "$_d/big.initrd" --mem 32M
     rv_bi_case user "a 70000-byte \`--cmdline\`" 1 "command line" run --kernel "$_ok" --cmdline "$_long"
+    # Device options: checked when parsed, before any VM is made.
+    rv_bi_case user "\`-n mac=52:54:00:12:34:56\`, no backend" 0 "no backend" run -n mac=52:54:00:12:34:56
+    rv_bi_case user "\`-n user\`, not a backend" 0 "user: unknown" run -n user
+    rv_bi_case user "\`-n tap=a/b\`, not an interface name" 0 "not an interface name" run -n tap=a/b
+    rv_bi_case user "\`--net tap=t0,passt\`, two backends" 0 "second backend" run --net tap=t0,passt
+    rv_bi_case user "\`-n tap=t0,mac=01:00:5e:00:00:01\`, a multicast MAC" 0 "multicast" \
+        run -n tap=t0,mac=01:00:5e:00:00:01
+    rv_bi_case user "\`-n tap=t0,queues=0\`" 0 "queues=0" run -n tap=t0,queues=0
+    rv_bi_case user "\`-n tap=t0,queues=8\`, more queue pairs than offered" 0 "from 1 to 7" \
+        run -n tap=t0,queues=8
+    rv_bi_case user "\`-n passt,queues=2\`, passt has one socket" 0 "one socket" run -n passt,queues=2
+    rv_bi_case user "\`--vsock cid=2,uds=S\`, the host's CID" 0 "cid=2" run --vsock "cid=2,uds=$_d/v.sock"
+    rv_bi_case user "\`--vsock cid=3\` without \`uds=\`" 0 "needs cid=N,uds=PATH" run --vsock cid=3
+    rv_bi_case user "\`--vsock cid=3,uds=\`, an empty path" 0 "uds=" run --vsock cid=3,uds=
+    rv_bi_case user "\`--console-out\` a FIFO nobody reads (never waited for)" 0 "FIFO nobody reads" \
+        run --console-out "$_d/fifo"
+    rv_bi_case user "\`--console-out\` a directory" 0 "directory" run --console-out "$_d/dir"
+    rv_bi_case user "\`--console-out\` an empty value" 0 "needs a file name" run --console-out ""
     rm -rf "$_d"
     [ "$rv_bi_fail" = 0 ]
 }

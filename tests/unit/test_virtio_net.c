@@ -8,8 +8,10 @@
  * the frame, GSO without a checksum or a segment size, unknown flags); the
  * receive accounting with and without mergeable buffers (a first buffer
  * smaller than the header, zero-length chains, more chains than the
- * queue, a frame of exactly the buffer's size); and a mergeable frame's
- * chains published by one used->idx store, or given back whole.
+ * queue, a frame of exactly the buffer's size); a mergeable frame's
+ * chains published by one used->idx store, or given back whole; and the
+ * control queue's commands with hostile bytes (cut short, too long, an
+ * unknown class or command, 0 or too many queue pairs, MQ not negotiated).
  */
 #include <errno.h>
 #include <linux/virtio_net.h>
@@ -84,6 +86,77 @@ static void test_spec(void **state)
 	/* Hex digits of either case, each byte where it belongs. */
 	assert_int_equal(rv_net_parse_spec("tap=a,mac=0A:bC:00:12:34:Ef", &s), 0);
 	assert_memory_equal(s.mac, ((uint8_t[6]){ 0x0a, 0xbc, 0x00, 0x12, 0x34, 0xef }), 6);
+	/* queues=: 1..RV_NET_MAX_PAIRS, a tap only; 0 means the default (per vCPU). */
+	assert_int_equal(rv_net_parse_spec("tap=a", &s), 0);
+	assert_int_equal(s.queues, 0);
+	assert_int_equal(rv_net_parse_spec("queues=3,tap=a", &s), 0);
+	assert_int_equal(s.queues, 3);
+	assert_int_equal(rv_net_parse_spec("tap=a,queues=7", &s), 0);
+	assert_int_equal(s.queues, RV_NET_MAX_PAIRS);
+	assert_int_equal(rv_net_parse_spec("passt,queues=1", &s), 0);
+	rv_err_clear();
+	assert_int_equal(rv_net_parse_spec("tap=a,queues=0", &s), -EINVAL);
+	assert_non_null(strstr(rv_err_msg(), "queues=0: not a number of queue pairs from 1 to 7"));
+	assert_int_equal(rv_net_parse_spec("tap=a,queues=8", &s), -EINVAL);
+	assert_int_equal(rv_net_parse_spec("tap=a,queues=", &s), -EINVAL);
+	assert_int_equal(rv_net_parse_spec("tap=a,queues=-1", &s), -EINVAL);
+	assert_int_equal(rv_net_parse_spec("tap=a,queues=2x", &s), -EINVAL);
+	assert_int_equal(rv_net_parse_spec("tap=a,queues=4294967298", &s), -EINVAL);
+	rv_err_clear();
+	assert_int_equal(rv_net_parse_spec("passt,queues=2", &s), -EINVAL);
+	assert_non_null(strstr(rv_err_msg(), "passt has one socket"));
+}
+
+/* One command's bytes: class, command, data; @len the chain's readable length. */
+static uint8_t ctrl(uint8_t cls, uint8_t cmd, uint16_t pairs, uint64_t len, bool mq,
+		    unsigned int *got)
+{
+	uint8_t b[RV_NET_CTRL_CMD_MAX] = { cls, cmd, pairs & 0xff, pairs >> 8 };
+
+	*got = 12345;
+	return rv_net_ctrl_parse(b, len, mq, 4, got);
+}
+
+static void test_ctrl(void **state)
+{
+	const uint8_t mq = VIRTIO_NET_CTRL_MQ, set = VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET;
+	unsigned int got;
+
+	assert_int_equal(ctrl(mq, set, 2, 4, true, &got), VIRTIO_NET_OK);
+	assert_int_equal(got, 2);
+	assert_int_equal(ctrl(mq, set, 1, 4, true, &got), VIRTIO_NET_OK);
+	assert_int_equal(got, 1);
+	assert_int_equal(ctrl(mq, set, 4, 4, true, &got), VIRTIO_NET_OK);
+	assert_int_equal(got, 4);
+	/* Each refusal leaves *pairs 0: nothing changes. */
+	assert_int_equal(ctrl(mq, set, 0, 4, true, &got), VIRTIO_NET_ERR);
+	assert_int_equal(got, 0);
+	assert_int_equal(ctrl(mq, set, 5, 4, true, &got), VIRTIO_NET_ERR);
+	assert_int_equal(got, 0);
+	assert_int_equal(ctrl(mq, set, 0xffff, 4, true, &got), VIRTIO_NET_ERR);
+	assert_int_equal(ctrl(mq, set, 0x8000, 4, true, &got), VIRTIO_NET_ERR);
+	/* Little-endian: 0x0200 is 512 pairs, not 2. */
+	assert_int_equal(ctrl(mq, set, 0x0200, 4, true, &got), VIRTIO_NET_ERR);
+	/* MQ not negotiated: the command does not exist. */
+	assert_int_equal(ctrl(mq, set, 2, 4, false, &got), VIRTIO_NET_ERR);
+	assert_int_equal(got, 0);
+	/* Lengths the guest chose: no header, half a header, data cut short, too long. */
+	assert_int_equal(ctrl(mq, set, 2, 0, true, &got), VIRTIO_NET_ERR);
+	assert_int_equal(ctrl(mq, set, 2, 1, true, &got), VIRTIO_NET_ERR);
+	assert_int_equal(ctrl(mq, set, 2, 3, true, &got), VIRTIO_NET_ERR);
+	assert_int_equal(ctrl(mq, set, 2, 5, true, &got), VIRTIO_NET_ERR);
+	assert_int_equal(ctrl(mq, set, 2, UINT64_MAX, true, &got), VIRTIO_NET_ERR);
+	assert_int_equal(got, 0);
+	/* Other MQ commands (RSS, hash config) and other classes: not offered. */
+	assert_int_equal(ctrl(mq, VIRTIO_NET_CTRL_MQ_RSS_CONFIG, 2, 4, true, &got), VIRTIO_NET_ERR);
+	assert_int_equal(ctrl(mq, 0xff, 2, 4, true, &got), VIRTIO_NET_ERR);
+	assert_int_equal(ctrl(VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_PROMISC, 1, 3, true, &got),
+			 VIRTIO_NET_ERR);
+	assert_int_equal(ctrl(VIRTIO_NET_CTRL_MAC, VIRTIO_NET_CTRL_MAC_ADDR_SET, 0, 8, true, &got),
+			 VIRTIO_NET_ERR);
+	assert_int_equal(ctrl(VIRTIO_NET_CTRL_VLAN, 0, 0, 4, true, &got), VIRTIO_NET_ERR);
+	assert_int_equal(ctrl(0xff, set, 2, 4, true, &got), VIRTIO_NET_ERR);
+	assert_int_equal(got, 0);
 }
 
 static void test_default_mac(void **state)
@@ -296,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_tx_sizes),     cmocka_unit_test(test_tx_csum),
 		cmocka_unit_test(test_tx_gso),	     cmocka_unit_test(test_rx_single),
 		cmocka_unit_test(test_rx_mergeable), cmocka_unit_test(test_push_n_unpop),
+		cmocka_unit_test(test_ctrl),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
