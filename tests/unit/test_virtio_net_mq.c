@@ -104,9 +104,9 @@ static uint64_t post(struct t *t, unsigned int q, unsigned int n, const uint32_t
 	}
 	r->next = (head + n) % QSIZE;
 	ring16(t, RING(q) + 0x1000)[2 + r->avail_idx % QSIZE] = head;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	r->avail_idx++;
-	ring16(t, RING(q) + 0x1000)[1] = r->avail_idx;
+	/* As a driver publishes it: the loop thread reads it with acquire. */
+	__atomic_store_n(&ring16(t, RING(q) + 0x1000)[1], r->avail_idx, __ATOMIC_RELEASE);
 	return first;
 }
 
