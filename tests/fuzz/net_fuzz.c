@@ -40,12 +40,14 @@ static void rv_fuzz_tx(uint8_t flags, const uint8_t *hdr, uint32_t len)
 		.tso6 = flags & 4,
 		.max_frame = RV_NET_MAX_FRAME,
 	};
-	const struct virtio_net_hdr_v1 *h = (const void *)hdr;
+	struct virtio_net_hdr_v1 hv, *h = &hv;
 
 	if (rv_net_tx_check(hdr, len, &caps) != RV_NET_TX_OK)
 		return;
 	if (len < RV_NET_HDR_LEN + RV_NET_MIN_FRAME || len > RV_NET_HDR_LEN + RV_NET_MAX_FRAME)
 		abort();
+	/* The input has no alignment: read the header as a driver's bytes. */
+	memcpy(&hv, hdr, sizeof(hv));
 	if ((h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
 	    (!caps.csum || (uint64_t)h->csum_start + h->csum_offset + 2 > len - RV_NET_HDR_LEN))
 		abort();

@@ -196,11 +196,12 @@ static void guest_send(struct t *t, unsigned int k, uint16_t sport, uint16_t dpo
 	unsigned int q = 2 * k + 1;
 	uint32_t len = RV_NET_HDR_LEN + FRAME_LEN;
 	bool w = false;
-	uint64_t gpa = post(t, q, 1, &len, &w);
-	uint8_t *b = vq_fx_host(&t->d.f, gpa);
+	/* The frame goes where post() puts the next buffer, before it is published. */
+	uint8_t *b = vq_fx_host(&t->d.f, BUFS + (uint64_t)BUF_SIZE * t->nbuf);
 
 	memset(b, 0, RV_NET_HDR_LEN);
 	udp_frame(b + RV_NET_HDR_LEN, bcast, 0x0a4d0002, 0x0a4d0001, sport, dport, 0);
+	post(t, q, 1, &len, &w);
 	kick(t, q);
 	assert_true(wait_used(t, q, 3000));
 	t->r[q].used_seen = used_idx(t, q);
@@ -243,7 +244,8 @@ static int ctrl_cmd(struct t *t, uint8_t cls, uint8_t cmd, uint16_t pairs, uint3
 {
 	uint32_t lens[2] = { out_len, 1 };
 	bool w[2] = { false, true };
-	uint64_t gpa = post(t, CTRLQ, in ? 2 : 1, lens, w);
+	/* The command goes where post() puts the next buffers, before it publishes them. */
+	uint64_t gpa = BUFS + (uint64_t)BUF_SIZE * t->nbuf;
 	uint8_t *b = vq_fx_host(&t->d.f, gpa);
 	uint32_t id, len;
 
@@ -253,6 +255,7 @@ static int ctrl_cmd(struct t *t, uint8_t cls, uint8_t cmd, uint16_t pairs, uint3
 	b[3] = pairs >> 8;
 	if (in)
 		*(uint8_t *)vq_fx_host(&t->d.f, gpa + BUF_SIZE) = 0xee;
+	assert_int_equal(post(t, CTRLQ, in ? 2 : 1, lens, w), gpa);
 	kick(t, CTRLQ);
 	assert_true(wait_used(t, CTRLQ, 3000));
 	used_elem(t, CTRLQ, t->r[CTRLQ].used_seen++, &id, &len);
