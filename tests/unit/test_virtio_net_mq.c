@@ -77,6 +77,12 @@ static volatile uint16_t *ring16(struct t *t, uint64_t gpa)
 	return vq_fx_host(&t->d.f, gpa);
 }
 
+/* Where post() puts its next buffer: fill it there first, then post. */
+static uint64_t next_buf(const struct t *t)
+{
+	return BUFS + (uint64_t)BUF_SIZE * t->nbuf;
+}
+
 /* A chain of @n buffers (@lens, @write) on queue @q; returns the first buffer's gpa. */
 static uint64_t post(struct t *t, unsigned int q, unsigned int n, const uint32_t *lens,
 		     const bool *write)
@@ -86,9 +92,10 @@ static uint64_t post(struct t *t, unsigned int q, unsigned int n, const uint32_t
 	uint64_t first = 0;
 
 	for (unsigned int i = 0; i < n; i++) {
-		uint64_t gpa = BUFS + (uint64_t)BUF_SIZE * t->nbuf++;
+		uint64_t gpa = next_buf(t);
 		uint16_t d = (head + i) % QSIZE;
 
+		t->nbuf++;
 		assert_true(t->nbuf * BUF_SIZE <= VQ_FX_RAM_SIZE - 0x40000);
 		if (!i)
 			first = gpa;
@@ -196,8 +203,8 @@ static void guest_send(struct t *t, unsigned int k, uint16_t sport, uint16_t dpo
 	unsigned int q = 2 * k + 1;
 	uint32_t len = RV_NET_HDR_LEN + FRAME_LEN;
 	bool w = false;
-	/* The frame goes where post() puts the next buffer, before it is published. */
-	uint8_t *b = vq_fx_host(&t->d.f, BUFS + (uint64_t)BUF_SIZE * t->nbuf);
+	/* The frame goes in before post() publishes it. */
+	uint8_t *b = vq_fx_host(&t->d.f, next_buf(t));
 
 	memset(b, 0, RV_NET_HDR_LEN);
 	udp_frame(b + RV_NET_HDR_LEN, bcast, 0x0a4d0002, 0x0a4d0001, sport, dport, 0);
@@ -244,8 +251,8 @@ static int ctrl_cmd(struct t *t, uint8_t cls, uint8_t cmd, uint16_t pairs, uint3
 {
 	uint32_t lens[2] = { out_len, 1 };
 	bool w[2] = { false, true };
-	/* The command goes where post() puts the next buffers, before it publishes them. */
-	uint64_t gpa = BUFS + (uint64_t)BUF_SIZE * t->nbuf;
+	/* The command goes in before post() publishes it. */
+	uint64_t gpa = next_buf(t);
 	uint8_t *b = vq_fx_host(&t->d.f, gpa);
 	uint32_t id, len;
 
