@@ -11,7 +11,8 @@
 #   KVMTOOL_SRC  a kvmtool source tree or .tar.gz of one (bench/peers.sh)
 #   RUNS         rounds (default 3; env RINGVMM_BENCH_RUNS)
 #   SECS         seconds per iperf3 run (default 10)
-# Env: RINGVMM_BENCH_MEM (512M), plus tests/boot/lib.sh's (RINGVMM_STATIC...).
+# Env: RINGVMM_BENCH_MEM (512M), RINGVMM_BENCH_VMMS (the first round's
+# order, "ringvmm kvmtool qemu"; a VMM may come more than once), plus tests/boot/lib.sh's (RINGVMM_STATIC...).
 # iperf3 and QEMU are this machine's, copied into L1 (and iperf3 into an
 # initramfs added to L2's) with the libraries ldd names. Nested figures
 # say how the VMMs compare with each other under emulation, not what any
@@ -27,9 +28,12 @@ src=${1:-}
 runs=${2:-${RINGVMM_BENCH_RUNS:-3}}
 secs=${3:-10}
 mem=${RINGVMM_BENCH_MEM:-512M}
+vmms=${RINGVMM_BENCH_VMMS:-ringvmm kvmtool qemu}
 [[ -n $src && -e $src ]] || rv_boot_fail "usage: bench/net_bench.sh KVMTOOL_SRC [RUNS] [SECS] (a kvmtool tree or .tar.gz)"
 [[ $runs =~ ^[1-9][0-9]*$ ]] || rv_boot_fail "RUNS must be a positive integer, got '$runs'"
 [[ $secs =~ ^[1-9][0-9]*$ ]] || rv_boot_fail "SECS must be a positive integer, got '$secs'"
+[[ $vmms =~ ^(ringvmm|kvmtool|qemu)( (ringvmm|kvmtool|qemu))*$ ]] ||
+    rv_boot_fail "RINGVMM_BENCH_VMMS must be words among ringvmm, kvmtool, qemu, got '$vmms'"
 command -v qemu-system-x86_64 > /dev/null || rv_boot_fail "no qemu-system-x86_64 (apt-get install qemu-system-x86)"
 command -v iperf3 > /dev/null || rv_boot_fail "no iperf3 on this machine (apt-get install iperf3)"
 rv_boot_need_ringvmm
@@ -64,15 +68,17 @@ export RV_BOOT_PAYLOAD=$stage
 mkdir -p "$RV_CACHE/runs"
 scenario=$RV_CACHE/runs/net.scenario.sh
 {
-    echo "RVN_RUNS=$runs RVN_SECS=$secs RVN_MEM=$mem"
+    echo "RVN_RUNS=$runs RVN_SECS=$secs RVN_MEM=$mem RVN_VMMS='$vmms'"
     cat "$BENCH_DIR/net_bench_l1.sh"
 } > "$scenario"
 # The session: three VMMs a round, each a boot and two iperf3 runs.
-[[ -n ${RINGVMM_QEMU_TIMEOUT:-} ]] || RV_QEMU_TIMEOUT=$((runs * 3 * (2 * secs + 90) + 120))
+[[ -n ${RINGVMM_QEMU_TIMEOUT:-} ]] || RV_QEMU_TIMEOUT=$((runs * $(wc -w <<< "$vmms") * (2 * secs + 90) + 120))
 RV_L1_MEM=3072 rv_boot_run net "$scenario" "$RV_STATIC"
 res=$RV_CACHE/runs/net/results.txt
 grep -a '^RVNET ' "$RV_BOOT_LOG" > "$res" || true
 grep -a '^RVNET-ERR' "$RV_BOOT_LOG" >&2 || true
+# What explains the figures (net_bench_l1.sh, rvn_diag), before them.
+grep -a '^RVNET-DIAG' "$RV_BOOT_LOG" || true
 [[ -s $res ]] || rv_boot_fail "no iperf3 results (QEMU rc=$RV_BOOT_QEMU_RC, log $RV_BOOT_LOG)"
 
 echo "iperf3 over a tap, nested ($runs rounds of ${secs}s per direction, guest RAM $mem, L1 and L2 $(basename "$RV_VMLINUZ"), $(date -u +%Y-%m-%d))"
