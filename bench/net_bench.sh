@@ -12,7 +12,8 @@
 #   RUNS         rounds (default 3; env RINGVMM_BENCH_RUNS)
 #   SECS         seconds per iperf3 run (default 10)
 # Env: RINGVMM_BENCH_MEM (512M), RINGVMM_BENCH_VMMS (the first round's
-# order, "ringvmm kvmtool qemu"; a VMM may come more than once), plus tests/boot/lib.sh's (RINGVMM_STATIC...).
+# order, "ringvmm kvmtool qemu"; a VMM may come more than once; "ringvmm2"
+# is another static build, RINGVMM_BENCH_RINGVMM2, for an A/B), plus tests/boot/lib.sh's (RINGVMM_STATIC...).
 # iperf3 and QEMU are this machine's, copied into L1 (and iperf3 into an
 # initramfs added to L2's) with the libraries ldd names. Nested figures
 # say how the VMMs compare with each other under emulation, not what any
@@ -32,8 +33,10 @@ vmms=${RINGVMM_BENCH_VMMS:-ringvmm kvmtool qemu}
 [[ -n $src && -e $src ]] || rv_boot_fail "usage: bench/net_bench.sh KVMTOOL_SRC [RUNS] [SECS] (a kvmtool tree or .tar.gz)"
 [[ $runs =~ ^[1-9][0-9]*$ ]] || rv_boot_fail "RUNS must be a positive integer, got '$runs'"
 [[ $secs =~ ^[1-9][0-9]*$ ]] || rv_boot_fail "SECS must be a positive integer, got '$secs'"
-[[ $vmms =~ ^(ringvmm|kvmtool|qemu)( (ringvmm|kvmtool|qemu))*$ ]] ||
-    rv_boot_fail "RINGVMM_BENCH_VMMS must be words among ringvmm, kvmtool, qemu, got '$vmms'"
+[[ $vmms =~ ^(ringvmm2?|kvmtool|qemu)( (ringvmm2?|kvmtool|qemu))*$ ]] ||
+    rv_boot_fail "RINGVMM_BENCH_VMMS must be words among ringvmm, ringvmm2, kvmtool, qemu, got '$vmms'"
+[[ $vmms != *ringvmm2* || -x ${RINGVMM_BENCH_RINGVMM2:-} ]] ||
+    rv_boot_fail "ringvmm2 in RINGVMM_BENCH_VMMS needs RINGVMM_BENCH_RINGVMM2, a static ringvmm to compare"
 command -v qemu-system-x86_64 > /dev/null || rv_boot_fail "no qemu-system-x86_64 (apt-get install qemu-system-x86)"
 command -v iperf3 > /dev/null || rv_boot_fail "no iperf3 on this machine (apt-get install iperf3)"
 rv_boot_need_ringvmm
@@ -47,6 +50,7 @@ stage=$RV_CACHE/runs/net-payload
 rm -rf "$stage"
 mkdir -p "$stage/peers" "$stage/usr/share/qemu"
 install -m 755 "$RV_BENCH_LKVM" "$stage/peers/lkvm"
+[[ -n ${RINGVMM_BENCH_RINGVMM2:-} ]] && install -m 755 "$RINGVMM_BENCH_RINGVMM2" "$stage/peers/ringvmm2"
 rv_boot__copy_with_libs "$stage" "$(command -v qemu-system-x86_64)" "$(command -v iperf3)"
 cp /usr/share/qemu/*.bin /usr/share/qemu/*.rom "$stage/usr/share/qemu/"
 l2add=$RV_CACHE/runs/net-l2add
@@ -107,7 +111,7 @@ awk -v logf="$RV_BOOT_LOG" -f "$BENCH_DIR/samples.awk" -f /dev/stdin "$res" << '
         for (d = 1; d <= 2; d++) {
             dir = d == 1 ? "up" : "down"
             best = 0; bv = ""
-            for (k = 1; k <= nv; k++) { v = order[k]; if (v != "ringvmm" && m[v "/" dir] > best) { best = m[v "/" dir]; bv = v } }
+            for (k = 1; k <= nv; k++) { v = order[k]; if (v !~ /^ringvmm/ && m[v "/" dir] > best) { best = m[v "/" dir]; bv = v } }
             if (best > 0) printf "  %-5s %.2f (vs %s)\n", dir == "up" ? "g->L1" : "L1->g", m["ringvmm/" dir] / best, bv
         }
         for (v in bad) printf "%s: %d measurement(s) missing; see %s\n", v, bad[v], logf

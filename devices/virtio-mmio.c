@@ -511,11 +511,11 @@ void rv_virtio_mmio_stats(struct rv_virtio_mmio *t, struct rv_stats_sink *s)
 				      vq->last_avail, vq->used_idx);
 	}
 	rv_stats_str(s, "rings_avail_taken_used", rings);
-	/* Each started queue's kicks, interrupts raised and suppressed. */
+	/* Each queue's kicks, interrupts raised and suppressed, resets included. */
 	for (unsigned int i = 0; i < t->nr_queues && m < sizeof(perq); i++) {
 		const struct rv_virtio_queue *q = &t->q[i];
 
-		if (q->vq.started)
+		if (q->kicks || q->interrupts || q->suppressed)
 			m += snprintf(perq + m, sizeof(perq) - m,
 				      "%sq%u %" PRIu64 "/%" PRIu64 "/%" PRIu64, m ? " " : "", i,
 				      q->kicks, q->interrupts, q->suppressed);

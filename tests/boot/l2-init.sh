@@ -96,6 +96,8 @@ net_counters() {
             printf '%s=%s ' "$f" "$(cat "$f")"
         done)"
     echo "RINGVMM-NETCNT $1 tcp $(tcp_counters)"
+    # user nice system idle iowait irq softirq (USER_HZ): busy or waiting.
+    echo "RINGVMM-NETCNT $1 $(head -n 1 /proc/stat)"
 }
 
 # Chosen fields of /proc/net/snmp's Tcp and /proc/net/netstat's TcpExt
@@ -396,6 +398,7 @@ case "$action" in
             i=$((i + 1))
         done
         echo "RINGVMM-NET-RXSUM $(md5sum < /tmp/rx.bin | cut -c1-32) bytes=$(wc -c < /tmp/rx.bin)"
+        net_counters down
         # Then guest to L1 (L1 listens on 5001 from the start); the
         # connection must drain (no ESTABLISHED or FIN_WAIT1 socket to port
         # 5001 = 0x1389 left) before the power-off cuts it.
@@ -406,6 +409,7 @@ case "$action" in
             sleep 0.1
             i=$((i + 1))
         done
+        net_counters up
         echo "RINGVMM-NET-SENT $s"
         off
         ;;
