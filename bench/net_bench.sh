@@ -75,7 +75,7 @@ scenario=$RV_CACHE/runs/net.scenario.sh
     echo "RVN_RUNS=$runs RVN_SECS=$secs RVN_MEM=$mem RVN_VMMS='$vmms'"
     cat "$BENCH_DIR/net_bench_l1.sh"
 } > "$scenario"
-# The session: three VMMs a round, each a boot and two iperf3 runs.
+# The session: the VMMs of a round, each a boot and two iperf3 runs.
 [[ -n ${RINGVMM_QEMU_TIMEOUT:-} ]] || RV_QEMU_TIMEOUT=$((runs * $(wc -w <<< "$vmms") * (2 * secs + 90) + 120))
 RV_L1_MEM=3072 rv_boot_run net "$scenario" "$RV_STATIC"
 res=$RV_CACHE/runs/net/results.txt

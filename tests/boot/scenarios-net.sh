@@ -167,7 +167,8 @@ rv_check_net_tap() {
     # resamplefd wake-up of the loop thread: guest to L1, with an interrupt
     # per frame sent, at a tenth of the peers' throughput (issue 13).
     _acks=$(rv_stat $_n virtio-net0 acks_in_kernel)
-    _trig=$(sed -n 's/.*RINGVMM-NETCNT up irq .*IO-APIC[^;]*-\(edge\|fasteoi\) virtio.*/\1/p' "$_o" | head -n 1)
+    # The guest's trigger word for the line: x86 "edge" or "fasteoi", arm64 "Level".
+    _trig=$(sed -n 's/.*RINGVMM-NETCNT up irq [^;]*[ -]\([A-Za-z]*\) virtio[0-9].*/\1/p' "$_o" | head -n 1)
     if [ "$(uname -m)" = x86_64 ]; then
         [ "$_trig" = edge ] || _p="$_p the guest's virtio line is '${_trig:-not found}', expected edge;"
         [ "${_acks:-0}" -gt 0 ] || _p="$_p no InterruptACK counted by KVM (acks_in_kernel=${_acks:-none});"
