@@ -13,7 +13,9 @@
 #   SECS         seconds per iperf3 run (default 10)
 # Env: RINGVMM_BENCH_MEM (512M), RINGVMM_BENCH_VMMS (the first round's
 # order, "ringvmm kvmtool qemu"; a VMM may come more than once; "ringvmm2"
-# is another static build, RINGVMM_BENCH_RINGVMM2, for an A/B), plus tests/boot/lib.sh's (RINGVMM_STATIC...).
+# is another static build, RINGVMM_BENCH_RINGVMM2, for an A/B), plus
+# tests/boot/lib.sh's (RINGVMM_STATIC...). Before the table it prints the
+# RVNET-DIAG lines of net_bench_l1.sh (rvn_diag): what explains the figures.
 # iperf3 and QEMU are this machine's, copied into L1 (and iperf3 into an
 # initramfs added to L2's) with the libraries ldd names. Nested figures
 # say how the VMMs compare with each other under emulation, not what any
