@@ -29,7 +29,9 @@
  * (a tap's txqueuelen, after which the host kernel drops; passt's socket
  * buffer, after which passt stops reading its side).
  *
- * Transmit. Each chain's header is copied out of guest memory and checked
+ * Transmit. A kick is served RV_NET_TX_DELAY_NS after it came (see
+ * virtio-net-dev.h: the guest's small writes coalesce meanwhile). Each
+ * chain's header is copied out of guest memory and checked
  * (rv_net_tx_check) before the frame goes to the backend, from the guest's
  * buffers with no copy for a tap; a frame that fails is dropped and
  * counted, and the chain is returned all the same.
