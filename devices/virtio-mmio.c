@@ -52,9 +52,11 @@ void rv_virtio_mmio_used(struct rv_virtio_mmio *t, unsigned int q)
 {
 	if (!rv_vq_should_interrupt(&t->q[q].vq)) {
 		t->stats.suppressed++;
+		t->q[q].suppressed++;
 		return;
 	}
 	t->stats.interrupts++;
+	t->q[q].interrupts++;
 	rv_vmmio_irq_raise(t, VIRTIO_MMIO_INT_VRING);
 }
 
@@ -110,6 +112,7 @@ static void rv_vmmio_on_kick(void *opaque, int res)
 		return; /* EAGAIN: a spurious wakeup */
 	pthread_mutex_lock(&t->lock);
 	t->stats.notifications += v;
+	q->kicks += v;
 	rv_vmmio_run_queue(t, q->index);
 	pthread_mutex_unlock(&t->lock);
 }
@@ -126,6 +129,7 @@ static void rv_vmmio_kick(struct rv_virtio_mmio *t, unsigned int q)
 		return;
 	}
 	t->stats.notifications++;
+	t->q[q].kicks++;
 	rv_vmmio_run_queue(t, q);
 }
 
@@ -479,7 +483,8 @@ void rv_virtio_mmio_fini(struct rv_virtio_mmio *t)
 void rv_virtio_mmio_stats(struct rv_virtio_mmio *t, struct rv_stats_sink *s)
 {
 	char rings[32 * RV_VIRTIO_MAX_QUEUES] = "";
-	size_t n = 0;
+	char perq[64 * RV_VIRTIO_MAX_QUEUES] = "";
+	size_t n = 0, m = 0;
 
 	pthread_mutex_lock(&t->lock);
 	rv_stats_u64(s, "notifications", t->stats.notifications);
@@ -506,6 +511,16 @@ void rv_virtio_mmio_stats(struct rv_virtio_mmio *t, struct rv_stats_sink *s)
 				      vq->last_avail, vq->used_idx);
 	}
 	rv_stats_str(s, "rings_avail_taken_used", rings);
+	/* Each queue's kicks, interrupts raised and suppressed, resets included. */
+	for (unsigned int i = 0; i < t->nr_queues && m < sizeof(perq); i++) {
+		const struct rv_virtio_queue *q = &t->q[i];
+
+		if (q->kicks || q->interrupts || q->suppressed)
+			m += snprintf(perq + m, sizeof(perq) - m,
+				      "%sq%u %" PRIu64 "/%" PRIu64 "/%" PRIu64, m ? " " : "", i,
+				      q->kicks, q->interrupts, q->suppressed);
+	}
+	rv_stats_str(s, "queues_kicks_irqs_suppressed", perq);
 	pthread_mutex_unlock(&t->lock);
 }
 

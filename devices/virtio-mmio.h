@@ -65,6 +65,8 @@ struct rv_virtio_queue {
 	int kick_fd; /* eventfd KVM signals on QueueNotify, or -1 */
 	bool ioeventfd;
 	struct rv_loop_watch kick_watch;
+	/* This queue's share of rv_virtio_stats: which queue waits on which side. */
+	uint64_t kicks, interrupts, suppressed;
 };
 
 struct rv_virtio_stats {

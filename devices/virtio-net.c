@@ -29,7 +29,9 @@
  * (a tap's txqueuelen, after which the host kernel drops; passt's socket
  * buffer, after which passt stops reading its side).
  *
- * Transmit. Each chain's header is copied out of guest memory and checked
+ * Transmit. A kick is served RV_NET_TX_DELAY_NS after it came (see
+ * virtio-net-dev.h: the guest's small writes coalesce meanwhile). Each
+ * chain's header is copied out of guest memory and checked
  * (rv_net_tx_check) before the frame goes to the backend, from the guest's
  * buffers with no copy for a tap; a frame that fails is dropped and
  * counted, and the chain is returned all the same.
@@ -226,6 +228,43 @@ out_wait:
 		p->tx_polling = true;
 }
 
+/* Loop thread: RV_NET_TX_DELAY_NS after a transmit kick. */
+static void rv_net_on_tx_timer(void *opaque, int res)
+{
+	struct rv_net_pair *p = opaque;
+
+	(void)res;
+	pthread_mutex_lock(&p->n->t.lock);
+	rv_net_tx(p);
+	pthread_mutex_unlock(&p->n->t.lock);
+}
+
+/*
+ * Lock held: a kick on pair @p's transmit queue, served RV_NET_TX_DELAY_NS
+ * later (at once without a loop, or if the timer cannot be armed). Kicks
+ * meanwhile find the timer armed; the guest adds frames without kicking,
+ * as avail_event still names the one that kicked.
+ */
+static void rv_net_tx_kicked(struct rv_net_pair *p)
+{
+	struct rv_net *n = p->n;
+
+	if (!n->loop) {
+		rv_net_tx(p);
+		return;
+	}
+	if (!p->tx_timer_on) {
+		if (rv_loop_add_oneshot(n->loop, &p->tx_timer, RV_NET_TX_DELAY_NS,
+					rv_net_on_tx_timer, p, n->dev.name, false)) {
+			rv_net_tx(p);
+			return;
+		}
+		p->tx_timer_on = true;
+	}
+	if (rv_loop_timer_start(&p->tx_timer))
+		rv_net_tx(p);
+}
+
 /*
  * Lock held: pairs [0, @k) receive from now on (the driver's
  * VQ_PAIRS_SET, or 1 at a reset). A frame a disabled pair holds is
@@ -357,7 +396,7 @@ static void rv_net_queue_notify(struct rv_virtio_mmio *t, unsigned int q)
 		rv_net_rx(p);
 		rv_net_rx_poll(p);
 	} else {
-		rv_net_tx(p);
+		rv_net_tx_kicked(p);
 	}
 }
 
@@ -475,6 +514,8 @@ static void rv_net_destroy(struct rv_device *dev)
 			rv_loop_remove(&n->pair[i].rx_watch);
 		if (n->pair[i].tx_polling)
 			rv_loop_remove(&n->pair[i].tx_watch);
+		if (n->pair[i].tx_timer_on)
+			rv_loop_remove(&n->pair[i].tx_timer);
 	}
 	n->be->ops->destroy(n->be);
 	rv_net_free_pairs(n);

@@ -85,6 +85,33 @@ wait_dev() {
     [ -e "$1" ]
 }
 
+# The guest's side of a network run, one RINGVMM-NETCNT line per source
+# (bench/net_bench.sh prints them): the NIC's interrupts, eth0's counters,
+# and the TCP counters that tell a stall (timeouts, loss probes) from a
+# slow but steady flow.
+net_counters() {
+    echo "RINGVMM-NETCNT $1 irq $(grep -E 'virtio|LOC' /proc/interrupts | tr -s ' ' | tr '\n' ';')"
+    echo "RINGVMM-NETCNT $1 eth0 $(cd /sys/class/net/eth0/statistics &&
+        for f in rx_packets tx_packets rx_dropped tx_dropped rx_errors tx_errors; do
+            printf '%s=%s ' "$f" "$(cat "$f")"
+        done)"
+    echo "RINGVMM-NETCNT $1 tcp $(tcp_counters)"
+    # user nice system idle iowait irq softirq (USER_HZ): busy or waiting.
+    echo "RINGVMM-NETCNT $1 $(head -n 1 /proc/stat)"
+}
+
+# Chosen fields of /proc/net/snmp's Tcp and /proc/net/netstat's TcpExt
+# (each a header line of names, then a line of values).
+tcp_counters() {
+    cat /proc/net/snmp /proc/net/netstat | awk '
+        /^(Tcp|TcpExt):/ {
+            if (!($1 in hdr)) { hdr[$1] = 1; for (i = 2; i <= NF; i++) name[$1, i] = $i; next }
+            for (i = 2; i <= NF; i++)
+                if (name[$1, i] ~ /^(OutSegs|InSegs|RetransSegs|TCPTimeouts|TCPLossProbes|TCPSpuriousRTOs|TCPFastRetrans|TCPSlowStartRetrans|DelayedACKs|TCPAutoCorking|TCPOFOQueue|TCPRcvQDrop|TCPBacklogDrop)$/)
+                    printf "%s=%s ", name[$1, i], $i
+        }'
+}
+
 action=poweroff
 offhow=poweroff
 # The command line is one line of blank-separated words.
@@ -371,6 +398,7 @@ case "$action" in
             i=$((i + 1))
         done
         echo "RINGVMM-NET-RXSUM $(md5sum < /tmp/rx.bin | cut -c1-32) bytes=$(wc -c < /tmp/rx.bin)"
+        net_counters down
         # Then guest to L1 (L1 listens on 5001 from the start); the
         # connection must drain (no ESTABLISHED or FIN_WAIT1 socket to port
         # 5001 = 0x1389 left) before the power-off cuts it.
@@ -381,6 +409,7 @@ case "$action" in
             sleep 0.1
             i=$((i + 1))
         done
+        net_counters up
         echo "RINGVMM-NET-SENT $s"
         off
         ;;
@@ -404,8 +433,11 @@ case "$action" in
         ip addr add "$ip/24" dev eth0
         ip link set eth0 up
         echo "RINGVMM-NET-UP mac=$(cat /sys/class/net/eth0/address)"
+        net_counters up
         iperf3 -s -1 > /dev/null 2>&1
+        net_counters server1
         iperf3 -s -1 > /dev/null 2>&1
+        net_counters server2
         off
         ;;
     *)

@@ -257,8 +257,9 @@ rv_sc_a64_virtio_console() {
 rv_sc_a64_virtio_vsock() { rv_check_vsock a64_virtio_vsock "$RV_A64_IMAGE" "$RV_A64_INITRD"; }
 # virtio-net found through the device tree: tests/boot/scenarios-net.sh,
 # with 16 MiB each way: the emulated arm64 host is slower, and the
-# session has one timeout for all its tests.
-rv_sc_a64_virtio_net() { rv_check_net_tap a64_virtio_net "$RV_A64_IMAGE" "$RV_A64_INITRD" 16; }
+# session has one timeout for all its tests. Two vCPUs, so two queue
+# pairs (VIRTIO_NET_F_MQ and the control queue), as on x86.
+rv_sc_a64_virtio_net() { rv_check_net_tap a64_virtio_net "$RV_A64_IMAGE" "$RV_A64_INITRD" 16 2; }
 
 # Snapshot and restore on arm64 (arch/arm64/snapshot.c, gic-state.c): the
 # x86 test (scenarios.sh rv_snapshot_test: a counter and a tmpfs file's
