@@ -92,6 +92,16 @@ struct rv_device_env {
 	/* The KVM VM fd, for KVM_IOEVENTFD and KVM_IRQFD; -1 in unit tests. */
 	int vm_fd;
 	unsigned int nr_cpus;
+	/*
+	 * Register pages: a device may back its register window with a page
+	 * of its own that the guest reads through a read-only memslot
+	 * (api.rst, KVM_SET_USER_MEMORY_REGION, KVM_MEM_READONLY), so reads
+	 * do not exit. false: --reg-pages off, or no KVM_CAP_READONLY_MEM.
+	 * A device that takes one uses memslot id reg_page_next, then
+	 * increments it (set-up is single-threaded).
+	 */
+	bool reg_pages;
+	unsigned int reg_page_next;
 	/* Coalescing engine (vmm/coalesce/coalesce.h); NULL: the device must not coalesce. */
 	struct rv_coalesce *coalesce;
 	/*
