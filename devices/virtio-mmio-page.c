@@ -67,10 +67,10 @@
 
 /* The registers a driver reads ("MMIO Device Register Layout"), InterruptStatus last. */
 static const uint16_t rv_vmmio_page_regs[] = {
-	VIRTIO_MMIO_MAGIC_VALUE,     VIRTIO_MMIO_VERSION,	 VIRTIO_MMIO_DEVICE_ID,
-	VIRTIO_MMIO_VENDOR_ID,	     VIRTIO_MMIO_DEVICE_FEATURES, VIRTIO_MMIO_QUEUE_NUM_MAX,
-	VIRTIO_MMIO_QUEUE_READY,     VIRTIO_MMIO_STATUS,	 VIRTIO_MMIO_SHM_LEN_LOW,
-	VIRTIO_MMIO_SHM_LEN_HIGH,    VIRTIO_MMIO_INTERRUPT_STATUS,
+	VIRTIO_MMIO_MAGIC_VALUE,  VIRTIO_MMIO_VERSION,		VIRTIO_MMIO_DEVICE_ID,
+	VIRTIO_MMIO_VENDOR_ID,	  VIRTIO_MMIO_DEVICE_FEATURES,	VIRTIO_MMIO_QUEUE_NUM_MAX,
+	VIRTIO_MMIO_QUEUE_READY,  VIRTIO_MMIO_STATUS,		VIRTIO_MMIO_SHM_LEN_LOW,
+	VIRTIO_MMIO_SHM_LEN_HIGH, VIRTIO_MMIO_INTERRUPT_STATUS,
 };
 
 /* arm64: the store reaches memory, where the guest's uncached read looks. */
@@ -191,8 +191,8 @@ int rv_vmmio_page_setup(struct rv_virtio_mmio *t)
 		rv_debug("%s: no KVM_CAP_READONLY_MEM: register reads exit", t->dev->name);
 		return 0;
 	}
-	p = mmap(NULL, RV_VMMIO_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		 -1, 0);
+	p = mmap(NULL, RV_VMMIO_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		 0);
 	if (p == MAP_FAILED)
 		return rv_err(-errno, "%s: register page: %s", t->dev->name, strerror(errno));
 	/* Filled before KVM can map it: a never-written page would be the zero page. */

@@ -458,7 +458,8 @@ int rv_virtio_mmio_init(struct rv_virtio_mmio *t, struct rv_device_env *env,
 	if (ret)
 		goto out_fini;
 	rv_debug("%s: virtio-mmio at 0x%" PRIx64 " irq %u, %u queues, notify %s, irq %s, reads %s",
-		 cfg->name, t->base, t->irq, nr_queues, t->q[0].ioeventfd ? "KVM_IOEVENTFD" : "exit",
+		 cfg->name, t->base, t->irq, nr_queues,
+		 t->q[0].ioeventfd ? "KVM_IOEVENTFD" : "exit",
 		 t->irq_fd < 0 ? "KVM_IRQ_LINE" :
 		 t->edge       ? "KVM_IRQFD, edge" :
 				 "KVM_IRQFD+resample",

@@ -77,7 +77,7 @@ struct rv_virtio_stats {
 	uint64_t acks_in_kernel; /* InterruptACKs KVM counted without an exit (ack_fd) */
 	uint64_t config_interrupts;
 	uint64_t resets;
-	uint64_t broken; /* queues that saw garbage (DEVICE_NEEDS_RESET) */
+	uint64_t broken;     /* queues that saw garbage (DEVICE_NEEDS_RESET) */
 	uint64_t page_flips; /* config changes published with the page unmapped */
 };
 

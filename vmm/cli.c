@@ -311,8 +311,7 @@ static int rv_cli_set_device(void *ctx, const struct rv_opt *o, const char *opt,
 	return 0;
 }
 
-static int rv_cli_set_reg_pages(void *ctx, const struct rv_opt *o, const char *opt,
-				const char *v)
+static int rv_cli_set_reg_pages(void *ctx, const struct rv_opt *o, const char *opt, const char *v)
 {
 	struct rv_cli *cli = ctx;
 

@@ -39,7 +39,7 @@
 #define BASE 0xd0100000ULL
 #define DEV_ID 42
 #define RAISES 3 /* completions per interleaving */
-#define EXITS 2  /* register accesses that exit, per interleaving */
+#define EXITS 2	 /* register accesses that exit, per interleaving */
 
 struct t {
 	struct vq_fx f;
@@ -96,8 +96,8 @@ static struct t *make(bool page)
 					 .irq_opaque = t };
 	snprintf(t->dev.name, sizeof(t->dev.name), "nop0");
 	memcpy(t->config, "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a", 10);
-	assert_int_equal(rv_virtio_mmio_init(&t->vm, &t->env, &cfg, &t->dev, &nop_ops, 1ULL << 5,
-					     2, t->config, 10),
+	assert_int_equal(rv_virtio_mmio_init(&t->vm, &t->env, &cfg, &t->dev, &nop_ops, 1ULL << 5, 2,
+					     t->config, 10),
 			 0);
 	assert_true(!page || t->vm.page);
 	/* As KVM's ioeventfd on InterruptACK(VRING) would count (rv_vmmio_setup_ack()). */
@@ -134,10 +134,18 @@ static void wr(struct t *t, uint64_t off, uint32_t v)
 static void same(struct t *t)
 {
 	static const uint16_t regs[] = {
-		VIRTIO_MMIO_MAGIC_VALUE,	 VIRTIO_MMIO_VERSION,	    VIRTIO_MMIO_DEVICE_ID,
-		VIRTIO_MMIO_VENDOR_ID,		 VIRTIO_MMIO_DEVICE_FEATURES, VIRTIO_MMIO_QUEUE_NUM_MAX,
-		VIRTIO_MMIO_QUEUE_READY,	 VIRTIO_MMIO_INTERRUPT_STATUS, VIRTIO_MMIO_STATUS,
-		VIRTIO_MMIO_CONFIG_GENERATION, 0x100,			    0x104,
+		VIRTIO_MMIO_MAGIC_VALUE,
+		VIRTIO_MMIO_VERSION,
+		VIRTIO_MMIO_DEVICE_ID,
+		VIRTIO_MMIO_VENDOR_ID,
+		VIRTIO_MMIO_DEVICE_FEATURES,
+		VIRTIO_MMIO_QUEUE_NUM_MAX,
+		VIRTIO_MMIO_QUEUE_READY,
+		VIRTIO_MMIO_INTERRUPT_STATUS,
+		VIRTIO_MMIO_STATUS,
+		VIRTIO_MMIO_CONFIG_GENERATION,
+		0x100,
+		0x104,
 		0x108,
 	};
 
