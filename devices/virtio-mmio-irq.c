@@ -192,6 +192,8 @@ static void rv_vmmio_setup_ack(struct rv_virtio_mmio *t)
  * is non-zero. Without the capability the transport drives the pin with
  * KVM_IRQ_LINE (env->set_irq).
  */
+static void rv_vmmio_irq_late(void *opaque);
+
 int rv_vmmio_irq_setup(struct rv_virtio_mmio *t)
 {
 	struct kvm_irqfd irqfd = { .gsi = t->irq };
@@ -214,6 +216,16 @@ int rv_vmmio_irq_setup(struct rv_virtio_mmio *t)
 		irqfd.resamplefd = t->resample_fd;
 	}
 	ret = __rv_kvm_ioctl(t->env->vm_fd, KVM_IRQFD, (unsigned long)&irqfd);
+	if (ret && !t->irq_late && !rv_device_when_ready(t->env, rv_vmmio_irq_late, t)) {
+		/*
+		 * arm64: KVM takes an irqfd once the vGIC is initialised
+		 * (EAGAIN before), after the vCPUs: again then. The line
+		 * is KVM_IRQ_LINE until, and nothing raises it before.
+		 */
+		t->irq_late = true;
+		ret = 0;
+		goto out_close;
+	}
 	if (ret) {
 		rv_debug("%s: KVM_IRQFD: %s; using KVM_IRQ_LINE", t->dev->name, strerror(-ret));
 		ret = 0;
@@ -233,6 +245,17 @@ out_close:
 		close(t->resample_fd);
 	t->irq_fd = t->resample_fd = -1;
 	return ret;
+}
+
+/* The machine is built (rv_device_when_ready()): KVM_IRQFD again, once. */
+static void rv_vmmio_irq_late(void *opaque)
+{
+	struct rv_virtio_mmio *t = opaque;
+
+	pthread_mutex_lock(&t->lock);
+	if (rv_vmmio_irq_setup(t))
+		rv_warn("%s: its interrupt stays on KVM_IRQ_LINE", t->dev->name);
+	pthread_mutex_unlock(&t->lock);
 }
 
 void rv_vmmio_irq_fini(struct rv_virtio_mmio *t)

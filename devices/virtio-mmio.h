@@ -103,6 +103,7 @@ struct rv_virtio_mmio {
 	uint32_t config_len;
 
 	bool edge;		 /* the line is edge-triggered (cfg->irq_edge) */
+	bool irq_late;		 /* KVM_IRQFD tried again once the machine is built */
 	int irq_fd, resample_fd; /* KVM_IRQFD pair, or -1 (resample_fd: level only) */
 	struct rv_loop_watch resample_watch;
 	bool line;  /* the pin's level, without irqfd (level only) */

@@ -324,6 +324,8 @@ int rv_vm_create(struct rv_vm *vm, const struct rv_vm_config *cfg)
 	ret = rv_arch_vcpus_ready(vm);
 	if (ret)
 		return ret;
+	/* The interrupt controller is initialised: what devices left until now. */
+	rv_device_env_ready(&vm->env);
 	/* The kernel's coalesced ring lives in every vCPU's mapping: use vCPU 0's. */
 	ret = rv_coalesce_attach_ring(vm->coalesce, vm->vcpus[0].run, vm->run_size);
 	if (!ret && cfg->update)
