@@ -8,7 +8,8 @@
 #   RVFIO vmm=<label> round=<r> job=<name> iops=<n> bw_kib=<KiB/s>
 #   RVFIO-VMM-DONE vmm=<label> round=<r>     (after each VMM, even a failed one)
 #
-# The VMMs: ringvmm (--disk IMG: virtio-mmio, io_uring, page cache),
+# The VMMs: ringvmm (--disk IMG: virtio-mmio, io_uring, page cache;
+# ringvmm-exit: the same with --reg-pages off, every register read an exit),
 # kvmtool (lkvm run -d IMG: virtio-pci), QEMU (-M microvm with
 # virtio-blk-device: virtio-mmio, cache=writeback, aio=threads). Each gets
 # 1 vCPU, RVF_MEM MiB of RAM, the same kernel, initramfs and command line,
@@ -91,10 +92,13 @@ echo "RVFIO-IMG $(wc -c < "$RVF_IMG") bytes"
 # rvf_vmm LABEL: run VMM LABEL on the fio guest, in the foreground.
 rvf_vmm() {
     case $1 in
-        ringvmm)
+        ringvmm | ringvmm-exit)
+            # ringvmm-exit: the same binary with every register read an exit.
+            _rp=on
+            [ "$1" = ringvmm-exit ] && _rp=off
             timeout -k 5 "$RV_RUN_TIMEOUT" /ringvmm run --kernel /l2/bzImage \
                 --initrd /fio/initrd.cpio.gz --cmdline-replace "$RVF_CMDLINE" \
-                --mem "${RVF_MEM}M" --cpus 1 --disk "$RVF_IMG" --stats=json
+                --mem "${RVF_MEM}M" --cpus 1 --disk "$RVF_IMG" --stats=json --reg-pages "$_rp"
             ;;
         kvmtool)
             timeout -k 5 "$RV_RUN_TIMEOUT" /peers/lkvm run --nodefaults -n mode=none \
@@ -127,14 +131,14 @@ rvf_boot() {
     tr -d '\r' < "$_out" | grep '^RVFIO-ERR' | sed "s/^RVFIO-ERR/RVFIO-ERR vmm=$1 round=$2/"
     # ringvmm's own view of the whole run (boot and all six jobs): where
     # the exits went, per disk request and per interrupt.
-    if [ "$1" = ringvmm ]; then
-        grep '^{"devices"' "$_out" | tail -n 1 | awk -v r="$2" '
+    if [ "${1%-exit}" = ringvmm ]; then
+        grep '^{"devices"' "$_out" | tail -n 1 | awk -v r="$2" -v v="$1" '
             function num(k,   s) {
                 if (!match($0, "\"" k "\": [0-9]+")) return "?"
                 s = substr($0, RSTART, RLENGTH); sub(/.*: /, "", s); return s
             }
-            { printf "RVFIO-PROF vmm=ringvmm round=%s requests=%s interrupts=%s suppressed=%s acks_in_kernel=%s notifications=%s vcpu_exits=%s mmio_exits=%s io_exits=%s\n",
-                r, num("requests"), num("interrupts"), num("interrupts_suppressed"), num("acks_in_kernel"),
+            { printf "RVFIO-PROF vmm=%s round=%s requests=%s interrupts=%s suppressed=%s acks_in_kernel=%s notifications=%s vcpu_exits=%s mmio_exits=%s io_exits=%s\n",
+                v, r, num("requests"), num("interrupts"), num("interrupts_suppressed"), num("acks_in_kernel"),
                 num("notifications"), num("exits"), num("mmio_exits"), num("io_exits") }'
     fi
 }

@@ -5,6 +5,7 @@
  * and its acknowledgement.
  */
 #include "virtio-mmio-irq.h"
+#include "virtio-mmio-page.h"
 
 #include <errno.h>
 #include <linux/virtio_mmio.h>
@@ -62,6 +63,11 @@ static void rv_vmmio_pulse(struct rv_virtio_mmio *t)
  * this is handled. Each acknowledges the used-buffer bit the driver last
  * read, but not one raised since that read: that completion may not have
  * been seen, and its pulse already asks the driver to look again.
+ *
+ * With a register page the transport does not see the driver's reads
+ * (no isr_new): the ACKs clear the bit, and it is rv_vmmio_irq_raise()
+ * that keeps a later completion's bit (see there). Only t->isr changes
+ * here; the caller publishes it.
  */
 void rv_vmmio_irq_sync(struct rv_virtio_mmio *t)
 {
@@ -70,12 +76,49 @@ void rv_vmmio_irq_sync(struct rv_virtio_mmio *t)
 	if (t->ack_fd < 0 || read(t->ack_fd, &n, sizeof(n)) != sizeof(n))
 		return; /* EAGAIN: none since the last access */
 	t->stats.acks_in_kernel += n;
-	t->isr &= ~(VIRTIO_MMIO_INT_VRING & ~t->isr_new);
+	if (t->page)
+		t->isr &= ~VIRTIO_MMIO_INT_VRING;
+	else
+		t->isr &= ~(VIRTIO_MMIO_INT_VRING & ~t->isr_new);
 }
 
-/* Lock held: raise @bits in InterruptStatus and interrupt the driver. */
+/*
+ * Lock held: raise @bits in InterruptStatus and interrupt the driver.
+ *
+ * With a register page, the guest reads InterruptStatus from the page
+ * and its InterruptACK(VRING) is only counted (ack_fd), so the ACKs
+ * counted so far and the new bits go into the page as ONE 32-bit store,
+ * new = (old & ~acked) | bits, made before the pulse. No used-buffer
+ * notification is lost. Linux's vm_interrupt() reads InterruptStatus,
+ * writes the value back to InterruptACK, then scans every queue's used
+ * ring. An ACK counted at time A is applied at the first store after A
+ * (every store reads ack_fd first, under the lock). Take a completion C
+ * whose used->idx store came before its raise's store S:
+ * - S after A: S either applies the ACK and sets C's bit in the same
+ *   store, or finds it applied already; a later ACK-only store (sync)
+ *   applies ACKs counted after S's read of ack_fd, i.e. after C's ring
+ *   update, by a handler whose scan comes after its ACK.
+ * - S before A: the ACK may clear C's bit before the driver read it, but
+ *   the handler that wrote that ACK scans the rings after it (its ACK is
+ *   a trap to KVM that signals ack_fd, which we read after C's ring
+ *   update: the eventfd's lock orders them), so it sees C's used buffer.
+ * Either the bit survives until a read, or a scan that follows the ACK
+ * finds the buffer. What is left is an interrupt whose scan finds
+ * nothing (the buffer was taken by the earlier scan): the handler
+ * returns IRQ_NONE, which the driver tolerates (and Linux's spurious
+ * interrupt detector only acts when nearly all of 100000 go unhandled).
+ * An ACK that exits (rv_vmmio_irq_ack()) is the same argument with A the
+ * exit itself.
+ */
 void rv_vmmio_irq_raise(struct rv_virtio_mmio *t, uint32_t bits)
 {
+	if (t->page) {
+		rv_vmmio_irq_sync(t);
+		t->isr |= bits;
+		rv_vmmio_page_publish(t);
+		rv_vmmio_pulse(t);
+		return;
+	}
 	t->isr |= bits;
 	t->isr_new |= bits;
 	rv_vmmio_pulse(t);
@@ -149,6 +192,8 @@ static void rv_vmmio_setup_ack(struct rv_virtio_mmio *t)
  * is non-zero. Without the capability the transport drives the pin with
  * KVM_IRQ_LINE (env->set_irq).
  */
+static void rv_vmmio_irq_late(void *opaque);
+
 int rv_vmmio_irq_setup(struct rv_virtio_mmio *t)
 {
 	struct kvm_irqfd irqfd = { .gsi = t->irq };
@@ -171,6 +216,16 @@ int rv_vmmio_irq_setup(struct rv_virtio_mmio *t)
 		irqfd.resamplefd = t->resample_fd;
 	}
 	ret = __rv_kvm_ioctl(t->env->vm_fd, KVM_IRQFD, (unsigned long)&irqfd);
+	if (ret && !t->irq_late && !rv_device_when_ready(t->env, rv_vmmio_irq_late, t)) {
+		/*
+		 * arm64: KVM takes an irqfd once the vGIC is initialised
+		 * (EAGAIN before), after the vCPUs: again then. The line
+		 * is KVM_IRQ_LINE until, and nothing raises it before.
+		 */
+		t->irq_late = true;
+		ret = 0;
+		goto out_close;
+	}
 	if (ret) {
 		rv_debug("%s: KVM_IRQFD: %s; using KVM_IRQ_LINE", t->dev->name, strerror(-ret));
 		ret = 0;
@@ -190,6 +245,17 @@ out_close:
 		close(t->resample_fd);
 	t->irq_fd = t->resample_fd = -1;
 	return ret;
+}
+
+/* The machine is built (rv_device_when_ready()): KVM_IRQFD again, once. */
+static void rv_vmmio_irq_late(void *opaque)
+{
+	struct rv_virtio_mmio *t = opaque;
+
+	pthread_mutex_lock(&t->lock);
+	if (rv_vmmio_irq_setup(t))
+		rv_warn("%s: its interrupt stays on KVM_IRQ_LINE", t->dev->name);
+	pthread_mutex_unlock(&t->lock);
 }
 
 void rv_vmmio_irq_fini(struct rv_virtio_mmio *t)

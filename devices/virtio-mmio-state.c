@@ -14,6 +14,7 @@
  * device offers and against the rings in guest memory before any is used.
  */
 #include "virtio-mmio-irq.h"
+#include "virtio-mmio-page.h"
 #include "virtio-mmio.h"
 
 #include <errno.h>
@@ -58,6 +59,7 @@ int rv_virtio_mmio_save(struct rv_virtio_mmio *t, void *buf, size_t size, const 
 
 	/* The ACKs KVM counted without an exit are part of InterruptStatus. */
 	rv_vmmio_irq_sync(t);
+	rv_vmmio_page_publish(t);
 	st = (struct rv_vmmio_state){
 		.device_features = t->device_features,
 		.driver_features = t->driver_features,

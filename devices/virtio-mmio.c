@@ -11,6 +11,7 @@
  */
 #include "virtio-mmio.h"
 #include "virtio-mmio-irq.h"
+#include "virtio-mmio-page.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -77,6 +78,7 @@ void rv_virtio_mmio_config_changed(struct rv_virtio_mmio *t)
 {
 	/* "Device Configuration Space": the driver re-reads until the generation holds still. */
 	t->config_generation++;
+	rv_vmmio_page_publish_config(t);
 	t->stats.config_interrupts++;
 	rv_vmmio_irq_raise(t, VIRTIO_MMIO_INT_CONFIG);
 }
@@ -230,7 +232,7 @@ static void rv_vmmio_set_addr(uint64_t *reg, uint32_t v, bool high)
 		*reg = (*reg & ~0xffffffffULL) | v;
 }
 
-static uint32_t rv_vmmio_reg_read(struct rv_virtio_mmio *t, uint64_t off)
+uint32_t rv_vmmio_reg_value(struct rv_virtio_mmio *t, uint64_t off)
 {
 	struct rv_virtio_queue *q = t->queue_sel < t->nr_queues ? &t->q[t->queue_sel] : NULL;
 
@@ -253,8 +255,6 @@ static uint32_t rv_vmmio_reg_read(struct rv_virtio_mmio *t, uint64_t off)
 	case VIRTIO_MMIO_QUEUE_READY:
 		return q ? q->ready : 0;
 	case VIRTIO_MMIO_INTERRUPT_STATUS:
-		/* What the driver has seen: a later InterruptACK may clear it (ack_sync). */
-		t->isr_new = 0;
 		return t->isr;
 	case VIRTIO_MMIO_STATUS:
 		return t->status;
@@ -334,13 +334,20 @@ void rv_virtio_mmio_read(void *opaque, uint64_t off, void *data, unsigned int le
 	memset(data, 0, len);
 	pthread_mutex_lock(&t->lock);
 	rv_vmmio_irq_sync(t);
-	if (off >= RV_VIRTIO_MMIO_CONFIG) {
+	if (t->page) {
+		/* Exit or not, every read sees the page (no memslot, or a config change's). */
+		rv_vmmio_page_publish(t);
+		rv_vmmio_page_read(t, off, data, len);
+	} else if (off >= RV_VIRTIO_MMIO_CONFIG) {
 		/* The bus checked off + len against the window; the config may be shorter. */
 		off -= RV_VIRTIO_MMIO_CONFIG;
 		if (off < t->config_len && len <= t->config_len - off)
 			memcpy(data, t->config + off, len);
 	} else if (len == 4) {
-		v = rv_vmmio_reg_read(t, off);
+		v = rv_vmmio_reg_value(t, off);
+		/* What the driver has seen: a later InterruptACK may clear it (irq_sync). */
+		if (off == VIRTIO_MMIO_INTERRUPT_STATUS)
+			t->isr_new = 0;
 		memcpy(data, &v, 4);
 	}
 	pthread_mutex_unlock(&t->lock);
@@ -363,6 +370,8 @@ void rv_virtio_mmio_write(void *opaque, uint64_t off, const void *data, unsigned
 		memcpy(&v, data, 4);
 		rv_vmmio_reg_write(t, off, v);
 	}
+	/* Before this vCPU runs on: its next read sees what the write changed. */
+	rv_vmmio_page_publish(t);
 	pthread_mutex_unlock(&t->lock);
 }
 
@@ -422,7 +431,7 @@ int rv_virtio_mmio_init(struct rv_virtio_mmio *t, struct rv_device_env *env,
 	t->nr_queues = nr_queues;
 	t->config = config;
 	t->config_len = config_len;
-	t->irq_fd = t->resample_fd = t->ack_fd = -1;
+	t->irq_fd = t->resample_fd = t->ack_fd = t->page_slot = -1;
 	for (unsigned int i = 0; i < RV_VIRTIO_MAX_QUEUES; i++) {
 		t->q[i].t = t;
 		t->q[i].index = i;
@@ -449,11 +458,16 @@ int rv_virtio_mmio_init(struct rv_virtio_mmio *t, struct rv_device_env *env,
 	ret = rv_vmmio_irq_setup(t);
 	if (ret)
 		goto out_fini;
-	rv_debug("%s: virtio-mmio at 0x%" PRIx64 " irq %u, %u queues, notify %s, irq %s", cfg->name,
-		 t->base, t->irq, nr_queues, t->q[0].ioeventfd ? "KVM_IOEVENTFD" : "exit",
+	ret = rv_vmmio_page_setup(t);
+	if (ret)
+		goto out_fini;
+	rv_debug("%s: virtio-mmio at 0x%" PRIx64 " irq %u, %u queues, notify %s, irq %s, reads %s",
+		 cfg->name, t->base, t->irq, nr_queues,
+		 t->q[0].ioeventfd ? "KVM_IOEVENTFD" : "exit",
 		 t->irq_fd < 0 ? "KVM_IRQ_LINE" :
 		 t->edge       ? "KVM_IRQFD, edge" :
-				 "KVM_IRQFD+resample");
+				 "KVM_IRQFD+resample",
+		 t->page_slot >= 0 ? "from a read-only memslot" : "exit");
 	return 0;
 
 out_fini:
@@ -476,6 +490,7 @@ void rv_virtio_mmio_fini(struct rv_virtio_mmio *t)
 		q->kick_fd = -1;
 	}
 	rv_vmmio_irq_fini(t);
+	rv_vmmio_page_fini(t);
 	pthread_cond_destroy(&t->idle);
 	pthread_mutex_destroy(&t->lock);
 }
@@ -496,6 +511,8 @@ void rv_virtio_mmio_stats(struct rv_virtio_mmio *t, struct rv_stats_sink *s)
 	rv_stats_u64(s, "broken_queues", t->stats.broken);
 	rv_stats_u64(s, "ioeventfd", t->q[0].ioeventfd);
 	rv_stats_u64(s, "irqfd", t->irq_fd >= 0);
+	rv_stats_u64(s, "reg_page", t->page_slot >= 0);
+	rv_stats_u64(s, "reg_page_flips", t->stats.page_flips);
 	/*
 	 * Each started queue: the driver's avail->idx, what the device took
 	 * and gave back. A gap at exit says where a request got stuck.
@@ -532,6 +549,7 @@ void rv_virtio_mmio_stats(struct rv_virtio_mmio *t, struct rv_stats_sink *s)
  */
 void rv_virtio_mmio_restored(struct rv_virtio_mmio *t)
 {
+	rv_vmmio_page_publish(t);
 	if (t->isr)
 		rv_vmmio_irq_raise(t, t->isr);
 	if (!(t->status & VIRTIO_CONFIG_S_DRIVER_OK))

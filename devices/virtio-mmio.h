@@ -13,7 +13,10 @@
  * Interrupts leave through KVM_IRQFD: one pulse per interrupt where the
  * platform's line is edge-triggered (cfg->irq_edge), else with a resample
  * eventfd for the level-triggered line; without KVM (unit tests) or the
- * capability, through env->set_irq (KVM_IRQ_LINE).
+ * capability, through env->set_irq (KVM_IRQ_LINE). Register reads do not
+ * exit where the VM allows register pages (env->reg_pages): the guest
+ * reads a read-only memslot the transport keeps current
+ * (virtio-mmio-page.c); writes still exit, or reach KVM's ioeventfds.
  */
 #ifndef RV_VIRTIO_MMIO_H
 #define RV_VIRTIO_MMIO_H
@@ -76,7 +79,8 @@ struct rv_virtio_stats {
 	uint64_t acks_in_kernel; /* InterruptACKs KVM counted without an exit (ack_fd) */
 	uint64_t config_interrupts;
 	uint64_t resets;
-	uint64_t broken; /* queues that saw garbage (DEVICE_NEEDS_RESET) */
+	uint64_t broken;     /* queues that saw garbage (DEVICE_NEEDS_RESET) */
+	uint64_t page_flips; /* config changes published with the page unmapped */
 };
 
 struct rv_virtio_mmio {
@@ -101,10 +105,19 @@ struct rv_virtio_mmio {
 	uint32_t config_len;
 
 	bool edge;		 /* the line is edge-triggered (cfg->irq_edge) */
+	bool irq_late;		 /* KVM_IRQFD tried again once the machine is built */
 	int irq_fd, resample_fd; /* KVM_IRQFD pair, or -1 (resample_fd: level only) */
 	struct rv_loop_watch resample_watch;
 	bool line;  /* the pin's level, without irqfd (level only) */
 	int ack_fd; /* eventfd KVM counts InterruptACK(VRING) writes in, or -1 (edge only) */
+
+	/*
+	 * The register page (virtio-mmio-page.c), or NULL: what the guest
+	 * reads of the window, kept current under the lock and mapped to
+	 * the guest read-only (page_slot), so that reads do not exit.
+	 */
+	uint32_t *page;
+	int page_slot; /* its memslot, or -1 (no KVM: the page alone, unit tests) */
 
 	/*
 	 * Requests the device has in flight (it counts them), and the reset
@@ -133,7 +146,11 @@ void rv_virtio_mmio_fini(struct rv_virtio_mmio *t);
 void rv_virtio_mmio_used(struct rv_virtio_mmio *t, unsigned int q);
 /* Lock held: queue @q broke (rv_vq_broken): DEVICE_NEEDS_RESET, config interrupt. */
 void rv_virtio_mmio_queue_broken(struct rv_virtio_mmio *t, unsigned int q);
-/* Lock held: the device changed its config space: bump the generation, config interrupt. */
+/*
+ * Lock held, loop thread or set-up: the device changed its config space:
+ * bump the generation, publish it (the register page), config interrupt.
+ * A device changes its config space only so.
+ */
 void rv_virtio_mmio_config_changed(struct rv_virtio_mmio *t);
 /* Lock held: one in-flight request finished; the device decremented t->inflight. */
 void rv_virtio_mmio_request_done(struct rv_virtio_mmio *t);

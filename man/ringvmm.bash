@@ -63,6 +63,10 @@ _ringvmm() {
 		COMPREPLY=($(compgen -W "shared per-device" -- "$cur"))
 		return
 		;;
+	--reg-pages)
+		COMPREPLY=($(compgen -W "on off" -- "$cur"))
+		return
+		;;
 	--mem-backend)
 		COMPREPLY=($(compgen -W "anon memfd hugetlb guest_memfd" -- "$cur"))
 		return

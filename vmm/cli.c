@@ -311,6 +311,16 @@ static int rv_cli_set_device(void *ctx, const struct rv_opt *o, const char *opt,
 	return 0;
 }
 
+static int rv_cli_set_reg_pages(void *ctx, const struct rv_opt *o, const char *opt, const char *v)
+{
+	struct rv_cli *cli = ctx;
+
+	if (strcmp(v, "on") && strcmp(v, "off"))
+		return rv_err(-EINVAL, "%s %s: not one of on, off", opt, v);
+	cli->vm.reg_pages_off = !strcmp(v, "off");
+	return 0;
+}
+
 static const struct rv_opt rv_cli_run_opts[] = {
 	{ "kernel", 'k', NULL, "FILE", 0, rv_cli_set_file, NULL,
 	  "bzImage (boot protocol 2.06+) or ELF64 vmlinux;\n"
@@ -358,6 +368,10 @@ static const struct rv_opt rv_cli_run_opts[] = {
 	  "shared (default: the event loop handles devices'\n"
 	  "writes between accesses) or per-device (a thread\n"
 	  "per device: a slow one never delays another's)" },
+	{ "reg-pages", 0, NULL, "on|off", 0, rv_cli_set_reg_pages, NULL,
+	  "on (default, where KVM has KVM_CAP_READONLY_MEM):\n"
+	  "the guest reads device registers from read-only\n"
+	  "memslots, without an exit; off: every read exits" },
 	{ "stats", 0, NULL, "json", RV_OPT_OPTIONAL, rv_cli_set_stats, NULL,
 	  "statistics at exit on stderr: a table per device\n"
 	  "and vCPU, or one JSON object" },

@@ -69,6 +69,22 @@ void rv_device_add(struct rv_device_env *env, struct rv_device *dev)
 	*p = dev;
 }
 
+int rv_device_when_ready(struct rv_device_env *env, void (*fn)(void *opaque), void *opaque)
+{
+	if (env->nr_ready == RV_DEVICE_MAX_READY)
+		return -ENOSPC;
+	env->ready[env->nr_ready].fn = fn;
+	env->ready[env->nr_ready++].opaque = opaque;
+	return 0;
+}
+
+void rv_device_env_ready(struct rv_device_env *env)
+{
+	for (unsigned int i = 0; i < env->nr_ready; i++)
+		env->ready[i].fn(env->ready[i].opaque);
+	env->nr_ready = 0;
+}
+
 void rv_device_stop_all(struct rv_device_env *env)
 {
 	for (struct rv_device *dev = env->devices; dev; dev = dev->next)

@@ -81,6 +81,8 @@ struct rv_device_cfg {
 int rv_device_params(const struct rv_device_cfg *cfg, const char *type, size_t size,
 		     const void **out);
 
+#define RV_DEVICE_MAX_READY 16
+
 /* What a device may use of the machine it is plugged into. */
 struct rv_device_env {
 	struct rv_bus *pio;
@@ -92,6 +94,16 @@ struct rv_device_env {
 	/* The KVM VM fd, for KVM_IOEVENTFD and KVM_IRQFD; -1 in unit tests. */
 	int vm_fd;
 	unsigned int nr_cpus;
+	/*
+	 * Register pages: a device may back its register window with a page
+	 * of its own that the guest reads through a read-only memslot
+	 * (api.rst, KVM_SET_USER_MEMORY_REGION, KVM_MEM_READONLY), so reads
+	 * do not exit. false: --reg-pages off, or no KVM_CAP_READONLY_MEM.
+	 * A device that takes one uses memslot id reg_page_next, then
+	 * increments it (set-up is single-threaded).
+	 */
+	bool reg_pages;
+	unsigned int reg_page_next;
 	/* Coalescing engine (vmm/coalesce/coalesce.h); NULL: the device must not coalesce. */
 	struct rv_coalesce *coalesce;
 	/*
@@ -106,6 +118,16 @@ struct rv_device_env {
 	void *exit_opaque;
 	/* Devices created so far, in creation order (for stats and teardown). */
 	struct rv_device *devices;
+	/*
+	 * Set-up that waits until the machine is built (rv_device_when_ready()):
+	 * arm64's vGIC takes no KVM_IRQFD before it is initialised, which is
+	 * after the vCPUs are created, and so after the devices.
+	 */
+	struct {
+		void (*fn)(void *opaque);
+		void *opaque;
+	} ready[RV_DEVICE_MAX_READY];
+	unsigned int nr_ready;
 };
 
 /* Reasons passed to request_exit. */
@@ -221,6 +243,14 @@ const struct rv_device_type *rv_device_type_next(const struct rv_device_type *t)
 int rv_device_create(struct rv_device_env *env, const struct rv_device_cfg *cfg);
 /* Append @dev to env->devices. */
 void rv_device_add(struct rv_device_env *env, struct rv_device *dev);
+/*
+ * Call @fn(@opaque) once the machine is built (vCPUs created, the arch's
+ * interrupt controller initialised), on the main thread, before any vCPU
+ * runs. 0, or -ENOSPC when RV_DEVICE_MAX_READY are queued already.
+ */
+int rv_device_when_ready(struct rv_device_env *env, void (*fn)(void *opaque), void *opaque);
+/* The VM: the machine is built; run what rv_device_when_ready() queued. */
+void rv_device_env_ready(struct rv_device_env *env);
 /* Call every device's ops->stop, in creation order. */
 void rv_device_stop_all(struct rv_device_env *env);
 /* Destroy every device in env->devices, last created first. */

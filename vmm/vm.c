@@ -221,6 +221,10 @@ static int rv_vm_create_devices(struct rv_vm *vm)
 		.vm_fd = vm->vm_fd,
 		.nr_cpus = vm->cfg->nr_cpus,
 		.coalesce = vm->coalesce,
+		/* Where the host has KVM_CAP_READONLY_MEM: each device checks. */
+		.reg_pages = !vm->cfg->reg_pages_off,
+		/* RAM and passthrough memslots are 0 to mem.nr - 1 (vmm/mem/plan.c). */
+		.reg_page_next = vm->mem.nr,
 		.set_irq = rv_vm_set_irq,
 		.irq_opaque = vm,
 		.request_exit = rv_vm_device_exit,
@@ -320,6 +324,8 @@ int rv_vm_create(struct rv_vm *vm, const struct rv_vm_config *cfg)
 	ret = rv_arch_vcpus_ready(vm);
 	if (ret)
 		return ret;
+	/* The interrupt controller is initialised: what devices left until now. */
+	rv_device_env_ready(&vm->env);
 	/* The kernel's coalesced ring lives in every vCPU's mapping: use vCPU 0's. */
 	ret = rv_coalesce_attach_ring(vm->coalesce, vm->vcpus[0].run, vm->run_size);
 	if (!ret && cfg->update)

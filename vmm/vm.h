@@ -66,6 +66,8 @@ struct rv_vm_config {
 	bool no_seccomp; /* --no-seccomp */
 	/* Who drains devices' rings between accesses (per-device mode). */
 	enum rv_coalesce_drain coalesce_drain;
+	/* --reg-pages off: devices' register reads always exit (rv_device_env.reg_pages). */
+	bool reg_pages_off;
 	/* Devices besides the platform's (tests, `ringvmm bench`, ...). */
 	const struct rv_device_cfg *extra_devices;
 	unsigned int nr_extra_devices;

@@ -314,8 +314,14 @@ rv_sc_virtio_blk() {
     _irq=$(rv_stat virtio_blk virtio-blk0 interrupts)
     _sup=$(rv_stat virtio_blk virtio-blk0 interrupts_suppressed)
     [ "${_wb:-0}" -ge 1048576 ] || _p="$_p --stats=json: write_bytes ${_wb:-none} < 1 MiB;"
+    # Register reads from the read-only memslot; the ACKs counted in KVM
+    # (writes into that slot still reach the ioeventfd).
+    _rp=$(rv_stat virtio_blk virtio-blk0 reg_page)
+    _ack=$(rv_stat virtio_blk virtio-blk0 acks_in_kernel)
+    [ "${_rp:-0}" = 1 ] || _p="$_p --stats=json: reg_page ${_rp:-none}, not 1;"
+    [ "${_ack:-0}" -ge 1 ] || _p="$_p --stats=json: acks_in_kernel ${_ack:-none};"
     sync
-    _info="write: requests=${_req:-?} write_bytes=${_wb:-?} inflight_high_water=${_hw:-?} interrupts=${_irq:-?} suppressed=${_sup:-?} lock=rc$_lrc"
+    _info="write: requests=${_req:-?} write_bytes=${_wb:-?} inflight_high_water=${_hw:-?} interrupts=${_irq:-?} suppressed=${_sup:-?} reg_page=${_rp:-?} acks_in_kernel=${_ack:-?} lock=rc$_lrc"
     if [ -n "$_p" ]; then
         rv_report virtio_blk "$_p" "$_info"
         return

@@ -75,7 +75,7 @@ for t in "${tests[@]}"; do
                 'virtio_mmio@a100000 \{' \
                 'compatible = "virtio,mmio"' \
                 'reg = <0x00 0xa100000 0x00 0x200>' \
-                'interrupts = <0x00 0x10 0x04>' \
+                'interrupts = <0x00 0x10 0x01>' \
                 'dma-coherent;' || ok=0
             ;;
         *) continue ;;

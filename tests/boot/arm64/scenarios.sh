@@ -237,6 +237,14 @@ rv_sc_a64_virtio_blk() {
     grep -q 'RINGVMM-ROOT-DONE' "$_o" || _p="$_p the root was not remounted read-only;"
     _wb=$(rv_stat a64_virtio_blk virtio-blk0 write_bytes)
     _q=$(rv_stat a64_virtio_blk virtio-blk0 queues)
+    # The edge SPI through a plain irqfd, its ACKs counted in KVM, and the
+    # register reads from the read-only memslot.
+    _irqfd=$(rv_stat a64_virtio_blk virtio-blk0 irqfd)
+    _ack=$(rv_stat a64_virtio_blk virtio-blk0 acks_in_kernel)
+    _rp=$(rv_stat a64_virtio_blk virtio-blk0 reg_page)
+    [ "${_irqfd:-0}" = 1 ] || _p="$_p irqfd ${_irqfd:-none}, not 1;"
+    [ "${_ack:-0}" -ge 1 ] || _p="$_p acks_in_kernel ${_ack:-none};"
+    [ "${_rp:-0}" = 1 ] || _p="$_p reg_page ${_rp:-none}, not 1;"
     if [ -z "$_p" ]; then
         rv_vmm a64_virtio_blk run --kernel "$RV_A64_IMAGE" --initrd "$RV_A64_INITRD" \
             -p "$(rv_params root) rv.root=read" --mem 512M --disk /tmp/root.img \
@@ -245,7 +253,7 @@ rv_sc_a64_virtio_blk() {
         _r=$(sed -n 's/.*RINGVMM-ROOT-READ written=\([a-z]*\) big=\([0-9a-f]*\).*/\1 \2/p' "$_o" | head -n 1)
         [ "$_r" = "ok $_w" ] || _p="$_p second boot read: ${_r:-nothing}, wrote big=$_w;"
     fi
-    rv_report a64_virtio_blk "$_p" "write_bytes=${_wb:-?} queues=${_q:-?} read=${_r:-?}"
+    rv_report a64_virtio_blk "$_p" "write_bytes=${_wb:-?} queues=${_q:-?} irqfd=${_irqfd:-?} acks_in_kernel=${_ack:-?} reg_page=${_rp:-?} read=${_r:-?}"
     rv_emit_dtb a64_virtio_blk "$RV_OUT/a64_virtio_blk.dtb"
     rm -f /tmp/root.img
 }
