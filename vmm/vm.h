@@ -172,6 +172,8 @@ struct rv_vm {
 	int exe_fd;
 	/* Under a keeper: the memfd an update saves the state into, made before the sandbox. */
 	int update_state_fd;
+	/* This process is an update's new one, and it took the guest over. */
+	bool update_took_over;
 
 	/* The raw guest code really runs unprivileged (cfg.guest_user_mode). */
 	bool guest_user_mode;

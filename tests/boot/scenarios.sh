@@ -759,8 +759,11 @@ rv_sc_kvm_suite() {
         [ -e "$_t" ] || continue
         _n=$(basename "$_t")
         echo "RVRUN kvm_suite $_n"
+        # update_test.sh starts a dozen ringvmm processes (updates, fallbacks).
+        _to=$RV_RUN_TIMEOUT
+        [ "$_n" = update_test.sh ] && _to=$((RV_RUN_TIMEOUT * 2))
         case $_t in
-            *.sh) timeout -k 5 "$RV_RUN_TIMEOUT" bash "$_t" "$RV_VMM" ;;
+            *.sh) timeout -k 5 "$_to" bash "$_t" "$RV_VMM" ;;
             *) timeout -k 5 "$RV_RUN_TIMEOUT" "$_t" ;;
         esac < /dev/null > "$RV_OUT/kvm-$_n.log" 2>&1
         _rc=$?

@@ -140,16 +140,23 @@ static void rv_keeper_on_cur(struct rv_keeper *k)
 	int fds[RV_KEEPER_MAX_FDS];
 	unsigned int nr;
 	long len = rv_keeper_recv(k->cur.sock, &m, fds, &nr);
+	int ret;
 
-	if (len == 0 || (len < 0 && len != -EPROTO && len != -EINTR)) {
+	if (len == 0 || (len < 0 && len != -EPROTO)) {
 		/* It closed its end: it is ending; its exit status comes by SIGCHLD. */
 		close(k->cur.sock);
 		k->cur.sock = -1;
 		return;
 	}
+	/* Whatever it was, the child waits for an answer with its guest paused. */
 	rv_err_clear();
-	if (len > 0 && !k->next.pid && m.type == RV_KEEPER_UPDATE &&
-	    rv_keeper_start_update(k, &m, (size_t)len, fds, nr))
+	if (len < 0)
+		ret = rv_err(-EPROTO, "keeper: a message with a truncated or foreign control part");
+	else if (k->next.pid)
+		ret = rv_err(-EBUSY, "keeper: an update is under way");
+	else
+		ret = rv_keeper_start_update(k, &m, (size_t)len, fds, nr);
+	if (ret)
 		rv_keeper_send(k->cur.sock, RV_KEEPER_RESUME, rv_err_msg());
 	/* Passed on to the new child (it has its copies), or refused. */
 	for (unsigned int i = 0; i < nr; i++)

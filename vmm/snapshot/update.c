@@ -247,8 +247,8 @@ int rv_update_exec(struct rv_vm *vm, const struct rv_api_req *req)
 		ret = rv_keeper_update(bin_fd, fds, (unsigned int)nr, spec, why, sizeof(why));
 		if (ret == -EAGAIN)
 			ret = rv_err(ret,
-				     "update: the new binary could not take over (%s); the guest "
-				     "goes on under the previous one %s after a pause of %.1f ms",
+				     "the new binary could not take over (%s); the guest goes on "
+				     "under the previous one %s after a pause of %.1f ms",
 				     why, vm->cfg->version ? vm->cfg->version : "?",
 				     (rv_now_ns() - u.t0_ns) / 1e6);
 	} else if (!ret) {
@@ -337,6 +337,7 @@ void rv_update_started(struct rv_vm *vm)
 	/* The keeper lets the old process go: from now on this one runs the guest. */
 	if (u->keeper >= 0 && rv_keeper_send(u->keeper, RV_KEEPER_TOOK_OVER, NULL))
 		rv_warn("update: telling the keeper: %s", strerror(errno));
+	vm->update_took_over = true;
 	json_object_object_add(o, "paused_ms",
 			       json_object_new_double((rv_now_ns() - u->t0_ns) / 1e6));
 	json_object_object_add(o, "version",
