@@ -94,7 +94,7 @@ int rv_keeper_send(int sock, uint32_t type, const char *text)
 	if (text)
 		snprintf(m.text, sizeof(m.text), "%s", text);
 	if (send(sock, &m, sizeof(m), MSG_NOSIGNAL) != (ssize_t)sizeof(m))
-		return -errno ? -errno : -EIO;
+		return errno ? -errno : -EIO;
 	return 0;
 }
 
@@ -159,7 +159,7 @@ int rv_keeper_update(int bin_fd, const int *fds, unsigned int nr_fds, const char
 	long len;
 
 	if (nr_fds + 1 > RV_KEEPER_MAX_FDS || strlen(spec) >= sizeof(m.text))
-		return rv_err(-ENOSPC, "update: %u fds, more than the keeper takes", nr_fds);
+		return rv_err(-ENOSPC, "%u fds, more than the keeper takes", nr_fds);
 	for (unsigned int i = 0; i < RV_KEEPER_MAX_FDS; i++)
 		m.target[i] = -1;
 	for (; n < nr_fds; n++) {
@@ -177,7 +177,7 @@ int rv_keeper_update(int bin_fd, const int *fds, unsigned int nr_fds, const char
 	c.h.cmsg_len = CMSG_LEN(sizeof(int) * n);
 	memcpy(CMSG_DATA(&c.h), all, sizeof(int) * n);
 	if (sendmsg(RV_KEEPER_FD, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(m))
-		return rv_err(-errno, "update: the fds to the keeper: %s", strerror(errno));
+		return rv_err(-errno, "the fds to the keeper: %s", strerror(errno));
 	/*
 	 * The verdict. This thread (the loop) waits here with every vCPU
 	 * parked: nothing here touches a device or guest memory meanwhile.

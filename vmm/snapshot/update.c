@@ -252,7 +252,7 @@ int rv_update_exec(struct rv_vm *vm, const struct rv_api_req *req)
 				     why, vm->cfg->version ? vm->cfg->version : "?",
 				     (rv_now_ns() - u.t0_ns) / 1e6);
 	} else if (!ret) {
-		ret = rv_err(nr, "update: more fds than the keeper takes");
+		ret = rv_err(nr, "more fds than the keeper takes");
 	}
 	/* Still here: the guest goes on under this binary. */
 	if (!was_paused)
@@ -331,12 +331,14 @@ void rv_update_started(struct rv_vm *vm)
 	const char *why = getenv(RV_UPDATE_ERROR_ENV);
 	struct json_object *extra = json_object_new_object(), *o = json_object_new_object();
 	char *err = NULL, *line;
+	int ret;
 
 	if (!u)
 		return;
 	/* The keeper lets the old process go: from now on this one runs the guest. */
-	if (u->keeper >= 0 && rv_keeper_send(u->keeper, RV_KEEPER_TOOK_OVER, NULL))
-		rv_warn("update: telling the keeper: %s", strerror(errno));
+	ret = u->keeper >= 0 ? rv_keeper_send(u->keeper, RV_KEEPER_TOOK_OVER, NULL) : 0;
+	if (ret)
+		rv_warn("update: telling the keeper: %s", strerror(-ret));
 	vm->update_took_over = true;
 	json_object_object_add(o, "paused_ms",
 			       json_object_new_double((rv_now_ns() - u->t0_ns) / 1e6));
