@@ -52,6 +52,7 @@ struct rv_keeper {
 	uint64_t deadline_ns;		  /* next's time to take over */
 	char why[RV_KEEPER_TEXT_MAX];	  /* next's FAILED reason */
 	int cur_status;			  /* -1 while cur lives */
+	bool next_took_over;		  /* next said TOOK_OVER */
 	int pending_sig;		  /* forwarded to cur during an update, owed to next */
 };
 
@@ -70,6 +71,12 @@ static int rv_keeper_pair(int sv[2])
 {
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		return rv_err(-errno, "keeper: socketpair: %s", strerror(errno));
+	/* The keeper's end: it reads what is there, and never waits on a child. */
+	if (fcntl(sv[0], F_SETFL, O_NONBLOCK)) {
+		close(sv[0]);
+		close(sv[1]);
+		return rv_err(-errno, "keeper: O_NONBLOCK: %s", strerror(errno));
+	}
 	return 0;
 }
 
@@ -131,6 +138,7 @@ static int rv_keeper_start_update(struct rv_keeper *k, const struct rv_keeper_ms
 	k->next = (struct rv_keeper_child){ .pid = pid, .sock = sv[0] };
 	k->deadline_ns = rv_now_ns() + RV_KEEPER_TAKEOVER_MS * 1000000ull;
 	k->why[0] = '\0';
+	k->next_took_over = false;
 	return 0;
 }
 
@@ -142,6 +150,8 @@ static void rv_keeper_on_cur(struct rv_keeper *k)
 	long len = rv_keeper_recv(k->cur.sock, &m, fds, &nr);
 	int ret;
 
+	if (len == -EAGAIN)
+		return;
 	if (len == 0 || (len < 0 && len != -EPROTO)) {
 		/* It closed its end: it is ending; its exit status comes by SIGCHLD. */
 		close(k->cur.sock);
@@ -172,13 +182,18 @@ static void rv_keeper_took_over(struct rv_keeper *k)
 	}
 	k->cur = k->next;
 	k->next.pid = 0;
+	k->next_took_over = false;
 	k->cur_status = -1;
 	if (k->pending_sig)
 		kill(k->cur.pid, k->pending_sig);
 	k->pending_sig = 0;
 }
 
-static void rv_keeper_on_next(struct rv_keeper *k)
+/*
+ * One message from the new child: a FAILED reason kept, TOOK_OVER noted.
+ * The length read, 0 at EOF, -EAGAIN when there is none (non-blocking).
+ */
+static long rv_keeper_read_next(struct rv_keeper *k)
 {
 	struct rv_keeper_msg m;
 	int fds[RV_KEEPER_MAX_FDS];
@@ -187,18 +202,25 @@ static void rv_keeper_on_next(struct rv_keeper *k)
 
 	for (unsigned int i = 0; i < nr; i++)
 		close(fds[i]);
-	if (len == 0 || (len < 0 && len != -EINTR)) {
-		/* Gone or garbling: it does not take over; its exit follows. */
-		kill(k->next.pid, SIGKILL);
-		return;
-	}
 	if (len != (long)sizeof(m) || m.magic != RV_KEEPER_MAGIC)
-		return;
+		return len;
 	m.text[sizeof(m.text) - 1] = '\0';
 	if (m.type == RV_KEEPER_TOOK_OVER)
-		rv_keeper_took_over(k);
+		k->next_took_over = true;
 	else if (m.type == RV_KEEPER_FAILED)
 		snprintf(k->why, sizeof(k->why), "%s", m.text);
+	return len;
+}
+
+static void rv_keeper_on_next(struct rv_keeper *k)
+{
+	long len = rv_keeper_read_next(k);
+
+	/* Gone or garbling: it does not take over; its exit follows (not reaped yet). */
+	if (len == 0 || (len < 0 && len != -EAGAIN))
+		kill(k->next.pid, SIGKILL);
+	else if (k->next_took_over)
+		rv_keeper_took_over(k);
 }
 
 /* The new child ended before it took over: the old one resumes. */
@@ -234,10 +256,21 @@ static bool rv_keeper_reap(struct rv_keeper *k)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pid == k->cur.pid)
+		if (pid == k->cur.pid) {
 			k->cur_status = rv_keeper_status(status);
-		else if (pid == k->next.pid)
-			rv_keeper_fall_back(k, status);
+		} else if (pid == k->next.pid) {
+			/* What it said before it ended: why, or even that it took over. */
+			while (rv_keeper_read_next(k) > 0)
+				;
+			if (k->next_took_over) {
+				/* Reaped: its pid may be another process's now. */
+				k->pending_sig = 0;
+				rv_keeper_took_over(k);
+				k->cur_status = rv_keeper_status(status);
+			} else {
+				rv_keeper_fall_back(k, status);
+			}
+		}
 		/* Else an old child that left after EXIT. */
 	}
 	return k->cur_status >= 0 && !k->next.pid;

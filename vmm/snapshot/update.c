@@ -85,10 +85,8 @@ static int rv_update_check(struct rv_vm *vm, unsigned int *nr_ram)
 		(*nr_ram)++;
 	}
 	if (!vm->cfg->keeper || vm->update_state_fd < 0)
-		return rv_err(-ENOTSUP,
-			      "this ringvmm runs without a keeper process, which execs "
-			      "the new binary (fd %d was taken at start-up)",
-			      RV_KEEPER_FD);
+		return rv_err(-ENOTSUP, "this ringvmm runs without a keeper process, which would "
+					"exec the new binary (see its start-up warning)");
 	return 0;
 }
 
