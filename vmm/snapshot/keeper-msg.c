@@ -70,18 +70,18 @@ int rv_keeper_check_binary(int fd)
 	int fl = fcntl(fd, F_GETFL);
 
 	if (fl < 0 || fstat(fd, &st))
-		return rv_err(-EPERM, "keeper: the binary: %s", strerror(errno));
+		return rv_err(-EPERM, "the new binary: %s", strerror(errno));
 	if (!S_ISREG(st.st_mode) || !st.st_nlink)
-		return rv_err(-EPERM, "keeper: the binary is not a file with a name (a memfd, a "
+		return rv_err(-EPERM, "the new binary is not a file with a name (a memfd, a "
 				      "deleted file, a socket...)");
 	/* O_PATH, or a descriptor the child could write the file through. */
 	if ((fl & O_PATH) || (fl & O_ACCMODE) != O_RDONLY)
-		return rv_err(-EPERM, "keeper: the binary is not opened read-only");
+		return rv_err(-EPERM, "the new binary is not opened read-only");
 	if (!(st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)))
-		return rv_err(-EPERM, "keeper: the binary is not executable");
+		return rv_err(-EPERM, "the new binary is not executable");
 	if (pread(fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) ||
 	    memcmp(magic, "\177ELF", 4))
-		return rv_err(-EPERM, "keeper: the binary is not an ELF executable");
+		return rv_err(-EPERM, "the new binary is not an ELF executable");
 	return 0;
 }
 

@@ -90,21 +90,6 @@ static int rv_update_check(struct rv_vm *vm, unsigned int *nr_ram)
 	return 0;
 }
 
-/*
- * An ELF file: a script's interpreter would open it again as /dev/fd/N
- * (execveat(2), NOTES), which need not exist where ringvmm runs, and a
- * failure there is past the point where the fallback can help.
- */
-static int rv_update_check_binary(int fd)
-{
-	char magic[4];
-
-	if (pread(fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) ||
-	    memcmp(magic, "\177ELF", 4))
-		return rv_err(-ENOEXEC, "the new binary is not an ELF executable");
-	return 0;
-}
-
 /* update.h; the strings borrowed but the option's. */
 char **rv_update_argv(char *const argv[], const char *spec)
 {
@@ -218,7 +203,12 @@ int rv_update_exec(struct rv_vm *vm, const struct rv_api_req *req)
 	if (req->nr_fds > 1)
 		return rv_err(-EINVAL, "takes one fd, the new binary's");
 	bin_fd = req->nr_fds ? req->fds[0] : vm->exe_fd;
-	ret = rv_update_check_binary(bin_fd);
+	/*
+	 * The keeper's own check, made here before the pause too: an ELF (a
+	 * script's interpreter would open it again as /dev/fd/N, execveat(2),
+	 * NOTES, which need not exist), named, opened read-only, executable.
+	 */
+	ret = rv_keeper_check_binary(bin_fd);
 	if (!ret)
 		ret = rv_update_check(vm, &u.nr_ram);
 	if (ret)
