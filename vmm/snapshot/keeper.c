@@ -35,7 +35,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "update.h"
 #include "vmm/util.h"
 
 extern char **environ;

@@ -4,11 +4,14 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmm/util.h"
 
 #define RV_UPDATE_OPT "--update-fds"
+/* argv entries besides the command line's own: the option. */
+#define RV_UPDATE_ARGV_EXTRA 2
 
 /* Plain decimal, no sign, no spaces, no overflow. */
 static int rv_update_dec(const char *s, size_t len, uint64_t max, uint64_t *out)
@@ -190,4 +193,41 @@ int rv_update_fds_format(const struct rv_update_fds *u, char *buf, size_t size)
 					u->fallback ? ",fallback" : "");
 	}
 	return n < 0 || (size_t)n >= size ? -ENOSPC : 0;
+}
+
+/* update-fds.h; the strings borrowed but the option's. */
+char **rv_update_argv(char *const argv[], const char *spec)
+{
+	size_t n = 0, k = 0;
+	char **out;
+
+	while (argv[n])
+		n++;
+	out = calloc(n + RV_UPDATE_ARGV_EXTRA + 1, sizeof(*out));
+	if (!out || n < 2 || asprintf(&out[2], "--update-fds=%s", spec) < 0) {
+		free(out);
+		return NULL;
+	}
+	out[0] = argv[0];
+	out[1] = argv[1];
+	k = 3;
+	for (size_t i = 2; i < n; i++) {
+		if (!strncmp(argv[i], "--update-fds=", 13))
+			continue;
+		if (!strcmp(argv[i], "--update-fds")) {
+			i++;
+			continue;
+		}
+		out[k++] = argv[i];
+	}
+	out[k] = NULL;
+	return out;
+}
+
+void rv_update_free_argv(char **argv)
+{
+	if (!argv)
+		return;
+	free(argv[2]);
+	free(argv);
 }

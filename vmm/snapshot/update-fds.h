@@ -65,6 +65,14 @@ int rv_update_fds_parse(const char *s, struct rv_update_fds *u);
  */
 int rv_update_fds_list(const struct rv_update_fds *u, int *fds, unsigned int max);
 
+/*
+ * @argv with its --update-fds (if any) replaced by --update-fds=@spec
+ * right after the command: a malloc'ed array (rv_update_free_argv()), or
+ * NULL.
+ */
+char **rv_update_argv(char *const argv[], const char *spec);
+void rv_update_free_argv(char **argv);
+
 /* The option's value for @u, into @buf: 0, or -ENOSPC. */
 int rv_update_fds_format(const struct rv_update_fds *u, char *buf, size_t size);
 

@@ -34,8 +34,6 @@ extern char **environ;
 #define RV_UPDATE_FLUSH_MS 200
 /* The saved command line's size, at most (ARG_MAX is far more, but run's is short). */
 #define RV_UPDATE_ARGS_MAX (256 * 1024)
-/* argv entries besides the command line's own: the option. */
-#define RV_UPDATE_ARGV_EXTRA 2
 
 int rv_update_open_exe(struct rv_vm *vm)
 {
@@ -88,43 +86,6 @@ static int rv_update_check(struct rv_vm *vm, unsigned int *nr_ram)
 		return rv_err(-ENOTSUP, "this ringvmm runs without a keeper process, which would "
 					"exec the new binary (see its start-up warning)");
 	return 0;
-}
-
-/* update.h; the strings borrowed but the option's. */
-char **rv_update_argv(char *const argv[], const char *spec)
-{
-	size_t n = 0, k = 0;
-	char **out;
-
-	while (argv[n])
-		n++;
-	out = calloc(n + RV_UPDATE_ARGV_EXTRA + 1, sizeof(*out));
-	if (!out || n < 2 || asprintf(&out[2], "--update-fds=%s", spec) < 0) {
-		free(out);
-		return NULL;
-	}
-	out[0] = argv[0];
-	out[1] = argv[1];
-	k = 3;
-	for (size_t i = 2; i < n; i++) {
-		if (!strncmp(argv[i], "--update-fds=", 13))
-			continue;
-		if (!strcmp(argv[i], "--update-fds")) {
-			i++;
-			continue;
-		}
-		out[k++] = argv[i];
-	}
-	out[k] = NULL;
-	return out;
-}
-
-void rv_update_free_argv(char **argv)
-{
-	if (!argv)
-		return;
-	free(argv[2]);
-	free(argv);
 }
 
 /* FD_CLOEXEC off (@inherit) or on again, on every fd @u names. */

@@ -40,14 +40,6 @@ int rv_update_restore(struct rv_vm *vm);
 void rv_update_started(struct rv_vm *vm);
 
 /*
- * @argv with its --update-fds (if any) replaced by --update-fds=@spec
- * right after the command: a malloc'ed array (rv_update_free_argv()), or
- * NULL.
- */
-char **rv_update_argv(char *const argv[], const char *spec);
-void rv_update_free_argv(char **argv);
-
-/*
  * The new process could not take over (@argv its command line, with
  * --update-fds): started by the keeper, tell it why (rv_err_msg()), and
  * the old process resumes the guest. Else (exec'd in place by a ringvmm
