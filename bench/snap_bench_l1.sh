@@ -44,7 +44,8 @@ rvs_wait() {
 }
 
 # rvs_start OUT ARGS...: ringvmm ARGS, its console stamped by `ts` into OUT.
-# Sets _pid (the VMM: busybox timeout execs it in place) and _tspid.
+# Sets _pid (the keeper, whose child is the VMM: busybox timeout execs it
+# in place) and _tspid.
 rvs_start() {
     _o=$1
     shift
@@ -74,7 +75,7 @@ for mem in $RVS_MEMS; do
         s=/tmp/rvs.sock d=/tmp/rvs.snap o=/tmp/rvs.$mem.$i
         rm -rf "$s" "$d"
         rvs_start "$o.boot" run -k /l2/bzImage -i /l2/initrd.cpio.gz -p "quiet rv.test=count" \
-            -m "$mem" --mem-backend memfd --no-seccomp --api "$s"
+            -m "$mem" --mem-backend memfd --api "$s"
         boot=none upd=none save=none spaused=none memkb=none state=none restore=none
         echo "RVSNAP-STEP $mem $i boot"
         if rvs_wait "$o.boot" 10; then

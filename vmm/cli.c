@@ -276,8 +276,10 @@ static int rv_cli_set_update_fds(void *ctx, const struct rv_opt *o, const char *
 	struct rv_cli *cli = ctx;
 	int ret = rv_update_fds_parse(v, &cli->update_fds);
 
-	if (!ret)
+	if (!ret) {
 		cli->vm.update = &cli->update_fds;
+		cli->vm.keeper = cli->update_fds.keeper >= 0;
+	}
 	return ret;
 }
 

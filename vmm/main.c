@@ -19,6 +19,7 @@
 
 #include "arch/arch.h"
 #include "vmm/api/ctl.h"
+#include "vmm/snapshot/keeper.h"
 #include "vmm/snapshot/update.h"
 #include "bench/bench.h"
 #include "caps.h"
@@ -139,6 +140,16 @@ static int rv_cmd_run_vm(struct rv_cli *cli)
 	return status;
 }
 
+/* A control socket, RAM in memfds, and not an update's new process already. */
+static bool rv_cmd_run_updatable(const struct rv_cli *cli)
+{
+	const struct rv_vm_config *cfg = &cli->vm;
+
+	return cfg->api_path && !cfg->update && !cli->memmap && cfg->argv &&
+	       (cfg->mem_backend == RV_MEM_BACKEND_MEMFD ||
+		cfg->mem_backend == RV_MEM_BACKEND_HUGETLB);
+}
+
 static int rv_cmd_run(struct rv_cli *cli)
 {
 	struct rv_console_host con;
@@ -160,6 +171,17 @@ static int rv_cmd_run(struct rv_cli *cli)
 		return rv_fail("run", ret);
 	if (cli->vm.cmdline)
 		rv_info("kernel command line: %s", cli->vm.cmdline);
+	/*
+	 * A guest that `ctl update` could take to a new binary runs in a child
+	 * of this process, the keeper, which execs that binary: seccomp filters
+	 * survive execve(2) (vmm/snapshot/keeper.h). Nothing is set up yet.
+	 */
+	if (rv_cmd_run_updatable(cli)) {
+		ret = rv_keeper_run(cli->vm.argv);
+		if (ret)
+			rv_warn("%s: no live update for this guest", rv_err_msg());
+		cli->vm.keeper = !ret;
+	}
 	ret = rv_console_open_host(&con, cli->console_out);
 	if (ret && cli->vm.update)
 		rv_update_fall_back(cli->vm.argv);

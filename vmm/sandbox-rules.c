@@ -71,6 +71,11 @@ static int rv_sandbox_rules_args(scmp_filter_ctx ctx, uint32_t arch, enum rv_san
 	const struct scmp_arg_cmp thread = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD);
 	/* UNIX sockets only (virtio-vsock's guest connections): no network. */
 	const struct scmp_arg_cmp unix_only = SCMP_A0(SCMP_CMP_EQ, AF_UNIX);
+	/*
+	 * fds passed (SCM_RIGHTS) to the keeper alone, for a live update
+	 * (vmm/snapshot/keeper.h): to no control client or vsock peer.
+	 */
+	const struct scmp_arg_cmp keeper = SCMP_A0(SCMP_CMP_EQ, RV_SANDBOX_KEEPER_FD);
 	const uint32_t allow = SCMP_ACT_ALLOW;
 	int ret;
 
@@ -86,6 +91,8 @@ static int rv_sandbox_rules_args(scmp_filter_ctx ctx, uint32_t arch, enum rv_san
 	ret = rv_sandbox_rules_add(ctx, allow, arch, "clone", 1, &thread);
 	if (!ret)
 		ret = rv_sandbox_rules_add(ctx, allow, arch, "socket", 1, &unix_only);
+	if (!ret)
+		ret = rv_sandbox_rules_add(ctx, allow, arch, "sendmsg", 1, &keeper);
 	/* clone3's flags are in memory seccomp cannot read: glibc falls back to clone. */
 	if (!ret)
 		ret = rv_sandbox_rules_add(ctx, SCMP_ACT_ERRNO(ENOSYS), arch, "clone3", 0, NULL);

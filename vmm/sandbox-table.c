@@ -42,6 +42,12 @@ const struct rv_sandbox_call rv_sandbox_calls[] = {
 	{ "sync_file_range", RV_SB_ALL },
 	{ "fallocate", RV_SB_ALL },
 	/*
+	 * A live update's state memfd, made during setup, emptied before each
+	 * save (vmm/snapshot/update.c). Guest RAM's memfds are sealed
+	 * against it (F_SEAL_SHRINK).
+	 */
+	{ "ftruncate", RV_SB_CTRL },
+	/*
 	 * The control socket (vmm/api/server.c), on the loop thread: its
 	 * listening socket is bound before the sandbox; connections are
 	 * accepted (accept4 above), checked (SO_PEERCRED), read, answered and

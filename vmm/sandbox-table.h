@@ -27,6 +27,12 @@ enum rv_sandbox_kind {
 /* The main thread and threads created during setup, not vCPUs. */
 #define RV_SB_CTRL (RV_SB_BASE | RV_SB_LOOP)
 
+/*
+ * The fd a keeper's VMM child talks to its keeper on (vmm/snapshot/keeper.h):
+ * a fixed number, so that the filters allow sendmsg(2) on it alone.
+ */
+#define RV_SANDBOX_KEEPER_FD 64
+
 struct rv_sandbox_call {
 	const char *name; /* resolved per arch: "poll" does not exist on arm64 */
 	unsigned int kinds;

@@ -275,7 +275,7 @@ int rv_vm_create(struct rv_vm *vm, const struct rv_vm_config *cfg)
 	vm->cfg = cfg;
 	pthread_mutex_init(&vm->pause_lock, NULL);
 	pthread_cond_init(&vm->pause_cond, NULL);
-	vm->kvm_fd = vm->vm_fd = vm->signal_fd = vm->exe_fd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->signal_fd = vm->exe_fd = vm->update_state_fd = -1;
 	rv_bus_init(&vm->pio, "pio");
 	rv_bus_init(&vm->mmio, "mmio");
 
@@ -428,4 +428,6 @@ void rv_vm_destroy(struct rv_vm *vm)
 		close(vm->kvm_fd);
 	if (vm->exe_fd >= 0)
 		close(vm->exe_fd);
+	if (vm->update_state_fd >= 0)
+		close(vm->update_state_fd);
 }

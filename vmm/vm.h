@@ -87,6 +87,8 @@ struct rv_vm_config {
 	char *const *argv;
 	const struct rv_update_fds *update;
 	const char *version; /* this binary's, for the update's reply */
+	/* A keeper's VMM child: RV_KEEPER_FD is its socket (vmm/snapshot/keeper.h). */
+	bool keeper;
 	/* Values of the run options devices bring (rv_device_option), in order. */
 	struct rv_device_arg device_args[RV_DEVICE_MAX_ARGS];
 	unsigned int nr_device_args;
@@ -170,6 +172,10 @@ struct rv_vm {
 	struct rv_api_server *api;
 	/* This binary, opened before the sandbox, for `update` (-1: no --api). */
 	int exe_fd;
+	/* Under a keeper: the memfd an update saves the state into, made before the sandbox. */
+	int update_state_fd;
+	/* This process is an update's new one, and it took the guest over. */
+	bool update_took_over;
 
 	/* The raw guest code really runs unprivileged (cfg.guest_user_mode). */
 	bool guest_user_mode;

@@ -765,8 +765,11 @@ rv_sc_kvm_suite() {
         [ -e "$_t" ] || continue
         _n=$(basename "$_t")
         echo "RVRUN kvm_suite $_n"
+        # update_test.sh starts a dozen ringvmm processes (updates, fallbacks).
+        _to=$RV_RUN_TIMEOUT
+        [ "$_n" = update_test.sh ] && _to=$((RV_RUN_TIMEOUT * 2))
         case $_t in
-            *.sh) timeout -k 5 "$RV_RUN_TIMEOUT" bash "$_t" "$RV_VMM" ;;
+            *.sh) timeout -k 5 "$_to" bash "$_t" "$RV_VMM" ;;
             *) timeout -k 5 "$RV_RUN_TIMEOUT" "$_t" ;;
         esac < /dev/null > "$RV_OUT/kvm-$_n.log" 2>&1
         _rc=$?
@@ -961,14 +964,16 @@ rv_sc_api() {
 # count on (40 more lines: two checksums of the file re-read after the
 # restore). A corrupted and a truncated copy of the snapshot are refused
 # with exit 2 and one line, and run nothing.
-# In `snapshot`, the first run (RAM in a memfd, no seccomp: what an update
-# needs) is first live-updated (ctl update, vmm/snapshot/update.c) to
-# /ringvmm2, a copy with another version string (lib.sh makes it): the
-# reply names that version, the process stays, and the counting, checksum
-# and uptime checks above cover the update too (one console). The snapshot
-# is then taken by the new binary and restored by the old one.
+# In `snapshot`, the first run (RAM in a memfd: what an update needs; the
+# seccomp sandbox on, as by default) is first live-updated (ctl update,
+# vmm/snapshot/update.c, keeper.c) to /ringvmm2, a copy with another version
+# string (lib.sh makes it): the reply names that version, the process
+# started (the keeper) stays, its one child (the VMM) now runs /ringvmm2
+# under the seccomp filters, and the counting, checksum and uptime checks
+# above cover the update too (one console). The snapshot is then taken by
+# the new binary and restored by the old one.
 rv_sc_snapshot() {
-    _upd="--mem-backend memfd --no-seccomp"
+    _upd="--mem-backend memfd"
     rv_snapshot_test snapshot --cpus 1
     _upd=
 }
@@ -1002,14 +1007,28 @@ rv_update_step() {
     echo "RVLOG $1 update reply (at count $_u0): $(cat "$RV_OUT/ctl-update.txt")"
     grep -q "\"version\":\"$_v2\"" "$RV_OUT/ctl-update.txt" ||
         _p="$_p the update's reply does not name version $_v2;"
-    # The same process (busybox timeout execs it; another timeout forks it).
-    _vp=$_pid
-    case $(readlink "/proc/$_vp/exe") in
+    # The keeper: the process started (busybox timeout execs it; another
+    # timeout forks it). The VMM: its one child (the old one leaves once
+    # the new one took over).
+    _kp=$_pid
+    case $(readlink "/proc/$_kp/exe") in
         /ringvmm*) ;;
-        *) _vp=$(awk '{ print $1 }' "/proc/$_pid/task/$_pid/children" 2> /dev/null) ;;
+        *) _kp=$(awk '{ print $1 }' "/proc/$_pid/task/$_pid/children" 2> /dev/null) ;;
     esac
+    _i=0
+    while [ "$_i" -lt 50 ]; do
+        _vp=$(cat "/proc/$_kp/task/$_kp/children" 2> /dev/null)
+        [ "$(echo "$_vp" | wc -w)" = 1 ] && break
+        sleep 0.1
+        _i=$((_i + 1))
+    done
+    _vp=$(echo "$_vp" | awk '{ print $1 }')
+    [ "$(readlink "/proc/$_kp/exe")" = /ringvmm ] ||
+        _p="$_p the keeper $_kp runs $(readlink "/proc/$_kp/exe"), not /ringvmm;"
     [ "$(readlink "/proc/$_vp/exe")" = /ringvmm2 ] ||
-        _p="$_p process $_vp runs $(readlink "/proc/$_vp/exe"), not /ringvmm2;"
+        _p="$_p the keeper's child $_vp runs $(readlink "/proc/$_vp/exe"), not /ringvmm2;"
+    grep -q '^Seccomp:[[:space:]]*2' "/proc/$_vp/status" ||
+        _p="$_p the new VMM $_vp runs without its seccomp filters;"
     rv_wait_count "$1" $((_u0 + 20)) 60 ||
         _p="$_p no count after the update (last: $(rv_count_last "$1"));"
 }

@@ -236,3 +236,17 @@ put("snapshot", "empty", snap_file([]))
 for name, line in [("pause", b'{"cmd":"pause"}'), ("stats", b' {"cmd" : "stats"}\r'),
                    ("unknown", b'{"cmd":"fly","x":[1,{"y":null}]}'), ("bad", b"{'cmd':")]:
     put("api", name, line)
+
+# keeper: the number of fds, then a struct rv_keeper_msg (vmm/snapshot/keeper.h):
+# magic, type, nr_fds, bin, 64 fd numbers, 1024 bytes of spec.
+def keeper_msg(nr, bin_, targets, spec, type_=1):
+    t = targets + [-1] * (64 - len(targets))
+    return (bytes([nr]) + struct.pack("<IIII", 0x504b5652, type_, nr, bin_) +
+            struct.pack("<64i", *t) + spec.ljust(1024, b"\0"))
+
+
+put("keeper", "update", keeper_msg(5, 4, [10, 12, 13, 11, -1],
+                                   b"state=10,keeper=64,ram=11,api=12,client=13,t0=5"))
+put("keeper", "two_ram", keeper_msg(4, 0, [-1, 10, 11, 12],
+                                    b"state=10,keeper=64,ram=11,ram=12"))
+put("keeper", "resume", keeper_msg(0, 0, [], b"why", 5))

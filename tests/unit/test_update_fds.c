@@ -26,6 +26,7 @@ static void test_round_trip(void **state)
 				   .args = 12,
 				   .api = 4,
 				   .client = 9,
+				   .keeper = 64,
 				   .ram = { 10, 11 },
 				   .nr_ram = 2,
 				   .t0_ns = 18446744073709551615ULL,
@@ -41,6 +42,7 @@ static void test_round_trip(void **state)
 	assert_int_equal(v.api, 4);
 	assert_int_equal(v.client, 9);
 	assert_int_equal(v.args, 12);
+	assert_int_equal(v.keeper, 64);
 	assert_int_equal(v.nr_ram, 2);
 	assert_int_equal(v.ram[0], 10);
 	assert_int_equal(v.ram[1], 11);
@@ -58,6 +60,7 @@ static void test_minimal(void **state)
 	assert_int_equal(v.api, -1);
 	assert_int_equal(v.client, -1);
 	assert_int_equal(v.args, -1);
+	assert_int_equal(v.keeper, -1);
 	assert_int_equal(v.nr_ram, 1);
 	assert_false(v.fallback);
 	assert_true(v.t0_ns == 0);
@@ -92,6 +95,9 @@ static void test_bad(void **state)
 		"state=3,exe=4,ram=5,t0=",
 		"state=3,exe=4,ram=5,ram=6,ram=7,ram=8,ram=9", /* too many */
 		"state=3,exe=4,ram=5,fallback=1",
+		"state=3,keeper=4,ram=5,keeper=6", /* twice */
+		"state=3,keeper=5,ram=5",	   /* one fd, two names */
+		"state=3,keeper=2,ram=5",	   /* stdio */
 		"state3,exe=4,ram=5",
 	};
 
@@ -106,6 +112,26 @@ static void test_bad(void **state)
 			fail_msg("\"%s\": message \"%s\" does not name the option", bad[i],
 				 rv_err_msg());
 	}
+}
+
+/* Under a keeper, exe= may go; the list names every fd but the keeper's. */
+static void test_keeper(void **state)
+{
+	struct rv_update_fds v;
+	int fds[8];
+
+	(void)state;
+	assert_int_equal(rv_update_fds_parse("state=3,keeper=64,ram=5,ram=6,api=7,client=8", &v),
+			 0);
+	assert_int_equal(v.keeper, 64);
+	assert_int_equal(v.exe, -1);
+	assert_int_equal(rv_update_fds_list(&v, fds, 8), 5);
+	assert_int_equal(fds[0], 3);
+	assert_int_equal(fds[1], 7);
+	assert_int_equal(fds[2], 8);
+	assert_int_equal(fds[3], 5);
+	assert_int_equal(fds[4], 6);
+	assert_int_equal(rv_update_fds_list(&v, fds, 4), -ENOSPC);
 }
 
 static void test_too_long(void **state)
@@ -123,9 +149,8 @@ static void test_too_long(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_minimal),
-		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_round_trip), cmocka_unit_test(test_minimal),
+		cmocka_unit_test(test_bad),	   cmocka_unit_test(test_keeper),
 		cmocka_unit_test(test_too_long),
 	};
 

@@ -69,7 +69,7 @@ static void rv_api_request(struct rv_api_client *c, const char *line, size_t len
 	struct rv_api_server *srv = c->srv;
 	struct json_object *extra;
 	struct rv_api_req req;
-	char err[160], *reply;
+	char err[640], *reply;
 	int ret;
 
 	srv->requests++;

@@ -141,7 +141,12 @@ void rv_vm_api_close(struct rv_vm *vm)
 {
 	if (!vm->api)
 		return;
-	vm->api->keep_path = rv_sandbox_active();
+	/*
+	 * unlink(2) is denied in the sandbox; and an update's new process
+	 * that did not take over leaves the socket to the old one, which
+	 * goes on serving it.
+	 */
+	vm->api->keep_path = rv_sandbox_active() || (vm->cfg->update && !vm->update_took_over);
 	rv_api_close(vm->api);
 	free(vm->api);
 	vm->api = NULL;

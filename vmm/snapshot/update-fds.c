@@ -4,11 +4,14 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmm/util.h"
 
 #define RV_UPDATE_OPT "--update-fds"
+/* argv entries besides the command line's own: the option. */
+#define RV_UPDATE_ARGV_EXTRA 2
 
 /* Plain decimal, no sign, no spaces, no overflow. */
 static int rv_update_dec(const char *s, size_t len, uint64_t max, uint64_t *out)
@@ -31,7 +34,8 @@ static int rv_update_dec(const char *s, size_t len, uint64_t max, uint64_t *out)
 /* The fds @u names so far, to refuse one number under two names. */
 static bool rv_update_fd_used(const struct rv_update_fds *u, int fd)
 {
-	if (fd == u->state || fd == u->exe || fd == u->args || fd == u->api || fd == u->client)
+	if (fd == u->state || fd == u->exe || fd == u->args || fd == u->api || fd == u->client ||
+	    fd == u->keeper)
 		return true;
 	for (unsigned int i = 0; i < u->nr_ram; i++)
 		if (u->ram[i] == fd)
@@ -73,6 +77,8 @@ static int rv_update_item(struct rv_update_fds *u, const char *item, size_t len,
 		slot = &u->api;
 	else if (klen == 6 && !memcmp(item, "client", 6))
 		slot = &u->client;
+	else if (klen == 6 && !memcmp(item, "keeper", 6))
+		slot = &u->keeper;
 	else if (klen == 3 && !memcmp(item, "ram", 3)) {
 		if (u->nr_ram == RV_UPDATE_MAX_RAM)
 			return rv_err(-EINVAL, RV_UPDATE_OPT ": more than %d ram= fds",
@@ -103,7 +109,9 @@ int rv_update_fds_parse(const char *s, struct rv_update_fds *u)
 	size_t len = strlen(s);
 	int ret;
 
-	*u = (struct rv_update_fds){ .state = -1, .exe = -1, .args = -1, .api = -1, .client = -1 };
+	*u = (struct rv_update_fds){
+		.state = -1, .exe = -1, .args = -1, .api = -1, .client = -1, .keeper = -1
+	};
 	for (unsigned int i = 0; i < RV_UPDATE_MAX_RAM; i++)
 		u->ram[i] = -1;
 	if (len > RV_UPDATE_SPEC_MAX)
@@ -121,9 +129,31 @@ int rv_update_fds_parse(const char *s, struct rv_update_fds *u)
 			break;
 		p = comma + 1;
 	}
-	if (u->state < 0 || u->exe < 0 || !u->nr_ram)
-		return rv_err(-EINVAL, RV_UPDATE_OPT " %s: state=, exe= and ram= are required", s);
+	if (u->state < 0 || (u->exe < 0 && u->keeper < 0) || !u->nr_ram)
+		return rv_err(-EINVAL,
+			      RV_UPDATE_OPT " %s: state=, ram= and exe= or keeper= are required",
+			      s);
 	return 0;
+}
+
+int rv_update_fds_list(const struct rv_update_fds *u, int *fds, unsigned int max)
+{
+	const int one[] = { u->state, u->exe, u->args, u->api, u->client };
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < sizeof(one) / sizeof(one[0]); i++) {
+		if (one[i] < 0)
+			continue;
+		if (n == max)
+			return -ENOSPC;
+		fds[n++] = one[i];
+	}
+	for (unsigned int i = 0; i < u->nr_ram; i++) {
+		if (n == max)
+			return -ENOSPC;
+		fds[n++] = u->ram[i];
+	}
+	return (int)n;
 }
 
 int rv_update_fds_format(const struct rv_update_fds *u, char *buf, size_t size)
@@ -131,7 +161,15 @@ int rv_update_fds_format(const struct rv_update_fds *u, char *buf, size_t size)
 	size_t off;
 	int n;
 
-	n = snprintf(buf, size, "state=%d,exe=%d", u->state, u->exe);
+	n = snprintf(buf, size, "state=%d", u->state);
+	if (n >= 0 && (size_t)n < size && u->exe >= 0) {
+		off = (size_t)n;
+		n = (int)off + snprintf(buf + off, size - off, ",exe=%d", u->exe);
+	}
+	if (n >= 0 && (size_t)n < size && u->keeper >= 0) {
+		off = (size_t)n;
+		n = (int)off + snprintf(buf + off, size - off, ",keeper=%d", u->keeper);
+	}
 	for (unsigned int i = 0; n >= 0 && (size_t)n < size && i < u->nr_ram; i++) {
 		off = (size_t)n;
 		n = (int)off + snprintf(buf + off, size - off, ",ram=%d", u->ram[i]);
@@ -155,4 +193,41 @@ int rv_update_fds_format(const struct rv_update_fds *u, char *buf, size_t size)
 					u->fallback ? ",fallback" : "");
 	}
 	return n < 0 || (size_t)n >= size ? -ENOSPC : 0;
+}
+
+/* update-fds.h; the strings borrowed but the option's. */
+char **rv_update_argv(char *const argv[], const char *spec)
+{
+	size_t n = 0, k = 0;
+	char **out;
+
+	while (argv[n])
+		n++;
+	out = calloc(n + RV_UPDATE_ARGV_EXTRA + 1, sizeof(*out));
+	if (!out || n < 2 || asprintf(&out[2], "--update-fds=%s", spec) < 0) {
+		free(out);
+		return NULL;
+	}
+	out[0] = argv[0];
+	out[1] = argv[1];
+	k = 3;
+	for (size_t i = 2; i < n; i++) {
+		if (!strncmp(argv[i], "--update-fds=", 13))
+			continue;
+		if (!strcmp(argv[i], "--update-fds")) {
+			i++;
+			continue;
+		}
+		out[k++] = argv[i];
+	}
+	out[k] = NULL;
+	return out;
+}
+
+void rv_update_free_argv(char **argv)
+{
+	if (!argv)
+		return;
+	free(argv[2]);
+	free(argv);
 }

@@ -4,7 +4,8 @@
  * one across execve(2) (docs/live-update.md), and the hidden run option
  * that names them:
  *
- *   --update-fds state=N,exe=N,ram=N[,ram=N...][,args=N][,api=N][,client=N][,t0=NS][,fallback]
+ *   --update-fds state=N,(exe=N|keeper=N),ram=N[,ram=N...][,args=N][,api=N][,client=N]
+ *                [,t0=NS][,fallback]
  *
  *   state    a memfd holding the VM's state (the snapshot format, RAM left
  *            out: the MEM section's regions are the ram= fds, in order)
@@ -16,6 +17,11 @@
  *   client   the connection that asked for the update: the reply goes there
  *   t0       CLOCK_MONOTONIC ns when the guest was paused (paused_ms)
  *   fallback this process is the old binary taken back: do not fall back again
+ *   keeper   the socket to the keeper process (vmm/snapshot/keeper.h): this
+ *            process was started by it, tells it when it took over or why
+ *            not, and never execs the old binary itself (exe, args and
+ *            fallback are then unused: they serve an update from a ringvmm
+ *            that exec'd in place, before the keeper)
  *
  * Only ringvmm writes this option, but it arrives as argv: the parser is
  * pure and trusts nothing (tests/unit/test_update_fds.c).
@@ -35,7 +41,8 @@
 #define RV_UPDATE_SPEC_MAX 256
 
 struct rv_update_fds {
-	int state, exe, args, api, client; /* -1: not given (args, api, client) */
+	int state, exe, args, api, client; /* -1: not given (exe, args, api, client) */
+	int keeper;			   /* -1: not given */
 	int ram[RV_UPDATE_MAX_RAM];
 	unsigned int nr_ram;
 	uint64_t t0_ns;
@@ -47,9 +54,24 @@ struct rv_update_fds {
  * --update-fds and what is wrong: an unknown key, a key twice (ram
  * excepted, up to RV_UPDATE_MAX_RAM), a number that is not plain decimal,
  * an fd below 3 (stdio) or above RV_UPDATE_FD_MAX, one fd under two names,
- * or state, exe or ram missing.
+ * or state, ram, or both exe and keeper missing.
  */
 int rv_update_fds_parse(const char *s, struct rv_update_fds *u);
+
+/*
+ * Every fd @u names but the keeper's, into @fds (room for @max): what
+ * crosses to the new process besides the keeper's socket. Their number,
+ * or -ENOSPC. Add each new kind of fd here too.
+ */
+int rv_update_fds_list(const struct rv_update_fds *u, int *fds, unsigned int max);
+
+/*
+ * @argv with its --update-fds (if any) replaced by --update-fds=@spec
+ * right after the command: a malloc'ed array (rv_update_free_argv()), or
+ * NULL.
+ */
+char **rv_update_argv(char *const argv[], const char *spec);
+void rv_update_free_argv(char **argv);
 
 /* The option's value for @u, into @buf: 0, or -ENOSPC. */
 int rv_update_fds_format(const struct rv_update_fds *u, char *buf, size_t size);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "format.h"
+#include "keeper.h"
 #include "snapshot.h"
 #include "update-fds.h"
 #include "vmm/api/proto.h"
@@ -33,8 +34,6 @@ extern char **environ;
 #define RV_UPDATE_FLUSH_MS 200
 /* The saved command line's size, at most (ARG_MAX is far more, but run's is short). */
 #define RV_UPDATE_ARGS_MAX (256 * 1024)
-/* argv entries besides the command line's own: the option. */
-#define RV_UPDATE_ARGV_EXTRA 2
 
 int rv_update_open_exe(struct rv_vm *vm)
 {
@@ -42,6 +41,12 @@ int rv_update_open_exe(struct rv_vm *vm)
 	if (vm->exe_fd < 0)
 		return rv_err(-errno, "/proc/self/exe (the binary `update` would run): %s",
 			      strerror(errno));
+	if (!vm->cfg->keeper)
+		return 0;
+	/* The sandbox allows no memfd_create: the state's memfd is made now. */
+	vm->update_state_fd = memfd_create("ringvmm:update-state", MFD_CLOEXEC);
+	if (vm->update_state_fd < 0)
+		return rv_err(-errno, "memfd_create for an update's state: %s", strerror(errno));
 	return 0;
 }
 
@@ -54,10 +59,6 @@ static bool rv_update_ram_ok(const struct rv_mem_region *r)
 static int rv_update_check(struct rv_vm *vm, unsigned int *nr_ram)
 {
 	*nr_ram = 0;
-	if (vm->sandboxed)
-		return rv_err(-ENOTSUP, "seccomp filters survive execve(2) and would deny the new "
-					"binary its set-up (run the guest with --no-seccomp; "
-					"docs/live-update.md)");
 	if (!vm->cfg->argv || !vm->cfg->argv[0] || !vm->cfg->argv[1] ||
 	    strcmp(vm->cfg->argv[1], "run"))
 		return rv_err(-ENOTSUP, "this VM was not started by `ringvmm run`");
@@ -81,74 +82,22 @@ static int rv_update_check(struct rv_vm *vm, unsigned int *nr_ram)
 			return rv_err(-ENOTSUP, "more than %d RAM regions", RV_UPDATE_MAX_RAM);
 		(*nr_ram)++;
 	}
+	if (!vm->cfg->keeper || vm->update_state_fd < 0)
+		return rv_err(-ENOTSUP, "this ringvmm runs without a keeper process, which would "
+					"exec the new binary (see its start-up warning)");
 	return 0;
-}
-
-/*
- * An ELF file: a script's interpreter would open it again as /dev/fd/N
- * (execveat(2), NOTES), which need not exist where ringvmm runs, and a
- * failure there is past the point where the fallback can help.
- */
-static int rv_update_check_binary(int fd)
-{
-	char magic[4];
-
-	if (pread(fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) ||
-	    memcmp(magic, "\177ELF", 4))
-		return rv_err(-ENOEXEC, "the new binary is not an ELF executable");
-	return 0;
-}
-
-/*
- * @argv with its --update-fds (if any) replaced by --update-fds=@spec
- * right after the command: a malloc'ed array, the strings borrowed but
- * the option's.
- */
-static char **rv_update_argv(char *const argv[], const char *spec)
-{
-	size_t n = 0, k = 0;
-	char **out;
-
-	while (argv[n])
-		n++;
-	out = calloc(n + RV_UPDATE_ARGV_EXTRA + 1, sizeof(*out));
-	if (!out || n < 2 || asprintf(&out[2], "--update-fds=%s", spec) < 0) {
-		free(out);
-		return NULL;
-	}
-	out[0] = argv[0];
-	out[1] = argv[1];
-	k = 3;
-	for (size_t i = 2; i < n; i++) {
-		if (!strncmp(argv[i], "--update-fds=", 13))
-			continue;
-		if (!strcmp(argv[i], "--update-fds")) {
-			i++;
-			continue;
-		}
-		out[k++] = argv[i];
-	}
-	out[k] = NULL;
-	return out;
-}
-
-static void rv_update_free_argv(char **argv)
-{
-	if (!argv)
-		return;
-	free(argv[2]);
-	free(argv);
 }
 
 /* FD_CLOEXEC off (@inherit) or on again, on every fd @u names. */
 static int rv_update_set_inherit(const struct rv_update_fds *u, int extra_fd, bool inherit)
 {
-	int fds[RV_UPDATE_MAX_RAM + 6] = { u->state, u->exe, u->args, u->api, u->client, extra_fd };
-	unsigned int n = 6;
+	int fds[RV_KEEPER_MAX_FDS + 1];
+	int n = rv_update_fds_list(u, fds, RV_KEEPER_MAX_FDS);
 
-	for (unsigned int i = 0; i < u->nr_ram; i++)
-		fds[n++] = u->ram[i];
-	for (unsigned int i = 0; i < n; i++) {
+	if (n < 0)
+		return rv_err(n, "too many fds to hand over");
+	fds[n++] = extra_fd;
+	for (int i = 0; i < n; i++) {
 		if (fds[i] < 0)
 			continue;
 		if (fcntl(fds[i], F_SETFD, inherit ? 0 : FD_CLOEXEC) < 0)
@@ -181,23 +130,7 @@ static int rv_update_execve(int bin_fd, char *const argv[], const struct rv_upda
 	return ret;
 }
 
-/* The command line into a memfd, NUL-separated: what the fallback runs. */
-static int rv_update_save_args(char *const argv[])
-{
-	int fd = memfd_create("ringvmm:update-args", MFD_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return rv_err(-errno, "memfd_create for the command line: %s", strerror(errno));
-	for (size_t i = 0; !ret && argv[i]; i++)
-		ret = rv_write_all(fd, argv[i], strlen(argv[i]) + 1);
-	if (ret) {
-		close(fd);
-		return rv_err(ret, "saving the command line: %s", strerror(-ret));
-	}
-	return fd;
-}
-
-/* The command line saved by rv_update_save_args(), in @buf: a malloc'ed argv. */
+/* The command line in the args memfd (NUL-separated), in @buf: a malloc'ed argv. */
 static char **rv_update_load_args(int fd, char *buf, size_t size)
 {
 	ssize_t n = pread(fd, buf, size - 1, 0);
@@ -217,16 +150,26 @@ static char **rv_update_load_args(int fd, char *buf, size_t size)
 
 int rv_update_exec(struct rv_vm *vm, const struct rv_api_req *req)
 {
-	struct rv_update_fds u = { .exe = vm->exe_fd, .args = -1, .client = req->client_fd };
-	char spec[RV_UPDATE_SPEC_MAX];
+	struct rv_update_fds u = { .state = vm->update_state_fd,
+				   .exe = -1,
+				   .args = -1,
+				   .client = req->client_fd,
+				   .keeper = RV_KEEPER_FD };
+	char spec[RV_UPDATE_SPEC_MAX], why[RV_KEEPER_TEXT_MAX];
+	int fds[RV_KEEPER_MAX_FDS];
 	struct rv_snapshot_info info;
 	bool was_paused = vm->paused;
-	int ret, bin_fd;
+	int ret, bin_fd, nr;
 
 	if (req->nr_fds > 1)
 		return rv_err(-EINVAL, "takes one fd, the new binary's");
 	bin_fd = req->nr_fds ? req->fds[0] : vm->exe_fd;
-	ret = rv_update_check_binary(bin_fd);
+	/*
+	 * The keeper's own check, made here before the pause too: an ELF (a
+	 * script's interpreter would open it again as /dev/fd/N, execveat(2),
+	 * NOTES, which need not exist), named, opened read-only, executable.
+	 */
+	ret = rv_keeper_check_binary(bin_fd);
 	if (!ret)
 		ret = rv_update_check(vm, &u.nr_ram);
 	if (ret)
@@ -234,34 +177,35 @@ int rv_update_exec(struct rv_vm *vm, const struct rv_api_req *req)
 	u.api = vm->api ? vm->api->fd : -1;
 	for (unsigned int i = 0, k = 0; i < vm->mem.nr; i++)
 		u.ram[k++] = vm->mem.regions[i].fd;
-	/* The sandbox is off (rv_update_check): memfd_create is allowed. */
-	u.args = rv_update_save_args(vm->cfg->argv);
-	if (u.args < 0)
-		return u.args;
-	u.state = memfd_create("ringvmm:update-state", MFD_CLOEXEC);
-	if (u.state < 0) {
-		close(u.args);
-		return rv_err(-errno, "memfd_create for the state: %s", strerror(errno));
-	}
+	/* Emptied: a failed update's state may be longer than this one's. */
+	if (ftruncate(u.state, 0) || lseek(u.state, 0, SEEK_SET))
+		return rv_err(-errno, "the update's state memfd: %s", strerror(errno));
 	u.t0_ns = rv_now_ns();
 	ret = rv_vcpus_pause(vm);
 	if (ret)
-		goto out_close;
+		return ret;
 	ret = rv_snapshot_save(vm, u.state, -1, &info);
 	if (!ret)
 		ret = rv_update_fds_format(&u, spec, sizeof(spec));
-	if (!ret) {
+	nr = ret ? ret : rv_update_fds_list(&u, fds, RV_KEEPER_MAX_FDS);
+	if (nr >= 0) {
 		/* What the guest wrote before the pause reaches the console first. */
 		rv_console_flush(&vm->console, RV_UPDATE_FLUSH_MS);
-		rv_info("update: exec with --update-fds=%s", spec);
-		ret = rv_update_execve(bin_fd, vm->cfg->argv, &u, spec);
+		rv_info("update: to the keeper with --update-fds=%s", spec);
+		/* Returns only when the new binary did not take over. */
+		ret = rv_keeper_update(bin_fd, fds, (unsigned int)nr, spec, why, sizeof(why));
+		if (ret == -EAGAIN)
+			ret = rv_err(ret,
+				     "the new binary could not take over (%s); the guest goes on "
+				     "under the previous one %s after a pause of %.1f ms",
+				     why, vm->cfg->version ? vm->cfg->version : "?",
+				     (rv_now_ns() - u.t0_ns) / 1e6);
+	} else if (!ret) {
+		ret = rv_err(nr, "more fds than the keeper takes");
 	}
 	/* Still here: the guest goes on under this binary. */
 	if (!was_paused)
 		rv_vcpus_resume(vm);
-out_close:
-	close(u.state);
-	close(u.args);
 	return ret;
 }
 
@@ -310,6 +254,8 @@ int rv_update_restore(struct rv_vm *vm)
 	ssize_t n;
 	int ret;
 
+	if (u->keeper >= 0)
+		fcntl(u->keeper, F_SETFD, FD_CLOEXEC);
 	if (fstat(u->state, &st))
 		return rv_err(-errno, "update state (fd %d): %s", u->state, strerror(errno));
 	if (st.st_size <= 0 || (uint64_t)st.st_size > RV_SNAP_MAX_STATE)
@@ -334,9 +280,15 @@ void rv_update_started(struct rv_vm *vm)
 	const char *why = getenv(RV_UPDATE_ERROR_ENV);
 	struct json_object *extra = json_object_new_object(), *o = json_object_new_object();
 	char *err = NULL, *line;
+	int ret;
 
 	if (!u)
 		return;
+	/* The keeper lets the old process go: from now on this one runs the guest. */
+	ret = u->keeper >= 0 ? rv_keeper_send(u->keeper, RV_KEEPER_TOOK_OVER, NULL) : 0;
+	if (ret)
+		rv_warn("update: telling the keeper: %s", strerror(-ret));
+	vm->update_took_over = true;
 	json_object_object_add(o, "paused_ms",
 			       json_object_new_double((rv_now_ns() - u->t0_ns) / 1e6));
 	json_object_object_add(o, "version",
@@ -365,7 +317,8 @@ void rv_update_started(struct rv_vm *vm)
 		close(u->args);
 	close(u->state);
 	/* The binary to go back to was the old one; this one is vm->exe_fd now. */
-	close(u->exe);
+	if (u->exe >= 0)
+		close(u->exe);
 }
 
 /* The fallback failed too: tell the client, which would wait in vain. */
@@ -397,6 +350,11 @@ void rv_update_fall_back(char *const argv[])
 	snprintf(why, sizeof(why), "%s", rv_err_msg());
 	if (!s || rv_update_fds_parse(s, &u))
 		return;
+	/* Started by the keeper: it hears why, and the old process resumes. */
+	if (u.keeper >= 0) {
+		rv_keeper_send(u.keeper, RV_KEEPER_FAILED, why);
+		return;
+	}
 	if (u.fallback) {
 		rv_err(-EIO, "update: the previous binary could not take the guest back either: %s",
 		       why);

@@ -19,13 +19,17 @@ struct rv_vm;
 /* The environment variable a failed new binary leaves its reason in for the fallback. */
 #define RV_UPDATE_ERROR_ENV "RINGVMM_UPDATE_ERROR"
 
-/* Open this binary (/proc/self/exe) as vm->exe_fd, before the sandbox. */
+/*
+ * Open this binary (/proc/self/exe) as vm->exe_fd and, under a keeper,
+ * make the state's memfd, before the sandbox.
+ */
 int rv_update_open_exe(struct rv_vm *vm);
 
 /*
- * The old process, on the loop thread: check, pause, save, exec. Returns
- * only when the exec did not happen or failed, with the guest resumed
- * (unless it was paused before): -errno with the reason.
+ * The old process, on the loop thread: check, pause, save, hand the fds to
+ * the keeper (keeper.h), which starts the new binary. Returns only when
+ * the new binary did not take over, with the guest resumed (unless it was
+ * paused before): -errno with the reason. When it did, this process ends.
  */
 int rv_update_exec(struct rv_vm *vm, const struct rv_api_req *req);
 
@@ -37,10 +41,12 @@ void rv_update_started(struct rv_vm *vm);
 
 /*
  * The new process could not take over (@argv its command line, with
- * --update-fds): exec the old binary with the same fds, the reason
- * (rv_err_msg()) in RV_UPDATE_ERROR_ENV. Returns only when that is not
- * possible (this is the fallback already, or the exec failed): then the
- * requesting client is told, and the guest is lost.
+ * --update-fds): started by the keeper, tell it why (rv_err_msg()), and
+ * the old process resumes the guest. Else (exec'd in place by a ringvmm
+ * from before the keeper) exec the old binary with the same fds, the
+ * reason in RV_UPDATE_ERROR_ENV. Returns when the caller is to exit: if
+ * even that fallback failed, the requesting client has been told, and the
+ * guest is lost.
  */
 void rv_update_fall_back(char *const argv[]);
 
