@@ -23,6 +23,7 @@
 #include "update-fds.h"
 #include "vmm/api/proto.h"
 #include "vmm/api/server.h"
+#include "vmm/device.h"
 #include "vmm/util.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -143,11 +144,17 @@ static void rv_update_free_argv(char **argv)
 /* FD_CLOEXEC off (@inherit) or on again, on every fd @u names. */
 static int rv_update_set_inherit(const struct rv_update_fds *u, int extra_fd, bool inherit)
 {
-	int fds[RV_UPDATE_MAX_RAM + 6] = { u->state, u->exe, u->args, u->api, u->client, extra_fd };
+	int fds[RV_UPDATE_MAX_RAM + RV_UPDATE_MAX_CONSOLE + RV_UPDATE_MAX_DEV_FDS + 6] = {
+		u->state, u->exe, u->args, u->api, u->client, extra_fd
+	};
 	unsigned int n = 6;
 
 	for (unsigned int i = 0; i < u->nr_ram; i++)
 		fds[n++] = u->ram[i];
+	for (unsigned int i = 0; i < u->nr_console; i++)
+		fds[n++] = u->console[i];
+	for (unsigned int i = 0; i < u->nr_dev; i++)
+		fds[n++] = u->dev[i].fd;
 	for (unsigned int i = 0; i < n; i++) {
 		if (fds[i] < 0)
 			continue;
@@ -215,6 +222,54 @@ static char **rv_update_load_args(int fd, char *buf, size_t size)
 	return argv;
 }
 
+/*
+ * What else crosses: the host console's own fds (a file is not truncated
+ * again, a pty stays the same pty) and each device's (rv_device_ops.handover),
+ * named by the device's place in the list, which the new process's
+ * devices, built from the same command line, have too.
+ */
+static int rv_update_collect(struct rv_vm *vm, struct rv_update_fds *u)
+{
+	unsigned int place = 0;
+
+	for (unsigned int i = 0; i < 2; i++)
+		if (vm->cfg->console_host_fds[i] >= 3)
+			u->console[u->nr_console++] = vm->cfg->console_host_fds[i];
+	for (struct rv_device *d = vm->env.devices; d; d = d->next, place++) {
+		int fds[RV_UPDATE_MAX_DEV_FDS], n;
+
+		if (!d->ops->handover)
+			continue;
+		n = d->ops->handover(d, fds, RV_UPDATE_MAX_DEV_FDS - u->nr_dev);
+		if (n < 0)
+			return rv_err(n, "device %s: handing its fds over: %s", d->name,
+				      strerror(-n));
+		if (place >= RV_UPDATE_MAX_DEV)
+			return rv_err(-ENOTSUP, "device %s: more than %d devices", d->name,
+				      RV_UPDATE_MAX_DEV);
+		for (int k = 0; k < n; k++)
+			u->dev[u->nr_dev++] =
+				(struct rv_update_dev_fd){ .dev = place, .fd = fds[k] };
+	}
+	return 0;
+}
+
+int rv_update_hand_devices(struct rv_vm *vm)
+{
+	const struct rv_update_fds *u = vm->cfg->update;
+
+	if (!u->nr_dev)
+		return 0;
+	vm->env.handed = calloc(u->nr_dev, sizeof(*vm->env.handed));
+	if (!vm->env.handed)
+		return rv_err(-ENOMEM, "out of memory for the handed fds");
+	for (unsigned int i = 0; i < u->nr_dev; i++)
+		vm->env.handed[i] =
+			(struct rv_device_handed){ .dev = u->dev[i].dev, .fd = u->dev[i].fd };
+	vm->env.nr_handed = u->nr_dev;
+	return 0;
+}
+
 int rv_update_exec(struct rv_vm *vm, const struct rv_api_req *req)
 {
 	struct rv_update_fds u = { .exe = vm->exe_fd, .args = -1, .client = req->client_fd };
@@ -248,6 +303,8 @@ int rv_update_exec(struct rv_vm *vm, const struct rv_api_req *req)
 	if (ret)
 		goto out_close;
 	ret = rv_snapshot_save(vm, u.state, -1, &info);
+	if (!ret)
+		ret = rv_update_collect(vm, &u);
 	if (!ret)
 		ret = rv_update_fds_format(&u, spec, sizeof(spec));
 	if (!ret) {
@@ -363,6 +420,11 @@ void rv_update_started(struct rv_vm *vm)
 		close(u->client);
 	if (u->args >= 0)
 		close(u->args);
+	/* The devices and the console took new numbers for these (rv_device_adopt_fds). */
+	for (unsigned int i = 0; i < u->nr_dev; i++)
+		close(u->dev[i].fd);
+	for (unsigned int i = 0; i < u->nr_console; i++)
+		close(u->console[i]);
 	close(u->state);
 	/* The binary to go back to was the old one; this one is vm->exe_fd now. */
 	close(u->exe);
