@@ -385,6 +385,26 @@ int rv_update_restore(struct rv_vm *vm)
 	return ret;
 }
 
+/* The reply's "handed": how many fds each device (and the console) took over. */
+static struct json_object *rv_update_handed_json(const struct rv_vm *vm)
+{
+	const struct rv_update_fds *u = vm->cfg->update;
+	struct json_object *o = json_object_new_object();
+	unsigned int place = 0;
+
+	if (u->nr_console)
+		json_object_object_add(o, "console", json_object_new_int((int)u->nr_console));
+	for (const struct rv_device *d = vm->env.devices; d; d = d->next, place++) {
+		int n = 0;
+
+		for (unsigned int i = 0; i < vm->env.nr_handed; i++)
+			n += vm->env.handed[i].dev == place && vm->env.handed[i].taken;
+		if (n)
+			json_object_object_add(o, d->name, json_object_new_int(n));
+	}
+	return o;
+}
+
 void rv_update_started(struct rv_vm *vm)
 {
 	const struct rv_update_fds *u = vm->cfg->update;
@@ -398,6 +418,7 @@ void rv_update_started(struct rv_vm *vm)
 			       json_object_new_double((rv_now_ns() - u->t0_ns) / 1e6));
 	json_object_object_add(o, "version",
 			       json_object_new_string(vm->cfg->version ? vm->cfg->version : "?"));
+	json_object_object_add(o, "handed", rv_update_handed_json(vm));
 	json_object_object_add(extra, "update", o);
 	json_object_object_add(extra, "paused", json_object_new_boolean(false));
 	if (u->fallback &&

@@ -7,14 +7,17 @@ one of the same length that differs (upd2...), and prints the new version.
 Same length: nothing else in the binary moves, so it runs as SRC does.
 --foreign-snapshots also changes the snapshot format's magic: DST then
 refuses SRC's state, as a ringvmm of an incompatible format would (the
-update's fallback test)."""
+update's fallback test). REVERSION_RUNNER (e.g. qemu-aarch64-static) runs
+`SRC --version` for a SRC of another architecture."""
 import os
 import subprocess
 import sys
 
 src, dst = sys.argv[1], sys.argv[2]
 foreign = sys.argv[3:] == ['--foreign-snapshots']
-out = subprocess.run([src, '--version'], capture_output=True, text=True, check=True).stdout
+runner = os.environ.get('REVERSION_RUNNER', '').split()
+out = subprocess.run(runner + [src, '--version'], capture_output=True, text=True,
+                     check=True).stdout
 old = out.split()[1].encode()
 new = (b'upd2-' + old)[:len(old)]
 if len(old) < 4 or new == old:
