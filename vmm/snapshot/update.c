@@ -263,9 +263,12 @@ int rv_update_hand_devices(struct rv_vm *vm)
 	vm->env.handed = calloc(u->nr_dev, sizeof(*vm->env.handed));
 	if (!vm->env.handed)
 		return rv_err(-ENOMEM, "out of memory for the handed fds");
-	for (unsigned int i = 0; i < u->nr_dev; i++)
+	for (unsigned int i = 0; i < u->nr_dev; i++) {
 		vm->env.handed[i] =
 			(struct rv_device_handed){ .dev = u->dev[i].dev, .fd = u->dev[i].fd };
+		/* Not for a passt this process starts; a fallback clears it again. */
+		fcntl(u->dev[i].fd, F_SETFD, FD_CLOEXEC);
+	}
 	vm->env.nr_handed = u->nr_dev;
 	return 0;
 }
