@@ -185,19 +185,21 @@ rv_check_net_tap() {
 # same MD5 (checked by rv_check_net_tap).
 rv_net_update_step() {
     sleep 1
-    _if0=$($RV_NS cat /sys/class/net/rvtap0/ifindex 2> /dev/null)
+    # ip, not /sys/class/net: L1's sysfs shows its own namespace's links.
+    _if0=$($RV_NS ip -o link show rvtap0 2> /dev/null | cut -d: -f1)
     kill -0 "$_nc" 2> /dev/null && _mid=mid-transfer || _mid="after the transfer (too fast)"
     _ut0=$(rv_now)
     "$RV_VMM" ctl $_us update > "$RV_OUT/$_n.update" 2>&1 ||
         _p="$_p update: $(head -c 300 "$RV_OUT/$_n.update");"
     _ut=$(rv_since "$_ut0")
-    _if1=$($RV_NS cat /sys/class/net/rvtap0/ifindex 2> /dev/null)
+    _if1=$($RV_NS ip -o link show rvtap0 2> /dev/null | cut -d: -f1)
     echo "RVLOG $_n update ($_mid, ${_ut}s): $(cat "$RV_OUT/$_n.update"); ifindex $_if0 -> $_if1"
     grep -q "\"handed\":{[^}]*\"virtio-net0\":$_cpus" "$RV_OUT/$_n.update" ||
         _p="$_p the update did not hand the tap's $_cpus queues over;"
     [ -n "$_if0" ] && [ "$_if0" = "$_if1" ] || _p="$_p the tap's ifindex went from $_if0 to ${_if1:-none};"
     $RV_NS ip addr show rvtap0 | grep -q 10.77.0.1/24 || _p="$_p the tap lost its address;"
-    $RV_NS ip link show rvtap0 | grep -q 'state UP' || _p="$_p the tap's link is not up;"
+    # A tap's operstate stays UNKNOWN; LOWER_UP is its carrier: a queue attached.
+    $RV_NS ip link show rvtap0 | grep -q 'UP,LOWER_UP' || _p="$_p the tap's link is not up;"
     _upd_note="; update $_mid in ${_ut}s, $(sed -n 's/.*"paused_ms":\([0-9.]*\).*/paused_ms=\1/p' "$RV_OUT/$_n.update")"
 }
 
