@@ -204,17 +204,20 @@ static uint64_t stat_of(struct t *t, const char *key)
 	return r;
 }
 
+/* The device as every test creates it; .args names the test's path. */
+static const struct rv_device_cfg vsock_cfg = {
+	.type = "virtio-vsock",
+	.name = "virtio-vsock0",
+	.space = RV_SPACE_MMIO,
+	.base = BASE,
+	.irq = 5,
+};
+
 static int setup(void **state)
 {
 	struct t *t = calloc(1, sizeof(*t));
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct rv_device_cfg cfg = {
-		.type = "virtio-vsock",
-		.name = "virtio-vsock0",
-		.space = RV_SPACE_MMIO,
-		.base = BASE,
-		.irq = 5,
-	};
+	struct rv_device_cfg cfg = vsock_cfg;
 	char args[128];
 
 	vdev_fx_init(&t->d, QSIZE, BASE, fake_set_irq, t);
@@ -569,13 +572,7 @@ static void test_handover_listener(void **state)
 {
 	struct t *t = *state;
 	struct rv_device *dev = t->d.env.devices;
-	struct rv_device_cfg cfg = {
-		.type = "virtio-vsock",
-		.name = "virtio-vsock0",
-		.space = RV_SPACE_MMIO,
-		.base = BASE,
-		.irq = 5,
-	};
+	struct rv_device_cfg cfg = vsock_cfg;
 	struct rv_device_handed h = { .dev = 0 };
 	struct vdev_fx d2, d3;
 	socklen_t sl = sizeof(int);
