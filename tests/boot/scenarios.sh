@@ -843,6 +843,8 @@ rv_wait_count() {
     while [ $_w -lt $(($3 * 10)) ]; do
         _c=$(rv_count_last "$1")
         [ -n "$_c" ] && [ "$_c" -ge "$2" ] && return 0
+        # A line every 20 s: the host's session watch hears L1 alive.
+        [ $((_w % 200)) = 199 ] && echo "RVWAIT $1 count ${_c:-none} of $2 $((_w / 10))s"
         sleep 0.1
         _w=$((_w + 1))
     done
