@@ -567,6 +567,21 @@ static int rv_blk_load(struct rv_device *dev, const void *buf, size_t len, uint3
 	return ret;
 }
 
+/*
+ * A live update: the image's open file crosses (save() above quiesced it:
+ * nothing in flight, written data synced), with its OFD lock and its
+ * O_DIRECT; the new process does not open the path again.
+ */
+static int rv_blk_handover(struct rv_device *dev, int *fds, unsigned int max)
+{
+	struct rv_blk *b = dev->priv;
+
+	if (!max)
+		return -ENOSPC;
+	fds[0] = b->fd;
+	return 1;
+}
+
 static const struct rv_device_ops rv_blk_ops = {
 	.stats = rv_blk_stats,
 	.stop = rv_blk_stop,
@@ -574,6 +589,7 @@ static const struct rv_device_ops rv_blk_ops = {
 	.state_version = RV_VIRTIO_MMIO_STATE_VERSION,
 	.save = rv_blk_save,
 	.load = rv_blk_load,
+	.handover = rv_blk_handover,
 };
 
 /*
@@ -581,7 +597,7 @@ static const struct rv_device_ops rv_blk_ops = {
  * O_DIRECT for cache=none, and an OFD lock like QEMU's so two VMMs never
  * write one image (a shared lock for ,ro, exclusive otherwise).
  */
-static int rv_blk_open(struct rv_blk *b)
+static int rv_blk_open(struct rv_blk *b, struct rv_device_env *env)
 {
 	const char *path = b->spec.path;
 	int flags = (b->spec.ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | (b->spec.direct ? O_DIRECT : 0);
@@ -592,10 +608,33 @@ static int rv_blk_open(struct rv_blk *b)
 	int ret;
 
 	/*
-	 * Checked for what it is before an open that could block (a FIFO
-	 * waits in open() for a writer): regular files and block devices only.
+	 * A live update: the previous process's open file, whose OFD lock
+	 * (below) is that open file's and so still held: no moment where
+	 * another process could take the image. Its mode must be the one
+	 * this command line asks for; O_DIRECT is set to it.
 	 */
-	ret = rv_path_open("--disk", path, flags, 0, RV_PATH_REG | RV_PATH_BLK, &b->fd);
+	ret = rv_device_adopt_fds(env, &b->fd, 1);
+	if (ret < 0)
+		return ret;
+	if (ret) {
+		int fl = fcntl(b->fd, F_GETFL);
+
+		if (fl < 0 || (fl & O_ACCMODE) != (flags & O_ACCMODE))
+			return rv_err(-EINVAL, "--disk %s: the handed-over file is not open %s",
+				      path, b->spec.ro ? "read-only" : "read-write");
+		if ((fl & O_DIRECT) != (flags & O_DIRECT) &&
+		    fcntl(b->fd, F_SETFL, (fl & ~O_DIRECT) | (flags & O_DIRECT)))
+			return rv_err(-errno, "--disk %s: O_DIRECT on the handed-over file: %s",
+				      path, strerror(errno));
+		ret = 0;
+	} else {
+		/*
+		 * Checked for what it is before an open that could block (a
+		 * FIFO waits in open() for a writer): regular files and block
+		 * devices only.
+		 */
+		ret = rv_path_open("--disk", path, flags, 0, RV_PATH_REG | RV_PATH_BLK, &b->fd);
+	}
 	if (ret == -EINVAL && b->spec.direct && !stat(path, &st) &&
 	    (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
 		return rv_err(ret, "--disk %s: %s (cache=none: the file system has no O_DIRECT)",
@@ -669,7 +708,7 @@ static int rv_blk_create(struct rv_device_env *env, const struct rv_device_cfg *
 	ret = rv_blk_parse_spec(cfg->args ? cfg->args : "", &b->spec);
 	if (ret)
 		goto out_free;
-	ret = rv_blk_open(b);
+	ret = rv_blk_open(b, env);
 	if (ret)
 		goto out_free;
 	features |= b->spec.ro ?

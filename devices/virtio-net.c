@@ -571,18 +571,28 @@ static int rv_net_load(struct rv_device *dev, const void *buf, size_t len, uint3
 	return ret;
 }
 
+/* A live update: the backend's fds (a tap's queues, passt's connection) cross. */
+static int rv_net_handover(struct rv_device *dev, int *fds, unsigned int max)
+{
+	struct rv_net *n = dev->priv;
+
+	return n->be->ops->handover ? n->be->ops->handover(n->be, fds, max) : 0;
+}
+
 static const struct rv_device_ops rv_net_ops = {
 	.stats = rv_net_stats,
 	.destroy = rv_net_destroy,
 	.state_version = RV_VIRTIO_MMIO_STATE_VERSION,
 	.save = rv_net_save,
 	.load = rv_net_load,
+	.handover = rv_net_handover,
 };
 
 static int rv_net_create(struct rv_device_env *env, const struct rv_device_cfg *cfg)
 {
 	uint64_t features = (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS) |
 			    (1ULL << VIRTIO_NET_F_MRG_RXBUF);
+	int handed[RV_NET_MAX_HANDED];
 	unsigned int queues;
 	struct rv_net *n;
 	int ret;
@@ -600,8 +610,15 @@ static int rv_net_create(struct rv_device_env *env, const struct rv_device_cfg *
 	/* A tap: one pair per vCPU unless queues= says; passt: one (the parser checked). */
 	queues = n->spec.queues ? n->spec.queues : n->spec.kind == RV_NET_TAP ? env->nr_cpus : 1;
 	queues = queues < 1 ? 1 : queues > RV_NET_MAX_PAIRS ? RV_NET_MAX_PAIRS : queues;
-	ret = n->spec.kind == RV_NET_TAP ? rv_net_tap_open(&n->spec, queues, &n->be) :
-					   rv_net_passt_open(&n->spec, &n->be);
+	/* A live update: the previous process's backend, not a new one. */
+	ret = rv_device_adopt_fds(env, handed, RV_NET_MAX_HANDED);
+	if (ret > 0)
+		ret = n->spec.kind == RV_NET_TAP ?
+			      rv_net_tap_adopt(&n->spec, handed, ret, &n->be) :
+			      rv_net_passt_adopt(&n->spec, handed, ret, &n->be);
+	else if (!ret)
+		ret = n->spec.kind == RV_NET_TAP ? rv_net_tap_open(&n->spec, queues, &n->be) :
+						   rv_net_passt_open(&n->spec, &n->be);
 	if (ret)
 		goto out_free;
 	ret = rv_net_alloc_pairs(n, n->be->nr_queues);

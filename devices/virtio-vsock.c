@@ -477,12 +477,29 @@ static int rv_vsock_load(struct rv_device *dev, const void *buf, size_t len, uin
 	return ret;
 }
 
+/*
+ * A live update: the listening socket crosses (connections waiting in
+ * its backlog are accepted by the new process). Established connections
+ * do not: their host ends close at the exec, the host process reads EOF,
+ * and the guest's ends are reset by the TRANSPORT_RESET event above.
+ */
+static int rv_vsock_handover(struct rv_device *dev, int *fds, unsigned int max)
+{
+	struct rv_vsock *v = dev->priv;
+
+	if (!max)
+		return -ENOSPC;
+	fds[0] = v->listen_fd;
+	return 1;
+}
+
 static const struct rv_device_ops rv_vsock_ops = {
 	.stats = rv_vsock_stats,
 	.destroy = rv_vsock_destroy,
 	.state_version = RV_VIRTIO_MMIO_STATE_VERSION,
 	.save = rv_vsock_save,
 	.load = rv_vsock_load,
+	.handover = rv_vsock_handover,
 };
 
 static int rv_vsock_create(struct rv_device_env *env, const struct rv_device_cfg *cfg)

@@ -15,6 +15,7 @@
  * registered at all, so a hung-up socket cannot make the loop spin.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -413,7 +414,19 @@ int rv_vsock_host_init(struct rv_vsock *v)
 		v->conns[i].fd = -1;
 	v->next_port = RV_VSOCK_HOST_PORT_BASE;
 	v->handshake_ns = RV_VSOCK_HANDSHAKE_NS;
-	ret = rv_vsock_listen(v);
+	/*
+	 * A live update: the previous process's listener, so PATH never
+	 * refuses a connection and what waits in its backlog is accepted
+	 * here (rv_vsock_handover()).
+	 */
+	ret = rv_device_adopt_fds(v->t.env, &v->listen_fd, 1);
+	if (!ret)
+		ret = rv_vsock_listen(v);
+	else if (ret > 0 && fcntl(v->listen_fd, F_SETFL, O_NONBLOCK))
+		ret = rv_err(-errno, "%s: the handed-over listener: %s", v->dev.name,
+			     strerror(errno));
+	else if (ret > 0)
+		ret = 0;
 	if (ret)
 		return ret;
 	v->ep_fd = epoll_create1(EPOLL_CLOEXEC);

@@ -59,7 +59,39 @@ out_close:
 	return ret;
 }
 
-int rv_console_open_host(struct rv_console_host *h, const char *spec)
+/*
+ * A live update's new process: the previous one's file or pty, as new
+ * numbers (the handed ones stay open for a fallback, vmm/snapshot/update.c).
+ */
+static int rv_console_adopt(struct rv_console_host *h, const char *spec, const int *handed,
+			    unsigned int nr)
+{
+	bool pty = !strcmp(spec, "pty");
+	const char *name;
+
+	if (nr != (pty ? 2u : 1u))
+		return rv_err(-EINVAL, "--console-out %s: %u fds handed over by the update", spec,
+			      nr);
+	h->fd = fcntl(handed[0], F_DUPFD_CLOEXEC, 3);
+	if (h->fd < 0)
+		return rv_err(-errno, "--console-out %s: handed fd %d: %s", spec, handed[0],
+			      strerror(errno));
+	h->out_fd = h->fd;
+	if (!pty)
+		return 0;
+	h->in_fd = h->fd;
+	h->slave_fd = fcntl(handed[1], F_DUPFD_CLOEXEC, 3);
+	name = h->slave_fd < 0 ? NULL : ptsname(h->fd);
+	if (!name) {
+		rv_console_close_host(h);
+		return rv_err(-EBADF, "--console-out pty: the handed fds are not a pty");
+	}
+	snprintf(h->pty_name, sizeof(h->pty_name), "%s", name);
+	return 0;
+}
+
+int rv_console_open_host(struct rv_console_host *h, const char *spec, const int *handed,
+			 unsigned int nr_handed)
 {
 	memset(h, 0, sizeof(*h));
 	h->fd = h->slave_fd = -1;
@@ -67,6 +99,8 @@ int rv_console_open_host(struct rv_console_host *h, const char *spec)
 	h->out_fd = 1;
 	if (!spec || !strcmp(spec, "stdio"))
 		return 0;
+	if (handed && nr_handed)
+		return rv_console_adopt(h, spec, handed, nr_handed);
 	if (!strcmp(spec, "pty"))
 		return rv_console_open_pty(h);
 	/*

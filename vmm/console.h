@@ -143,7 +143,13 @@ struct rv_console_host {
 	char pty_name[64]; /* pty: "/dev/pts/N" */
 };
 
-int rv_console_open_host(struct rv_console_host *h, const char *spec);
+/*
+ * @handed (@nr_handed fds, or NULL): a live update's new process takes
+ * these over, fd then slave_fd as the old one had them, instead of
+ * opening: the same file (not truncated again), the same pty.
+ */
+int rv_console_open_host(struct rv_console_host *h, const char *spec, const int *handed,
+			 unsigned int nr_handed);
 void rv_console_close_host(struct rv_console_host *h);
 
 /* Put every terminal back as we found it (atexit, signal handlers). */

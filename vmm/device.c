@@ -2,7 +2,9 @@
 #include "device.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -35,6 +37,9 @@ int rv_device_create(struct rv_device_env *env, const struct rv_device_cfg *cfg)
 
 	if (!type)
 		return rv_err(-ENOENT, "no device type \"%s\" in this build", cfg->type);
+	env->creating = 0;
+	for (struct rv_device *d = env->devices; d; d = d->next)
+		env->creating++;
 	ret = type->create(env, cfg);
 	if (ret)
 		return rv_err_wrap(ret, "device %s (%s)", cfg->name, cfg->type);
@@ -56,6 +61,63 @@ int rv_device_params(const struct rv_device_cfg *cfg, const char *type, size_t s
 		return rv_err(-EINVAL, "%s: %s parameters of %zu bytes, expected %zu", cfg->name,
 			      type, p->size, size);
 	*out = p;
+	return 0;
+}
+
+int rv_device_adopt_fds(struct rv_device_env *env, int *fds, unsigned int max)
+{
+	unsigned int n = 0;
+	int ret = 0;
+
+	for (unsigned int i = 0; i < env->nr_handed; i++) {
+		struct rv_device_handed *h = &env->handed[i];
+
+		if (h->dev != env->creating || h->taken)
+			continue;
+		if (n == max) {
+			ret = rv_err(-EINVAL,
+				     "live update: more than the %u fds this device takes "
+				     "were handed over",
+				     max);
+			break;
+		}
+		/* A new number: the handed one stays for the fallback (update.c). */
+		fds[n] = fcntl(h->fd, F_DUPFD_CLOEXEC, 3);
+		if (fds[n] < 0) {
+			ret = rv_err(-errno, "live update: handed fd %d: %s", h->fd,
+				     strerror(errno));
+			break;
+		}
+		h->taken = true;
+		n++;
+	}
+	if (!ret)
+		return (int)n;
+	while (n--)
+		close(fds[n]);
+	for (unsigned int i = 0; i < env->nr_handed; i++)
+		if (env->handed[i].dev == env->creating)
+			env->handed[i].taken = false;
+	return ret;
+}
+
+int rv_device_adopt_check(const struct rv_device_env *env)
+{
+	unsigned int place = 0;
+
+	for (unsigned int i = 0; i < env->nr_handed; i++) {
+		const struct rv_device_handed *h = &env->handed[i];
+		const struct rv_device *d = env->devices;
+
+		if (h->taken)
+			continue;
+		for (place = 0; d && place < h->dev; place++)
+			d = d->next;
+		return rv_err(-EINVAL,
+			      "live update: device %s (place %u) was handed fd %d and did not "
+			      "take it (a different device, or a binary that cannot)",
+			      d ? d->name : "(none)", h->dev, h->fd);
+	}
 	return 0;
 }
 

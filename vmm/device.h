@@ -128,6 +128,21 @@ struct rv_device_env {
 		void *opaque;
 	} ready[RV_DEVICE_MAX_READY];
 	unsigned int nr_ready;
+	/*
+	 * A live update's new process (docs/live-update.md): the fds the old
+	 * process's devices handed over (rv_device_ops.handover), which
+	 * create() takes with rv_device_adopt_fds(); NULL otherwise.
+	 */
+	struct rv_device_handed *handed;
+	unsigned int nr_handed;
+	unsigned int creating; /* the place in @devices of the device being created */
+};
+
+/* One fd a device of the previous process handed over, for device place @dev. */
+struct rv_device_handed {
+	unsigned int dev;
+	int fd;
+	bool taken;
 };
 
 /* Reasons passed to request_exit. */
@@ -169,6 +184,17 @@ struct rv_device_ops {
 	uint32_t state_version;
 	int (*save)(struct rv_device *dev, void *buf, size_t size);
 	int (*load)(struct rv_device *dev, const void *buf, size_t len, uint32_t version);
+	/*
+	 * Optional: a live update, after save(), every vCPU parked. Put in
+	 * @fds (at most @max) the host fds the new process's create() must
+	 * take over instead of opening its own (a disk's open file, a tap's
+	 * queues, a listening socket), and return how many, or -errno. The
+	 * device keeps using and owning them: the exec may still fail. The
+	 * new process's create() gets them back, in this order, from
+	 * rv_device_adopt_fds(). A device without handover opens its host
+	 * side again from the command line.
+	 */
+	int (*handover)(struct rv_device *dev, int *fds, unsigned int max);
 };
 
 struct rv_device {
@@ -255,6 +281,19 @@ void rv_device_env_ready(struct rv_device_env *env);
 void rv_device_stop_all(struct rv_device_env *env);
 /* Destroy every device in env->devices, last created first. */
 void rv_device_destroy_all(struct rv_device_env *env);
+
+/*
+ * For a device's create(), in a live update's new process: the fds the
+ * same device of the previous process handed over (rv_device_ops.handover),
+ * as new fds in @fds (close-on-exec, the same open files), at most @max.
+ * Returns how many: 0 when none were handed (open as usual), -EINVAL when
+ * more than @max. The handed numbers themselves stay open until the new
+ * process has taken over, for a fallback to the old binary.
+ */
+int rv_device_adopt_fds(struct rv_device_env *env, int *fds, unsigned int max);
+
+/* After every create(): -EINVAL naming a device that left handed fds untaken. */
+int rv_device_adopt_check(const struct rv_device_env *env);
 
 /* Helper for devices: drive an irq line through the env. */
 static inline int rv_device_set_irq(struct rv_device_env *env, unsigned int gsi, int level)

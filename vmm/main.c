@@ -20,6 +20,7 @@
 #include "arch/arch.h"
 #include "vmm/api/ctl.h"
 #include "vmm/snapshot/keeper.h"
+#include "vmm/snapshot/update-fds.h"
 #include "vmm/snapshot/update.h"
 #include "bench/bench.h"
 #include "caps.h"
@@ -182,7 +183,9 @@ static int rv_cmd_run(struct rv_cli *cli)
 			rv_warn("%s: no live update for this guest", rv_err_msg());
 		cli->vm.keeper = !ret;
 	}
-	ret = rv_console_open_host(&con, cli->console_out);
+	ret = rv_console_open_host(&con, cli->console_out,
+				   cli->vm.update ? cli->vm.update->console : NULL,
+				   cli->vm.update ? cli->vm.update->nr_console : 0);
 	if (ret && cli->vm.update)
 		rv_update_fall_back(cli->vm.argv);
 	if (ret)
@@ -191,6 +194,8 @@ static int rv_cmd_run(struct rv_cli *cli)
 		fprintf(stderr, "ringvmm: console on %s\n", con.pty_name);
 	cli->vm.console_in_fd = con.in_fd;
 	cli->vm.console_out_fd = con.out_fd;
+	cli->vm.console_host_fds[0] = con.fd;
+	cli->vm.console_host_fds[1] = con.slave_fd;
 	status = rv_cmd_run_vm(cli);
 	rv_console_close_host(&con);
 	return status;

@@ -231,14 +231,13 @@ static int rv_vm_create_devices(struct rv_vm *vm)
 		.exit_opaque = vm,
 	};
 	ret = rv_vm_place_devices(vm);
-	if (ret)
-		return ret;
-	for (unsigned int i = 0; i < vm->nr_dev_cfgs; i++) {
+	if (!ret && vm->cfg->update)
+		ret = rv_update_hand_devices(vm);
+	for (unsigned int i = 0; !ret && i < vm->nr_dev_cfgs; i++)
 		ret = rv_device_create(&vm->env, &vm->dev_cfgs[i]);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	if (!ret)
+		ret = rv_device_adopt_check(&vm->env);
+	return ret;
 }
 
 /*
@@ -409,6 +408,8 @@ void rv_vm_destroy(struct rv_vm *vm)
 	vm->coalesce = vm->env.coalesce = NULL;
 	rv_vcpus_destroy(vm);
 	rv_device_destroy_all(&vm->env);
+	free(vm->env.handed);
+	vm->env.handed = NULL;
 	if (vm->console_ready)
 		rv_console_destroy(&vm->console);
 	if (vm->signal_fd >= 0)

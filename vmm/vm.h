@@ -41,6 +41,11 @@ struct rv_vm_config {
 	unsigned int nr_cpus;
 	int console_in_fd; /* -1: no console input */
 	int console_out_fd;
+	/*
+	 * --console-out's own fds, a file or a pty's master and slave (below
+	 * 3: none): a live update hands them over (console-host.c).
+	 */
+	int console_host_fds[2];
 	/* --console NAME: the device type that gets the console; NULL: the UART. */
 	const struct rv_device_type *console_type;
 	/* Raw guest code instead of a kernel (tests/kvm, benchmarks). */

@@ -229,8 +229,12 @@ int rv_arch_vcpus_ready(struct rv_vm *vm)
 	ret = rv_arm64_gic_init(&rv_arm64_vm(vm)->gic);
 	if (ret)
 		return ret;
-	/* A restored guest's device tree is in its memory file, where it was. */
-	if (vm->cfg->restore_dir)
+	/*
+	 * A restored guest's device tree is in its memory file, where it
+	 * was; a live update's new process has the guest's RAM itself, and
+	 * no kernel whose placement the tree's address would follow.
+	 */
+	if (vm->cfg->restore_dir || vm->cfg->update)
 		return 0;
 	return rv_arm64_write_fdt(vm);
 }

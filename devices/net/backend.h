@@ -60,6 +60,12 @@ struct rv_net_be_ops {
 	 * on; the others' fds are neither read nor polled until enabled again.
 	 */
 	int (*set_queues)(struct rv_net_be *be, unsigned int n);
+	/*
+	 * Optional: a live update (vmm/device.h, rv_device_ops.handover): the
+	 * fds the new process's backend takes over, into @fds (at most
+	 * @max); how many, or -errno. The backend goes on owning them.
+	 */
+	int (*handover)(struct rv_net_be *be, int *fds, unsigned int max);
 	/* Optional: what the stats show about the backend (an interface name). */
 	const char *(*describe)(struct rv_net_be *be);
 	void (*destroy)(struct rv_net_be *be);
@@ -80,5 +86,19 @@ struct rv_net_be {
  */
 int rv_net_tap_open(const struct rv_net_spec *spec, unsigned int queues, struct rv_net_be **out);
 int rv_net_passt_open(const struct rv_net_spec *spec, struct rv_net_be **out);
+
+/*
+ * A live update's new process: the backend from the @nr fds its handover
+ * op gave in the old process (@fds, now this backend's), instead of
+ * opening one. 0 and *@out, or -errno with a message; @fds are closed
+ * either way.
+ */
+int rv_net_tap_adopt(const struct rv_net_spec *spec, int *fds, unsigned int nr,
+		     struct rv_net_be **out);
+int rv_net_passt_adopt(const struct rv_net_spec *spec, int *fds, unsigned int nr,
+		       struct rv_net_be **out);
+
+/* The most fds a backend hands over: a tap's queues; passt's socket and buffer. */
+#define RV_NET_MAX_HANDED RV_NET_MAX_PAIRS
 
 #endif

@@ -23,7 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -40,7 +42,8 @@ extern char **environ;
 
 struct rv_net_passt {
 	struct rv_net_be be;
-	pid_t pid; /* the passt we started, or 0 */
+	pid_t pid;   /* the passt we started, or 0 */
+	int hand_fd; /* a live update's copy of the buffers below, or -1 */
 	char what[sizeof(((struct sockaddr_un *)0)->sun_path) + 16];
 	size_t in_len;
 	size_t out_off, out_len;
@@ -147,7 +150,45 @@ static void rv_passt_destroy(struct rv_net_be *be)
 
 	/* A passt we started serves this one connection: closing ends it. */
 	close(be->fd[0]);
+	if (p->hand_fd >= 0)
+		close(p->hand_fd);
 	free(p);
+}
+
+/* What a live update's memfd holds before the bytes: in[] then out[]'s unsent part. */
+struct rv_passt_handed {
+	uint32_t in_len, out_len;
+};
+
+/*
+ * A live update: the socket, and a memfd with what this side still holds
+ * of the byte stream (the start of a frame from passt, frames not yet
+ * written to it). Without them the stream would lose its frame
+ * boundaries; with them the new process goes on mid-frame.
+ */
+static int rv_passt_handover(struct rv_net_be *be, int *fds, unsigned int max)
+{
+	struct rv_net_passt *p = rv_passt_of(be);
+	struct rv_passt_handed h = { (uint32_t)p->in_len, (uint32_t)p->out_len };
+	int ret;
+
+	if (max < 2)
+		return -ENOSPC;
+	if (p->hand_fd >= 0)
+		close(p->hand_fd);
+	p->hand_fd = memfd_create("ringvmm:passt-buffers", MFD_CLOEXEC);
+	if (p->hand_fd < 0)
+		return rv_err(-errno, "%s: memfd_create: %s", p->what, strerror(errno));
+	ret = rv_write_all(p->hand_fd, &h, sizeof(h));
+	if (!ret)
+		ret = rv_write_all(p->hand_fd, p->in, p->in_len);
+	if (!ret)
+		ret = rv_write_all(p->hand_fd, p->out + p->out_off, p->out_len);
+	if (ret)
+		return rv_err(ret, "%s: saving the buffers: %s", p->what, strerror(-ret));
+	fds[0] = be->fd[0];
+	fds[1] = p->hand_fd;
+	return 2;
 }
 
 static const struct rv_net_be_ops rv_net_passt_ops = {
@@ -156,6 +197,7 @@ static const struct rv_net_be_ops rv_net_passt_ops = {
 	.recv = rv_passt_recv,
 	.send = rv_passt_send,
 	.flush = rv_passt_flush,
+	.handover = rv_passt_handover,
 	.describe = rv_passt_describe,
 	.destroy = rv_passt_destroy,
 };
@@ -241,6 +283,7 @@ int rv_net_passt_open(const struct rv_net_spec *spec, struct rv_net_be **out)
 		return -ENOMEM;
 	p->be.ops = &rv_net_passt_ops;
 	p->be.nr_queues = 1; /* one socket: no VIRTIO_NET_F_MQ */
+	p->hand_fd = -1;
 	ret = spec->socket[0] ? rv_passt_connect(p, spec->socket) : rv_passt_spawn(p);
 	if (ret) {
 		free(p);
@@ -251,6 +294,55 @@ int rv_net_passt_open(const struct rv_net_spec *spec, struct rv_net_be **out)
 		ret = rv_err(-errno, "--net passt: O_NONBLOCK: %s", strerror(errno));
 		rv_passt_destroy(&p->be);
 		return ret;
+	}
+	*out = &p->be;
+	return 0;
+}
+
+/* The buffers rv_passt_handover() saved: lengths within ours, nothing more or less. */
+static int rv_passt_load_buffers(struct rv_net_passt *p, int fd)
+{
+	struct rv_passt_handed h;
+	struct stat st;
+
+	if (fstat(fd, &st) || pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    h.in_len > sizeof(p->in) || h.out_len > sizeof(p->out) ||
+	    (uint64_t)st.st_size != sizeof(h) + (uint64_t)h.in_len + h.out_len)
+		return -EINVAL;
+	if (pread(fd, p->in, h.in_len, sizeof(h)) != (ssize_t)h.in_len ||
+	    pread(fd, p->out, h.out_len, sizeof(h) + h.in_len) != (ssize_t)h.out_len)
+		return -EIO;
+	p->in_len = h.in_len;
+	p->out_len = h.out_len;
+	return 0;
+}
+
+int rv_net_passt_adopt(const struct rv_net_spec *spec, int *fds, unsigned int nr,
+		       struct rv_net_be **out)
+{
+	struct rv_net_passt *p = NULL;
+	int ret = -EINVAL;
+
+	if (nr == 2)
+		p = calloc(1, sizeof(*p));
+	if (p) {
+		p->be.ops = &rv_net_passt_ops;
+		p->be.nr_queues = 1;
+		p->be.fd[0] = fds[0];
+		p->hand_fd = -1;
+		fds[0] = -1;
+		snprintf(p->what, sizeof(p->what), "passt (handed over)");
+		ret = rv_passt_load_buffers(p, fds[1]);
+	}
+	for (unsigned int i = 0; i < nr; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (ret) {
+		if (p)
+			rv_passt_destroy(&p->be);
+		return rv_err(ret,
+			      "--net passt: the handed-over connection (%u fds) or buffers: %s", nr,
+			      strerror(-ret));
 	}
 	*out = &p->be;
 	return 0;

@@ -114,6 +114,16 @@ static void rv_net_tap_destroy(struct rv_net_be *be)
 	free(tap);
 }
 
+/* A live update: every queue's fd; the interface lives on in them. */
+static int rv_net_tap_handover(struct rv_net_be *be, int *fds, unsigned int max)
+{
+	if (be->nr_queues > max)
+		return -ENOSPC;
+	for (unsigned int q = 0; q < be->nr_queues; q++)
+		fds[q] = be->fd[q];
+	return (int)be->nr_queues;
+}
+
 static const struct rv_net_be_ops rv_net_tap_ops = {
 	.name = "tap",
 	.offloads = true,
@@ -121,6 +131,7 @@ static const struct rv_net_be_ops rv_net_tap_ops = {
 	.send = rv_net_tap_send,
 	.set_offload = rv_net_tap_set_offload,
 	.set_queues = rv_net_tap_set_queues,
+	.handover = rv_net_tap_handover,
 	.describe = rv_net_tap_describe,
 	.destroy = rv_net_tap_destroy,
 };
@@ -219,5 +230,62 @@ out_close:
 	for (q = 0; q < tap->be.nr_queues; q++)
 		close(tap->be.fd[q]);
 	free(tap);
+	return ret;
+}
+
+/*
+ * The queues a live update handed over: the same interface (a tap ringvmm
+ * created lives as long as one of its fds: its addresses, routes and link
+ * state stay), its offloads as the guest's driver set them, and each
+ * queue attached or detached as it was (TUNGETIFF fails with EBADFD on a
+ * detached queue's fd).
+ */
+int rv_net_tap_adopt(const struct rv_net_spec *spec, int *fds, unsigned int nr,
+		     struct rv_net_be **out)
+{
+	struct rv_net_tap *tap;
+	unsigned int q;
+	int ret = 0;
+
+	tap = calloc(1, sizeof(*tap));
+	if (!tap) {
+		ret = -ENOMEM;
+		goto out_close;
+	}
+	tap->be.ops = &rv_net_tap_ops;
+	for (q = 0; q < nr && q < RV_NET_MAX_PAIRS; q++) {
+		struct ifreq ifr = { 0 };
+
+		tap->be.fd[q] = fds[q];
+		tap->be.nr_queues = q + 1;
+		fds[q] = -1;
+		if (!ioctl(tap->be.fd[q], TUNGETIFF, &ifr)) {
+			tap->attached[q] = true;
+			if (!q)
+				snprintf(tap->ifname, sizeof(tap->ifname), "%s", ifr.ifr_name);
+			if ((ifr.ifr_flags & (IFF_TAP | IFF_VNET_HDR)) != (IFF_TAP | IFF_VNET_HDR))
+				ret = -EINVAL;
+		} else if (errno != EBADFD || !q) {
+			ret = -errno;
+		}
+		if (ret) {
+			ret = rv_err(ret, "--net tap=%s: handed-over queue %u is not a tap's: %s",
+				     spec->ifname, q, strerror(-ret));
+			break;
+		}
+	}
+	if (!ret && (!nr || nr > RV_NET_MAX_PAIRS))
+		ret = rv_err(-EINVAL, "--net tap=%s: %u queues handed over", spec->ifname, nr);
+	if (ret) {
+		rv_net_tap_destroy(&tap->be);
+		goto out_close;
+	}
+	*out = &tap->be;
+	return 0;
+
+out_close:
+	for (q = 0; q < nr; q++)
+		if (fds[q] >= 0)
+			close(fds[q]);
 	return ret;
 }

@@ -60,6 +60,7 @@ rv_check_net_tap() {
     _mb=$4
     _cpus=${5:-1}
     _to=400
+    _upd_note=
     : > "$RV_OUT/$_n.out"
     : > "$RV_OUT/$_n.err"
     if [ ! -c /dev/net/tun ]; then
@@ -79,9 +80,17 @@ rv_check_net_tap() {
     $RV_NS nc -l -p 5001 < /tmp/net_keep > /tmp/net_rx.bin &
     head -c $((_mb * 1048576)) /dev/urandom > /tmp/net_tx.bin
     _l1sum=$(md5sum < /tmp/net_tx.bin | cut -c1-32)
+    # With RV_NET_UPDATE: what a live update needs, and its control socket.
+    _us=/tmp/rv-net.sock
+    _ua=
+    if [ -n "${RV_NET_UPDATE:-}" ]; then
+        rm -f $_us
+        _ua="--mem-backend memfd --no-seccomp --api $_us"
+    fi
+    # shellcheck disable=SC2086 # _ua: words
     timeout -k 5 $_to $RV_NS "$RV_VMM" run --kernel "$2" --initrd "$3" \
         -p "$(rv_params net) rv.ip=10.77.0.2 rv.peer=10.77.0.1 rv.mb=$_mb" --mem 512M \
-        --cpus "$_cpus" -n tap=rvtap0 --stats=json < /dev/null > "$RV_OUT/$_n.out" 2> "$RV_OUT/$_n.err" &
+        --cpus "$_cpus" -n tap=rvtap0 --stats=json $_ua < /dev/null > "$RV_OUT/$_n.out" 2> "$RV_OUT/$_n.err" &
     _pid=$!
     _p=
     # L1's end of the link, once ringvmm has created the tap.
@@ -103,6 +112,7 @@ rv_check_net_tap() {
         # In the background: the loop below keeps L1's console alive.
         $RV_NS nc 10.77.0.2 5002 < /tmp/net_tx.bin &
         _nc=$!
+        [ -n "${RV_NET_UPDATE:-}" ] && rv_net_update_step
         _w=0
         while kill -0 $_nc 2> /dev/null && [ $_w -lt 3000 ]; do
             [ $((_w % 200)) = 199 ] && echo "RVWAIT $_n sending $((_w / 10))s"
@@ -179,10 +189,40 @@ rv_check_net_tap() {
     # What explains the times: the guest's counters (l2-init.sh net_counters), each queue's kicks and interrupts.
     grep -a RINGVMM-NETCNT "$_o" | sed "s/^/RVDIAG $_n /"
     sed -n 's/.*"queues_kicks_irqs_suppressed": "\([^"]*\)".*/\1/p' "$RV_OUT/$_n.err" | sed "s/^/RVDIAG $_n queues /"
-    rv_report $_n "$_p" "${_mb}MiB down ${_down}s up ${_up}s; rx_packets=${_rxp:-?} tx_packets=${_txp:-?} interrupts=${_irq:-?} line=${_trig:-?} acks_in_kernel=${_acks:-?} features=${_feat:-?}$_mq"
+    rv_report $_n "$_p" "${_mb}MiB down ${_down}s up ${_up}s; rx_packets=${_rxp:-?} tx_packets=${_txp:-?} interrupts=${_irq:-?} line=${_trig:-?} acks_in_kernel=${_acks:-?} features=${_feat:-?}$_mq${_upd_note:-}"
 }
 
-rv_sc_virtio_net_tap() { rv_check_net_tap virtio_net_tap /l2/bzImage /l2/initrd.cpio.gz 64 2; }
+# rv_net_update_step (inside rv_check_net_tap, L1's download to the guest
+# under way): a live update of ringvmm to itself (vmm/snapshot/update.c).
+# The tap ringvmm created must be the same interface after it (ifindex,
+# address, link up: its queue fds crossed), the reply must say both
+# queues were handed over, and the download goes on to the end with the
+# same MD5 (checked by rv_check_net_tap).
+rv_net_update_step() {
+    sleep 1
+    # ip, not /sys/class/net: L1's sysfs shows its own namespace's links.
+    _if0=$($RV_NS ip -o link show rvtap0 2> /dev/null | cut -d: -f1)
+    kill -0 "$_nc" 2> /dev/null && _mid=mid-transfer || _mid="after the transfer (too fast)"
+    _ut0=$(rv_now)
+    "$RV_VMM" ctl $_us update > "$RV_OUT/$_n.update" 2>&1 ||
+        _p="$_p update: $(head -c 300 "$RV_OUT/$_n.update");"
+    _ut=$(rv_since "$_ut0")
+    _if1=$($RV_NS ip -o link show rvtap0 2> /dev/null | cut -d: -f1)
+    echo "RVLOG $_n update ($_mid, ${_ut}s): $(cat "$RV_OUT/$_n.update"); ifindex $_if0 -> $_if1"
+    grep -q "\"handed\":{[^}]*\"virtio-net0\":$_cpus" "$RV_OUT/$_n.update" ||
+        _p="$_p the update did not hand the tap's $_cpus queues over;"
+    [ -n "$_if0" ] && [ "$_if0" = "$_if1" ] || _p="$_p the tap's ifindex went from $_if0 to ${_if1:-none};"
+    $RV_NS ip addr show rvtap0 | grep -q 10.77.0.1/24 || _p="$_p the tap lost its address;"
+    # A tap's operstate stays UNKNOWN; LOWER_UP is its carrier: a queue attached.
+    $RV_NS ip link show rvtap0 | grep -q 'UP,LOWER_UP' || _p="$_p the tap's link is not up;"
+    _upd_note="; update $_mid in ${_ut}s, $(sed -n 's/.*"paused_ms":\([0-9.]*\).*/paused_ms=\1/p' "$RV_OUT/$_n.update")"
+}
+
+rv_sc_virtio_net_tap() {
+    RV_NET_UPDATE=1
+    rv_check_net_tap virtio_net_tap /l2/bzImage /l2/initrd.cpio.gz 64 2
+    RV_NET_UPDATE=
+}
 
 # rv_net_root: writes /tmp/rvroot.sh, which runs its arguments with a root
 # that is a mount of its own: passt isolates itself with pivot_root(2),

@@ -852,6 +852,8 @@ rv_wait_count() {
     while [ $_w -lt $(($3 * 10)) ]; do
         _c=$(rv_count_last "$1")
         [ -n "$_c" ] && [ "$_c" -ge "$2" ] && return 0
+        # A line every 20 s: the host's session watch hears L1 alive.
+        [ $((_w % 200)) = 199 ] && echo "RVWAIT $1 count ${_c:-none} of $2 $((_w / 10))s"
         sleep 0.1
         _w=$((_w + 1))
     done
@@ -979,8 +981,9 @@ rv_sc_snapshot() {
 }
 # With a virtio disk (L1's /dev/vda, the session's ext4 image) and
 # virtio-rng: the guest logs each count to the disk with writes in flight
-# all along, across the snapshot (which completes them first) and the
-# restore, and powers off at count 150 once the log holds 0..149 and
+# all along, across a live update to /ringvmm2 (the disk's open file and
+# its lock handed over, the reply must say so), the snapshot (which
+# completes them first) and the restore, and powers off at count 150 once the log holds 0..149 and
 # virtio-rng still answers; the host then runs e2fsck -fn on the image
 # and reads the log back (rv_boot_post_snapshot_disk). A restore on a disk of
 # another size is refused.
@@ -991,7 +994,9 @@ rv_sc_snapshot_disk() {
         return
     fi
     RV_SNAP_DISK=150
+    _upd="--mem-backend memfd --no-seccomp"
     rv_snapshot_test snapshot_disk --cpus 1 --rng
+    _upd=
     RV_SNAP_DISK=
 }
 # The same with two vCPUs: the APs' MP state, LAPICs and TSCs come through.
@@ -1031,6 +1036,11 @@ rv_update_step() {
         _p="$_p the new VMM $_vp runs without its seccomp filters;"
     rv_wait_count "$1" $((_u0 + 20)) 60 ||
         _p="$_p no count after the update (last: $(rv_count_last "$1"));"
+    # The disk's open file crossed (its OFD lock with it), not reopened.
+    if [ -n "$RV_SNAP_DISK" ]; then
+        grep -q '"handed":{[^}]*"virtio-blk0":1' "$RV_OUT/ctl-update.txt" ||
+            _p="$_p the update did not hand the disk's fd over;"
+    fi
 }
 
 # rv_snapshot_test NAME ARGS...: the test above, ARGS for both runs.

@@ -547,14 +547,14 @@ static void test_host_file(void **state)
 	assert_true(fd >= 0);
 	put(fd, "old contents", 12);
 	close(fd);
-	assert_int_equal(rv_console_open_host(&h, NULL), 0);
+	assert_int_equal(rv_console_open_host(&h, NULL, NULL, 0), 0);
 	assert_int_equal(h.in_fd, 0);
 	assert_int_equal(h.out_fd, 1);
 	assert_int_equal(h.fd, -1);
-	assert_int_equal(rv_console_open_host(&h, "stdio"), 0);
+	assert_int_equal(rv_console_open_host(&h, "stdio", NULL, 0), 0);
 	assert_int_equal(h.out_fd, 1);
 	/* A file: truncated, output only, input stays stdin. */
-	assert_int_equal(rv_console_open_host(&h, path), 0);
+	assert_int_equal(rv_console_open_host(&h, path, NULL, 0), 0);
 	assert_int_equal(h.in_fd, 0);
 	assert_true(h.out_fd >= 0 && h.out_fd == h.fd);
 	assert_int_equal(rv_console_init(&f->con, &f->loop, -1, h.out_fd), 0);
@@ -565,9 +565,31 @@ static void test_host_file(void **state)
 	assert_int_equal(read(fd, buf, sizeof(buf)), 5);
 	assert_memory_equal(buf, "guest", 5);
 	close(fd);
+	/*
+	 * A live update hands the file over: the new process writes on
+	 * after what is there (not truncated again), and the handed fd
+	 * stays open for a fallback.
+	 */
+	fd = open(path, O_WRONLY | O_APPEND);
+	assert_true(fd >= 3);
+	assert_int_equal(rv_console_open_host(&h, path, &fd, 1), 0);
+	assert_true(h.fd >= 0 && h.fd != fd && h.out_fd == h.fd);
+	put(h.out_fd, "+new", 4);
+	rv_console_close_host(&h);
+	assert_true(fcntl(fd, F_GETFD) >= 0);
+	close(fd);
+	fd = open(path, O_RDONLY);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 9);
+	assert_memory_equal(buf, "guest+new", 9);
+	close(fd);
 	unlink(path);
+	/* The wrong number of handed fds for the kind: refused, naming the option. */
+	fd = 1;
+	assert_int_equal(rv_console_open_host(&h, "pty", &fd, 1), -EINVAL);
+	assert_non_null(strstr(rv_err_msg(), "--console-out pty"));
 	/* A directory that is not there: one error naming the option. */
-	assert_int_equal(rv_console_open_host(&h, "/nonexistent-dir/x"), -ENOENT);
+	rv_err_clear();
+	assert_int_equal(rv_console_open_host(&h, "/nonexistent-dir/x", NULL, 0), -ENOENT);
 	assert_non_null(strstr(rv_err_msg(), "--console-out /nonexistent-dir/x"));
 }
 
@@ -586,7 +608,7 @@ static void test_host_pty(void **state)
 	size_t off = 0;
 	int user;
 
-	if (rv_console_open_host(&h, "pty")) {
+	if (rv_console_open_host(&h, "pty", NULL, 0)) {
 		skip(); /* no /dev/ptmx in this sandbox */
 		return;
 	}
@@ -611,6 +633,16 @@ static void test_host_pty(void **state)
 	assert_true(rv_now_ns() - t0 < 2000000000ULL);
 	rv_console_flush(&f->con, 10);
 	rv_console_destroy(&f->con);
+	/* A live update hands both over: the same pty, the same name. */
+	{
+		struct rv_console_host h2;
+		int handed[2] = { h.fd, h.slave_fd };
+
+		assert_int_equal(rv_console_open_host(&h2, "pty", handed, 2), 0);
+		assert_string_equal(h2.pty_name, h.pty_name);
+		assert_true(h2.in_fd == h2.fd && h2.out_fd == h2.fd && h2.fd != h.fd);
+		rv_console_close_host(&h2);
+	}
 	rv_console_close_host(&h);
 }
 

@@ -7,7 +7,9 @@
  * rv_device_add() keeps creation order and rv_device_destroy_all() tears
  * down last-created-first, skipping devices without a destroy().
  * rv_device_params() hands a device its own parameters and refuses another
- * type's, or another size of struct, with a message.
+ * type's, or another size of struct, with a message. rv_device_adopt_fds()
+ * gives a device in a live update's new process the fds handed over for
+ * its place, and rv_device_adopt_check() names one that left them.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -17,6 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -67,6 +72,21 @@ static int silent_create(struct rv_device_env *env, const struct rv_device_cfg *
 {
 	return -ENOMEM;
 }
+
+/* A device that takes up to 2 handed fds (a live update), kept in adopted[]. */
+static int adopted[2], nr_adopted;
+
+static int adopting_create(struct rv_device_env *env, const struct rv_device_cfg *cfg)
+{
+	nr_adopted = rv_device_adopt_fds(env, adopted, 2);
+	if (nr_adopted < 0)
+		return nr_adopted;
+	rv_device_add(env, new_device(cfg->name, &fake_ops));
+	return 0;
+}
+
+static struct rv_device_type adopting_type = { .name = "adopting", .create = adopting_create };
+RV_DEVICE_TYPE(adopting_type)
 
 static struct rv_device_type fake_type = { .name = "fake", .create = fake_create };
 static struct rv_device_type failing_type = { .name = "failing", .create = failing_create };
@@ -263,6 +283,70 @@ static void test_params(void **state)
 	assert_non_null(strstr(rv_err_msg(), "expected"));
 }
 
+static bool same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return !fstat(a, &sa) && !fstat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/*
+ * rv_device_adopt_fds(): each device gets the fds handed for its place in
+ * the list, as new close-on-exec numbers of the same files, the handed
+ * ones left open; more than it takes is refused; rv_device_adopt_check()
+ * names a device that took none of its fds.
+ */
+static void test_adopt_fds(void **state)
+{
+	struct rv_device_handed handed[3];
+	struct rv_device_env env = { 0 };
+	struct rv_device_cfg fake = { .type = "fake", .name = "fake0" };
+	struct rv_device_cfg adopt = { .type = "adopting", .name = "adopt1" };
+	struct rv_device_cfg adopt2 = { .type = "adopting", .name = "adopt2" };
+	int p[2];
+
+	assert_int_equal(pipe(p), 0);
+	handed[0] = (struct rv_device_handed){ .dev = 1, .fd = p[0] };
+	handed[1] = (struct rv_device_handed){ .dev = 1, .fd = p[1] };
+	env.handed = handed;
+	env.nr_handed = 2;
+	assert_int_equal(rv_device_create(&env, &fake), 0);
+	assert_int_equal(rv_device_create(&env, &adopt), 0);
+	assert_int_equal(nr_adopted, 2);
+	for (int i = 0; i < 2; i++) {
+		assert_true(adopted[i] != p[i] && same_file(adopted[i], p[i]));
+		assert_true(fcntl(adopted[i], F_GETFD) & FD_CLOEXEC);
+		assert_true(fcntl(p[i], F_GETFD) >= 0);
+		assert_true(handed[i].taken);
+		close(adopted[i]);
+	}
+	/* The next device had nothing handed: it opens as usual. */
+	assert_int_equal(rv_device_create(&env, &adopt2), 0);
+	assert_int_equal(nr_adopted, 0);
+	assert_int_equal(rv_device_adopt_check(&env), 0);
+	rv_device_destroy_all(&env);
+
+	/* Three for a device that takes two: refused, none taken. */
+	handed[2] = (struct rv_device_handed){ .dev = 0, .fd = p[0] };
+	handed[0].taken = handed[1].taken = false;
+	handed[0].dev = handed[1].dev = 0;
+	env.nr_handed = 3;
+	assert_int_equal(rv_device_create(&env, &adopt), -EINVAL);
+	assert_non_null(strstr(rv_err_msg(), "more than the 2 fds"));
+	assert_false(handed[0].taken || handed[1].taken || handed[2].taken);
+	assert_null(env.devices);
+
+	/* A device that does not take what it was handed is named. */
+	rv_err_clear();
+	env.nr_handed = 1;
+	assert_int_equal(rv_device_create(&env, &fake), 0);
+	assert_int_equal(rv_device_adopt_check(&env), -EINVAL);
+	assert_non_null(strstr(rv_err_msg(), "fake0"));
+	rv_device_destroy_all(&env);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +358,7 @@ int main(void)
 		cmocka_unit_test_setup(test_destroy_all_order, reset),
 		cmocka_unit_test_setup(test_set_irq_helper, reset),
 		cmocka_unit_test_setup(test_params, reset),
+		cmocka_unit_test_setup(test_adopt_fds, reset),
 	};
 
 	return cmocka_run_group_tests_name("device", tests, NULL, NULL);

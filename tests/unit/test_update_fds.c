@@ -3,7 +3,8 @@
  * Description: the live update's fd list (vmm/snapshot/update-fds.c), the
  * hidden --update-fds option. What ringvmm writes parses back to the same
  * fds; bad input (unknown keys, repeats, signs, spaces, overflow, stdio fds,
- * one fd under two names, missing required keys, too many ram=, too long)
+ * one fd under two names, missing required keys, too many ram=, console=
+ * or dev=, a dev= that is not DEVICE:FD or goes back, too long)
  * is each refused with -EINVAL and a message naming the option.
  */
 #include <errno.h>
@@ -29,6 +30,10 @@ static void test_round_trip(void **state)
 				   .keeper = 64,
 				   .ram = { 10, 11 },
 				   .nr_ram = 2,
+				   .console = { 13, 14 },
+				   .nr_console = 2,
+				   .dev = { { 0, 20 }, { 3, 21 }, { 3, 22 }, { 255, 23 } },
+				   .nr_dev = 4,
 				   .t0_ns = 18446744073709551615ULL,
 				   .fallback = true };
 	struct rv_update_fds v;
@@ -46,6 +51,14 @@ static void test_round_trip(void **state)
 	assert_int_equal(v.nr_ram, 2);
 	assert_int_equal(v.ram[0], 10);
 	assert_int_equal(v.ram[1], 11);
+	assert_int_equal(v.nr_console, 2);
+	assert_int_equal(v.console[0], 13);
+	assert_int_equal(v.console[1], 14);
+	assert_int_equal(v.nr_dev, 4);
+	for (unsigned int i = 0; i < 4; i++) {
+		assert_int_equal(v.dev[i].dev, u.dev[i].dev);
+		assert_int_equal(v.dev[i].fd, u.dev[i].fd);
+	}
 	assert_true(v.t0_ns == u.t0_ns);
 	assert_true(v.fallback);
 	assert_int_equal(rv_update_fds_format(&u, buf, 20), -ENOSPC);
@@ -62,6 +75,9 @@ static void test_minimal(void **state)
 	assert_int_equal(v.args, -1);
 	assert_int_equal(v.keeper, -1);
 	assert_int_equal(v.nr_ram, 1);
+	assert_int_equal(v.nr_console, 0);
+	assert_int_equal(v.console[0], -1);
+	assert_int_equal(v.nr_dev, 0);
 	assert_false(v.fallback);
 	assert_true(v.t0_ns == 0);
 }
@@ -99,6 +115,20 @@ static void test_bad(void **state)
 		"state=3,keeper=5,ram=5",	   /* one fd, two names */
 		"state=3,keeper=2,ram=5",	   /* stdio */
 		"state3,exe=4,ram=5",
+		"state=3,exe=4,ram=5,console=6,console=7,console=8", /* too many */
+		"state=3,exe=4,ram=5,console=5",		     /* one fd, two names */
+		"state=3,exe=4,ram=5,console=2",		     /* stdio */
+		"state=3,exe=4,ram=5,dev=6",			     /* no device */
+		"state=3,exe=4,ram=5,dev=:6",			     /* no device */
+		"state=3,exe=4,ram=5,dev=0:",			     /* no fd */
+		"state=3,exe=4,ram=5,dev=0:6:7",		     /* not I:N */
+		"state=3,exe=4,ram=5,dev=256:6",		     /* place too high */
+		"state=3,exe=4,ram=5,dev=-1:6",			     /* sign */
+		"state=3,exe=4,ram=5,dev=1:6,dev=0:7",		     /* going down */
+		"state=3,exe=4,ram=5,dev=0:6,dev=1:6",		     /* one fd, two names */
+		"state=3,exe=4,ram=5,dev=0:5",			     /* one fd, two names */
+		"state=3,exe=4,ram=5,dev=0:1",			     /* stdio */
+		"state=3,exe=4,ram=5,dev=0x1:6",		     /* not decimal */
 	};
 
 	(void)state;
@@ -132,6 +162,31 @@ static void test_keeper(void **state)
 	assert_int_equal(fds[3], 5);
 	assert_int_equal(fds[4], 6);
 	assert_int_equal(rv_update_fds_list(&v, fds, 4), -ENOSPC);
+	/* The console's and the devices' fds cross through the keeper too. */
+	assert_int_equal(rv_update_fds_parse("state=3,keeper=64,ram=5,console=9,dev=0:10,dev=2:11", &v),
+			 0);
+	assert_int_equal(rv_update_fds_list(&v, fds, 8), 5);
+	assert_int_equal(fds[2], 9);
+	assert_int_equal(fds[3], 10);
+	assert_int_equal(fds[4], 11);
+}
+
+/* As many dev= as a VM may hand over, and one more refused. */
+static void test_dev_max(void **state)
+{
+	char s[RV_UPDATE_SPEC_MAX + 64];
+	struct rv_update_fds v;
+	int n;
+
+	(void)state;
+	n = snprintf(s, sizeof(s), "state=3,exe=4,ram=5");
+	for (int i = 0; i < RV_UPDATE_MAX_DEV_FDS; i++)
+		n += snprintf(s + n, sizeof(s) - n, ",dev=%d:%d", i / 4, 100 + i);
+	assert_int_equal(rv_update_fds_parse(s, &v), 0);
+	assert_int_equal(v.nr_dev, RV_UPDATE_MAX_DEV_FDS);
+	assert_int_equal(v.dev[RV_UPDATE_MAX_DEV_FDS - 1].fd, 100 + RV_UPDATE_MAX_DEV_FDS - 1);
+	snprintf(s + n, sizeof(s) - n, ",dev=%d:99", RV_UPDATE_MAX_DEV_FDS);
+	assert_int_equal(rv_update_fds_parse(s, &v), -EINVAL);
 }
 
 static void test_too_long(void **state)
@@ -151,6 +206,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip), cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_bad),	   cmocka_unit_test(test_keeper),
+		cmocka_unit_test(test_dev_max),
 		cmocka_unit_test(test_too_long),
 	};
 

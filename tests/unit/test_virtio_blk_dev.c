@@ -10,7 +10,8 @@
  * a directory, a missing file, an image another open file description has
  * locked (the OFD lock). Snapshots: a save completes the requests in
  * flight first (quiesce), a load continues from the saved indices, a
- * disk of another size is refused.
+ * disk of another size is refused. A live update's new device takes the
+ * handed open file, with its lock, where opening the path is refused.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -75,10 +76,10 @@ static void wr(struct t *t, uint64_t off, uint32_t v)
 	vdev_fx_wr(&t->d, off, v);
 }
 
-/* Create the disk on @args and bring it up as a driver does. */
-static int create(struct t *t, const char *args)
+/* The disk's device config, on @args. */
+static struct rv_device_cfg blk_cfg(const char *args)
 {
-	struct rv_device_cfg cfg = {
+	return (struct rv_device_cfg){
 		.type = "virtio-blk",
 		.name = "vda",
 		.space = RV_SPACE_MMIO,
@@ -86,6 +87,12 @@ static int create(struct t *t, const char *args)
 		.irq = 5,
 		.args = args,
 	};
+}
+
+/* Create the disk on @args and bring it up as a driver does. */
+static int create(struct t *t, const char *args)
+{
+	struct rv_device_cfg cfg = blk_cfg(args);
 	int ret;
 
 	rv_err_clear();
@@ -470,13 +477,52 @@ static void test_open_refusals(void **state)
 	assert_int_equal(create(t, t->path), 0);
 }
 
+/*
+ * A live update: the disk hands its open file over, and a new device given
+ * it (rv_device_adopt_fds) takes the image that opening the path again
+ * finds locked: the OFD lock is the handed open file's, held throughout. A
+ * read-only command line is refused the read-write file.
+ */
+static void test_handover(void **state)
+{
+	struct t *t = *state;
+	struct rv_device_cfg cfg = blk_cfg(t->path);
+	struct rv_device_handed h = { .dev = 0 };
+	struct rv_device *dev;
+	struct vdev_fx d2, d3;
+	char args[80];
+
+	assert_int_equal(create(t, t->path), 0);
+	dev = t->d.env.devices;
+	assert_int_equal(dev->ops->handover(dev, &h.fd, 1), 1);
+	vdev_fx_init(&d2, QSIZE, BASE, fake_set_irq, t);
+	rv_err_clear();
+	assert_true(rv_device_create(&d2.env, &cfg) < 0);
+	assert_non_null(strstr(rv_err_msg(), "locked by another process"));
+	d2.env.handed = &h;
+	d2.env.nr_handed = 1;
+	assert_int_equal(rv_device_create(&d2.env, &cfg), 0);
+	assert_true(h.taken);
+	vdev_fx_fini(&d2);
+	snprintf(args, sizeof(args), "%s,ro", t->path);
+	cfg.args = args;
+	h.taken = false;
+	vdev_fx_init(&d3, QSIZE, BASE, fake_set_irq, t);
+	d3.env.handed = &h;
+	d3.env.nr_handed = 1;
+	rv_err_clear();
+	assert_int_equal(rv_device_create(&d3.env, &cfg), -EINVAL);
+	assert_non_null(strstr(rv_err_msg(), "not open read-only"));
+	vdev_fx_fini(&d3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(test_write_read_flush_id),   T(test_many_in_flight), T(test_latency_and_stop),
 		T(test_snapshot_quiesce),      T(test_read_only),      T(test_open_refusals),
-		T(test_write_inline_on_tmpfs),
+		T(test_write_inline_on_tmpfs), T(test_handover),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,7 +10,9 @@
  * counts a stall; a frame too large for the buffer is dropped and the
  * buffer kept for the next; TX frames reach the socket, a header asking
  * for an offload passt cannot do is dropped; a peer that closes, or sends
- * a length no frame has, takes the link down with a config interrupt.
+ * a length no frame has, takes the link down with a config interrupt. A
+ * live update hands passt's connection and a half-read frame to a new
+ * backend, which reads the frame whole.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -32,6 +35,7 @@
 
 #include <cmocka.h>
 
+#include "devices/net/backend.h"
 #include "devices/virtio-net.h"
 #include "vmm/bus.h"
 #include "vmm/device.h"
@@ -375,14 +379,56 @@ static void test_peer_garbage(void **state)
 	assert_int_equal(vq_fx_used_idx(&t->d.f), 0);
 }
 
+/*
+ * A live update (rv_passt_handover, rv_net_passt_adopt): the connection
+ * and the half frame this side holds cross to a new backend, which reads
+ * the rest of the frame whole after the old one is gone.
+ */
+static void test_passt_handover(void **state)
+{
+	struct t *t = *state;
+	struct rv_net_spec spec = { .kind = RV_NET_PASST };
+	static uint8_t buf[RV_NET_HDR_LEN + RV_NET_MAX_FRAME];
+	uint8_t frame[4 + 100] = { 0, 0, 0, 100 };
+	struct rv_net_be *be, *be2;
+	int fds[RV_NET_MAX_HANDED];
+
+	snprintf(spec.socket, sizeof(spec.socket), "%s", t->path);
+	assert_int_equal(rv_net_passt_open(&spec, &be), 0);
+	t->peer = accept(t->lfd, NULL, NULL);
+	assert_true(t->peer >= 0);
+	memset(frame + 4, 0xab, 100);
+	assert_int_equal(write(t->peer, frame, 44), 44);
+	settle();
+	assert_int_equal(be->ops->recv(be, 0, buf, sizeof(buf)), -EAGAIN);
+	assert_int_equal(be->ops->handover(be, fds, RV_NET_MAX_HANDED), 2);
+	/* As the new process gets them: new numbers of the same files. */
+	for (int i = 0; i < 2; i++)
+		fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+	assert_int_equal(rv_net_passt_adopt(&spec, fds, 2, &be2), 0);
+	be->ops->destroy(be);
+	assert_int_equal(write(t->peer, frame + 44, sizeof(frame) - 44), sizeof(frame) - 44);
+	settle();
+	assert_int_equal(be2->ops->recv(be2, 0, buf, sizeof(buf)), RV_NET_HDR_LEN + 100);
+	assert_int_equal(buf[RV_NET_HDR_LEN], 0xab);
+	assert_int_equal(buf[RV_NET_HDR_LEN + 99], 0xab);
+	/* Buffers that do not add up are refused. */
+	fds[0] = fcntl(be2->fd[0], F_DUPFD_CLOEXEC, 3);
+	fds[1] = memfd_create("bad", MFD_CLOEXEC);
+	assert_int_equal(write(fds[1], "\xff\xff\xff\xff\0\0\0\0", 8), 8);
+	assert_int_equal(rv_net_passt_adopt(&spec, fds, 2, &be), -EINVAL);
+	be2->ops->destroy(be2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-		T(test_rx_mergeable), T(test_rx_mergeable_too_few),
-		T(test_rx_stall),     T(test_rx_stall_bounded),
-		T(test_rx_no_fit),    T(test_tx),
-		T(test_peer_closes),  T(test_peer_garbage),
+		T(test_rx_mergeable),	T(test_rx_mergeable_too_few),
+		T(test_rx_stall),	T(test_rx_stall_bounded),
+		T(test_rx_no_fit),	T(test_tx),
+		T(test_peer_closes),	T(test_peer_garbage),
+		T(test_passt_handover),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,7 +13,8 @@
  * guest's RESPONSE an "OK <port>" line; a malformed line closes the client;
  * 64 stuck handshakes hold every slot until they are old enough to give
  * way; a driver reset closes the host's sockets and the next driver gets
- * one TRANSPORT_RESET event, as does a device restored from a snapshot.
+ * one TRANSPORT_RESET event, as does a device restored from a snapshot; a
+ * live update's new device listens with the old one's handed listener.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -203,17 +204,20 @@ static uint64_t stat_of(struct t *t, const char *key)
 	return r;
 }
 
+/* The device as every test creates it; .args names the test's path. */
+static const struct rv_device_cfg vsock_cfg = {
+	.type = "virtio-vsock",
+	.name = "virtio-vsock0",
+	.space = RV_SPACE_MMIO,
+	.base = BASE,
+	.irq = 5,
+};
+
 static int setup(void **state)
 {
 	struct t *t = calloc(1, sizeof(*t));
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct rv_device_cfg cfg = {
-		.type = "virtio-vsock",
-		.name = "virtio-vsock0",
-		.space = RV_SPACE_MMIO,
-		.base = BASE,
-		.irq = 5,
-	};
+	struct rv_device_cfg cfg = vsock_cfg;
 	char args[128];
 
 	vdev_fx_init(&t->d, QSIZE, BASE, fake_set_irq, t);
@@ -559,6 +563,45 @@ static void test_snapshot_transport_reset(void **state)
 	assert_int_equal(((struct virtio_vsock_event *)ev)->id, VIRTIO_VSOCK_EVENT_TRANSPORT_RESET);
 }
 
+/*
+ * A live update: the device hands its listener over, and a new device
+ * given it (rv_device_adopt_fds) listens at PATH with it, where binding
+ * again is refused while the old one listens: the path never goes away.
+ */
+static void test_handover_listener(void **state)
+{
+	struct t *t = *state;
+	struct rv_device *dev = t->d.env.devices;
+	struct rv_device_cfg cfg = vsock_cfg;
+	struct rv_device_handed h = { .dev = 0 };
+	struct vdev_fx d2, d3;
+	socklen_t sl = sizeof(int);
+	char args[128];
+	int on = 0;
+
+	snprintf(args, sizeof(args), "cid=%d,uds=%s", CID, t->path);
+	cfg.args = args;
+	assert_int_equal(dev->ops->handover(dev, &h.fd, 1), 1);
+	assert_int_equal(getsockopt(h.fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &sl), 0);
+	assert_int_equal(on, 1);
+	/* The new process's device, with the handed listener. */
+	vdev_fx_init(&d2, QSIZE, BASE, fake_set_irq, t);
+	d2.env.handed = &h;
+	d2.env.nr_handed = 1;
+	assert_int_equal(rv_device_create(&d2.env, &cfg), 0);
+	assert_true(h.taken);
+	assert_int_equal(rv_device_adopt_check(&d2.env), 0);
+	/* Without it, PATH is in use. */
+	vdev_fx_init(&d3, QSIZE, BASE, fake_set_irq, t);
+	rv_err_clear();
+	assert_int_equal(rv_device_create(&d3.env, &cfg), -EADDRINUSE);
+	assert_non_null(strstr(rv_err_msg(), "in use"));
+	vdev_fx_fini(&d3);
+	vdev_fx_fini(&d2);
+	/* The handed number itself is the old device's still. */
+	assert_int_equal(fcntl(h.fd, F_GETFD) >= 0, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -570,6 +613,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stuck_handshakes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_event, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_transport_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handover_listener, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,7 +40,54 @@ static bool rv_update_fd_used(const struct rv_update_fds *u, int fd)
 	for (unsigned int i = 0; i < u->nr_ram; i++)
 		if (u->ram[i] == fd)
 			return true;
+	for (unsigned int i = 0; i < u->nr_console; i++)
+		if (u->console[i] == fd)
+			return true;
+	for (unsigned int i = 0; i < u->nr_dev; i++)
+		if (u->dev[i].fd == fd)
+			return true;
 	return false;
+}
+
+/* An fd number as every key takes it: decimal, 3..RV_UPDATE_FD_MAX, not named yet. */
+static int rv_update_fd(const struct rv_update_fds *u, const char *key, size_t klen,
+			const char *val, size_t vlen, int *out)
+{
+	uint64_t v;
+
+	if (rv_update_dec(val, vlen, RV_UPDATE_FD_MAX, &v) || v < 3)
+		return rv_err(-EINVAL,
+			      RV_UPDATE_OPT " %.*s=%.*s: an fd number from 3 to %d (0-2 are stdio)",
+			      (int)klen, key, (int)rv_min_u64(vlen, 32), val, RV_UPDATE_FD_MAX);
+	if (rv_update_fd_used(u, (int)v))
+		return rv_err(-EINVAL, RV_UPDATE_OPT " %.*s=%d: that fd is named twice", (int)klen,
+			      key, (int)v);
+	*out = (int)v;
+	return 0;
+}
+
+/* dev=I:N, I never below the item before's. */
+static int rv_update_dev_item(struct rv_update_fds *u, const char *val, size_t vlen)
+{
+	const char *colon = memchr(val, ':', vlen);
+	size_t ilen = colon ? (size_t)(colon - val) : vlen;
+	struct rv_update_dev_fd *d = &u->dev[u->nr_dev];
+	uint64_t idx;
+
+	if (u->nr_dev == RV_UPDATE_MAX_DEV_FDS)
+		return rv_err(-EINVAL, RV_UPDATE_OPT ": more than %d dev= fds",
+			      RV_UPDATE_MAX_DEV_FDS);
+	if (!colon || rv_update_dec(val, ilen, RV_UPDATE_MAX_DEV - 1, &idx) ||
+	    (u->nr_dev && idx < u->dev[u->nr_dev - 1].dev))
+		return rv_err(-EINVAL,
+			      RV_UPDATE_OPT " dev=%.*s: not DEVICE:FD, DEVICE below %d and never "
+					    "below the one before",
+			      (int)rv_min_u64(vlen, 32), val, RV_UPDATE_MAX_DEV);
+	if (rv_update_fd(u, "dev", 3, colon + 1, vlen - ilen - 1, &d->fd))
+		return -EINVAL;
+	d->dev = (unsigned int)idx;
+	u->nr_dev++;
+	return 0;
 }
 
 static int rv_update_item(struct rv_update_fds *u, const char *item, size_t len, bool *t0_seen)
@@ -50,7 +97,6 @@ static int rv_update_item(struct rv_update_fds *u, const char *item, size_t len,
 	const char *val = eq ? eq + 1 : NULL;
 	size_t vlen = eq ? len - klen - 1 : 0;
 	int *slot = NULL;
-	uint64_t v;
 
 	if (!eq) {
 		if (klen == 8 && !memcmp(item, "fallback", 8) && !u->fallback) {
@@ -65,6 +111,17 @@ static int rv_update_item(struct rv_update_fds *u, const char *item, size_t len,
 			return rv_err(-EINVAL, RV_UPDATE_OPT " t0=%.*s: one decimal number of ns",
 				      (int)rv_min_u64(vlen, 32), val);
 		*t0_seen = true;
+		return 0;
+	}
+	if (klen == 3 && !memcmp(item, "dev", 3))
+		return rv_update_dev_item(u, val, vlen);
+	if (klen == 7 && !memcmp(item, "console", 7)) {
+		if (u->nr_console == RV_UPDATE_MAX_CONSOLE)
+			return rv_err(-EINVAL, RV_UPDATE_OPT ": more than %d console= fds",
+				      RV_UPDATE_MAX_CONSOLE);
+		if (rv_update_fd(u, item, klen, val, vlen, &u->console[u->nr_console]))
+			return -EINVAL;
+		u->nr_console++;
 		return 0;
 	}
 	if (klen == 5 && !memcmp(item, "state", 5))
@@ -90,14 +147,8 @@ static int rv_update_item(struct rv_update_fds *u, const char *item, size_t len,
 	}
 	if (slot != &u->ram[u->nr_ram] && *slot != -1)
 		return rv_err(-EINVAL, RV_UPDATE_OPT ": %.*s= given twice", (int)klen, item);
-	if (rv_update_dec(val, vlen, RV_UPDATE_FD_MAX, &v) || v < 3)
-		return rv_err(-EINVAL,
-			      RV_UPDATE_OPT " %.*s=%.*s: an fd number from 3 to %d (0-2 are stdio)",
-			      (int)klen, item, (int)rv_min_u64(vlen, 32), val, RV_UPDATE_FD_MAX);
-	if (rv_update_fd_used(u, (int)v))
-		return rv_err(-EINVAL, RV_UPDATE_OPT " %.*s=%d: that fd is named twice", (int)klen,
-			      item, (int)v);
-	*slot = (int)v;
+	if (rv_update_fd(u, item, klen, val, vlen, slot))
+		return -EINVAL;
 	if (slot == &u->ram[u->nr_ram])
 		u->nr_ram++;
 	return 0;
@@ -114,6 +165,8 @@ int rv_update_fds_parse(const char *s, struct rv_update_fds *u)
 	};
 	for (unsigned int i = 0; i < RV_UPDATE_MAX_RAM; i++)
 		u->ram[i] = -1;
+	for (unsigned int i = 0; i < RV_UPDATE_MAX_CONSOLE; i++)
+		u->console[i] = -1;
 	if (len > RV_UPDATE_SPEC_MAX)
 		return rv_err(-EINVAL, RV_UPDATE_OPT ": longer than %d bytes", RV_UPDATE_SPEC_MAX);
 	for (const char *p = s;;) {
@@ -153,6 +206,16 @@ int rv_update_fds_list(const struct rv_update_fds *u, int *fds, unsigned int max
 			return -ENOSPC;
 		fds[n++] = u->ram[i];
 	}
+	for (unsigned int i = 0; i < u->nr_console; i++) {
+		if (n == max)
+			return -ENOSPC;
+		fds[n++] = u->console[i];
+	}
+	for (unsigned int i = 0; i < u->nr_dev; i++) {
+		if (n == max)
+			return -ENOSPC;
+		fds[n++] = u->dev[i].fd;
+	}
 	return (int)n;
 }
 
@@ -185,6 +248,15 @@ int rv_update_fds_format(const struct rv_update_fds *u, char *buf, size_t size)
 	if (n >= 0 && (size_t)n < size && u->client >= 0) {
 		off = (size_t)n;
 		n = (int)off + snprintf(buf + off, size - off, ",client=%d", u->client);
+	}
+	for (unsigned int i = 0; n >= 0 && (size_t)n < size && i < u->nr_console; i++) {
+		off = (size_t)n;
+		n = (int)off + snprintf(buf + off, size - off, ",console=%d", u->console[i]);
+	}
+	for (unsigned int i = 0; n >= 0 && (size_t)n < size && i < u->nr_dev; i++) {
+		off = (size_t)n;
+		n = (int)off +
+		    snprintf(buf + off, size - off, ",dev=%u:%d", u->dev[i].dev, u->dev[i].fd);
 	}
 	if (n >= 0 && (size_t)n < size) {
 		off = (size_t)n;

@@ -5,7 +5,7 @@
  * that names them:
  *
  *   --update-fds state=N,(exe=N|keeper=N),ram=N[,ram=N...][,args=N][,api=N][,client=N]
- *                [,t0=NS][,fallback]
+ *                [,console=N[,console=N]][,dev=I:N...][,t0=NS][,fallback]
  *
  *   state    a memfd holding the VM's state (the snapshot format, RAM left
  *            out: the MEM section's regions are the ram= fds, in order)
@@ -15,6 +15,11 @@
  *            what the fallback runs, whatever the new binary was given
  *   api      the control socket, listening
  *   client   the connection that asked for the update: the reply goes there
+ *   console  the host console's own fds (--console-out FILE or pty: the
+ *            file or the pty's master, then the pty's slave), in that order
+ *   dev      fd N belongs to device I (its place in the VM's device list,
+ *            as in the snapshot's DEVICE sections); a device's fds in the
+ *            order its handover op gave them (vmm/device.h)
  *   t0       CLOCK_MONOTONIC ns when the guest was paused (paused_ms)
  *   fallback this process is the old binary taken back: do not fall back again
  *   keeper   the socket to the keeper process (vmm/snapshot/keeper.h): this
@@ -37,14 +42,31 @@
 #define RV_UPDATE_MAX_RAM 4
 /* The largest fd number accepted: far above RLIMIT_NOFILE's usual 1024..1M. */
 #define RV_UPDATE_FD_MAX (1 << 24)
+/* The host console's fds: a file, or a pty's master and slave. */
+#define RV_UPDATE_MAX_CONSOLE 2
+/* Devices' fds in all (a multi-queue tap has one per queue pair). */
+#define RV_UPDATE_MAX_DEV_FDS 40
+/* A device's place in the list, below this (far more than MMIO slots). */
+#define RV_UPDATE_MAX_DEV 256
 /* The option's value as ringvmm writes it, with room to spare. */
-#define RV_UPDATE_SPEC_MAX 256
+#define RV_UPDATE_SPEC_MAX 1024
+
+/* One fd a device handed over: dev=@dev:@fd. */
+struct rv_update_dev_fd {
+	unsigned int dev;
+	int fd;
+};
 
 struct rv_update_fds {
 	int state, exe, args, api, client; /* -1: not given (exe, args, api, client) */
 	int keeper;			   /* -1: not given */
 	int ram[RV_UPDATE_MAX_RAM];
 	unsigned int nr_ram;
+	int console[RV_UPDATE_MAX_CONSOLE];
+	unsigned int nr_console;
+	/* In the order given, device places never decreasing. */
+	struct rv_update_dev_fd dev[RV_UPDATE_MAX_DEV_FDS];
+	unsigned int nr_dev;
 	uint64_t t0_ns;
 	bool fallback;
 };
@@ -52,9 +74,11 @@ struct rv_update_fds {
 /*
  * Parse @s into @u. 0, or -EINVAL with a one-line message naming
  * --update-fds and what is wrong: an unknown key, a key twice (ram
- * excepted, up to RV_UPDATE_MAX_RAM), a number that is not plain decimal,
+ * excepted, up to RV_UPDATE_MAX_RAM, console up to RV_UPDATE_MAX_CONSOLE,
+ * dev up to RV_UPDATE_MAX_DEV_FDS), a number that is not plain decimal,
  * an fd below 3 (stdio) or above RV_UPDATE_FD_MAX, one fd under two names,
- * or state, ram, or both exe and keeper missing.
+ * a dev= not I:N, a device place at or above RV_UPDATE_MAX_DEV or below
+ * the one before, or state, ram, or both exe and keeper missing.
  */
 int rv_update_fds_parse(const char *s, struct rv_update_fds *u);
 

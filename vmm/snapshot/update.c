@@ -24,6 +24,7 @@
 #include "update-fds.h"
 #include "vmm/api/proto.h"
 #include "vmm/api/server.h"
+#include "vmm/device.h"
 #include "vmm/util.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -148,6 +149,57 @@ static char **rv_update_load_args(int fd, char *buf, size_t size)
 	return argv;
 }
 
+/*
+ * What else crosses: the host console's own fds (a file is not truncated
+ * again, a pty stays the same pty) and each device's (rv_device_ops.handover),
+ * named by the device's place in the list, which the new process's
+ * devices, built from the same command line, have too.
+ */
+static int rv_update_collect(struct rv_vm *vm, struct rv_update_fds *u)
+{
+	unsigned int place = 0;
+
+	for (unsigned int i = 0; i < 2; i++)
+		if (vm->cfg->console_host_fds[i] >= 3)
+			u->console[u->nr_console++] = vm->cfg->console_host_fds[i];
+	for (struct rv_device *d = vm->env.devices; d; d = d->next, place++) {
+		int fds[RV_UPDATE_MAX_DEV_FDS], n;
+
+		if (!d->ops->handover)
+			continue;
+		n = d->ops->handover(d, fds, RV_UPDATE_MAX_DEV_FDS - u->nr_dev);
+		if (n < 0)
+			return rv_err(n, "device %s: handing its fds over: %s", d->name,
+				      strerror(-n));
+		if (place >= RV_UPDATE_MAX_DEV)
+			return rv_err(-ENOTSUP, "device %s: more than %d devices", d->name,
+				      RV_UPDATE_MAX_DEV);
+		for (int k = 0; k < n; k++)
+			u->dev[u->nr_dev++] =
+				(struct rv_update_dev_fd){ .dev = place, .fd = fds[k] };
+	}
+	return 0;
+}
+
+int rv_update_hand_devices(struct rv_vm *vm)
+{
+	const struct rv_update_fds *u = vm->cfg->update;
+
+	if (!u->nr_dev)
+		return 0;
+	vm->env.handed = calloc(u->nr_dev, sizeof(*vm->env.handed));
+	if (!vm->env.handed)
+		return rv_err(-ENOMEM, "out of memory for the handed fds");
+	for (unsigned int i = 0; i < u->nr_dev; i++) {
+		vm->env.handed[i] =
+			(struct rv_device_handed){ .dev = u->dev[i].dev, .fd = u->dev[i].fd };
+		/* Not for a passt this process starts; a fallback clears it again. */
+		fcntl(u->dev[i].fd, F_SETFD, FD_CLOEXEC);
+	}
+	vm->env.nr_handed = u->nr_dev;
+	return 0;
+}
+
 int rv_update_exec(struct rv_vm *vm, const struct rv_api_req *req)
 {
 	struct rv_update_fds u = { .state = vm->update_state_fd,
@@ -185,6 +237,8 @@ int rv_update_exec(struct rv_vm *vm, const struct rv_api_req *req)
 	if (ret)
 		return ret;
 	ret = rv_snapshot_save(vm, u.state, -1, &info);
+	if (!ret)
+		ret = rv_update_collect(vm, &u);
 	if (!ret)
 		ret = rv_update_fds_format(&u, spec, sizeof(spec));
 	nr = ret ? ret : rv_update_fds_list(&u, fds, RV_KEEPER_MAX_FDS);
@@ -274,6 +328,26 @@ int rv_update_restore(struct rv_vm *vm)
 	return ret;
 }
 
+/* The reply's "handed": how many fds each device (and the console) took over. */
+static struct json_object *rv_update_handed_json(const struct rv_vm *vm)
+{
+	const struct rv_update_fds *u = vm->cfg->update;
+	struct json_object *o = json_object_new_object();
+	unsigned int place = 0;
+
+	if (u->nr_console)
+		json_object_object_add(o, "console", json_object_new_int((int)u->nr_console));
+	for (const struct rv_device *d = vm->env.devices; d; d = d->next, place++) {
+		int n = 0;
+
+		for (unsigned int i = 0; i < vm->env.nr_handed; i++)
+			n += vm->env.handed[i].dev == place && vm->env.handed[i].taken;
+		if (n)
+			json_object_object_add(o, d->name, json_object_new_int(n));
+	}
+	return o;
+}
+
 void rv_update_started(struct rv_vm *vm)
 {
 	const struct rv_update_fds *u = vm->cfg->update;
@@ -293,6 +367,7 @@ void rv_update_started(struct rv_vm *vm)
 			       json_object_new_double((rv_now_ns() - u->t0_ns) / 1e6));
 	json_object_object_add(o, "version",
 			       json_object_new_string(vm->cfg->version ? vm->cfg->version : "?"));
+	json_object_object_add(o, "handed", rv_update_handed_json(vm));
 	json_object_object_add(extra, "update", o);
 	json_object_object_add(extra, "paused", json_object_new_boolean(false));
 	if (u->fallback &&
@@ -315,6 +390,11 @@ void rv_update_started(struct rv_vm *vm)
 		close(u->client);
 	if (u->args >= 0)
 		close(u->args);
+	/* The devices and the console took new numbers for these (rv_device_adopt_fds). */
+	for (unsigned int i = 0; i < u->nr_dev; i++)
+		close(u->dev[i].fd);
+	for (unsigned int i = 0; i < u->nr_console; i++)
+		close(u->console[i]);
 	close(u->state);
 	/* The binary to go back to was the old one; this one is vm->exe_fd now. */
 	if (u->exe >= 0)

@@ -33,6 +33,12 @@ int rv_update_open_exe(struct rv_vm *vm);
  */
 int rv_update_exec(struct rv_vm *vm, const struct rv_api_req *req);
 
+/*
+ * The new process, before its devices are created: the fds the old
+ * process's devices handed over, for rv_device_adopt_fds() (vmm/device.h).
+ */
+int rv_update_hand_devices(struct rv_vm *vm);
+
 /* The new process, at the end of rv_vm_create(): RAM and state from the fds. */
 int rv_update_restore(struct rv_vm *vm);
 

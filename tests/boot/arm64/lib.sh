@@ -237,6 +237,11 @@ rv_a64_run() {
     stage=$dir/overlay
     install -m 755 "$scenario" "$stage/scenario.sh"
     install -m 755 "$RV_A64_STATIC" "$stage/ringvmm"
+    # a64_snapshot's live update: a second ringvmm with another version string.
+    if grep -q '^rv_sc_a64_snapshot$' "$scenario"; then
+        REVERSION_RUNNER=qemu-aarch64-static python3 "$RV_REPO/tests/kvm/lib/reversion.py" \
+            "$RV_A64_STATIC" "$stage/ringvmm2" > "$stage/ringvmm2.version"
+    fi
     # Files some runs need in L1 besides ringvmm (bench/boot_race.sh,
     # kvm_suite: run_all.sh).
     [[ -n ${RV_BOOT_PAYLOAD:-} ]] && cp -a "$RV_BOOT_PAYLOAD/." "$stage/"

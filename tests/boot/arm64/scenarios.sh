@@ -274,10 +274,15 @@ rv_sc_a64_virtio_net() { rv_check_net_tap a64_virtio_net "$RV_A64_IMAGE" "$RV_A6
 # checksum on the console, no gap, no repeat, the same checksum, uptime
 # never going back, 40 more lines after the restore; a corrupted and a
 # truncated snapshot refused) on two vCPUs, so that the secondary's
-# registers, MP state and redistributor come through too.
+# registers, MP state and redistributor come through too. First, as x86's
+# `snapshot` does, a live update to /ringvmm2 (another version string,
+# lib.sh): the same process, the count on with no gap or repeat, the
+# uptime showing no reboot; the new binary takes the snapshot.
 rv_sc_a64_snapshot() {
     RV_COUNT_KERNEL=$RV_A64_IMAGE
+    _upd="--mem-backend memfd --no-seccomp"
     rv_snapshot_test a64_snapshot --cpus 2
+    _upd=
     unset RV_COUNT_KERNEL
 }
 # The same on one vCPU: not in RV_A64_TESTS (CI runs the two-vCPU one);

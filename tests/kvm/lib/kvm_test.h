@@ -107,6 +107,8 @@ struct rv_test_vm {
 	 */
 	void (*after_run)(struct rv_vm *vm, void *opaque);
 	void *opaque; /* for the hooks */
+	/* Instead of loading the guest: restore the snapshot in this directory. */
+	const char *restore_dir;
 };
 
 #define RV_TEST_MAX_DEVICES 8

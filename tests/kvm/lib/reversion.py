@@ -11,7 +11,8 @@ refuses SRC's state, as a ringvmm of an incompatible format would (the
 update's fallback test). --early-exit renames the hidden option
 --update-fds: DST still answers --version, but exits (status 2, an unknown
 option) at once when an update starts it, before it can say why, as a
-binary that dies at start-up would."""
+binary that dies at start-up would. REVERSION_RUNNER (e.g. qemu-aarch64-static) runs
+`SRC --version` for a SRC of another architecture."""
 import os
 import subprocess
 import sys
@@ -19,7 +20,9 @@ import sys
 src, dst = sys.argv[1], sys.argv[2]
 foreign = sys.argv[3:] == ['--foreign-snapshots']
 early = sys.argv[3:] == ['--early-exit']
-out = subprocess.run([src, '--version'], capture_output=True, text=True, check=True).stdout
+runner = os.environ.get('REVERSION_RUNNER', '').split()
+out = subprocess.run(runner + [src, '--version'], capture_output=True, text=True,
+                     check=True).stdout
 old = out.split()[1].encode()
 new = (b'upd2-' + old)[:len(old)]
 if len(old) < 4 or new == old:
