@@ -163,7 +163,8 @@ static void test_keeper(void **state)
 	assert_int_equal(fds[4], 6);
 	assert_int_equal(rv_update_fds_list(&v, fds, 4), -ENOSPC);
 	/* The console's and the devices' fds cross through the keeper too. */
-	assert_int_equal(rv_update_fds_parse("state=3,keeper=64,ram=5,console=9,dev=0:10,dev=2:11", &v),
+	assert_int_equal(rv_update_fds_parse("state=3,keeper=64,ram=5,console=9,dev=0:10,dev=2:11",
+					     &v),
 			 0);
 	assert_int_equal(rv_update_fds_list(&v, fds, 8), 5);
 	assert_int_equal(fds[2], 9);
@@ -206,8 +207,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip), cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_bad),	   cmocka_unit_test(test_keeper),
-		cmocka_unit_test(test_dev_max),
-		cmocka_unit_test(test_too_long),
+		cmocka_unit_test(test_dev_max),	   cmocka_unit_test(test_too_long),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
