@@ -85,7 +85,7 @@ rv_check_net_tap() {
     _ua=
     if [ -n "${RV_NET_UPDATE:-}" ]; then
         rm -f $_us
-        _ua="--mem-backend memfd --no-seccomp --api $_us"
+        _ua="--mem-backend memfd --api $_us"
     fi
     # shellcheck disable=SC2086 # _ua: words
     timeout -k 5 $_to $RV_NS "$RV_VMM" run --kernel "$2" --initrd "$3" \

@@ -994,7 +994,7 @@ rv_sc_snapshot_disk() {
         return
     fi
     RV_SNAP_DISK=150
-    _upd="--mem-backend memfd --no-seccomp"
+    _upd="--mem-backend memfd"
     rv_snapshot_test snapshot_disk --cpus 1 --rng
     _upd=
     RV_SNAP_DISK=

@@ -276,11 +276,12 @@ rv_sc_a64_virtio_net() { rv_check_net_tap a64_virtio_net "$RV_A64_IMAGE" "$RV_A6
 # truncated snapshot refused) on two vCPUs, so that the secondary's
 # registers, MP state and redistributor come through too. First, as x86's
 # `snapshot` does, a live update to /ringvmm2 (another version string,
-# lib.sh): the same process, the count on with no gap or repeat, the
+# lib.sh): the keeper keeps its pid, its new child runs /ringvmm2 in its
+# sandbox, the count goes on with no gap or repeat, the
 # uptime showing no reboot; the new binary takes the snapshot.
 rv_sc_a64_snapshot() {
     RV_COUNT_KERNEL=$RV_A64_IMAGE
-    _upd="--mem-backend memfd --no-seccomp"
+    _upd="--mem-backend memfd"
     rv_snapshot_test a64_snapshot --cpus 2
     _upd=
     unset RV_COUNT_KERNEL
