@@ -142,6 +142,22 @@ static void test_reply(void **state)
 	json_object_put(extra);
 }
 
+/* Durations in replies: three decimals, whatever the double's binary digits. */
+static void test_ms(void **state)
+{
+	struct json_object *extra = json_object_new_object();
+	char *line;
+
+	(void)state;
+	json_object_object_add(extra, "paused_ms", rv_api_ms(56575830));
+	json_object_object_add(extra, "save_ms", rv_api_ms(1));
+	line = rv_api_reply(NULL, extra);
+	assert_non_null(line);
+	assert_string_equal(line, "{\"ok\":true,\"paused_ms\":56.576,\"save_ms\":0.000}\n");
+	free(line);
+	json_object_put(extra);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -149,6 +165,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_huge_line),
 		cmocka_unit_test(test_reply),
+		cmocka_unit_test(test_ms),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -154,3 +154,11 @@ out:
 	json_object_put(r);
 	return line;
 }
+
+struct json_object *rv_api_ms(uint64_t ns)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%.3f", ns / 1e6);
+	return json_object_new_double_s(ns / 1e6, text);
+}

@@ -18,6 +18,7 @@
 #define RV_API_PROTO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct json_object;
 
@@ -80,5 +81,12 @@ int rv_api_parse(const char *line, size_t len, struct rv_api_req *req, char *err
  * memory.
  */
 char *rv_api_reply(const char *error, struct json_object *extra);
+
+/*
+ * A duration of @ns nanoseconds as milliseconds for a reply, written with
+ * three decimals (41.254, not json-c's 41.254000000000005); NULL when out
+ * of memory, which json_object_object_add() takes as JSON null.
+ */
+struct json_object *rv_api_ms(uint64_t ns);
 
 #endif

@@ -77,9 +77,9 @@ static int rv_vm_api_snapshot(struct rv_vm *vm, const struct rv_api_req *req,
 	json_object_object_add(o, "mem_bytes", json_object_new_uint64(info.mem_bytes));
 	json_object_object_add(o, "mem_bytes_written",
 			       json_object_new_uint64(info.mem_bytes_written));
-	json_object_object_add(o, "save_ms", json_object_new_double(info.ns / 1e6));
+	json_object_object_add(o, "save_ms", rv_api_ms(info.ns));
 	/* From the pause to the resume: what the guest lost. */
-	json_object_object_add(o, "paused_ms", json_object_new_double((rv_now_ns() - t0) / 1e6));
+	json_object_object_add(o, "paused_ms", rv_api_ms(rv_now_ns() - t0));
 	json_object_object_add(reply, "snapshot", o);
 	return 0;
 }

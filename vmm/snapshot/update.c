@@ -363,8 +363,7 @@ void rv_update_started(struct rv_vm *vm)
 	if (ret)
 		rv_warn("update: telling the keeper: %s", strerror(-ret));
 	vm->update_took_over = true;
-	json_object_object_add(o, "paused_ms",
-			       json_object_new_double((rv_now_ns() - u->t0_ns) / 1e6));
+	json_object_object_add(o, "paused_ms", rv_api_ms(rv_now_ns() - u->t0_ns));
 	json_object_object_add(o, "version",
 			       json_object_new_string(vm->cfg->version ? vm->cfg->version : "?"));
 	json_object_object_add(o, "handed", rv_update_handed_json(vm));
