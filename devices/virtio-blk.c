@@ -27,17 +27,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <linux/fs.h>
-#include <linux/magic.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_ids.h>
 #include <liburing.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -45,8 +40,6 @@
 #include "vmm/stats.h"
 #include "vmm/util.h"
 
-/* cache=none: O_DIRECT wants this alignment of memory, offsets and lengths. */
-#define RV_BLK_DIRECT_ALIGN 4096
 /* How long a stopping VM waits for the host to cancel or finish requests. */
 #define RV_BLK_STOP_WAIT_NS (2ULL * 1000000000ULL)
 
@@ -78,10 +71,7 @@ struct rv_blk {
 	struct rv_device dev;
 	struct rv_virtio_mmio t;
 	struct rv_blk_spec spec;
-	struct rv_blk_geom geom;
-	int fd;
-	bool mem_fs; /* the image is on tmpfs or ramfs: writes go inline */
-	char serial[RV_BLK_ID_BYTES];
+	struct rv_blk_image img; /* the open image, its geometry (virtio-blk-image.c) */
 	struct io_uring ring;
 	bool ring_ready;
 	struct __kernel_timespec latency; /* latency=MS */
@@ -176,20 +166,20 @@ static int rv_blk_submit(struct rv_blk *b, struct rv_blk_req *r)
 	}
 	switch (r->info.type) {
 	case VIRTIO_BLK_T_IN:
-		io_uring_prep_readv(sqe, b->fd, r->iov, r->nr_iov, off);
+		io_uring_prep_readv(sqe, b->img.fd, r->iov, r->nr_iov, off);
 		break;
 	case VIRTIO_BLK_T_OUT:
-		io_uring_prep_writev(sqe, b->fd, r->iov, r->nr_iov, off);
+		io_uring_prep_writev(sqe, b->img.fd, r->iov, r->nr_iov, off);
 		break;
 	case VIRTIO_BLK_T_FLUSH:
 		/* A completed flush means the data is on stable storage: fsync. */
-		io_uring_prep_fsync(sqe, b->fd, 0);
+		io_uring_prep_fsync(sqe, b->img.fd, 0);
 		break;
 	default: /* DISCARD, WRITE_ZEROES: the range was checked by the parser */
 		mode = r->info.type == VIRTIO_BLK_T_DISCARD || r->info.unmap ?
 			       FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE :
 			       FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
-		io_uring_prep_fallocate(sqe, b->fd, mode, r->info.offset, r->info.len);
+		io_uring_prep_fallocate(sqe, b->img.fd, mode, r->info.offset, r->info.len);
 		break;
 	}
 	io_uring_sqe_set_data(sqe, r);
@@ -228,13 +218,13 @@ static bool rv_blk_write_inline(struct rv_blk *b, struct rv_blk_req *r)
 {
 	ssize_t n;
 
-	if (!b->mem_fs || r->info.type != VIRTIO_BLK_T_OUT || b->spec.latency_ms)
+	if (!b->img.mem_fs || r->info.type != VIRTIO_BLK_T_OUT || b->spec.latency_ms)
 		return false;
 	b->t.inflight++;
 	if (b->t.inflight > b->stats.inflight_high)
 		b->stats.inflight_high = b->t.inflight;
 	b->stats.inline_writes++;
-	n = pwritev(b->fd, r->iov, r->nr_iov, r->info.offset);
+	n = pwritev(b->img.fd, r->iov, r->nr_iov, r->info.offset);
 	rv_blk_on_cqe(b, r, n < 0 ? -errno : (int)n);
 	return true;
 }
@@ -249,7 +239,7 @@ static void rv_blk_start(struct rv_blk *b, struct rv_blk_req *r)
 	r->generation = t->generation;
 	r->done = 0;
 	b->stats.requests++;
-	res = rv_blk_parse_req(&r->chain, &b->geom, &r->info, r->iov);
+	res = rv_blk_parse_req(&r->chain, &b->img.geom, &r->info, r->iov);
 	r->nr_iov = r->info.nr_iov;
 	if (res == RV_BLK_NO_STATUS) {
 		rv_warn("%s: a request without a status byte", b->dev.name);
@@ -261,7 +251,7 @@ static void rv_blk_start(struct rv_blk *b, struct rv_blk_req *r)
 		return;
 	}
 	if (r->info.type == VIRTIO_BLK_T_GET_ID) {
-		rv_vq_buf_to_iov(r->iov, r->nr_iov, 0, b->serial, r->info.len);
+		rv_vq_buf_to_iov(r->iov, r->nr_iov, 0, b->img.serial, r->info.len);
 		rv_blk_complete(b, r, VIRTIO_BLK_S_OK);
 		return;
 	}
@@ -487,8 +477,8 @@ static void rv_blk_destroy(struct rv_device *dev)
 		rv_loop_remove(&b->ring_watch);
 		io_uring_queue_exit(&b->ring);
 	}
-	if (b->fd >= 0)
-		close(b->fd);
+	if (b->img.fd >= 0)
+		close(b->img.fd);
 	for (unsigned int i = 0; b->reqs && i < b->nr_reqs; i++)
 		free(b->reqs[i].bounce);
 	free(b->reqs);
@@ -530,7 +520,7 @@ static int rv_blk_quiesce(struct rv_blk *b)
 		return rv_err(-EBUSY, "%s: %u requests still in flight after %llu s", b->dev.name,
 			      b->t.inflight, RV_BLK_QUIESCE_NS / 1000000000ULL);
 	/* What the guest was told is written is on the disk with the snapshot. */
-	if (!b->spec.ro && fdatasync(b->fd))
+	if (!b->spec.ro && fdatasync(b->img.fd))
 		return rv_err(-errno, "%s: fdatasync: %s", b->dev.name, strerror(errno));
 	return 0;
 }
@@ -538,7 +528,7 @@ static int rv_blk_quiesce(struct rv_blk *b)
 static int rv_blk_save(struct rv_device *dev, void *buf, size_t size)
 {
 	struct rv_blk *b = dev->priv;
-	struct rv_blk_state st = { .sectors = b->geom.sectors };
+	struct rv_blk_state st = { .sectors = b->img.geom.sectors };
 	int ret;
 
 	pthread_mutex_lock(&b->t.lock);
@@ -557,10 +547,10 @@ static int rv_blk_load(struct rv_device *dev, const void *buf, size_t len, uint3
 
 	pthread_mutex_lock(&b->t.lock);
 	ret = rv_virtio_mmio_load(&b->t, buf, len, version, &st, sizeof(st));
-	if (!ret && st.sectors != b->geom.sectors)
+	if (!ret && st.sectors != b->img.geom.sectors)
 		ret = rv_err(-EINVAL, "%s: the disk had %llu bytes, %s has %llu", dev->name,
 			     (unsigned long long)st.sectors * 512, b->spec.path,
-			     (unsigned long long)b->geom.sectors * 512);
+			     (unsigned long long)b->img.geom.sectors * 512);
 	if (!ret)
 		rv_virtio_mmio_restored(&b->t);
 	pthread_mutex_unlock(&b->t.lock);
@@ -578,7 +568,7 @@ static int rv_blk_handover(struct rv_device *dev, int *fds, unsigned int max)
 
 	if (!max)
 		return -ENOSPC;
-	fds[0] = b->fd;
+	fds[0] = b->img.fd;
 	return 1;
 }
 
@@ -592,92 +582,11 @@ static const struct rv_device_ops rv_blk_ops = {
 	.handover = rv_blk_handover,
 };
 
-/*
- * Open the image: a regular file or a block device, read-only for ,ro,
- * O_DIRECT for cache=none, and an OFD lock like QEMU's so two VMMs never
- * write one image (a shared lock for ,ro, exclusive otherwise).
- */
-static int rv_blk_open(struct rv_blk *b, struct rv_device_env *env)
-{
-	const char *path = b->spec.path;
-	int flags = (b->spec.ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | (b->spec.direct ? O_DIRECT : 0);
-	struct flock lk = { .l_type = b->spec.ro ? F_RDLCK : F_WRLCK, .l_whence = SEEK_SET };
-	struct statfs sfs;
-	struct stat st;
-	uint64_t size;
-	int ret;
-
-	/*
-	 * A live update: the previous process's open file, whose OFD lock
-	 * (below) is that open file's and so still held: no moment where
-	 * another process could take the image. Its mode must be the one
-	 * this command line asks for; O_DIRECT is set to it.
-	 */
-	ret = rv_device_adopt_fds(env, &b->fd, 1);
-	if (ret < 0)
-		return ret;
-	if (ret) {
-		int fl = fcntl(b->fd, F_GETFL);
-
-		if (fl < 0 || (fl & O_ACCMODE) != (flags & O_ACCMODE))
-			return rv_err(-EINVAL, "--disk %s: the handed-over file is not open %s",
-				      path, b->spec.ro ? "read-only" : "read-write");
-		if ((fl & O_DIRECT) != (flags & O_DIRECT) &&
-		    fcntl(b->fd, F_SETFL, (fl & ~O_DIRECT) | (flags & O_DIRECT)))
-			return rv_err(-errno, "--disk %s: O_DIRECT on the handed-over file: %s",
-				      path, strerror(errno));
-		ret = 0;
-	} else {
-		/*
-		 * Checked for what it is before an open that could block (a
-		 * FIFO waits in open() for a writer): regular files and block
-		 * devices only.
-		 */
-		ret = rv_path_open("--disk", path, flags, 0, RV_PATH_REG | RV_PATH_BLK, &b->fd);
-	}
-	if (ret == -EINVAL && b->spec.direct && !stat(path, &st) &&
-	    (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
-		return rv_err(ret, "--disk %s: %s (cache=none: the file system has no O_DIRECT)",
-			      path, strerror(EINVAL));
-	if (ret)
-		return ret;
-	if (fstat(b->fd, &st))
-		return rv_err(-errno, "--disk %s: %s", path, strerror(errno));
-	if (S_ISBLK(st.st_mode)) {
-		if (ioctl(b->fd, BLKGETSIZE64, &size))
-			return rv_err(-errno, "--disk %s: BLKGETSIZE64: %s", path, strerror(errno));
-	} else if (S_ISREG(st.st_mode)) {
-		size = st.st_size;
-	} else {
-		return rv_err(-EINVAL, "--disk %s: %s, not a disk image or block device", path,
-			      S_ISDIR(st.st_mode) ? "a directory" : "a special file");
-	}
-	if (fcntl(b->fd, F_OFD_SETLK, &lk))
-		return rv_err(-errno, "--disk %s: %s (is another ringvmm using it?)", path,
-			      errno == EAGAIN || errno == EACCES ? "locked by another process" :
-								   strerror(errno));
-	if (size % RV_BLK_SECTOR)
-		rv_warn("--disk %s: the last %" PRIu64 " bytes are not a whole sector: unused",
-			path, (uint64_t)(size % RV_BLK_SECTOR));
-	b->geom.sectors = size / RV_BLK_SECTOR;
-	/* A memory file system: writes inline (rv_blk_write_inline()). */
-	if (S_ISREG(st.st_mode) && !b->spec.direct && !fstatfs(b->fd, &sfs))
-		b->mem_fs = sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC;
-	b->geom.ro = b->spec.ro;
-	b->geom.align = b->spec.direct ? RV_BLK_DIRECT_ALIGN : 0;
-	b->latency.tv_sec = b->spec.latency_ms / 1000;
-	b->latency.tv_nsec = (b->spec.latency_ms % 1000) * 1000000LL;
-	/* GET_ID: stable for the same file, what a guest's /dev/disk/by-id uses. */
-	snprintf(b->serial, sizeof(b->serial), "rv%" PRIx64 "-%" PRIx64, (uint64_t)st.st_dev,
-		 (uint64_t)st.st_ino);
-	return 0;
-}
-
 static void rv_blk_fill_config(struct rv_blk *b)
 {
 	struct virtio_blk_config *c = &b->config;
 
-	c->capacity = b->geom.sectors;
+	c->capacity = b->img.geom.sectors;
 	/* header + data + status: every chain fits the longest we accept. */
 	c->seg_max = RV_VQ_MAX_SIZE - 2;
 	c->blk_size = b->spec.direct ? RV_BLK_DIRECT_ALIGN : RV_BLK_SECTOR;
@@ -701,16 +610,18 @@ static int rv_blk_create(struct rv_device_env *env, const struct rv_device_cfg *
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
-	b->fd = -1;
+	b->img.fd = -1;
 	b->dev.priv = b;
 	b->dev.ops = &rv_blk_ops;
 	snprintf(b->dev.name, sizeof(b->dev.name), "%s", cfg->name);
 	ret = rv_blk_parse_spec(cfg->args ? cfg->args : "", &b->spec);
 	if (ret)
 		goto out_free;
-	ret = rv_blk_open(b, env);
+	ret = rv_blk_image_open(&b->img, &b->spec, env);
 	if (ret)
 		goto out_free;
+	b->latency.tv_sec = b->spec.latency_ms / 1000;
+	b->latency.tv_nsec = (b->spec.latency_ms % 1000) * 1000000LL;
 	features |= b->spec.ro ?
 			    1ULL << VIRTIO_BLK_F_RO :
 			    (1ULL << VIRTIO_BLK_F_DISCARD) | (1ULL << VIRTIO_BLK_F_WRITE_ZEROES);
@@ -747,7 +658,7 @@ static int rv_blk_create(struct rv_device_env *env, const struct rv_device_cfg *
 	}
 	rv_device_add(env, &b->dev);
 	rv_debug("%s: %s, %" PRIu64 " sectors%s%s, %u queues", cfg->name, b->spec.path,
-		 b->geom.sectors, b->spec.ro ? ", read-only" : "",
+		 b->img.geom.sectors, b->spec.ro ? ", read-only" : "",
 		 b->spec.direct ? ", cache=none" : "", nr_queues);
 	return 0;
 
@@ -756,8 +667,8 @@ out_virtio:
 out_ring:
 	io_uring_queue_exit(&b->ring);
 out_free:
-	if (b->fd >= 0)
-		close(b->fd);
+	if (b->img.fd >= 0)
+		close(b->img.fd);
 	free(b->reqs);
 	free(b);
 	return ret;

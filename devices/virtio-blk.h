@@ -50,6 +50,31 @@ struct rv_blk_geom {
 	unsigned int align;
 };
 
+/* cache=none: O_DIRECT wants this alignment of memory, offsets and lengths. */
+#define RV_BLK_DIRECT_ALIGN 4096
+
+/* A --disk's host side (virtio-blk-image.c). */
+struct rv_blk_image {
+	int fd;
+	bool mem_fs; /* on tmpfs or ramfs: the device writes inline */
+	struct rv_blk_geom geom;
+	char serial[RV_BLK_ID_BYTES]; /* GET_ID: stable for the same file */
+};
+
+struct rv_device_env;
+
+/*
+ * Open @spec's image into @img: a regular file or a block device,
+ * read-only for ,ro, O_DIRECT for cache=none, and an OFD lock like QEMU's
+ * so that two VMMs never write one image (shared for ,ro, exclusive
+ * otherwise). In a live update's new process, the file the previous one
+ * handed over (rv_device_adopt_fds()) instead, its lock still held. 0, or
+ * a negative errno with one message naming the path; @img->fd, when not
+ * -1, is the caller's to close either way.
+ */
+int rv_blk_image_open(struct rv_blk_image *img, const struct rv_blk_spec *spec,
+		      struct rv_device_env *env);
+
 enum rv_blk_parse_result {
 	RV_BLK_SUBMIT = 0, /* valid: hand it to the host */
 	RV_BLK_DONE,	   /* complete now with req->status (error, GET_ID) */
