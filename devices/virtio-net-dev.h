@@ -103,6 +103,18 @@ void rv_net_backend_gone(struct rv_net *n, int err);
 /* Lock held: a batch ended with work left on queue @q: come back to it later. */
 void rv_net_rekick(struct rv_net *n, unsigned int q);
 
+/*
+ * Lock held: pairs [0, @k) receive from now on (the driver's
+ * VQ_PAIRS_SET, a restore, or 1 at a reset). 0 or the backend's error.
+ */
+int rv_net_set_pairs(struct rv_net *n, unsigned int k);
+
+/* virtio-net-state.c: the device ops besides the queues'. */
+void rv_net_stats(struct rv_device *dev, struct rv_stats_sink *s);
+int rv_net_save(struct rv_device *dev, void *buf, size_t size);
+int rv_net_load(struct rv_device *dev, const void *buf, size_t len, uint32_t version);
+int rv_net_handover(struct rv_device *dev, int *fds, unsigned int max);
+
 /* virtio-net-rx.c. Lock held: receive what pair @p's fd has, as far as the guest takes it. */
 void rv_net_rx(struct rv_net_pair *p);
 /* Lock held: poll pair @p's backend fd for frames, unless we wait for the guest. */
