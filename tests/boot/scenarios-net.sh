@@ -248,12 +248,13 @@ unshare -m sh -c '
 EOS
 }
 
-# passt (--net passt: ringvmm starts it; --net passt=SOCKET: the one L1
-# started): the guest reaches a TCP server of L1's through passt's
-# gateway address. passt takes its addresses from the namespace's
-# interface with the default route: a dummy one here.
-rv_sc_virtio_net_passt() {
-    _n=virtio_net_passt
+# rv_check_net_passt NAME KERNEL INITRD: passt (--net passt: ringvmm
+# starts it; --net passt=SOCKET: the one L1 started): the guest reaches a
+# TCP server of L1's through passt's gateway address. passt takes its
+# addresses from the namespace's interface with the default route: a
+# dummy one here.
+rv_check_net_passt() {
+    _n=$1
     : > "$RV_OUT/$_n.out"
     : > "$RV_OUT/$_n.err"
     if ! command -v passt > /dev/null; then
@@ -295,8 +296,8 @@ rv_sc_virtio_net_passt() {
         fi
         echo "RVRUN $_n $_mode"
         _t0=$(rv_now)
-        timeout -k 5 "$RV_RUN_TIMEOUT" $_nsr "$RV_VMM" run --kernel /l2/bzImage \
-            --initrd /l2/initrd.cpio.gz --mem 256M -n "$_arg" --stats=json \
+        timeout -k 5 "$RV_RUN_TIMEOUT" $_nsr "$RV_VMM" run --kernel "$2" \
+            --initrd "$3" --mem 256M -n "$_arg" --stats=json \
             -p "$(rv_params netpasst) rv.ip=10.88.0.2 rv.peer=10.88.0.1 rv.token=$_tok" \
             < /dev/null > "$RV_OUT/$_n.out" 2> "$RV_OUT/$_n.err"
         RV_RC=$?
@@ -316,3 +317,5 @@ rv_sc_virtio_net_passt() {
     kill $RV_NS_PID 2> /dev/null
     rv_report $_n "$_p" "${_info# }"
 }
+
+rv_sc_virtio_net_passt() { rv_check_net_passt virtio_net_passt /l2/bzImage /l2/initrd.cpio.gz; }

@@ -31,8 +31,10 @@ drain() {
 # What KVM said about itself at boot: VHE or nVHE, vGIC, IPA size.
 dmesg | grep -i 'kvm' | sed 's/^/RINGVMM-L1-KVMLOG /' | head -n 12
 
-# The tap of a64_virtio_net; best effort: that test says when it is missing.
+# The tap of a64_virtio_net and the dummy interface of a64_virtio_net_passt;
+# best effort: those tests say when one is missing.
 [ -e /modules/tun.ko ] && insmod /modules/tun.ko 2> /dev/null
+[ -e /modules/dummy.ko ] && insmod /modules/dummy.ko 2> /dev/null
 
 if [ -c /dev/kvm ]; then
     read -r up _ < /proc/uptime

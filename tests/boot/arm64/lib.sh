@@ -42,7 +42,7 @@ RV_A64_SYSROOT=/opt/ringvmm/sysroot-aarch64
 # shellcheck disable=SC2034 # used by run_all.sh
 RV_A64_TESTS=(a64_caps a64_builtin a64_errors a64_bench a64_linux_log a64_linux a64_console a64_reboot
     kvm_suite a64_virtio_blk a64_virtio_rng a64_virtio_console a64_virtio_vsock a64_sandbox
-    a64_snapshot a64_virtio_net)
+    a64_snapshot a64_virtio_net a64_virtio_net_passt)
 
 rv_a64_need_host_tools() {
     local missing=() c
@@ -63,8 +63,9 @@ rv_a64_need_ringvmm() {
         rv_boot_fail "$RV_A64_STATIC is not an arm64 binary"
 }
 
-# Sets RV_A64_KROOT, RV_A64_KVER, RV_A64_BBROOT: the arm64 cloud kernel the
-# metapackage points at today, and busybox-static, both unpacked.
+# Sets RV_A64_KROOT, RV_A64_KVER, RV_A64_BBROOT, RV_A64_PASSTROOT: the arm64
+# cloud kernel the metapackage points at today, busybox-static and passt,
+# unpacked.
 rv_a64_fetch() {
     local t0 kpkg
     t0=$(rv_boot__now)
@@ -78,6 +79,9 @@ rv_a64_fetch() {
     RV_A64_KVER=${kpkg#linux-image-}
     rv_arm64_apt_get busybox-static || rv_boot_skip "cannot fetch busybox-static:arm64"
     RV_A64_BBROOT=$REPLY
+    # a64_virtio_net_passt's passt (its libraries come from the sysroot).
+    rv_arm64_apt_get passt || rv_boot_fail "cannot fetch passt:arm64"
+    RV_A64_PASSTROOT=$REPLY
     rv_boot_log "arm64 fetch: $(rv_boot__since "$t0") s ($(basename "$RV_A64_KROOT"), $(basename "$RV_A64_BBROOT"))"
 }
 
@@ -133,7 +137,7 @@ rv_a64_build_images() {
 
     # L1 = this base + a small per-run archive (ringvmm, scenario), as on x86.
     RV_A64_L1_BASE=$build/l1-base.cpio
-    stamp="$(cat "$RV_A64_DIR/l1-init.sh")|$(cat "$build/l2.stamp")|$(declare -f rv_a64__stage_busybox)|$(cat "$RV_A64_ROOT_IMAGE.stamp")|tun"
+    stamp="$(cat "$RV_A64_DIR/l1-init.sh")|$(cat "$build/l2.stamp")|$(declare -f rv_a64__stage_busybox)|$(cat "$RV_A64_ROOT_IMAGE.stamp")|tun dummy"
     if ! rv_boot__fresh "$build/l1.stamp" "$stamp" || [[ ! -e $RV_A64_L1_BASE ]]; then
         rv_boot_log "building arm64 L1 base initramfs"
         stage=$(mktemp -d "$build/.l1.XXXXXX")
@@ -145,12 +149,16 @@ rv_a64_build_images() {
         cp "$RV_A64_ROOT_IMAGE" "$stage/l2/root.img"
         cp "$RV_A64_KNOWN" "$stage/known.txt"
         install -m 755 "$RV_A64_RVSOCK" "$stage/rvsock"
-        # The tap of a64_virtio_net: L1's one module (KVM is built in).
+        # The tap of a64_virtio_net and the dummy interface that gives
+        # a64_virtio_net_passt's passt its addresses: L1's modules (KVM is
+        # built in).
         mkdir -p "$stage/modules"
-        m=$(rv_boot__find1 "$RV_A64_KROOT" 'tun.ko*') && case $m in
-            *.xz) xz -dc "$m" > "$stage/modules/tun.ko" ;;
-            *) cp "$m" "$stage/modules/tun.ko" ;;
-        esac
+        for mod in tun dummy; do
+            m=$(rv_boot__find1 "$RV_A64_KROOT" "$mod.ko*") && case $m in
+                *.xz) xz -dc "$m" > "$stage/modules/$mod.ko" ;;
+                *) cp "$m" "$stage/modules/$mod.ko" ;;
+            esac
+        done
         rv_boot__cpio "$stage" > "$RV_A64_L1_BASE.tmp"
         mv "$RV_A64_L1_BASE.tmp" "$RV_A64_L1_BASE"
         rm -rf "$stage"
@@ -188,7 +196,7 @@ rv_a64__find_lib() {
 # are not this machine's programs. Returns 1, with the reason in
 # RV_KVM_PAYLOAD_WHY, when there is nothing to run.
 rv_a64_kvm_payload() {
-    local stage=$1 f lib path todo=() seen=" "
+    local stage=$1 f
     if ! compgen -G "$RV_A64_KVM_TESTS/*_test" > /dev/null; then
         RV_KVM_PAYLOAD_WHY="no tests/kvm programs in $RV_A64_KVM_TESTS (the arm64 cross build: meson setup build-arm64 --cross-file cross/aarch64-linux-gnu.ini && ninja -C build-arm64)"
         return 1
@@ -198,8 +206,18 @@ rv_a64_kvm_payload() {
     for f in "$RV_A64_KVM_TESTS"/*_test; do
         file -b "$f" | grep -q aarch64 || rv_boot_fail "$f is not an arm64 program"
         install -m 755 "$f" "$stage/kvm/bin/"
-        todo+=("$f")
     done
+    rv_a64__stage_libs "$stage" "$RV_A64_KVM_TESTS"/*_test
+}
+
+# rv_a64__stage_libs STAGE PROGRAM...: the shared libraries the arm64
+# PROGRAMs load, and theirs, into STAGE/lib/aarch64-linux-gnu, and the
+# loader into STAGE/lib, as on Debian arm64.
+rv_a64__stage_libs() {
+    local stage=$1 f lib path todo seen=" "
+    shift
+    todo=("$@")
+    mkdir -p "$stage/lib/aarch64-linux-gnu"
     while ((${#todo[@]})); do
         f=${todo[0]}
         todo=("${todo[@]:1}")
@@ -241,6 +259,11 @@ rv_a64_run() {
     if grep -q '^rv_sc_a64_snapshot$' "$scenario"; then
         REVERSION_RUNNER=qemu-aarch64-static python3 "$RV_REPO/tests/kvm/lib/reversion.py" \
             "$RV_A64_STATIC" "$stage/ringvmm2" > "$stage/ringvmm2.version"
+    fi
+    # a64_virtio_net_passt: Debian's arm64 passt, with what it loads.
+    if grep -q '^rv_sc_a64_virtio_net_passt$' "$scenario"; then
+        install -D -m 755 "$RV_A64_PASSTROOT/usr/bin/passt" "$stage/usr/bin/passt"
+        rv_a64__stage_libs "$stage" "$stage/usr/bin/passt"
     fi
     # Files some runs need in L1 besides ringvmm (bench/boot_race.sh,
     # kvm_suite: run_all.sh).

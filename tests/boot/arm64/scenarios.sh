@@ -268,6 +268,11 @@ rv_sc_a64_virtio_vsock() { rv_check_vsock a64_virtio_vsock "$RV_A64_IMAGE" "$RV_
 # session has one timeout for all its tests. Two vCPUs, so two queue
 # pairs (VIRTIO_NET_F_MQ and the control queue), as on x86.
 rv_sc_a64_virtio_net() { rv_check_net_tap a64_virtio_net "$RV_A64_IMAGE" "$RV_A64_INITRD" 16 2; }
+# passt, found in L1 where the host put Debian's arm64 passt with its
+# libraries (lib.sh rv_a64_run): tests/boot/scenarios-net.sh.
+rv_sc_a64_virtio_net_passt() {
+    rv_check_net_passt a64_virtio_net_passt "$RV_A64_IMAGE" "$RV_A64_INITRD"
+}
 
 # Snapshot and restore on arm64 (arch/arm64/snapshot.c, gic-state.c): the
 # x86 test (scenarios.sh rv_snapshot_test: a counter and a tmpfs file's
