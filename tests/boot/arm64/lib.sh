@@ -82,7 +82,7 @@ rv_a64_fetch() {
     # a64_virtio_net_passt's passt (its libraries come from the sysroot).
     rv_arm64_apt_get passt || rv_boot_fail "cannot fetch passt:arm64"
     RV_A64_PASSTROOT=$REPLY
-    rv_boot_log "arm64 fetch: $(rv_boot__since "$t0") s ($(basename "$RV_A64_KROOT"), $(basename "$RV_A64_BBROOT"))"
+    rv_boot_log "arm64 fetch: $(rv_boot__since "$t0") s ($(basename "$RV_A64_KROOT"), $(basename "$RV_A64_BBROOT"), $(basename "$RV_A64_PASSTROOT"))"
 }
 
 # Busybox and its applet links into $1; the arm64 binary lists its applets
