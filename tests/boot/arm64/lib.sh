@@ -35,10 +35,10 @@ RV_A64_KVM_TESTS=${RINGVMM_ARM64_KVM_TESTS:-$RV_REPO/build-arm64/tests/kvm}
 # links against (cross/aarch64-linux-gnu.ini names the same path).
 RV_A64_SYSROOT=/opt/ringvmm/sysroot-aarch64
 
-# All arm64 boot tests, in the order run_all.sh runs them: the whole set,
-# a64_virtio_net's 16 MiB each way over TCP included, took 81 s in one
-# QEMU session on a quiet machine (2026-12-03), well inside the session
-# timeout.
+# All arm64 boot tests, in the order run_all.sh runs them: the whole set
+# took 81 to 114 s in one QEMU session (2026-12-03, a64_virtio_net then
+# moving 16 MiB each way; its 64 MiB now add about 20 s), well inside the
+# session timeout.
 # shellcheck disable=SC2034 # used by run_all.sh
 RV_A64_TESTS=(a64_caps a64_builtin a64_errors a64_bench a64_linux_log a64_linux a64_console a64_reboot
     kvm_suite a64_virtio_blk a64_virtio_rng a64_virtio_console a64_virtio_vsock a64_sandbox
