@@ -3,6 +3,7 @@
 #include "update-fds.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,82 +190,73 @@ int rv_update_fds_parse(const char *s, struct rv_update_fds *u)
 	return 0;
 }
 
+/* @fd into @fds (@n of @max used), unless it is -1 (not given). */
+static int rv_update_fds_put(int *fds, unsigned int *n, unsigned int max, int fd)
+{
+	if (fd < 0)
+		return 0;
+	if (*n == max)
+		return -ENOSPC;
+	fds[(*n)++] = fd;
+	return 0;
+}
+
 int rv_update_fds_list(const struct rv_update_fds *u, int *fds, unsigned int max)
 {
 	const int one[] = { u->state, u->exe, u->args, u->api, u->client };
 	unsigned int n = 0;
+	int ret = 0;
 
-	for (unsigned int i = 0; i < sizeof(one) / sizeof(one[0]); i++) {
-		if (one[i] < 0)
-			continue;
-		if (n == max)
-			return -ENOSPC;
-		fds[n++] = one[i];
-	}
-	for (unsigned int i = 0; i < u->nr_ram; i++) {
-		if (n == max)
-			return -ENOSPC;
-		fds[n++] = u->ram[i];
-	}
-	for (unsigned int i = 0; i < u->nr_console; i++) {
-		if (n == max)
-			return -ENOSPC;
-		fds[n++] = u->console[i];
-	}
-	for (unsigned int i = 0; i < u->nr_dev; i++) {
-		if (n == max)
-			return -ENOSPC;
-		fds[n++] = u->dev[i].fd;
-	}
-	return (int)n;
+	for (unsigned int i = 0; !ret && i < sizeof(one) / sizeof(one[0]); i++)
+		ret = rv_update_fds_put(fds, &n, max, one[i]);
+	for (unsigned int i = 0; !ret && i < u->nr_ram; i++)
+		ret = rv_update_fds_put(fds, &n, max, u->ram[i]);
+	for (unsigned int i = 0; !ret && i < u->nr_console; i++)
+		ret = rv_update_fds_put(fds, &n, max, u->console[i]);
+	for (unsigned int i = 0; !ret && i < u->nr_dev; i++)
+		ret = rv_update_fds_put(fds, &n, max, u->dev[i].fd);
+	return ret ? ret : (int)n;
+}
+
+/* printf to the end of @buf (@size bytes, *@len used); past the end, *@len is @size. */
+static void __attribute__((format(printf, 4, 5)))
+rv_update_fds_add(char *buf, size_t size, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*len >= size)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *len, size - *len, fmt, ap);
+	va_end(ap);
+	*len = n < 0 || (size_t)n >= size - *len ? size : *len + (size_t)n;
 }
 
 int rv_update_fds_format(const struct rv_update_fds *u, char *buf, size_t size)
 {
-	size_t off;
-	int n;
+	size_t len = 0;
 
-	n = snprintf(buf, size, "state=%d", u->state);
-	if (n >= 0 && (size_t)n < size && u->exe >= 0) {
-		off = (size_t)n;
-		n = (int)off + snprintf(buf + off, size - off, ",exe=%d", u->exe);
-	}
-	if (n >= 0 && (size_t)n < size && u->keeper >= 0) {
-		off = (size_t)n;
-		n = (int)off + snprintf(buf + off, size - off, ",keeper=%d", u->keeper);
-	}
-	for (unsigned int i = 0; n >= 0 && (size_t)n < size && i < u->nr_ram; i++) {
-		off = (size_t)n;
-		n = (int)off + snprintf(buf + off, size - off, ",ram=%d", u->ram[i]);
-	}
-	if (n >= 0 && (size_t)n < size && u->args >= 0) {
-		off = (size_t)n;
-		n = (int)off + snprintf(buf + off, size - off, ",args=%d", u->args);
-	}
-	if (n >= 0 && (size_t)n < size && u->api >= 0) {
-		off = (size_t)n;
-		n = (int)off + snprintf(buf + off, size - off, ",api=%d", u->api);
-	}
-	if (n >= 0 && (size_t)n < size && u->client >= 0) {
-		off = (size_t)n;
-		n = (int)off + snprintf(buf + off, size - off, ",client=%d", u->client);
-	}
-	for (unsigned int i = 0; n >= 0 && (size_t)n < size && i < u->nr_console; i++) {
-		off = (size_t)n;
-		n = (int)off + snprintf(buf + off, size - off, ",console=%d", u->console[i]);
-	}
-	for (unsigned int i = 0; n >= 0 && (size_t)n < size && i < u->nr_dev; i++) {
-		off = (size_t)n;
-		n = (int)off +
-		    snprintf(buf + off, size - off, ",dev=%u:%d", u->dev[i].dev, u->dev[i].fd);
-	}
-	if (n >= 0 && (size_t)n < size) {
-		off = (size_t)n;
-		n = (int)off + snprintf(buf + off, size - off, ",t0=%llu%s",
-					(unsigned long long)u->t0_ns,
-					u->fallback ? ",fallback" : "");
-	}
-	return n < 0 || (size_t)n >= size ? -ENOSPC : 0;
+	rv_update_fds_add(buf, size, &len, "state=%d", u->state);
+	if (u->exe >= 0)
+		rv_update_fds_add(buf, size, &len, ",exe=%d", u->exe);
+	if (u->keeper >= 0)
+		rv_update_fds_add(buf, size, &len, ",keeper=%d", u->keeper);
+	for (unsigned int i = 0; i < u->nr_ram; i++)
+		rv_update_fds_add(buf, size, &len, ",ram=%d", u->ram[i]);
+	if (u->args >= 0)
+		rv_update_fds_add(buf, size, &len, ",args=%d", u->args);
+	if (u->api >= 0)
+		rv_update_fds_add(buf, size, &len, ",api=%d", u->api);
+	if (u->client >= 0)
+		rv_update_fds_add(buf, size, &len, ",client=%d", u->client);
+	for (unsigned int i = 0; i < u->nr_console; i++)
+		rv_update_fds_add(buf, size, &len, ",console=%d", u->console[i]);
+	for (unsigned int i = 0; i < u->nr_dev; i++)
+		rv_update_fds_add(buf, size, &len, ",dev=%u:%d", u->dev[i].dev, u->dev[i].fd);
+	rv_update_fds_add(buf, size, &len, ",t0=%llu%s", (unsigned long long)u->t0_ns,
+			  u->fallback ? ",fallback" : "");
+	return len < size ? 0 : -ENOSPC;
 }
 
 /* update-fds.h; the strings borrowed but the option's. */
