@@ -78,6 +78,17 @@ struct rv_arch_platform {
 		unsigned int first_irq;
 		bool edge;
 	} slots;
+	/*
+	 * PCI bus 0 (vmm/pci.h), for the devices placed on PCI
+	 * (--virtio-transport pci): its configuration ports, and the
+	 * windows its BARs come from, which the firmware tables give the
+	 * root bridge. cfg_port 0: this arch has none.
+	 */
+	struct rv_arch_pci {
+		uint16_t cfg_port;
+		struct rv_arch_window mmio;
+		struct rv_arch_window pio;
+	} pci;
 	const struct rv_cap_desc *caps;
 	unsigned int nr_caps;
 };

@@ -12,6 +12,7 @@
 #include "virtio-mmio.h"
 #include "virtio-mmio-irq.h"
 #include "virtio-mmio-page.h"
+#include "virtio-pci.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -58,7 +59,20 @@ void rv_virtio_mmio_used(struct rv_virtio_mmio *t, unsigned int q)
 	}
 	t->stats.interrupts++;
 	t->q[q].interrupts++;
-	rv_vmmio_irq_raise(t, VIRTIO_MMIO_INT_VRING);
+	if (t->pci)
+		rv_vpci_interrupt(t, (int)q);
+	else
+		rv_vmmio_irq_raise(t, VIRTIO_MMIO_INT_VRING);
+}
+
+/* Lock held: the config change interrupt, on either face of the transport. */
+static void rv_vmmio_config_interrupt(struct rv_virtio_mmio *t)
+{
+	t->stats.config_interrupts++;
+	if (t->pci)
+		rv_vpci_interrupt(t, -1);
+	else
+		rv_vmmio_irq_raise(t, VIRTIO_MMIO_INT_CONFIG);
 }
 
 void rv_virtio_mmio_queue_broken(struct rv_virtio_mmio *t, unsigned int q)
@@ -70,8 +84,7 @@ void rv_virtio_mmio_queue_broken(struct rv_virtio_mmio *t, unsigned int q)
 	t->stats.broken++;
 	/* "Device Status Field": tell the driver, with a config change interrupt. */
 	t->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
-	t->stats.config_interrupts++;
-	rv_vmmio_irq_raise(t, VIRTIO_MMIO_INT_CONFIG);
+	rv_vmmio_config_interrupt(t);
 }
 
 void rv_virtio_mmio_config_changed(struct rv_virtio_mmio *t)
@@ -79,8 +92,7 @@ void rv_virtio_mmio_config_changed(struct rv_virtio_mmio *t)
 	/* "Device Configuration Space": the driver re-reads until the generation holds still. */
 	t->config_generation++;
 	rv_vmmio_page_publish_config(t);
-	t->stats.config_interrupts++;
-	rv_vmmio_irq_raise(t, VIRTIO_MMIO_INT_CONFIG);
+	rv_vmmio_config_interrupt(t);
 }
 
 void rv_virtio_mmio_request_done(struct rv_virtio_mmio *t)
@@ -120,7 +132,7 @@ static void rv_vmmio_on_kick(void *opaque, int res)
 }
 
 /* Where the kick lands: the loop thread, or inline without a loop. */
-static void rv_vmmio_kick(struct rv_virtio_mmio *t, unsigned int q)
+void rv_vmmio_kick(struct rv_virtio_mmio *t, unsigned int q)
 {
 	uint64_t one = 1;
 
@@ -170,6 +182,8 @@ static void rv_vmmio_reset(struct rv_virtio_mmio *t)
 	t->status = 0;
 	rv_vmmio_irq_ack(t, t->isr);
 	t->isr_new = 0;
+	if (t->pci)
+		rv_vpci_reset(t);
 	t->stats.resets++;
 }
 
@@ -268,7 +282,7 @@ uint32_t rv_vmmio_reg_value(struct rv_virtio_mmio *t, uint64_t off)
 	return 0;
 }
 
-static void rv_vmmio_reg_write(struct rv_virtio_mmio *t, uint64_t off, uint32_t v)
+void rv_vmmio_reg_write(struct rv_virtio_mmio *t, uint64_t off, uint32_t v)
 {
 	struct rv_virtio_queue *q = t->queue_sel < t->nr_queues ? &t->q[t->queue_sel] : NULL;
 	/* Queue registers only change while the queue is not ready. */
@@ -381,6 +395,15 @@ static const struct rv_bus_ops rv_vmmio_bus_ops = {
 	.write = rv_virtio_mmio_write,
 };
 
+/* The queue's notify: QueueNotify, or the PCI face's notify port. */
+static int rv_vmmio_kick_ioeventfd(struct rv_virtio_mmio *t, struct rv_virtio_queue *q,
+				   bool deassign)
+{
+	if (t->pci)
+		return rv_vpci_ioeventfd(t, q->index, q->kick_fd, deassign);
+	return rv_vmmio_ioeventfd(t, VIRTIO_MMIO_QUEUE_NOTIFY, q->index, q->kick_fd, deassign);
+}
+
 /*
  * QueueNotify through KVM_IOEVENTFD (api.rst, KVM_IOEVENTFD): a write of
  * queue index @q to the register signals the queue's eventfd inside KVM,
@@ -398,9 +421,9 @@ static int rv_vmmio_setup_kick(struct rv_virtio_mmio *t, struct rv_virtio_queue 
 	if (q->kick_fd < 0)
 		return rv_err(-errno, "%s: eventfd: %s", t->dev->name, strerror(errno));
 	if (t->env->vm_fd >= 0) {
-		ret = rv_vmmio_ioeventfd(t, VIRTIO_MMIO_QUEUE_NOTIFY, q->index, q->kick_fd, false);
+		ret = rv_vmmio_kick_ioeventfd(t, q, false);
 		if (ret)
-			rv_debug("%s: KVM_IOEVENTFD: %s; QueueNotify exits instead", t->dev->name,
+			rv_debug("%s: KVM_IOEVENTFD: %s; the notify exits instead", t->dev->name,
 				 strerror(-ret));
 		q->ioeventfd = !ret;
 	}
@@ -416,9 +439,10 @@ int rv_virtio_mmio_init(struct rv_virtio_mmio *t, struct rv_device_env *env,
 	pthread_condattr_t attr;
 	int ret;
 
-	if (cfg->space != RV_SPACE_MMIO || !nr_queues || nr_queues > RV_VIRTIO_MAX_QUEUES ||
+	if ((cfg->space != RV_SPACE_MMIO && cfg->space != RV_SPACE_PCI) || !nr_queues ||
+	    nr_queues > RV_VIRTIO_MAX_QUEUES ||
 	    config_len > RV_VIRTIO_MMIO_SIZE - RV_VIRTIO_MMIO_CONFIG)
-		return rv_err(-EINVAL, "%s: virtio-mmio needs an MMIO slot and 1-%d queues",
+		return rv_err(-EINVAL, "%s: virtio needs an MMIO slot or PCI, and 1-%d queues",
 			      cfg->name, RV_VIRTIO_MAX_QUEUES);
 	memset(t, 0, sizeof(*t));
 	t->ops = ops;
@@ -444,16 +468,28 @@ int rv_virtio_mmio_init(struct rv_virtio_mmio *t, struct rv_device_env *env,
 	pthread_cond_init(&t->idle, &attr);
 	pthread_condattr_destroy(&attr);
 
-	ret = rv_bus_register(env->mmio, t->base, RV_VIRTIO_MMIO_SIZE, &rv_vmmio_bus_ops, t, dev);
-	if (ret) {
-		ret = rv_err(ret, "%s: mmio range 0x%" PRIx64 "+0x%x: %s", cfg->name, t->base,
-			     RV_VIRTIO_MMIO_SIZE, strerror(-ret));
-		goto out_fini;
+	if (cfg->space == RV_SPACE_PCI) {
+		ret = rv_vpci_setup(t, cfg->name);
+	} else {
+		ret = rv_bus_register(env->mmio, t->base, RV_VIRTIO_MMIO_SIZE, &rv_vmmio_bus_ops,
+				      t, dev);
+		if (ret)
+			ret = rv_err(ret, "%s: mmio range 0x%" PRIx64 "+0x%x: %s", cfg->name,
+				     t->base, RV_VIRTIO_MMIO_SIZE, strerror(-ret));
 	}
+	if (ret)
+		goto out_fini;
 	for (unsigned int i = 0; i < nr_queues; i++) {
 		ret = rv_vmmio_setup_kick(t, &t->q[i]);
 		if (ret)
 			goto out_fini;
+	}
+	if (t->pci) {
+		rv_debug("%s: virtio-pci in slot %u, %u queues, notify %s at port 0x%" PRIx64
+			 ", MSI-X (KVM_SIGNAL_MSI)",
+			 cfg->name, t->pci->func.slot, nr_queues,
+			 t->q[0].ioeventfd ? "KVM_IOEVENTFD" : "exit", t->pci->notify);
+		return 0;
 	}
 	ret = rv_vmmio_irq_setup(t);
 	if (ret)
@@ -484,13 +520,14 @@ void rv_virtio_mmio_fini(struct rv_virtio_mmio *t)
 			continue;
 		/* A closed VM (teardown) took its ioeventfds and irqfds with it. */
 		if (q->ioeventfd && t->env->vm_fd >= 0)
-			rv_vmmio_ioeventfd(t, VIRTIO_MMIO_QUEUE_NOTIFY, i, q->kick_fd, true);
+			rv_vmmio_kick_ioeventfd(t, q, true);
 		rv_loop_remove(&q->kick_watch);
 		close(q->kick_fd);
 		q->kick_fd = -1;
 	}
 	rv_vmmio_irq_fini(t);
 	rv_vmmio_page_fini(t);
+	rv_vpci_fini(t);
 	pthread_cond_destroy(&t->idle);
 	pthread_mutex_destroy(&t->lock);
 }
@@ -513,6 +550,8 @@ void rv_virtio_mmio_stats(struct rv_virtio_mmio *t, struct rv_stats_sink *s)
 	rv_stats_u64(s, "irqfd", t->irq_fd >= 0);
 	rv_stats_u64(s, "reg_page", t->page_slot >= 0);
 	rv_stats_u64(s, "reg_page_flips", t->stats.page_flips);
+	if (t->pci)
+		rv_vpci_stats(t, s);
 	/*
 	 * Each started queue: the driver's avail->idx, what the device took
 	 * and gave back. A gap at exit says where a request got stuck.
@@ -550,7 +589,7 @@ void rv_virtio_mmio_stats(struct rv_virtio_mmio *t, struct rv_stats_sink *s)
 void rv_virtio_mmio_restored(struct rv_virtio_mmio *t)
 {
 	rv_vmmio_page_publish(t);
-	if (t->isr)
+	if (t->isr && !t->pci)
 		rv_vmmio_irq_raise(t, t->isr);
 	if (!(t->status & VIRTIO_CONFIG_S_DRIVER_OK))
 		return;

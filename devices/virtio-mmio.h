@@ -36,6 +36,7 @@
 #define RV_VIRTIO_MAX_QUEUES 16
 
 struct rv_virtio_mmio;
+struct rv_virtio_pci;
 
 struct rv_virtio_dev_ops {
 	uint32_t device_id; /* VIRTIO_ID_BLOCK, ... */
@@ -118,6 +119,13 @@ struct rv_virtio_mmio {
 	 */
 	uint32_t *page;
 	int page_slot; /* its memslot, or -1 (no KVM: the page alone, unit tests) */
+
+	/*
+	 * The PCI face (virtio-pci.h), or NULL: a device created on
+	 * RV_SPACE_PCI is a PCI function with MSI-X instead of a window
+	 * and a line; the state above is the same.
+	 */
+	struct rv_virtio_pci *pci;
 
 	/*
 	 * Requests the device has in flight (it counts them), and the reset

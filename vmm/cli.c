@@ -323,6 +323,16 @@ static int rv_cli_set_reg_pages(void *ctx, const struct rv_opt *o, const char *o
 	return 0;
 }
 
+static int rv_cli_set_transport(void *ctx, const struct rv_opt *o, const char *opt, const char *v)
+{
+	struct rv_cli *cli = ctx;
+
+	if (strcmp(v, "mmio") && strcmp(v, "pci"))
+		return rv_err(-EINVAL, "%s %s: not one of mmio, pci", opt, v);
+	cli->vm.pci_slots = !strcmp(v, "pci");
+	return 0;
+}
+
 static const struct rv_opt rv_cli_run_opts[] = {
 	{ "kernel", 'k', NULL, "FILE", 0, rv_cli_set_file, NULL,
 	  "bzImage (boot protocol 2.06+) or ELF64 vmlinux;\n"
@@ -370,6 +380,11 @@ static const struct rv_opt rv_cli_run_opts[] = {
 	  "shared (default: the event loop handles devices'\n"
 	  "writes between accesses) or per-device (a thread\n"
 	  "per device: a slow one never delays another's)" },
+	{ "virtio-transport", 0, NULL, "mmio|pci", 0, rv_cli_set_transport, NULL,
+	  "mmio (default): each device a virtio-mmio window\n"
+	  "and an interrupt line; pci (x86): each a PCI\n"
+	  "function, notified by port I/O, interrupting by\n"
+	  "MSI-X (no snapshots or live update yet)" },
 	{ "reg-pages", 0, NULL, "on|off", 0, rv_cli_set_reg_pages, NULL,
 	  "on (default, where KVM has KVM_CAP_READONLY_MEM):\n"
 	  "the guest reads device registers from read-only\n"

@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 struct rv_bus;
+struct rv_pci;
 struct rv_mem;
 struct rv_coalesce;
 struct rv_coalesce_device;
@@ -26,7 +27,8 @@ struct rv_loop;
 struct rv_device;
 struct rv_stats_sink;
 
-enum rv_bus_space { RV_SPACE_PIO, RV_SPACE_MMIO };
+/* RV_SPACE_PCI: a function on the PCI bus (rv_device_env.pci), which places its BARs. */
+enum rv_bus_space { RV_SPACE_PIO, RV_SPACE_MMIO, RV_SPACE_PCI };
 
 /*
  * A device type's own parameters (a disk's file, a ring's size...) are a
@@ -87,6 +89,8 @@ int rv_device_params(const struct rv_device_cfg *cfg, const char *type, size_t s
 struct rv_device_env {
 	struct rv_bus *pio;
 	struct rv_bus *mmio;
+	/* PCI bus 0 (vmm/pci.h), where the platform has one; NULL otherwise. */
+	struct rv_pci *pci;
 	struct rv_loop *loop;	    /* event loop, NULL in unit tests */
 	struct rv_console *console; /* NULL when the VM has none */
 	/* Guest memory, for devices that DMA (virtio); NULL in some tests. */

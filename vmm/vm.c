@@ -199,6 +199,11 @@ static int rv_vm_place_devices(struct rv_vm *vm)
 		if (slot >= slots->nr)
 			return rv_err(-ENOSPC, "device %s: no free MMIO slot (at most %u devices)",
 				      d->name, slots->nr);
+		if (cfg->pci_slots) {
+			/* Its transport takes a PCI slot and places its BARs (vmm/pci.h). */
+			d->space = RV_SPACE_PCI;
+			continue;
+		}
 		d->base = slots->base + slot * slots->size;
 		d->irq = slots->first_irq + slot;
 		d->irq_edge = slots->edge;
@@ -230,6 +235,18 @@ static int rv_vm_create_devices(struct rv_vm *vm)
 		.request_exit = rv_vm_device_exit,
 		.exit_opaque = vm,
 	};
+	if (vm->cfg->pci_slots) {
+		const struct rv_arch_pci *p = &rv_platform.pci;
+
+		if (!p->cfg_port)
+			return rv_err(-EINVAL, "--virtio-transport pci: %s has no PCI bus here",
+				      rv_platform.name);
+		ret = rv_pci_init(&vm->pci, &vm->pio, p->cfg_port, p->mmio.base, p->mmio.size,
+				  (uint32_t)p->pio.base, (uint32_t)p->pio.size);
+		if (ret)
+			return ret;
+		vm->env.pci = &vm->pci;
+	}
 	ret = rv_vm_place_devices(vm);
 	if (!ret && vm->cfg->update)
 		ret = rv_update_hand_devices(vm);
@@ -422,6 +439,8 @@ void rv_vm_destroy(struct rv_vm *vm)
 	rv_mem_release(&vm->mem, vm->vm_fd);
 	rv_bus_destroy(&vm->pio);
 	rv_bus_destroy(&vm->mmio);
+	if (vm->env.pci)
+		rv_pci_destroy(&vm->pci);
 	rv_arch_vm_destroy(vm);
 	free(vm->dev_cfgs);
 	vm->dev_cfgs = NULL;

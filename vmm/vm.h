@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "bus.h"
+#include "pci.h"
 #include "vmm/coalesce/coalesce.h"
 #include "console.h"
 #include "device.h"
@@ -73,6 +74,11 @@ struct rv_vm_config {
 	enum rv_coalesce_drain coalesce_drain;
 	/* --reg-pages off: devices' register reads always exit (rv_device_env.reg_pages). */
 	bool reg_pages_off;
+	/*
+	 * --virtio-transport pci: the devices that take a slot (--disk,
+	 * --net, ...) sit on the platform's PCI bus instead (vmm/pci.h).
+	 */
+	bool pci_slots;
 	/* Devices besides the platform's (tests, `ringvmm bench`, ...). */
 	const struct rv_device_cfg *extra_devices;
 	unsigned int nr_extra_devices;
@@ -122,6 +128,7 @@ struct rv_vm {
 	struct rv_mem mem;
 	struct rv_bus pio;
 	struct rv_bus mmio;
+	struct rv_pci pci; /* env.pci when cfg->pci_slots */
 	struct rv_loop loop;
 	bool loop_ready;
 	int signal_fd; /* SIGINT, SIGTERM, SIGHUP, read by the loop */

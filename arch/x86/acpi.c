@@ -441,12 +441,41 @@ static int rv_x86_acpi_dsdt_virtio_mmio(struct rv_aml *aml, const struct rv_devi
 	return 0;
 }
 
+/*
+ * The PCI root bridge, when devices sit on PCI (--virtio-transport pci):
+ * Linux finds bus 0 through it (PNP0A03; drivers/acpi/pci_root.c) and
+ * takes its windows from _CRS. Every BAR ringvmm placed lies inside
+ * them, so Linux keeps it there. The configuration ports are listed as
+ * QEMU's i440fx lists them; Linux leaves them out of the windows. No
+ * _PRT: the functions have no INTx pin, only MSI-X.
+ */
+static void rv_x86_acpi_dsdt_pci(struct rv_aml *aml)
+{
+	size_t d, rt;
+
+	d = rv_aml_device_begin(aml, "PCI0");
+	rv_aml_name(aml, "_HID");
+	rv_aml_eisaid(aml, "PNP0A03");
+	rv_aml_name(aml, "_UID");
+	rv_aml_integer(aml, 0);
+	rv_aml_name(aml, "_BBN");
+	rv_aml_integer(aml, 0);
+	rv_aml_name(aml, "_CRS");
+	rt = rv_aml_rt_begin(aml);
+	rv_aml_rt_word_bus_number(aml, 0, 0);
+	rv_aml_rt_io(aml, RV_X86_PCI_CFG_PORT, RV_X86_PCI_CFG_PORT, 1, 8);
+	rv_aml_rt_word_io(aml, RV_X86_PCI_PIO_ADDR, RV_X86_PCI_PIO_SIZE);
+	rv_aml_rt_dword_memory(aml, (uint32_t)RV_X86_PCI_MMIO_ADDR, (uint32_t)RV_X86_PCI_MMIO_SIZE);
+	rv_aml_rt_end(aml, rt);
+	rv_aml_end(aml, d);
+}
+
 /* 5.2.11.1 DSDT: a header, then a definition block of AML. */
 static int rv_x86_acpi_dsdt(struct rv_x86_acpi_out *out, size_t off,
 			    const struct rv_x86_acpi_cfg *cfg)
 {
 	const size_t hlen = sizeof(struct rv_acpi_header);
-	unsigned int i, nr_serial = 0, nr_virtio = 0;
+	unsigned int i, nr_serial = 0, nr_virtio = 0, nr_pci = 0;
 	size_t room = out->size - off, pkg, sb;
 	struct rv_acpi_header h;
 	struct rv_aml aml;
@@ -477,7 +506,12 @@ static int rv_x86_acpi_dsdt(struct rv_x86_acpi_out *out, size_t off,
 
 		if (!dev->type)
 			continue;
-		if (!strcmp(dev->type, "serial8250"))
+		if (dev->space == RV_SPACE_PCI) {
+			/* One root bridge for them all; Linux enumerates the functions. */
+			if (!nr_pci++)
+				rv_x86_acpi_dsdt_pci(&aml);
+			ret = 0;
+		} else if (!strcmp(dev->type, "serial8250"))
 			ret = rv_x86_acpi_dsdt_serial(&aml, dev, nr_serial++);
 		/* Every virtio device type sits on a virtio-mmio transport. */
 		else if (!strncmp(dev->type, "virtio-", strlen("virtio-")))

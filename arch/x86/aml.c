@@ -36,6 +36,8 @@
 #define AML_RT_IO 0x47		   /* 6.4.2.5: I/O Port, 7 bytes */
 #define AML_RT_END_TAG 0x79	   /* 6.4.2.9: End Tag, 1 byte */
 #define AML_RT_MEMORY32_FIXED 0x86 /* 6.4.3.4 */
+#define AML_RT_DWORD_ADDRESS 0x87  /* 6.4.3.5.2 */
+#define AML_RT_WORD_ADDRESS 0x88   /* 6.4.3.5.3 */
 #define AML_RT_EXT_INTERRUPT 0x89  /* 6.4.3.6 */
 
 void rv_aml_init(struct rv_aml *aml, void *buf, size_t size)
@@ -408,4 +410,50 @@ void rv_aml_rt_interrupt(struct rv_aml *aml, bool edge, uint32_t gsi)
 	rv_aml_byte(aml, 0x01 | (edge ? 0x02 : 0x00));
 	rv_aml_byte(aml, 1);
 	rv_aml_le(aml, gsi, 4);
+}
+
+/*
+ * 6.4.3.5.3 Word and 6.4.3.5.2 DWord Address Space Descriptors, as a
+ * bridge's window: the range is produced for the devices below it
+ * (general flags bit 0 clear), and its minimum and maximum are fixed
+ * (bits 2 and 3). Granularity 0 and no translation.
+ */
+static void rv_aml_rt_window(struct rv_aml *aml, uint8_t tag, unsigned int width, uint8_t type,
+			     uint8_t type_flags, uint64_t min, uint64_t len)
+{
+	rv_aml_byte(aml, tag);
+	rv_aml_le(aml, 3 + 5 * width, 2);
+	rv_aml_byte(aml, type);
+	rv_aml_byte(aml, 0x0c);
+	rv_aml_byte(aml, type_flags);
+	rv_aml_le(aml, 0, width);
+	rv_aml_le(aml, min, width);
+	rv_aml_le(aml, min + len - 1, width);
+	rv_aml_le(aml, 0, width);
+	rv_aml_le(aml, len, width);
+}
+
+void rv_aml_rt_word_bus_number(struct rv_aml *aml, uint16_t min, uint16_t max)
+{
+	rv_aml_rt_window(aml, AML_RT_WORD_ADDRESS, 2, 2, 0, min, (uint64_t)max - min + 1);
+}
+
+void rv_aml_rt_word_io(struct rv_aml *aml, uint16_t min, uint32_t len)
+{
+	if (!len || min + (uint64_t)len > 0x10000) {
+		rv_aml_fail(aml, -EINVAL);
+		return;
+	}
+	/* Type-specific flags 3: the window decodes ISA and non-ISA ranges. */
+	rv_aml_rt_window(aml, AML_RT_WORD_ADDRESS, 2, 1, 0x03, min, len);
+}
+
+void rv_aml_rt_dword_memory(struct rv_aml *aml, uint32_t min, uint32_t len)
+{
+	if (!len || min + (uint64_t)len > 0x100000000ULL) {
+		rv_aml_fail(aml, -EINVAL);
+		return;
+	}
+	/* Type-specific flags 1: read-write, non-cacheable. */
+	rv_aml_rt_window(aml, AML_RT_DWORD_ADDRESS, 4, 0, 0x01, min, len);
 }

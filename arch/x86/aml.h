@@ -68,4 +68,9 @@ void rv_aml_rt_memory32_fixed(struct rv_aml *aml, bool writable, uint32_t base, 
 /* Interrupt(ResourceConsumer, Level/Edge, ActiveHigh, Exclusive){gsi}. */
 void rv_aml_rt_interrupt(struct rv_aml *aml, bool edge, uint32_t gsi);
 
+/* A bridge's windows: WordBusNumber, WordIO and DWordMemory (ResourceProducer, fixed). */
+void rv_aml_rt_word_bus_number(struct rv_aml *aml, uint16_t min, uint16_t max);
+void rv_aml_rt_word_io(struct rv_aml *aml, uint16_t min, uint32_t len);
+void rv_aml_rt_dword_memory(struct rv_aml *aml, uint32_t min, uint32_t len);
+
 #endif

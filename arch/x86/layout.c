@@ -108,6 +108,9 @@ const struct rv_arch_platform rv_platform = {
 	 */
 	.slots = { RV_X86_SLOT_MMIO_ADDR, RV_X86_SLOT_SIZE, RV_X86_NR_SLOTS, RV_X86_SLOT_FIRST_GSI,
 		   true },
+	.pci = { RV_X86_PCI_CFG_PORT,
+		 { RV_X86_PCI_MMIO_ADDR, RV_X86_PCI_MMIO_SIZE },
+		 { RV_X86_PCI_PIO_ADDR, RV_X86_PCI_PIO_SIZE } },
 	.caps = rv_x86_caps,
 	.nr_caps = RV_ARRAY_SIZE(rv_x86_caps),
 };

@@ -27,6 +27,7 @@
  *  0xd000_0000 |  device MMIO window       |  1 MiB free: rv_platform.free_mmio
  *              |                           |  (tests, bench-sinks)
  *  0xd010_0000 |   virtio-mmio slots       |  8 x 4 KiB, GSI 16-23 (rv_platform.slots)
+ *  0xd800_0000 |   PCI BARs                |  16 MiB: rv_platform.pci.mmio
  *  0xe000_0000 |  free: --passthrough      |  (so the tests' slots go here)
  *  0xfec0_0000 |  IOAPIC                   |
  *  0xfee0_0000 |  local APIC               |
@@ -35,8 +36,10 @@
  *              | RAM above 4 GiB, if any   |
  *              +---------------------------+
  *
- * Ports: COM1 0x3f8, the ACPI power registers 0x3c0-0x3c4, and a free
- * window 0x6000-0x9fff (rv_platform.free_pio) that no PC device decodes.
+ * Ports: COM1 0x3f8, the ACPI power registers 0x3c0-0x3c4, a free
+ * window 0x6000-0x9fff (rv_platform.free_pio) that no PC device decodes,
+ * PCI configuration mechanism #1 at 0xcf8-0xcff, and the PCI I/O BARs'
+ * window 0xc000-0xffff (rv_platform.pci.pio).
  */
 #ifndef RV_X86_LAYOUT_H
 #define RV_X86_LAYOUT_H
@@ -78,6 +81,15 @@
 #define RV_X86_SLOT_SIZE 0x1000ULL
 #define RV_X86_SLOT_FIRST_GSI 16
 #define RV_X86_NR_SLOTS 8
+/*
+ * PCI (--virtio-transport pci): BARs in these windows, which the DSDT's
+ * root bridge (PNP0A03) declares, so that Linux keeps them where they are.
+ */
+#define RV_X86_PCI_CFG_PORT 0xcf8
+#define RV_X86_PCI_MMIO_ADDR 0xd8000000ULL
+#define RV_X86_PCI_MMIO_SIZE 0x1000000ULL
+#define RV_X86_PCI_PIO_ADDR 0xc000
+#define RV_X86_PCI_PIO_SIZE 0x4000
 /* The local APIC page, and the MSI address range around it (0xfeexxxxx). */
 #define RV_X86_LAPIC_SIZE 0x100000ULL
 #define RV_X86_IOAPIC_SIZE 0x1000ULL

@@ -68,7 +68,7 @@ off() {
 # virtio: the modules Debian's kernel builds them as (lib.sh stages them in
 # /modules); loaded only by the tests that need them, in dependency order.
 virtio_modules() {
-    for m in virtio_ring virtio virtio_mmio "$@"; do
+    for m in virtio_ring virtio virtio_mmio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci "$@"; do
         # Absent: the kernel has it built in.
         [ -e "/modules/$m.ko" ] || continue
         insmod "/modules/$m.ko" || echo "RINGVMM-L2-ERROR insmod $m failed"

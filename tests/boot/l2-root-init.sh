@@ -18,6 +18,8 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2> /dev/null
 
 echo "RINGVMM-ROOT-INIT $(awk '$2 == "/" { print $1, $3, $4 }' /proc/mounts | tail -n 1)"
+# Where the disk sits: .../virtio-mmio... or .../pci0000:00/... (virtio_blk_pci).
+echo "RINGVMM-ROOT-SYSFS $(readlink /sys/block/vda)"
 mode=
 # shellcheck disable=SC2013
 for arg in $(cat /proc/cmdline); do

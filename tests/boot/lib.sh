@@ -66,7 +66,7 @@ RV_L1_MEM=${RINGVMM_L1_MEM:-2048}
 # function rv_sc_<name> in scenarios.sh.
 # shellcheck disable=SC2034 # used by run_all.sh
 RV_BOOT_TESTS=(boot_bzimage boot_vmlinux smp console console_wedge reboot guest_memfd pfnmap_ivshmem
-    pfnmap_devmem kvm_suite virtio_blk_dirty virtio_blk virtio_blk_ro virtio_blk_smp virtio_rng
+    pfnmap_devmem kvm_suite virtio_blk_dirty virtio_blk virtio_blk_pci virtio_blk_ro virtio_blk_smp virtio_rng
     virtio_console virtio_console_pty virtio_console_wedge virtio_vsock virtio_net_tap
     virtio_net_passt sandbox bad_inputs api snapshot snapshot_smp snapshot_disk sid:guest_memfd sid:kvm_suite)
 
@@ -74,7 +74,7 @@ RV_BOOT_TESTS=(boot_bzimage boot_vmlinux smp console console_wedge reboot guest_
 # L1 loads to see its own disk: every session gives L1 a virtio-blk PCI disk
 # holding an ext4 image (runs/<name>/disk.img), which L1 hands to ringvmm as
 # a block device (the virtio_blk tests); the host checks it after QEMU.
-RV_L2_MODULES="virtio_ring virtio virtio_mmio virtio_blk virtio-rng virtio_console vsock
+RV_L2_MODULES="virtio_ring virtio virtio_mmio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk virtio-rng virtio_console vsock
     vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport failover net_failover virtio_net"
 RV_L1_OPT_MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk tun dummy"
 RV_ROOT_IMAGE_SIZE=32M

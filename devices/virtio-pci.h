@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The virtio transport's PCI face (virtio 1.2, "Virtio Over PCI Bus"),
+ * inside the transport: a device created on RV_SPACE_PCI keeps its state
+ * in the same struct rv_virtio_mmio (features, status, queues, config),
+ * and this file gives it a PCI function instead of an MMIO window:
+ *
+ *   BAR 0, port I/O, 4 bytes: the notify register. Every queue notifies
+ *          at offset 0 (notify_off_multiplier 0) by writing its index,
+ *          which a KVM_IOEVENTFD per queue matches. A port write is
+ *          decoded by the CPU (an IOIO intercept), where an MMIO write
+ *          is a page fault KVM must decode by emulating the instruction.
+ *   BAR 1, memory, 16 KiB: common configuration at 0, ISR at 0x1000,
+ *          the device's config space at 0x2000, the MSI-X table at 0x3000
+ *          and its pending bits at 0x3800.
+ *
+ * Interrupts are MSI-X only, one vector per queue and one for config
+ * changes, sent with KVM_SIGNAL_MSI: the driver's interrupt handler reads
+ * and writes no register, where virtio-mmio's reads InterruptStatus and
+ * writes InterruptACK. The function has no INTx pin; a driver that cannot
+ * enable MSI-X gets no interrupts (Linux always can here).
+ *
+ * Every function but setup and fini runs with the transport lock held.
+ */
+#ifndef RV_VIRTIO_PCI_H
+#define RV_VIRTIO_PCI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "virtio-mmio.h"
+#include "vmm/pci.h"
+
+#define RV_VPCI_MAX_VECTORS (RV_VIRTIO_MAX_QUEUES + 1)
+
+struct rv_vpci_msix_entry {
+	uint32_t addr_lo, addr_hi, data, ctrl; /* PCI_MSIX_ENTRY_* */
+};
+
+struct rv_virtio_pci {
+	struct rv_pci_func func;
+	struct rv_virtio_mmio *t;
+	uint64_t regs;	 /* BAR 1 */
+	uint64_t notify; /* BAR 0, a port */
+	unsigned int msix_cap, cfg_cap; /* capability offsets */
+	unsigned int nr_vectors;
+	/* Vectors the driver chose (common config), or VIRTIO_MSI_NO_VECTOR. */
+	uint16_t config_vector;
+	uint16_t queue_vector[RV_VIRTIO_MAX_QUEUES];
+	struct rv_vpci_msix_entry table[RV_VPCI_MAX_VECTORS];
+	uint32_t pba;	       /* pending bits: masked vectors that fired */
+	bool msix_on, msix_masked; /* the capability's enable and function mask */
+	struct {
+		uint64_t msis;	 /* interrupts sent */
+		uint64_t pended; /* held in the PBA by a mask */
+		uint64_t lost;	 /* no vector, or MSI-X off: nothing to send */
+	} stats;
+};
+
+/* Set-up: the PCI function, its BARs and their bus ranges. 0 or -errno with a message. */
+int rv_vpci_setup(struct rv_virtio_mmio *t, const char *name);
+void rv_vpci_fini(struct rv_virtio_mmio *t);
+/* Interrupt the driver for queue @q, or for a config change when @q < 0. */
+void rv_vpci_interrupt(struct rv_virtio_mmio *t, int q);
+/* A device reset: the vectors the driver chose are forgotten. */
+void rv_vpci_reset(struct rv_virtio_mmio *t);
+/* (De)assign queue @q's notify ioeventfd on BAR 0 (api.rst, KVM_IOEVENTFD, PIO). */
+int rv_vpci_ioeventfd(struct rv_virtio_mmio *t, unsigned int q, int fd, bool deassign);
+struct rv_stats_sink;
+void rv_vpci_stats(struct rv_virtio_mmio *t, struct rv_stats_sink *s);
+
+/*
+ * virtio-mmio.c's register semantics, which the common configuration
+ * maps onto: a write of @v to virtio-mmio register @off, and a kick of
+ * queue @q as QueueNotify gives it.
+ */
+void rv_vmmio_reg_write(struct rv_virtio_mmio *t, uint64_t off, uint32_t v);
+void rv_vmmio_kick(struct rv_virtio_mmio *t, unsigned int q);
+
+#endif
