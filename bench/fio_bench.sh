@@ -13,8 +13,9 @@
 # Env: RINGVMM_FIO_RUNTIME (s per fio job, default 5), RINGVMM_BENCH_MEM
 #      (guest MiB, 512), RINGVMM_FIO_DISK_MB (image size, 256), plus
 #      tests/boot/lib.sh's (RINGVMM_STATIC, RINGVMM_CACHE, RINGVMM_L1_SMP...).
-#      RINGVMM_FIO_VMMS (default "ringvmm kvmtool qemu"; ringvmm-exit is
-#      ringvmm with --reg-pages off, not a peer), RINGVMM_FIO_JOBS
+#      RINGVMM_FIO_VMMS (default "ringvmm ringvmm-pci kvmtool qemu";
+#      ringvmm-pci is ringvmm with --virtio-transport pci, ringvmm-exit
+#      ringvmm with --reg-pages off; neither is a peer), RINGVMM_FIO_JOBS
 #      (comma-separated job names, default all), RINGVMM_FIO_PROFILE=1: the
 #      exit profile (fio_bench_l1.sh): per request, KVM's exits by reason,
 #      injections and halts, and the context switches in L1, per VMM and
@@ -122,10 +123,10 @@ res=$RV_CACHE/runs/fio-results.txt
 profile=${RINGVMM_FIO_PROFILE:-0}
 fjobs=${RINGVMM_FIO_JOBS:-}
 [[ $fjobs =~ ^[a-z0-9,-]*$ ]] || rv_boot_fail "RINGVMM_FIO_JOBS must be job names and commas, got '$fjobs'"
-read -r -a vmms <<< "${RINGVMM_FIO_VMMS:-ringvmm kvmtool qemu}"
+read -r -a vmms <<< "${RINGVMM_FIO_VMMS:-ringvmm ringvmm-pci kvmtool qemu}"
 for v in "${vmms[@]}"; do
-    [[ $v =~ ^(ringvmm|ringvmm-exit|kvmtool|qemu)$ ]] ||
-        rv_boot_fail "RINGVMM_FIO_VMMS: unknown VMM '$v' (ringvmm, ringvmm-exit, kvmtool, qemu)"
+    [[ $v =~ ^(ringvmm|ringvmm-pci|ringvmm-exit|kvmtool|qemu)$ ]] ||
+        rv_boot_fail "RINGVMM_FIO_VMMS: unknown VMM '$v' (ringvmm, ringvmm-pci, ringvmm-exit, kvmtool, qemu)"
 done
 prof=$RV_CACHE/runs/fio-profile.txt
 : > "$prof"
@@ -178,20 +179,23 @@ awk -v rounds="$rounds" -f "$BENCH_DIR/samples.awk" -f /dev/stdin "$res" << 'EOF
     END {
         printf "%-18s %-6s", "job", "unit"
         for (k = 1; k <= nv; k++) printf " %12s", vo[k]
-        printf "   %s\n", "ringvmm / faster peer"
+        printf "   %s\n", "ringvmm (mmio, pci) / faster peer"
         for (i = 1; i <= nj; i++) {
             j = jo[i]
             printf "%-18s %-6s", j, j ~ /^rand/ ? "IOPS" : "MB/s"
-            best = ""; bv = ""; rv = ""
+            best = ""; bv = ""; rv = ""; rp = ""
             for (k = 1; k <= nv; k++) {
                 v = vo[k]
                 if (!cnt[v, j]) { printf " %12s", "-"; continue }
                 m = median(v SUBSEP j)
                 printf " %12.1f", m
                 if (v == "ringvmm") rv = m
+                if (v == "ringvmm-pci") rp = m
                 else if (v !~ /^ringvmm/ && (best == "" || m > best)) { best = m; bv = v }
             }
-            if (rv != "" && best > 0) printf "   %.2f (vs %s)", rv / best, bv
+            if (rv != "" && best > 0) printf "   %.2f", rv / best
+            if (rp != "" && best > 0) printf "%s%.2f", rv != "" ? ", " : "   pci ", rp / best
+            if (best > 0 && (rv != "" || rp != "")) printf " (vs %s)", bv
             printf "\n"
         }
         for (k = 1; k <= nv; k++) for (i = 1; i <= nj; i++)

@@ -9,7 +9,8 @@
 #   RVFIO-VMM-DONE vmm=<label> round=<r>     (after each VMM, even a failed one)
 #
 # The VMMs: ringvmm (--disk IMG: virtio-mmio, io_uring, page cache;
-# ringvmm-exit: the same with --reg-pages off, every register read an exit),
+# ringvmm-exit: the same with --reg-pages off, every register read an exit;
+# ringvmm-pci: the same with --virtio-transport pci, port notify and MSI-X),
 # kvmtool (lkvm run -d IMG: virtio-pci), QEMU (-M microvm with
 # virtio-blk-device: virtio-mmio, cache=writeback, aio=threads). Each gets
 # 1 vCPU, RVF_MEM MiB of RAM, the same kernel, initramfs and command line,
@@ -92,13 +93,16 @@ echo "RVFIO-IMG $(wc -c < "$RVF_IMG") bytes"
 # rvf_vmm LABEL: run VMM LABEL on the fio guest, in the foreground.
 rvf_vmm() {
     case $1 in
-        ringvmm | ringvmm-exit)
-            # ringvmm-exit: the same binary with every register read an exit.
-            _rp=on
+        ringvmm | ringvmm-exit | ringvmm-pci)
+            # ringvmm-exit: the same binary with every register read an
+            # exit; ringvmm-pci: the disk on PCI (port notify, MSI-X).
+            _rp=on _tr=mmio
             [ "$1" = ringvmm-exit ] && _rp=off
+            [ "$1" = ringvmm-pci ] && _tr=pci
             timeout -k 5 "$RV_RUN_TIMEOUT" /ringvmm run --kernel /l2/bzImage \
                 --initrd /fio/initrd.cpio.gz --cmdline-replace "$RVF_CMDLINE" \
-                --mem "${RVF_MEM}M" --cpus 1 --disk "$RVF_IMG" --stats=json --reg-pages "$_rp"
+                --mem "${RVF_MEM}M" --cpus 1 --disk "$RVF_IMG" --stats=json --reg-pages "$_rp" \
+                --virtio-transport "$_tr"
             ;;
         kvmtool)
             timeout -k 5 "$RV_RUN_TIMEOUT" /peers/lkvm run --nodefaults -n mode=none \
@@ -131,7 +135,7 @@ rvf_boot() {
     tr -d '\r' < "$_out" | grep '^RVFIO-ERR' | sed "s/^RVFIO-ERR/RVFIO-ERR vmm=$1 round=$2/"
     # ringvmm's own view of the whole run (boot and all six jobs): where
     # the exits went, per disk request and per interrupt.
-    if [ "${1%-exit}" = ringvmm ]; then
+    if [ "${1%-*}" = ringvmm ]; then
         grep '^{"devices"' "$_out" | tail -n 1 | awk -v r="$2" -v v="$1" '
             function num(k,   s) {
                 if (!match($0, "\"" k "\": [0-9]+")) return "?"

@@ -67,6 +67,10 @@ _ringvmm() {
 		COMPREPLY=($(compgen -W "on off" -- "$cur"))
 		return
 		;;
+	--virtio-transport)
+		COMPREPLY=($(compgen -W "mmio pci" -- "$cur"))
+		return
+		;;
 	--mem-backend)
 		COMPREPLY=($(compgen -W "anon memfd hugetlb guest_memfd" -- "$cur"))
 		return

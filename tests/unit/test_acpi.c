@@ -248,6 +248,8 @@ static void aml_parse_dsdt(void)
  * The _CRS buffer @path holds, once, the resource descriptor @want of
  * @len bytes (6.4.2 small items: length in bits 2-0; 6.4.3 large items: a
  * 16-bit length), and ends with an End Tag whose checksum is 0 (6.4.2.9).
+ * Address space descriptors (6.4.3.5) of one tag are told apart by their
+ * resource type, byte 3.
  */
 static void rt_expect(const char *path, const char *want, size_t len)
 {
@@ -261,7 +263,8 @@ static void rt_expect(const char *path, const char *want, size_t len)
 		assert_true(!(*p & 0x80) || p + 3 <= end);
 		n = *p & 0x80 ? 3 + le16(p + 1) : 1 + (*p & 7);
 		assert_true(n <= (size_t)(end - p));
-		if (*p == (uint8_t)want[0]) {
+		if (*p == (uint8_t)want[0] &&
+		    ((*p != 0x87 && *p != 0x88) || (len > 3 && n > 3 && p[3] == (uint8_t)want[3]))) {
 			assert_int_equal(n, len);
 			assert_memory_equal(p, want, len);
 			found++;
@@ -341,6 +344,43 @@ static void test_dsdt_virtio_slots(void **state)
 	/* A level slot (the other arch's kind): Interrupt(..., Level, ActiveHigh){17} */
 	rt_expect("\\_SB_.VR01._CRS", "\x86\x09\x00\x01\x00\x10\x10\xd0\x00\x02\x00\x00", 12);
 	rt_expect("\\_SB_.VR01._CRS", "\x89\x06\x00\x01\x01\x11\x00\x00\x00", 9);
+}
+
+/*
+ * --virtio-transport pci: the devices on PCI get no device of their own
+ * but one PNP0A03 root bridge for them all, whose _CRS gives bus 0, the
+ * configuration ports and the windows their BARs sit in.
+ */
+static void test_dsdt_pci_root(void **state)
+{
+	const struct rv_device_cfg devs[] = {
+		{ .type = "virtio-blk", .name = "virtio-blk0", .space = RV_SPACE_PCI },
+		{ .type = "virtio-rng", .name = "virtio-rng0", .space = RV_SPACE_PCI },
+	};
+	uint64_t rsdp;
+
+	(void)state;
+	assert_int_equal(build_n(1, devs, RV_ARRAY_SIZE(devs), sizeof(buf), &rsdp), 0);
+	aml_parse_dsdt();
+	assert_int_equal(nr_aml_devices, 1);
+	/* EISAID("PNP0A03") */
+	assert_int_equal(aml_find("\\_SB_.PCI0._HID")->ival, 0x030ad041);
+	assert_int_equal(aml_find("\\_SB_.PCI0._UID")->ival, 0);
+	assert_int_equal(aml_find("\\_SB_.PCI0._BBN")->ival, 0);
+	/* 6.4.3.5.3 WordBusNumber(ResourceProducer, MinFixed, MaxFixed, , 0, 0, 0, 0, 1) */
+	rt_expect("\\_SB_.PCI0._CRS",
+		  "\x88\x0d\x00\x02\x0c\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00", 16);
+	/* IO(Decode16, 0xcf8, 0xcf8, 1, 8) */
+	rt_expect("\\_SB_.PCI0._CRS", "\x47\x01\xf8\x0c\xf8\x0c\x01\x08", 8);
+	/* WordIO(ResourceProducer, MinFixed, MaxFixed, , EntireRange, 0, 0xc000, 0xffff, 0, 0x4000) */
+	rt_expect("\\_SB_.PCI0._CRS",
+		  "\x88\x0d\x00\x01\x0c\x03\x00\x00\x00\xc0\xff\xff\x00\x00\x00\x40", 16);
+	/* DWordMemory(ResourceProducer, , MinFixed, MaxFixed, NonCacheable, ReadWrite,
+	 *             0, 0xd8000000, 0xd8ffffff, 0, 0x1000000) */
+	rt_expect("\\_SB_.PCI0._CRS",
+		  "\x87\x17\x00\x00\x0c\x01\x00\x00\x00\x00\x00\x00\x00\xd8"
+		  "\xff\xff\xff\xd8\x00\x00\x00\x00\x00\x00\x00\x01",
+		  26);
 }
 
 /* \_S5, and one device per known type; others are skipped. */
@@ -452,6 +492,7 @@ int main(void)
 		cmocka_unit_test(test_dsdt_serial),
 		cmocka_unit_test(test_dsdt_virtio_mmio),
 		cmocka_unit_test(test_dsdt_virtio_slots),
+		cmocka_unit_test(test_dsdt_pci_root),
 		cmocka_unit_test(test_dsdt_devices),
 		cmocka_unit_test(test_enospc),
 		cmocka_unit_test(test_einval),
