@@ -6,6 +6,10 @@
  * devices/virtqueue.c. A device's state is this, then the device's own
  * bytes, under the device's state_version.
  *
+ * A device on PCI (virtio-pci.c) adds its PCI face after the queues: the
+ * command register, MSI-X's control, table and pending bits, the vectors
+ * the driver chose.
+ *
  * The saved device is quiesced: nothing is in flight. A chain a device
  * holds on to (a frame the backend had no room for, console output the
  * console did not take) is saved as given back, so the restored device
@@ -16,6 +20,7 @@
 #include "virtio-mmio-irq.h"
 #include "virtio-mmio-page.h"
 #include "virtio-mmio.h"
+#include "virtio-pci.h"
 
 #include <errno.h>
 #include <linux/virtio_config.h>
@@ -45,10 +50,12 @@ struct rv_vmmio_state_queue {
 	(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_DRIVER_OK | \
 	 VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_NEEDS_RESET | VIRTIO_CONFIG_S_FAILED)
 
-static size_t rv_vmmio_state_size(unsigned int nr_queues, size_t own_len)
+/* The PCI face's block (virtio-pci.c) sits between the queues and the device's bytes. */
+static size_t rv_vmmio_state_size(const struct rv_virtio_mmio *t, unsigned int nr_queues,
+				  size_t own_len)
 {
 	return sizeof(struct rv_vmmio_state) + nr_queues * sizeof(struct rv_vmmio_state_queue) +
-	       own_len;
+	       (t->pci ? rv_vpci_state_size() : 0) + own_len;
 }
 
 int rv_virtio_mmio_save(struct rv_virtio_mmio *t, void *buf, size_t size, const uint16_t *held,
@@ -57,10 +64,6 @@ int rv_virtio_mmio_save(struct rv_virtio_mmio *t, void *buf, size_t size, const 
 	struct rv_vmmio_state st;
 	uint8_t *p = buf;
 
-	/* Its MSI-X table and vectors are not in the format yet: refuse rather than lose them. */
-	if (t->pci)
-		return rv_err(-ENOTSUP, "%s: a snapshot of a virtio-pci device is not supported yet",
-			      t->dev->name);
 	/* The ACKs KVM counted without an exit are part of InterruptStatus. */
 	rv_vmmio_irq_sync(t);
 	rv_vmmio_page_publish(t);
@@ -77,7 +80,7 @@ int rv_virtio_mmio_save(struct rv_virtio_mmio *t, void *buf, size_t size, const 
 		.own_len = (uint32_t)own_len,
 	};
 
-	if (size < rv_vmmio_state_size(t->nr_queues, own_len))
+	if (size < rv_vmmio_state_size(t, t->nr_queues, own_len))
 		return -ENOSPC;
 	if (t->inflight)
 		return rv_err(-EBUSY, "%s: %u requests still in flight", t->dev->name, t->inflight);
@@ -107,9 +110,11 @@ int rv_virtio_mmio_save(struct rv_virtio_mmio *t, void *buf, size_t size, const 
 		memcpy(p, &sq, sizeof(sq));
 		p += sizeof(sq);
 	}
+	if (t->pci)
+		p += rv_vpci_save(t, p);
 	if (own_len)
 		memcpy(p, own, own_len);
-	return (int)rv_vmmio_state_size(t->nr_queues, own_len);
+	return (int)rv_vmmio_state_size(t, t->nr_queues, own_len);
 }
 
 /* One saved queue, checked, into @q; the transport's features already set. */
@@ -167,9 +172,6 @@ int rv_virtio_mmio_load(struct rv_virtio_mmio *t, const void *buf, size_t len, u
 	struct rv_vmmio_state st;
 	int ret;
 
-	if (t->pci)
-		return rv_err(-ENOTSUP, "%s: a snapshot of a virtio-pci device is not supported yet",
-			      name);
 	if (version != RV_VIRTIO_MMIO_STATE_VERSION)
 		return rv_err(-EINVAL, "%s: state version %u, this ringvmm reads %d", name, version,
 			      RV_VIRTIO_MMIO_STATE_VERSION);
@@ -177,12 +179,12 @@ int rv_virtio_mmio_load(struct rv_virtio_mmio *t, const void *buf, size_t len, u
 		return rv_err(-EINVAL, "%s: state of %zu bytes, truncated", name, len);
 	memcpy(&st, p, sizeof(st));
 	if (st.nr_queues != t->nr_queues || st.own_len != own_len ||
-	    len != rv_vmmio_state_size(t->nr_queues, own_len))
+	    len != rv_vmmio_state_size(t, t->nr_queues, own_len))
 		return rv_err(-EINVAL,
 			      "%s: state of %zu bytes for %u queues, this device has %u queues "
 			      "(%zu bytes)",
 			      name, len, st.nr_queues, t->nr_queues,
-			      rv_vmmio_state_size(t->nr_queues, own_len));
+			      rv_vmmio_state_size(t, t->nr_queues, own_len));
 	/* The device's options decide its features: they must be the ones it was saved with. */
 	if (st.device_features != t->device_features)
 		return rv_err(-EINVAL,
@@ -214,6 +216,12 @@ int rv_virtio_mmio_load(struct rv_virtio_mmio *t, const void *buf, size_t len, u
 		ret = rv_vmmio_load_queue(t, &t->q[i], &sq);
 		if (ret)
 			return ret;
+	}
+	if (t->pci) {
+		ret = rv_vpci_load(t, p);
+		if (ret)
+			return ret;
+		p += rv_vpci_state_size();
 	}
 	if (own_len)
 		memcpy(own, p, own_len);

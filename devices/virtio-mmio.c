@@ -471,8 +471,8 @@ int rv_virtio_mmio_init(struct rv_virtio_mmio *t, struct rv_device_env *env,
 	if (cfg->space == RV_SPACE_PCI) {
 		ret = rv_vpci_setup(t, cfg->name);
 	} else {
-		ret = rv_bus_register(env->mmio, t->base, RV_VIRTIO_MMIO_SIZE, &rv_vmmio_bus_ops,
-				      t, dev);
+		ret = rv_bus_register(env->mmio, t->base, RV_VIRTIO_MMIO_SIZE, &rv_vmmio_bus_ops, t,
+				      dev);
 		if (ret)
 			ret = rv_err(ret, "%s: mmio range 0x%" PRIx64 "+0x%x: %s", cfg->name,
 				     t->base, RV_VIRTIO_MMIO_SIZE, strerror(-ret));
@@ -589,7 +589,9 @@ void rv_virtio_mmio_stats(struct rv_virtio_mmio *t, struct rv_stats_sink *s)
 void rv_virtio_mmio_restored(struct rv_virtio_mmio *t)
 {
 	rv_vmmio_page_publish(t);
-	if (t->isr && !t->pci)
+	if (t->pci)
+		rv_vpci_restored(t);
+	else if (t->isr)
 		rv_vmmio_irq_raise(t, t->isr);
 	if (!(t->status & VIRTIO_CONFIG_S_DRIVER_OK))
 		return;

@@ -64,7 +64,9 @@ static uint32_t rv_vpci_class(uint32_t device_id)
 static void rv_vpci_send(struct rv_virtio_pci *p, unsigned int v)
 {
 	const struct rv_vpci_msix_entry *e = &p->table[v];
-	struct kvm_msi msi = { .address_lo = e->addr_lo, .address_hi = e->addr_hi, .data = e->data };
+	struct kvm_msi msi = { .address_lo = e->addr_lo,
+			       .address_hi = e->addr_hi,
+			       .data = e->data };
 	int ret;
 
 	p->stats.msis++;
@@ -78,8 +80,7 @@ static void rv_vpci_send(struct rv_virtio_pci *p, unsigned int v)
 /* Lock held. Can vector @v be sent now: MSI-X on, neither function nor entry masked? */
 static bool rv_vpci_unmasked(const struct rv_virtio_pci *p, unsigned int v)
 {
-	return p->msix_on && !p->msix_masked &&
-	       !(p->table[v].ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT);
+	return p->msix_on && !p->msix_masked && !(p->table[v].ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT);
 }
 
 /* Lock held. A mask went away: send what it held ("MSI-X Capability", pending bits). */
@@ -261,8 +262,8 @@ static void rv_vpci_regs_access(struct rv_virtio_mmio *t, uint64_t off, void *da
 	uint8_t img[RV_VPCI_COMMON_SIZE];
 	uint32_t v = 0;
 
-	if (off >= RV_VPCI_DEVCFG && off < RV_VPCI_DEVCFG + RV_VIRTIO_MMIO_SIZE -
-						    RV_VIRTIO_MMIO_CONFIG) {
+	if (off >= RV_VPCI_DEVCFG &&
+	    off < RV_VPCI_DEVCFG + RV_VIRTIO_MMIO_SIZE - RV_VIRTIO_MMIO_CONFIG) {
 		/* The device's config space: virtio-mmio's, byte-addressable, own locking. */
 		off = off - RV_VPCI_DEVCFG + RV_VIRTIO_MMIO_CONFIG;
 		if (off + len > RV_VIRTIO_MMIO_SIZE)
@@ -538,6 +539,98 @@ void rv_vpci_fini(struct rv_virtio_mmio *t)
 	}
 	t->pci = NULL;
 	free(p);
+}
+
+/*
+ * The PCI face in a snapshot. The configuration space goes whole: what
+ * the guest may not write must come back as this device has it (ids,
+ * capabilities, BAR addresses), and the rest (command, MSI-X control,
+ * the access capability's window) is the guest's.
+ */
+#define RV_VPCI_STATE_MAGIC 0x69637076 /* "vpci" */
+
+struct rv_vpci_state {
+	uint8_t cfg[RV_PCI_CFG_SIZE];
+	uint32_t magic, nr_vectors, pba;
+	uint16_t config_vector;
+	uint16_t queue_vector[RV_VIRTIO_MAX_QUEUES];
+	uint16_t pad;
+	struct rv_vpci_msix_entry table[RV_VPCI_MAX_VECTORS];
+};
+
+size_t rv_vpci_state_size(void)
+{
+	return sizeof(struct rv_vpci_state);
+}
+
+/* Every vCPU is parked: nobody touches the configuration space meanwhile. */
+size_t rv_vpci_save(struct rv_virtio_mmio *t, void *buf)
+{
+	const struct rv_virtio_pci *p = t->pci;
+	struct rv_vpci_state st = {
+		.magic = RV_VPCI_STATE_MAGIC,
+		.nr_vectors = p->nr_vectors,
+		.pba = p->pba,
+		.config_vector = p->config_vector,
+	};
+
+	memcpy(st.cfg, p->func.cfg, sizeof(st.cfg));
+	memcpy(st.queue_vector, p->queue_vector, sizeof(st.queue_vector));
+	memcpy(st.table, p->table, sizeof(st.table));
+	memcpy(buf, &st, sizeof(st));
+	return sizeof(st);
+}
+
+int rv_vpci_load(struct rv_virtio_mmio *t, const void *buf)
+{
+	struct rv_virtio_pci *p = t->pci;
+	const char *name = t->dev->name;
+	struct rv_vpci_state st;
+	uint16_t ctl;
+
+	memcpy(&st, buf, sizeof(st));
+	if (st.magic != RV_VPCI_STATE_MAGIC || st.nr_vectors != p->nr_vectors)
+		return rv_err(-EINVAL, "%s: no virtio-pci state for %u vectors here", name,
+			      p->nr_vectors);
+	for (unsigned int i = 0; i < RV_PCI_CFG_SIZE; i++)
+		if ((st.cfg[i] ^ p->func.cfg[i]) & ~p->func.wmask[i])
+			return rv_err(-EINVAL,
+				      "%s: saved PCI configuration differs from this device's at "
+				      "0x%02x",
+				      name, i);
+	for (unsigned int bar = 0; bar < RV_PCI_NR_BARS; bar++) {
+		unsigned int off = PCI_BASE_ADDRESS_0 + 4 * bar;
+
+		if (rv_pci_get32(st.cfg + off) != rv_pci_get32(p->func.cfg + off))
+			return rv_err(-EINVAL, "%s: saved BAR %u at another address", name, bar);
+	}
+	if (st.pba >> p->nr_vectors ||
+	    (st.config_vector >= p->nr_vectors && st.config_vector != VIRTIO_MSI_NO_VECTOR))
+		return rv_err(-EINVAL, "%s: MSI-X pending 0x%x, config vector %u", name, st.pba,
+			      st.config_vector);
+	for (unsigned int q = 0; q < RV_VIRTIO_MAX_QUEUES; q++)
+		if (st.queue_vector[q] >= p->nr_vectors &&
+		    st.queue_vector[q] != VIRTIO_MSI_NO_VECTOR)
+			return rv_err(-EINVAL, "%s: queue %u on MSI-X vector %u of %u", name, q,
+				      st.queue_vector[q], p->nr_vectors);
+	for (unsigned int v = 0; v < RV_VPCI_MAX_VECTORS; v++)
+		if (st.table[v].ctrl & ~PCI_MSIX_ENTRY_CTRL_MASKBIT)
+			return rv_err(-EINVAL, "%s: MSI-X entry %u control 0x%x", name, v,
+				      st.table[v].ctrl);
+	memcpy(p->func.cfg, st.cfg, sizeof(st.cfg));
+	memcpy(p->queue_vector, st.queue_vector, sizeof(st.queue_vector));
+	memcpy(p->table, st.table, sizeof(st.table));
+	p->config_vector = st.config_vector;
+	p->pba = st.pba;
+	ctl = rv_pci_get16(p->func.cfg + p->msix_cap + PCI_MSIX_FLAGS);
+	p->msix_on = ctl & PCI_MSIX_FLAGS_ENABLE;
+	p->msix_masked = ctl & PCI_MSIX_FLAGS_MASKALL;
+	return 0;
+}
+
+void rv_vpci_restored(struct rv_virtio_mmio *t)
+{
+	rv_vpci_unpend(t->pci);
 }
 
 void rv_vpci_stats(struct rv_virtio_mmio *t, struct rv_stats_sink *s)

@@ -40,15 +40,15 @@ struct rv_vpci_msix_entry {
 struct rv_virtio_pci {
 	struct rv_pci_func func;
 	struct rv_virtio_mmio *t;
-	uint64_t regs;	 /* BAR 1 */
-	uint64_t notify; /* BAR 0, a port */
+	uint64_t regs;			/* BAR 1 */
+	uint64_t notify;		/* BAR 0, a port */
 	unsigned int msix_cap, cfg_cap; /* capability offsets */
 	unsigned int nr_vectors;
 	/* Vectors the driver chose (common config), or VIRTIO_MSI_NO_VECTOR. */
 	uint16_t config_vector;
 	uint16_t queue_vector[RV_VIRTIO_MAX_QUEUES];
 	struct rv_vpci_msix_entry table[RV_VPCI_MAX_VECTORS];
-	uint32_t pba;	       /* pending bits: masked vectors that fired */
+	uint32_t pba;		   /* pending bits: masked vectors that fired */
 	bool msix_on, msix_masked; /* the capability's enable and function mask */
 	struct {
 		uint64_t msis;	 /* interrupts sent */
@@ -66,6 +66,16 @@ void rv_vpci_interrupt(struct rv_virtio_mmio *t, int q);
 void rv_vpci_reset(struct rv_virtio_mmio *t);
 /* (De)assign queue @q's notify ioeventfd on BAR 0 (api.rst, KVM_IOEVENTFD, PIO). */
 int rv_vpci_ioeventfd(struct rv_virtio_mmio *t, unsigned int q, int fd, bool deassign);
+/*
+ * Snapshots: the PCI face's block in the transport's state
+ * (virtio-mmio-state.c). save writes rv_vpci_state_size() bytes and
+ * returns that; load checks every value (untrusted file) and applies
+ * them, 0 or -EINVAL with a message; restored sends what a mask held.
+ */
+size_t rv_vpci_state_size(void);
+size_t rv_vpci_save(struct rv_virtio_mmio *t, void *buf);
+int rv_vpci_load(struct rv_virtio_mmio *t, const void *buf);
+void rv_vpci_restored(struct rv_virtio_mmio *t);
 struct rv_stats_sink;
 void rv_vpci_stats(struct rv_virtio_mmio *t, struct rv_stats_sink *s);
 

@@ -384,7 +384,7 @@ static const struct rv_opt rv_cli_run_opts[] = {
 	  "mmio (default): each device a virtio-mmio window\n"
 	  "and an interrupt line; pci (x86): each a PCI\n"
 	  "function, notified by port I/O, interrupting by\n"
-	  "MSI-X (no snapshots or live update yet)" },
+	  "MSI-X" },
 	{ "reg-pages", 0, NULL, "on|off", 0, rv_cli_set_reg_pages, NULL,
 	  "on (default, where KVM has KVM_CAP_READONLY_MEM):\n"
 	  "the guest reads device registers from read-only\n"

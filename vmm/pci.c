@@ -36,8 +36,7 @@ void rv_pci_func_init(struct rv_pci_func *f, uint16_t vendor, uint16_t device, u
 	rv_pci_put16(f->cfg + PCI_SUBSYSTEM_ID, subsys_id);
 	/* Decode, bus mastering and INTx disable are the driver's to set. */
 	rv_pci_put16(f->wmask + PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY |
-						     PCI_COMMAND_MASTER |
-						     PCI_COMMAND_INTX_DISABLE);
+						     PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
 	/* Scratch registers a driver may write freely. */
 	f->wmask[PCI_CACHE_LINE_SIZE] = 0xff;
 	f->wmask[PCI_LATENCY_TIMER] = 0xff;
@@ -84,10 +83,9 @@ int rv_pci_func_cap(struct rv_pci_func *f, const void *cap, unsigned int len)
 		f->cfg[f->cap_last + PCI_CAP_LIST_NEXT] = (uint8_t)at;
 	else
 		f->cfg[PCI_CAPABILITY_LIST] = (uint8_t)at;
-	rv_pci_put16(f->cfg + PCI_STATUS,
-		     rv_pci_get16(f->cfg + PCI_STATUS) | PCI_STATUS_CAP_LIST);
-	f->cap_last = (uint8_t)at;
-	f->cap_end = (uint8_t)(at + len);
+	rv_pci_put16(f->cfg + PCI_STATUS, rv_pci_get16(f->cfg + PCI_STATUS) | PCI_STATUS_CAP_LIST);
+	f->cap_last = at;
+	f->cap_end = at + len;
 	return (int)at;
 }
 
@@ -111,14 +109,20 @@ static struct rv_pci_func *rv_pci_func_at(struct rv_pci *pci, unsigned int devfn
 	return pci->slots[(devfn >> 3) & (RV_PCI_NR_SLOTS - 1)];
 }
 
+/* The guest chose @off and @len (the port and the latch): 1, 2 or 4 bytes, aligned, inside. */
+static bool rv_pci_cfg_fits(unsigned int off, unsigned int len)
+{
+	return (len == 1 || len == 2 || len == 4) && off < RV_PCI_CFG_SIZE &&
+	       len <= RV_PCI_CFG_SIZE - off && !(off & (len - 1));
+}
+
 void rv_pci_cfg_read(struct rv_pci *pci, unsigned int devfn, unsigned int off, void *data,
 		     unsigned int len)
 {
 	struct rv_pci_func *f;
 
 	memset(data, 0xff, len);
-	/* The guest chose off and len (the port and the latch): whole and aligned, or nothing. */
-	if (off >= RV_PCI_CFG_SIZE || len > RV_PCI_CFG_SIZE - off || (off & (len - 1)))
+	if (!rv_pci_cfg_fits(off, len))
 		return;
 	pthread_mutex_lock(&pci->lock);
 	pci->cfg_accesses++;
@@ -154,7 +158,7 @@ void rv_pci_cfg_write(struct rv_pci *pci, unsigned int devfn, unsigned int off, 
 	const uint8_t *src = data;
 	struct rv_pci_func *f;
 
-	if (off >= RV_PCI_CFG_SIZE || len > RV_PCI_CFG_SIZE - off || (off & (len - 1)))
+	if (!rv_pci_cfg_fits(off, len))
 		return;
 	pthread_mutex_lock(&pci->lock);
 	pci->cfg_accesses++;

@@ -51,8 +51,8 @@ struct rv_pci_func {
 	uint8_t wmask[RV_PCI_CFG_SIZE]; /* bits the guest may change */
 	uint32_t bar_size[RV_PCI_NR_BARS];
 	uint64_t bar_addr[RV_PCI_NR_BARS];
-	uint8_t cap_end; /* where the next capability goes */
-	uint8_t cap_last; /* the last capability's offset, 0: none yet */
+	unsigned int cap_end;  /* where the next capability goes */
+	unsigned int cap_last; /* the last capability's offset, 0: none yet */
 	unsigned int slot;
 	const struct rv_pci_func_ops *ops;
 	void *opaque;

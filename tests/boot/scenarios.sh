@@ -1062,6 +1062,21 @@ rv_sc_snapshot_disk() {
     _upd=
     RV_SNAP_DISK=
 }
+# The same with the disk and the rng on PCI (--virtio-transport pci): the
+# MSI-X table, vectors and the PCI command register cross the snapshot and
+# the live update, and the counting guest's disk writes still complete.
+rv_sc_snapshot_pci() {
+    if ! rv_l1_disk; then
+        RV_RC=- RV_SECS=0
+        rv_report snapshot_pci "L1 has no /dev/vda (its virtio disk);"
+        return
+    fi
+    RV_SNAP_DISK=150
+    _upd="--mem-backend memfd"
+    rv_snapshot_test snapshot_pci --cpus 1 --rng --virtio-transport pci
+    _upd=
+    RV_SNAP_DISK=
+}
 # The same with two vCPUs: the APs' MP state, LAPICs and TSCs come through.
 rv_sc_snapshot_smp() { rv_snapshot_test snapshot_smp --cpus 2; }
 

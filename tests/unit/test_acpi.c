@@ -263,8 +263,8 @@ static void rt_expect(const char *path, const char *want, size_t len)
 		assert_true(!(*p & 0x80) || p + 3 <= end);
 		n = *p & 0x80 ? 3 + le16(p + 1) : 1 + (*p & 7);
 		assert_true(n <= (size_t)(end - p));
-		if (*p == (uint8_t)want[0] &&
-		    ((*p != 0x87 && *p != 0x88) || (len > 3 && n > 3 && p[3] == (uint8_t)want[3]))) {
+		if (*p == (uint8_t)want[0] && ((*p != 0x87 && *p != 0x88) ||
+					       (len > 3 && n > 3 && p[3] == (uint8_t)want[3]))) {
 			assert_int_equal(n, len);
 			assert_memory_equal(p, want, len);
 			found++;
