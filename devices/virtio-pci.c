@@ -628,9 +628,25 @@ int rv_vpci_load(struct rv_virtio_mmio *t, const void *buf)
 	return 0;
 }
 
+/*
+ * After a load. A snapshot saves the vCPUs (their local APICs) before the
+ * devices, and a device finishes its requests in flight when it saves:
+ * the MSIs those completions sent reached APIC state nobody saved.
+ * virtio-mmio keeps such an interrupt in InterruptStatus; an MSI leaves
+ * no trace. So each ready queue's vector goes once more, and the config
+ * vector when ISR says a change was signalled: at worst a spurious
+ * interrupt, after which the driver finds its used ring as it left it.
+ */
 void rv_vpci_restored(struct rv_virtio_mmio *t)
 {
 	rv_vpci_unpend(t->pci);
+	if (!(t->status & VIRTIO_CONFIG_S_DRIVER_OK))
+		return;
+	for (unsigned int q = 0; q < t->nr_queues; q++)
+		if (t->q[q].ready && !rv_vq_broken(&t->q[q].vq))
+			rv_vpci_interrupt(t, (int)q);
+	if (t->isr & VIRTIO_MMIO_INT_CONFIG)
+		rv_vpci_interrupt(t, -1);
 }
 
 void rv_vpci_stats(struct rv_virtio_mmio *t, struct rv_stats_sink *s)

@@ -70,7 +70,8 @@ int rv_vpci_ioeventfd(struct rv_virtio_mmio *t, unsigned int q, int fd, bool dea
  * Snapshots: the PCI face's block in the transport's state
  * (virtio-mmio-state.c). save writes rv_vpci_state_size() bytes and
  * returns that; load checks every value (untrusted file) and applies
- * them, 0 or -EINVAL with a message; restored sends what a mask held.
+ * them, 0 or -EINVAL with a message; restored interrupts every ready
+ * queue once (an MSI sent while the snapshot was taken may be lost).
  */
 size_t rv_vpci_state_size(void);
 size_t rv_vpci_save(struct rv_virtio_mmio *t, void *buf);

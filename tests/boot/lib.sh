@@ -837,7 +837,7 @@ rv_boot_run() {
     install -m 755 "$scenario" "$stage/scenario.sh"
     [[ -n $vmm ]] && install -m 755 "$vmm" "$stage/ringvmm"
     # snapshot's live update: a second ringvmm with another version string.
-    if [[ -n $vmm ]] && grep -Eq '^rv_sc_snapshot(_disk)?$' "$scenario"; then
+    if [[ -n $vmm ]] && grep -Eq '^rv_sc_snapshot(_disk|_pci)?$' "$scenario"; then
         python3 "$RV_REPO/tests/kvm/lib/reversion.py" "$vmm" "$stage/ringvmm2" > "$stage/ringvmm2.version"
     fi
     # Files some tests need in L1 besides ringvmm (run_all.sh: kvm_suite).

@@ -250,3 +250,37 @@ put("keeper", "update", keeper_msg(5, 4, [10, 12, 13, 11, -1],
 put("keeper", "two_ram", keeper_msg(4, 0, [-1, 10, 11, 12],
                                     b"state=10,keeper=64,ram=11,ram=12"))
 put("keeper", "resume", keeper_msg(0, 0, [], b"why", 5))
+
+
+# virtio_pci: 8-byte accesses (tests/fuzz/virtio_pci_fuzz.c): byte 0 the
+# target (0 latch, 1 data ports, 2 BAR 1, 3 notify) << 1 | write, byte 1
+# the width (0-3: 1, 2, 4, 8 bytes; bit 2: the latch names the function),
+# the offset, the value; 0xff records carry 64 bytes of guest RAM. The
+# seed brings the function up as Linux does and sends one request.
+def vpci(target, width, off, val, wr=1):
+    return struct.pack("<BBHI", target << 1 | wr, width, off, val & 0xffffffff)
+
+
+def vpci_ram(off, data):
+    return struct.pack("<BBHI", 0xff, 0, off, 0) + data.ljust(64, b"\0")
+
+
+W1, W2, W4 = 0, 1, 2
+MSIX_CTL = 0x98  # the MSI-X capability follows the five virtio ones
+vpci_up = b"".join([
+    vpci(0, 4, 0x04, 0), vpci(1, W2, 0, 0x0007),           # command: I/O, memory, master
+    vpci(2, W1, 20, 0), vpci(2, W1, 20, 1), vpci(2, W1, 20, 3),
+    vpci(2, W4, 8, 1), vpci(2, W4, 12, 1), vpci(2, W1, 20, 0xb),  # VERSION_1, FEATURES_OK
+    vpci(2, W2, 22, 0), vpci(2, W2, 24, 8), vpci(2, W4, 32, 0x10000),
+    vpci(2, W4, 40, 0x11000), vpci(2, W4, 48, 0x12000), vpci(2, W2, 26, 1),
+    vpci(2, W2, 16, 0), vpci(2, W2, 28, 1),
+    vpci(0, 4, MSIX_CTL, 0), vpci(1, W2, 2, 0x8000),      # MSI-X on
+    vpci(2, W4, 0x3010, 0xfee00000), vpci(2, W4, 0x3018, 0x41), vpci(2, W4, 0x301c, 0),
+    vpci(2, W1, 20, 0xf),                                  # DRIVER_OK
+    vpci_ram(0x0000, struct.pack("<QIHH", 0x13000, 100, 2, 0)),  # one writable descriptor
+    vpci_ram(0x1000, struct.pack("<HHH", 0, 1, 0)),               # avail: idx 1, ring[0] 0
+    vpci(3, W2, 0, 0),                                     # notify queue 0
+])
+put("virtio_pci", "bringup", vpci_up)
+put("virtio_pci", "sizing", b"".join([vpci(0, 4, 0x14, 0), vpci(1, W4, 0, 0xffffffff),
+                                      vpci(1, W4, 0, 0, wr=0), vpci(1, W4, 0, 0xd8000000)]))

@@ -577,18 +577,23 @@ static void test_reset_forgets(void **state)
 	pthread_mutex_unlock(&t->vm.lock);
 	assert_int_equal(p->stats.msis, 0);
 	assert_int_equal(p->stats.lost, 1);
-	/* A snapshot gives the MSI-X table and vectors back whole. */
+	/*
+	 * A snapshot gives the MSI-X table and vectors back whole, and the
+	 * ready queue's vector is sent once on load: an MSI sent while the
+	 * snapshot was taken is in no saved state.
+	 */
 	assert_true(n > 0);
 	assert_int_equal(rv_virtio_mmio_load_plain(&t->vm, buf, (size_t)n,
 						   RV_VIRTIO_MMIO_STATE_VERSION),
 			 0);
+	assert_int_equal(p->stats.msis, 1);
 	assert_int_equal(bar_rd(t, VIRTIO_PCI_COMMON_MSIX, 2), 0);
 	bar_wr(t, VIRTIO_PCI_COMMON_Q_SELECT, 1, 2);
 	assert_int_equal(bar_rd(t, VIRTIO_PCI_COMMON_Q_MSIX, 2), 1);
 	assert_int_equal(bar_rd(t, ENTRY(1, PCI_MSIX_ENTRY_DATA), 4), 0x41);
 	request(t);
 	assert_int_equal(vq_fx_used_idx(&t->f), 1);
-	assert_int_equal(p->stats.msis, 1);
+	assert_int_equal(p->stats.msis, 2);
 }
 
 /*
