@@ -513,7 +513,7 @@ static int rv_x86_acpi_dsdt(struct rv_x86_acpi_out *out, size_t off,
 			ret = 0;
 		} else if (!strcmp(dev->type, "serial8250"))
 			ret = rv_x86_acpi_dsdt_serial(&aml, dev, nr_serial++);
-		/* Every virtio device type sits on a virtio-mmio transport. */
+		/* Every other virtio device type sits on a virtio-mmio transport. */
 		else if (!strncmp(dev->type, "virtio-", strlen("virtio-")))
 			ret = rv_x86_acpi_dsdt_virtio_mmio(&aml, dev, nr_virtio++);
 		else
