@@ -248,11 +248,13 @@ unshare -m sh -c '
 EOS
 }
 
-# rv_check_net_passt NAME KERNEL INITRD: passt (--net passt: ringvmm
+# rv_check_net_passt NAME KERNEL INITRD [pci]: passt (--net passt: ringvmm
 # starts it; --net passt=SOCKET: the one L1 started): the guest reaches a
 # TCP server of L1's through passt's gateway address. passt takes its
 # addresses from the namespace's interface with the default route: a
-# dummy one here.
+# dummy one here. With pci (x86), a third run puts the network device on
+# PCI (--virtio-transport pci), ringvmm starting passt, and --stats must
+# show MSI-X on and every interrupt an MSI.
 rv_check_net_passt() {
     _n=$1
     : > "$RV_OUT/$_n.out"
@@ -271,7 +273,7 @@ rv_check_net_passt() {
     $RV_NS ip route add default via 10.88.0.1
     _p=
     _info=
-    for _mode in spawn socket; do
+    for _mode in spawn socket ${4:-}; do
         _tok=$(cat /proc/sys/kernel/random/uuid)
         rm -f /tmp/passt_keep /tmp/rvpasst/passt.sock
         # passt runs as nobody (--runas) by the time it binds its socket.
@@ -283,6 +285,8 @@ rv_check_net_passt() {
         $RV_NS nc -l -p 5003 < /tmp/passt_keep > /tmp/passt_got.txt &
         _arg=passt
         _ppid=
+        _tr=mmio
+        [ $_mode = pci ] && _tr=pci
         if [ $_mode = socket ]; then
             $_nsr passt -f -q -1 -l /dev/null --runas 65534:65534 -s /tmp/rvpasst/passt.sock \
                 > "$RV_OUT/$_n.passt" 2>&1 &
@@ -297,7 +301,7 @@ rv_check_net_passt() {
         echo "RVRUN $_n $_mode"
         _t0=$(rv_now)
         timeout -k 5 "$RV_RUN_TIMEOUT" $_nsr "$RV_VMM" run --kernel "$2" \
-            --initrd "$3" --mem 256M -n "$_arg" --stats=json \
+            --initrd "$3" --mem 256M -n "$_arg" --stats=json --virtio-transport $_tr \
             -p "$(rv_params netpasst) rv.ip=10.88.0.2 rv.peer=10.88.0.1 rv.token=$_tok" \
             < /dev/null > "$RV_OUT/$_n.out" 2> "$RV_OUT/$_n.err"
         RV_RC=$?
@@ -308,7 +312,14 @@ rv_check_net_passt() {
             _p="$_p $_mode: the guest's nc through passt failed;"
         grep -q "RINGVMM-PASST-HELLO $_tok" /tmp/passt_got.txt ||
             _p="$_p $_mode: L1's server did not get the guest's line;"
-        _info="$_info $_mode: rx_packets=$(rv_stat $_n virtio-net0 rx_packets) tx_packets=$(rv_stat $_n virtio-net0 tx_packets) ${RV_SECS}s;"
+        _msi=
+        if [ $_mode = pci ]; then
+            _irq=$(rv_stat $_n virtio-net0 interrupts)
+            _msi=$(rv_stat $_n virtio-net0 msis)
+            [ "$(rv_stat $_n virtio-net0 msix_enabled)" = 1 ] && [ "${_msi:-0}" -ge 1 ] &&
+                [ "$_msi" = "$_irq" ] || _p="$_p pci: msis ${_msi:-none} for ${_irq:-none} interrupts;"
+        fi
+        _info="$_info $_mode: rx_packets=$(rv_stat $_n virtio-net0 rx_packets) tx_packets=$(rv_stat $_n virtio-net0 tx_packets)${_msi:+ msis=$_msi} ${RV_SECS}s;"
         if [ -n "$_p" ]; then
             [ $_mode = socket ] && sed "s/^/RVLOG $_n passt | /" "$RV_OUT/$_n.passt"
             break
@@ -318,4 +329,4 @@ rv_check_net_passt() {
     rv_report $_n "$_p" "${_info# }"
 }
 
-rv_sc_virtio_net_passt() { rv_check_net_passt virtio_net_passt /l2/bzImage /l2/initrd.cpio.gz; }
+rv_sc_virtio_net_passt() { rv_check_net_passt virtio_net_passt /l2/bzImage /l2/initrd.cpio.gz pci; }

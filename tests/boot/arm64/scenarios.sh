@@ -59,7 +59,8 @@ rv_a64_config_error() {
     fi
 }
 
-# Bad Images, impossible sizes: one clear line and exit 2, nothing runs.
+# Bad Images, impossible sizes, a transport arm64 lacks: one clear line and
+# exit 2, nothing runs.
 rv_sc_a64_errors() {
     _errs=
     _d=$RV_OUT/err
@@ -87,9 +88,11 @@ rv_sc_a64_errors() {
     rv_a64_config_error a64_errors "--cpus beyond the GIC" run --cpus 200
     rv_a64_config_error a64_errors "--mem below the minimum" run --mem 8M
     rv_a64_config_error a64_errors "--dump-dtb unwritable" run --dump-dtb /proc/nope/x.dtb
+    rv_a64_config_error a64_errors "--virtio-transport pci: no PCI host" run \
+        --kernel "$RV_A64_IMAGE" --virtio-transport pci --rng
     RV_RC=0
     RV_SECS=$(rv_since "$_et0")
-    rv_report a64_errors "$_errs" "10 cases"
+    rv_report a64_errors "$_errs" "11 cases"
 }
 
 # `ringvmm bench coalesce` with the AArch64 guest (bench/guest-arm64.S),
