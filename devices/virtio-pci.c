@@ -290,12 +290,12 @@ static void rv_vpci_regs_access(struct rv_virtio_mmio *t, uint64_t off, void *da
 		rv_vmmio_irq_ack(t, t->isr);
 	} else if (off >= RV_VPCI_MSIX_TABLE && len == 4 && !(off & 3) &&
 		   off < RV_VPCI_MSIX_TABLE + p->nr_vectors * PCI_MSIX_ENTRY_SIZE) {
-		if (is_write)
+		if (is_write) {
 			rv_vpci_table_write(p, off - RV_VPCI_MSIX_TABLE, v);
-		else
+		} else {
 			v = rv_vpci_table_read(p, off - RV_VPCI_MSIX_TABLE);
-		if (!is_write)
 			memcpy(data, &v, 4);
+		}
 	} else if (off == RV_VPCI_MSIX_PBA && (len == 4 || len == 8) && !is_write) {
 		memcpy(data, &p->pba, 4);
 	}
@@ -443,21 +443,22 @@ static int rv_vpci_caps(struct rv_virtio_pci *p)
 {
 	struct rv_virtio_mmio *t = p->t;
 	uint8_t msix[RV_VPCI_MSIX_CAP_LEN] = { PCI_CAP_ID_MSIX };
-	int ret = 0, at;
+	int at;
 
 	/* "Virtio Structure PCI Capabilities", each in BAR 1 but the notify register. */
-	ret |= rv_vpci_add_cap(p, VIRTIO_PCI_CAP_COMMON_CFG, RV_VPCI_BAR_REGS, RV_VPCI_COMMON,
-			       RV_VPCI_COMMON_SIZE, RV_VPCI_CAP_LEN, 0);
-	/* notify_off_multiplier 0: every queue's notify address is BAR 0's first. */
-	ret |= rv_vpci_add_cap(p, VIRTIO_PCI_CAP_NOTIFY_CFG, RV_VPCI_BAR_NOTIFY, 0, 2,
-			       RV_VPCI_CAP_EXT_LEN, 0);
-	ret |= rv_vpci_add_cap(p, VIRTIO_PCI_CAP_ISR_CFG, RV_VPCI_BAR_REGS, RV_VPCI_ISR, 1,
-			       RV_VPCI_CAP_LEN, 0);
-	if (t->config_len)
-		ret |= rv_vpci_add_cap(p, VIRTIO_PCI_CAP_DEVICE_CFG, RV_VPCI_BAR_REGS,
-				       RV_VPCI_DEVCFG, t->config_len, RV_VPCI_CAP_LEN, 0);
+	if (rv_vpci_add_cap(p, VIRTIO_PCI_CAP_COMMON_CFG, RV_VPCI_BAR_REGS, RV_VPCI_COMMON,
+			    RV_VPCI_COMMON_SIZE, RV_VPCI_CAP_LEN, 0) < 0 ||
+	    /* notify_off_multiplier 0: every queue's notify address is BAR 0's first. */
+	    rv_vpci_add_cap(p, VIRTIO_PCI_CAP_NOTIFY_CFG, RV_VPCI_BAR_NOTIFY, 0, 2,
+			    RV_VPCI_CAP_EXT_LEN, 0) < 0 ||
+	    rv_vpci_add_cap(p, VIRTIO_PCI_CAP_ISR_CFG, RV_VPCI_BAR_REGS, RV_VPCI_ISR, 1,
+			    RV_VPCI_CAP_LEN, 0) < 0 ||
+	    (t->config_len &&
+	     rv_vpci_add_cap(p, VIRTIO_PCI_CAP_DEVICE_CFG, RV_VPCI_BAR_REGS, RV_VPCI_DEVCFG,
+			     t->config_len, RV_VPCI_CAP_LEN, 0) < 0))
+		return -ENOSPC;
 	at = rv_vpci_add_cap(p, VIRTIO_PCI_CAP_PCI_CFG, 0, 0, 0, RV_VPCI_CAP_EXT_LEN, 0);
-	if (ret < 0 || at < 0)
+	if (at < 0)
 		return -ENOSPC;
 	p->cfg_cap = (unsigned int)at;
 	/* The driver picks the window: bar, offset, length, and the data itself. */

@@ -184,10 +184,29 @@ void rv_pci_cfg_write(struct rv_pci *pci, unsigned int devfn, unsigned int off, 
  * configuration cycles: ignored, read as all-ones), 0xcfc-0xcff move
  * data to or from the register it selects, at the port's byte offset.
  */
+
+/* Data port @off: the function and register the latch selects, or false (bus 0 only, enabled). */
+static bool rv_pci_port_target(struct rv_pci *pci, uint64_t off, unsigned int *devfn,
+			       unsigned int *reg)
+{
+	uint32_t a;
+
+	if (off < 4)
+		return false;
+	pthread_mutex_lock(&pci->lock);
+	a = pci->address;
+	pthread_mutex_unlock(&pci->lock);
+	if (!(a & RV_PCI_ADDR_ENABLE) || ((a >> 16) & 0xff))
+		return false;
+	*devfn = (a >> 8) & 0xff;
+	*reg = (a & 0xfc) + (unsigned int)(off - 4);
+	return true;
+}
+
 static void rv_pci_port_read(void *opaque, uint64_t off, void *data, unsigned int len)
 {
 	struct rv_pci *pci = opaque;
-	uint32_t a;
+	unsigned int devfn, reg;
 
 	if (off == 0 && len == 4) {
 		pthread_mutex_lock(&pci->lock);
@@ -196,21 +215,14 @@ static void rv_pci_port_read(void *opaque, uint64_t off, void *data, unsigned in
 		return;
 	}
 	memset(data, 0xff, len);
-	if (off < 4)
-		return;
-	pthread_mutex_lock(&pci->lock);
-	a = pci->address;
-	pthread_mutex_unlock(&pci->lock);
-	/* Bus 0 only; the enable bit must be set. */
-	if (!(a & RV_PCI_ADDR_ENABLE) || ((a >> 16) & 0xff))
-		return;
-	rv_pci_cfg_read(pci, (a >> 8) & 0xff, (a & 0xfc) + (unsigned int)(off - 4), data, len);
+	if (rv_pci_port_target(pci, off, &devfn, &reg))
+		rv_pci_cfg_read(pci, devfn, reg, data, len);
 }
 
 static void rv_pci_port_write(void *opaque, uint64_t off, const void *data, unsigned int len)
 {
 	struct rv_pci *pci = opaque;
-	uint32_t a;
+	unsigned int devfn, reg;
 
 	if (off == 0 && len == 4) {
 		pthread_mutex_lock(&pci->lock);
@@ -218,14 +230,8 @@ static void rv_pci_port_write(void *opaque, uint64_t off, const void *data, unsi
 		pthread_mutex_unlock(&pci->lock);
 		return;
 	}
-	if (off < 4)
-		return;
-	pthread_mutex_lock(&pci->lock);
-	a = pci->address;
-	pthread_mutex_unlock(&pci->lock);
-	if (!(a & RV_PCI_ADDR_ENABLE) || ((a >> 16) & 0xff))
-		return;
-	rv_pci_cfg_write(pci, (a >> 8) & 0xff, (a & 0xfc) + (unsigned int)(off - 4), data, len);
+	if (rv_pci_port_target(pci, off, &devfn, &reg))
+		rv_pci_cfg_write(pci, devfn, reg, data, len);
 }
 
 static const struct rv_bus_ops rv_pci_port_ops = {
