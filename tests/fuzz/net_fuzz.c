@@ -125,14 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifdef RV_FUZZ_STANDALONE
 #include <stdio.h>
 
-/* xorshift64: deterministic, so a failure reproduces. */
-static uint64_t rv_fuzz_rand(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
+#include "fuzz_rand.h"
 
 int main(int argc, char **argv)
 {
