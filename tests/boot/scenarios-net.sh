@@ -312,14 +312,12 @@ rv_check_net_passt() {
             _p="$_p $_mode: the guest's nc through passt failed;"
         grep -q "RINGVMM-PASST-HELLO $_tok" /tmp/passt_got.txt ||
             _p="$_p $_mode: L1's server did not get the guest's line;"
-        _msi=
+        _m=
         if [ $_mode = pci ]; then
-            _irq=$(rv_stat $_n virtio-net0 interrupts)
-            _msi=$(rv_stat $_n virtio-net0 msis)
-            [ "$(rv_stat $_n virtio-net0 msix_enabled)" = 1 ] && [ "${_msi:-0}" -ge 1 ] &&
-                [ "$_msi" = "$_irq" ] || _p="$_p pci: msis ${_msi:-none} for ${_irq:-none} interrupts;"
+            _p="$_p$(rv_msi_problem $_n virtio-net0)"
+            _m=" msis=$(rv_stat $_n virtio-net0 msis)"
         fi
-        _info="$_info $_mode: rx_packets=$(rv_stat $_n virtio-net0 rx_packets) tx_packets=$(rv_stat $_n virtio-net0 tx_packets)${_msi:+ msis=$_msi} ${RV_SECS}s;"
+        _info="$_info $_mode: rx_packets=$(rv_stat $_n virtio-net0 rx_packets) tx_packets=$(rv_stat $_n virtio-net0 tx_packets)$_m ${RV_SECS}s;"
         if [ -n "$_p" ]; then
             [ $_mode = socket ] && sed "s/^/RVLOG $_n passt | /" "$RV_OUT/$_n.passt"
             break

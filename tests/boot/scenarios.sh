@@ -267,6 +267,20 @@ rv_l1_disk() {
 }
 
 # A number from ringvmm's --stats=json line for device $2: field $3.
+# Why device $2 of run $1 did not interrupt by MSI-X (--virtio-transport
+# pci), or nothing: MSI-X on, at least one interrupt, every one an MSI,
+# none lost.
+rv_msi_problem() {
+    _msi=$(rv_stat "$1" "$2" msis)
+    _mirq=$(rv_stat "$1" "$2" interrupts)
+    _mon=$(rv_stat "$1" "$2" msix_enabled)
+    _mlost=$(rv_stat "$1" "$2" msis_lost)
+    [ "${_mon:-0}" = 1 ] || echo " $2: msix_enabled ${_mon:-none};"
+    [ "${_msi:-0}" -ge 1 ] && [ "${_msi:-0}" = "${_mirq:-x}" ] ||
+        echo " $2: msis ${_msi:-none} for ${_mirq:-none} interrupts;"
+    [ "${_mlost:-1}" = 0 ] || echo " $2: msis_lost ${_mlost:-none};"
+}
+
 rv_stat() {
     sed -n "s/.*\"name\": \"$2\", [^}]*\"$3\": \([0-9]*\).*/\1/p" "$RV_OUT/$1.err" | tail -n 1
 }
@@ -371,15 +385,11 @@ rv_sc_virtio_blk_pci() {
     _wb=$(rv_stat $_n virtio-blk0 write_bytes)
     _irq=$(rv_stat $_n virtio-blk0 interrupts)
     _msi=$(rv_stat $_n virtio-blk0 msis)
-    _on=$(rv_stat $_n virtio-blk0 msix_enabled)
     _lost=$(rv_stat $_n virtio-blk0 msis_lost)
     _kick=$(rv_stat $_n virtio-blk0 notifications)
     _ioe=$(rv_stat $_n virtio-blk0 ioeventfd)
     [ "${_wb:-0}" -ge 1048576 ] || _p="$_p --stats=json: write_bytes ${_wb:-none} < 1 MiB;"
-    [ "${_on:-0}" = 1 ] || _p="$_p --stats=json: msix_enabled ${_on:-none};"
-    [ "${_msi:-0}" -ge 1 ] && [ "${_msi:-0}" = "${_irq:-x}" ] ||
-        _p="$_p --stats=json: msis ${_msi:-none} for ${_irq:-none} interrupts;"
-    [ "${_lost:-1}" = 0 ] || _p="$_p --stats=json: msis_lost ${_lost:-none};"
+    _p="$_p$(rv_msi_problem $_n virtio-blk0)"
     [ "${_ioe:-0}" = 1 ] || _p="$_p --stats=json: the notify port has no ioeventfd;"
     _info="sysfs=${_sys:-?} write_bytes=${_wb:-?} interrupts=${_irq:-?} msis=${_msi:-?} msis_lost=${_lost:-?} notifications=${_kick:-?} ioeventfd=${_ioe:-?}"
     sync
@@ -398,9 +408,8 @@ rv_sc_virtio_blk_pci() {
         "current=virtio_rng."*" bytes=64") ;;
         *) _p="$_p rng: the guest saw ${_l:-nothing};" ;;
     esac
-    _rng=$(rv_stat $_n virtio-rng0 msis)
-    [ "${_rng:-0}" -ge 1 ] || _p="$_p --stats=json: virtio-rng0 sent no MSI;"
-    rv_report $_n "$_p" "$_info; rng: $_l msis=${_rng:-?}"
+    _p="$_p$(rv_msi_problem $_n virtio-rng0)"
+    rv_report $_n "$_p" "$_info; rng: $_l msis=$(rv_stat $_n virtio-rng0 msis)"
 }
 
 # A VM stopped while its guest writes (no unmount, no sync: SIGTERM, as a
