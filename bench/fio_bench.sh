@@ -129,7 +129,9 @@ for v in "${vmms[@]}"; do
         rv_boot_fail "RINGVMM_FIO_VMMS: unknown VMM '$v' (ringvmm, ringvmm-pci, ringvmm-exit, kvmtool, qemu)"
 done
 prof=$RV_CACHE/runs/fio-profile.txt
+memf=$RV_CACHE/runs/fio-mem.txt
 : > "$prof"
+: > "$memf"
 sessions=0
 for ((round = 1; round <= rounds; round++)); do
     todo="${vmms[*]}"
@@ -143,12 +145,13 @@ for ((round = 1; round <= rounds; round++)); do
         # L1 holds the image and each VMM's guest RAM: more than the tests' default.
         RV_L1_MEM=$((2048 + disk_mb + mem)) rv_boot_run "fio-$round-$attempt" "$scenario" "$RV_STATIC"
         sessions=$((sessions + 1))
-        grep -a '^RVFIO-ERR\|^RVFIO-PROF' "$RV_BOOT_LOG" >&2 || true
+        grep -a '^RVFIO-ERR\|^RVFIO-PROF\|^RVFIO-MEM' "$RV_BOOT_LOG" >&2 || true
         left=
         for v in $todo; do
             if grep -qa "^RVFIO-VMM-DONE vmm=$v round=$round" "$RV_BOOT_LOG"; then
                 grep -a "^RVFIO vmm=$v round=$round " "$RV_BOOT_LOG" >> "$res" || true
                 grep -a "^RVFIO-KVM vmm=$v round=$round " "$RV_BOOT_LOG" >> "$prof" || true
+                grep -a "^RVFIO-MEM vmm=$v round=$round " "$RV_BOOT_LOG" >> "$memf" || true
             else
                 left="$left $v"
             fi
@@ -198,9 +201,41 @@ awk -v rounds="$rounds" -f "$BENCH_DIR/samples.awk" -f /dev/stdin "$res" << 'EOF
             if (best > 0 && (rv != "" || rp != "")) printf " (vs %s)", bv
             printf "\n"
         }
+        # How far apart a VMM's rounds are: the largest max/min of a job.
+        printf "%-25s", "spread (max/min, worst)"
+        for (k = 1; k <= nv; k++) {
+            w = 0
+            for (i = 1; i <= nj; i++) {
+                lo = hi = ""
+                for (r = 1; r <= cnt[vo[k], jo[i]]; r++) {
+                    x = val[vo[k], jo[i], r]
+                    if (lo == "" || x < lo) lo = x
+                    if (hi == "" || x > hi) hi = x
+                }
+                if (lo > 0 && hi / lo > w) w = hi / lo
+            }
+            printf " %12.2f", w
+        }
+        printf "\n"
         for (k = 1; k <= nv; k++) for (i = 1; i <= nj; i++)
             if (cnt[vo[k], jo[i]] < rounds)
                 printf "%s %s: %d of %d rounds\n", vo[k], jo[i], cnt[vo[k], jo[i]], rounds
+    }
+EOF
+# Each VMM's memory as L1 held it (fio_bench_l1.sh rvf_mem): the share on
+# huge pages, lowest of the rounds. Far under 100% would mean that VMM's
+# guest ran on 4 KiB pages, a handicap of the host and not of the VMM.
+[[ -s $memf ]] && awk -f "$BENCH_DIR/samples.awk" -f /dev/stdin "$memf" << 'EOF'
+    {
+        v = field("vmm"); r = field("rss_kib"); h = field("thp_kib")
+        if (r <= 0) next
+        if (!(v in lo)) vo[++nv] = v
+        if (!(v in lo) || h / r < lo[v]) { lo[v] = h / r; rss[v] = r }
+    }
+    END {
+        printf "L1 huge pages under each VMM's memory (lowest round):"
+        for (k = 1; k <= nv; k++) printf " %s %.0f%% of %.0f MiB;", vo[k], 100 * lo[vo[k]], rss[vo[k]] / 1024
+        printf "\n"
     }
 EOF
 [[ -s $prof ]] || exit 0

@@ -6,6 +6,7 @@
 # last), on the same disk image, and prints the guest's results as
 #
 #   RVFIO vmm=<label> round=<r> job=<name> iops=<n> bw_kib=<KiB/s>
+#   RVFIO-MEM vmm=<label> round=<r> rss_kib=<n> thp_kib=<n>   (its memory, last seen)
 #   RVFIO-VMM-DONE vmm=<label> round=<r>     (after each VMM, even a failed one)
 #
 # The VMMs: ringvmm (--disk IMG: virtio-mmio, io_uring, page cache;
@@ -32,10 +33,27 @@
 RVF_IMG=/tmp/fio.img
 RVF_CMDLINE="console=ttyS0 quiet rv.fio.runtime=$RVF_RUNTIME"
 [ -n "$RVF_JOBS" ] && RVF_CMDLINE="$RVF_CMDLINE rv.fio.jobs=$RVF_JOBS"
-if [ "$RVF_PROFILE" = 1 ]; then
-    RVF_CMDLINE="$RVF_CMDLINE rv.fio.mark=1"
-    mount -t debugfs debugfs /sys/kernel/debug 2> /dev/null
-fi
+[ "$RVF_PROFILE" = 1 ] && RVF_CMDLINE="$RVF_CMDLINE rv.fio.mark=1"
+# KVM's debugfs names each VM <pid>-<fd>: the VMM's pid for rvf_mem, and
+# the counters for rvf_snap.
+mount -t debugfs debugfs /sys/kernel/debug 2> /dev/null
+
+# rvf_mem OUT: while a VM runs, keep OUT holding "rss_kib=N thp_kib=N" of
+# its VMM process: how much of its memory L1 backs with transparent huge
+# pages. Guest RAM on 4 KiB pages slows L2 down (docs/platform.md), so a
+# VMM that did not get them would not be racing on equal terms.
+rvf_mem() {
+    while :; do
+        for _d in /sys/kernel/debug/kvm/*-*; do
+            [ -d "$_d" ] || continue
+            _p=${_d##*/}
+            awk '$1 == "Rss:" { r = $2 } $1 == "AnonHugePages:" { h = $2 }
+                END { if (r != "") print "rss_kib=" r " thp_kib=" h + 0 }' \
+                "/proc/${_p%%-*}/smaps_rollup" > "$1.new" 2> /dev/null && [ -s "$1.new" ] && mv "$1.new" "$1"
+        done
+        sleep 1
+    done
+}
 
 # rvf_snap FILE: "name value" lines: KVM's counters of the one VM running,
 # L1's context switches, the VMM's threads' (voluntary + involuntary) by
@@ -123,11 +141,17 @@ rvf_vmm() {
 # rvf_boot LABEL ROUND: one boot of the fio guest by VMM LABEL.
 rvf_boot() {
     _out=/tmp/fio.$1.$2.out
+    rm -f /tmp/fio.mem
+    rvf_mem /tmp/fio.mem &
+    _mempid=$!
     rvf_vmm "$1" < /dev/null > "$_out" 2>&1 &
     _pid=$!
     [ "$RVF_PROFILE" = 1 ] && rvf_profile "$1" "$2" "$_out"
     wait "$_pid"
     _rc=$?
+    kill "$_mempid" 2> /dev/null
+    wait "$_mempid" 2> /dev/null
+    echo "RVFIO-MEM vmm=$1 round=$2 $(cat /tmp/fio.mem 2> /dev/null)"
     tr -d '\r' < "$_out" | sed -n "s/^RVFIO job=/RVFIO vmm=$1 round=$2 job=/p"
     if ! grep -q RVFIO-DONE "$_out"; then
         echo "RVFIO-ERR vmm=$1 round=$2 rc=$_rc: $(tr -d '\r' < "$_out" | grep -v '^\[' | tail -n 5 | tr '\n' ' ')"
