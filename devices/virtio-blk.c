@@ -36,7 +36,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "devices/virtio-mmio.h"
+#include "devices/virtio/transport.h"
 #include "vmm/stats.h"
 #include "vmm/util.h"
 
@@ -69,7 +69,7 @@ struct rv_blk_stats {
 
 struct rv_blk {
 	struct rv_device dev;
-	struct rv_virtio_mmio t;
+	struct rv_virtio t;
 	struct rv_blk_spec spec;
 	struct rv_blk_image img; /* the open image, its geometry (virtio-blk-image.c) */
 	struct io_uring ring;
@@ -82,7 +82,7 @@ struct rv_blk {
 	struct rv_blk_stats stats;
 };
 
-static struct rv_blk *rv_blk_of(struct rv_virtio_mmio *t)
+static struct rv_blk *rv_blk_of(struct rv_virtio *t)
 {
 	return rv_container_of(t, struct rv_blk, t);
 }
@@ -101,7 +101,7 @@ static struct rv_blk_req *rv_blk_req_get(struct rv_blk *b, unsigned int q)
 /* Lock held: the status byte, the used ring, maybe an interrupt. */
 static void rv_blk_complete(struct rv_blk *b, struct rv_blk_req *r, uint8_t status)
 {
-	struct rv_virtio_mmio *t = &b->t;
+	struct rv_virtio *t = &b->t;
 	struct rv_vq *vq = &t->q[r->queue].vq;
 	uint32_t written = r->info.written;
 
@@ -126,9 +126,9 @@ static void rv_blk_complete(struct rv_blk *b, struct rv_blk_req *r, uint8_t stat
 	if (r->info.status)
 		*r->info.status = status;
 	if (rv_vq_push(vq, r->chain.head, written))
-		rv_virtio_mmio_queue_broken(t, r->queue);
+		rv_virtio_queue_broken(t, r->queue);
 	else
-		rv_virtio_mmio_used(t, r->queue);
+		rv_virtio_used(t, r->queue);
 }
 
 static struct io_uring_sqe *rv_blk_sqe(struct rv_blk *b)
@@ -232,7 +232,7 @@ static bool rv_blk_write_inline(struct rv_blk *b, struct rv_blk_req *r)
 /* Lock held: start the request just popped into @r. */
 static void rv_blk_start(struct rv_blk *b, struct rv_blk_req *r)
 {
-	struct rv_virtio_mmio *t = &b->t;
+	struct rv_virtio *t = &b->t;
 	enum rv_blk_parse_result res;
 
 	r->busy = true;
@@ -308,7 +308,7 @@ static void rv_blk_on_cqe(struct rv_blk *b, struct rv_blk_req *r, int res)
 	}
 	b->t.inflight--;
 	rv_blk_complete(b, r, VIRTIO_BLK_S_OK);
-	rv_virtio_mmio_request_done(&b->t);
+	rv_virtio_request_done(&b->t);
 	return;
 
 out_err:
@@ -316,7 +316,7 @@ out_err:
 out_done:
 	b->t.inflight--;
 	rv_blk_complete(b, r, VIRTIO_BLK_S_IOERR);
-	rv_virtio_mmio_request_done(&b->t);
+	rv_virtio_request_done(&b->t);
 }
 
 /* Lock held: every completion the ring has. */
@@ -339,7 +339,7 @@ static void rv_blk_reap(struct rv_blk *b)
 	io_uring_submit(&b->ring); /* continuations of short transfers */
 }
 
-static void rv_blk_queue_notify(struct rv_virtio_mmio *t, unsigned int q)
+static void rv_blk_queue_notify(struct rv_virtio *t, unsigned int q)
 {
 	struct rv_blk *b = rv_blk_of(t);
 	struct rv_vq *vq = &t->q[q].vq;
@@ -383,7 +383,7 @@ static void rv_blk_on_ring(void *opaque, int res)
 }
 
 /* The driver reset the device: the transport waits for t->inflight. */
-static void rv_blk_reset(struct rv_virtio_mmio *t)
+static void rv_blk_reset(struct rv_virtio *t)
 {
 	struct rv_blk *b = rv_blk_of(t);
 
@@ -419,7 +419,7 @@ static void rv_blk_stats(struct rv_device *dev, struct rv_stats_sink *s)
 	rv_stats_u64(s, "cancelled_at_exit", b->stats.cancelled_at_exit);
 	rv_stats_u64(s, "snapshot_quiesced", b->stats.snapshot_quiesced);
 	pthread_mutex_unlock(&b->t.lock);
-	rv_virtio_mmio_stats(&b->t, s);
+	rv_virtio_stats_put(&b->t, s);
 }
 
 /*
@@ -472,7 +472,7 @@ static void rv_blk_destroy(struct rv_device *dev)
 {
 	struct rv_blk *b = dev->priv;
 
-	rv_virtio_mmio_fini(&b->t);
+	rv_virtio_fini(&b->t);
 	if (b->ring_ready) {
 		rv_loop_remove(&b->ring_watch);
 		io_uring_queue_exit(&b->ring);
@@ -534,7 +534,7 @@ static int rv_blk_save(struct rv_device *dev, void *buf, size_t size)
 	pthread_mutex_lock(&b->t.lock);
 	ret = rv_blk_quiesce(b);
 	if (!ret)
-		ret = rv_virtio_mmio_save(&b->t, buf, size, NULL, &st, sizeof(st));
+		ret = rv_virtio_save(&b->t, buf, size, NULL, &st, sizeof(st));
 	pthread_mutex_unlock(&b->t.lock);
 	return ret;
 }
@@ -546,13 +546,13 @@ static int rv_blk_load(struct rv_device *dev, const void *buf, size_t len, uint3
 	int ret;
 
 	pthread_mutex_lock(&b->t.lock);
-	ret = rv_virtio_mmio_load(&b->t, buf, len, version, &st, sizeof(st));
+	ret = rv_virtio_load(&b->t, buf, len, version, &st, sizeof(st));
 	if (!ret && st.sectors != b->img.geom.sectors)
 		ret = rv_err(-EINVAL, "%s: the disk had %llu bytes, %s has %llu", dev->name,
 			     (unsigned long long)st.sectors * 512, b->spec.path,
 			     (unsigned long long)b->img.geom.sectors * 512);
 	if (!ret)
-		rv_virtio_mmio_restored(&b->t);
+		rv_virtio_restored(&b->t);
 	pthread_mutex_unlock(&b->t.lock);
 	return ret;
 }
@@ -576,7 +576,7 @@ static const struct rv_device_ops rv_blk_ops = {
 	.stats = rv_blk_stats,
 	.stop = rv_blk_stop,
 	.destroy = rv_blk_destroy,
-	.state_version = RV_VIRTIO_MMIO_STATE_VERSION,
+	.state_version = RV_VIRTIO_STATE_VERSION,
 	.save = rv_blk_save,
 	.load = rv_blk_load,
 	.handover = rv_blk_handover,
@@ -645,8 +645,8 @@ static int rv_blk_create(struct rv_device_env *env, const struct rv_device_cfg *
 	}
 	b->ring_ready = true;
 	b->config.num_queues = nr_queues;
-	ret = rv_virtio_mmio_init(&b->t, env, cfg, &b->dev, &rv_blk_virtio_ops, features, nr_queues,
-				  &b->config, sizeof(b->config));
+	ret = rv_virtio_init(&b->t, env, cfg, &b->dev, &rv_blk_virtio_ops, features, nr_queues,
+			     &b->config, sizeof(b->config));
 	if (ret)
 		goto out_ring;
 	rv_blk_fill_config(b);
@@ -663,7 +663,7 @@ static int rv_blk_create(struct rv_device_env *env, const struct rv_device_cfg *
 	return 0;
 
 out_virtio:
-	rv_virtio_mmio_fini(&b->t);
+	rv_virtio_fini(&b->t);
 out_ring:
 	io_uring_queue_exit(&b->ring);
 out_free:

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include "devices/virtqueue.h"
+#include "devices/virtio/virtqueue.h"
 
 #define RV_BLK_SECTOR 512ULL
 /* Every request starts with a 16-byte header: type, reserved, sector. */

@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "devices/virtio-mmio.h"
+#include "devices/virtio/transport.h"
 #include "vmm/console.h"
 #include "vmm/stats.h"
 #include "vmm/util.h"
@@ -47,7 +47,7 @@ struct rv_vcon_config {
 
 struct rv_vcon {
 	struct rv_device dev;
-	struct rv_virtio_mmio t;
+	struct rv_virtio t;
 	struct rv_vcon_config config;
 	struct rv_console *con; /* NULL: output is counted and dropped */
 
@@ -65,7 +65,7 @@ struct rv_vcon {
 /* Lock held: may the device use queue @q now? (As the transport's run_queue.) */
 static bool rv_vcon_live(struct rv_vcon *v, unsigned int q)
 {
-	struct rv_virtio_mmio *t = &v->t;
+	struct rv_virtio *t = &v->t;
 
 	return (t->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
 	       !(t->status & VIRTIO_CONFIG_S_NEEDS_RESET) && t->q[q].ready &&
@@ -110,7 +110,7 @@ static bool rv_vcon_tx_chain(struct rv_vcon *v)
 /* Lock held: send what the driver queued, until the console is full. */
 static void rv_vcon_tx(struct rv_vcon *v)
 {
-	struct rv_virtio_mmio *t = &v->t;
+	struct rv_virtio *t = &v->t;
 	struct rv_vq *vq = &t->q[RV_VCON_TXQ].vq;
 
 	do {
@@ -127,7 +127,7 @@ static void rv_vcon_tx(struct rv_vcon *v)
 			/* The device wrote nothing into a transmit buffer. */
 			if (rv_vq_push(vq, v->tx.head, 0))
 				return;
-			rv_virtio_mmio_used(t, RV_VCON_TXQ);
+			rv_virtio_used(t, RV_VCON_TXQ);
 		}
 	} while (!rv_vq_broken(vq) && rv_vq_enable_notify(vq));
 }
@@ -141,7 +141,7 @@ static void rv_vcon_tx_ready(void *opaque)
 	if (rv_vcon_live(v, RV_VCON_TXQ)) {
 		rv_vcon_tx(v);
 		if (rv_vq_broken(&v->t.q[RV_VCON_TXQ].vq))
-			rv_virtio_mmio_queue_broken(&v->t, RV_VCON_TXQ);
+			rv_virtio_queue_broken(&v->t, RV_VCON_TXQ);
 	}
 	pthread_mutex_unlock(&v->t.lock);
 }
@@ -150,7 +150,7 @@ static void rv_vcon_tx_ready(void *opaque)
 static size_t rv_vcon_rx(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct rv_vcon *v = opaque;
-	struct rv_virtio_mmio *t = &v->t;
+	struct rv_virtio *t = &v->t;
 	struct rv_vq *vq = &t->q[RV_VCON_RXQ].vq;
 	struct rv_vq_chain *c = &v->rx;
 	size_t taken = 0;
@@ -164,17 +164,17 @@ static size_t rv_vcon_rx(void *opaque, const uint8_t *buf, size_t len)
 
 		if (r != 1) {
 			if (r < 0)
-				rv_virtio_mmio_queue_broken(t, RV_VCON_RXQ);
+				rv_virtio_queue_broken(t, RV_VCON_RXQ);
 			break;
 		}
 		n = rv_vq_buf_to_iov(c->iov + c->nr_out, c->nr_in, 0, buf + taken, len - taken);
 		taken += n;
 		v->rx_bytes += n;
 		if (rv_vq_push(vq, c->head, n)) {
-			rv_virtio_mmio_queue_broken(t, RV_VCON_RXQ);
+			rv_virtio_queue_broken(t, RV_VCON_RXQ);
 			break;
 		}
-		rv_virtio_mmio_used(t, RV_VCON_RXQ);
+		rv_virtio_used(t, RV_VCON_RXQ);
 	}
 out_wait:
 	/* Not all taken: the driver's next receiveq kick asks for more. */
@@ -183,7 +183,7 @@ out_wait:
 	return taken;
 }
 
-static void rv_vcon_queue_notify(struct rv_virtio_mmio *t, unsigned int q)
+static void rv_vcon_queue_notify(struct rv_virtio *t, unsigned int q)
 {
 	struct rv_vcon *v = rv_container_of(t, struct rv_vcon, t);
 
@@ -199,7 +199,7 @@ static void rv_vcon_queue_notify(struct rv_virtio_mmio *t, unsigned int q)
 }
 
 /* The driver reset the device: a half-sent chain belongs to the old rings. */
-static void rv_vcon_reset(struct rv_virtio_mmio *t)
+static void rv_vcon_reset(struct rv_virtio *t)
 {
 	struct rv_vcon *v = rv_container_of(t, struct rv_vcon, t);
 
@@ -223,7 +223,7 @@ static void rv_vcon_stats(struct rv_device *dev, struct rv_stats_sink *s)
 	rv_stats_u64(s, "tx_dropped", v->tx_dropped);
 	rv_stats_u64(s, "rx_bytes", v->rx_bytes);
 	pthread_mutex_unlock(&v->t.lock);
-	rv_virtio_mmio_stats(&v->t, s);
+	rv_virtio_stats_put(&v->t, s);
 }
 
 static void rv_vcon_destroy(struct rv_device *dev)
@@ -234,7 +234,7 @@ static void rv_vcon_destroy(struct rv_device *dev)
 		rv_console_set_tx_ready(v->con, NULL, NULL);
 		rv_console_detach(v->con);
 	}
-	rv_virtio_mmio_fini(&v->t);
+	rv_virtio_fini(&v->t);
 	free(v);
 }
 
@@ -259,7 +259,7 @@ static int rv_vcon_save(struct rv_device *dev, void *buf, size_t size)
 	pthread_mutex_lock(&v->t.lock);
 	st.tx_off = v->tx_pending ? v->tx_off : 0;
 	held[RV_VCON_TXQ] = v->tx_pending;
-	n = rv_virtio_mmio_save(&v->t, buf, size, held, &st, sizeof(st));
+	n = rv_virtio_save(&v->t, buf, size, held, &st, sizeof(st));
 	pthread_mutex_unlock(&v->t.lock);
 	return n;
 }
@@ -273,7 +273,7 @@ static int rv_vcon_load(struct rv_device *dev, const void *buf, size_t len, uint
 
 	pthread_mutex_lock(&v->t.lock);
 	v->tx_pending = false;
-	ret = rv_virtio_mmio_load(&v->t, buf, len, version, &st, sizeof(st));
+	ret = rv_virtio_load(&v->t, buf, len, version, &st, sizeof(st));
 	if (!ret && st.tx_off) {
 		/* Take the chain back now, past the part written before the snapshot. */
 		if (!vq->started || rv_vq_broken(vq) || rv_vq_pop(vq, &v->tx) != 1 ||
@@ -285,7 +285,7 @@ static int rv_vcon_load(struct rv_device *dev, const void *buf, size_t len, uint
 		v->tx_off = st.tx_off;
 	}
 	if (!ret)
-		rv_virtio_mmio_restored(&v->t);
+		rv_virtio_restored(&v->t);
 	pthread_mutex_unlock(&v->t.lock);
 	return ret;
 }
@@ -293,7 +293,7 @@ static int rv_vcon_load(struct rv_device *dev, const void *buf, size_t len, uint
 static const struct rv_device_ops rv_vcon_ops = {
 	.stats = rv_vcon_stats,
 	.destroy = rv_vcon_destroy,
-	.state_version = RV_VIRTIO_MMIO_STATE_VERSION,
+	.state_version = RV_VIRTIO_STATE_VERSION,
 	.save = rv_vcon_save,
 	.load = rv_vcon_load,
 };
@@ -317,8 +317,8 @@ static int rv_vcon_create(struct rv_device_env *env, const struct rv_device_cfg 
 		v->con = env->console;
 		rv_console_set_tx_ready(v->con, rv_vcon_tx_ready, v);
 	}
-	ret = rv_virtio_mmio_init(&v->t, env, cfg, &v->dev, &rv_vcon_virtio_ops, 0, 2, &v->config,
-				  sizeof(v->config));
+	ret = rv_virtio_init(&v->t, env, cfg, &v->dev, &rv_vcon_virtio_ops, 0, 2, &v->config,
+			     sizeof(v->config));
 	if (ret)
 		goto out_detach;
 	rv_device_add(env, &v->dev);

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "devices/net/backend.h"
-#include "devices/virtio-mmio.h"
+#include "devices/virtio/transport.h"
 #include "devices/virtio-net.h"
 
 /* Pair k's queues: receive 2k, transmit 2k + 1. */
@@ -75,7 +75,7 @@ struct rv_net_pair {
 
 struct rv_net {
 	struct rv_device dev;
-	struct rv_virtio_mmio t;
+	struct rv_virtio t;
 	struct rv_net_spec spec;
 	struct rv_net_be *be;
 	struct rv_loop *loop;

@@ -54,7 +54,7 @@ void rv_net_rx_poll(struct rv_net_pair *p)
 static int rv_net_rx_place(struct rv_net_pair *p, struct rv_vq *vq)
 {
 	struct rv_net *n = p->n;
-	bool mrg = rv_virtio_mmio_has(&n->t, VIRTIO_NET_F_MRG_RXBUF);
+	bool mrg = rv_virtio_has(&n->t, VIRTIO_NET_F_MRG_RXBUF);
 	struct rv_net_rx_acct a;
 	unsigned int nb = 0;
 	uint16_t num;
@@ -134,7 +134,7 @@ void rv_net_rx(struct rv_net_pair *p)
 		}
 		r = rv_net_rx_place(p, vq);
 		if (rv_vq_broken(vq)) {
-			rv_virtio_mmio_queue_broken(&n->t, q);
+			rv_virtio_queue_broken(&n->t, q);
 			break;
 		}
 		if (r > 0)
@@ -153,7 +153,7 @@ void rv_net_rx(struct rv_net_pair *p)
 		break;
 	}
 	if (pushed)
-		rv_virtio_mmio_used(&n->t, q);
+		rv_virtio_used(&n->t, q);
 	if (i == RV_NET_BATCH)
 		rv_net_rekick(n, q);
 }

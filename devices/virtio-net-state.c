@@ -62,7 +62,7 @@ void rv_net_stats(struct rv_device *dev, struct rv_stats_sink *s)
 		rv_stats_u64(s, key, n->pair[i].tx_packets);
 	}
 	pthread_mutex_unlock(&n->t.lock);
-	rv_virtio_mmio_stats(&n->t, s);
+	rv_virtio_stats_put(&n->t, s);
 }
 
 /*
@@ -85,7 +85,7 @@ int rv_net_save(struct rv_device *dev, void *buf, size_t size)
 	for (unsigned int k = 0; k < n->max_pairs; k++)
 		held[RV_NET_TXQ(k)] = n->pair[k].tx_held;
 	pairs = n->pairs;
-	ret = rv_virtio_mmio_save(&n->t, buf, size, held, &pairs, sizeof(pairs));
+	ret = rv_virtio_save(&n->t, buf, size, held, &pairs, sizeof(pairs));
 	pthread_mutex_unlock(&n->t.lock);
 	return ret;
 }
@@ -101,7 +101,7 @@ int rv_net_load(struct rv_device *dev, const void *buf, size_t len, uint32_t ver
 		n->pair[k].tx_held = false;
 		n->pair[k].rx_len = 0;
 	}
-	ret = rv_virtio_mmio_load(&n->t, buf, len, version, &pairs, sizeof(pairs));
+	ret = rv_virtio_load(&n->t, buf, len, version, &pairs, sizeof(pairs));
 	/* The snapshot file's value: 1..this device's pairs, as VQ_PAIRS_SET takes. */
 	if (!ret && (pairs < 1 || pairs > n->max_pairs))
 		ret = rv_err(-EINVAL, "%s: %u queue pairs enabled, this device has %u", n->dev.name,
@@ -109,7 +109,7 @@ int rv_net_load(struct rv_device *dev, const void *buf, size_t len, uint32_t ver
 	if (!ret && pairs != n->pairs)
 		ret = rv_net_set_pairs(n, pairs);
 	if (!ret)
-		rv_virtio_mmio_restored(&n->t);
+		rv_virtio_restored(&n->t);
 	pthread_mutex_unlock(&n->t.lock);
 	return ret;
 }

@@ -52,7 +52,7 @@
 
 static void rv_net_tx(struct rv_net_pair *p);
 
-static struct rv_net *rv_net_of(struct rv_virtio_mmio *t)
+static struct rv_net *rv_net_of(struct rv_virtio *t)
 {
 	return rv_container_of(t, struct rv_net, t);
 }
@@ -67,7 +67,7 @@ void rv_net_backend_gone(struct rv_net *n, int err)
 		n->be->ops->describe ? n->be->ops->describe(n->be) : n->be->ops->name,
 		err == -ECONNRESET ? "connection closed" : strerror(-err));
 	n->config.status = 0; /* VIRTIO_NET_S_LINK_UP cleared */
-	rv_virtio_mmio_config_changed(&n->t);
+	rv_virtio_config_changed(&n->t);
 }
 
 static void rv_net_on_tx_ready(void *opaque, int res)
@@ -103,9 +103,9 @@ static int rv_net_tx_one(struct rv_net_pair *p, struct rv_vq_chain *c)
 	struct rv_net *n = p->n;
 	bool offloads = n->be->ops->offloads;
 	struct rv_net_tx_caps caps = {
-		.csum = offloads && rv_virtio_mmio_has(&n->t, VIRTIO_NET_F_CSUM),
-		.tso4 = offloads && rv_virtio_mmio_has(&n->t, VIRTIO_NET_F_HOST_TSO4),
-		.tso6 = offloads && rv_virtio_mmio_has(&n->t, VIRTIO_NET_F_HOST_TSO6),
+		.csum = offloads && rv_virtio_has(&n->t, VIRTIO_NET_F_CSUM),
+		.tso4 = offloads && rv_virtio_has(&n->t, VIRTIO_NET_F_HOST_TSO4),
+		.tso6 = offloads && rv_virtio_has(&n->t, VIRTIO_NET_F_HOST_TSO6),
 		.max_frame = RV_NET_MAX_FRAME,
 	};
 	unsigned int nr = 1;
@@ -205,9 +205,9 @@ static void rv_net_tx(struct rv_net_pair *p)
 			break;
 	} while (rv_vq_enable_notify(vq));
 	if (pushed)
-		rv_virtio_mmio_used(&n->t, q);
+		rv_virtio_used(&n->t, q);
 	if (rv_vq_broken(vq)) {
-		rv_virtio_mmio_queue_broken(&n->t, q);
+		rv_virtio_queue_broken(&n->t, q);
 		return;
 	}
 	if (done >= RV_NET_BATCH) {
@@ -325,8 +325,8 @@ static void rv_net_ctrl(struct rv_net *n, unsigned int q)
 			/* Our copy: the guest may rewrite its own meanwhile. */
 			rv_vq_iov_to_buf(c->iov, c->nr_out, 0, cmd, sizeof(cmd));
 			ack = rv_net_ctrl_parse(cmd, c->out_len,
-						rv_virtio_mmio_has(&n->t, VIRTIO_NET_F_MQ),
-						n->max_pairs, &pairs);
+						rv_virtio_has(&n->t, VIRTIO_NET_F_MQ), n->max_pairs,
+						&pairs);
 			if (ack == VIRTIO_NET_OK && rv_net_set_pairs(n, pairs))
 				ack = VIRTIO_NET_ERR;
 			if (ack == VIRTIO_NET_OK)
@@ -341,9 +341,9 @@ static void rv_net_ctrl(struct rv_net *n, unsigned int q)
 		}
 	} while (!rv_vq_broken(vq) && done < RV_NET_BATCH && rv_vq_enable_notify(vq));
 	if (pushed)
-		rv_virtio_mmio_used(&n->t, q);
+		rv_virtio_used(&n->t, q);
 	if (rv_vq_broken(vq))
-		rv_virtio_mmio_queue_broken(&n->t, q);
+		rv_virtio_queue_broken(&n->t, q);
 	else if (done >= RV_NET_BATCH)
 		rv_net_rekick(n, q);
 }
@@ -352,9 +352,9 @@ static void rv_net_ctrl(struct rv_net *n, unsigned int q)
 static void rv_net_activate(struct rv_net *n)
 {
 	struct rv_net_offload o = {
-		.csum = rv_virtio_mmio_has(&n->t, VIRTIO_NET_F_GUEST_CSUM),
-		.tso4 = rv_virtio_mmio_has(&n->t, VIRTIO_NET_F_GUEST_TSO4),
-		.tso6 = rv_virtio_mmio_has(&n->t, VIRTIO_NET_F_GUEST_TSO6),
+		.csum = rv_virtio_has(&n->t, VIRTIO_NET_F_GUEST_CSUM),
+		.tso4 = rv_virtio_has(&n->t, VIRTIO_NET_F_GUEST_TSO4),
+		.tso6 = rv_virtio_has(&n->t, VIRTIO_NET_F_GUEST_TSO6),
 	};
 
 	if (n->active)
@@ -369,7 +369,7 @@ static void rv_net_activate(struct rv_net *n)
 	rv_net_rx_poll(&n->pair[0]);
 }
 
-static void rv_net_queue_notify(struct rv_virtio_mmio *t, unsigned int q)
+static void rv_net_queue_notify(struct rv_virtio *t, unsigned int q)
 {
 	struct rv_net *n = rv_net_of(t);
 	/*
@@ -377,13 +377,13 @@ static void rv_net_queue_notify(struct rv_virtio_mmio *t, unsigned int q)
 	 * pairs and the control queue after them; with CTRL_VQ alone, the
 	 * control queue is queue 2 ("Virtqueues" of "Network Device").
 	 */
-	bool mq = rv_virtio_mmio_has(t, VIRTIO_NET_F_MQ);
+	bool mq = rv_virtio_has(t, VIRTIO_NET_F_MQ);
 	unsigned int layout = mq ? n->max_pairs : 1;
 	struct rv_net_pair *p;
 
 	rv_net_activate(n);
 	if (q == 2 * layout) {
-		if (rv_virtio_mmio_has(t, VIRTIO_NET_F_CTRL_VQ))
+		if (rv_virtio_has(t, VIRTIO_NET_F_CTRL_VQ))
 			rv_net_ctrl(n, q);
 		return;
 	}
@@ -401,7 +401,7 @@ static void rv_net_queue_notify(struct rv_virtio_mmio *t, unsigned int q)
 }
 
 /* The driver reset the device: whatever waits for its rings is dropped. */
-static void rv_net_reset(struct rv_virtio_mmio *t)
+static void rv_net_reset(struct rv_virtio *t)
 {
 	struct rv_net *n = rv_net_of(t);
 
@@ -455,7 +455,7 @@ static void rv_net_destroy(struct rv_device *dev)
 {
 	struct rv_net *n = dev->priv;
 
-	rv_virtio_mmio_fini(&n->t);
+	rv_virtio_fini(&n->t);
 	for (unsigned int i = 0; i < n->max_pairs; i++) {
 		if (n->pair[i].rx_polling)
 			rv_loop_remove(&n->pair[i].rx_watch);
@@ -472,7 +472,7 @@ static void rv_net_destroy(struct rv_device *dev)
 static const struct rv_device_ops rv_net_ops = {
 	.stats = rv_net_stats,
 	.destroy = rv_net_destroy,
-	.state_version = RV_VIRTIO_MMIO_STATE_VERSION,
+	.state_version = RV_VIRTIO_STATE_VERSION,
 	.save = rv_net_save,
 	.load = rv_net_load,
 	.handover = rv_net_handover,
@@ -528,9 +528,9 @@ static int rv_net_create(struct rv_device_env *env, const struct rv_device_cfg *
 		rv_net_default_mac(&n->spec, cfg->name, n->config.mac);
 	n->config.status = VIRTIO_NET_S_LINK_UP;
 	n->config.max_virtqueue_pairs = n->max_pairs;
-	ret = rv_virtio_mmio_init(&n->t, env, cfg, &n->dev, &rv_net_virtio_ops, features,
-				  n->max_pairs > 1 ? 2 * n->max_pairs + 1 : 2, &n->config,
-				  sizeof(n->config));
+	ret = rv_virtio_init(&n->t, env, cfg, &n->dev, &rv_net_virtio_ops, features,
+			     n->max_pairs > 1 ? 2 * n->max_pairs + 1 : 2, &n->config,
+			     sizeof(n->config));
 	if (ret)
 		goto out_be;
 	rv_device_add(env, &n->dev);

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "devices/virtio-mmio.h"
+#include "devices/virtio/transport.h"
 #include "vmm/stats.h"
 #include "vmm/util.h"
 
@@ -24,7 +24,7 @@
 
 struct rv_rng {
 	struct rv_device dev;
-	struct rv_virtio_mmio t;
+	struct rv_virtio t;
 	uint64_t requests, bytes, errors;
 	struct rv_vq_chain chain;
 };
@@ -54,7 +54,7 @@ static uint32_t rv_rng_fill(struct rv_rng *r, const struct rv_vq_chain *c)
 	return done;
 }
 
-static void rv_rng_queue_notify(struct rv_virtio_mmio *t, unsigned int q)
+static void rv_rng_queue_notify(struct rv_virtio *t, unsigned int q)
 {
 	struct rv_rng *r = rv_container_of(t, struct rv_rng, t);
 	struct rv_vq *vq = &t->q[q].vq;
@@ -67,7 +67,7 @@ static void rv_rng_queue_notify(struct rv_virtio_mmio *t, unsigned int q)
 			r->bytes += n;
 			if (rv_vq_push(vq, r->chain.head, n))
 				return;
-			rv_virtio_mmio_used(t, q);
+			rv_virtio_used(t, q);
 		}
 	} while (!rv_vq_broken(vq) && rv_vq_enable_notify(vq));
 }
@@ -86,32 +86,32 @@ static void rv_rng_stats(struct rv_device *dev, struct rv_stats_sink *s)
 	rv_stats_u64(s, "bytes", r->bytes);
 	rv_stats_u64(s, "errors", r->errors);
 	pthread_mutex_unlock(&r->t.lock);
-	rv_virtio_mmio_stats(&r->t, s);
+	rv_virtio_stats_put(&r->t, s);
 }
 
 static void rv_rng_destroy(struct rv_device *dev)
 {
 	struct rv_rng *r = dev->priv;
 
-	rv_virtio_mmio_fini(&r->t);
+	rv_virtio_fini(&r->t);
 	free(r);
 }
 
 /* Snapshots: the transport and the queue; the device has nothing else. */
 static int rv_rng_save(struct rv_device *dev, void *buf, size_t size)
 {
-	return rv_virtio_mmio_save_plain(&((struct rv_rng *)dev->priv)->t, buf, size);
+	return rv_virtio_save_plain(&((struct rv_rng *)dev->priv)->t, buf, size);
 }
 
 static int rv_rng_load(struct rv_device *dev, const void *buf, size_t len, uint32_t version)
 {
-	return rv_virtio_mmio_load_plain(&((struct rv_rng *)dev->priv)->t, buf, len, version);
+	return rv_virtio_load_plain(&((struct rv_rng *)dev->priv)->t, buf, len, version);
 }
 
 static const struct rv_device_ops rv_rng_ops = {
 	.stats = rv_rng_stats,
 	.destroy = rv_rng_destroy,
-	.state_version = RV_VIRTIO_MMIO_STATE_VERSION,
+	.state_version = RV_VIRTIO_STATE_VERSION,
 	.save = rv_rng_save,
 	.load = rv_rng_load,
 };
@@ -127,7 +127,7 @@ static int rv_rng_create(struct rv_device_env *env, const struct rv_device_cfg *
 	r->dev.ops = &rv_rng_ops;
 	snprintf(r->dev.name, sizeof(r->dev.name), "%s", cfg->name);
 	/* No device features, no config space ("Entropy Device"). */
-	ret = rv_virtio_mmio_init(&r->t, env, cfg, &r->dev, &rv_rng_virtio_ops, 0, 1, NULL, 0);
+	ret = rv_virtio_init(&r->t, env, cfg, &r->dev, &rv_rng_virtio_ops, 0, 1, NULL, 0);
 	if (ret) {
 		free(r);
 		return ret;

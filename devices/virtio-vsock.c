@@ -29,7 +29,7 @@
 /* Lock held: may the device use queue @q now? (As the transport's run_queue.) */
 static bool rv_vsock_live(struct rv_vsock *v, unsigned int q)
 {
-	struct rv_virtio_mmio *t = &v->t;
+	struct rv_virtio *t = &v->t;
 
 	return (t->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
 	       !(t->status & VIRTIO_CONFIG_S_NEEDS_RESET) && t->q[q].ready &&
@@ -214,7 +214,7 @@ void rv_vsock_rx_pump(struct rv_vsock *v)
 				v->rxc_held = false;
 				if (rv_vq_push(vq, v->rxc.head, 0))
 					break;
-				rv_virtio_mmio_used(&v->t, RV_VSOCK_RXQ);
+				rv_virtio_used(&v->t, RV_VSOCK_RXQ);
 				continue;
 			}
 		}
@@ -224,10 +224,10 @@ void rv_vsock_rx_pump(struct rv_vsock *v)
 		v->rxc_held = false;
 		if (rv_vq_push(vq, v->rxc.head, n))
 			break;
-		rv_virtio_mmio_used(&v->t, RV_VSOCK_RXQ);
+		rv_virtio_used(&v->t, RV_VSOCK_RXQ);
 	}
 	if (rv_vq_broken(vq))
-		rv_virtio_mmio_queue_broken(&v->t, RV_VSOCK_RXQ);
+		rv_virtio_queue_broken(&v->t, RV_VSOCK_RXQ);
 }
 
 /* One packet from the guest, its header checked; @c its connection or NULL. */
@@ -329,7 +329,7 @@ static void rv_vsock_tx(struct rv_vsock *v)
 						   rv_vsock_conn_find(v, h.src_port, h.dst_port));
 			if (rv_vq_push(vq, v->txc.head, 0))
 				return;
-			rv_virtio_mmio_used(&v->t, RV_VSOCK_TXQ);
+			rv_virtio_used(&v->t, RV_VSOCK_TXQ);
 		}
 	} while (!rv_vq_broken(vq) && rv_vq_enable_notify(vq));
 }
@@ -347,10 +347,10 @@ static void rv_vsock_event(struct rv_vsock *v)
 	v->stats.events++;
 	if (!rv_vq_push(vq, c->head,
 			rv_vq_buf_to_iov(c->iov + c->nr_out, c->nr_in, 0, &ev, sizeof(ev))))
-		rv_virtio_mmio_used(&v->t, RV_VSOCK_EVQ);
+		rv_virtio_used(&v->t, RV_VSOCK_EVQ);
 }
 
-static void rv_vsock_queue_notify(struct rv_virtio_mmio *t, unsigned int q)
+static void rv_vsock_queue_notify(struct rv_virtio *t, unsigned int q)
 {
 	struct rv_vsock *v = rv_container_of(t, struct rv_vsock, t);
 
@@ -368,7 +368,7 @@ static void rv_vsock_queue_notify(struct rv_virtio_mmio *t, unsigned int q)
  * with a TRANSPORT_RESET event ("Device Events") once it posts an event
  * buffer, so that it re-reads the CID.
  */
-static void rv_vsock_reset(struct rv_virtio_mmio *t)
+static void rv_vsock_reset(struct rv_virtio *t)
 {
 	struct rv_vsock *v = rv_container_of(t, struct rv_vsock, t);
 	bool had = false;
@@ -426,7 +426,7 @@ static void rv_vsock_stats(struct rv_device *dev, struct rv_stats_sink *s)
 	rv_stats_u64(s, "bad_rx_buffers", st->bad_rx_buffers);
 	rv_stats_u64(s, "events", st->events);
 	pthread_mutex_unlock(&v->t.lock);
-	rv_virtio_mmio_stats(&v->t, s);
+	rv_virtio_stats_put(&v->t, s);
 }
 
 static void rv_vsock_destroy(struct rv_device *dev)
@@ -434,7 +434,7 @@ static void rv_vsock_destroy(struct rv_device *dev)
 	struct rv_vsock *v = dev->priv;
 
 	rv_vsock_host_fini(v);
-	rv_virtio_mmio_fini(&v->t);
+	rv_virtio_fini(&v->t);
 	free(v->scratch);
 	free(v);
 }
@@ -455,7 +455,7 @@ static int rv_vsock_save(struct rv_device *dev, void *buf, size_t size)
 
 	pthread_mutex_lock(&v->t.lock);
 	held[RV_VSOCK_RXQ] = v->rxc_held;
-	ret = rv_virtio_mmio_save(&v->t, buf, size, held, NULL, 0);
+	ret = rv_virtio_save(&v->t, buf, size, held, NULL, 0);
 	pthread_mutex_unlock(&v->t.lock);
 	return ret;
 }
@@ -468,10 +468,10 @@ static int rv_vsock_load(struct rv_device *dev, const void *buf, size_t len, uin
 	pthread_mutex_lock(&v->t.lock);
 	v->rxc_held = false;
 	v->rst_len = 0;
-	ret = rv_virtio_mmio_load(&v->t, buf, len, version, NULL, 0);
+	ret = rv_virtio_load(&v->t, buf, len, version, NULL, 0);
 	if (!ret) {
 		v->event_owed = (v->t.status & VIRTIO_CONFIG_S_DRIVER_OK) != 0;
-		rv_virtio_mmio_restored(&v->t);
+		rv_virtio_restored(&v->t);
 	}
 	pthread_mutex_unlock(&v->t.lock);
 	return ret;
@@ -496,7 +496,7 @@ static int rv_vsock_handover(struct rv_device *dev, int *fds, unsigned int max)
 static const struct rv_device_ops rv_vsock_ops = {
 	.stats = rv_vsock_stats,
 	.destroy = rv_vsock_destroy,
-	.state_version = RV_VIRTIO_MMIO_STATE_VERSION,
+	.state_version = RV_VIRTIO_STATE_VERSION,
 	.save = rv_vsock_save,
 	.load = rv_vsock_load,
 	.handover = rv_vsock_handover,
@@ -525,8 +525,8 @@ static int rv_vsock_create(struct rv_device_env *env, const struct rv_device_cfg
 	}
 	/* "Device configuration layout": guest_cid, little-endian like the host. */
 	v->config.guest_cid = v->cid;
-	ret = rv_virtio_mmio_init(&v->t, env, cfg, &v->dev, &rv_vsock_virtio_ops, 0, 3, &v->config,
-				  sizeof(v->config));
+	ret = rv_virtio_init(&v->t, env, cfg, &v->dev, &rv_vsock_virtio_ops, 0, 3, &v->config,
+			     sizeof(v->config));
 	if (ret)
 		goto out_free;
 	ret = rv_vsock_host_init(v);
@@ -537,7 +537,7 @@ static int rv_vsock_create(struct rv_device_env *env, const struct rv_device_cfg
 
 out_fini:
 	rv_vsock_host_fini(v);
-	rv_virtio_mmio_fini(&v->t);
+	rv_virtio_fini(&v->t);
 out_free:
 	free(v->scratch);
 	free(v);

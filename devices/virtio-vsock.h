@@ -26,7 +26,7 @@
 #ifndef RV_VIRTIO_VSOCK_H
 #define RV_VIRTIO_VSOCK_H
 
-#include "devices/virtio-mmio.h"
+#include "devices/virtio/transport.h"
 #include "devices/vsock-proto.h"
 
 #define RV_VSOCK_MAX_CONNS 64
@@ -90,7 +90,7 @@ struct rv_vsock_stats {
 
 struct rv_vsock {
 	struct rv_device dev;
-	struct rv_virtio_mmio t;
+	struct rv_virtio t;
 	struct virtio_vsock_config config;
 	uint64_t cid;
 	char path[RV_VSOCK_PATH_MAX + 1];

@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "devices/net/backend.h"
-#include "devices/virtqueue.h"
+#include "devices/virtio/virtqueue.h"
 #include "vmm/util.h"
 
 #define RV_PASST_PREFIX 4

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer target: a hostile guest driving a virtio-pci function
- * (devices/virtio-pci.c on vmm/pci.c) through everything it can reach:
+ * (devices/virtio/pci.c on vmm/pci.c) through everything it can reach:
  * the configuration ports, BAR 1's registers (common configuration, ISR,
  * device config, MSI-X table and pending bits) and the notify port, at
  * any offset and width, with an echo device behind the queues and 64 KiB
@@ -23,8 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "devices/virtio-mmio.h"
-#include "devices/virtio-pci.h"
+#include "devices/virtio/transport.h"
+#include "devices/virtio/pci.h"
 #include "vmm/bus.h"
 #include "vmm/mem/translate.h"
 #include "vmm/pci.h"
@@ -39,13 +39,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The echo device: every chain comes back with its in_len written. */
-static void fuzz_echo_notify(struct rv_virtio_mmio *t, unsigned int q)
+static void fuzz_echo_notify(struct rv_virtio *t, unsigned int q)
 {
 	static struct rv_vq_chain c;
 
 	while (rv_vq_pop(&t->q[q].vq, &c) == 1) {
 		rv_vq_push(&t->q[q].vq, c.head, c.in_len);
-		rv_virtio_mmio_used(t, q);
+		rv_virtio_used(t, q);
 	}
 }
 
@@ -55,7 +55,7 @@ static const struct rv_virtio_dev_ops fuzz_echo_ops = {
 };
 
 /* What must hold after any access. */
-static void fuzz_check(const struct rv_virtio_mmio *t)
+static void fuzz_check(const struct rv_virtio *t)
 {
 	const struct rv_virtio_pci *p = t->pci;
 
@@ -118,7 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				     .name = "echo0",
 				     .space = RV_SPACE_PCI };
 	static uint8_t state[FUZZ_STATE_MAX];
-	static struct rv_virtio_mmio t;
+	static struct rv_virtio t;
 	struct rv_device dev = { .name = "echo0" };
 	struct rv_bus pio, mmio;
 	struct rv_device_env env;
@@ -141,8 +141,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	env = (struct rv_device_env){
 		.pio = &pio, .mmio = &mmio, .pci = &pci, .mem = &mem, .vm_fd = -1
 	};
-	if (rv_virtio_mmio_init(&t, &env, &cfg, &dev, &fuzz_echo_ops, 0, FUZZ_NQ, config,
-				sizeof(config)))
+	if (rv_virtio_init(&t, &env, &cfg, &dev, &fuzz_echo_ops, 0, FUZZ_NQ, config,
+			   sizeof(config)))
 		abort();
 	/* The rings the driver may point its queues at: all of guest RAM, from the input. */
 	for (i = 0; i + 8 <= size && i / 8 < 512; i += 8) {
@@ -158,16 +158,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* What the guest left, saved and loaded back, the input's tail flipping a byte. */
 	pthread_mutex_lock(&t.lock);
-	n = rv_virtio_mmio_save(&t, state, sizeof(state), NULL, NULL, 0);
+	n = rv_virtio_save(&t, state, sizeof(state), NULL, NULL, 0);
 	pthread_mutex_unlock(&t.lock);
 	if (n > 0) {
 		if (size >= 3)
 			state[(data[size - 3] | data[size - 2] << 8) % (unsigned int)n] ^=
 				data[size - 1];
-		if (!rv_virtio_mmio_load_plain(&t, state, (size_t)n, RV_VIRTIO_MMIO_STATE_VERSION))
+		if (!rv_virtio_load_plain(&t, state, (size_t)n, RV_VIRTIO_STATE_VERSION))
 			fuzz_check(&t);
 	}
-	rv_virtio_mmio_fini(&t);
+	rv_virtio_fini(&t);
 	rv_pci_destroy(&pci);
 	rv_bus_destroy(&pio);
 	rv_bus_destroy(&mmio);

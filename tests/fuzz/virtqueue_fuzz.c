@@ -7,7 +7,7 @@
  * (ASan watches the malloc'ed region) and must end: each pop consumes a slot.
  *
  *   clang -fsanitize=fuzzer,address -I. tests/fuzz/virtqueue_fuzz.c \
- *         devices/virtqueue.c vmm/mem/translate.c vmm/util.c
+ *         devices/virtio/virtqueue.c vmm/mem/translate.c vmm/util.c
  *
  * Built without libFuzzer (-DRV_FUZZ_STANDALONE, as the unit suite does), a
  * main() feeds it deterministic pseudo-random inputs instead.
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "devices/virtqueue.h"
+#include "devices/virtio/virtqueue.h"
 #include "vmm/mem/translate.h"
 
 #define FUZZ_RAM_GPA 0x10000ULL

@@ -19,7 +19,7 @@
  *
  * - Register reads without exits: where the host has KVM_CAP_READONLY_MEM
  *   the guest reads the registers (and config space) from the transport's
- *   register page, a read-only memslot (devices/virtio-mmio-page.c):
+ *   register page, a read-only memslot (devices/virtio/mmio-page.c):
  *   1536 reads cost 1536 fewer MMIO exits than the same guest run with
  *   --reg-pages off, and return the same values; writes into the slot
  *   still reach KVM's ioeventfds (512 InterruptACKs counted by KVM).

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: the virtio-mmio register model (devices/virtio-mmio.c),
+ * Description: the virtio-mmio register model (devices/virtio/transport.c),
  * driven the way Linux's virtio_mmio driver drives it, through the bus, with
  * an echo device behind it and no KVM (notifications run inline, the
  * interrupt is the modelled pin seen through a fake set_irq). Magic,
@@ -13,7 +13,7 @@
  * InterruptACKs KVM counts in ack_fd (an eventfd here, written by the test
  * as KVM's ioeventfd would) take effect at the next register access,
  * sparing a bit raised since the driver's last InterruptStatus read.
- * Snapshots (virtio-mmio-state.c): the transport and queue state saved,
+ * Snapshots (devices/virtio/state.c): the transport and queue state saved,
  * the device reset, loaded back: registers, indices, the pending interrupt
  * re-asserted, a kick made before the save served, a held chain given
  * back; every truncation and out-of-range or mismatching value refused.
@@ -33,7 +33,7 @@
 
 #include <cmocka.h>
 
-#include "devices/virtio-mmio.h"
+#include "devices/virtio/transport.h"
 #include "vmm/bus.h"
 #include "vmm/util.h"
 #include "vq_fx.h"
@@ -47,7 +47,7 @@ struct t {
 	struct rv_bus bus;
 	struct rv_device_env env;
 	struct rv_device dev;
-	struct rv_virtio_mmio vm;
+	struct rv_virtio vm;
 	uint8_t config[8];
 	int level, raises;
 	unsigned int notifies, resets;
@@ -65,7 +65,7 @@ static int fake_set_irq(void *opaque, unsigned int gsi, int level)
 }
 
 /* The echo device: every chain comes back with its in_len written. */
-static void echo_notify(struct rv_virtio_mmio *vm, unsigned int q)
+static void echo_notify(struct rv_virtio *vm, unsigned int q)
 {
 	struct t *t = rv_container_of(vm, struct t, vm);
 	static struct rv_vq_chain c;
@@ -73,11 +73,11 @@ static void echo_notify(struct rv_virtio_mmio *vm, unsigned int q)
 	t->notifies++;
 	while (rv_vq_pop(&vm->q[q].vq, &c) == 1) {
 		rv_vq_push(&vm->q[q].vq, c.head, c.in_len);
-		rv_virtio_mmio_used(vm, q);
+		rv_virtio_used(vm, q);
 	}
 }
 
-static void echo_reset(struct rv_virtio_mmio *vm)
+static void echo_reset(struct rv_virtio *vm)
 {
 	struct t *t = rv_container_of(vm, struct t, vm);
 
@@ -118,8 +118,8 @@ static int setup(void **state)
 					 .irq_opaque = t };
 	snprintf(t->dev.name, sizeof(t->dev.name), "echo0");
 	memcpy(t->config, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
-	assert_int_equal(rv_virtio_mmio_init(&t->vm, &t->env, &cfg, &t->dev, &echo_ops, 1ULL << 5,
-					     2, t->config, sizeof(t->config)),
+	assert_int_equal(rv_virtio_init(&t->vm, &t->env, &cfg, &t->dev, &echo_ops, 1ULL << 5, 2,
+					t->config, sizeof(t->config)),
 			 0);
 	*state = t;
 	return 0;
@@ -129,7 +129,7 @@ static int teardown(void **state)
 {
 	struct t *t = *state;
 
-	rv_virtio_mmio_fini(&t->vm);
+	rv_virtio_fini(&t->vm);
 	rv_bus_destroy(&t->bus);
 	vq_fx_fini(&t->f);
 	free(t);
@@ -195,11 +195,11 @@ static void test_features_ok_needs_version_1(void **state)
 	assert_false(rd(t, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_FEATURES_OK);
 	negotiate(t, (1ULL << VIRTIO_F_VERSION_1) | (1ULL << 5));
 	assert_true(rd(t, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_FEATURES_OK);
-	assert_true(rv_virtio_mmio_has(&t->vm, 5));
+	assert_true(rv_virtio_has(&t->vm, 5));
 	/* Frozen once accepted. */
 	wr(t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
 	wr(t, VIRTIO_MMIO_DRIVER_FEATURES, 0);
-	assert_true(rv_virtio_mmio_has(&t->vm, 5));
+	assert_true(rv_virtio_has(&t->vm, 5));
 }
 
 static void test_round_trip_and_interrupt(void **state)
@@ -280,13 +280,13 @@ static void test_edge_and_acks_without_exit(void **state)
 	assert_int_equal(t->vm.stats.acks_in_kernel, 3);
 
 	/* An ACK that exits (any other value) clears what it names at once. */
-	rv_virtio_mmio_config_changed(&t->vm);
+	rv_virtio_config_changed(&t->vm);
 	assert_int_equal(t->raises, 4);
 	assert_int_equal(rd(t, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_CONFIG);
 	wr(t, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_CONFIG);
 	assert_int_equal(rd(t, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
 	assert_int_equal(vq_fx_used_idx(&t->f), 3);
-	/* rv_virtio_mmio_fini() closes ack_fd; without KVM there is nothing to deassign. */
+	/* rv_virtio_fini() closes ack_fd; without KVM there is nothing to deassign. */
 }
 
 static void test_queue_regs_frozen_while_ready(void **state)
@@ -398,7 +398,7 @@ static void test_config_and_widths(void **state)
 	assert_int_equal(rd(t, 0x0f8), 0);
 }
 
-/* Snapshots: byte offsets in the state (virtio-mmio-state.c's layout). */
+/* Snapshots: byte offsets in the state (devices/virtio/state.c's layout). */
 #define ST_DRV_FEATURES 8
 #define ST_STATUS 28
 #define ST_ISR 32
@@ -425,14 +425,14 @@ static void running(struct t *t)
 	}
 	assert_int_equal(vq_fx_used_idx(&t->f), 2);
 	assert_int_equal(rd(t, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_VRING);
-	rv_virtio_mmio_config_changed(&t->vm);
+	rv_virtio_config_changed(&t->vm);
 	wr(t, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_CONFIG);
 	wr(t, VIRTIO_MMIO_QUEUE_SEL, 0);
 }
 
 static int save(struct t *t, uint8_t *buf, size_t size, const uint16_t *held)
 {
-	return rv_virtio_mmio_save(&t->vm, buf, size, held, "own!", 4);
+	return rv_virtio_save(&t->vm, buf, size, held, "own!", 4);
 }
 
 /* Reset as a new process's device would be, then load @buf. */
@@ -442,10 +442,10 @@ static int load(struct t *t, const uint8_t *buf, size_t len, uint32_t version)
 	int ret;
 
 	wr(t, VIRTIO_MMIO_STATUS, 0);
-	ret = rv_virtio_mmio_load(&t->vm, buf, len, version, own, sizeof(own));
+	ret = rv_virtio_load(&t->vm, buf, len, version, own, sizeof(own));
 	if (!ret) {
 		assert_memory_equal(own, "own!", 4);
-		rv_virtio_mmio_restored(&t->vm);
+		rv_virtio_restored(&t->vm);
 	}
 	return ret;
 }
@@ -465,7 +465,7 @@ static void test_snapshot_round_trip(void **state)
 	vq_fx_avail(&t->f, 2);
 	wr(t, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
 	assert_int_equal(t->level, 0);
-	assert_int_equal(load(t, buf, (size_t)n, RV_VIRTIO_MMIO_STATE_VERSION), 0);
+	assert_int_equal(load(t, buf, (size_t)n, RV_VIRTIO_STATE_VERSION), 0);
 	/* The pending interrupt is asserted again; the registers are back. */
 	assert_int_equal(t->level, 1);
 	assert_int_equal(rd(t, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_VRING);
@@ -473,7 +473,7 @@ static void test_snapshot_round_trip(void **state)
 			 VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
 				 VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
 	assert_int_equal(rd(t, VIRTIO_MMIO_CONFIG_GENERATION), 1);
-	assert_true(rv_virtio_mmio_has(&t->vm, VIRTIO_RING_F_EVENT_IDX));
+	assert_true(rv_virtio_has(&t->vm, VIRTIO_RING_F_EVENT_IDX));
 	assert_true(t->vm.q[1].vq.event_idx);
 	assert_int_equal(rd(t, VIRTIO_MMIO_QUEUE_READY), 0); /* queue_sel 0 came back */
 	wr(t, VIRTIO_MMIO_QUEUE_SEL, 1);
@@ -509,7 +509,7 @@ static void test_snapshot_held_chain(void **state)
 	n = save(t, buf, sizeof(buf), held);
 	assert_true(n > 0);
 	assert_int_equal(buf[ST_Q(1) + STQ_LAST_AVAIL], 2);
-	assert_int_equal(load(t, buf, (size_t)n, RV_VIRTIO_MMIO_STATE_VERSION), 0);
+	assert_int_equal(load(t, buf, (size_t)n, RV_VIRTIO_STATE_VERSION), 0);
 	assert_int_equal(vq_fx_used_idx(&t->f), 3);
 }
 
@@ -520,7 +520,7 @@ static void refused(struct t *t, const uint8_t *good, int n, size_t off, uint8_t
 
 	memcpy(bad, good, (size_t)n);
 	bad[off] = v;
-	assert_int_equal(load(t, bad, (size_t)n, RV_VIRTIO_MMIO_STATE_VERSION), -EINVAL);
+	assert_int_equal(load(t, bad, (size_t)n, RV_VIRTIO_STATE_VERSION), -EINVAL);
 }
 
 static void test_snapshot_bad_state(void **state)
@@ -533,8 +533,8 @@ static void test_snapshot_bad_state(void **state)
 	n = save(t, buf, sizeof(buf), NULL);
 	assert_true(n > 0);
 	for (int len = 0; len < n; len++)
-		assert_int_equal(load(t, buf, (size_t)len, RV_VIRTIO_MMIO_STATE_VERSION), -EINVAL);
-	assert_int_equal(load(t, buf, (size_t)n, RV_VIRTIO_MMIO_STATE_VERSION + 1), -EINVAL);
+		assert_int_equal(load(t, buf, (size_t)len, RV_VIRTIO_STATE_VERSION), -EINVAL);
+	assert_int_equal(load(t, buf, (size_t)n, RV_VIRTIO_STATE_VERSION + 1), -EINVAL);
 	refused(t, buf, n, ST_NR_QUEUES, 3);		  /* another device */
 	refused(t, buf, n, ST_DRV_FEATURES, 1u << 7);	  /* not offered */
 	refused(t, buf, n, ST_DRV_FEATURES + 4, 0);	  /* FEATURES_OK, no VERSION_1 */
@@ -550,14 +550,14 @@ static void test_snapshot_bad_state(void **state)
 	refused(t, buf, n, ST_Q(1) + STQ_LAST_AVAIL + 1, 0x80); /* far from avail->idx */
 	/* The rings in guest memory count too: a used->idx the device never wrote. */
 	*(uint16_t *)vq_fx_host(&t->f, VQ_FX_USED + 2) = 7;
-	assert_int_equal(load(t, buf, (size_t)n, RV_VIRTIO_MMIO_STATE_VERSION), -EINVAL);
+	assert_int_equal(load(t, buf, (size_t)n, RV_VIRTIO_STATE_VERSION), -EINVAL);
 	*(uint16_t *)vq_fx_host(&t->f, VQ_FX_USED + 2) = 2;
 	/* Other device options: other features offered. */
 	t->vm.device_features ^= 1ULL << 5;
-	assert_int_equal(load(t, buf, (size_t)n, RV_VIRTIO_MMIO_STATE_VERSION), -EINVAL);
+	assert_int_equal(load(t, buf, (size_t)n, RV_VIRTIO_STATE_VERSION), -EINVAL);
 	t->vm.device_features ^= 1ULL << 5;
 	/* After all of that, the good state still loads. */
-	assert_int_equal(load(t, buf, (size_t)n, RV_VIRTIO_MMIO_STATE_VERSION), 0);
+	assert_int_equal(load(t, buf, (size_t)n, RV_VIRTIO_STATE_VERSION), 0);
 	wr(t, VIRTIO_MMIO_QUEUE_SEL, 1);
 	assert_int_equal(rd(t, VIRTIO_MMIO_QUEUE_READY), 1);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: the virtio-mmio register page (devices/virtio-mmio-page.c),
+ * Description: the virtio-mmio register page (devices/virtio/mmio-page.c),
  * without KVM: the page the guest would read through its read-only
  * memslot, checked word by word after each thing that changes a register
  * (selectors, status, queue setup, a config change with its generation,
@@ -30,9 +30,8 @@
 
 #include <cmocka.h>
 
-#include "devices/virtio-mmio-irq.h"
-#include "devices/virtio-mmio-page.h"
-#include "devices/virtio-mmio.h"
+#include "devices/virtio/internal.h"
+#include "devices/virtio/transport.h"
 #include "vmm/bus.h"
 #include "vmm/util.h"
 #include "vq_fx.h"
@@ -53,7 +52,7 @@ struct t {
 	struct rv_bus bus;
 	struct rv_device_env env;
 	struct rv_device dev;
-	struct rv_virtio_mmio vm;
+	struct rv_virtio vm;
 	uint8_t config[12];
 	int level;
 	bool pending; /* the edge line's latch: a rising edge the driver has not taken */
@@ -72,7 +71,7 @@ static int fake_set_irq(void *opaque, unsigned int gsi, int level)
 	return 0;
 }
 
-static void nop_notify(struct rv_virtio_mmio *vm, unsigned int q)
+static void nop_notify(struct rv_virtio *vm, unsigned int q)
 {
 }
 
@@ -102,8 +101,8 @@ static struct t *make(bool page)
 					 .irq_opaque = t };
 	snprintf(t->dev.name, sizeof(t->dev.name), "nop0");
 	memcpy(t->config, "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a", 10);
-	assert_int_equal(rv_virtio_mmio_init(&t->vm, &t->env, &cfg, &t->dev, &nop_ops, 1ULL << 5, 2,
-					     t->config, 10),
+	assert_int_equal(rv_virtio_init(&t->vm, &t->env, &cfg, &t->dev, &nop_ops, 1ULL << 5, 2,
+					t->config, 10),
 			 0);
 	assert_true(!page || t->vm.page);
 	/* As KVM's ioeventfd on InterruptACK(VRING) would count (rv_vmmio_setup_ack()). */
@@ -114,7 +113,7 @@ static struct t *make(bool page)
 
 static void unmake(struct t *t)
 {
-	rv_virtio_mmio_fini(&t->vm);
+	rv_virtio_fini(&t->vm);
 	rv_bus_destroy(&t->bus);
 	free(t);
 }
@@ -150,7 +149,7 @@ static void same(struct t *t)
 	};
 
 	for (unsigned int i = 0; i < RV_ARRAY_SIZE(regs); i++)
-		assert_int_equal(pg(t, regs[i]), rv_vmmio_reg_value(&t->vm, regs[i]));
+		assert_int_equal(pg(t, regs[i]), rv_virtio_reg_value(&t->vm, regs[i]));
 	assert_int_equal(pg(t, VIRTIO_MMIO_CONFIG_GENERATION), t->vm.config_generation);
 	assert_memory_equal((const uint8_t *)t->vm.page + VIRTIO_MMIO_CONFIG, t->config, 10);
 }
@@ -203,7 +202,7 @@ static void test_page_published(void **state)
 	/* A config change: the new bytes and the generation, then the interrupt. */
 	t->config[4] = 0x55;
 	t->config[9] = 0x66;
-	rv_virtio_mmio_config_changed(&t->vm);
+	rv_virtio_config_changed(&t->vm);
 	assert_int_equal(pg(t, 0x104), 0x08070655);
 	assert_int_equal(pg(t, 0x108), 0x00006609);
 	assert_int_equal(pg(t, VIRTIO_MMIO_CONFIG_GENERATION), 1);
@@ -215,7 +214,7 @@ static void test_page_published(void **state)
 	wr(t, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_CONFIG);
 	assert_int_equal(pg(t, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
 	/* A broken queue: DEVICE_NEEDS_RESET in Status before the config interrupt. */
-	rv_virtio_mmio_queue_broken(&t->vm, 1);
+	rv_virtio_queue_broken(&t->vm, 1);
 	assert_true(pg(t, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
 	assert_int_equal(pg(t, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_CONFIG);
 	same(t);
@@ -374,7 +373,7 @@ static void test_raise_applies_acks(void **state)
 	assert_int_equal(pg(t, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_VRING);
 	/* The driver read it and ACKed in KVM; a config change comes: VRING goes, CONFIG comes. */
 	assert_int_equal(write(t->vm.ack_fd, &one, sizeof(one)), sizeof(one));
-	rv_virtio_mmio_config_changed(&t->vm);
+	rv_virtio_config_changed(&t->vm);
 	assert_int_equal(pg(t, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_CONFIG);
 	assert_int_equal(t->vm.stats.acks_in_kernel, 1);
 	/* ACKed again, and a completion: its bit stays, whatever the ACK. */

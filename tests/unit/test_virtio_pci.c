@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: the PCI face of the virtio transport (devices/virtio-pci.c)
+ * Description: the PCI face of the virtio transport (devices/virtio/pci.c)
  * on PCI bus 0 (vmm/pci.c), driven the way Linux drives it: configuration
  * space through ports 0xcf8/0xcfc, BAR 1's registers at each field's own
  * width, the notify through BAR 0's port; an echo device behind it and no
@@ -28,8 +28,8 @@
 
 #include <cmocka.h>
 
-#include "devices/virtio-mmio.h"
-#include "devices/virtio-pci.h"
+#include "devices/virtio/transport.h"
+#include "devices/virtio/pci.h"
 #include "vmm/bus.h"
 #include "vmm/pci.h"
 #include "vmm/util.h"
@@ -47,7 +47,7 @@
 #define PIO_WIN 0xc000
 #define PIO_WIN_SIZE 0x4000
 #define VFN 8 /* slot 1, function 0: the first function after the host bridge */
-/* BAR 1's layout (virtio-pci.h). */
+/* BAR 1's layout (devices/virtio/pci.h). */
 #define REGS_SIZE 0x4000
 #define ISR 0x1000
 #define DEVCFG 0x2000
@@ -63,14 +63,14 @@ struct t {
 	struct rv_pci pci;
 	struct rv_device_env env;
 	struct rv_device dev;
-	struct rv_virtio_mmio vm;
+	struct rv_virtio vm;
 	uint8_t config[8];
 	uint64_t bar0, bar1;
 	unsigned int notifies;
 };
 
 /* The echo device: every chain comes back with its in_len written. */
-static void echo_notify(struct rv_virtio_mmio *vm, unsigned int q)
+static void echo_notify(struct rv_virtio *vm, unsigned int q)
 {
 	struct t *t = rv_container_of(vm, struct t, vm);
 	static struct rv_vq_chain c;
@@ -78,7 +78,7 @@ static void echo_notify(struct rv_virtio_mmio *vm, unsigned int q)
 	t->notifies++;
 	while (rv_vq_pop(&vm->q[q].vq, &c) == 1) {
 		rv_vq_push(&vm->q[q].vq, c.head, c.in_len);
-		rv_virtio_mmio_used(vm, q);
+		rv_virtio_used(vm, q);
 	}
 }
 
@@ -172,8 +172,8 @@ static int setup(void **state)
 	};
 	snprintf(t->dev.name, sizeof(t->dev.name), "echo0");
 	memcpy(t->config, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
-	assert_int_equal(rv_virtio_mmio_init(&t->vm, &t->env, &cfg, &t->dev, &echo_ops, 1ULL << 5,
-					     NQ, t->config, sizeof(t->config)),
+	assert_int_equal(rv_virtio_init(&t->vm, &t->env, &cfg, &t->dev, &echo_ops, 1ULL << 5, NQ,
+					t->config, sizeof(t->config)),
 			 0);
 	/* Where the BARs are, as the guest learns it. */
 	t->bar0 = cfg_rd(t, VFN, PCI_BASE_ADDRESS_0, 4) & PCI_BASE_ADDRESS_IO_MASK;
@@ -186,7 +186,7 @@ static int teardown(void **state)
 {
 	struct t *t = *state;
 
-	rv_virtio_mmio_fini(&t->vm);
+	rv_virtio_fini(&t->vm);
 	rv_pci_destroy(&t->pci);
 	rv_bus_destroy(&t->pio);
 	rv_bus_destroy(&t->mmio);
@@ -492,7 +492,7 @@ static void test_isr_without_msix(void **state)
 	assert_int_equal(bar_rd(t, ISR, 1), 0);
 	/* A config change sets bit 1 (MSI-X or not). */
 	pthread_mutex_lock(&t->vm.lock);
-	rv_virtio_mmio_config_changed(&t->vm);
+	rv_virtio_config_changed(&t->vm);
 	pthread_mutex_unlock(&t->vm.lock);
 	assert_int_equal(bar_rd(t, VIRTIO_PCI_COMMON_CFGGENERATION, 1), 1);
 	assert_int_equal(bar_rd(t, ISR, 1), VIRTIO_PCI_ISR_CONFIG);
@@ -559,7 +559,7 @@ static void test_reset_forgets(void **state)
 	int n;
 
 	bring_up(t, true);
-	n = rv_virtio_mmio_save_plain(&t->vm, buf, sizeof(buf));
+	n = rv_virtio_save_plain(&t->vm, buf, sizeof(buf));
 	bar_wr(t, VIRTIO_PCI_COMMON_STATUS, 0, 1);
 	assert_int_equal(status(t), 0);
 	assert_int_equal(bar_rd(t, VIRTIO_PCI_COMMON_MSIX, 2), VIRTIO_MSI_NO_VECTOR);
@@ -573,7 +573,7 @@ static void test_reset_forgets(void **state)
 	assert_int_equal(bar_rd(t, VIRTIO_PCI_COMMON_GF, 4), 0);
 	/* The config vector really is gone: its interrupt has nowhere to go. */
 	pthread_mutex_lock(&t->vm.lock);
-	rv_virtio_mmio_config_changed(&t->vm);
+	rv_virtio_config_changed(&t->vm);
 	pthread_mutex_unlock(&t->vm.lock);
 	assert_int_equal(p->stats.msis, 0);
 	assert_int_equal(p->stats.lost, 1);
@@ -583,9 +583,7 @@ static void test_reset_forgets(void **state)
 	 * snapshot was taken is in no saved state.
 	 */
 	assert_true(n > 0);
-	assert_int_equal(rv_virtio_mmio_load_plain(&t->vm, buf, (size_t)n,
-						   RV_VIRTIO_MMIO_STATE_VERSION),
-			 0);
+	assert_int_equal(rv_virtio_load_plain(&t->vm, buf, (size_t)n, RV_VIRTIO_STATE_VERSION), 0);
 	assert_int_equal(p->stats.msis, 1);
 	assert_int_equal(bar_rd(t, VIRTIO_PCI_COMMON_MSIX, 2), 0);
 	bar_wr(t, VIRTIO_PCI_COMMON_Q_SELECT, 1, 2);
@@ -610,7 +608,7 @@ static void test_snapshot_refuses_garbage(void **state)
 	int n;
 
 	bring_up(t, true);
-	n = rv_virtio_mmio_save_plain(&t->vm, buf, sizeof(buf));
+	n = rv_virtio_save_plain(&t->vm, buf, sizeof(buf));
 	assert_true(n > 0 && (size_t)n > pci);
 	blk = (size_t)n - pci;
 	/* Each corruption alone: a vendor id, the magic, a config vector past the table, the size. */
@@ -622,23 +620,19 @@ static void test_snapshot_refuses_garbage(void **state)
 	for (unsigned int i = 0; i < RV_ARRAY_SIZE(bad_bytes); i++) {
 		memcpy(bad, buf, (size_t)n);
 		bad[bad_bytes[i].off] = bad_bytes[i].v;
-		assert_int_equal(rv_virtio_mmio_load_plain(&t->vm, bad, (size_t)n,
-							   RV_VIRTIO_MMIO_STATE_VERSION),
+		assert_int_equal(rv_virtio_load_plain(&t->vm, bad, (size_t)n,
+						      RV_VIRTIO_STATE_VERSION),
 				 -EINVAL);
 	}
-	assert_int_equal(rv_virtio_mmio_load_plain(&t->vm, buf, (size_t)n - 1,
-						   RV_VIRTIO_MMIO_STATE_VERSION),
+	assert_int_equal(rv_virtio_load_plain(&t->vm, buf, (size_t)n - 1, RV_VIRTIO_STATE_VERSION),
 			 -EINVAL);
 	/* A BAR at another address: the guest could never have written it. */
 	memcpy(bad, buf, (size_t)n);
 	bad[blk + PCI_BASE_ADDRESS_1 + 1] ^= 0x40;
-	assert_int_equal(rv_virtio_mmio_load_plain(&t->vm, bad, (size_t)n,
-						   RV_VIRTIO_MMIO_STATE_VERSION),
+	assert_int_equal(rv_virtio_load_plain(&t->vm, bad, (size_t)n, RV_VIRTIO_STATE_VERSION),
 			 -EINVAL);
 	/* The good one still loads. */
-	assert_int_equal(rv_virtio_mmio_load_plain(&t->vm, buf, (size_t)n,
-						   RV_VIRTIO_MMIO_STATE_VERSION),
-			 0);
+	assert_int_equal(rv_virtio_load_plain(&t->vm, buf, (size_t)n, RV_VIRTIO_STATE_VERSION), 0);
 }
 
 /* The function's configuration space, as 64 dword reads. */

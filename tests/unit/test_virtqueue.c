@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: split virtqueues, device side (devices/virtqueue.c), driven
+ * Description: split virtqueues, device side (devices/virtio/virtqueue.c), driven
  * by a fake driver (vq_fx.c) over a fake guest memory of malloc'ed regions
  * (so ASan sees any access a missed check lets through). Valid chains,
  * direct and indirect; every kind of garbage a driver can write (loops,
@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "devices/virtqueue.h"
+#include "devices/virtio/virtqueue.h"
 #include "vq_fx.h"
 
 #define N 16

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The virtio-mmio transport, version 2 (see virtio-mmio.h). Section names
+ * The virtio-mmio transport, version 2 (see devices/virtio/transport.h). Section names
  * are those of the virtio 1.2 specification; the register offsets are
  * Linux's <linux/virtio_mmio.h>, which follows "MMIO Device Register
  * Layout".
@@ -9,10 +9,9 @@
  * names no register) reads 0 and writes nothing. The config space behind
  * them is byte-addressable.
  */
-#include "virtio-mmio.h"
-#include "virtio-mmio-irq.h"
-#include "virtio-mmio-page.h"
-#include "virtio-pci.h"
+#include "devices/virtio/transport.h"
+#include "devices/virtio/internal.h"
+#include "devices/virtio/pci.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -45,12 +44,12 @@
 	((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_RING_F_EVENT_IDX) | \
 	 (1ULL << VIRTIO_RING_F_INDIRECT_DESC))
 
-bool rv_virtio_mmio_has(const struct rv_virtio_mmio *t, unsigned int bit)
+bool rv_virtio_has(const struct rv_virtio *t, unsigned int bit)
 {
 	return bit < 64 && (t->driver_features & (1ULL << bit));
 }
 
-void rv_virtio_mmio_used(struct rv_virtio_mmio *t, unsigned int q)
+void rv_virtio_used(struct rv_virtio *t, unsigned int q)
 {
 	if (!rv_vq_should_interrupt(&t->q[q].vq)) {
 		t->stats.suppressed++;
@@ -66,7 +65,7 @@ void rv_virtio_mmio_used(struct rv_virtio_mmio *t, unsigned int q)
 }
 
 /* Lock held: the config change interrupt, on either face of the transport. */
-static void rv_vmmio_config_interrupt(struct rv_virtio_mmio *t)
+static void rv_vmmio_config_interrupt(struct rv_virtio *t)
 {
 	t->stats.config_interrupts++;
 	if (t->pci)
@@ -75,7 +74,7 @@ static void rv_vmmio_config_interrupt(struct rv_virtio_mmio *t)
 		rv_vmmio_irq_raise(t, VIRTIO_MMIO_INT_CONFIG);
 }
 
-void rv_virtio_mmio_queue_broken(struct rv_virtio_mmio *t, unsigned int q)
+void rv_virtio_queue_broken(struct rv_virtio *t, unsigned int q)
 {
 	if (t->status & VIRTIO_CONFIG_S_NEEDS_RESET)
 		return;
@@ -87,7 +86,7 @@ void rv_virtio_mmio_queue_broken(struct rv_virtio_mmio *t, unsigned int q)
 	rv_vmmio_config_interrupt(t);
 }
 
-void rv_virtio_mmio_config_changed(struct rv_virtio_mmio *t)
+void rv_virtio_config_changed(struct rv_virtio *t)
 {
 	/* "Device Configuration Space": the driver re-reads until the generation holds still. */
 	t->config_generation++;
@@ -95,13 +94,13 @@ void rv_virtio_mmio_config_changed(struct rv_virtio_mmio *t)
 	rv_vmmio_config_interrupt(t);
 }
 
-void rv_virtio_mmio_request_done(struct rv_virtio_mmio *t)
+void rv_virtio_request_done(struct rv_virtio *t)
 {
 	pthread_cond_broadcast(&t->idle);
 }
 
 /* Lock held. Run the device on queue @q if the driver let it. */
-static void rv_vmmio_run_queue(struct rv_virtio_mmio *t, unsigned int q)
+static void rv_vmmio_run_queue(struct rv_virtio *t, unsigned int q)
 {
 	struct rv_virtio_queue *vq = &t->q[q];
 
@@ -110,14 +109,14 @@ static void rv_vmmio_run_queue(struct rv_virtio_mmio *t, unsigned int q)
 		return;
 	t->ops->queue_notify(t, q);
 	if (rv_vq_broken(&vq->vq))
-		rv_virtio_mmio_queue_broken(t, q);
+		rv_virtio_queue_broken(t, q);
 }
 
 /* Loop thread: KVM signalled the queue's ioeventfd (or we did, below). */
 static void rv_vmmio_on_kick(void *opaque, int res)
 {
 	struct rv_virtio_queue *q = opaque;
-	struct rv_virtio_mmio *t = q->t;
+	struct rv_virtio *t = q->t;
 	uint64_t v;
 
 	if (res < 0)
@@ -132,7 +131,7 @@ static void rv_vmmio_on_kick(void *opaque, int res)
 }
 
 /* Where the kick lands: the loop thread, or inline without a loop. */
-void rv_vmmio_kick(struct rv_virtio_mmio *t, unsigned int q)
+void rv_virtio_kick(struct rv_virtio *t, unsigned int q)
 {
 	uint64_t one = 1;
 
@@ -148,7 +147,7 @@ void rv_vmmio_kick(struct rv_virtio_mmio *t, unsigned int q)
 }
 
 /* Lock held. Status 0: wait for requests in flight, then forget everything. */
-static void rv_vmmio_reset(struct rv_virtio_mmio *t)
+static void rv_vmmio_reset(struct rv_virtio *t)
 {
 	struct timespec deadline;
 	uint64_t ns;
@@ -187,7 +186,7 @@ static void rv_vmmio_reset(struct rv_virtio_mmio *t)
 	t->stats.resets++;
 }
 
-static void rv_vmmio_set_status(struct rv_virtio_mmio *t, uint32_t v)
+static void rv_vmmio_set_status(struct rv_virtio *t, uint32_t v)
 {
 	if (!v) {
 		rv_vmmio_reset(t);
@@ -200,7 +199,7 @@ static void rv_vmmio_set_status(struct rv_virtio_mmio *t, uint32_t v)
 	 */
 	if ((v & VIRTIO_CONFIG_S_FEATURES_OK) && !(t->status & VIRTIO_CONFIG_S_FEATURES_OK)) {
 		if ((t->driver_features & ~t->device_features) ||
-		    !rv_virtio_mmio_has(t, VIRTIO_F_VERSION_1))
+		    !rv_virtio_has(t, VIRTIO_F_VERSION_1))
 			v &= ~VIRTIO_CONFIG_S_FEATURES_OK;
 	}
 	/* The driver sets bits; only a reset clears them. NEEDS_RESET is ours. */
@@ -211,13 +210,13 @@ static void rv_vmmio_set_status(struct rv_virtio_mmio *t, uint32_t v)
 		/* Buffers the driver queued before DRIVER_OK. */
 		for (unsigned int q = 0; q < t->nr_queues; q++)
 			if (t->q[q].ready)
-				rv_vmmio_kick(t, q);
+				rv_virtio_kick(t, q);
 		return;
 	}
 	t->status = v;
 }
 
-static void rv_vmmio_queue_ready(struct rv_virtio_mmio *t, struct rv_virtio_queue *q, uint32_t v)
+static void rv_vmmio_queue_ready(struct rv_virtio *t, struct rv_virtio_queue *q, uint32_t v)
 {
 	if (!v) {
 		rv_vq_reset(&q->vq);
@@ -230,12 +229,12 @@ static void rv_vmmio_queue_ready(struct rv_virtio_mmio *t, struct rv_virtio_queu
 	q->vq.desc_gpa = q->desc;
 	q->vq.avail_gpa = q->driver;
 	q->vq.used_gpa = q->device;
-	q->vq.event_idx = rv_virtio_mmio_has(t, VIRTIO_RING_F_EVENT_IDX);
-	q->vq.indirect = rv_virtio_mmio_has(t, VIRTIO_RING_F_INDIRECT_DESC);
+	q->vq.event_idx = rv_virtio_has(t, VIRTIO_RING_F_EVENT_IDX);
+	q->vq.indirect = rv_virtio_has(t, VIRTIO_RING_F_INDIRECT_DESC);
 	q->ready = true;
 	/* The driver chose size and addresses: bad ones break the queue. */
 	if (!t->env->mem || rv_vq_start(&q->vq, t->env->mem))
-		rv_virtio_mmio_queue_broken(t, q - t->q);
+		rv_virtio_queue_broken(t, q - t->q);
 }
 
 static void rv_vmmio_set_addr(uint64_t *reg, uint32_t v, bool high)
@@ -246,7 +245,7 @@ static void rv_vmmio_set_addr(uint64_t *reg, uint32_t v, bool high)
 		*reg = (*reg & ~0xffffffffULL) | v;
 }
 
-uint32_t rv_vmmio_reg_value(struct rv_virtio_mmio *t, uint64_t off)
+uint32_t rv_virtio_reg_value(struct rv_virtio *t, uint64_t off)
 {
 	struct rv_virtio_queue *q = t->queue_sel < t->nr_queues ? &t->q[t->queue_sel] : NULL;
 
@@ -282,7 +281,7 @@ uint32_t rv_vmmio_reg_value(struct rv_virtio_mmio *t, uint64_t off)
 	return 0;
 }
 
-void rv_vmmio_reg_write(struct rv_virtio_mmio *t, uint64_t off, uint32_t v)
+void rv_virtio_reg_write(struct rv_virtio *t, uint64_t off, uint32_t v)
 {
 	struct rv_virtio_queue *q = t->queue_sel < t->nr_queues ? &t->q[t->queue_sel] : NULL;
 	/* Queue registers only change while the queue is not ready. */
@@ -314,7 +313,7 @@ void rv_vmmio_reg_write(struct rv_virtio_mmio *t, uint64_t off, uint32_t v)
 	case VIRTIO_MMIO_QUEUE_NOTIFY:
 		/* The driver writes the queue index; anything else is ignored. */
 		if (v < t->nr_queues)
-			rv_vmmio_kick(t, v);
+			rv_virtio_kick(t, v);
 		break;
 	case VIRTIO_MMIO_INTERRUPT_ACK:
 		rv_vmmio_irq_ack(t, v);
@@ -342,7 +341,7 @@ void rv_vmmio_reg_write(struct rv_virtio_mmio *t, uint64_t off, uint32_t v)
 
 void rv_virtio_mmio_read(void *opaque, uint64_t off, void *data, unsigned int len)
 {
-	struct rv_virtio_mmio *t = opaque;
+	struct rv_virtio *t = opaque;
 	uint32_t v;
 
 	memset(data, 0, len);
@@ -358,7 +357,7 @@ void rv_virtio_mmio_read(void *opaque, uint64_t off, void *data, unsigned int le
 		if (off < t->config_len && len <= t->config_len - off)
 			memcpy(data, t->config + off, len);
 	} else if (len == 4) {
-		v = rv_vmmio_reg_value(t, off);
+		v = rv_virtio_reg_value(t, off);
 		/* What the driver has seen: a later InterruptACK may clear it (irq_sync). */
 		if (off == VIRTIO_MMIO_INTERRUPT_STATUS)
 			t->isr_new = 0;
@@ -369,7 +368,7 @@ void rv_virtio_mmio_read(void *opaque, uint64_t off, void *data, unsigned int le
 
 void rv_virtio_mmio_write(void *opaque, uint64_t off, const void *data, unsigned int len)
 {
-	struct rv_virtio_mmio *t = opaque;
+	struct rv_virtio *t = opaque;
 	uint32_t v;
 
 	pthread_mutex_lock(&t->lock);
@@ -382,7 +381,7 @@ void rv_virtio_mmio_write(void *opaque, uint64_t off, const void *data, unsigned
 		}
 	} else if (len == 4) {
 		memcpy(&v, data, 4);
-		rv_vmmio_reg_write(t, off, v);
+		rv_virtio_reg_write(t, off, v);
 	}
 	/* Before this vCPU runs on: its next read sees what the write changed. */
 	rv_vmmio_page_publish(t);
@@ -396,8 +395,7 @@ static const struct rv_bus_ops rv_vmmio_bus_ops = {
 };
 
 /* The queue's notify: QueueNotify, or the PCI face's notify port. */
-static int rv_vmmio_kick_ioeventfd(struct rv_virtio_mmio *t, struct rv_virtio_queue *q,
-				   bool deassign)
+static int rv_vmmio_kick_ioeventfd(struct rv_virtio *t, struct rv_virtio_queue *q, bool deassign)
 {
 	if (t->pci)
 		return rv_vpci_ioeventfd(t, q->index, q->kick_fd, deassign);
@@ -410,7 +408,7 @@ static int rv_vmmio_kick_ioeventfd(struct rv_virtio_mmio *t, struct rv_virtio_qu
  * without an exit to this process; the event loop reads it. Without KVM
  * (or where it refuses), the MMIO exit writes the same eventfd.
  */
-static int rv_vmmio_setup_kick(struct rv_virtio_mmio *t, struct rv_virtio_queue *q)
+static int rv_vmmio_setup_kick(struct rv_virtio *t, struct rv_virtio_queue *q)
 {
 	int ret;
 
@@ -431,10 +429,9 @@ static int rv_vmmio_setup_kick(struct rv_virtio_mmio *t, struct rv_virtio_queue 
 			      t->dev->name);
 }
 
-int rv_virtio_mmio_init(struct rv_virtio_mmio *t, struct rv_device_env *env,
-			const struct rv_device_cfg *cfg, struct rv_device *dev,
-			const struct rv_virtio_dev_ops *ops, uint64_t features,
-			unsigned int nr_queues, void *config, uint32_t config_len)
+int rv_virtio_init(struct rv_virtio *t, struct rv_device_env *env, const struct rv_device_cfg *cfg,
+		   struct rv_device *dev, const struct rv_virtio_dev_ops *ops, uint64_t features,
+		   unsigned int nr_queues, void *config, uint32_t config_len)
 {
 	pthread_condattr_t attr;
 	int ret;
@@ -507,11 +504,11 @@ int rv_virtio_mmio_init(struct rv_virtio_mmio *t, struct rv_device_env *env,
 	return 0;
 
 out_fini:
-	rv_virtio_mmio_fini(t);
+	rv_virtio_fini(t);
 	return ret;
 }
 
-void rv_virtio_mmio_fini(struct rv_virtio_mmio *t)
+void rv_virtio_fini(struct rv_virtio *t)
 {
 	for (unsigned int i = 0; i < RV_VIRTIO_MAX_QUEUES; i++) {
 		struct rv_virtio_queue *q = &t->q[i];
@@ -532,7 +529,7 @@ void rv_virtio_mmio_fini(struct rv_virtio_mmio *t)
 	pthread_mutex_destroy(&t->lock);
 }
 
-void rv_virtio_mmio_stats(struct rv_virtio_mmio *t, struct rv_stats_sink *s)
+void rv_virtio_stats_put(struct rv_virtio *t, struct rv_stats_sink *s)
 {
 	char rings[32 * RV_VIRTIO_MAX_QUEUES] = "";
 	char perq[64 * RV_VIRTIO_MAX_QUEUES] = "";
@@ -581,12 +578,12 @@ void rv_virtio_mmio_stats(struct rv_virtio_mmio *t, struct rv_stats_sink *s)
 }
 
 /*
- * After a snapshot's load (virtio-mmio-state.c). The ioeventfds and the
+ * After a snapshot's load (devices/virtio/state.c). The ioeventfds and the
  * irqfd were wired at init for every queue, as on a fresh start; what a
  * restore adds is the interrupt still pending, and a look at each ready
  * queue.
  */
-void rv_virtio_mmio_restored(struct rv_virtio_mmio *t)
+void rv_virtio_restored(struct rv_virtio *t)
 {
 	rv_vmmio_page_publish(t);
 	if (t->pci)
@@ -597,5 +594,5 @@ void rv_virtio_mmio_restored(struct rv_virtio_mmio *t)
 		return;
 	for (unsigned int q = 0; q < t->nr_queues; q++)
 		if (t->q[q].ready && !rv_vq_broken(&t->q[q].vq))
-			rv_vmmio_kick(t, q);
+			rv_virtio_kick(t, q);
 }

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The virtio transport's PCI face (see virtio-pci.h). Section names are
+ * The virtio transport's PCI face (see devices/virtio/pci.h). Section names are
  * those of the virtio 1.2 specification, "Virtio Over PCI Bus"; offsets
  * are <linux/virtio_pci.h>'s and <linux/pci_regs.h>'s.
  */
-#include "virtio-pci.h"
-#include "virtio-mmio-irq.h"
+#include "devices/virtio/pci.h"
+#include "devices/virtio/internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -94,7 +94,7 @@ static void rv_vpci_unpend(struct rv_virtio_pci *p)
 	}
 }
 
-void rv_vpci_interrupt(struct rv_virtio_mmio *t, int q)
+void rv_vpci_interrupt(struct rv_virtio *t, int q)
 {
 	struct rv_virtio_pci *p = t->pci;
 	unsigned int v = q < 0 ? p->config_vector : p->queue_vector[q];
@@ -119,7 +119,7 @@ void rv_vpci_interrupt(struct rv_virtio_mmio *t, int q)
 	rv_vpci_send(p, v);
 }
 
-void rv_vpci_reset(struct rv_virtio_mmio *t)
+void rv_vpci_reset(struct rv_virtio *t)
 {
 	struct rv_virtio_pci *p = t->pci;
 
@@ -129,7 +129,7 @@ void rv_vpci_reset(struct rv_virtio_mmio *t)
 }
 
 /* Lock held. The common configuration's bytes, as a read of the whole structure returns them. */
-static void rv_vpci_common_image(struct rv_virtio_mmio *t, uint8_t *img)
+static void rv_vpci_common_image(struct rv_virtio *t, uint8_t *img)
 {
 	struct rv_virtio_pci *p = t->pci;
 	struct rv_virtio_queue *q = t->queue_sel < t->nr_queues ? &t->q[t->queue_sel] : NULL;
@@ -177,8 +177,7 @@ static uint16_t rv_vpci_vector(const struct rv_virtio_pci *p, uint32_t v)
  * halves), mapped onto the virtio-mmio register that means the same.
  * Anything else (a read-only field, a partial write) is ignored.
  */
-static void rv_vpci_common_write(struct rv_virtio_mmio *t, uint64_t off, uint32_t v,
-				 unsigned int len)
+static void rv_vpci_common_write(struct rv_virtio *t, uint64_t off, uint32_t v, unsigned int len)
 {
 	static const struct {
 		uint8_t off, len;
@@ -215,7 +214,7 @@ static void rv_vpci_common_write(struct rv_virtio_mmio *t, uint64_t off, uint32_
 			/* "queue_size" starts at the maximum: a queue enabled without a size gets it. */
 			if (off == VIRTIO_PCI_COMMON_Q_ENABLE && v && q && !q->ready && !q->num)
 				q->num = RV_VQ_MAX_SIZE;
-			rv_vmmio_reg_write(t, map[i].mmio, v);
+			rv_virtio_reg_write(t, map[i].mmio, v);
 		}
 		return;
 	}
@@ -255,8 +254,8 @@ static uint32_t rv_vpci_table_read(const struct rv_virtio_pci *p, uint64_t off)
  * each region takes the widths its fields have, other accesses read 0
  * and write nothing.
  */
-static void rv_vpci_regs_access(struct rv_virtio_mmio *t, uint64_t off, void *data,
-				unsigned int len, bool is_write)
+static void rv_vpci_regs_access(struct rv_virtio *t, uint64_t off, void *data, unsigned int len,
+				bool is_write)
 {
 	struct rv_virtio_pci *p = t->pci;
 	uint8_t img[RV_VPCI_COMMON_SIZE];
@@ -322,7 +321,7 @@ static const struct rv_bus_ops rv_vpci_regs_ops = {
 /* BAR 0, where no ioeventfd matched: a queue index, as QueueNotify takes it. */
 static void rv_vpci_notify_write(void *opaque, uint64_t off, const void *data, unsigned int len)
 {
-	struct rv_virtio_mmio *t = opaque;
+	struct rv_virtio *t = opaque;
 	uint16_t q;
 
 	if (off || len != 2)
@@ -330,7 +329,7 @@ static void rv_vpci_notify_write(void *opaque, uint64_t off, const void *data, u
 	memcpy(&q, data, 2);
 	pthread_mutex_lock(&t->lock);
 	if (q < t->nr_queues)
-		rv_vmmio_kick(t, q);
+		rv_virtio_kick(t, q);
 	pthread_mutex_unlock(&t->lock);
 }
 
@@ -347,7 +346,7 @@ static const struct rv_bus_ops rv_vpci_notify_ops = {
 	.write = rv_vpci_notify_write,
 };
 
-int rv_vpci_ioeventfd(struct rv_virtio_mmio *t, unsigned int q, int fd, bool deassign)
+int rv_vpci_ioeventfd(struct rv_virtio *t, unsigned int q, int fd, bool deassign)
 {
 	struct kvm_ioeventfd io = {
 		.datamatch = q,
@@ -401,7 +400,7 @@ static void rv_vpci_cfg_read(struct rv_pci_func *f, unsigned int off, unsigned i
 static void rv_vpci_cfg_written(struct rv_pci_func *f, unsigned int off, unsigned int len)
 {
 	struct rv_virtio_pci *p = f->opaque;
-	struct rv_virtio_mmio *t = p->t;
+	struct rv_virtio *t = p->t;
 	unsigned int n, bar, flags = p->msix_cap + PCI_MSIX_FLAGS;
 	uint64_t at;
 
@@ -441,7 +440,7 @@ static int rv_vpci_add_cap(struct rv_virtio_pci *p, uint8_t type, uint8_t bar, u
 
 static int rv_vpci_caps(struct rv_virtio_pci *p)
 {
-	struct rv_virtio_mmio *t = p->t;
+	struct rv_virtio *t = p->t;
 	uint8_t msix[RV_VPCI_MSIX_CAP_LEN] = { PCI_CAP_ID_MSIX };
 	int at;
 
@@ -478,7 +477,7 @@ static int rv_vpci_caps(struct rv_virtio_pci *p)
 	return 0;
 }
 
-int rv_vpci_setup(struct rv_virtio_mmio *t, const char *name)
+int rv_vpci_setup(struct rv_virtio *t, const char *name)
 {
 	struct rv_device_env *env = t->env;
 	uint32_t id = t->ops->device_id;
@@ -527,7 +526,7 @@ int rv_vpci_setup(struct rv_virtio_mmio *t, const char *name)
 	return 0;
 }
 
-void rv_vpci_fini(struct rv_virtio_mmio *t)
+void rv_vpci_fini(struct rv_virtio *t)
 {
 	struct rv_virtio_pci *p = t->pci;
 
@@ -543,93 +542,6 @@ void rv_vpci_fini(struct rv_virtio_mmio *t)
 }
 
 /*
- * The PCI face in a snapshot. The configuration space goes whole: what
- * the guest may not write must come back as this device has it (ids,
- * capabilities, BAR addresses), and the rest (command, MSI-X control,
- * the access capability's window) is the guest's.
- */
-#define RV_VPCI_STATE_MAGIC 0x69637076 /* "vpci" */
-
-struct rv_vpci_state {
-	uint8_t cfg[RV_PCI_CFG_SIZE];
-	uint32_t magic, nr_vectors, pba;
-	uint16_t config_vector;
-	uint16_t queue_vector[RV_VIRTIO_MAX_QUEUES];
-	uint16_t pad;
-	struct rv_vpci_msix_entry table[RV_VPCI_MAX_VECTORS];
-};
-
-size_t rv_vpci_state_size(void)
-{
-	return sizeof(struct rv_vpci_state);
-}
-
-/* Every vCPU is parked: nobody touches the configuration space meanwhile. */
-size_t rv_vpci_save(struct rv_virtio_mmio *t, void *buf)
-{
-	const struct rv_virtio_pci *p = t->pci;
-	struct rv_vpci_state st = {
-		.magic = RV_VPCI_STATE_MAGIC,
-		.nr_vectors = p->nr_vectors,
-		.pba = p->pba,
-		.config_vector = p->config_vector,
-	};
-
-	memcpy(st.cfg, p->func.cfg, sizeof(st.cfg));
-	memcpy(st.queue_vector, p->queue_vector, sizeof(st.queue_vector));
-	memcpy(st.table, p->table, sizeof(st.table));
-	memcpy(buf, &st, sizeof(st));
-	return sizeof(st);
-}
-
-int rv_vpci_load(struct rv_virtio_mmio *t, const void *buf)
-{
-	struct rv_virtio_pci *p = t->pci;
-	const char *name = t->dev->name;
-	struct rv_vpci_state st;
-	uint16_t ctl;
-
-	memcpy(&st, buf, sizeof(st));
-	if (st.magic != RV_VPCI_STATE_MAGIC || st.nr_vectors != p->nr_vectors)
-		return rv_err(-EINVAL, "%s: no virtio-pci state for %u vectors here", name,
-			      p->nr_vectors);
-	for (unsigned int i = 0; i < RV_PCI_CFG_SIZE; i++)
-		if ((st.cfg[i] ^ p->func.cfg[i]) & ~p->func.wmask[i])
-			return rv_err(-EINVAL,
-				      "%s: saved PCI configuration differs from this device's at "
-				      "0x%02x",
-				      name, i);
-	for (unsigned int bar = 0; bar < RV_PCI_NR_BARS; bar++) {
-		unsigned int off = PCI_BASE_ADDRESS_0 + 4 * bar;
-
-		if (rv_pci_get32(st.cfg + off) != rv_pci_get32(p->func.cfg + off))
-			return rv_err(-EINVAL, "%s: saved BAR %u at another address", name, bar);
-	}
-	if (st.pba >> p->nr_vectors ||
-	    (st.config_vector >= p->nr_vectors && st.config_vector != VIRTIO_MSI_NO_VECTOR))
-		return rv_err(-EINVAL, "%s: MSI-X pending 0x%x, config vector %u", name, st.pba,
-			      st.config_vector);
-	for (unsigned int q = 0; q < RV_VIRTIO_MAX_QUEUES; q++)
-		if (st.queue_vector[q] >= p->nr_vectors &&
-		    st.queue_vector[q] != VIRTIO_MSI_NO_VECTOR)
-			return rv_err(-EINVAL, "%s: queue %u on MSI-X vector %u of %u", name, q,
-				      st.queue_vector[q], p->nr_vectors);
-	for (unsigned int v = 0; v < RV_VPCI_MAX_VECTORS; v++)
-		if (st.table[v].ctrl & ~PCI_MSIX_ENTRY_CTRL_MASKBIT)
-			return rv_err(-EINVAL, "%s: MSI-X entry %u control 0x%x", name, v,
-				      st.table[v].ctrl);
-	memcpy(p->func.cfg, st.cfg, sizeof(st.cfg));
-	memcpy(p->queue_vector, st.queue_vector, sizeof(st.queue_vector));
-	memcpy(p->table, st.table, sizeof(st.table));
-	p->config_vector = st.config_vector;
-	p->pba = st.pba;
-	ctl = rv_pci_get16(p->func.cfg + p->msix_cap + PCI_MSIX_FLAGS);
-	p->msix_on = ctl & PCI_MSIX_FLAGS_ENABLE;
-	p->msix_masked = ctl & PCI_MSIX_FLAGS_MASKALL;
-	return 0;
-}
-
-/*
  * After a load. A snapshot saves the vCPUs (their local APICs) before the
  * devices, and a device finishes its requests in flight when it saves:
  * the MSIs those completions sent reached APIC state nobody saved.
@@ -638,7 +550,7 @@ int rv_vpci_load(struct rv_virtio_mmio *t, const void *buf)
  * vector when ISR says a change was signalled: at worst a spurious
  * interrupt, after which the driver finds its used ring as it left it.
  */
-void rv_vpci_restored(struct rv_virtio_mmio *t)
+void rv_vpci_restored(struct rv_virtio *t)
 {
 	rv_vpci_unpend(t->pci);
 	if (!(t->status & VIRTIO_CONFIG_S_DRIVER_OK))
@@ -650,7 +562,7 @@ void rv_vpci_restored(struct rv_virtio_mmio *t)
 		rv_vpci_interrupt(t, -1);
 }
 
-void rv_vpci_stats(struct rv_virtio_mmio *t, struct rv_stats_sink *s)
+void rv_vpci_stats(struct rv_virtio *t, struct rv_stats_sink *s)
 {
 	struct rv_virtio_pci *p = t->pci;
 

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The virtio-mmio transport's interrupt (see virtio-mmio-irq.h): the line
+ * The virtio-mmio transport's interrupt (see devices/virtio/internal.h): the line
  * (irqfd pulse, irqfd with resample, or the modelled pin), InterruptStatus
  * and its acknowledgement.
  */
-#include "virtio-mmio-irq.h"
-#include "virtio-mmio-page.h"
+#include "devices/virtio/internal.h"
 
 #include <errno.h>
 #include <linux/virtio_mmio.h>
@@ -17,8 +16,7 @@
 #include "vmm/kvm.h"
 #include "vmm/util.h"
 
-int rv_vmmio_ioeventfd(struct rv_virtio_mmio *t, uint64_t off, uint32_t value, int fd,
-		       bool deassign)
+int rv_vmmio_ioeventfd(struct rv_virtio *t, uint64_t off, uint32_t value, int fd, bool deassign)
 {
 	struct kvm_ioeventfd io = {
 		.datamatch = value,
@@ -37,7 +35,7 @@ int rv_vmmio_ioeventfd(struct rv_virtio_mmio *t, uint64_t off, uint32_t value, i
  * line, the line held until the EOI on a level one), else the modelled
  * pin: a pulse, or high until InterruptACK clears InterruptStatus.
  */
-static void rv_vmmio_pulse(struct rv_virtio_mmio *t)
+static void rv_vmmio_pulse(struct rv_virtio *t)
 {
 	uint64_t one = 1;
 
@@ -69,7 +67,7 @@ static void rv_vmmio_pulse(struct rv_virtio_mmio *t)
  * that keeps a later completion's bit (see there). Only t->isr changes
  * here; the caller publishes it.
  */
-void rv_vmmio_irq_sync(struct rv_virtio_mmio *t)
+void rv_vmmio_irq_sync(struct rv_virtio *t)
 {
 	uint64_t n;
 
@@ -110,7 +108,7 @@ void rv_vmmio_irq_sync(struct rv_virtio_mmio *t)
  * An ACK that exits (rv_vmmio_irq_ack()) is the same argument with A the
  * exit itself.
  */
-void rv_vmmio_irq_raise(struct rv_virtio_mmio *t, uint32_t bits)
+void rv_vmmio_irq_raise(struct rv_virtio *t, uint32_t bits)
 {
 	if (t->page) {
 		rv_vmmio_irq_sync(t);
@@ -125,7 +123,7 @@ void rv_vmmio_irq_raise(struct rv_virtio_mmio *t, uint32_t bits)
 }
 
 /* InterruptACK: a modelled level pin drops when nothing is pending. */
-void rv_vmmio_irq_ack(struct rv_virtio_mmio *t, uint32_t v)
+void rv_vmmio_irq_ack(struct rv_virtio *t, uint32_t v)
 {
 	t->isr &= ~v;
 	if (t->irq_fd < 0 && !t->edge && t->line && !t->isr) {
@@ -141,7 +139,7 @@ void rv_vmmio_irq_ack(struct rv_virtio_mmio *t, uint32_t v)
  */
 static void rv_vmmio_on_resample(void *opaque, int res)
 {
-	struct rv_virtio_mmio *t = opaque;
+	struct rv_virtio *t = opaque;
 	uint64_t v;
 
 	if (res < 0)
@@ -164,7 +162,7 @@ static void rv_vmmio_on_resample(void *opaque, int res)
  * depends on an ACK while the line is edge-triggered. Other values exit as
  * before. A level line must drop at the ACK, so it keeps the exit.
  */
-static void rv_vmmio_setup_ack(struct rv_virtio_mmio *t)
+static void rv_vmmio_setup_ack(struct rv_virtio *t)
 {
 	int ret;
 
@@ -194,7 +192,7 @@ static void rv_vmmio_setup_ack(struct rv_virtio_mmio *t)
  */
 static void rv_vmmio_irq_late(void *opaque);
 
-int rv_vmmio_irq_setup(struct rv_virtio_mmio *t)
+int rv_vmmio_irq_setup(struct rv_virtio *t)
 {
 	struct kvm_irqfd irqfd = { .gsi = t->irq };
 	int ret;
@@ -250,7 +248,7 @@ out_close:
 /* The machine is built (rv_device_when_ready()): KVM_IRQFD again, once. */
 static void rv_vmmio_irq_late(void *opaque)
 {
-	struct rv_virtio_mmio *t = opaque;
+	struct rv_virtio *t = opaque;
 
 	pthread_mutex_lock(&t->lock);
 	if (rv_vmmio_irq_setup(t))
@@ -258,7 +256,7 @@ static void rv_vmmio_irq_late(void *opaque)
 	pthread_mutex_unlock(&t->lock);
 }
 
-void rv_vmmio_irq_fini(struct rv_virtio_mmio *t)
+void rv_vmmio_irq_fini(struct rv_virtio *t)
 {
 	if (t->ack_fd >= 0) {
 		if (t->env->vm_fd >= 0)

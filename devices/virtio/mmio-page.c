@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The virtio-mmio register page (see virtio-mmio-page.h).
+ * The virtio-mmio register page (see devices/virtio/internal.h).
  *
  * What KVM does with it (api.rst, KVM_SET_USER_MEMORY_REGION): a slot
  * with KVM_MEM_READONLY is read by the guest like RAM, and "writes to it
@@ -21,10 +21,10 @@
  * returns, so before that vCPU runs on), the event loop's interrupts
  * (InterruptStatus, Status's DEVICE_NEEDS_RESET: published before the
  * irqfd pulse that tells the driver to look), and a device's config
- * change (rv_virtio_mmio_config_changed()). No register read has a side
+ * change (rv_virtio_config_changed()). No register read has a side
  * effect the transport needs to see: InterruptStatus's read no longer
  * marks what the driver has seen (rv_vmmio_irq_raise() merges the ACKs
- * instead, see virtio-mmio-irq.c).
+ * instead, see devices/virtio/mmio-irq.c).
  *
  * Each word is one aligned 32-bit store, so a guest read of a word sees
  * it old or new, never half of each. A config change that spans words
@@ -50,7 +50,7 @@
  * cover the next device's window; then, and without
  * KVM_CAP_READONLY_MEM, reads exit as before.
  */
-#include "virtio-mmio-page.h"
+#include "devices/virtio/internal.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -84,7 +84,7 @@ static void rv_vmmio_page_clean(uint32_t *w)
 }
 
 /* One word, @le as the guest reads it: a single 32-bit store, skipped when equal. */
-static unsigned int rv_vmmio_page_set(struct rv_virtio_mmio *t, uint64_t off, uint32_t le)
+static unsigned int rv_vmmio_page_set(struct rv_virtio *t, uint64_t off, uint32_t le)
 {
 	uint32_t *w = &t->page[off / 4];
 
@@ -96,7 +96,7 @@ static unsigned int rv_vmmio_page_set(struct rv_virtio_mmio *t, uint64_t off, ui
 }
 
 /* Config space bytes [@off, @off + 4), zero past the device's config, as the guest reads them. */
-static uint32_t rv_vmmio_config_word(const struct rv_virtio_mmio *t, uint32_t off)
+static uint32_t rv_vmmio_config_word(const struct rv_virtio *t, uint32_t off)
 {
 	uint8_t b[4] = { 0 };
 	uint32_t w;
@@ -107,7 +107,7 @@ static uint32_t rv_vmmio_config_word(const struct rv_virtio_mmio *t, uint32_t of
 	return w;
 }
 
-void rv_vmmio_page_publish(struct rv_virtio_mmio *t)
+void rv_vmmio_page_publish(struct rv_virtio *t)
 {
 	if (!t->page)
 		return;
@@ -116,11 +116,11 @@ void rv_vmmio_page_publish(struct rv_virtio_mmio *t)
 	rv_vmmio_page_set(t, VIRTIO_MMIO_CONFIG_GENERATION, htole32(t->config_generation));
 	for (unsigned int i = 0; i < RV_ARRAY_SIZE(rv_vmmio_page_regs); i++)
 		rv_vmmio_page_set(t, rv_vmmio_page_regs[i],
-				  htole32(rv_vmmio_reg_value(t, rv_vmmio_page_regs[i])));
+				  htole32(rv_virtio_reg_value(t, rv_vmmio_page_regs[i])));
 }
 
 /* Create (or with @add false delete) the read-only memslot over the window. -errno. */
-static int rv_vmmio_page_slot(struct rv_virtio_mmio *t, bool add)
+static int rv_vmmio_page_slot(struct rv_virtio *t, bool add)
 {
 	struct kvm_userspace_memory_region r = {
 		.slot = (uint32_t)t->page_slot,
@@ -133,7 +133,7 @@ static int rv_vmmio_page_slot(struct rv_virtio_mmio *t, bool add)
 	return __rv_kvm_ioctl(t->env->vm_fd, KVM_SET_USER_MEMORY_REGION, (unsigned long)&r);
 }
 
-void rv_vmmio_page_publish_config(struct rv_virtio_mmio *t)
+void rv_vmmio_page_publish_config(struct rv_virtio *t)
 {
 	unsigned int words = 0;
 	int ret;
@@ -166,13 +166,13 @@ void rv_vmmio_page_publish_config(struct rv_virtio_mmio *t)
 	rv_vmmio_page_publish(t);
 }
 
-void rv_vmmio_page_read(struct rv_virtio_mmio *t, uint64_t off, void *data, unsigned int len)
+void rv_vmmio_page_read(struct rv_virtio *t, uint64_t off, void *data, unsigned int len)
 {
 	/* The bus checked off + len against the window, which is inside the page. */
 	memcpy(data, (const uint8_t *)t->page + off, len);
 }
 
-int rv_vmmio_page_setup(struct rv_virtio_mmio *t)
+int rv_vmmio_page_setup(struct rv_virtio *t)
 {
 	struct rv_device_env *env = t->env;
 	long page = sysconf(_SC_PAGESIZE);
@@ -214,7 +214,7 @@ int rv_vmmio_page_setup(struct rv_virtio_mmio *t)
 	return 0;
 }
 
-void rv_vmmio_page_fini(struct rv_virtio_mmio *t)
+void rv_vmmio_page_fini(struct rv_virtio *t)
 {
 	if (!t->page)
 		return;

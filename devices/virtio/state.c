@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The virtio-mmio transport's snapshot state (virtio-mmio.h,
- * rv_virtio_mmio_save/load): the registers the driver wrote, and for
- * each queue its size, rings and the device-side indices of
- * devices/virtqueue.c. A device's state is this, then the device's own
- * bytes, under the device's state_version.
+ * The virtio transport's snapshot state (transport.h, rv_virtio_save/load):
+ * the registers the driver wrote, and for each queue its size, rings and
+ * the device-side indices of virtqueue.c. A device's state is this, then
+ * the device's own bytes, under the device's state_version.
  *
- * A device on PCI (virtio-pci.c) adds its PCI face after the queues: the
- * command register, MSI-X's control, table and pending bits, the vectors
- * the driver chose.
+ * A device on PCI (pci.c) adds its PCI face after the queues: the
+ * configuration space (command register, MSI-X's control), the MSI-X
+ * table and pending bits, the vectors the driver chose.
  *
  * The saved device is quiesced: nothing is in flight. A chain a device
  * holds on to (a frame the backend had no room for, console output the
@@ -17,17 +16,19 @@
  * memory file are untrusted: every value is checked against what this
  * device offers and against the rings in guest memory before any is used.
  */
-#include "virtio-mmio-irq.h"
-#include "virtio-mmio-page.h"
-#include "virtio-mmio.h"
-#include "virtio-pci.h"
+#include "devices/virtio/internal.h"
+#include "devices/virtio/transport.h"
+#include "devices/virtio/pci.h"
 
 #include <errno.h>
+#include <linux/pci_regs.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_mmio.h>
+#include <linux/virtio_pci.h>
 #include <linux/virtio_ring.h>
 #include <string.h>
 
+#include "vmm/pci.h"
 #include "vmm/util.h"
 
 struct rv_vmmio_state {
@@ -50,16 +51,102 @@ struct rv_vmmio_state_queue {
 	(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_DRIVER_OK | \
 	 VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_NEEDS_RESET | VIRTIO_CONFIG_S_FAILED)
 
-/* The PCI face's block (virtio-pci.c) sits between the queues and the device's bytes. */
-static size_t rv_vmmio_state_size(const struct rv_virtio_mmio *t, unsigned int nr_queues,
-				  size_t own_len)
+/*
+ * The PCI face in a snapshot. The configuration space goes whole: what
+ * the guest may not write must come back as this device has it (ids,
+ * capabilities, BAR addresses), and the rest (command, MSI-X control,
+ * the access capability's window) is the guest's.
+ */
+#define RV_VPCI_STATE_MAGIC 0x69637076 /* "vpci" */
+
+struct rv_vpci_state {
+	uint8_t cfg[RV_PCI_CFG_SIZE];
+	uint32_t magic, nr_vectors, pba;
+	uint16_t config_vector;
+	uint16_t queue_vector[RV_VIRTIO_MAX_QUEUES];
+	uint16_t pad;
+	struct rv_vpci_msix_entry table[RV_VPCI_MAX_VECTORS];
+};
+
+size_t rv_vpci_state_size(void)
+{
+	return sizeof(struct rv_vpci_state);
+}
+
+/* Every vCPU is parked: nobody touches the configuration space meanwhile. */
+static size_t rv_vpci_save(struct rv_virtio *t, void *buf)
+{
+	const struct rv_virtio_pci *p = t->pci;
+	struct rv_vpci_state st = {
+		.magic = RV_VPCI_STATE_MAGIC,
+		.nr_vectors = p->nr_vectors,
+		.pba = p->pba,
+		.config_vector = p->config_vector,
+	};
+
+	memcpy(st.cfg, p->func.cfg, sizeof(st.cfg));
+	memcpy(st.queue_vector, p->queue_vector, sizeof(st.queue_vector));
+	memcpy(st.table, p->table, sizeof(st.table));
+	memcpy(buf, &st, sizeof(st));
+	return sizeof(st);
+}
+
+static int rv_vpci_load(struct rv_virtio *t, const void *buf)
+{
+	struct rv_virtio_pci *p = t->pci;
+	const char *name = t->dev->name;
+	struct rv_vpci_state st;
+	uint16_t ctl;
+
+	memcpy(&st, buf, sizeof(st));
+	if (st.magic != RV_VPCI_STATE_MAGIC || st.nr_vectors != p->nr_vectors)
+		return rv_err(-EINVAL, "%s: no virtio-pci state for %u vectors here", name,
+			      p->nr_vectors);
+	for (unsigned int i = 0; i < RV_PCI_CFG_SIZE; i++)
+		if ((st.cfg[i] ^ p->func.cfg[i]) & ~p->func.wmask[i])
+			return rv_err(-EINVAL,
+				      "%s: saved PCI configuration differs from this device's at "
+				      "0x%02x",
+				      name, i);
+	for (unsigned int bar = 0; bar < RV_PCI_NR_BARS; bar++) {
+		unsigned int off = PCI_BASE_ADDRESS_0 + 4 * bar;
+
+		if (rv_pci_get32(st.cfg + off) != rv_pci_get32(p->func.cfg + off))
+			return rv_err(-EINVAL, "%s: saved BAR %u at another address", name, bar);
+	}
+	if (st.pba >> p->nr_vectors ||
+	    (st.config_vector >= p->nr_vectors && st.config_vector != VIRTIO_MSI_NO_VECTOR))
+		return rv_err(-EINVAL, "%s: MSI-X pending 0x%x, config vector %u", name, st.pba,
+			      st.config_vector);
+	for (unsigned int q = 0; q < RV_VIRTIO_MAX_QUEUES; q++)
+		if (st.queue_vector[q] >= p->nr_vectors &&
+		    st.queue_vector[q] != VIRTIO_MSI_NO_VECTOR)
+			return rv_err(-EINVAL, "%s: queue %u on MSI-X vector %u of %u", name, q,
+				      st.queue_vector[q], p->nr_vectors);
+	for (unsigned int v = 0; v < RV_VPCI_MAX_VECTORS; v++)
+		if (st.table[v].ctrl & ~PCI_MSIX_ENTRY_CTRL_MASKBIT)
+			return rv_err(-EINVAL, "%s: MSI-X entry %u control 0x%x", name, v,
+				      st.table[v].ctrl);
+	memcpy(p->func.cfg, st.cfg, sizeof(st.cfg));
+	memcpy(p->queue_vector, st.queue_vector, sizeof(st.queue_vector));
+	memcpy(p->table, st.table, sizeof(st.table));
+	p->config_vector = st.config_vector;
+	p->pba = st.pba;
+	ctl = rv_pci_get16(p->func.cfg + p->msix_cap + PCI_MSIX_FLAGS);
+	p->msix_on = ctl & PCI_MSIX_FLAGS_ENABLE;
+	p->msix_masked = ctl & PCI_MSIX_FLAGS_MASKALL;
+	return 0;
+}
+
+/* The PCI face's block sits between the queues and the device's bytes. */
+static size_t rv_vmmio_state_size(const struct rv_virtio *t, unsigned int nr_queues, size_t own_len)
 {
 	return sizeof(struct rv_vmmio_state) + nr_queues * sizeof(struct rv_vmmio_state_queue) +
 	       (t->pci ? rv_vpci_state_size() : 0) + own_len;
 }
 
-int rv_virtio_mmio_save(struct rv_virtio_mmio *t, void *buf, size_t size, const uint16_t *held,
-			const void *own, size_t own_len)
+int rv_virtio_save(struct rv_virtio *t, void *buf, size_t size, const uint16_t *held,
+		   const void *own, size_t own_len)
 {
 	struct rv_vmmio_state st;
 	uint8_t *p = buf;
@@ -118,7 +205,7 @@ int rv_virtio_mmio_save(struct rv_virtio_mmio *t, void *buf, size_t size, const 
 }
 
 /* One saved queue, checked, into @q; the transport's features already set. */
-static int rv_vmmio_load_queue(struct rv_virtio_mmio *t, struct rv_virtio_queue *q,
+static int rv_vmmio_load_queue(struct rv_virtio *t, struct rv_virtio_queue *q,
 			       const struct rv_vmmio_state_queue *sq)
 {
 	const char *name = t->dev->name;
@@ -142,8 +229,8 @@ static int rv_vmmio_load_queue(struct rv_virtio_mmio *t, struct rv_virtio_queue 
 	q->vq.desc_gpa = sq->desc;
 	q->vq.avail_gpa = sq->driver;
 	q->vq.used_gpa = sq->device;
-	q->vq.event_idx = rv_virtio_mmio_has(t, VIRTIO_RING_F_EVENT_IDX);
-	q->vq.indirect = rv_virtio_mmio_has(t, VIRTIO_RING_F_INDIRECT_DESC);
+	q->vq.event_idx = rv_virtio_has(t, VIRTIO_RING_F_EVENT_IDX);
+	q->vq.indirect = rv_virtio_has(t, VIRTIO_RING_F_INDIRECT_DESC);
 	if (sq->error != RV_VQ_OK) {
 		/* Broken before the snapshot: it stays so until the driver resets. */
 		q->vq.error = sq->error;
@@ -164,17 +251,17 @@ static int rv_vmmio_load_queue(struct rv_virtio_mmio *t, struct rv_virtio_queue 
 	return 0;
 }
 
-int rv_virtio_mmio_load(struct rv_virtio_mmio *t, const void *buf, size_t len, uint32_t version,
-			void *own, size_t own_len)
+int rv_virtio_load(struct rv_virtio *t, const void *buf, size_t len, uint32_t version, void *own,
+		   size_t own_len)
 {
 	const char *name = t->dev->name;
 	const uint8_t *p = buf;
 	struct rv_vmmio_state st;
 	int ret;
 
-	if (version != RV_VIRTIO_MMIO_STATE_VERSION)
+	if (version != RV_VIRTIO_STATE_VERSION)
 		return rv_err(-EINVAL, "%s: state version %u, this ringvmm reads %d", name, version,
-			      RV_VIRTIO_MMIO_STATE_VERSION);
+			      RV_VIRTIO_STATE_VERSION);
 	if (len < sizeof(st))
 		return rv_err(-EINVAL, "%s: state of %zu bytes, truncated", name, len);
 	memcpy(&st, p, sizeof(st));
@@ -228,25 +315,24 @@ int rv_virtio_mmio_load(struct rv_virtio_mmio *t, const void *buf, size_t len, u
 	return 0;
 }
 
-int rv_virtio_mmio_save_plain(struct rv_virtio_mmio *t, void *buf, size_t size)
+int rv_virtio_save_plain(struct rv_virtio *t, void *buf, size_t size)
 {
 	int n;
 
 	pthread_mutex_lock(&t->lock);
-	n = rv_virtio_mmio_save(t, buf, size, NULL, NULL, 0);
+	n = rv_virtio_save(t, buf, size, NULL, NULL, 0);
 	pthread_mutex_unlock(&t->lock);
 	return n;
 }
 
-int rv_virtio_mmio_load_plain(struct rv_virtio_mmio *t, const void *buf, size_t len,
-			      uint32_t version)
+int rv_virtio_load_plain(struct rv_virtio *t, const void *buf, size_t len, uint32_t version)
 {
 	int ret;
 
 	pthread_mutex_lock(&t->lock);
-	ret = rv_virtio_mmio_load(t, buf, len, version, NULL, 0);
+	ret = rv_virtio_load(t, buf, len, version, NULL, 0);
 	if (!ret)
-		rv_virtio_mmio_restored(t);
+		rv_virtio_restored(t);
 	pthread_mutex_unlock(&t->lock);
 	return ret;
 }

@@ -1,32 +1,40 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The virtio-mmio transport, modern interface only (virtio 1.2, "Virtio
- * Over MMIO", Version 0x2). A virtio device (virtio-blk.c, virtio-rng.c)
- * embeds a struct rv_virtio_mmio, describes itself with a
- * struct rv_virtio_dev_ops, and sees only queue notifications, its
- * config space and a reset.
+ * The virtio transport, modern interface only (virtio 1.2). A virtio
+ * device (virtio-blk.c, virtio-rng.c, ...) embeds a struct rv_virtio,
+ * describes itself with a struct rv_virtio_dev_ops, and sees only queue
+ * notifications, its config space and a reset. It does not know which
+ * face the guest sees:
+ *
+ *   MMIO ("Virtio Over MMIO", Version 0x2): a register window and an
+ *        interrupt line (transport.c, mmio-irq.c, mmio-page.c);
+ *   PCI ("Virtio Over PCI Bus"): a PCI function with MSI-X, for a device
+ *        created on RV_SPACE_PCI (pci.c, t->pci).
+ *
+ * Both keep the same state, in the terms of the virtio-mmio registers.
  *
  * Threads. Register accesses come from vCPU threads; queue notifications
  * arrive through KVM_IOEVENTFD eventfds polled by the event loop, so the
  * device's queue work (and its I/O completions) runs on the loop thread and
  * no vCPU waits for it. One mutex per transport serialises all of it.
- * Interrupts leave through KVM_IRQFD: one pulse per interrupt where the
- * platform's line is edge-triggered (cfg->irq_edge), else with a resample
- * eventfd for the level-triggered line; without KVM (unit tests) or the
- * capability, through env->set_irq (KVM_IRQ_LINE). Register reads do not
- * exit where the VM allows register pages (env->reg_pages): the guest
- * reads a read-only memslot the transport keeps current
- * (virtio-mmio-page.c); writes still exit, or reach KVM's ioeventfds.
+ * On the MMIO face, interrupts leave through KVM_IRQFD: one pulse per
+ * interrupt where the platform's line is edge-triggered (cfg->irq_edge),
+ * else with a resample eventfd for the level-triggered line; without KVM
+ * (unit tests) or the capability, through env->set_irq (KVM_IRQ_LINE).
+ * Register reads do not exit where the VM allows register pages
+ * (env->reg_pages): the guest reads a read-only memslot the transport
+ * keeps current (mmio-page.c); writes still exit, or reach KVM's
+ * ioeventfds.
  */
-#ifndef RV_VIRTIO_MMIO_H
-#define RV_VIRTIO_MMIO_H
+#ifndef RV_VIRTIO_TRANSPORT_H
+#define RV_VIRTIO_TRANSPORT_H
 
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "devices/virtqueue.h"
+#include "devices/virtio/virtqueue.h"
 #include "vmm/device.h"
 #include "vmm/loop.h"
 
@@ -35,7 +43,7 @@
 #define RV_VIRTIO_MMIO_CONFIG 0x100
 #define RV_VIRTIO_MAX_QUEUES 16
 
-struct rv_virtio_mmio;
+struct rv_virtio;
 struct rv_virtio_pci;
 
 struct rv_virtio_dev_ops {
@@ -45,21 +53,21 @@ struct rv_virtio_dev_ops {
 	 * held, queue started and the device DRIVER_OK: queue @q may have
 	 * new buffers.
 	 */
-	void (*queue_notify)(struct rv_virtio_mmio *t, unsigned int q);
+	void (*queue_notify)(struct rv_virtio *t, unsigned int q);
 	/*
 	 * Optional, transport lock held: the driver reset the device. The
 	 * transport then waits (lock released) until the requests the device
-	 * counts in t->inflight are done (rv_virtio_mmio_request_done()), so
+	 * counts in t->inflight are done (rv_virtio_request_done()), so
 	 * the host kernel is not still filling buffers the driver reuses; a
 	 * request of an older t->generation must not touch the rings.
 	 */
-	void (*reset)(struct rv_virtio_mmio *t);
+	void (*reset)(struct rv_virtio *t);
 	/* Optional: the driver wrote config space (already copied in). */
-	void (*config_written)(struct rv_virtio_mmio *t);
+	void (*config_written)(struct rv_virtio *t);
 };
 
 struct rv_virtio_queue {
-	struct rv_virtio_mmio *t;
+	struct rv_virtio *t;
 	unsigned int index;
 	struct rv_vq vq;
 	/* Registers as the driver wrote them (virtio 1.2, "MMIO Device Register Layout"). */
@@ -84,7 +92,7 @@ struct rv_virtio_stats {
 	uint64_t page_flips; /* config changes published with the page unmapped */
 };
 
-struct rv_virtio_mmio {
+struct rv_virtio {
 	const struct rv_virtio_dev_ops *ops;
 	struct rv_device_env *env;
 	struct rv_device *dev; /* the embedding device, for names and the bus */
@@ -113,7 +121,7 @@ struct rv_virtio_mmio {
 	int ack_fd; /* eventfd KVM counts InterruptACK(VRING) writes in, or -1 (edge only) */
 
 	/*
-	 * The register page (virtio-mmio-page.c), or NULL: what the guest
+	 * The register page (devices/virtio/mmio-page.c), or NULL: what the guest
 	 * reads of the window, kept current under the lock and mapped to
 	 * the guest read-only (page_slot), so that reads do not exit.
 	 */
@@ -121,7 +129,7 @@ struct rv_virtio_mmio {
 	int page_slot; /* its memslot, or -1 (no KVM: the page alone, unit tests) */
 
 	/*
-	 * The PCI face (virtio-pci.h), or NULL: a device created on
+	 * The PCI face (devices/virtio/pci.h), or NULL: a device created on
 	 * RV_SPACE_PCI is a PCI function with MSI-X instead of a window
 	 * and a line; the state above is the same.
 	 */
@@ -144,38 +152,37 @@ struct rv_virtio_mmio {
  * VIRTIO_F_VERSION_1, VIRTIO_F_EVENT_IDX and VIRTIO_F_INDIRECT_DESC.
  * @config (@config_len bytes, at most 0x100) stays the device's.
  */
-int rv_virtio_mmio_init(struct rv_virtio_mmio *t, struct rv_device_env *env,
-			const struct rv_device_cfg *cfg, struct rv_device *dev,
-			const struct rv_virtio_dev_ops *ops, uint64_t features,
-			unsigned int nr_queues, void *config, uint32_t config_len);
-void rv_virtio_mmio_fini(struct rv_virtio_mmio *t);
+int rv_virtio_init(struct rv_virtio *t, struct rv_device_env *env, const struct rv_device_cfg *cfg,
+		   struct rv_device *dev, const struct rv_virtio_dev_ops *ops, uint64_t features,
+		   unsigned int nr_queues, void *config, uint32_t config_len);
+void rv_virtio_fini(struct rv_virtio *t);
 
 /* Lock held: after pushing used buffers on @q, interrupt the driver if it wants. */
-void rv_virtio_mmio_used(struct rv_virtio_mmio *t, unsigned int q);
+void rv_virtio_used(struct rv_virtio *t, unsigned int q);
 /* Lock held: queue @q broke (rv_vq_broken): DEVICE_NEEDS_RESET, config interrupt. */
-void rv_virtio_mmio_queue_broken(struct rv_virtio_mmio *t, unsigned int q);
+void rv_virtio_queue_broken(struct rv_virtio *t, unsigned int q);
 /*
  * Lock held, loop thread or set-up: the device changed its config space:
  * bump the generation, publish it (the register page), config interrupt.
  * A device changes its config space only so.
  */
-void rv_virtio_mmio_config_changed(struct rv_virtio_mmio *t);
+void rv_virtio_config_changed(struct rv_virtio *t);
 /* Lock held: one in-flight request finished; the device decremented t->inflight. */
-void rv_virtio_mmio_request_done(struct rv_virtio_mmio *t);
+void rv_virtio_request_done(struct rv_virtio *t);
 /* Was VIRTIO_F_* / device feature @bit negotiated? */
-bool rv_virtio_mmio_has(const struct rv_virtio_mmio *t, unsigned int bit);
+bool rv_virtio_has(const struct rv_virtio *t, unsigned int bit);
 
 /* The transport's statistics (vmm/stats.h). */
 struct rv_stats_sink;
-void rv_virtio_mmio_stats(struct rv_virtio_mmio *t, struct rv_stats_sink *s);
+void rv_virtio_stats_put(struct rv_virtio *t, struct rv_stats_sink *s);
 
 /* Register accesses, for tests that have no bus (the bus calls these). */
 void rv_virtio_mmio_read(void *opaque, uint64_t off, void *data, unsigned int len);
 void rv_virtio_mmio_write(void *opaque, uint64_t off, const void *data, unsigned int len);
 
 /*
- * Snapshots (virtio-mmio-state.c). A device's state is the transport's
- * (version RV_VIRTIO_MMIO_STATE_VERSION) followed by @own_len bytes of
+ * Snapshots (devices/virtio/state.c). A device's state is the transport's
+ * (version RV_VIRTIO_STATE_VERSION) followed by @own_len bytes of
  * its own. Lock held, for both.
  *
  * save: with nothing in flight (t->inflight 0: the device completed its
@@ -188,22 +195,21 @@ void rv_virtio_mmio_write(void *opaque, uint64_t off, const void *data, unsigned
  * ring addresses, features against what this device offers, indices
  * against the rings in guest memory, already restored); the device's
  * bytes are copied to @own. 0, or -EINVAL with one message. Then the
- * device applies its own state and calls rv_virtio_mmio_restored().
+ * device applies its own state and calls rv_virtio_restored().
  */
-#define RV_VIRTIO_MMIO_STATE_VERSION 1
-int rv_virtio_mmio_save(struct rv_virtio_mmio *t, void *buf, size_t size, const uint16_t *held,
-			const void *own, size_t own_len);
-int rv_virtio_mmio_load(struct rv_virtio_mmio *t, const void *buf, size_t len, uint32_t version,
-			void *own, size_t own_len);
+#define RV_VIRTIO_STATE_VERSION 1
+int rv_virtio_save(struct rv_virtio *t, void *buf, size_t size, const uint16_t *held,
+		   const void *own, size_t own_len);
+int rv_virtio_load(struct rv_virtio *t, const void *buf, size_t len, uint32_t version, void *own,
+		   size_t own_len);
 /*
  * Lock held, after a load: interrupt the driver again if InterruptStatus
  * is set, and look at every ready queue once (a kick the guest made before
  * the snapshot went to the old process's eventfd).
  */
-void rv_virtio_mmio_restored(struct rv_virtio_mmio *t);
+void rv_virtio_restored(struct rv_virtio *t);
 /* For a device with no state of its own and nothing held: all of the above, locking. */
-int rv_virtio_mmio_save_plain(struct rv_virtio_mmio *t, void *buf, size_t size);
-int rv_virtio_mmio_load_plain(struct rv_virtio_mmio *t, const void *buf, size_t len,
-			      uint32_t version);
+int rv_virtio_save_plain(struct rv_virtio *t, void *buf, size_t size);
+int rv_virtio_load_plain(struct rv_virtio *t, const void *buf, size_t len, uint32_t version);
 
 #endif

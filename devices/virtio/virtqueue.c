@@ -16,7 +16,7 @@
  * Every field is copied out of guest memory once and checked on the copy:
  * the guest may change the rings under us at any time.
  */
-#include "virtqueue.h"
+#include "devices/virtio/virtqueue.h"
 
 #include <errno.h>
 #include <linux/virtio_ring.h>

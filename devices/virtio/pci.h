@@ -2,7 +2,7 @@
 /*
  * The virtio transport's PCI face (virtio 1.2, "Virtio Over PCI Bus"),
  * inside the transport: a device created on RV_SPACE_PCI keeps its state
- * in the same struct rv_virtio_mmio (features, status, queues, config),
+ * in the same struct rv_virtio (features, status, queues, config),
  * and this file gives it a PCI function instead of an MMIO window:
  *
  *   BAR 0, port I/O, 4 bytes: the notify register. Every queue notifies
@@ -28,7 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "virtio-mmio.h"
+#include "devices/virtio/transport.h"
 #include "vmm/pci.h"
 
 #define RV_VPCI_MAX_VECTORS (RV_VIRTIO_MAX_QUEUES + 1)
@@ -39,7 +39,7 @@ struct rv_vpci_msix_entry {
 
 struct rv_virtio_pci {
 	struct rv_pci_func func;
-	struct rv_virtio_mmio *t;
+	struct rv_virtio *t;
 	uint64_t regs;			/* BAR 1 */
 	uint64_t notify;		/* BAR 0, a port */
 	unsigned int msix_cap, cfg_cap; /* capability offsets */
@@ -58,34 +58,23 @@ struct rv_virtio_pci {
 };
 
 /* Set-up: the PCI function, its BARs and their bus ranges. 0 or -errno with a message. */
-int rv_vpci_setup(struct rv_virtio_mmio *t, const char *name);
-void rv_vpci_fini(struct rv_virtio_mmio *t);
+int rv_vpci_setup(struct rv_virtio *t, const char *name);
+void rv_vpci_fini(struct rv_virtio *t);
 /* Interrupt the driver for queue @q, or for a config change when @q < 0. */
-void rv_vpci_interrupt(struct rv_virtio_mmio *t, int q);
+void rv_vpci_interrupt(struct rv_virtio *t, int q);
 /* A device reset: the vectors the driver chose are forgotten. */
-void rv_vpci_reset(struct rv_virtio_mmio *t);
+void rv_vpci_reset(struct rv_virtio *t);
 /* (De)assign queue @q's notify ioeventfd on BAR 0 (api.rst, KVM_IOEVENTFD, PIO). */
-int rv_vpci_ioeventfd(struct rv_virtio_mmio *t, unsigned int q, int fd, bool deassign);
-/*
- * Snapshots: the PCI face's block in the transport's state
- * (virtio-mmio-state.c). save writes rv_vpci_state_size() bytes and
- * returns that; load checks every value (untrusted file) and applies
- * them, 0 or -EINVAL with a message; restored interrupts every ready
- * queue once (an MSI sent while the snapshot was taken may be lost).
- */
+int rv_vpci_ioeventfd(struct rv_virtio *t, unsigned int q, int fd, bool deassign);
+/* The size of the PCI face's block in the transport's snapshot state (state.c). */
 size_t rv_vpci_state_size(void);
-size_t rv_vpci_save(struct rv_virtio_mmio *t, void *buf);
-int rv_vpci_load(struct rv_virtio_mmio *t, const void *buf);
-void rv_vpci_restored(struct rv_virtio_mmio *t);
-struct rv_stats_sink;
-void rv_vpci_stats(struct rv_virtio_mmio *t, struct rv_stats_sink *s);
-
 /*
- * virtio-mmio.c's register semantics, which the common configuration
- * maps onto: a write of @v to virtio-mmio register @off, and a kick of
- * queue @q as QueueNotify gives it.
+ * After a snapshot's load (state.c checks and applies the PCI face's
+ * block): interrupt every ready queue once, since an MSI sent while the
+ * snapshot was taken may be lost.
  */
-void rv_vmmio_reg_write(struct rv_virtio_mmio *t, uint64_t off, uint32_t v);
-void rv_vmmio_kick(struct rv_virtio_mmio *t, unsigned int q);
+void rv_vpci_restored(struct rv_virtio *t);
+struct rv_stats_sink;
+void rv_vpci_stats(struct rv_virtio *t, struct rv_stats_sink *s);
 
 #endif
