@@ -27,7 +27,9 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 # registers with the driver, replaying its log): every action below works
 # unchanged on it.
 if grep -q 'rv.con=hvc' /proc/cmdline; then
-    for m in virtio_ring virtio virtio_mmio virtio_console; do
+    # The transport modules (virtio_modules below, not defined yet), then the console's.
+    for m in virtio_ring virtio virtio_mmio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci \
+        virtio_console; do
         [ -e "/modules/$m.ko" ] && insmod "/modules/$m.ko"
     done
     i=0

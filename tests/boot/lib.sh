@@ -67,8 +67,9 @@ RV_L1_MEM=${RINGVMM_L1_MEM:-2048}
 # shellcheck disable=SC2034 # used by run_all.sh
 RV_BOOT_TESTS=(boot_bzimage boot_vmlinux smp console console_wedge reboot guest_memfd pfnmap_ivshmem
     pfnmap_devmem kvm_suite virtio_blk_dirty virtio_blk virtio_blk_pci virtio_blk_ro virtio_blk_smp virtio_rng
-    virtio_console virtio_console_pty virtio_console_wedge virtio_vsock virtio_net_tap
-    virtio_net_passt sandbox bad_inputs api snapshot snapshot_smp snapshot_disk snapshot_pci sid:guest_memfd sid:kvm_suite)
+    virtio_console virtio_console_pci virtio_console_pty virtio_console_wedge virtio_vsock virtio_vsock_pci
+    virtio_net_tap virtio_net_passt sandbox bad_inputs api snapshot snapshot_smp snapshot_disk snapshot_pci
+    sid:guest_memfd sid:kvm_suite)
 
 # The virtio drivers L2 loads (l2-init.sh), in dependency order, and those
 # L1 loads to see its own disk: every session gives L1 a virtio-blk PCI disk

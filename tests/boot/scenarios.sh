@@ -556,18 +556,28 @@ rv_sc_virtio_rng() { rv_check_rng virtio_rng /l2/bzImage; }
 # L2 boots to /init (rv.con=hvc: l2-init.sh loads virtio_console) and its
 # 8 KiB of known text reach FILE byte for byte through virtio-console, as
 # the console test checks the UART; stdout gets none of it. $1: the test's
-# name, $2: the kernel, $3: the initrd.
+# name, $2: the kernel, $3: the initrd, then more ringvmm options (with
+# --virtio-transport pci, rv_msi_problem checks the function's MSI-X).
 rv_check_virtio_console() {
-    _f=$RV_OUT/$1.console
+    _cn=$1 _ck=$2 _ci=${3:-/l2/initrd.cpio.gz}
+    shift 2
+    [ $# -eq 0 ] || shift
+    _f=$RV_OUT/$_cn.console
     rm -f "$_f"
-    rv_vmm "$1" run --kernel "$2" --initrd "${3:-/l2/initrd.cpio.gz}" \
+    rv_vmm "$_cn" run --kernel "$_ck" --initrd "$_ci" \
         -p "$(rv_params console) rv.con=hvc" --mem 256M --console virtio --console-out "$_f" \
-        --stats=json -v
+        --stats=json -v "$@"
     _p=$(rv_rc_problem)
-    grep -q "kernel command line: console=hvc0 $(rv_params console) rv.con=hvc\$" "$RV_OUT/$1.err" ||
+    _m=
+    case " $* " in *" pci "*)
+        _p="$_p$(rv_msi_problem "$_cn" virtio-console0)"
+        _m=" msis=$(rv_stat "$_cn" virtio-console0 msis)"
+        ;;
+    esac
+    grep -q "kernel command line: console=hvc0 $(rv_params console) rv.con=hvc\$" "$RV_OUT/$_cn.err" ||
         _p="$_p --verbose: no \"console=hvc0 ...\" command line;"
     grep -q 'RINGVMM-L2-INIT' "$_f" 2> /dev/null || _p="$_p no RINGVMM-L2-INIT in --console-out FILE;"
-    ! grep -q 'RINGVMM-CONSOLE' "$RV_OUT/$1.out" || _p="$_p the known text reached stdout too;"
+    ! grep -q 'RINGVMM-CONSOLE' "$RV_OUT/$_cn.out" || _p="$_p the known text reached stdout too;"
     awk '/^RINGVMM-CONSOLE-END/ { f = 0 } f { print } /^RINGVMM-CONSOLE-BEGIN\r?$/ { f = 1 }' \
         "$_f" > "$_f.section" 2> /dev/null
     if ! grep -q '^RINGVMM-CONSOLE-END' "$_f" 2> /dev/null; then
@@ -575,10 +585,10 @@ rv_check_virtio_console() {
     elif ! cmp -s "$_f.section" /known.txt; then
         _p="$_p text differs: $(cmp "$_f.section" /known.txt 2>&1 | head -n 1);"
     fi
-    _tx=$(rv_stat "$1" virtio-console0 tx_bytes)
+    _tx=$(rv_stat "$_cn" virtio-console0 tx_bytes)
     [ "${_tx:-0}" -ge 8192 ] || _p="$_p --stats=json: tx_bytes ${_tx:-none};"
-    [ -z "$_p" ] || tail -n 40 "$_f" 2> /dev/null | sed "s/^/RVLOG $1 file | /"
-    rv_report "$1" "$_p" "bytes=$(wc -c < "$_f.section" 2> /dev/null) tx_bytes=${_tx:-?}"
+    [ -z "$_p" ] || tail -n 40 "$_f" 2> /dev/null | sed "s/^/RVLOG $_cn file | /"
+    rv_report "$_cn" "$_p" "bytes=$(wc -c < "$_f.section" 2> /dev/null) tx_bytes=${_tx:-?}$_m"
 }
 
 # --console virtio --console-out pty: ringvmm names its new pty on stderr,
@@ -631,35 +641,42 @@ rv_sc_virtio_console_pty() {
 }
 
 rv_sc_virtio_console() { rv_check_virtio_console virtio_console /l2/bzImage; }
+rv_sc_virtio_console_pci() {
+    rv_check_virtio_console virtio_console_pci /l2/bzImage /l2/initrd.cpio.gz --virtio-transport pci
+}
 
 # --vsock cid=3,uds=PATH, an echo each way with 1 MiB (16 credit windows):
 # L2 connects to host port 5000, which ringvmm connects to PATH_5000 where
 # /rvsock echoes; L1 connects to PATH, says "CONNECT 6000" and gets L2's
-# echo server. $1: the test's name, $2: the kernel, $3: the initrd.
+# echo server. $1: the test's name, $2: the kernel, $3: the initrd, then
+# more ringvmm options, as for rv_check_virtio_console.
 rv_check_vsock() {
-    _s=/tmp/rv-$1.sock
-    rm -f "$_s" "${_s}_5000" "$RV_OUT/$1.rc"
-    /rvsock unix-echo "${_s}_5000" > "$RV_OUT/$1.hostecho" 2>&1 &
+    _vn=$1 _vk=$2 _vi=${3:-/l2/initrd.cpio.gz}
+    shift 2
+    [ $# -eq 0 ] || shift
+    _s=/tmp/rv-$_vn.sock
+    rm -f "$_s" "${_s}_5000" "$RV_OUT/$_vn.rc"
+    /rvsock unix-echo "${_s}_5000" > "$RV_OUT/$_vn.hostecho" 2>&1 &
     _e=$!
     (
-        rv_vmm "$1" run --kernel "$2" --initrd "${3:-/l2/initrd.cpio.gz}" \
-            -p "$(rv_params vsock)" --mem 256M --vsock "cid=3,uds=$_s" --stats=json
-        echo "$RV_RC $RV_SECS" > "$RV_OUT/$1.rc"
+        rv_vmm "$_vn" run --kernel "$_vk" --initrd "$_vi" \
+            -p "$(rv_params vsock)" --mem 256M --vsock "cid=3,uds=$_s" --stats=json "$@"
+        echo "$RV_RC $RV_SECS" > "$RV_OUT/$_vn.rc"
     ) &
     _v=$!
     _i=0
-    while ! grep -q RINGVMM-VSOCK-LISTENING "$RV_OUT/$1.out" 2> /dev/null && [ $_i -lt 400 ]; do
+    while ! grep -q RINGVMM-VSOCK-LISTENING "$RV_OUT/$_vn.out" 2> /dev/null && [ $_i -lt 400 ]; do
         sleep 0.1
         _i=$((_i + 1))
     done
-    timeout 40 /rvsock unix-send "$_s" 6000 1048576 > "$RV_OUT/$1.hostsend" 2>&1
+    timeout 40 /rvsock unix-send "$_s" 6000 1048576 > "$RV_OUT/$_vn.hostsend" 2>&1
     wait $_v
     kill $_e 2> /dev/null
-    read -r RV_RC RV_SECS < "$RV_OUT/$1.rc"
+    read -r RV_RC RV_SECS < "$RV_OUT/$_vn.rc"
     _p=$(rv_rc_problem)
-    _out=$(sed -n 's/.*RINGVMM-VSOCK-OUT //p' "$RV_OUT/$1.out" | tr -d '\r' | head -n 1)
-    _in=$(tail -n 1 "$RV_OUT/$1.hostsend")
-    _hs=$(sed -n 's/^rvsock handshake //p' "$RV_OUT/$1.hostsend")
+    _out=$(sed -n 's/.*RINGVMM-VSOCK-OUT //p' "$RV_OUT/$_vn.out" | tr -d '\r' | head -n 1)
+    _in=$(tail -n 1 "$RV_OUT/$_vn.hostsend")
+    _hs=$(sed -n 's/^rvsock handshake //p' "$RV_OUT/$_vn.hostsend")
     [ "$_out" = "rvsock ok sent=1048576 echoed=1048576" ] ||
         _p="$_p guest->host: ${_out:-no RINGVMM-VSOCK-OUT line};"
     [ "$_in" = "rvsock ok sent=1048576 echoed=1048576" ] || _p="$_p host->guest: ${_in:-nothing};"
@@ -667,17 +684,26 @@ rv_check_vsock() {
         "OK "[0-9]*) ;;
         *) _p="$_p handshake: ${_hs:-no OK line};" ;;
     esac
-    _g=$(rv_stat "$1" virtio-vsock0 conns_from_guest)
-    _h=$(rv_stat "$1" virtio-vsock0 conns_from_host)
-    _b=$(rv_stat "$1" virtio-vsock0 bad_packets)
+    _g=$(rv_stat "$_vn" virtio-vsock0 conns_from_guest)
+    _h=$(rv_stat "$_vn" virtio-vsock0 conns_from_host)
+    _b=$(rv_stat "$_vn" virtio-vsock0 bad_packets)
     [ "${_g:-0}" = 1 ] && [ "${_h:-0}" = 1 ] || _p="$_p --stats: conns guest=${_g:-?} host=${_h:-?};"
     [ "${_b:-1}" = 0 ] || _p="$_p --stats: bad_packets=${_b:-?};"
-    [ -z "$_p" ] || sed "s/^/RVLOG $1 host | /" "$RV_OUT/$1.hostsend" "$RV_OUT/$1.hostecho"
-    rv_report "$1" "$_p" "out: $_out; in: $_in; handshake ${_hs:-?};\
- tx_bytes=$(rv_stat "$1" virtio-vsock0 tx_bytes) rx_bytes=$(rv_stat "$1" virtio-vsock0 rx_bytes)"
+    _m=
+    case " $* " in *" pci "*)
+        _p="$_p$(rv_msi_problem "$_vn" virtio-vsock0)"
+        _m=" msis=$(rv_stat "$_vn" virtio-vsock0 msis)"
+        ;;
+    esac
+    [ -z "$_p" ] || sed "s/^/RVLOG $_vn host | /" "$RV_OUT/$_vn.hostsend" "$RV_OUT/$_vn.hostecho"
+    rv_report "$_vn" "$_p" "out: $_out; in: $_in; handshake ${_hs:-?};\
+ tx_bytes=$(rv_stat "$_vn" virtio-vsock0 tx_bytes) rx_bytes=$(rv_stat "$_vn" virtio-vsock0 rx_bytes)$_m"
 }
 
 rv_sc_virtio_vsock() { rv_check_vsock virtio_vsock /l2/bzImage; }
+rv_sc_virtio_vsock_pci() {
+    rv_check_vsock virtio_vsock_pci /l2/bzImage /l2/initrd.cpio.gz --virtio-transport pci
+}
 
 # Is L1's kernel at least version $1.$2?
 rv_l1_at_least() {
