@@ -9,7 +9,8 @@
 # Usage: bench/fio_bench.sh KVMTOOL_SRC [ROUNDS]
 #   KVMTOOL_SRC  a kvmtool source tree or .tar.gz of one; built as
 #                `make lkvm-static` (cached by the source's hash)
-#   ROUNDS       rounds (default 3; env RINGVMM_BENCH_RUNS)
+#   ROUNDS       rounds (default 5, so that one slow round does not decide a
+#                median; env RINGVMM_BENCH_RUNS)
 # Env: RINGVMM_FIO_RUNTIME (s per fio job, default 5), RINGVMM_BENCH_MEM
 #      (guest MiB, 512), RINGVMM_FIO_DISK_MB (image size, 256), plus
 #      tests/boot/lib.sh's (RINGVMM_STATIC, RINGVMM_CACHE, RINGVMM_L1_SMP...).
@@ -36,7 +37,7 @@ source "$BENCH_DIR/../tests/boot/lib.sh"
 source "$BENCH_DIR/peers.sh"
 
 src=${1:-}
-rounds=${2:-${RINGVMM_BENCH_RUNS:-3}}
+rounds=${2:-${RINGVMM_BENCH_RUNS:-5}}
 runtime=${RINGVMM_FIO_RUNTIME:-5}
 mem=${RINGVMM_BENCH_MEM:-512}
 disk_mb=${RINGVMM_FIO_DISK_MB:-256}
