@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The virtio-mmio transport's interrupt (see devices/virtio/internal.h): the line
+ * The virtio-mmio face's interrupt (see internal.h): the line
  * (irqfd pulse, irqfd with resample, or the modelled pin), InterruptStatus
  * and its acknowledgement.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The virtio-mmio register page (see devices/virtio/internal.h).
+ * The virtio-mmio face's register page (see internal.h).
  *
  * What KVM does with it (api.rst, KVM_SET_USER_MEMORY_REGION): a slot
  * with KVM_MEM_READONLY is read by the guest like RAM, and "writes to it
@@ -24,7 +24,7 @@
  * change (rv_virtio_config_changed()). No register read has a side
  * effect the transport needs to see: InterruptStatus's read no longer
  * marks what the driver has seen (rv_vmmio_irq_raise() merges the ACKs
- * instead, see devices/virtio/mmio-irq.c).
+ * instead, see mmio-irq.c).
  *
  * Each word is one aligned 32-bit store, so a guest read of a word sees
  * it old or new, never half of each. A config change that spans words

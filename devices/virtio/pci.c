@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The virtio transport's PCI face (see devices/virtio/pci.h). Section names are
- * those of the virtio 1.2 specification, "Virtio Over PCI Bus"; offsets
- * are <linux/virtio_pci.h>'s and <linux/pci_regs.h>'s.
+ * The virtio transport's PCI face (see pci.h). Section names are those of
+ * the virtio 1.2 specification, "Virtio Over PCI Bus"; offsets are
+ * <linux/virtio_pci.h>'s and <linux/pci_regs.h>'s.
  */
 #include "devices/virtio/pci.h"
 #include "devices/virtio/internal.h"

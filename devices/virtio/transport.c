@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The virtio-mmio transport, version 2 (see devices/virtio/transport.h). Section names
- * are those of the virtio 1.2 specification; the register offsets are
- * Linux's <linux/virtio_mmio.h>, which follows "MMIO Device Register
- * Layout".
+ * The virtio transport (see transport.h): its state, kept as the
+ * virtio-mmio registers define it, and its MMIO face, a version 2
+ * register window. Section names are those of the virtio 1.2
+ * specification; the register offsets are Linux's <linux/virtio_mmio.h>,
+ * which follows "MMIO Device Register Layout".
  *
  * Registers are 32-bit: an access of another width (or at an offset that
  * names no register) reads 0 and writes nothing. The config space behind
@@ -578,7 +579,7 @@ void rv_virtio_stats_put(struct rv_virtio *t, struct rv_stats_sink *s)
 }
 
 /*
- * After a snapshot's load (devices/virtio/state.c). The ioeventfds and the
+ * After a snapshot's load (state.c). The ioeventfds and the
  * irqfd were wired at init for every queue, as on a fresh start; what a
  * restore adds is the interrupt still pending, and a look at each ready
  * queue.

@@ -121,7 +121,7 @@ struct rv_virtio {
 	int ack_fd; /* eventfd KVM counts InterruptACK(VRING) writes in, or -1 (edge only) */
 
 	/*
-	 * The register page (devices/virtio/mmio-page.c), or NULL: what the guest
+	 * The register page (mmio-page.c), or NULL: what the guest
 	 * reads of the window, kept current under the lock and mapped to
 	 * the guest read-only (page_slot), so that reads do not exit.
 	 */
@@ -129,7 +129,7 @@ struct rv_virtio {
 	int page_slot; /* its memslot, or -1 (no KVM: the page alone, unit tests) */
 
 	/*
-	 * The PCI face (devices/virtio/pci.h), or NULL: a device created on
+	 * The PCI face (pci.h), or NULL: a device created on
 	 * RV_SPACE_PCI is a PCI function with MSI-X instead of a window
 	 * and a line; the state above is the same.
 	 */
@@ -181,7 +181,7 @@ void rv_virtio_mmio_read(void *opaque, uint64_t off, void *data, unsigned int le
 void rv_virtio_mmio_write(void *opaque, uint64_t off, const void *data, unsigned int len);
 
 /*
- * Snapshots (devices/virtio/state.c). A device's state is the transport's
+ * Snapshots (state.c). A device's state is the transport's
  * (version RV_VIRTIO_STATE_VERSION) followed by @own_len bytes of
  * its own. Lock held, for both.
  *
