@@ -109,6 +109,18 @@ void rv_vpci_interrupt(struct rv_virtio *t, int q)
 		t->isr |= VIRTIO_MMIO_INT_VRING;
 	if (!p->msix_on || v >= p->nr_vectors) {
 		p->stats.lost++;
+		/*
+		 * A driver that chose no vector for the config space wants no
+		 * config interrupts; one that never enabled MSI-X waits for
+		 * an interrupt this function cannot send. Say why, once.
+		 */
+		if (!p->msix_on && q >= 0 && !p->said_no_msix) {
+			p->said_no_msix = true;
+			rv_warn("%s: the guest did not enable MSI-X, and this PCI function has no "
+				"INTx pin: its interrupts are lost (booted with pci=nomsi? use "
+				"--virtio-transport mmio)",
+				t->dev->name);
+		}
 		return;
 	}
 	if (!rv_vpci_unmasked(p, v)) {

@@ -50,6 +50,7 @@ struct rv_virtio_pci {
 	struct rv_vpci_msix_entry table[RV_VPCI_MAX_VECTORS];
 	uint32_t pba;		   /* pending bits: masked vectors that fired */
 	bool msix_on, msix_masked; /* the capability's enable and function mask */
+	bool said_no_msix;	   /* warned once that interrupts are being lost */
 	struct {
 		uint64_t msis;	 /* interrupts sent */
 		uint64_t pended; /* held in the PBA by a mask */
