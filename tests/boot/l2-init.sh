@@ -411,6 +411,10 @@ case "$action" in
             sleep 0.1
             i=$((i + 1))
         done
+        # Pair 0 transmits too: the download's ACKs leave from whichever
+        # vCPU the scheduler chose, and after a live update mid-transfer
+        # the new process may have seen none of them on pair 0.
+        [ "$cpus" -gt 1 ] && taskset -c 0 ping -c 2 -A -W 5 "$peer" > /dev/null 2>&1
         net_counters up
         echo "RINGVMM-NET-SENT $s"
         off
